@@ -1,0 +1,226 @@
+"""The command clerks run. Parses arguments, calls lingong, prints, sets the exit status.
+
+0: finished, no report had an error; 1: finished, some station data had errors
+(all outputs still written); 2: wrong usage, unreadable rules file or registry.
+A clerk never sees a traceback unless --debug is given.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from . import __version__
+
+EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class ChineseHelpFormatter(argparse.RawDescriptionHelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        return super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
+
+
+class Parser(argparse.ArgumentParser):
+    def __init__(self, *a, **kw):
+        kw.setdefault("formatter_class", ChineseHelpFormatter)
+        kw.setdefault("add_help", False)
+        super().__init__(*a, **kw)
+        self._positionals.title = "子命令"
+        self._optionals.title = "选项"
+        self.add_argument("-h", "--help", action="help", help="显示本帮助并退出")
+
+    def error(self, message):
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"参数有误：{message}\n请运行 python process.py --help 查看用法。\n")
+        sys.exit(EXIT_USAGE)
+
+
+def _common(p: argparse.ArgumentParser, *, period_help: str = "考核期：2023H1、2023H2、2023 或 2023-03") -> None:
+    p.add_argument("--input", type=Path, default=ROOT / "input", help="报表所在文件夹（含子文件夹），默认 input/")
+    p.add_argument("--output", type=Path, default=None, help="输出文件夹，默认 output/（演示时为 output/demo/）")
+    p.add_argument("--period", default=None, help=period_help)
+    p.add_argument("--rules", type=Path, default=ROOT / "templates" / "rules.toml",
+                   help="考核规则文件，默认 templates/rules.toml")
+    p.add_argument("--workers", type=int, default=None, help="并行读取的进程数，默认按 CPU 核数")
+    p.add_argument("--demo", action="store_true", help="用内置的随州市样例数据演示全部流程（不读写 input/）")
+    p.add_argument("--quiet", action="store_true", help="不显示进度条")
+    p.add_argument("--debug", action="store_true", help="出错时显示程序调用栈（供开发人员排查）")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = Parser(prog="python process.py",
+               description="随州市零工驿站运维考核工具：读取各驿站月度报表，校验、评定等次，"
+                           "生成考核验收表、汇总表、校验报告和邮件草稿。")
+    p.add_argument("--version", action="version", version=f"零工驿站考核 {__version__}", help="显示版本号")
+    _common(p)
+    sub = p.add_subparsers(dest="command", metavar="{template,recheck,mail,send}", parser_class=Parser)
+
+    t = sub.add_parser("template", help="为名册中运营的驿站生成预填的空白月报模板",
+                       description="为驿站名册中当月运营的每个驿站生成一份预填基本信息的空白月度报表模板。")
+    _common(t)
+    t.add_argument("--month", required=True, help="报送年月，如 2023-07")
+
+    r = sub.add_parser("recheck", help="整改后复查：重新评定某考核期",
+                       description="驿站整改并重新报送后，复查同一考核期：合格及以上结束整改，仍不合格则建议取消。")
+    _common(r)
+
+    m = sub.add_parser("mail", help="生成发给各驿站的邮件草稿（.eml）和通报草稿，不发送",
+                       description="评定考核期后，为每个驿站生成邮件草稿（附考核验收表、退回副本），以及通报草稿。")
+    _common(m)
+    m.add_argument("--templates", action="store_true", help="改为发送下月预填空白模板的邮件草稿")
+    m.add_argument("--month", default=None, help="与 --templates 一起使用：模板的报送年月，如 2023-07")
+
+    s = sub.add_parser("send", help="通过 SMTP 发送已生成的邮件草稿（须明确执行，默认不发送）",
+                       description="发送 mail 命令生成的邮件草稿。SMTP 设置来自配置文件或环境变量，"
+                                   "密码只从环境变量 LINGONG_SMTP_PASSWORD 或 LINGONG_SMTP_PASSWORD_FILE 指定的文件读取。")
+    _common(s)
+    s.add_argument("--config", type=Path, default=None, help="SMTP 配置文件（TOML），也可用环境变量 LINGONG_SMTP_*")
+    s.add_argument("--dry-run", action="store_true", help="只显示将发送给谁，不实际发送")
+    s.add_argument("--templates", action="store_true", help="发送空白模板邮件草稿")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except KeyboardInterrupt:
+        print("\n已中断。已写完的文件完整可用，未写完的文件不会留下。", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the one place that turns failures into a clerk's message
+        from .pipeline import FatalInput
+
+        if args.debug:
+            raise
+        if isinstance(exc, FatalInput):
+            print(f"无法运行：{exc}", file=sys.stderr)
+            return EXIT_USAGE
+        if isinstance(exc, OSError):
+            print(f"写入或读取文件失败：{exc.strerror or exc}（{getattr(exc, 'filename', '') or ''}）。"
+                  "请检查磁盘空间和输出文件夹权限后重新运行。", file=sys.stderr)
+            return EXIT_USAGE
+        print(f"程序内部错误：{type(exc).__name__}: {exc}\n请加 --debug 重新运行，并把输出发给维护人员。",
+              file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _output_root(args) -> Path:
+    if args.output is not None:
+        return args.output
+    return ROOT / "output" / ("demo" if args.demo else "")
+
+
+def _input_dir(args, out_root: Path) -> Path:
+    if not args.demo:
+        return args.input
+    from .demo import build_demo
+
+    sample = out_root / "样例输入"
+    build_demo(sample)
+    return sample
+
+
+def _options(args, out_root: Path, input_dir: Path, **kw):
+    from .pipeline import RunOptions
+
+    return RunOptions(input_dir=input_dir, output_root=out_root, period=args.period, rules_path=args.rules,
+                      workers=args.workers, progress=not args.quiet, **kw)
+
+
+def _dispatch(args) -> int:
+    from .pipeline import FatalInput, digest, run
+
+    out_root = _output_root(args)
+    if args.command == "template":
+        return _templates(args, out_root)
+    if args.command == "send":
+        return _send(args, out_root)
+
+    input_dir = _input_dir(args, out_root)
+    mail = args.command == "mail" or args.demo
+    if args.command == "mail" and args.templates:
+        return _template_mail(args, out_root, input_dir)
+
+    periods = [args.period]
+    if args.demo and not args.period:
+        # The demo shows a half-year check, the next half-year (rectification) and the year-end review.
+        periods = ["2023H1", "2023H2", "2023"]
+    code = 0
+    for period in periods:
+        args.period = period
+        opts = _options(args, out_root, input_dir, recheck=args.command == "recheck",
+                        mail_drafts=mail, notice=mail)
+        summary = run(opts)
+        print(digest(summary))
+        print()
+        code = max(code, summary.exit_code)
+    if args.demo:
+        print(f"演示数据在：{input_dir}（每次演示重新生成）")
+    return code
+
+
+def _templates(args, out_root: Path) -> int:
+    from .pipeline import FatalInput, pick_registry, read_files
+    from .discover import discover
+    from .template_writer import write_blank_templates
+    from .values import parse_month
+
+    month = parse_month(args.month)
+    if month.value is None:
+        raise FatalInput(f"报送年月“{args.month}”无法识别，请写成 2023-07")
+    input_dir = _input_dir(args, out_root)
+    disc = discover(input_dir)
+    regs = [(p, rel) for p, rel in disc.candidates]
+    results = read_files(regs, workers=args.workers or 1, progress=not args.quiet)
+    stations, reg_file, _ = pick_registry(results)
+    dest = out_root / "空白模板" / month.value
+    paths = write_blank_templates(stations, month.value, dest)
+    print(f"已按驿站名册（{reg_file}）生成 {len(paths)} 份 {month.value} 月度报表模板：{dest}")
+    return EXIT_OK
+
+
+def _template_mail(args, out_root: Path, input_dir: Path) -> int:
+    from .mail_drafts import write_drafts
+    from .pipeline import FatalInput, pick_registry, read_files
+    from .discover import discover
+    from .template_writer import write_blank_templates
+    from .values import parse_month
+    from .periods import make_period
+
+    if not args.month:
+        raise FatalInput("发送空白模板需要 --month，例如 --month 2023-07")
+    month = parse_month(args.month).value
+    if month is None:
+        raise FatalInput(f"报送年月“{args.month}”无法识别，请写成 2023-07")
+    disc = discover(input_dir)
+    results = read_files(disc.candidates, workers=args.workers or 1, progress=not args.quiet)
+    stations, _, _ = pick_registry(results)
+    dest = out_root / "空白模板" / month
+    paths = write_blank_templates(stations, month, dest)
+    by_station = {}
+    for p in paths:
+        by_station[p.name.split("_", 1)[0]] = p
+    y, m = map(int, month.split("-"))
+    period = make_period("month", y, m)
+    summary = write_drafts(out_root / "空白模板" / month, period=period, results=[], stations=stations, issues=[],
+                           templates_dir=ROOT / "templates", kind="templates", template_files=by_station)
+    print(f"已生成 {len(paths)} 份空白模板及邮件草稿：{dest / '邮件'}")
+    return EXIT_OK
+
+
+def _send(args, out_root: Path) -> int:
+    from .mail_send import format_summary, load_smtp_config, send_drafts
+    from .pipeline import HISTORY_DB, FatalInput
+    from .outfiles import inside
+
+    if not args.period:
+        raise FatalInput("发送邮件需要指定考核期，例如 --period 2023H1")
+    drafts = inside(out_root, args.period, "邮件")
+    if not drafts.is_dir():
+        raise FatalInput(f"没有找到邮件草稿：{drafts}。请先运行 python process.py mail --period {args.period}")
+    config = load_smtp_config(args.config, os.environ)
+    summary = send_drafts(drafts, out_root / HISTORY_DB, config, period=args.period, dry_run=args.dry_run)
+    print(format_summary(summary))
+    return EXIT_OK if not getattr(summary, "failed", None) else EXIT_DATA

@@ -1,0 +1,413 @@
+"""One assessment run: discover → read → select → grade → record → write.
+
+Each step is a function of plain data; this module only wires them and decides
+the exit status. Nothing here computes a grade or formats a cell.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from . import __version__
+from . import template_spec as spec
+from .issues import ERROR, INFO, WARNING, Issue, issue
+from .outfiles import inside, write_text_atomic
+from .periods import make_period, parse_period
+from .reading import FileResult, isolated_failure, read_one
+from .records import KIND_REJECTED, KIND_REPORT, KIND_SKIPPED, KIND_UNSTABLE, FileOutcome, Period
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES_DIR = ROOT / "templates"
+DEFAULT_RULES = TEMPLATES_DIR / "rules.toml"
+HISTORY_DB = "考核历史.sqlite"
+
+
+class FatalInput(Exception):
+    """The run cannot go on (exit status 2): unreadable rules file or no usable registry."""
+
+
+@dataclass
+class RunOptions:
+    input_dir: Path
+    output_root: Path
+    period: str | None = None
+    rules_path: Path = DEFAULT_RULES
+    templates_dir: Path = TEMPLATES_DIR
+    workers: int | None = None
+    recheck: bool = False
+    progress: bool = True
+    mail_drafts: bool = False
+    notice: bool = False
+    write_documents: bool = True
+
+
+@dataclass
+class RunSummary:
+    period: Period
+    out_dir: Path
+    outcomes: list[FileOutcome]
+    issues: list[Issue]
+    results: list
+    stations: dict
+    exit_code: int
+    started_at: str
+    period_note: str = ""
+    timings: dict[str, float] = field(default_factory=dict)
+    paths: dict[str, Path] = field(default_factory=dict)
+
+
+def now_text() -> str:
+    """The run's time; SOURCE_DATE_EPOCH pins it so two runs can give identical files."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    t = datetime.fromtimestamp(int(epoch), timezone.utc) if epoch else datetime.now(timezone.utc)
+    return t.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def default_workers() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def read_files(candidates: list[tuple[Path, str]], *, workers: int, progress: bool) -> list[FileResult]:
+    """Read every candidate, in worker processes that a hostile file cannot take down."""
+    from .parallel import run_isolated
+
+    items = [(str(p), rel) for p, rel in candidates]
+    bar = _progress(len(items), "读取报表", progress)
+    out: dict[str, FileResult] = {}
+    for item, ok, value in run_isolated(read_one, items, workers=workers):
+        out[item[1]] = value if ok else isolated_failure(item, value)
+        bar.update(1)
+    bar.close()
+    return [out[rel] for _, rel in items]
+
+
+class _NoBar:
+    def update(self, n=1):
+        pass
+
+    def close(self):
+        pass
+
+
+def _progress(total: int, desc: str, enabled: bool):
+    if not enabled or total < 50 or not sys.stderr.isatty():
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="个", file=sys.stderr, leave=False)
+
+
+def pick_registry(results: list[FileResult]) -> tuple[dict, str, list[Issue]]:
+    regs = [r for r in results if r.stations is not None]
+    if not regs:
+        raise FatalInput(issue("R004").message + "。" + issue("R004").hint)
+    chosen = regs[0]  # results come sorted by relative path
+    extra = [issue("R007", file=r.outcome.file, found=r.outcome.file, expected=chosen.outcome.file)
+             for r in regs[1:]]
+    if not chosen.stations:
+        raise FatalInput(f"驿站名册 {chosen.outcome.file} 中没有可用的驿站行，请检查名册后重新运行")
+    return chosen.stations, chosen.outcome.file, extra
+
+
+def default_period(report_months: list[str]) -> tuple[Period | None, str]:
+    """The latest half-year that has reports; said aloud by the caller."""
+    if not report_months:
+        return None, ""
+    latest = max(report_months)
+    y, m = map(int, latest.split("-"))
+    p = make_period("half", y, 1 if m <= 6 else 2)
+    return p, f"未指定考核期，按最近有报表的半年度评定：{p.label}（{p.key}）"
+
+
+def run(opts: RunOptions) -> RunSummary:
+    import time
+
+    from .decisions import read_decisions
+    from .discover import discover
+    from .grading import assess
+    from .rules import RulesError, load_rules
+    from .selection import select_reports
+
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    started_at = now_text()
+    try:
+        rules = load_rules(opts.rules_path)
+    except RulesError as exc:
+        raise FatalInput(str(exc)) from exc
+    if not opts.input_dir.is_dir():
+        raise FatalInput(f"输入文件夹不存在：{opts.input_dir}，请检查 --input 参数")
+
+    disc = discover(opts.input_dir)
+    timings["发现文件"] = time.perf_counter() - t0
+
+    t = time.perf_counter()
+    workers = opts.workers or default_workers()
+    file_results = read_files(disc.candidates, workers=workers, progress=opts.progress)
+    timings["读取校验"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    stations, registry_file, reg_issues = pick_registry(file_results)
+    issues: list[Issue] = list(disc.issues) + reg_issues
+    for r in file_results:
+        issues.extend(r.issues)
+        if r.report is not None:
+            issues.extend(r.report.issues)
+
+    decisions = []
+    for r in file_results:
+        if r.decision_rows is not None:
+            ds, di = read_decisions(r.decision_rows, r.outcome.file, stations)
+            decisions.extend(ds)
+            issues.extend(di)
+
+    records = [r.report for r in file_results if r.report is not None]
+    selection = select_reports(records, stations)
+    issues.extend(selection.issues)
+
+    if opts.period:
+        period = parse_period(opts.period)
+        if period is None:
+            raise FatalInput(f"考核期“{opts.period}”无法识别，请写成 2023H1、2023H2、2023 或 2023-03")
+        period_note = ""
+    else:
+        period, period_note = default_period([m for (_, m) in selection.accepted])
+        if period is None:
+            raise FatalInput("输入文件夹中没有可用的月度报表，无法确定考核期；请用 --period 指定")
+
+    results, grade_issues = assess(period, stations, selection.accepted, selection.rejected, decisions, rules)
+    issues.extend(grade_issues)
+    timings["评定"] = time.perf_counter() - t
+
+    outcomes = _final_outcomes(disc.skipped, file_results, selection.statuses)
+    out_dir = inside(opts.output_root, period.key)
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    t = time.perf_counter()
+    from .history import record_assessment
+
+    run_id = uuid.uuid4().hex[:12]
+    results = record_assessment(
+        Path(opts.output_root) / HISTORY_DB, run_id=run_id, started_at=started_at, tool_version=__version__,
+        rules=rules, input_files=outcomes, period=period, results=results, recheck=opts.recheck,
+        today=_today(started_at))
+    timings["记录历史"] = time.perf_counter() - t
+
+    issues = _dedupe_sorted(issues, stations)
+    exit_code = 1 if any(i.severity == ERROR for i in issues) else 0
+    summary = RunSummary(period, out_dir, outcomes, issues, results, stations, exit_code, started_at,
+                         period_note, timings)
+    summary.paths["registry"] = Path(registry_file)
+
+    if opts.write_documents:
+        t = time.perf_counter()
+        write_documents(summary, opts, rules, run_id, file_results)
+        timings["生成文档"] = time.perf_counter() - t
+    timings["合计"] = time.perf_counter() - t0
+    return summary
+
+
+def _today(started_at: str) -> date:
+    return datetime.strptime(started_at[:10], "%Y-%m-%d").date()
+
+
+def _final_outcomes(skipped, file_results, statuses) -> list[FileOutcome]:
+    from dataclasses import replace
+
+    out = list(skipped)
+    for r in file_results:
+        o = r.outcome
+        if o.kind == KIND_REPORT:
+            o = replace(o, status=statuses.get(o.file, ""))
+        out.append(o)
+    return sorted(out, key=lambda o: o.file)
+
+
+def _dedupe_sorted(issues: list[Issue], stations: dict) -> list[Issue]:
+    from .issues import sort_key
+
+    county_rank = {c: i for i, c in enumerate(spec.COUNTIES)}
+
+    def county_of(code: str) -> tuple:
+        st = stations.get(code)
+        return (county_rank.get(st.county, 99), st.county) if st else (100, "")
+
+    seen = set()
+    unique = []
+    for i in issues:
+        if i in seen:
+            continue
+        seen.add(i)
+        unique.append(i)
+    return sorted(unique, key=lambda i: sort_key(i, county_of))
+
+
+def write_documents(summary: RunSummary, opts: RunOptions, rules, run_id: str, file_results) -> None:
+    from .form_writer import form_path, load_text_templates, write_form
+    from .results_json import write_results
+    from .return_copy import write_return_copy
+    from .summary_writer import summary_path, write_summary
+    from .validation_report import write_validation_report
+
+    out = summary.out_dir
+    run_info = {
+        "tool_version": __version__, "run_id": run_id, "started_at": summary.started_at,
+        "input_dir": str(opts.input_dir), "period": summary.period.key, "recheck": opts.recheck,
+        "files": Counter(o.kind for o in summary.outcomes),
+    }
+    rules_info = {"path": str(rules.path), "sha256": rules.sha256, "values": _flatten(rules.as_dict())}
+
+    p = out / "校验报告.xlsx"
+    write_validation_report(p, summary.issues, summary.stations, summary.outcomes)
+    summary.paths["validation"] = p
+
+    by_file: dict[str, list[Issue]] = {}
+    for i in summary.issues:
+        by_file.setdefault(i.file, []).append(i)
+    returned = []
+    for r in file_results:
+        rec = r.report
+        if rec is None or not rec.has_error:
+            continue
+        name = f"{rec.station or '未知驿站'}_{rec.month or '未知月份'}_退回.xlsx"
+        target = inside(out, "退回修改", name)
+        if target in returned:  # two broken files for one station and month
+            target = inside(out, "退回修改", f"{rec.station or '未知驿站'}_{rec.month or '未知月份'}_{len(returned)}_退回.xlsx")
+        write_return_copy(opts.input_dir / rec.file, rec.file, by_file.get(rec.file, []), target, r.grids)
+        returned.append(target)
+    summary.paths["returns"] = out / "退回修改"
+
+    texts = load_text_templates(opts.templates_dir)
+    label = f"{rules.path.name}（{rules.sha256[:8]}）"
+    forms = []
+    for res in summary.results:
+        if not res.graded:
+            continue
+        fp = form_path(out, res)
+        write_form(fp, res, rules_label=label, texts=texts)
+        forms.append(fp)
+    summary.paths["forms"] = out
+
+    sp = summary_path(out, summary.period)
+    write_summary(sp, period=summary.period, results=summary.results, issues=summary.issues,
+                  outcomes=summary.outcomes, stations=summary.stations, rules_info=rules_info,
+                  run_info={k: (dict(v) if isinstance(v, Counter) else v) for k, v in run_info.items()})
+    summary.paths["summary"] = sp
+
+    rp = out / "results.json"
+    write_results(rp, summary.period, summary.results, rules, {**run_info, "files": dict(run_info["files"])})
+    summary.paths["results"] = rp
+
+    if opts.mail_drafts:
+        from .mail_drafts import write_drafts
+
+        write_drafts(out, period=summary.period, results=summary.results, stations=summary.stations,
+                     issues=summary.issues, templates_dir=opts.templates_dir)
+        summary.paths["mail"] = out / "邮件"
+    if opts.notice:
+        from .notice import write_notice
+
+        np_ = out / "通报（草稿）.docx"
+        write_notice(np_, period=summary.period, results=summary.results,
+                     template=opts.templates_dir / "通报模板.docx", issued=None)
+        summary.paths["notice"] = np_
+
+    write_run_record(summary, rules, run_info)
+
+
+def _flatten(d, prefix="") -> dict:
+    out = {}
+    for k, v in (d or {}).items():
+        key = f"{prefix}.{k}" if prefix else str(k)
+        if isinstance(v, dict):
+            out.update(_flatten(v, key))
+        else:
+            out[key] = v if isinstance(v, (int, float, str, bool)) else json.dumps(v, ensure_ascii=False)
+    return out
+
+
+def write_run_record(summary: RunSummary, rules, run_info: dict) -> Path:
+    rec = {
+        "schema": "lingong-run-record/1",
+        **{k: (dict(v) if isinstance(v, Counter) else v) for k, v in run_info.items()},
+        "rules": {"path": str(rules.path), "sha256": rules.sha256},
+        "exit_code": summary.exit_code,
+        "input_files": [
+            {"file": o.file, "sha256": o.sha256, "size": o.size, "kind": o.kind, "status": o.status,
+             "station": o.station, "month": o.month, "reason": o.reason}
+            for o in summary.outcomes
+        ],
+        "issues": dict(Counter(i.severity for i in summary.issues)),
+        "outputs": {k: str(v) for k, v in summary.paths.items()},
+    }
+    p = summary.out_dir / "运行记录.json"
+    write_text_atomic(p, json.dumps(rec, ensure_ascii=False, indent=2, sort_keys=True))
+    summary.paths["run_record"] = p
+    return p
+
+
+def digest(summary: RunSummary) -> str:
+    """The end-of-run text for the console: what was read, what needs a person."""
+    kinds = Counter(o.kind for o in summary.outcomes)
+    sev = Counter(i.severity for i in summary.issues)
+    lines = []
+    if summary.period_note:
+        lines.append(summary.period_note)
+    lines.append(f"考核期：{summary.period.label}（{summary.period.key}）")
+    lines.append(
+        f"文件：共 {len(summary.outcomes)} 个；报表 {kinds.get(KIND_REPORT, 0)} 个，"
+        f"跳过 {kinds.get(KIND_SKIPPED, 0)} 个，无法读取 {kinds.get(KIND_REJECTED, 0)} 个"
+        + (f"，正在写入未处理 {kinds[KIND_UNSTABLE]} 个" if kinds.get(KIND_UNSTABLE) else ""))
+    lines.append(f"校验问题：错误 {sev.get(ERROR, 0)} 条，警告 {sev.get(WARNING, 0)} 条，提示 {sev.get(INFO, 0)} 条")
+
+    graded = [r for r in summary.results if r.graded]
+    lines.append("")
+    lines.append("各县（市、区）考核结果：")
+    per = {}
+    for r in graded:
+        per.setdefault(r.station.county, Counter())[r.final_overall] += 1
+    order = {c: i for i, c in enumerate(spec.COUNTIES)}
+    for county in sorted(per, key=lambda c: (order.get(c, 99), c)):
+        c = per[county]
+        lines.append(f"  {county}：优秀 {c.get('优秀', 0)}，合格 {c.get('合格', 0)}，不合格 {c.get('不合格', 0)}")
+    total = Counter(r.final_overall for r in graded)
+    lines.append(f"  合计 {len(graded)} 个驿站：优秀 {total.get('优秀', 0)}，合格 {total.get('合格', 0)}，"
+                 f"不合格 {total.get('不合格', 0)}")
+
+    attention = []
+    rejected = [o for o in summary.outcomes if o.kind == KIND_REJECTED]
+    returned = [o for o in summary.outcomes if o.kind == KIND_REPORT and o.status == "退回"]
+    if rejected:
+        attention.append(f"  无法读取的文件 {len(rejected)} 个：" + "、".join(o.file for o in rejected[:5])
+                         + ("等" if len(rejected) > 5 else ""))
+    if returned:
+        attention.append(f"  有错误已退回的报表 {len(returned)} 份，退回副本在“退回修改”文件夹")
+    missing = sum(len(r.missing_months) for r in graded)
+    if missing:
+        attention.append(f"  缺报 {missing} 个站月（{sum(1 for r in graded if r.missing_months)} 个驿站）")
+    prov = [r.station.code for r in graded if r.provisional]
+    if prov:
+        attention.append(f"  暂定结果 {len(prov)} 个驿站：" + "、".join(prov))
+    rect = [f"{r.station.code}（{r.rectification}）" for r in graded
+            if r.rectification in ("限期整改", "建议取消")]
+    if rect:
+        attention.append(f"  需整改或建议取消 {len(rect)} 个驿站：" + "、".join(rect))
+    if attention:
+        lines.append("")
+        lines.append("需要人工关注：")
+        lines.extend(attention)
+
+    lines.append("")
+    lines.append(f"输出文件夹：{summary.out_dir}")
+    names = {"summary": "汇总表", "validation": "校验报告", "results": "结果数据", "run_record": "运行记录",
+             "notice": "通报草稿", "mail": "邮件草稿"}
+    for key, label in names.items():
+        if key in summary.paths:
+            lines.append(f"  {label}：{summary.paths[key]}")
+    return "\n".join(lines)
