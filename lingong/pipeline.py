@@ -25,7 +25,7 @@ from .records import KIND_REJECTED, KIND_REPORT, KIND_SKIPPED, KIND_UNSTABLE, Fi
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = ROOT / "templates"
 DEFAULT_RULES = TEMPLATES_DIR / "rules.toml"
-HISTORY_DB = "考核历史.sqlite"
+from .history import HISTORY_DB_NAME as HISTORY_DB  # noqa: E402
 
 
 class FatalInput(Exception):

@@ -163,3 +163,8 @@ class StationResult:
     at_risk: tuple[AtRisk, ...] = ()
     complaints_ytd: int = 0
     complaints_note: str = ""
+    # Appended by the grading area: where each figure came from, for results.json.
+    # month -> {"file": rel path, "cells": {code: "月度指标!E7"}}; covers the period's
+    # accepted months and the year-to-date months used for complaints.
+    trace: dict = field(default_factory=dict)
+    complaints_by_month: dict = field(default_factory=dict)   # month -> G5 used for complaints_ytd
