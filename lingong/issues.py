@@ -162,3 +162,11 @@ def issue(code: str, *, station: str = "", month: str = "", file: str = "", shee
 def sort_key(i: Issue, county_of=lambda code: "") -> tuple:
     return (county_of(i.station), i.station, i.month, SEVERITY_ORDER.get(i.severity, 9), i.file,
             i.sheet, i.cell, i.code)
+
+
+# ---- area: report reading (lingong/report_reader.py) ------------------------
+CATALOGUE.update({t.code: t for t in (
+    _t("V017", WARNING, "身份证号存成了数字", "{what}的身份证号存成了数字（{found}），"
+       "Excel 只保留 15 位有效数字，后几位已丢失",
+       "请把该列设置为“文本”格式后重新录入身份证号"),
+)})

@@ -1,0 +1,59 @@
+"""Comparing labels and codes the way a clerk reads them.
+
+Stations retype labels ("所属县(市、区)", "报送年月：", " 驿站 编号"), switch input
+methods between full- and half-width, and paste from Word. Two labels are the
+same when they are the same after ``norm_label``.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# NFKC already folds （）：，［］ to ASCII; these are the look-alikes it leaves.
+_PUNCT = str.maketrans({
+    "【": "(", "】": ")", "〔": "(", "〕": ")", "［": "(", "］": ")", "[": "(", "]": ")",
+    "〈": "(", "〉": ")", "《": "(", "》": ")", "{": "(", "}": ")",
+    "、": ",", "，": ",", "；": ";", "﹐": ",", "﹑": ",",
+    "“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "「": '"', "」": '"', "『": '"', "』": '"',
+    "‐": "-", "‑": "-", "‒": "-", "–": "-", "—": "-", "―": "-", "−": "-", "~": "-", "～": "-",
+    "。": ".", "·": ".", "・": ".",
+    "\u200b": None, "\u200c": None, "\u200d": None, "\u2060": None, "\ufeff": None,
+})
+_SPACE = re.compile(r"\s+")
+_DASHES = re.compile(r"[\u2010-\u2015\u2212\uff0d_]")
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+def norm_label(s: object) -> str:
+    """NFKC, no white space at all, one form of brackets/colons/commas, no trailing colon
+    or required-field star."""
+    if s is None:
+        return ""
+    t = unicodedata.normalize("NFKC", str(s)).translate(_PUNCT)
+    t = _SPACE.sub("", t)
+    return t.strip("*").rstrip(":").strip("*")
+
+
+def loose_label(s: object) -> str:
+    """``norm_label`` without any punctuation: the fallback when a station typed
+    "所属县(市/区)" or "所属县市区"."""
+    return _NON_WORD.sub("", norm_label(s))
+
+
+def norm_code(s: object) -> str:
+    """A station or indicator code as typed -> canonical form: NFKC, no spaces,
+    upper case, every dash look-alike a hyphen ("zd－003 " -> "ZD-003")."""
+    if s is None:
+        return ""
+    if isinstance(s, float) and s.is_integer():
+        s = int(s)
+    t = unicodedata.normalize("NFKC", str(s))
+    t = _SPACE.sub("", t).replace("\u200b", "").replace("\ufeff", "")
+    return _DASHES.sub("-", t).upper()
+
+
+def norm_text(s: object) -> str:
+    """Free text for comparing with the registry: NFKC, no white space."""
+    if s is None:
+        return ""
+    return _SPACE.sub("", unicodedata.normalize("NFKC", str(s)))

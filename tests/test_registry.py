@@ -1,0 +1,105 @@
+"""The station registry 驿站名册."""
+from datetime import date
+
+import openpyxl
+import pytest
+
+from lingong.issues import CATALOGUE
+from lingong.registry import read_registry
+from lingong.template_spec import REGISTRY_COLUMNS
+from lingong.workbook import read_workbook
+
+HEADER = [label for _, label in REGISTRY_COLUMNS]
+
+
+def row(code="ZD-001", name="东城零工驿站", county="曾都区", status="运营", start=None, end=None, **kw):
+    values = {"code": code, "name": name, "county": county, "builder": "东城街道", "address": "随州市东城路1号",
+              "leader": "王五", "phone": "13872200001", "email": "zd001@example.com", "hotline": "0722-3201234",
+              "status": status, "start_month": start, "end_month": end, **kw}
+    return [values[k] for k, _ in REGISTRY_COLUMNS]
+
+
+def registry(tmp_path, rows, *, title=True, header=HEADER, sheet="驿站名册"):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = sheet
+    r = 1
+    if title:
+        ws.cell(1, 1, "随州市零工驿站名册（2023年）")
+        r = 3  # title, a blank row, then the header
+    for j, h in enumerate(header):
+        ws.cell(r, j + 1, h)
+    for i, values in enumerate(rows):
+        for j, v in enumerate(values):
+            ws.cell(r + 1 + i, j + 1, v)
+    path = tmp_path / "名册.xlsx"
+    wb.save(path)
+    return read_registry(read_workbook(path), "名册/名册.xlsx")
+
+
+def test_reads_stations(tmp_path):
+    stations, issues = registry(tmp_path, [
+        row(),
+        row(" gs－002 ", "广水市十里零工驿站", "广水市", "整改中", "2023-04", "2023年9月"),
+        [None] * 12,  # a blank row between stations
+        row("SX-003", "随县厉山零工驿站", "随县", "已取消", date(2022, 1, 1), None, phone=13872200003.0),
+    ])
+    assert issues == []
+    assert list(stations) == ["ZD-001", "GS-002", "SX-003"]
+    gs = stations["GS-002"]
+    assert (gs.name, gs.county, gs.status, gs.start_month, gs.end_month) == ("广水市十里零工驿站", "广水市", "整改中",
+                                                                              "2023-04", "2023-09")
+    assert gs.source == "名册/名册.xlsx!A5"
+    assert stations["SX-003"].phone == "13872200003" and stations["SX-003"].start_month == "2022-01"
+    assert stations["ZD-001"].start_month is None and stations["ZD-001"].email == "zd001@example.com"
+
+
+def test_header_found_anywhere_and_labels_retyped(tmp_path):
+    header = [h.replace("（", "(").replace("）", ")") for h in HEADER]
+    stations, issues = registry(tmp_path, [row()], title=False, header=header)
+    assert issues == [] and stations["ZD-001"].source.endswith("!A2")
+
+
+def test_empty_status_means_operating(tmp_path):
+    stations, issues = registry(tmp_path, [row(status=None)])
+    assert issues == [] and stations["ZD-001"].status == "运营"
+
+
+@pytest.mark.parametrize("bad,problem", [
+    (dict(status="营业"), "状态填写了“营业”"),
+    (dict(county="曾都"), "所属县（市、区）“曾都”不是随州市的县区"),
+    (dict(name=None), "驿站名称为空"),
+    (dict(start="明年"), "启用年月填写了“明年”，无法识别"),
+    (dict(start=2023.1), "已按 2023-01 读取"),
+    (dict(start="2023-06", end="2023-03"), "停用年月 2023-03 早于启用年月 2023-06"),
+])
+def test_R005_bad_row_names_row_and_problem(tmp_path, bad, problem):
+    stations, issues = registry(tmp_path, [row(), row("ZD-002", **bad)])
+    assert len(issues) == 1
+    i = issues[0]
+    assert i.code == "R005" and i.severity == CATALOGUE["R005"].severity == "错误"
+    assert i.message.startswith("驿站名册第 5 行（ZD-002）：") and problem in i.message
+    assert "ZD-002" in stations  # kept: its reports are not all 驿站不在名册 for a typo
+
+
+def test_R005_row_without_code_is_dropped(tmp_path):
+    stations, issues = registry(tmp_path, [row(code=None)])
+    assert stations == {} and [i.code for i in issues] == ["R005"] and "驿站编号为空" in issues[0].message
+
+
+def test_R006_duplicate_code(tmp_path):
+    stations, issues = registry(tmp_path, [row(), row("zd-001", "另一个驿站")])
+    assert [i.code for i in issues] == ["R006"]
+    assert issues[0].cell == "A5" and issues[0].expected == "第 4 行"
+    assert stations["ZD-001"].name == "东城零工驿站"
+
+
+def test_R004_no_registry_sheet(tmp_path):
+    stations, issues = registry(tmp_path, [row()], sheet="Sheet1")
+    assert stations == {} and [i.code for i in issues] == ["R004"]
+
+
+def test_missing_required_column(tmp_path):
+    header = ["驿站编号", "名称", *HEADER[2:]]
+    stations, issues = registry(tmp_path, [row()], header=header)
+    assert stations == {} and [(i.code, i.expected) for i in issues] == [("S006", "驿站名称")]
