@@ -14,6 +14,8 @@ from pathlib import Path
 from . import __version__
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
+# Errors in files the bureau edits (rules, text templates, SMTP settings): a message, exit status 2.
+_CONFIG_ERRORS = {"RulesError", "SmtpConfigError", "MailTemplateError", "NoticeTemplateError", "HistoryError"}
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -94,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
 
         if args.debug:
             raise
-        if isinstance(exc, FatalInput):
+        if isinstance(exc, FatalInput) or type(exc).__name__ in _CONFIG_ERRORS:
             print(f"无法运行：{exc}", file=sys.stderr)
             return EXIT_USAGE
         if isinstance(exc, OSError):
@@ -205,7 +207,7 @@ def _template_mail(args, out_root: Path, input_dir: Path) -> int:
     y, m = map(int, month.split("-"))
     period = make_period("month", y, m)
     summary = write_drafts(out_root / "空白模板" / month, period=period, results=[], stations=stations, issues=[],
-                           templates_dir=ROOT / "templates", kind="templates", template_files=by_station)
+                           templates_dir=ROOT / "templates", kind="templates", blank_templates=by_station)
     print(f"已生成 {len(paths)} 份空白模板及邮件草稿：{dest / '邮件'}")
     return EXIT_OK
 

@@ -23,7 +23,9 @@ _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 1
 # Characters no file system or mail program should see in a name; look-alike
 # slashes and dots count too because some tools fold them to the real thing.
 _BAD_CHARS = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*\u2215\u2044\u29f8\uff0f\uff3c\u2216\ufe68\u202e\u200b-\u200f]')
-MAX_NAME_BYTES = 150  # leaves room under the 255-byte limit for prefixes and suffixes
+MAX_NAME_BYTES = 150
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)  # leaves room under the 255-byte limit for prefixes and suffixes
 
 
 def safe_component(text: str, fallback: str = "未命名") -> str:
@@ -58,6 +60,8 @@ def atomic_path(final: Path):
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".~tmp-", suffix=final.suffix, dir=final.parent)
+    # mkstemp makes 0600 files; outputs go to shared drives, so give them the usual mode.
+    os.fchmod(fd, 0o666 & ~_UMASK)
     os.close(fd)
     tmp_path = Path(tmp)
     try:

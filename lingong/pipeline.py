@@ -60,6 +60,7 @@ class RunSummary:
     period_note: str = ""
     timings: dict[str, float] = field(default_factory=dict)
     paths: dict[str, Path] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
 
 def now_text() -> str:
@@ -273,7 +274,8 @@ def write_documents(summary: RunSummary, opts: RunOptions, rules, run_id: str, f
     returned = []
     for r in file_results:
         rec = r.report
-        if rec is None or not rec.has_error:
+        # Errors found across files (e.g. R001 station not in the registry) reject a report too.
+        if rec is None or not any(i.severity == ERROR for i in by_file.get(rec.file, ())):
             continue
         name = f"{rec.station or '未知驿站'}_{rec.month or '未知月份'}_退回.xlsx"
         target = inside(out, "退回修改", name)
@@ -307,8 +309,12 @@ def write_documents(summary: RunSummary, opts: RunOptions, rules, run_id: str, f
     if opts.mail_drafts:
         from .mail_drafts import write_drafts
 
-        write_drafts(out, period=summary.period, results=summary.results, stations=summary.stations,
-                     issues=summary.issues, templates_dir=opts.templates_dir)
+        drafts = write_drafts(out, period=summary.period, results=summary.results, stations=summary.stations,
+                              issues=summary.issues, templates_dir=opts.templates_dir,
+                              date_header=datetime.strptime(summary.started_at, "%Y-%m-%d %H:%M:%S"))
+        summary.notes.append(f"邮件草稿：{len(drafts.written)} 封" + (
+            f"；没有可用邮箱的驿站 {len(drafts.no_address)} 个：" + "、".join(r.station for r in drafts.no_address)
+            if drafts.no_address else ""))
         summary.paths["mail"] = out / "邮件"
     if opts.notice:
         from .notice import write_notice
@@ -398,6 +404,7 @@ def digest(summary: RunSummary) -> str:
             if r.rectification in ("限期整改", "建议取消")]
     if rect:
         attention.append(f"  需整改或建议取消 {len(rect)} 个驿站：" + "、".join(rect))
+    attention.extend(f"  {n}" for n in summary.notes)
     if attention:
         lines.append("")
         lines.append("需要人工关注：")

@@ -2,21 +2,43 @@
 
 The contract every reader relies on:
 - sheets are selected by name, never by position (a hidden first sheet is common);
+  ``has``/``sheet`` also find a sheet whose name only differs by surrounding spaces;
 - a grid keeps the file's own coordinates: grid[r][c] is the cell at row r+1,
   column c+1 as Excel shows it (calamine trims leading empty rows/columns unless
   told not to, which would shift every address we report);
-- numbers arrive as float/int, text as str, empty cells as None, booleans as bool,
-  dates as datetime/date; an error cell is a CellError, never a blank;
-- a formula cell without a cached value is listed in ``uncached`` so the reader
-  can say so instead of reading a silent blank.
+- values as calamine gives them: numbers are float for .xlsx/.ods and int or float
+  for .xls (an integer-valued cell may arrive as 3 or 3.0: compare by value);
+  text is str; empty cells are None; booleans are bool in .xlsx/.xls but 1.0/0.0
+  in LibreOffice .ods; a date cell is ``datetime.date`` when its time is
+  midnight and ``datetime.datetime`` otherwise, a time-only cell
+  ``datetime.time``, a duration (``[h]:mm``) ``datetime.timedelta``;
+- an error cell is a CellError, never a blank. calamine itself returns '' for
+  error cells in every format, so for .xlsx and .ods the sheet XML is scanned
+  for them; in .xls an error cell cannot be told from a blank (known gap);
+- a formula cell without a cached value (.xlsx written by a program that never
+  calculated) is listed in ``uncached`` so the reader can say so;
+- a sheet is cut to MAX_ROWS x MAX_COLS and marked ``truncated``. For .xlsx the
+  cut happens before calamine sees the sheet: calamine builds a dense grid up to
+  the last used cell, so one stray value in row 1,048,576 costs it 300 MB and a
+  stray one in XFD1048576 aborts the process.
 """
 from __future__ import annotations
 
+import io
+import posixpath
+import re
+import struct
+import xml.parsers.expat
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.etree.ElementTree import ParseError
+
+from defusedxml import DefusedXmlException
 
 MAX_ROWS = 5000      # a stray value in row 1,048,576 must not build a million-row grid
 MAX_COLS = 60
+MAX_PART_BYTES = 50 * 1024 * 1024  # same bound as preflight; read_workbook may be called alone
 
 
 @dataclass(frozen=True)
@@ -41,55 +63,572 @@ class Sheet:
         return None
 
 
+def _norm_name(name: str) -> str:
+    return str(name).strip().replace("\u3000", "")
+
+
 @dataclass
 class Workbook:
     path: Path
     sheet_names: list[str]
     _sheets: dict[str, Sheet] = field(default_factory=dict)
 
+    def _resolve(self, name: str) -> str | None:
+        if name in self.sheet_names:
+            return name
+        key = _norm_name(name)
+        return next((n for n in self.sheet_names if _norm_name(n) == key), None)
+
     def has(self, name: str) -> bool:
-        return name in self.sheet_names
+        return self._resolve(name) is not None
 
     def sheet(self, name: str) -> Sheet:
-        return self._sheets[name]
+        real = self._resolve(name)
+        if real is None or real not in self._sheets:
+            raise KeyError(name)
+        return self._sheets[real]
 
 
-_ERROR_STRINGS = {"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#GETTING_DATA"}
+class WorkbookError(Exception):
+    """The file cannot be read; ``code``/``found`` make the catalogue issue."""
+
+    def __init__(self, code: str, found: str):
+        super().__init__(found)
+        self.code = code
+        self.found = found
 
 
-def _clean(v):
-    if v == "":
-        return None
-    if isinstance(v, str) and v in _ERROR_STRINGS:
-        return CellError(v)
-    return v
+_ERROR_STRINGS = {"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#GETTING_DATA",
+                  "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#UNKNOWN!", "#BUSY!"}
+
+
+def _wants(wanted: set[str] | None, name: str) -> bool:
+    if wanted is None:
+        return True
+    return name in wanted or _norm_name(name) in {_norm_name(w) for w in wanted}
 
 
 def read_workbook(path: Path, wanted: set[str] | None = None) -> Workbook:
-    """Read the sheets named in ``wanted`` (all when None). Raises on unreadable files;
-    call ``preflight`` first for a clear reason."""
+    """Read the sheets named in ``wanted`` (all when None; names compared after
+    trimming spaces). Raises WorkbookError on unreadable files; call
+    ``preflight`` first for the cheap, safe checks."""
     import python_calamine as pc
 
-    wb = pc.CalamineWorkbook.from_path(str(path))
+    path = Path(path)
+    with open(path, "rb") as f:
+        head = f.read(8)
+    if not head:
+        raise WorkbookError("F001", "0 字节")
+    extras: dict[str, _Extras] = {}
+    source: object = None
+    if head.startswith(b"PK"):
+        try:
+            with zipfile.ZipFile(path) as zf:
+                names = set(zf.namelist())
+                if "xl/workbook.xml" in names or "[Content_Types].xml" in names:
+                    extras, patched = _scan_xlsx(zf, wanted)
+                    if patched:
+                        source = _patched_zip(zf, patched)
+                elif "content.xml" in names:
+                    extras = _scan_ods(zf, wanted)
+        except WorkbookError:
+            raise
+        except DefusedXmlException as e:
+            raise WorkbookError("F006", "文件含 DOCTYPE 或实体声明") from e
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, KeyError, ParseError) as e:
+            raise WorkbookError("F003", f"压缩结构损坏：{type(e).__name__}") from e
+        except (xml.parsers.expat.ExpatError, UnicodeDecodeError) as e:
+            raise WorkbookError("F003", "工作表内容损坏") from e
+        except NotImplementedError as e:
+            raise WorkbookError("F003", "使用了不支持的压缩方式") from e
+
+    elif head.startswith(OLE_MAGIC):
+        try:
+            extras = scan_xls_errors(path, wanted)
+        except (ValueError, OSError, IndexError, UnicodeDecodeError):
+            extras = {}  # calamine will say what is wrong with the file
+
+    fh = None
     try:
-        names = list(wb.sheet_names)
-        meta = {m.name: m for m in wb.sheets_metadata}
-        out = Workbook(Path(path), names)
-        for name in names:
-            if wanted is not None and name not in wanted:
-                continue
-            sh = wb.get_sheet_by_name(name)
-            rows = []
-            truncated = False
-            for i, row in enumerate(sh.to_python(skip_empty_area=False, nrows=MAX_ROWS + 1)):
-                if i >= MAX_ROWS:
-                    truncated = True
-                    break
-                if len(row) > MAX_COLS:
-                    row = row[:MAX_COLS]
-                rows.append([_clean(v) for v in row])
-            visible = str(getattr(meta.get(name), "visible", "Visible")).endswith("Visible")
-            out._sheets[name] = Sheet(name, visible, rows, truncated=truncated)
-        return out
+        if source is None:
+            fh = open(path, "rb")  # by content, not extension: an .xlsx named .xls is common
+            source = fh
+        try:
+            wb = pc.CalamineWorkbook.from_filelike(source)
+        except pc.PasswordError as e:
+            raise WorkbookError("F004", "文件设置了密码") from e
+        except pc.CalamineError as e:
+            raise _explain_failure(path, head, str(e)) from e
+        try:
+            return _read_sheets(wb, path, wanted, extras, pc)
+        finally:
+            wb.close()
     finally:
-        wb.close()
+        if fh is not None:
+            fh.close()
+
+
+def _explain_failure(path: Path, head: bytes, msg: str) -> WorkbookError:
+    """calamine says "Cannot detect file format" for an encrypted, a damaged and a
+    foreign file alike; the preflight checks tell them apart."""
+    from .preflight import preflight
+
+    pf = preflight(path)
+    if not pf.ok and pf.code:
+        return WorkbookError(pf.code, pf.found)
+    if "password" in msg.lower() or "encrypt" in msg.lower():
+        return WorkbookError("F004", "文件设置了密码")
+    if head.startswith((b"PK", b"\xd0\xcf\x11\xe0")):
+        return WorkbookError("F003", "文件内容损坏")
+    return WorkbookError("F002", "无法识别的格式")
+
+
+def _short(msg: str) -> str:
+    return msg if len(msg) <= 120 else msg[:120] + "…"
+
+
+def _read_sheets(wb, path: Path, wanted, extras, pc) -> Workbook:
+    names = list(wb.sheet_names)
+    meta = {m.name: m for m in wb.sheets_metadata}
+    out = Workbook(path, names)
+    for name in names:
+        if not _wants(wanted, name):
+            continue
+        try:
+            sh = wb.get_sheet_by_name(name)
+            raw = sh.to_python(skip_empty_area=False, nrows=MAX_ROWS)
+            end = sh.end
+        except pc.PasswordError as e:
+            raise WorkbookError("F004", "文件设置了密码") from e
+        except pc.CalamineError as e:
+            raise WorkbookError("F003", f"工作表“{name}”无法读取：{_short(str(e))}") from e
+        ex = extras.get(name) or _Extras()
+        truncated = ex.truncated or (end is not None and (end[0] >= MAX_ROWS or end[1] >= MAX_COLS))
+        errs = _ERROR_STRINGS
+        rows = [[None if v == "" else (CellError(v) if v in errs else v)
+                 for v in (row[:MAX_COLS] if len(row) > MAX_COLS else row)] for row in raw]
+        for (r, c), text in ex.errors.items():
+            if r < len(rows) and c < MAX_COLS:
+                row = rows[r]
+                if c >= len(row):
+                    row.extend([None] * (c + 1 - len(row)))
+                row[c] = CellError(text or "#错误")
+        uncached = {(r, c) for r, c in ex.uncached if r < MAX_ROWS and c < MAX_COLS}
+        m = meta.get(name)
+        visible = m is None or m.visible == pc.SheetVisibleEnum.Visible
+        out._sheets[name] = Sheet(name, visible, rows, uncached=uncached, truncated=truncated)
+    return out
+
+
+# ---- .xlsx: sheet parts, formulas without values, error cells, trimming ---------
+
+@dataclass
+class _Extras:
+    uncached: set[tuple[int, int]] = field(default_factory=set)
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)
+    truncated: bool = False
+
+
+def _xml_root(data: bytes):
+    import defusedxml.ElementTree as ET
+    return ET.fromstring(data, forbid_dtd=True)
+
+
+def _read_part(zf: zipfile.ZipFile, name: str) -> bytes:
+    if zf.getinfo(name).file_size > MAX_PART_BYTES:
+        raise WorkbookError("F005", f"部件 {name} 解压后超过 {MAX_PART_BYTES // 1024 // 1024} MB")
+    return zf.read(name)
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1].rsplit(":", 1)[-1]
+
+
+def _attr(el, local: str):
+    for k, v in el.attrib.items():
+        if _local(k) == local:
+            return v
+    return None
+
+
+def xlsx_sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> zip member of its worksheet XML, via workbook.xml and its rels."""
+    names = set(zf.namelist())
+    wb_part = "xl/workbook.xml"
+    if "_rels/.rels" in names:
+        for rel in _xml_root(_read_part(zf, "_rels/.rels")):
+            if (rel.get("Type") or "").endswith("/officeDocument"):
+                wb_part = (rel.get("Target") or wb_part).lstrip("/")
+                break
+    base = posixpath.dirname(wb_part)
+    rels_part = posixpath.join(base, "_rels", posixpath.basename(wb_part) + ".rels")
+    targets: dict[str, str] = {}
+    if rels_part in names:
+        for rel in _xml_root(_read_part(zf, rels_part)):
+            t = rel.get("Target") or ""
+            targets[rel.get("Id") or ""] = (t.lstrip("/") if t.startswith("/")
+                                            else posixpath.normpath(posixpath.join(base, t)))
+    out: dict[str, str] = {}
+    for el in _xml_root(_read_part(zf, wb_part)).iter():
+        if _local(el.tag) == "sheet":
+            part = targets.get(_attr(el, "id") or "")
+            if part and part in names:
+                out[el.get("name", "")] = part
+    return out
+
+
+PROLOG_BYTES = 64 * 1024
+
+
+_R_PAIR = re.compile(rb' r="([A-Z]{0,3})([0-9]{1,7})"')
+_MAYBE_FAR = re.compile(rb' r="(?:[A-Z]{2}|[A-Z]?[0-9]{4})')
+_R_PAIR_SQ = re.compile(rb" r='([A-Z]{0,3})([0-9]{1,7})'")
+
+
+def sheet_extent(data: bytes) -> tuple[int, int]:
+    """An upper bound (row, column), 1-based, of the rows and cells a worksheet
+    part declares: exact when a reference past row 999 or column Z exists,
+    otherwise (999, 26) from one cheap search, which settles the usual case."""
+    if not _MAYBE_FAR.search(data) and b" r='" not in data:
+        return 999, 26
+    pairs = set(_R_PAIR.findall(data))
+    if b" r='" in data:
+        pairs.update(_R_PAIR_SQ.findall(data))
+    max_row = max(map(int, {r for _, r in pairs}), default=0)
+    max_col = max((col_index(c) + 1 for c in {c for c, _ in pairs if c}), default=0)
+    return max_row, max_col
+
+
+def col_index(letters: bytes | str) -> int:
+    """'A' -> 0, 'AA' -> 26."""
+    if isinstance(letters, bytes):
+        letters = letters.decode("ascii")
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ord(ch) - 64)
+    return n - 1
+
+
+def _scan_xlsx(zf: zipfile.ZipFile, wanted) -> tuple[dict[str, _Extras], dict[str, bytes]]:
+    extras: dict[str, _Extras] = {}
+    patched: dict[str, bytes] = {}
+    for name, part in xlsx_sheet_parts(zf).items():
+        if not _wants(wanted, name):
+            continue
+        if zf.getinfo(part).file_size > MAX_PART_BYTES:
+            raise WorkbookError("F005", f"工作表“{name}”解压后超过 {MAX_PART_BYTES // 1024 // 1024} MB")
+        data = zf.read(part)
+        ex = _Extras()
+        max_row, max_col = sheet_extent(data)
+        if max_row > MAX_ROWS or max_col > MAX_COLS:
+            ex.truncated = True
+            data = trim_sheet_xml(data, MAX_ROWS, MAX_COLS)
+            patched[part] = data
+        if b"<!DOCTYPE" in data[:PROLOG_BYTES].upper():
+            raise WorkbookError("F006", "工作表含 DOCTYPE")
+        if any(p in data for p in _PROBES):
+            _scan_cells(data, ex)
+        extras[name] = ex
+    return extras, patched
+
+
+_ROW_EL = re.compile(rb"<(?P<p>(?:\w+:)?)row\b(?P<a>[^>]*?)(?:/>|>.*?</(?P=p)row\s*>)", re.S)
+_CELL_EL = re.compile(rb"<(?P<p>(?:\w+:)?)c\b(?P<a>[^>]*?)(?:/>|>.*?</(?P=p)c\s*>)", re.S)
+_R_ATTR = re.compile(rb"\br\s*=\s*[\"']([A-Z]{0,3})([0-9]{1,7})[\"']")
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*/>")
+
+
+def trim_sheet_xml(data: bytes, max_rows: int, max_cols: int) -> bytes:
+    """Drop rows past ``max_rows`` and cells past ``max_cols`` from a worksheet part."""
+    def row_sub(m):
+        r = _R_ATTR.search(m.group("a"))
+        if r and int(r.group(2)) > max_rows:
+            return b""
+        return _CELL_EL.sub(cell_sub, m.group(0))
+
+    def cell_sub(m):
+        r = _R_ATTR.search(m.group("a"))
+        if r and r.group(1) and (col_index(r.group(1)) >= max_cols or int(r.group(2)) > max_rows):
+            return b""
+        return m.group(0)
+
+    data = _DIMENSION.sub(b"", data)
+    return _ROW_EL.sub(row_sub, data)
+
+
+def _patched_zip(zf: zipfile.ZipFile, patched: dict[str, bytes]) -> io.BytesIO:
+    from .preflight import MAX_TOTAL_UNPACKED
+
+    if sum(i.file_size for i in zf.infolist()) > MAX_TOTAL_UNPACKED:
+        raise WorkbookError("F005", f"解压后超过 {MAX_TOTAL_UNPACKED // 1024 // 1024} MB")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as out:
+        for info in zf.infolist():
+            out.writestr(info.filename, patched.get(info.filename) or zf.read(info))
+    buf.seek(0)
+    return buf
+
+
+class _NoDTD(Exception):
+    pass
+
+
+def _refuse(*_args):
+    raise _NoDTD()
+
+
+def _new_parser():
+    p = xml.parsers.expat.ParserCreate()
+    p.StartDoctypeDeclHandler = _refuse
+    p.EntityDeclHandler = _refuse
+    return p
+
+
+def _feed(p, data: bytes) -> None:
+    try:
+        for i in range(0, len(data), 1 << 20):
+            p.Parse(data[i:i + (1 << 20)], False)
+        p.Parse(b"", True)
+    except _NoDTD:
+        raise WorkbookError("F006", "工作表含 DOCTYPE") from None
+
+
+# literal probes first: a regex that may start at any byte costs more than calamine itself
+_PROBES = (b"<f>", b"<f ", b"<f/", b":f>", b":f ", b":f/", b't="e"', b"t='e'")
+_CELL_START = re.compile(rb"<(?P<p>(?:\w+:)?)c\b(?P<a>[^>]*?)(?P<empty>/?)>")
+_T_ATTR = re.compile(rb"\bt\s*=\s*[\"'](\w+)[\"']")
+_V_EL = re.compile(rb"<(?:\w+:)?v\s*(?:/>|>(.*?)</(?:\w+:)?v\s*>)", re.S)
+_F_EL = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def _scan_cells(data: bytes, ex: _Extras) -> None:
+    """Formulas with no cached value, and error cells, found without parsing the
+    whole sheet: only the cells around a ``<f`` or ``t="e"`` are looked at.
+
+    Cells are located by their ``r`` reference; Excel, WPS, LibreOffice and every
+    library we know write it (it is optional in the standard; a cell without
+    one is skipped here and read as calamine gives it)."""
+    seen: set[int] = set()
+    hits = []
+    for probe in _PROBES:
+        i = data.find(probe)
+        while i >= 0:
+            hits.append(i + (1 if probe[0] == 58 else 0))  # ":f" -> point at the "f" tag's prefix end
+            i = data.find(probe, i + 1)
+    for pos in sorted(hits):
+        m = _cell_start_before(data, pos + 1)
+        if m is None or m.start() in seen:
+            continue
+        seen.add(m.start())
+        ref = _R_ATTR.search(m.group("a"))
+        if not ref or not ref.group(1):
+            continue
+        cell = (int(ref.group(2)) - 1, col_index(ref.group(1)))
+        t = _T_ATTR.search(m.group("a"))
+        t = t.group(1).decode("ascii") if t else None
+        if m.group("empty"):
+            continue
+        close = b"</" + m.group("p") + b"c>"
+        end = data.find(close, m.end())
+        if end < 0:
+            continue
+        body = data[m.end():end]
+        v = _V_EL.search(body)
+        vtext = None if v is None else _unescape((v.group(1) or b"").decode("utf-8", "replace"))
+        if t == "e":
+            ex.errors[cell] = (vtext or "").strip()
+        elif _F_EL.search(body) and (vtext is None or (vtext == "" and t not in ("str", "inlineStr"))):
+            ex.uncached.add(cell)
+
+
+def _cell_start_before(data: bytes, pos: int):
+    """The ``<c ...>`` tag that encloses ``pos`` (a formula is the cell's first child)."""
+    i = pos
+    for _ in range(8):
+        i = data.rfind(b"<", 0, i)
+        if i < 0 or data.startswith(b"</", i):
+            return None
+        m = _CELL_START.match(data, i)
+        if m:
+            return m
+    return None
+
+
+def _unescape(s: str) -> str:
+    if "&" not in s:
+        return s
+    import html
+    return html.unescape(s)
+
+
+# ---- .xls: error cells -------------------------------------------------------
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+MAX_XLS_STREAM = 64 * 1024 * 1024
+BIFF_ERRORS = {0x00: "#NULL!", 0x07: "#DIV/0!", 0x0F: "#VALUE!", 0x17: "#REF!", 0x1D: "#NAME?",
+               0x24: "#NUM!", 0x2A: "#N/A", 0x2B: "#GETTING_DATA"}
+
+
+def _biff_records(data: bytes, pos: int):
+    n = len(data)
+    while pos + 4 <= n:
+        rtype, rlen = struct.unpack_from("<HH", data, pos)
+        yield rtype, data[pos + 4:pos + 4 + rlen]
+        pos += 4 + rlen
+        if rtype == 0x000A:  # EOF of this substream
+            return
+
+
+def scan_xls_errors(path: Path, wanted) -> dict[str, _Extras]:
+    """Error cells of a BIFF8 workbook: calamine reads them as ''. BOOLERR records
+    hold typed errors, FORMULA records cached error results."""
+    size = Path(path).stat().st_size
+    from .preflight import ole_read_stream
+
+    with open(path, "rb") as f:
+        data = ole_read_stream(f, size, ("Workbook", "Book", "WORKBOOK", "BOOK"), MAX_XLS_STREAM)
+    if not data:
+        return {}
+    records = _biff_records(data, 0)
+    first = next(records, None)
+    if first is None or first[0] != 0x0809 or len(first[1]) < 2 or \
+            struct.unpack_from("<H", first[1], 0)[0] != 0x0600:
+        return {}  # not BIFF8 (Excel 95 and older): leave it to calamine
+    sheets: list[tuple[str, int]] = []
+    for rtype, body in records:
+        if rtype == 0x0085 and len(body) >= 8:  # BOUNDSHEET
+            offset, _state, kind, cch, high = struct.unpack_from("<IBBBB", body, 0)
+            raw = body[8:8 + (2 * cch if high & 1 else cch)]
+            name = raw.decode("utf-16-le") if high & 1 else raw.decode("latin-1")
+            if kind == 0:
+                sheets.append((name, offset))
+    out: dict[str, _Extras] = {}
+    for name, offset in sheets:
+        if not _wants(wanted, name) or offset >= len(data):
+            continue
+        ex = _Extras()
+        for rtype, body in _biff_records(data, offset):
+            if rtype == 0x0205 and len(body) >= 8 and body[7] == 1:  # BOOLERR holding an error
+                r, c = struct.unpack_from("<HH", body, 0)
+                ex.errors[(r, c)] = BIFF_ERRORS.get(body[6], "#错误")
+            elif rtype == 0x0006 and len(body) >= 14 and body[6] == 2 and body[12:14] == b"\xff\xff":
+                r, c = struct.unpack_from("<HH", body, 0)
+                ex.errors[(r, c)] = BIFF_ERRORS.get(body[8], "#错误")
+        if ex.errors:
+            out[name] = ex
+    return out
+
+
+# ---- .ods: error cells --------------------------------------------------------
+
+_ODS_REPEAT_CAP = MAX_ROWS + 1
+
+
+def _scan_ods(zf: zipfile.ZipFile, wanted) -> dict[str, _Extras]:
+    """LibreOffice saves an error result as value-type error with the text in
+    <text:p>; calamine reads it as ''. Only scanned when the file has one."""
+    info = zf.getinfo("content.xml")
+    if info.file_size > MAX_PART_BYTES:
+        raise WorkbookError("F005", f"content.xml 解压后超过 {MAX_PART_BYTES // 1024 // 1024} MB")
+    data = zf.read(info)
+    if b'value-type="error"' not in data:
+        return {}
+    extras: dict[str, _Extras] = {}
+    st = {"table": None, "row": -1, "col": 0, "err": None, "text": None}
+
+    def start(tag, attrs):
+        if tag == "table:table":
+            name = attrs.get("table:name", "")
+            st["table"] = name if _wants(wanted, name) else None
+            st["row"] = -1
+        elif st["table"] is None:
+            return
+        elif tag == "table:table-row":
+            st["row"] += 1
+            st["col"] = 0
+            st["rrep"] = min(int(attrs.get("table:number-rows-repeated", "1") or 1), _ODS_REPEAT_CAP)
+        elif tag in ("table:table-cell", "table:covered-table-cell"):
+            st["crep"] = min(int(attrs.get("table:number-columns-repeated", "1") or 1), MAX_COLS + 1)
+            if attrs.get("calcext:value-type") == "error":
+                st["err"], st["text"] = (st["row"], st["col"]), ""
+
+    def end(tag):
+        if st["table"] is None:
+            return
+        if tag in ("table:table-cell", "table:covered-table-cell"):
+            if st["err"] is not None:
+                r, c = st["err"]
+                if r < MAX_ROWS and c < MAX_COLS:
+                    extras.setdefault(st["table"], _Extras()).errors[(r, c)] = st["text"].strip()
+                st["err"] = None
+            st["col"] += st.get("crep", 1)
+        elif tag == "table:table-row":
+            st["row"] += st.get("rrep", 1) - 1
+        elif tag == "table:table":
+            st["table"] = None
+
+    def text(s):
+        if st["err"] is not None:
+            st["text"] += s
+
+    p = _new_parser()
+    p.StartElementHandler, p.EndElementHandler, p.CharacterDataHandler = start, end, text
+    p.buffer_text = True
+    _feed(p, data)
+    return extras
+
+
+# ---- the one call a worker makes per file ---------------------------------------
+
+@dataclass
+class ReadResult:
+    """What became of reading one file. ``code`` is None when ``workbook`` was read;
+    otherwise a catalogue code (F001..F008, F007 when the file changed while read)
+    and a Chinese ``found`` detail for ``issue(code, found=...)``."""
+    workbook: Workbook | None
+    code: str | None
+    found: str
+    fmt: str | None
+    size: int
+    mtime_ns: int
+    sha256: str
+
+
+def read_checked(path: Path, wanted: set[str] | None = None) -> ReadResult:
+    """Preflight, hash and read ``path``; report a file still being copied in (F007).
+
+    Never raises for a bad file; run it under ``parallel.run_isolated`` so that a
+    reader crash or runaway costs only this file."""
+    import hashlib
+    import os
+
+    from .preflight import preflight
+
+    path = Path(path)
+    try:
+        st0 = os.stat(path)
+    except OSError as e:
+        return ReadResult(None, "F008", e.strerror or type(e).__name__, None, 0, 0, "")
+    pf = preflight(path)
+    digest = ""
+    wb, code, found = None, pf.code, pf.found
+    if pf.ok:
+        try:
+            h = hashlib.sha256()
+            with open(path, "rb") as f:
+                for chunk in iter(lambda: f.read(1 << 20), b""):
+                    h.update(chunk)
+            digest = h.hexdigest()
+            wb = read_workbook(path, wanted)
+        except WorkbookError as e:
+            code, found = e.code, e.found
+        except OSError as e:
+            code, found = "F008", e.strerror or type(e).__name__
+    try:
+        st1 = os.stat(path)
+        changed = (st1.st_size, st1.st_mtime_ns) != (st0.st_size, st0.st_mtime_ns)
+    except OSError:
+        changed = True
+    if changed:
+        return ReadResult(None, "F007", "读取期间文件发生变化", pf.fmt, st0.st_size, st0.st_mtime_ns, "")
+    return ReadResult(wb, code, found, pf.fmt, st0.st_size, st0.st_mtime_ns, digest)

@@ -1,0 +1,428 @@
+"""Sending the drafts written by mail_drafts over SMTP, at most once each.
+
+Sending is its own command and never the default. Every attempt is written to
+the history database (table mail_log) before the next message goes, keyed by
+station, kind and the draft's Message-ID, so a run killed half-way resumes
+where it stopped. A dropped connection is reopened and the message retried a
+bounded number of times; a refused address is recorded and not retried; one
+station's failure never stops the others. The password comes only from the
+environment or a secret file, never from the command line or the repository.
+"""
+from __future__ import annotations
+
+import smtplib
+import sqlite3
+import ssl
+import time
+import tomllib
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.parser import BytesParser
+from email.utils import format_datetime, getaddresses
+from pathlib import Path
+from typing import Callable, Mapping
+
+from .mail_drafts import H_ATTACHMENTS, H_KIND, H_PERIOD, H_STATION, MAIL_POLICY
+
+ENV_HOST = "LINGONG_SMTP_HOST"
+ENV_PORT = "LINGONG_SMTP_PORT"
+ENV_SECURITY = "LINGONG_SMTP_SECURITY"
+ENV_USER = "LINGONG_SMTP_USER"
+ENV_SENDER = "LINGONG_SMTP_SENDER"
+ENV_PASSWORD = "LINGONG_SMTP_PASSWORD"
+ENV_PASSWORD_FILE = "LINGONG_SMTP_PASSWORD_FILE"
+
+SECURITIES = ("ssl", "starttls", "none")
+DEFAULT_PORTS = {"ssl": 465, "starttls": 587, "none": 25}
+CONFIG_KEYS = ("host", "port", "security", "user", "sender", "password_file", "timeout")
+
+# SendRow.status
+SENT = "sent"
+ALREADY_SENT = "already_sent"
+REFUSED = "refused"
+FAILED = "failed"
+WOULD_SEND = "would_send"
+SKIPPED = "skipped"
+NOT_ATTEMPTED = "not_attempted"
+STATUS_LABELS = {SENT: "已发送", ALREADY_SENT: "此前已发送，本次跳过", REFUSED: "收件地址被拒收",
+                 FAILED: "发送失败", WOULD_SEND: "将发送（试运行）", SKIPPED: "未发送",
+                 NOT_ATTEMPTED: "未尝试发送"}
+
+_REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+class SmtpConfigError(Exception):
+    """The SMTP settings cannot be used; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str
+    port: int
+    security: str            # ssl | starttls | none
+    user: str = ""
+    sender: str = ""
+    password: str = field(default="", repr=False)
+    timeout: float = 30.0
+    source: str = ""         # where the settings came from, for messages
+
+
+def _read_secret_file(path: Path) -> str:
+    p = Path(path).expanduser()
+    try:
+        resolved = p.resolve()
+    except OSError as e:
+        raise SmtpConfigError(f"邮箱密码文件 {p} 无法读取（{e}）") from None
+    if resolved == _REPO_ROOT or _REPO_ROOT in resolved.parents:
+        raise SmtpConfigError(f"邮箱密码文件 {p} 在程序文件夹内，可能被提交到代码库；"
+                              "请把它移到程序文件夹以外（例如用户目录）后重新设置")
+    try:
+        text = resolved.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise SmtpConfigError(f"邮箱密码文件 {p} 无法读取（{e}）；请检查路径和权限") from None
+    return text.strip("\r\n")
+
+
+def load_smtp_config(config_path: Path | None, env: Mapping[str, str]) -> SmtpConfig:
+    """Settings from a TOML file (section [smtp]) overridden by LINGONG_SMTP_* variables.
+
+    The password is read only from LINGONG_SMTP_PASSWORD or from a secret file
+    (LINGONG_SMTP_PASSWORD_FILE or the file's password_file); a ``password``
+    key in the file is refused."""
+    data: dict = {}
+    where = "环境变量"
+    if config_path is not None:
+        config_path = Path(config_path)
+        where = str(config_path)
+        try:
+            raw = tomllib.loads(config_path.read_text(encoding="utf-8-sig"))
+        except FileNotFoundError:
+            raise SmtpConfigError(f"找不到邮件配置文件 {config_path}") from None
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+            raise SmtpConfigError(f"邮件配置文件 {config_path} 无法读取（{e}）；请按 TOML 格式修改") from None
+        data = raw.get("smtp", raw) if isinstance(raw.get("smtp", raw), dict) else {}
+        for key in data:
+            if key == "password":
+                raise SmtpConfigError(f"邮件配置文件 {config_path} 的 [smtp] 中写了 password：密码不能写在配置文件里。"
+                                      f"请删除该行，改用环境变量 {ENV_PASSWORD}，或把密码单独存入程序文件夹以外的"
+                                      "文件并用 password_file 指向它")
+            if key not in CONFIG_KEYS:
+                raise SmtpConfigError(f"邮件配置文件 {config_path} 的 [smtp] 中有未知的设置项“{key}”；"
+                                      f"可用的设置项：{'、'.join(CONFIG_KEYS)}")
+
+    def pick(key: str, env_key: str, default=""):
+        v = env.get(env_key)
+        return v if v not in (None, "") else data.get(key, default)
+
+    security = str(pick("security", ENV_SECURITY, "ssl")).strip().lower()
+    if security not in SECURITIES:
+        raise SmtpConfigError(f"邮件设置 security 为“{security}”（{where}），应为 ssl、starttls 或 none")
+    port_raw = pick("port", ENV_PORT, DEFAULT_PORTS[security])
+    try:
+        port = int(port_raw)
+        if not 0 < port < 65536:
+            raise ValueError
+    except (TypeError, ValueError):
+        raise SmtpConfigError(f"邮件设置 port 为“{port_raw}”（{where}），应为 1–65535 的端口号") from None
+    try:
+        timeout = float(pick("timeout", "LINGONG_SMTP_TIMEOUT", 30))
+    except (TypeError, ValueError):
+        raise SmtpConfigError(f"邮件设置 timeout 应为秒数（{where}）") from None
+    user = str(pick("user", ENV_USER, "")).strip()
+    sender = str(pick("sender", ENV_SENDER, "")).strip() or user
+    password = env.get(ENV_PASSWORD, "")
+    if not password:
+        secret = env.get(ENV_PASSWORD_FILE) or data.get("password_file")
+        if secret:
+            password = _read_secret_file(Path(str(secret)))
+    return SmtpConfig(host=str(pick("host", ENV_HOST, "")).strip(), port=port, security=security, user=user,
+                      sender=sender, password=password, timeout=timeout, source=where)
+
+
+def smtp_connect(config: SmtpConfig) -> smtplib.SMTP:
+    """Open, secure and log in; the default ``connect`` of send_drafts."""
+    ctx = ssl.create_default_context()
+    if config.security == "ssl":
+        smtp = smtplib.SMTP_SSL(config.host, config.port, timeout=config.timeout, context=ctx)
+    else:
+        smtp = smtplib.SMTP(config.host, config.port, timeout=config.timeout)
+        if config.security == "starttls":
+            smtp.ehlo()
+            smtp.starttls(context=ctx)
+            smtp.ehlo()
+    if config.user:
+        smtp.login(config.user, config.password)
+    return smtp
+
+
+# ---- the log ----------------------------------------------------------------------
+
+def _connect_db(db_path: Path) -> sqlite3.Connection:
+    from . import history
+
+    return history.connect(db_path)
+
+
+def _log_rows(con: sqlite3.Connection | None, station: str, kind: str, message_id: str) -> list[tuple]:
+    if con is None:
+        return []
+    return con.execute("SELECT status, recipient, attempts FROM mail_log WHERE station=? AND kind=? AND "
+                       "message_id=?", (station, kind, message_id)).fetchall()
+
+
+def _record(con: sqlite3.Connection, *, run_id: str, period: str, station: str, kind: str, recipient: str,
+            message_id: str, att_hash: str, status: str, error: str, now: str) -> None:
+    """One row per draft: attempts add up across runs; committed at once so a
+    crash right after a send cannot lose the fact that it went."""
+    row = con.execute("SELECT rowid, attempts FROM mail_log WHERE station=? AND kind=? AND message_id=? "
+                      "ORDER BY rowid DESC LIMIT 1", (station, kind, message_id)).fetchone()
+    if row is None:
+        con.execute("INSERT INTO mail_log (run_id, period, station, kind, recipient, message_id, "
+                    "attachment_sha256, status, attempts, last_error, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    (run_id, period, station, kind, recipient, message_id, att_hash, status, 1, error, now))
+    else:
+        con.execute("UPDATE mail_log SET run_id=?, period=?, recipient=?, attachment_sha256=?, status=?, "
+                    "attempts=?, last_error=?, updated_at=? WHERE rowid=?",
+                    (run_id, period, recipient, att_hash, status, (row[1] or 0) + 1, error, now, row[0]))
+    con.commit()
+
+
+# ---- sending ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SendRow:
+    station: str
+    recipients: tuple[str, ...]
+    subject: str
+    attachments: tuple[str, ...]
+    status: str                 # SENT, ALREADY_SENT, REFUSED, FAILED, WOULD_SEND, SKIPPED, NOT_ATTEMPTED
+    attempts: int = 0
+    message_id: str = ""
+    error: str = ""
+    eml: str = ""
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+
+@dataclass(frozen=True)
+class SendSummary:
+    period: str
+    dry_run: bool
+    rows: tuple[SendRow, ...]
+    fatal: str = ""             # why sending stopped early (login refused, server unreachable)
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.rows if r.status == status)
+
+    @property
+    def needs_attention(self) -> tuple[SendRow, ...]:
+        return tuple(r for r in self.rows if r.status in (REFUSED, FAILED, SKIPPED, NOT_ATTEMPTED))
+
+
+@dataclass
+class _Draft:
+    path: Path
+    msg: object
+    station: str
+    period: str
+    kind: str
+    message_id: str
+    att_hash: str
+    recipients: tuple[str, ...]
+    subject: str
+    attachments: tuple[str, ...]
+
+
+def _load_draft(path: Path) -> _Draft:
+    msg = BytesParser(policy=MAIL_POLICY).parsebytes(path.read_bytes())
+    recipients = tuple(a for _, a in getaddresses([str(v) for v in msg.get_all("To", [])]) if a)
+    return _Draft(path=path, msg=msg, station=str(msg.get(H_STATION, "")).strip(),
+                  period=str(msg.get(H_PERIOD, "")).strip(), kind=str(msg.get(H_KIND, "results")).strip(),
+                  message_id=str(msg.get("Message-ID", "")).strip(),
+                  att_hash=str(msg.get(H_ATTACHMENTS, "")).strip(), recipients=recipients,
+                  subject=str(msg.get("Subject", "")),
+                  attachments=tuple(p.get_filename() or "" for p in msg.iter_attachments()))
+
+
+def _wire_bytes(d: _Draft, sender: str, now: datetime) -> bytes:
+    msg = d.msg
+    for h in ("X-Unsent", "From", "Date", "Bcc"):
+        del msg[h]
+    msg["From"] = sender
+    msg["Date"] = format_datetime(now)
+    return msg.as_bytes(policy=MAIL_POLICY)
+
+
+def _is_permanent(e: smtplib.SMTPResponseException) -> bool:
+    return 500 <= int(getattr(e, "smtp_code", 0) or 0) < 600
+
+
+def _err_text(e: BaseException) -> str:
+    if isinstance(e, smtplib.SMTPRecipientsRefused):
+        return "；".join(f"{a}：{c} {m.decode('utf-8', 'replace') if isinstance(m, bytes) else m}"
+                        for a, (c, m) in e.recipients.items())
+    if isinstance(e, smtplib.SMTPResponseException):
+        m = e.smtp_error.decode("utf-8", "replace") if isinstance(e.smtp_error, bytes) else str(e.smtp_error)
+        return f"{e.smtp_code} {m}"
+    return f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+
+
+def send_drafts(drafts_dir: Path, db_path: Path, config: SmtpConfig, *, period: str, dry_run: bool,
+                max_attempts: int = 3, connect: Callable[[SmtpConfig], smtplib.SMTP] = smtp_connect,
+                run_id: str = "", now: Callable[[], datetime] | None = None,
+                sleep: Callable[[float], None] = time.sleep, progress: Callable[[str], None] | None = None,
+                retry_refused: bool = False) -> SendSummary:
+    """Send every .eml in ``drafts_dir`` that mail_log does not show as sent.
+
+    ``connect`` opens a logged-in SMTP connection (tests pass their own); ``sleep``
+    waits between retries (1 s, 2 s, ...). An address refused with 5xx in an
+    earlier run is not tried again unless ``retry_refused`` (or the registry's
+    address changed). Nothing is sent, and nothing recorded, when ``dry_run``."""
+    now = now or (lambda: datetime.now(timezone.utc).astimezone())
+    max_attempts = max(1, int(max_attempts))
+    drafts_dir = Path(drafts_dir)
+    paths = sorted(drafts_dir.glob("*.eml")) if drafts_dir.is_dir() else []
+    if not dry_run:
+        if not config.host:
+            raise SmtpConfigError(f"没有设置邮件服务器地址：请在邮件配置文件 [smtp] 中写 host，或设置环境变量 {ENV_HOST}")
+        if not config.sender:
+            raise SmtpConfigError(f"没有设置发件人：请在邮件配置文件 [smtp] 中写 sender，或设置环境变量 {ENV_SENDER}")
+        if config.user and not config.password:
+            raise SmtpConfigError(f"没有找到邮箱密码：请设置环境变量 {ENV_PASSWORD}，或把密码存入程序文件夹以外的文件"
+                                  f"并用环境变量 {ENV_PASSWORD_FILE} 指向它（不接受命令行参数）")
+    run_id = run_id or "send-" + now().strftime("%Y%m%dT%H%M%S")
+    con = None
+    if not dry_run or Path(db_path).exists():
+        con = _connect_db(Path(db_path))
+    rows: list[SendRow] = []
+    smtp = None
+    fatal = ""
+    connect_failures = 0
+
+    def drop():
+        nonlocal smtp
+        if smtp is not None:
+            try:
+                smtp.quit()
+            except Exception:  # noqa: BLE001 - the connection is gone either way
+                try:
+                    smtp.close()
+                except Exception:  # noqa: BLE001
+                    pass
+        smtp = None
+
+    try:
+        for path in paths:
+            try:
+                d = _load_draft(path)
+            except Exception as e:  # noqa: BLE001 - a damaged draft must not stop the others
+                rows.append(SendRow(path.stem, (), "", (), SKIPPED, error=f"草稿无法读取（{_err_text(e)}），请重新生成",
+                                    eml=path.name))
+                continue
+            base = dict(station=d.station or path.stem, recipients=d.recipients, subject=d.subject,
+                        attachments=d.attachments, message_id=d.message_id, eml=path.name)
+            if d.period != period:
+                rows.append(SendRow(status=SKIPPED, error=f"草稿属于考核期 {d.period or '未知'}，本次发送的是 {period}",
+                                    **base))
+                continue
+            if d.kind not in ("results", "templates"):
+                rows.append(SendRow(status=SKIPPED, error=f"草稿类型“{d.kind}”无法识别，请重新生成草稿", **base))
+                continue
+            if not d.recipients or not d.message_id:
+                rows.append(SendRow(status=SKIPPED, error="草稿缺少收件人或 Message-ID，请重新生成草稿", **base))
+                continue
+            recipient = ", ".join(d.recipients)
+            history = _log_rows(con, d.station, d.kind, d.message_id)
+            if any(h[0] == "sent" for h in history):
+                rows.append(SendRow(status=ALREADY_SENT, attempts=max(h[2] or 0 for h in history), **base))
+                continue
+            if not retry_refused and any(h[0] == "refused" and h[1] == recipient for h in history):
+                rows.append(SendRow(status=REFUSED, attempts=max(h[2] or 0 for h in history),
+                                    error="此前已被对方服务器拒收，未再发送；请核对驿站名册中的电子邮箱后重新生成草稿",
+                                    **base))
+                continue
+            if fatal:
+                rows.append(SendRow(status=NOT_ATTEMPTED, error=fatal, **base))
+                continue
+            if dry_run:
+                rows.append(SendRow(status=WOULD_SEND, **base))
+                continue
+
+            status, error, attempts = FAILED, "", 0
+            while attempts < max_attempts:
+                attempts += 1
+                stamp = now()
+                try:
+                    if smtp is None:
+                        smtp = connect(config)
+                        connect_failures = 0
+                    refused = smtp.sendmail(config.sender, list(d.recipients), _wire_bytes(d, config.sender, stamp))
+                    status = SENT
+                    error = ("部分地址被拒收：" + "；".join(f"{a}：{c}" for a, (c, _) in refused.items())) if refused else ""
+                except smtplib.SMTPRecipientsRefused as e:
+                    status, error = REFUSED, _err_text(e)
+                    if all(400 <= c < 500 for c, _ in e.recipients.values()):
+                        status = FAILED   # 4xx: mailbox busy or greylisting, worth another try
+                except (smtplib.SMTPAuthenticationError, smtplib.SMTPSenderRefused) as e:
+                    status, error = FAILED, _err_text(e)
+                    fatal = (f"邮件服务器拒绝了登录或发件人（{error}）；请检查用户名、授权码和发件人设置，"
+                             "其余邮件未发送")
+                    drop()
+                except smtplib.SMTPResponseException as e:
+                    status, error = FAILED, _err_text(e)
+                    if smtp is None:
+                        connect_failures += 1
+                    if _is_permanent(e) and smtp is not None:  # a 5xx will be refused again: do not retry
+                        _record(con, run_id=run_id, period=period, station=d.station, kind=d.kind,
+                                recipient=recipient, message_id=d.message_id, att_hash=d.att_hash,
+                                status="failed", error=error, now=stamp.isoformat())
+                        break
+                    drop()
+                except (smtplib.SMTPException, OSError) as e:
+                    # Dropped connection, timeout, refused connection: reconnect and retry.
+                    status, error = FAILED, _err_text(e)
+                    if smtp is None:
+                        connect_failures += 1
+                    drop()
+                _record(con, run_id=run_id, period=period, station=d.station, kind=d.kind, recipient=recipient,
+                        message_id=d.message_id, att_hash=d.att_hash, status=status if status != SENT else "sent",
+                        error=error, now=stamp.isoformat())
+                if status in (SENT, REFUSED) or fatal:
+                    break
+                if connect_failures >= max_attempts:
+                    fatal = f"连续 {connect_failures} 次无法连接邮件服务器（{error}）；请检查网络和服务器设置，其余邮件未发送"
+                    break
+                if attempts < max_attempts:
+                    sleep(float(2 ** (attempts - 1)))
+            rows.append(SendRow(status=status, attempts=attempts, error=error, **base))
+            if progress:
+                progress(f"{d.station} {recipient}：{STATUS_LABELS[status]}")
+    finally:
+        drop()
+        if con is not None:
+            con.close()
+    return SendSummary(period=period, dry_run=dry_run, rows=tuple(rows), fatal=fatal)
+
+
+def format_summary(summary: SendSummary) -> str:
+    """Who got what, in Chinese, for the console."""
+    head = "邮件发送试运行（没有发送任何邮件）" if summary.dry_run else "邮件发送结果"
+    lines = [f"{head}：考核期 {summary.period}，草稿 {len(summary.rows)} 封"]
+    counts = [(s, summary.count(s)) for s in (WOULD_SEND, SENT, ALREADY_SENT, REFUSED, FAILED, SKIPPED,
+                                              NOT_ATTEMPTED)]
+    lines.append("  " + "；".join(f"{STATUS_LABELS[s]} {n} 封" for s, n in counts if n) if any(n for _, n in counts)
+                 else "  没有找到邮件草稿，请先生成草稿")
+    for r in summary.rows:
+        to = "、".join(r.recipients) or "（无收件人）"
+        att = f"；附件：{'、'.join(r.attachments)}" if r.attachments and r.status in (SENT, WOULD_SEND) else ""
+        tries = f"（尝试 {r.attempts} 次）" if r.attempts > 1 and r.status != ALREADY_SENT else ""
+        why = f"：{r.error}" if r.error and r.status != SENT else ""
+        lines.append(f"  {r.station} → {to}：{r.label}{tries}{why}{att}")
+    if summary.fatal:
+        lines.append(f"发送中止：{summary.fatal}")
+    if summary.needs_attention:
+        lines.append(f"需要人工处理 {len(summary.needs_attention)} 封；再次运行发送命令只会补发未成功的邮件，"
+                     "已发送的不会重复发送")
+    return "\n".join(lines)
