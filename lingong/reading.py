@@ -46,35 +46,31 @@ def read_one(item: tuple[str, str]) -> FileResult:
 
     Module-level and picklable: this is what worker processes run."""
     from .classify import classify
-    from .discover import stat_signature
-    from .preflight import preflight
-    from .workbook import read_workbook
+    from .workbook import read_checked
 
     path = Path(item[0])
     rel = item[1]
-    before = stat_signature(path)
-    sha, size = _hash(path)
-    mtime = before[1] / 1e9
+    rr = read_checked(path, WANTED_SHEETS)
+    sha = rr.sha256
+    if not sha:
+        try:  # every input gets its hash in the run record, readable or not
+            sha, _ = _hash(path)
+        except OSError:
+            sha = ""
+    mtime = rr.mtime_ns / 1e9
 
     def outcome(kind, reason="", **kw):
-        return FileOutcome(file=rel, kind=kind, reason=reason, sha256=sha, size=size, mtime=mtime, **kw)
+        return FileOutcome(file=rel, kind=kind, reason=reason, sha256=sha, size=rr.size, mtime=mtime, **kw)
 
-    pf = preflight(path)
-    if not pf.ok:
-        iss = issue(pf.code, file=rel, found=pf.found)
-        return FileResult(outcome(KIND_REJECTED, iss.message), issues=[iss])
-    try:
-        wb = read_workbook(path, WANTED_SHEETS)
-    except Exception as exc:  # calamine names the cause; the run goes on with other files
-        iss = _read_failure(exc, rel)
-        return FileResult(outcome(KIND_REJECTED, iss.message), issues=[iss])
-
-    if stat_signature(path) != before:
+    if rr.code == "F007":
         iss = issue("F007", file=rel)
         return FileResult(outcome(KIND_UNSTABLE, iss.message), issues=[iss])
+    if rr.workbook is None:
+        iss = issue(rr.code or "F008", file=rel, found=rr.found)
+        return FileResult(outcome(KIND_REJECTED, iss.message), issues=[iss])
+    wb = rr.workbook
 
     kinds, reason = classify(wb.sheet_names)
-    kinds = set(kinds) if isinstance(kinds, (set, frozenset, list, tuple)) else {kinds}
     result = FileResult(outcome(KIND_SKIPPED, reason))
     if KIND_REPORT in kinds:
         from .report_reader import read_report
@@ -82,7 +78,8 @@ def read_one(item: tuple[str, str]) -> FileResult:
         rec = read_report(wb, rel, sha256=sha, mtime=mtime)
         result.report = rec
         result.outcome = outcome(KIND_REPORT, station=rec.station, month=rec.month or "")
-        if rec.has_error and pf.fmt != "xlsx":
+        if rr.fmt != "xlsx":
+            # openpyxl cannot reopen .xls/.ods for a return copy; keep the grids in case one is needed.
             result.grids = {name: wb.sheet(name).rows for name in wb.sheet_names if name in wb._sheets}
         return result
     if KIND_REGISTRY in kinds:
@@ -93,21 +90,12 @@ def read_one(item: tuple[str, str]) -> FileResult:
         result.issues.extend(iss)
         result.outcome = outcome(KIND_REGISTRY)
     if KIND_DECISIONS in kinds:
-        wb._sheets = {spec.SHEET_DECISIONS: wb.sheet(spec.SHEET_DECISIONS)}
+        sheet = wb.sheet(spec.SHEET_DECISIONS)
+        wb._sheets = {sheet.name: sheet}  # only this sheet travels back to the parent
         result.decision_rows = wb
         if result.outcome.kind != KIND_REGISTRY:
             result.outcome = outcome(KIND_DECISIONS)
     return result
-
-
-def _read_failure(exc: Exception, rel: str) -> Issue:
-    name = type(exc).__name__
-    text = str(exc)[:200]
-    if "Password" in name or "password" in text.lower() or "encrypt" in text.lower():
-        return issue("F004", file=rel, found=text)
-    if "Zip" in name or "zip" in text.lower():
-        return issue("F003", file=rel, found=text)
-    return issue("F008", file=rel, found=f"{name}: {text}")
 
 
 def isolated_failure(item: tuple[str, str], reason: str) -> FileResult:
@@ -117,6 +105,11 @@ def isolated_failure(item: tuple[str, str], reason: str) -> FileResult:
         sha, size = _hash(path)
     except OSError:
         sha, size = "", 0
-    iss = issue("F010", file=rel, found=reason)
+    from .parallel import REASON_ERROR
+
+    # A Python exception in the reader is a file we could not read (F008); a dead or
+    # runaway worker is the file being too much for a reader (F010).
+    code = "F008" if reason.startswith(REASON_ERROR.split("（")[0]) else "F010"
+    iss = issue(code, file=rel, found=reason)
     return FileResult(FileOutcome(file=rel, kind=KIND_REJECTED, reason=iss.message, sha256=sha, size=size),
                       issues=[iss])

@@ -13,14 +13,18 @@ The contract every reader relies on:
   midnight and ``datetime.datetime`` otherwise, a time-only cell
   ``datetime.time``, a duration (``[h]:mm``) ``datetime.timedelta``;
 - an error cell is a CellError, never a blank. calamine itself returns '' for
-  error cells in every format, so for .xlsx and .ods the sheet XML is scanned
-  for them; in .xls an error cell cannot be told from a blank (known gap);
+  error cells in every format, so they are found beside it: in the sheet XML
+  of .xlsx and .ods, in the BOOLERR/FORMULA records of a BIFF8 .xls (older
+  BIFF5 files: not found). A text cell typed as "#N/A" also reads as CellError;
 - a formula cell without a cached value (.xlsx written by a program that never
   calculated) is listed in ``uncached`` so the reader can say so;
 - a sheet is cut to MAX_ROWS x MAX_COLS and marked ``truncated``. For .xlsx the
   cut happens before calamine sees the sheet: calamine builds a dense grid up to
-  the last used cell, so one stray value in row 1,048,576 costs it 300 MB and a
-  stray one in XFD1048576 aborts the process.
+  the last used cell, so one stray value in A1048576 costs it 300 MB and one in
+  BZ1048576 2.5 GB (beyond 100 million cells it refuses: F005). For .xls the
+  format itself bounds the grid (65536 x 256); for .ods a far cell is refused by
+  calamine's cell limit. The worker's memory cap (parallel.run_isolated) is the
+  last line for anything else.
 """
 from __future__ import annotations
 
@@ -39,6 +43,8 @@ from defusedxml import DefusedXmlException
 MAX_ROWS = 5000      # a stray value in row 1,048,576 must not build a million-row grid
 MAX_COLS = 60
 MAX_PART_BYTES = 50 * 1024 * 1024  # same bound as preflight; read_workbook may be called alone
+# calamine refuses grids over 100 million cells ("Cell limit exceeded")
+REASON_FAR_CELLS = "表格使用范围过大（很远的行或列有内容）"
 
 
 @dataclass(frozen=True)
@@ -121,15 +127,18 @@ def read_workbook(path: Path, wanted: set[str] | None = None) -> Workbook:
         raise WorkbookError("F001", "0 字节")
     extras: dict[str, _Extras] = {}
     source: object = None
+    kind = None
     if head.startswith(b"PK"):
         try:
             with zipfile.ZipFile(path) as zf:
                 names = set(zf.namelist())
                 if "xl/workbook.xml" in names or "[Content_Types].xml" in names:
+                    kind = "xlsx"
                     extras, patched = _scan_xlsx(zf, wanted)
                     if patched:
                         source = _patched_zip(zf, patched)
                 elif "content.xml" in names:
+                    kind = "ods"
                     extras = _scan_ods(zf, wanted)
         except WorkbookError:
             raise
@@ -143,6 +152,7 @@ def read_workbook(path: Path, wanted: set[str] | None = None) -> Workbook:
             raise WorkbookError("F003", "使用了不支持的压缩方式") from e
 
     elif head.startswith(OLE_MAGIC):
+        kind = "xls"
         try:
             extras = scan_xls_errors(path, wanted)
         except (ValueError, OSError, IndexError, UnicodeDecodeError):
@@ -150,11 +160,16 @@ def read_workbook(path: Path, wanted: set[str] | None = None) -> Workbook:
 
     fh = None
     try:
-        if source is None:
-            fh = open(path, "rb")  # by content, not extension: an .xlsx named .xls is common
-            source = fh
         try:
-            wb = pc.CalamineWorkbook.from_filelike(source)
+            if source is None and path.suffix.lower() in _NATIVE_EXTS.get(kind, ()):
+                # by path when the name tells the truth: calamine then names the real cause
+                # of a failure, where its content sniffing says only "Cannot detect file format"
+                wb = pc.CalamineWorkbook.from_path(str(path))
+            else:
+                if source is None:
+                    fh = open(path, "rb")  # by content: an .xlsx named .xls is common
+                    source = fh
+                wb = pc.CalamineWorkbook.from_filelike(source)
         except pc.PasswordError as e:
             raise WorkbookError("F004", "文件设置了密码") from e
         except pc.CalamineError as e:
@@ -168,11 +183,16 @@ def read_workbook(path: Path, wanted: set[str] | None = None) -> Workbook:
             fh.close()
 
 
+_NATIVE_EXTS = {"xlsx": (".xlsx", ".xlsm"), "ods": (".ods",), "xls": (".xls",)}
+
+
 def _explain_failure(path: Path, head: bytes, msg: str) -> WorkbookError:
     """calamine says "Cannot detect file format" for an encrypted, a damaged and a
     foreign file alike; the preflight checks tell them apart."""
     from .preflight import preflight
 
+    if "cell limit" in msg.lower():
+        return WorkbookError("F005", REASON_FAR_CELLS)
     pf = preflight(path)
     if not pf.ok and pf.code:
         return WorkbookError(pf.code, pf.found)
@@ -201,6 +221,8 @@ def _read_sheets(wb, path: Path, wanted, extras, pc) -> Workbook:
         except pc.PasswordError as e:
             raise WorkbookError("F004", "文件设置了密码") from e
         except pc.CalamineError as e:
+            if "cell limit" in str(e).lower():
+                raise WorkbookError("F005", REASON_FAR_CELLS) from e
             raise WorkbookError("F003", f"工作表“{name}”无法读取：{_short(str(e))}") from e
         ex = extras.get(name) or _Extras()
         truncated = ex.truncated or (end is not None and (end[0] >= MAX_ROWS or end[1] >= MAX_COLS))
