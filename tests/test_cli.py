@@ -1,0 +1,133 @@
+"""The command as a clerk runs it: exit statuses, messages, and agreement with the library."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from lingong import template_spec as spec
+from lingong.pipeline import RunOptions, run
+from report_factory import write_report
+
+ROOT = Path(__file__).resolve().parent.parent
+
+STATIONS = [
+    ("ZD-001", "东城零工驿站", "曾都区", "zd001@example.com"),
+    ("ZD-002", "西城零工驿站", "曾都区", ""),
+    ("GS-001", "应山零工驿站", "广水市", "gs001@example.com"),
+]
+
+
+def write_registry(path: Path, rows=STATIONS) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = spec.SHEET_REGISTRY
+    ws.append([label for _, label in spec.REGISTRY_COLUMNS])
+    for code, name, county, email in rows:
+        ws.append([code, name, county, "街道办", "某路 1 号", "张三", "13800000000", email, "0722-1234567",
+                   "运营", "", ""])
+    wb.save(path)
+    return path
+
+
+@pytest.fixture
+def city(tmp_path) -> Path:
+    """Three stations, six months of 2023H1, one report with an error (a count typed as 十二)."""
+    src = tmp_path / "input"
+    (src / "曾都区").mkdir(parents=True)
+    write_registry(src / "驿站名册.xlsx")
+    for code, name, county, _ in STATIONS:
+        for m in range(1, 7):
+            values = None
+            if code == "GS-001" and m == 3:
+                values = {"C1": "十二"}
+            write_report(src / "曾都区" / f"{code}_{m}月.xlsx", station=code, name=name, county=county,
+                         month=f"2023-{m:02d}", values=values)
+    return src
+
+
+def cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "process.py"), *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_help_is_chinese_at_every_level():
+    for args in ([], ["template"], ["recheck"], ["mail"], ["send"]):
+        p = cli(*args, "--help")
+        assert p.returncode == 0
+        assert "用法：" in p.stdout and "选项" in p.stdout
+
+
+def test_wrong_usage_exits_2_with_a_message(tmp_path):
+    p = cli("--period", "2023H3", "--input", str(tmp_path), "--output", str(tmp_path / "out"))
+    assert p.returncode == 2
+    assert "Traceback" not in p.stderr
+    p = cli("--no-such-option")
+    assert p.returncode == 2 and "参数有误" in p.stderr
+
+
+def test_no_registry_exits_2(tmp_path):
+    write_report(tmp_path / "a.xlsx")
+    p = cli("--input", str(tmp_path), "--output", str(tmp_path / "out"), "--period", "2023H1")
+    assert p.returncode == 2
+    assert "驿站名册" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_misspelt_rules_key_exits_2_naming_it(tmp_path, city):
+    rules = (ROOT / "templates" / "rules.toml").read_text(encoding="utf-8")
+    bad = tmp_path / "rules.toml"
+    bad.write_text(rules.replace("deadline_days", "deadline_dayz"), encoding="utf-8")
+    p = cli("--input", str(city), "--output", str(tmp_path / "out"), "--rules", str(bad))
+    assert p.returncode == 2
+    assert "deadline_dayz" in p.stderr and "rules.toml" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_run_exits_1_on_station_errors_and_agrees_with_the_library(tmp_path, city):
+    out_cli = tmp_path / "out-cli"
+    p = cli("--input", str(city), "--output", str(out_cli), "--quiet")
+    assert p.returncode == 1, p.stderr
+    assert "未指定考核期" in p.stdout and "2023H1" in p.stdout  # default period said aloud
+    assert "曾都区：" in p.stdout and "广水市：" in p.stdout
+    from_cli = json.loads((out_cli / "2023H1" / "results.json").read_text(encoding="utf-8"))
+
+    summary = run(RunOptions(input_dir=city, output_root=tmp_path / "out-lib", period="2023H1", workers=1,
+                             progress=False))
+    from_lib = json.loads((tmp_path / "out-lib" / "2023H1" / "results.json").read_text(encoding="utf-8"))
+    assert summary.exit_code == 1
+
+    def grades(doc):
+        return {s["code"]:
+                json.dumps(s.get("items"), sort_keys=True, ensure_ascii=False) for s in doc["stations"]}
+
+    assert grades(from_cli) == grades(from_lib)
+    by_code = {r.station.code: r for r in summary.results}
+    assert by_code["GS-001"].provisional  # its March file was rejected
+    assert "2023-03" in by_code["GS-001"].rejected_months
+    assert (out_cli / "2023H1" / "退回修改").is_dir()
+    assert any((out_cli / "2023H1" / "退回修改").iterdir())
+    record = json.loads((out_cli / "2023H1" / "运行记录.json").read_text(encoding="utf-8"))
+    assert len(record["input_files"]) == 1 + 3 * 6
+    assert all(f["sha256"] for f in record["input_files"])
+
+
+def test_template_command_writes_one_per_operating_station(tmp_path, city):
+    p = cli("template", "--month", "2023-07", "--input", str(city), "--output", str(tmp_path / "out"))
+    assert p.returncode == 0, p.stderr
+    files = sorted((tmp_path / "out" / "空白模板" / "2023-07").glob("*.xlsx"))
+    assert [f.name.split("_")[0] for f in files] == ["GS-001", "ZD-001", "ZD-002"]
+
+
+def test_input_is_never_touched(tmp_path, city):
+    import hashlib
+
+    def snapshot():
+        return {p: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
+                for p in sorted(city.rglob("*")) if p.is_file()}
+
+    before = snapshot()
+    cli("--input", str(city), "--output", str(tmp_path / "out"), "--quiet")
+    assert snapshot() == before
