@@ -80,7 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     _common(s)
     s.add_argument("--config", type=Path, default=None, help="SMTP 配置文件（TOML），也可用环境变量 LINGONG_SMTP_*")
     s.add_argument("--dry-run", action="store_true", help="只显示将发送给谁，不实际发送")
-    s.add_argument("--templates", action="store_true", help="发送空白模板邮件草稿")
+    s.add_argument("--templates", action="store_true", help="发送空白模板邮件草稿（与 --month 一起使用）")
+    s.add_argument("--month", default=None, help="与 --templates 一起使用：模板的报送年月，如 2023-07")
     return p
 
 
@@ -208,7 +209,10 @@ def _template_mail(args, out_root: Path, input_dir: Path) -> int:
     period = make_period("month", y, m)
     summary = write_drafts(out_root / "空白模板" / month, period=period, results=[], stations=stations, issues=[],
                            templates_dir=ROOT / "templates", kind="templates", blank_templates=by_station)
-    print(f"已生成 {len(paths)} 份空白模板及邮件草稿：{dest / '邮件'}")
+    from .mail_drafts import format_drafts_summary
+
+    print(f"已生成 {len(paths)} 份空白模板：{dest}")
+    print(format_drafts_summary(summary))
     return EXIT_OK
 
 
@@ -217,12 +221,22 @@ def _send(args, out_root: Path) -> int:
     from .pipeline import HISTORY_DB, FatalInput
     from .outfiles import inside
 
-    if not args.period:
-        raise FatalInput("发送邮件需要指定考核期，例如 --period 2023H1")
-    drafts = inside(out_root, args.period, "邮件")
+    if args.templates:
+        from .values import parse_month
+
+        month = parse_month(args.month).value if args.month else None
+        if month is None:
+            raise FatalInput("发送空白模板邮件需要 --month，例如 --month 2023-07")
+        key, drafts = month, inside(out_root, "空白模板", month, "邮件", "空白模板")
+        make = f"python process.py mail --templates --month {month}"
+    else:
+        if not args.period:
+            raise FatalInput("发送邮件需要指定考核期，例如 --period 2023H1")
+        key, drafts = args.period, inside(out_root, args.period, "邮件")
+        make = f"python process.py mail --period {args.period}"
     if not drafts.is_dir():
-        raise FatalInput(f"没有找到邮件草稿：{drafts}。请先运行 python process.py mail --period {args.period}")
+        raise FatalInput(f"没有找到邮件草稿：{drafts}。请先运行 {make}")
     config = load_smtp_config(args.config, os.environ)
-    summary = send_drafts(drafts, out_root / HISTORY_DB, config, period=args.period, dry_run=args.dry_run)
+    summary = send_drafts(drafts, out_root / HISTORY_DB, config, period=key, dry_run=args.dry_run)
     print(format_summary(summary))
-    return EXIT_OK if not getattr(summary, "failed", None) else EXIT_DATA
+    return EXIT_DATA if summary.needs_attention else EXIT_OK

@@ -131,3 +131,23 @@ def test_input_is_never_touched(tmp_path, city):
     before = snapshot()
     cli("--input", str(city), "--output", str(tmp_path / "out"), "--quiet")
     assert snapshot() == before
+
+
+def test_mail_then_dry_run_send(tmp_path, city):
+    out = tmp_path / "out"
+    p = cli("mail", "--period", "2023H1", "--input", str(city), "--output", str(out), "--quiet")
+    assert p.returncode == 1, p.stderr  # GS-001 March has an error: drafts still written
+    emls = sorted(x.name for x in (out / "2023H1" / "邮件").glob("*.eml"))
+    assert [e.split("_")[0] for e in emls] == ["GS-001", "ZD-001"]
+    assert "ZD-002" in p.stdout  # no address: listed, not silently skipped
+    assert (out / "2023H1" / "通报（草稿）.docx").is_file()
+
+    env = {**__import__("os").environ, "LINGONG_SMTP_HOST": "127.0.0.1", "LINGONG_SMTP_PORT": "9",
+           "LINGONG_SMTP_SECURITY": "none", "LINGONG_SMTP_SENDER": "jyj@example.com"}
+    p = subprocess.run([sys.executable, str(ROOT / "process.py"), "send", "--period", "2023H1", "--output", str(out),
+                        "--dry-run"], capture_output=True, text=True, env=env, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert "没有发送任何邮件" in p.stdout and "gs001@example.com" in p.stdout
+
+    p = cli("send", "--period", "2023H2", "--output", str(out), "--dry-run")
+    assert p.returncode == 2 and "mail --period 2023H2" in p.stderr
