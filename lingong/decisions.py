@@ -8,7 +8,7 @@ from __future__ import annotations
 from . import template_spec as ts
 from .cells import a1
 from .issues import Issue, issue
-from .labels import loose_label, norm_code, norm_label, norm_text
+from .labels import find_sheet, loose_label, norm_code, norm_label, norm_text
 from .periods import parse_period
 from .records import Decision, Station
 from .values import as_text
@@ -19,16 +19,6 @@ _LABELS = {**{norm_label(lab): key for key, lab in ts.DECISION_COLUMNS},
 _ITEMS = (*ts.ITEMS, ts.OVERALL_ITEM)
 _ITEM_OF = {norm_text(i): i for i in _ITEMS}
 _GRADE_OF = {norm_text(g): g for g in ts.GRADES}
-
-
-def _sheet(wb, name: str):
-    for n in wb.sheet_names:
-        if norm_label(n) == norm_label(name):
-            try:
-                return wb.sheet(n)
-            except KeyError:
-                return None
-    return None
 
 
 def _item(raw: str) -> str | None:
@@ -43,7 +33,7 @@ def _item(raw: str) -> str | None:
 def read_decisions(wb, rel: str, stations: dict[str, Station]) -> tuple[list[Decision], list[Issue]]:
     """Valid decisions in sheet order (a later duplicate replaces an earlier one)
     and the issues of the rows that were dropped or replaced."""
-    sheet = _sheet(wb, ts.SHEET_DECISIONS)
+    sheet = find_sheet(wb, ts.SHEET_DECISIONS)
     if sheet is None:
         return [], [issue("S001", file=rel, expected=ts.SHEET_DECISIONS)]
     rows = sheet.rows

@@ -57,3 +57,17 @@ def norm_text(s: object) -> str:
     if s is None:
         return ""
     return _SPACE.sub("", unicodedata.normalize("NFKC", str(s)))
+
+
+def find_sheet(wb, name: str):
+    """The sheet whose name matches ``name`` after label normalisation, or None.
+
+    Stations retype sheet names with stray spaces or full-width brackets; the
+    workbook itself only forgives spaces."""
+    for n in wb.sheet_names:
+        if norm_label(n) == norm_label(name):
+            try:
+                return wb.sheet(n)
+            except KeyError:  # listed in the file but not read (not a wanted sheet)
+                return None
+    return None

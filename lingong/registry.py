@@ -9,7 +9,7 @@ from __future__ import annotations
 from . import template_spec as ts
 from .cells import a1
 from .issues import Issue, issue
-from .labels import loose_label, norm_code, norm_label, norm_text
+from .labels import find_sheet, loose_label, norm_code, norm_label, norm_text
 from .records import Station
 from .values import as_text, parse_month
 
@@ -17,16 +17,6 @@ HEADER_SCAN_ROWS = 60
 _LABELS = {**{norm_label(lab): key for key, lab in ts.REGISTRY_COLUMNS},
            **{loose_label(lab): key for key, lab in ts.REGISTRY_COLUMNS}}
 _LABEL_OF = dict(ts.REGISTRY_COLUMNS)
-
-
-def _sheet(wb, name: str):
-    for n in wb.sheet_names:
-        if norm_label(n) == norm_label(name):
-            try:
-                return wb.sheet(n)
-            except KeyError:
-                return None
-    return None
 
 
 def _header(rows) -> tuple[int, dict[str, int]] | None:
@@ -46,7 +36,7 @@ def read_registry(wb, rel: str) -> tuple[dict[str, Station], list[Issue]]:
     """Stations by normalised code, and the registry's issues. An empty dict means
     there is no usable registry (the run stops with exit status 2)."""
     issues: list[Issue] = []
-    sheet = _sheet(wb, ts.SHEET_REGISTRY)
+    sheet = find_sheet(wb, ts.SHEET_REGISTRY)
     if sheet is None:
         return {}, [issue("R004", file=rel)]
     rows = sheet.rows
