@@ -251,4 +251,9 @@ def assess(period: Period, stations: dict[str, Station], accepted: dict[tuple[st
                 file, cell = d.source, ""
             issues.append(issue("D006", station=d.station, file=file, sheet="考核组意见", cell=cell,
                                 found=d.station, expected=period.key))
+    # 缺报 goes into the validation report too, so a clerk sending a station its rows
+    # also tells it which months to submit.
+    for r in results:
+        for m in r.missing_months:
+            issues.append(issue("P003", station=r.station.code, month=m, expected=period.label))
     return results, issues
