@@ -151,3 +151,23 @@ def test_mail_then_dry_run_send(tmp_path, city):
 
     p = cli("send", "--period", "2023H2", "--output", str(out), "--dry-run")
     assert p.returncode == 2 and "mail --period 2023H2" in p.stderr
+
+
+def test_second_registry_is_named_and_ignored(tmp_path, city):
+    old = write_registry(city / "z_旧名册.xlsx", rows=STATIONS[:1])
+    import os
+
+    os.utime(old, (1_600_000_000, 1_600_000_000))  # older than the real registry
+    summary = run(RunOptions(input_dir=city, output_root=tmp_path / "out", period="2023H1", workers=1,
+                             progress=False))
+    r007 = [i for i in summary.issues if i.code == "R007"]
+    assert len(r007) == 1 and r007[0].found == "z_旧名册.xlsx" and r007[0].expected == "驿站名册.xlsx"
+    assert {r.station.code for r in summary.results} == {"ZD-001", "ZD-002", "GS-001"}
+
+
+def test_missing_month_is_a_row_of_the_validation_report(tmp_path, city):
+    next(city.rglob("ZD-002_4月.xlsx")).unlink()
+    summary = run(RunOptions(input_dir=city, output_root=tmp_path / "out", period="2023H1", workers=1,
+                             progress=False))
+    p003 = [(i.station, i.month) for i in summary.issues if i.code == "P003"]
+    assert p003 == [("ZD-002", "2023-04")]
