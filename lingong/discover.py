@@ -6,6 +6,7 @@ fast on thousands of files and cannot be upset by their contents.
 """
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from dataclasses import dataclass, field
@@ -125,8 +126,11 @@ def _walk(folder: Path, rel: str, out: Discovery, depth: int) -> None:
 
 
 def _os_reason(e: OSError) -> str:
+    # Also said of files (a link to a deleted file), so it names neither file nor folder.
     if isinstance(e, PermissionError):
         return "没有访问权限"
     if isinstance(e, FileNotFoundError):
-        return "文件夹已不存在"
+        return "已不存在（可能是指向已删除文件的快捷方式）"
+    if e.errno == errno.ELOOP:
+        return "快捷方式循环指向自身"
     return e.strerror or type(e).__name__

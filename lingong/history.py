@@ -35,6 +35,8 @@ recompute later periods: rerun them too.
 """
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import sqlite3
 from dataclasses import replace
@@ -127,6 +129,24 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
+# SQLite primary result codes that mean the file system refused a write, not a damaged file:
+# a full disk must not send the clerk off renaming the database (and losing the history).
+_SQLITE_WRITE_REFUSED = {10: "磁盘空间不足或写入出错", 13: "磁盘空间不足", 8: "数据库文件或文件夹是只读的",
+                         14: "无法在输出文件夹中创建文件，可能没有写入权限", 23: "没有写入权限"}
+
+
+def _cannot_write(e: BaseException) -> str:
+    """A Chinese cause when ``e`` says the disk is full or the folder cannot be written, else ""."""
+    if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return "磁盘空间不足"
+    if isinstance(e, OSError) and e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "没有写入权限"
+    code = getattr(e, "sqlite_errorcode", None)
+    if code is None:
+        return ""
+    return _SQLITE_WRITE_REFUSED.get(code & 0xFF, "")
+
+
 def connect(db_path: Path) -> sqlite3.Connection:
     """Open (creating if needed) and migrate the history database.
 
@@ -148,6 +168,10 @@ def connect(db_path: Path) -> sqlite3.Connection:
             conn.close()
         if not isinstance(e, (sqlite3.DatabaseError, OSError)):
             raise
+        cannot_write = _cannot_write(e)
+        if cannot_write:
+            raise HistoryError(f"考核历史数据库 {db_path} 无法写入（{cannot_write}）。"
+                               "请检查磁盘空间和输出文件夹的写入权限后重新运行。") from e
         raise HistoryError(f"考核历史数据库 {db_path} 无法打开（{e}）。请确认文件未被占用或损坏；"
                            f"如已损坏，可将其改名备份后重新运行（历史整改状态将从头开始）。") from e
     return conn
@@ -205,10 +229,14 @@ def record_assessment(db_path: Path, *, run_id: str, started_at: str, tool_versi
                           recheck=recheck, today=today)
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            # A failed COMMIT (disk full) may already have ended the transaction; a second
+            # error from ROLLBACK must not hide the first, which is the one the clerk needs.
+            if conn.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
             raise
     except sqlite3.DatabaseError as e:
-        raise HistoryError(f"写入考核历史数据库 {db_path} 失败（{e}）。本次结果未记入历史，请检查磁盘空间"
+        raise HistoryError(f"写入考核历史数据库 {db_path} 失败（{_cannot_write(e) or e}）。本次结果未记入历史，请检查磁盘空间"
                            f"和文件权限后重新运行。") from e
     finally:
         conn.close()

@@ -165,6 +165,7 @@ def write_notice(path: Path, *, period: Period, results: list[StationResult], te
     props.title = ctx["title"]
     with outfiles.atomic_path(Path(path)) as tmp:
         tpl.save(str(tmp))
+        outfiles.fix_zip_timestamps(tmp)  # two runs, one file
     return Path(path)
 
 

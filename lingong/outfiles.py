@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import errno
 import os
 import re
 import tempfile
@@ -54,25 +55,122 @@ def inside(base: Path, *parts: str) -> Path:
     return resolved
 
 
+# What a clerk is told when the file system refuses a write (cli prints strerror and filename).
+_WRITE_ERRORS = {
+    errno.ENOSPC: "磁盘空间不足", errno.EDQUOT: "超出磁盘配额", errno.EFBIG: "文件超过系统允许的大小",
+    errno.EROFS: "输出文件夹是只读的", errno.EACCES: "没有写入权限", errno.EPERM: "没有写入权限",
+}
+
+
+def _os_error_in(exc: BaseException) -> OSError | None:
+    """The OSError behind ``exc``: libraries wrap it (xlsxwriter raises FileCreateError(e))."""
+    seen = 0
+    while exc is not None and seen < 5:
+        if isinstance(exc, OSError):
+            return exc
+        inner = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else None
+        exc = inner or exc.__cause__ or exc.__context__
+        seen += 1
+    return None
+
+
+def _write_error(exc: BaseException, final: Path) -> OSError | None:
+    """The clerk's OSError for a write the file system refused, or None for anything else
+    (left as it is: it is a bug to report, not a full disk)."""
+    err = _os_error_in(exc)
+    if err is None or err.errno not in _WRITE_ERRORS:
+        return None
+    return OSError(err.errno, _WRITE_ERRORS[err.errno], str(final))
+
+
 @contextlib.contextmanager
 def atomic_path(final: Path):
-    """Yield a temporary path beside ``final``; rename it into place only on success."""
+    """Yield a temporary path beside ``final``; rename it into place only on success.
+
+    A write the file system refuses (disk full, read-only folder) leaves no file
+    behind and raises OSError with a Chinese strerror and ``final`` as filename,
+    whatever library was writing."""
     final = Path(final)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".~tmp-", suffix=final.suffix, dir=final.parent)
-    # mkstemp makes 0600 files; outputs go to shared drives, so give them the usual mode.
-    os.fchmod(fd, 0o666 & ~_UMASK)
-    os.close(fd)
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        # The temp name must not match a glob for the real suffix ("*.eml" would pick
+        # up a half-written draft left by a killed run), so the suffix goes inside.
+        fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{final.suffix.lstrip('.')}-", suffix=TEMP_SUFFIX,
+                                   dir=final.parent)
+    except OSError as e:
+        clerk = _write_error(e, final)
+        if clerk is None:
+            raise
+        raise clerk from e
     tmp_path = Path(tmp)
     try:
+        # mkstemp makes 0600 files; outputs go to shared drives, so give them the usual mode.
+        try:
+            os.fchmod(fd, 0o666 & ~_UMASK)
+        finally:
+            os.close(fd)
         yield tmp_path
         with open(tmp_path, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp_path, final)
-    except BaseException:
+    except BaseException as e:
         with contextlib.suppress(OSError):
             tmp_path.unlink()
+        clerk = _write_error(e, final) if isinstance(e, Exception) else None
+        if clerk is not None:
+            raise clerk from e
         raise
+
+
+TEMP_PREFIX = ".~tmp-"
+TEMP_SUFFIX = ".part"
+
+
+def remove_temps(root: Path) -> list[Path]:
+    """Delete the temp files ``atomic_path`` leaves when a run is killed (or a writer
+    process is stopped) mid-write, anywhere under ``root``; returns what was removed.
+
+    Safe to call at the start of a run and after a failed one: no finished output
+    has this prefix and suffix."""
+    removed = []
+    root = Path(root)
+    if not root.is_dir():
+        return removed
+    for p in root.rglob(TEMP_PREFIX + "*" + TEMP_SUFFIX):
+        with contextlib.suppress(OSError):
+            if p.is_file() and not p.is_symlink():
+                p.unlink()
+                removed.append(p)
+    return removed
+
+
+_MODIFIED = re.compile(rb"(<dcterms:modified\b[^>]*>)[^<]*(</dcterms:modified>)")
+
+
+def fix_zip_timestamps(path: Path) -> None:
+    """Rewrite an OOXML zip (.docx, .xlsx) in place with every member dated
+    FIXED_TIMESTAMP and docProps/core.xml's modified date pinned to it too.
+
+    python-docx and openpyxl stamp the wall clock into both; this makes two runs
+    give the same bytes. Call it on the temp file, inside ``atomic_path``."""
+    import io
+    import zipfile
+
+    pinned = FIXED_TIMESTAMP.strftime("%Y-%m-%dT%H:%M:%SZ").encode("ascii")
+
+    path = Path(path)
+    stamp = FIXED_TIMESTAMP.timetuple()[:6]
+    buf = io.BytesIO()
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(buf, "w") as zout:
+        for info in zin.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=stamp)
+            fixed.compress_type = info.compress_type
+            fixed.external_attr = info.external_attr
+            data = zin.read(info)
+            if info.filename == "docProps/core.xml":
+                data = _MODIFIED.sub(lambda m: m.group(1) + pinned + m.group(2), data)
+            zout.writestr(fixed, data)
+    path.write_bytes(buf.getvalue())
 
 
 def write_bytes_atomic(final: Path, data: bytes) -> None:

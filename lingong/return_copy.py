@@ -228,4 +228,5 @@ def write_return_copy(src: Path, rel: str, issues: list[Issue], out_path: Path,
     _write_list(wb, rel, issues, note)
     with outfiles.atomic_path(out_path) as tmp:
         wb.save(tmp)
+        outfiles.fix_zip_timestamps(tmp)  # openpyxl stamps the clock; identical runs, identical files
     return out_path
