@@ -6,6 +6,7 @@ same when they are the same after ``norm_label``.
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -29,7 +30,14 @@ def norm_label(s: object) -> str:
     or required-field star."""
     if s is None:
         return ""
-    t = unicodedata.normalize("NFKC", str(s)).translate(_PUNCT)
+    return _norm_label(s if isinstance(s, str) else str(s))
+
+
+# Every header and choice cell of every report goes through these; the same few
+# hundred texts recur across thousands of files, so the answers are remembered.
+@functools.lru_cache(maxsize=1 << 14)
+def _norm_label(s: str) -> str:
+    t = unicodedata.normalize("NFKC", s).translate(_PUNCT)
     t = _SPACE.sub("", t)
     return t.strip("*").rstrip(":").strip("*")
 
@@ -37,7 +45,14 @@ def norm_label(s: object) -> str:
 def loose_label(s: object) -> str:
     """``norm_label`` without any punctuation: the fallback when a station typed
     "所属县(市/区)" or "所属县市区"."""
-    return _NON_WORD.sub("", norm_label(s))
+    if s is None:
+        return ""
+    return _loose_label(s if isinstance(s, str) else str(s))
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _loose_label(s: str) -> str:
+    return _NON_WORD.sub("", _norm_label(s))
 
 
 def norm_code(s: object) -> str:

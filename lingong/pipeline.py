@@ -5,6 +5,7 @@ the exit status. Nothing here computes a grade or formats a cell.
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -108,7 +109,10 @@ def pick_registry(results: list[FileResult]) -> tuple[dict, str, list[Issue]]:
     regs = [r for r in results if r.stations is not None]
     if not regs:
         raise FatalInput(issue("R004").message + "。" + issue("R004").hint)
-    chosen = regs[0]  # results come sorted by relative path
+    # The newest registry wins (clerks drop in an updated copy beside the old one);
+    # equal times fall back to path order so the choice never depends on the file system.
+    regs.sort(key=lambda r: (-r.outcome.mtime, r.outcome.file))
+    chosen = regs[0]
     extra = [issue("R007", file=r.outcome.file, found=r.outcome.file, expected=chosen.outcome.file)
              for r in regs[1:]]
     if not chosen.stations:
@@ -250,6 +254,10 @@ def _dedupe_sorted(issues: list[Issue], stations: dict) -> list[Issue]:
 
 
 def write_documents(summary: RunSummary, opts: RunOptions, rules, run_id: str, file_results) -> None:
+    """Write every document of the run. The independent ones (校验报告, 汇总表,
+    results.json, 通报, each 退回副本 and each 考核验收表) are written by forked
+    workers, each job sending back nothing but "done"; mail drafts, which attach
+    the forms, and the run record follow in this process."""
     from .form_writer import form_path, load_text_templates, write_form
     from .results_json import write_results
     from .return_copy import write_return_copy
@@ -262,11 +270,33 @@ def write_documents(summary: RunSummary, opts: RunOptions, rules, run_id: str, f
         "input_dir": str(opts.input_dir), "period": summary.period.key, "recheck": opts.recheck,
         "files": Counter(o.kind for o in summary.outcomes),
     }
+    plain_info = {k: (dict(v) if isinstance(v, Counter) else v) for k, v in run_info.items()}
     rules_info = {"path": str(rules.path), "sha256": rules.sha256, "values": _flatten(rules.as_dict())}
+    texts = load_text_templates(opts.templates_dir)
+    label = f"{rules.path.name}（{rules.sha256[:8]}）"
+    jobs: list = []  # callables; the single big documents first, so that none of them is left for last
 
-    p = out / "校验报告.xlsx"
-    write_validation_report(p, summary.issues, summary.stations, summary.outcomes)
-    summary.paths["validation"] = p
+    vp = out / "校验报告.xlsx"
+    jobs.append(lambda: write_validation_report(vp, summary.issues, summary.stations, summary.outcomes))
+    summary.paths["validation"] = vp
+
+    sp = summary_path(out, summary.period)
+    jobs.append(lambda: write_summary(sp, period=summary.period, results=summary.results, issues=summary.issues,
+                                      outcomes=summary.outcomes, stations=summary.stations, rules_info=rules_info,
+                                      run_info=plain_info))
+    summary.paths["summary"] = sp
+
+    rp = out / "results.json"
+    jobs.append(lambda: write_results(rp, summary.period, summary.results, rules, plain_info))
+    summary.paths["results"] = rp
+
+    if opts.notice:
+        from .notice import write_notice
+
+        np_ = out / "通报（草稿）.docx"
+        jobs.append(lambda: write_notice(np_, period=summary.period, results=summary.results,
+                                         template=opts.templates_dir / "通报模板.docx", issued=None))
+        summary.paths["notice"] = np_
 
     by_file: dict[str, list[Issue]] = {}
     for i in summary.issues:
@@ -281,30 +311,17 @@ def write_documents(summary: RunSummary, opts: RunOptions, rules, run_id: str, f
         target = inside(out, "退回修改", name)
         if target in returned:  # two broken files for one station and month
             target = inside(out, "退回修改", f"{rec.station or '未知驿站'}_{rec.month or '未知月份'}_{len(returned)}_退回.xlsx")
-        write_return_copy(opts.input_dir / rec.file, rec.file, by_file.get(rec.file, []), target, r.grids)
+        jobs.append(functools.partial(write_return_copy, opts.input_dir / rec.file, rec.file,
+                                      by_file.get(rec.file, []), target, r.grids))
         returned.append(target)
     summary.paths["returns"] = out / "退回修改"
 
-    texts = load_text_templates(opts.templates_dir)
-    label = f"{rules.path.name}（{rules.sha256[:8]}）"
-    forms = []
     for res in summary.results:
-        if not res.graded:
-            continue
-        fp = form_path(out, res)
-        write_form(fp, res, rules_label=label, texts=texts)
-        forms.append(fp)
+        if res.graded:
+            jobs.append(functools.partial(write_form, form_path(out, res), res, rules_label=label, texts=texts))
     summary.paths["forms"] = out
 
-    sp = summary_path(out, summary.period)
-    write_summary(sp, period=summary.period, results=summary.results, issues=summary.issues,
-                  outcomes=summary.outcomes, stations=summary.stations, rules_info=rules_info,
-                  run_info={k: (dict(v) if isinstance(v, Counter) else v) for k, v in run_info.items()})
-    summary.paths["summary"] = sp
-
-    rp = out / "results.json"
-    write_results(rp, summary.period, summary.results, rules, {**run_info, "files": dict(run_info["files"])})
-    summary.paths["results"] = rp
+    _run_jobs(jobs, opts.workers or default_workers(), out)
 
     if opts.mail_drafts:
         from .mail_drafts import write_drafts
@@ -316,15 +333,46 @@ def write_documents(summary: RunSummary, opts: RunOptions, rules, run_id: str, f
             f"；没有可用邮箱的驿站 {len(drafts.no_address)} 个：" + "、".join(r.station for r in drafts.no_address)
             if drafts.no_address else ""))
         summary.paths["mail"] = out / "邮件"
-    if opts.notice:
-        from .notice import write_notice
-
-        np_ = out / "通报（草稿）.docx"
-        write_notice(np_, period=summary.period, results=summary.results,
-                     template=opts.templates_dir / "通报模板.docx", issued=None)
-        summary.paths["notice"] = np_
 
     write_run_record(summary, rules, run_info)
+
+
+def _run_jobs(jobs: list, workers: int, out_dir: Path | None = None) -> None:
+    """Run document jobs in forked workers (they inherit the results: nothing is
+    pickled but the job's number and "done"). A job that failed in a worker runs
+    again here once the others are done, so its real exception (disk full, no
+    permission) reaches the clerk's message exactly as in a single-process run."""
+    if workers <= 1 or len(jobs) < 2:
+        for job in jobs:
+            job()
+        return
+    from .parallel import run_isolated
+
+    # Our own documents, not hostile input: no memory cap; a generous time limit per job.
+    results = run_isolated(lambda i: jobs[i](), range(len(jobs)), workers=workers,
+                           mem_limit_mb=0, timeout_s=1800, batch_size=1)
+    failed = []
+    try:
+        for idx, ok, _ in results:
+            if not ok:
+                failed.append(idx)
+    except BaseException:
+        results.close()  # stops the workers now, not when the generator is collected
+        _remove_partial(out_dir)
+        raise
+    if failed:
+        _remove_partial(out_dir)  # a worker that died mid-write left its temporary file
+        for idx in failed:
+            jobs[idx]()
+
+
+def _remove_partial(out_dir: Path | None) -> None:
+    """Temporary files of documents whose worker was stopped (Ctrl-C, a crash): the
+    clerk is told that an interrupted run leaves no half-written file."""
+    if out_dir is not None:
+        from .outfiles import remove_temps
+
+        remove_temps(Path(out_dir))
 
 
 def _flatten(d, prefix="") -> dict:

@@ -25,6 +25,7 @@ RATIO_MIN_MEMBER = 5 * 1024 * 1024        # ... counts only for members bigger t
 MAX_MEMBERS = 5000                        # a workbook has tens of parts, not thousands
 PROLOG_FIRST_READ = 4096                  # bytes of each XML part read to find its prolog
 PROLOG_MAX_READ = 64 * 1024               # a prolog longer than this is itself suspicious
+QUICK_HEAD = 1024                         # what the fast path inflates of each part (x 15 parts a file)
 OLE_MAX_SECTORS = 1 << 20                 # bound on the FAT walk of a compound file
 
 ZIP_MAGIC = b"PK\x03\x04"
@@ -201,6 +202,18 @@ _COMMENT = re.compile(rb"<!--.*?-->", re.S)
 _ROOT_START = re.compile(rb"<[A-Za-z_]")
 
 
+def _root_found(head: bytes) -> bool:
+    """Whether ``head`` shows the root element's start, outside any comment. A comment
+    still open at the end of ``head`` might hide "<a" in its text and a DOCTYPE after
+    it, so that is not decided here: the caller reads on."""
+    stripped = _COMMENT.sub(b"", head)
+    m = _ROOT_START.search(stripped)
+    if m is None:
+        return False
+    unclosed = stripped.find(b"<!--")
+    return unclosed < 0 or unclosed > m.start()
+
+
 def _prolog_problem(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[str, str] | None:
     """Look for a DTD in the part's prolog without expanding anything.
 
@@ -211,14 +224,14 @@ def _prolog_problem(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[str, st
         if head is not None:
             if b"<!doctype" in head.lower():
                 return "F006", f"{_short(info.filename)} 含 DOCTYPE"
-            if _ROOT_START.search(_COMMENT.sub(b"", head)):
+            if _root_found(head):
                 return None
         with zf.open(info) as m:
             data = m.read(PROLOG_FIRST_READ)
             while True:
                 if b"<!doctype" in data.lower():
                     return "F006", f"{_short(info.filename)} 含 DOCTYPE"
-                if _ROOT_START.search(_COMMENT.sub(b"", data)):
+                if _root_found(data):
                     return None
                 if len(data) >= PROLOG_MAX_READ:
                     return "F006", f"{_short(info.filename)} 开头异常"
@@ -245,10 +258,11 @@ def _quick_head(f, info: zipfile.ZipInfo) -> bytes | None:
         raise zipfile.BadZipFile("local header")
     name_len, extra_len = struct.unpack_from("<HH", local, 26)
     f.seek(info.header_offset + 30 + name_len + extra_len)
-    raw = f.read(min(info.compress_size, 2 * PROLOG_FIRST_READ))
+    # An Office prolog is a hundred bytes; a longer one goes the slow way, which reads on.
+    raw = f.read(min(info.compress_size, 2 * QUICK_HEAD))
     if info.compress_type == zipfile.ZIP_STORED:
-        return raw[:PROLOG_FIRST_READ]
-    return zlib.decompressobj(-15).decompress(raw, PROLOG_FIRST_READ)
+        return raw[:QUICK_HEAD]
+    return zlib.decompressobj(-15).decompress(raw, QUICK_HEAD)
 
 
 # ---- OLE2 compound files: .xls (and .et), or an encrypted OOXML -----------

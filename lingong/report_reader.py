@@ -299,6 +299,8 @@ def _read_detail(sheet: Sheet, spec: ts.DetailSheet, rec: ReportRecord, out: _Is
     by_label = {c.label: c for c in spec.columns}
     content_cols = [(lab, c) for lab, c in cols.items() if lab != "序号"]
     filters = {fc for _, fc, _ in spec.checks if fc}
+    # columns _check_detail_cell looks at; the others (names, free text) only count a record
+    checked = {lab for lab, _ in content_cols if by_label[lab].kind in _CHECKED_KINDS or by_label[lab].choices}
     n_records = 0
     filtered: dict[tuple[str, str], int] = {}
     for r in range(hr + 1, len(rows)):
@@ -313,7 +315,9 @@ def _read_detail(sheet: Sheet, spec: ts.DetailSheet, rec: ReportRecord, out: _Is
             continue
         n_records += 1
         for lab, c, raw in filled:
-            _check_detail_cell(sheet, by_label[lab], r, c, raw, rec.month, out, filtered if lab in filters else None)
+            if lab in checked:
+                _check_detail_cell(sheet, by_label[lab], r, c, raw, rec.month, out,
+                                   filtered if lab in filters else None)
     rec.detail_counts[spec.name] = n_records
     for code, fcol, fval in spec.checks:
         if fcol is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .outfiles import write_text_atomic
+from .outfiles import atomic_path
 from .records import Decision, Period, RequirementResult, StationResult
 from .rules import Rules
 
@@ -103,6 +103,17 @@ def results_dict(period: Period, results: list[StationResult], rules: Rules, run
 
 def write_results(path: Path, period: Period, results: list[StationResult], rules: Rules,
                   run_info: dict) -> None:
-    """Write results.json atomically (a killed run never leaves half a file)."""
-    data = results_dict(period, results, rules, run_info)
-    write_text_atomic(Path(path), json.dumps(data, ensure_ascii=False, indent=1, default=str) + "\n")
+    """Write results.json atomically (a killed run never leaves half a file).
+
+    Indented at the top, one compact line per station, written station by station:
+    json's indented encoder is pure Python (seconds per 100 stations), and the whole
+    document as one object would hold every trace of a province in memory at once."""
+    head = results_dict(period, [], rules, run_info)
+    del head["stations"]
+    text = json.dumps(head, ensure_ascii=False, indent=1, default=str)
+    with atomic_path(Path(path)) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as f:
+        f.write(text[:-2] + ',\n "stations": [')
+        for i, res in enumerate(results):
+            f.write(",\n  " if i else "\n  ")
+            f.write(json.dumps(station_dict(res), ensure_ascii=False, default=str))
+        f.write("\n ]\n}\n" if results else "]\n}\n")

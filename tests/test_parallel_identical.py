@@ -1,0 +1,147 @@
+"""A run in worker processes gives exactly what a run in one process gives.
+
+Reading runs in forked workers and so do the documents (forms, summary, return
+copies …); neither the order in which workers finish nor which worker wrote a
+file may show in any result.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from lingong import pipeline
+from lingong.demo import build_demo
+from lingong.pipeline import RunOptions, run
+from lingong.workbook import read_workbook
+
+VOLATILE = {"run_id", "input_dir"}  # differ between any two runs by design
+HASHED_HEADERS = {"Message-ID", "Content-Type", "X-Lingong-Attachments-SHA256"}  # hash the attachments' bytes
+
+
+@pytest.fixture(scope="module")
+def demo_input(tmp_path_factory) -> Path:
+    return build_demo(tmp_path_factory.mktemp("city") / "input", workers=1).dest
+
+
+def _run(input_dir: Path, out: Path, workers: int, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    return run(RunOptions(input_dir=input_dir, output_root=out, period="2023", workers=workers,
+                          progress=False, mail_drafts=True, notice=True))
+
+
+def _scrub(obj, swap: dict[str, str]):
+    """Drop the volatile keys and put placeholders for the run id and the output folder."""
+    if isinstance(obj, dict):
+        return {k: _scrub(v, swap) for k, v in obj.items() if k not in VOLATILE}
+    if isinstance(obj, (list, tuple)):
+        return [_scrub(v, swap) for v in obj]
+    if isinstance(obj, str):
+        for old, new in swap.items():
+            obj = obj.replace(old, new)
+    return obj
+
+
+def _cells(path: Path) -> dict:
+    wb = read_workbook(path)
+    return {name: wb.sheet(name).rows for name in wb.sheet_names}
+
+
+def _mail(path: Path) -> list:
+    """Headers and parts; an attached workbook by its cells (the Message-ID and the
+    boundary hash the attachments' bytes, and openpyxl stamps a return copy's zip
+    with the time of writing, in one process as in two)."""
+    import email
+    import tempfile
+
+    msg = email.message_from_bytes(path.read_bytes())
+    out = [sorted((k, v) for k, v in msg.items() if k not in HASHED_HEADERS)]
+    for part in msg.walk():
+        data = part.get_payload(decode=True)
+        if data and part.get_filename() and data.startswith(b"PK"):
+            with tempfile.NamedTemporaryFile(suffix=".xlsx") as f:
+                f.write(data)
+                f.flush()
+                data = _cells(Path(f.name))
+        out.append((part.get_content_type(), part.get_filename(), data))
+    return out
+
+
+def _content(path: Path, swap: dict[str, str]):
+    if path.suffix == ".xlsx":
+        return _scrub(_cells(path), swap)
+    if path.suffix == ".eml":
+        return _scrub(_mail(path), swap)
+    if path.suffix == ".docx":  # the zip entries carry the time of writing; the parts must agree
+        import zipfile
+
+        with zipfile.ZipFile(path) as z:
+            return {n: z.read(n) for n in z.namelist() if n != "docProps/core.xml"}
+    if path.suffix == ".json":
+        return _scrub(json.loads(path.read_text(encoding="utf-8")), swap)
+    return path.read_bytes()
+
+
+def _outputs(root: Path) -> dict[str, object]:
+    period_dir = root / "2023"
+    run_id = json.loads((period_dir / "运行记录.json").read_text(encoding="utf-8"))["run_id"]
+    swap = {run_id: "<run>", str(root): "<out>"}
+    return {p.relative_to(period_dir).as_posix(): _content(p, swap)
+            for p in sorted(period_dir.rglob("*")) if p.is_file()}
+
+
+def test_two_workers_write_what_one_process_writes(demo_input, tmp_path, monkeypatch):
+    one = _run(demo_input, tmp_path / "one", 1, monkeypatch)
+    two = _run(demo_input, tmp_path / "two", 2, monkeypatch)
+
+    assert one.outcomes == two.outcomes
+    assert one.issues == two.issues
+    assert one.exit_code == two.exit_code
+    from lingong.results_json import station_dict
+    assert [station_dict(r) for r in one.results] == [station_dict(r) for r in two.results]
+
+    a, b = _outputs(tmp_path / "one"), _outputs(tmp_path / "two")
+    assert sorted(a) == sorted(b)
+    # every kind of document is there: forms, summary, validation report, returns, mail, notice
+    assert any(k.endswith("_考核验收表.xlsx") for k in a)
+    assert any(k.startswith("退回修改/") for k in a)
+    assert any(k.endswith(".eml") for k in a)
+    for name in a:
+        assert a[name] == b[name], name
+
+
+def test_a_document_that_fails_in_a_worker_fails_the_run_as_in_one_process(tmp_path):
+    written = []
+
+    def ok(i):
+        return lambda: (tmp_path / f"{i}.txt").write_text(str(i))
+
+    def disk_full():
+        raise OSError(28, "No space left on device")
+
+    jobs = [ok(0), ok(1), disk_full, ok(3)]
+    with pytest.raises(OSError) as e:
+        pipeline._run_jobs(jobs, workers=2)
+    assert e.value.errno == 28
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["0.txt", "1.txt", "3.txt"]
+
+
+def test_a_worker_dying_mid_write_leaves_no_temporary_file(tmp_path):
+    import os
+
+    from lingong.outfiles import atomic_path, write_text_atomic
+
+    parent = os.getpid()
+
+    def dies_mid_write():
+        with atomic_path(tmp_path / "b.txt") as tmp:
+            tmp.write_text("half")
+            if os.getpid() != parent:
+                os._exit(1)  # the worker is gone with its temporary file still there
+
+    jobs = [lambda: write_text_atomic(tmp_path / "a.txt", "a"), dies_mid_write,
+            lambda: write_text_atomic(tmp_path / "c.txt", "c")]
+    pipeline._run_jobs(jobs, workers=2, out_dir=tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.txt", "c.txt"]
+    assert (tmp_path / "b.txt").read_text() == "half"  # written again, in this process
