@@ -370,7 +370,7 @@ def _scan_xlsx(zf: zipfile.ZipFile, wanted) -> tuple[dict[str, _Extras], dict[st
             patched[part] = data
         if b"<!" in data[:PROLOG_BYTES] and b"<!DOCTYPE" in data[:PROLOG_BYTES].upper():
             raise WorkbookError("F006", "工作表含 DOCTYPE")
-        if (b"<f" in data or b":f" in data or b"'e'" in data or b'"e"' in data) and any(p in data for p in _PROBES):
+        if _may_hold_formula_or_error(data):
             _scan_cells(data, ex)
         extras[name] = ex
     return extras, patched
@@ -469,6 +469,19 @@ _CELL_START = re.compile(rb"<(?P<p>(?:\w+:)?)c\b(?P<a>[^>]*?)(?P<empty>/?)>")
 _T_ATTR = re.compile(rb"\bt\s*=\s*[\"'](\w+)[\"']")
 _V_EL = re.compile(rb"<(?:\w+:)?v\s*(?:/>|>(.*?)</(?:\w+:)?v\s*>)", re.S)
 _F_EL = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def _may_hold_formula_or_error(data: bytes) -> bool:
+    """Cheap test before _scan_cells. Every sheet of our template carries data
+    validations, whose ``<formula1>`` made a bare ``<f`` test pass everywhere and
+    sent every sheet through all eight probes; counting ``<f`` against ``<formula``
+    settles the usual sheet in two passes."""
+    n = data.count(b"<f")
+    if n and n == data.count(b"<formula"):
+        n = 0
+    if not n and b":f" not in data and b't="e"' not in data and b"t='e'" not in data:
+        return False
+    return any(p in data for p in _PROBES)
 
 
 def _scan_cells(data: bytes, ex: _Extras) -> None:
