@@ -321,7 +321,7 @@ def write_documents(summary: RunSummary, opts: RunOptions, rules, run_id: str, f
             jobs.append(functools.partial(write_form, form_path(out, res), res, rules_label=label, texts=texts))
     summary.paths["forms"] = out
 
-    _run_jobs(jobs, opts.workers or default_workers(), out)
+    _run_jobs(jobs, opts.workers or default_workers(), out, progress=opts.progress)
 
     if opts.mail_drafts:
         from .mail_drafts import write_drafts
@@ -337,14 +337,17 @@ def write_documents(summary: RunSummary, opts: RunOptions, rules, run_id: str, f
     write_run_record(summary, rules, run_info)
 
 
-def _run_jobs(jobs: list, workers: int, out_dir: Path | None = None) -> None:
+def _run_jobs(jobs: list, workers: int, out_dir: Path | None = None, progress: bool = False) -> None:
     """Run document jobs in forked workers (they inherit the results: nothing is
     pickled but the job's number and "done"). A job that failed in a worker runs
     again here once the others are done, so its real exception (disk full, no
     permission) reaches the clerk's message exactly as in a single-process run."""
+    bar = _progress(len(jobs), "生成文档", progress)
     if workers <= 1 or len(jobs) < 2:
         for job in jobs:
             job()
+            bar.update(1)
+        bar.close()
         return
     from .parallel import run_isolated
 
@@ -354,12 +357,15 @@ def _run_jobs(jobs: list, workers: int, out_dir: Path | None = None) -> None:
     failed = []
     try:
         for idx, ok, _ in results:
+            bar.update(1)
             if not ok:
                 failed.append(idx)
     except BaseException:
+        bar.close()
         results.close()  # stops the workers now, not when the generator is collected
         _remove_partial(out_dir)
         raise
+    bar.close()
     if failed:
         _remove_partial(out_dir)  # a worker that died mid-write left its temporary file
         for idx in failed:
