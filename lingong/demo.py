@@ -79,7 +79,8 @@ PLANS: tuple[Plan, ...] = (
     Plan("ZD-006", "何店镇零工驿站", "曾都区", "PPPPPP", status="整改中",
          totals=((1, "C1", 380), (2, "C1", 440))),
     Plan("ZD-007", "洛阳镇零工驿站", "曾都区", "EEEEEE", full_details=True),
-    Plan("ZD-008", "府河镇零工驿站", "曾都区", "EEPPPP"),
+    # A name typed by someone testing the system: it must stay text and never become a path.
+    Plan("ZD-008", '=HYPERLINK("x")/../府河镇零工驿站', "曾都区", "EEPPPP"),
     Plan("SX-001", "厉山镇零工驿站", "随县", "EEEEEE"),
     Plan("SX-002", "高城镇零工驿站", "随县", "EEEEEE", zero=((f"{YEAR}-03", "D1"),)),
     Plan("SX-003", "殷店镇零工驿站", "随县", "PPPPPP"),
@@ -321,13 +322,14 @@ def _station(plan: Plan) -> Station:
 def _default_name(plan: Plan, month: str) -> str:
     """File names the way each county's clerks tend to save them."""
     label = month_label(month)
+    name = outfiles.safe_component(plan.name)
     if plan.county == "曾都区":
-        return f"{plan.code}_{plan.name}_{label}_月度运维报表.xlsx"
+        return f"{plan.code}_{name}_{label}_月度运维报表.xlsx"
     if plan.county == "随县":
-        return f"{plan.name}{label}报表.xlsx"
+        return f"{name}{label}报表.xlsx"
     if plan.county == "广水市":
-        return f"{plan.code}_{plan.name}_{label}_月度运维报表.xlsx"
-    return f"{plan.name}-{month}.xlsx"
+        return f"{plan.code}_{name}_{label}_月度运维报表.xlsx"
+    return f"{name}-{month}.xlsx"
 
 
 def _rel(plan: Plan, name: str, *sub: str) -> str:
