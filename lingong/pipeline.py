@@ -150,6 +150,9 @@ def run(opts: RunOptions) -> RunSummary:
         raise FatalInput(f"输入文件夹不存在：{opts.input_dir}，请检查 --input 参数")
 
     disc = discover(opts.input_dir)
+    if not disc.candidates:
+        raise FatalInput(f"输入文件夹 {opts.input_dir} 中没有任何表格文件（.xlsx/.xlsm/.xls/.ods）。"
+                         "请把各驿站的月度报表和驿站名册放进去后重新运行；想先看看效果，可运行 python process.py --demo")
     timings["发现文件"] = time.perf_counter() - t0
 
     t = time.perf_counter()

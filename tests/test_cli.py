@@ -183,3 +183,10 @@ def test_demo_runs_the_whole_job_and_exits_0(tmp_path):
         assert list(out.glob("*/*_考核验收表.xlsx"))
     assert "故意放入了有错误的报表" in p.stdout
     assert not (ROOT / "input" / "样例输入").exists()
+
+
+def test_empty_input_folder_says_what_to_do(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "说明.txt").write_text("x", encoding="utf-8")
+    p = cli("--input", str(tmp_path / "in"), "--output", str(tmp_path / "out"))
+    assert p.returncode == 2 and "没有任何表格文件" in p.stderr and "--demo" in p.stderr
