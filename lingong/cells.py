@@ -5,6 +5,10 @@ Excel notation, converted here and nowhere else.
 """
 from __future__ import annotations
 
+import re
+
+_A1 = re.compile(r"^([A-Z]{1,3})(\d+)$")
+
 
 def col_letter(col0: int) -> str:
     """0 -> A, 25 -> Z, 26 -> AA."""
@@ -26,3 +30,15 @@ def a1(row0: int, col0: int) -> str:
 
 def ref(sheet: str, row0: int, col0: int) -> str:
     return f"{sheet}!{a1(row0, col0)}"
+
+
+def cell_order(cell: str) -> tuple:
+    """Sort key for "E9" before "E14": by row, then column, as a person reads a sheet;
+    anything that is not a plain A1 reference (empty, "E4:E9") after them."""
+    m = _A1.match(cell or "")
+    if not m:
+        return (1, 0, 0, cell or "")
+    col = 0
+    for ch in m.group(1):
+        col = col * 26 + ord(ch) - 64
+    return (0, int(m.group(2)), col, "")

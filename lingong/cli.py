@@ -133,7 +133,7 @@ def _options(args, out_root: Path, input_dir: Path, **kw):
 
 
 def _dispatch(args) -> int:
-    from .pipeline import FatalInput, digest, run
+    from .pipeline import digest, run
 
     out_root = _output_root(args)
     if args.command == "template":

@@ -29,7 +29,7 @@ from .records import (AtRisk, Decision, ItemResult, Period, ReportRecord, Requir
                       Station, StationResult)
 from .rules import (EXCELLENT, FAIL, PASS, Requirement, Rules, prorated_target, ratio_target,
                     render_target_text)
-from .template_spec import COUNTIES, OVERALL_ITEM
+from .template_spec import OVERALL_ITEM, county_order
 
 _KIND_OF = {"monthly_yes": "monthly", "monthly_min": "monthly", "sum_min": "sum",
             "sum_ratio": "sum", "sum_compare": "compare", "ytd_max": "ytd_max"}
@@ -193,8 +193,7 @@ def at_risk(agg: Aggregate, rules: Rules) -> tuple[AtRisk, ...]:
 # ---- a whole period -------------------------------------------------------------
 
 def station_sort_key(st: Station) -> tuple:
-    county = COUNTIES.index(st.county) if st.county in COUNTIES else len(COUNTIES)
-    return (county, st.county, st.code)
+    return (county_order(st.county), st.code)
 
 
 def assessed(st: Station) -> bool:

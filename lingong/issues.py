@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, asdict
 
+from .cells import cell_order
+from .template_spec import COUNTIES, county_order
+
 ERROR = "错误"
 WARNING = "警告"
 INFO = "提示"
@@ -157,9 +160,14 @@ def issue(code: str, *, station: str = "", month: str = "", file: str = "", shee
                  message=message)
 
 
-def sort_key(i: Issue, county_of=lambda code: "") -> tuple:
-    return (county_of(i.station), i.station, i.month, SEVERITY_ORDER.get(i.severity, 9), i.file,
-            i.sheet, i.cell, i.code)
+def sort_key(i: Issue, stations: dict | None = None) -> tuple:
+    """The one order of issues everywhere (校验报告, 汇总表, mail): by county, station,
+    month, severity, file, then cell as a person reads the sheet. Stations not in the
+    registry come after the counties; issues of no station (whole files) last."""
+    st = (stations or {}).get(i.station)
+    county = county_order(st.county) if st else (len(COUNTIES) + 1, "")
+    return (county, i.station or "\uffff", i.month, SEVERITY_ORDER.get(i.severity, 9), i.file, i.sheet,
+            cell_order(i.cell), i.code)
 
 
 # ---- area: report reading (lingong/report_reader.py) ------------------------

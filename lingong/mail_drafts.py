@@ -31,7 +31,7 @@ from . import outfiles
 from .issues import Issue, sort_key
 from .periods import month_label
 from .records import Period, Station, StationResult
-from .template_spec import COUNTIES
+from .template_spec import county_order
 
 MAIL_POLICY = policy.SMTP.clone(refold_source="none")
 
@@ -335,10 +335,6 @@ def build_message(*, recipients: tuple[str, ...], subject: str, body: str,
     return msg
 
 
-def _county_rank(county: str) -> int:
-    return COUNTIES.index(county) if county in COUNTIES else len(COUNTIES)
-
-
 def _one_line(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
@@ -374,12 +370,12 @@ def write_drafts(out_dir: Path, *, period: Period, results: list[StationResult],
         targets = [(r.station.code, r) for r in results]
     else:
         targets = [(code, None) for code in sorted((blank_templates or {}), key=lambda c: (
-            _county_rank(county_of.get(c, "")), county_of.get(c, ""), c))]
+            county_order(county_of.get(c, "")), c))]
     rows: list[DraftRow] = []
     written: set[Path] = set()
     for code, result in targets:
         station = stations.get(code) or (result.station if result else Station(code, "", ""))
-        st_issues = sorted(by_station.get(code, []), key=lambda i: sort_key(i, county_of.get))
+        st_issues = sorted(by_station.get(code, []), key=lambda i: sort_key(i, stations))
         recipients, bad = parse_addresses(station.email)
         base = dict(station=code, name=station.name, county=station.county,
                     address_as_typed=outfiles.mask_text(station.email or ""), issue_count=len(st_issues))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import outfiles
 from .records import Period, StationResult
-from .template_spec import COUNTIES, GRADES
+from .template_spec import GRADES, county_order
 
 NOTICE_NAME = "通报（草稿）.docx"
 TEMPLATE_NAME = "通报模板.docx"
@@ -37,10 +37,6 @@ def _cn_date(d: date | None) -> str:
 
 def _check_name(period: Period) -> str:
     return {"half": "半年检查", "year": "年终考评"}.get(period.kind, "考核")
-
-
-def _county_order(county: str) -> tuple:
-    return (COUNTIES.index(county) if county in COUNTIES else len(COUNTIES), county)
 
 
 def _failed_items(r: StationResult) -> str:
@@ -86,7 +82,7 @@ def notice_context(*, period: Period, results: list[StationResult], issued: date
     """Everything the template shows, as plain strings and lists (testable without Word)."""
     m = outfiles.mask_text
     graded = sorted((r for r in results if r.graded),
-                    key=lambda r: (_county_order(r.station.county), r.station.code))
+                    key=lambda r: (county_order(r.station.county), r.station.code))
     not_graded = [r for r in results if not r.graded]
     counts = Counter(r.final_overall for r in graded)
     by_county: dict[str, list[StationResult]] = {}
@@ -94,13 +90,13 @@ def notice_context(*, period: Period, results: list[StationResult], issued: date
         by_county.setdefault(r.station.county or "未填县区", []).append(r)
 
     county_rows = []
-    for county in sorted(by_county, key=_county_order):
+    for county in sorted(by_county, key=county_order):
         rs = by_county[county]
         c = Counter(r.final_overall for r in rs)
         county_rows.append({"county": county, "total": len(rs), "excellent": c["优秀"], "passed": c["合格"],
                             "failed": c["不合格"], "provisional": sum(r.provisional for r in rs)})
     excellent = [{"county": county, "names": "、".join(m(r.station.name) for r in rs if r.final_overall == "优秀")}
-                 for county, rs in sorted(by_county.items(), key=lambda kv: _county_order(kv[0]))
+                 for county, rs in sorted(by_county.items(), key=lambda kv: county_order(kv[0]))
                  if any(r.final_overall == "优秀" for r in rs)]
     cancel = [r for r in graded if r.rectification == "建议取消"]
     failing = [r for r in graded if r.final_overall == "不合格" and r.rectification != "建议取消"]

@@ -146,6 +146,10 @@ def run(opts: RunOptions) -> RunSummary:
         rules = load_rules(opts.rules_path)
     except RulesError as exc:
         raise FatalInput(str(exc)) from exc
+    # A mistyped period is a usage error: say so before reading a thousand files.
+    period = parse_period(opts.period) if opts.period else None
+    if opts.period and period is None:
+        raise FatalInput(f"考核期“{opts.period}”无法识别，请写成 2023H1、2023H2、2023 或 2023-03")
     if not opts.input_dir.is_dir():
         raise FatalInput(f"输入文件夹不存在：{opts.input_dir}，请检查 --input 参数")
 
@@ -179,12 +183,8 @@ def run(opts: RunOptions) -> RunSummary:
     selection = select_reports(records, stations)
     issues.extend(selection.issues)
 
-    if opts.period:
-        period = parse_period(opts.period)
-        if period is None:
-            raise FatalInput(f"考核期“{opts.period}”无法识别，请写成 2023H1、2023H2、2023 或 2023-03")
-        period_note = ""
-    else:
+    period_note = ""
+    if period is None:
         period, period_note = default_period([m for (_, m) in selection.accepted])
         if period is None:
             raise FatalInput("输入文件夹中没有可用的月度报表，无法确定考核期；请用 --period 指定")
@@ -240,12 +240,6 @@ def _final_outcomes(skipped, file_results, statuses) -> list[FileOutcome]:
 def _dedupe_sorted(issues: list[Issue], stations: dict) -> list[Issue]:
     from .issues import sort_key
 
-    county_rank = {c: i for i, c in enumerate(spec.COUNTIES)}
-
-    def county_of(code: str) -> tuple:
-        st = stations.get(code)
-        return (county_rank.get(st.county, 99), st.county) if st else (100, "")
-
     seen = set()
     unique = []
     for i in issues:
@@ -253,7 +247,7 @@ def _dedupe_sorted(issues: list[Issue], stations: dict) -> list[Issue]:
             continue
         seen.add(i)
         unique.append(i)
-    return sorted(unique, key=lambda i: sort_key(i, county_of))
+    return sorted(unique, key=lambda i: sort_key(i, stations))
 
 
 def write_documents(summary: RunSummary, opts: RunOptions, rules, run_id: str, file_results) -> None:
@@ -435,8 +429,7 @@ def digest(summary: RunSummary) -> str:
     per = {}
     for r in graded:
         per.setdefault(r.station.county, Counter())[r.final_overall] += 1
-    order = {c: i for i, c in enumerate(spec.COUNTIES)}
-    for county in sorted(per, key=lambda c: (order.get(c, 99), c)):
+    for county in sorted(per, key=spec.county_order):
         c = per[county]
         lines.append(f"  {county}：优秀 {c.get('优秀', 0)}，合格 {c.get('合格', 0)}，不合格 {c.get('不合格', 0)}")
     total = Counter(r.final_overall for r in graded)

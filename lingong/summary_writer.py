@@ -10,7 +10,7 @@ from .form_writer import (BODY_FONT, TITLE_FONT, clean, date_text, month_long, m
 from .issues import Issue, sort_key
 from .outfiles import atomic_path, inside, new_xlsxwriter
 from .records import FileOutcome, Period, Station, StationResult
-from .template_spec import COUNTIES, GRADES, ITEMS
+from .template_spec import GRADES, ITEMS, county_order
 
 SHEETS = ("考核结果", "县区统计", "指标完成", "报送情况", "整改名单", "预警", "校验问题", "说明")
 TITLE_ROWS = 2  # title line + header line above every table
@@ -24,12 +24,8 @@ def summary_path(out_dir: Path, period: Period) -> Path:
     return inside(Path(out_dir), f"随州市零工驿站{period.label}考核汇总表.xlsx")
 
 
-def _county_rank(county: str) -> tuple:
-    return (COUNTIES.index(county) if county in COUNTIES else len(COUNTIES), county)
-
-
 def _ordered(results: list[StationResult]) -> list[StationResult]:
-    return sorted(results, key=lambda r: (_county_rank(r.station.county), r.station.code))
+    return sorted(results, key=lambda r: (county_order(r.station.county), r.station.code))
 
 
 class _Book:
@@ -150,7 +146,7 @@ def county_stats(results) -> list[list]:
     for r in results:
         by.setdefault(r.station.county, []).append(r)
     rows = []
-    for county in sorted(by, key=_county_rank):
+    for county in sorted(by, key=county_order):
         rs = [r for r in by[county] if r.graded]
         n = len(rs)
         counts = [sum(1 for r in rs if r.final_overall == g) for g in GRADES]
@@ -367,11 +363,10 @@ def _risk_sheet(bk: _Book, period: Period, results) -> None:
 
 def _issues_sheet(bk: _Book, period: Period, issues, stations: dict[str, Station]) -> None:
     ws = bk.sheet("校验问题", f"随州市零工驿站{period.label}校验问题（按县区、驿站排序）")
-    county_of = lambda code: _county_rank(stations[code].county) if code in stations else (99, "")  # noqa: E731
     headers = ["严重程度", "所属县（市、区）", "驿站编号", "驿站名称", "月份", "文件", "工作表", "单元格", "问题",
                "发现", "应为", "处理建议", "代码"]
     rows = []
-    for i in sorted(issues, key=lambda i: sort_key(i, county_of)):
+    for i in sorted(issues, key=lambda i: sort_key(i, stations)):
         st = stations.get(i.station)
         rows.append([i.severity, st.county if st else "", i.station, st.name if st else "",
                      month_long(i.month) if _is_month(i.month) else i.month, i.file, i.sheet, i.cell,

@@ -18,6 +18,11 @@ SHEET_DECISIONS = "考核组意见"
 
 COUNTIES = ("曾都区", "随县", "广水市", "随州高新区", "大洪山风景名胜区")
 
+
+def county_order(county: str) -> tuple[int, str]:
+    """Sort key: the city's own order of its county areas; any other name after them."""
+    return (COUNTIES.index(county) if county in COUNTIES else len(COUNTIES), county or "")
+
 COUNT = "count"
 YESNO = "yesno"
 TEXT = "text"

@@ -9,11 +9,11 @@ from collections import Counter
 from pathlib import Path
 
 from . import outfiles
-from .issues import ERROR, INFO, SEVERITY_ORDER, WARNING, Issue
+from .issues import ERROR, INFO, WARNING, Issue, sort_key
 from .periods import month_label
 from .records import (KIND_DECISIONS, KIND_REGISTRY, KIND_REJECTED, KIND_REPORT, KIND_SKIPPED,
                       KIND_UNSTABLE, FileOutcome, Station)
-from .template_spec import COUNTIES
+from .template_spec import COUNTIES, county_order
 
 FONT = "宋体"
 COLUMNS: tuple[tuple[str, int], ...] = (
@@ -45,28 +45,8 @@ def row_height(texts, widths, line_height: float = 13.5) -> float:
     return line_height * max([1] + [wrapped_lines(t, w) for t, w in zip(texts, widths) if t])
 
 
-def _cell_key(cell: str) -> tuple:
-    """E9 sorts before E14: by row, then column, as a person reads a sheet."""
-    m = _CELL_RE.match(cell or "")
-    if not m:
-        return (1, 0, 0, cell or "")
-    col = 0
-    for ch in m.group(1):
-        col = col * 26 + ord(ch) - 64
-    return (0, int(m.group(2)), col, "")
-
-
-def _county_rank(county: str) -> tuple:
-    if county in COUNTIES:
-        return (0, COUNTIES.index(county), county)
-    return (1 if county else 2, 0, county)
-
-
 def issue_sort_key(i: Issue, stations: dict[str, Station]) -> tuple:
-    st = stations.get(i.station)
-    county = st.county if st else ""
-    return (_county_rank(county), i.station or "\uffff", i.month, SEVERITY_ORDER.get(i.severity, 9),
-            i.file, i.sheet, _cell_key(i.cell), i.code)
+    return sort_key(i, stations)
 
 
 def sorted_issues(issues: list[Issue], stations: dict[str, Station]) -> list[Issue]:
@@ -157,7 +137,7 @@ def _write_summary(wb, fmt, issues: list[Issue], stations: dict[str, Station],
     for i in issues:
         per_station.setdefault(i.station, Counter())[i.severity] += 1
     order = sorted(per_station, key=lambda code: (
-        _county_rank(stations[code].county if code in stations else ""), code or "\uffff"))
+        county_order(stations[code].county) if code in stations else (len(COUNTIES) + 1, ""), code or "\uffff"))
     for code in order:
         r += 1
         st = stations.get(code)
