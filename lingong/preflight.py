@@ -11,6 +11,7 @@ The file is only ever opened read-only and closed promptly.
 """
 from __future__ import annotations
 
+import io
 import re
 import struct
 import zipfile
@@ -50,23 +51,34 @@ def _mb(n: int) -> str:
     return f"{n / 1024 / 1024:.0f} MB" if n >= 1024 * 1024 else f"{n / 1024:.0f} KB"
 
 
-def preflight(path: Path) -> Preflight:
-    """Classify ``path`` as a readable spreadsheet container or say why not."""
+def preflight(path: Path, data: bytes | None = None, zf: zipfile.ZipFile | None = None) -> Preflight:
+    """Classify ``path`` as a readable spreadsheet container or say why not.
+
+    ``data`` is the file's content when the caller has already read it (the
+    checks then make no system call); ``zf`` the zip opened over that content,
+    shared with the reader so that the central directory is parsed once."""
+    if data is not None:
+        if not data:
+            return _fail("F001", "0 字节")
+        return _classify(io.BytesIO(data), len(data), data[:512], zf)
     path = Path(path)
     try:
         size = path.stat().st_size
         if size == 0:
             return _fail("F001", "0 字节")
         with open(path, "rb") as f:
-            head = f.read(512)
-            if head.startswith(ZIP_MAGIC) or head.startswith(EMPTY_ZIP_MAGIC):
-                return _check_zip(f, size)
-            if head.startswith(OLE_MAGIC):
-                return _check_ole(f, size)
+            return _classify(f, size, f.read(512), None)
     except PermissionError:
         return _fail("F008", "没有读取权限")
     except OSError as e:
         return _fail("F008", f"系统错误 {e.strerror or e}")
+
+
+def _classify(f, size: int, head: bytes, zf: zipfile.ZipFile | None) -> Preflight:
+    if head.startswith(ZIP_MAGIC) or head.startswith(EMPTY_ZIP_MAGIC):
+        return _check_zip(f, size, zf)
+    if head.startswith(OLE_MAGIC):
+        return _check_ole(f, size)
     return _fail("F002", describe_foreign(head))
 
 
@@ -137,7 +149,9 @@ def _looks_like_text(b: bytes) -> bool:
 
 # ---- zip containers: xlsx, xlsm, ods ---------------------------------------
 
-def _check_zip(f, size: int) -> Preflight:
+def _check_zip(f, size: int, zf: zipfile.ZipFile | None = None) -> Preflight:
+    if zf is not None:
+        return _check_zip_members(zf, size)
     try:
         zf = zipfile.ZipFile(f)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as e:
@@ -146,35 +160,39 @@ def _check_zip(f, size: int) -> Preflight:
     except NotImplementedError:
         return _fail("F003", "压缩结构损坏")
     with zf:
-        infos = zf.infolist()
-        names = {i.filename for i in infos}
-        if len(infos) > MAX_MEMBERS:
-            return _fail("F005", f"包含 {len(infos)} 个部件")
-        total = 0
-        for i in infos:
-            if i.header_offset + 30 + i.compress_size > size:
-                return _fail("F003", "文件内容不完整")
-            if i.flag_bits & 0x1:
-                return _fail("F004", "压缩包设置了密码")
-            total += i.file_size
-            if i.file_size > RATIO_MIN_MEMBER and i.file_size > MAX_MEMBER_RATIO * max(1, i.compress_size):
-                return _fail("F005", f"部件 {_short(i.filename)} 解压后 {_mb(i.file_size)}，"
-                                     f"压缩比 {i.file_size // max(1, i.compress_size)}")
-        if total > MAX_TOTAL_UNPACKED:
-            return _fail("F005", f"解压后共 {_mb(total)}")
-        fmt = _zip_format(zf, names)
-        if fmt is None:
-            kind = ("Word 文档" if "word/document.xml" in names
-                    else "PowerPoint 演示文稿" if "ppt/presentation.xml" in names
-                    else "ODF 文本文档" if "content.xml" in names and "mimetype" in names
-                    else "普通压缩包(zip)")
-            return _fail("F002", kind)
-        for i in infos:
-            if i.filename.lower().endswith((".xml", ".rels", ".vml")) and i.file_size:
-                bad = _prolog_problem(zf, i)
-                if bad:
-                    return _fail(*bad, fmt=fmt)
-        return Preflight(True, None, "", fmt)
+        return _check_zip_members(zf, size)
+
+
+def _check_zip_members(zf: zipfile.ZipFile, size: int) -> Preflight:
+    infos = zf.infolist()
+    names = {i.filename for i in infos}
+    if len(infos) > MAX_MEMBERS:
+        return _fail("F005", f"包含 {len(infos)} 个部件")
+    total = 0
+    for i in infos:
+        if i.header_offset + 30 + i.compress_size > size:
+            return _fail("F003", "文件内容不完整")
+        if i.flag_bits & 0x1:
+            return _fail("F004", "压缩包设置了密码")
+        total += i.file_size
+        if i.file_size > RATIO_MIN_MEMBER and i.file_size > MAX_MEMBER_RATIO * max(1, i.compress_size):
+            return _fail("F005", f"部件 {_short(i.filename)} 解压后 {_mb(i.file_size)}，"
+                                 f"压缩比 {i.file_size // max(1, i.compress_size)}")
+    if total > MAX_TOTAL_UNPACKED:
+        return _fail("F005", f"解压后共 {_mb(total)}")
+    fmt = _zip_format(zf, names)
+    if fmt is None:
+        kind = ("Word 文档" if "word/document.xml" in names
+                else "PowerPoint 演示文稿" if "ppt/presentation.xml" in names
+                else "ODF 文本文档" if "content.xml" in names and "mimetype" in names
+                else "普通压缩包(zip)")
+        return _fail("F002", kind)
+    for i in infos:
+        if i.filename.lower().endswith((".xml", ".rels", ".vml")) and i.file_size:
+            bad = _prolog_problem(zf, i)
+            if bad:
+                return _fail(*bad, fmt=fmt)
+    return Preflight(True, None, "", fmt)
 
 
 def _short(name: str) -> str:

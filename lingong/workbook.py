@@ -29,6 +29,7 @@ The contract every reader relies on:
 from __future__ import annotations
 
 import io
+import os
 import posixpath
 import re
 import struct
@@ -115,32 +116,40 @@ def _wants(wanted: set[str] | None, name: str) -> bool:
     return name in wanted or _norm_name(name) in {_norm_name(w) for w in wanted}
 
 
-def read_workbook(path: Path, wanted: set[str] | None = None) -> Workbook:
+def read_workbook(path: Path, wanted: set[str] | None = None, *, data: bytes | None = None,
+                  zf: zipfile.ZipFile | None = None) -> Workbook:
     """Read the sheets named in ``wanted`` (all when None; names compared after
     trimming spaces). Raises WorkbookError on unreadable files; call
-    ``preflight`` first for the cheap, safe checks."""
+    ``preflight`` first for the cheap, safe checks.
+
+    ``data`` is the file's content if already read, ``zf`` the zip over it: a
+    worker reads each file once, and the hash, the checks and calamine all see
+    that one snapshot."""
     import python_calamine as pc
 
     path = Path(path)
-    with open(path, "rb") as f:
-        head = f.read(8)
+    if data is None:
+        data = read_limited(path)
+    head = data[:8]
     if not head:
         raise WorkbookError("F001", "0 字节")
     extras: dict[str, _Extras] = {}
-    source: object = None
+    patched_source: io.BytesIO | None = None
     kind = None
     if head.startswith(b"PK"):
+        own = zf is None
         try:
-            with zipfile.ZipFile(path) as zf:
-                names = set(zf.namelist())
-                if "xl/workbook.xml" in names or "[Content_Types].xml" in names:
-                    kind = "xlsx"
-                    extras, patched = _scan_xlsx(zf, wanted)
-                    if patched:
-                        source = _patched_zip(zf, patched)
-                elif "content.xml" in names:
-                    kind = "ods"
-                    extras = _scan_ods(zf, wanted)
+            if own:
+                zf = zipfile.ZipFile(io.BytesIO(data))
+            names = set(zf.namelist())
+            if "xl/workbook.xml" in names or "[Content_Types].xml" in names:
+                kind = "xlsx"
+                extras, patched = _scan_xlsx(zf, wanted)
+                if patched:
+                    patched_source = _patched_zip(zf, patched)
+            elif "content.xml" in names:
+                kind = "ods"
+                extras = _scan_ods(zf, wanted)
         except WorkbookError:
             raise
         except DefusedXmlException as e:
@@ -151,37 +160,55 @@ def read_workbook(path: Path, wanted: set[str] | None = None) -> Workbook:
             raise WorkbookError("F003", "工作表内容损坏") from e
         except NotImplementedError as e:
             raise WorkbookError("F003", "使用了不支持的压缩方式") from e
+        finally:
+            if own and zf is not None:
+                zf.close()
 
     elif head.startswith(OLE_MAGIC):
         kind = "xls"
         try:
-            extras = scan_xls_errors(path, wanted)
+            extras = scan_xls_errors(path, wanted, data=data)
         except (ValueError, OSError, IndexError, UnicodeDecodeError):
             extras = {}  # calamine will say what is wrong with the file
 
-    fh = None
     try:
-        try:
-            if source is None and path.suffix.lower() in _NATIVE_EXTS.get(kind, ()):
-                # by path when the name tells the truth: calamine then names the real cause
-                # of a failure, where its content sniffing says only "Cannot detect file format"
-                wb = pc.CalamineWorkbook.from_path(str(path))
-            else:
-                if source is None:
-                    fh = open(path, "rb")  # by content: an .xlsx named .xls is common
-                    source = fh
-                wb = pc.CalamineWorkbook.from_filelike(source)
-        except pc.PasswordError as e:
-            raise WorkbookError("F004", "文件设置了密码") from e
-        except pc.CalamineError as e:
-            raise _explain_failure(path, head, str(e)) from e
-        try:
-            return _read_sheets(wb, path, wanted, extras, pc)
-        finally:
-            wb.close()
+        # From memory, by content: an .xlsx named .xls is common, and it costs less than by path.
+        wb = pc.CalamineWorkbook.from_filelike(patched_source or io.BytesIO(data))
+    except pc.PasswordError as e:
+        raise WorkbookError("F004", "文件设置了密码") from e
+    except pc.CalamineError as e:
+        msg = str(e)
+        if patched_source is None and path.suffix.lower() in _NATIVE_EXTS.get(kind, ()):
+            # Sniffing content, calamine says only "Cannot detect file format"; opened by
+            # a truthful name it names the real cause.
+            try:
+                pc.CalamineWorkbook.from_path(str(path)).close()
+            except pc.PasswordError as e2:
+                raise WorkbookError("F004", "文件设置了密码") from e2
+            except pc.CalamineError as e2:
+                msg = str(e2)
+            except OSError:
+                pass
+        raise _explain_failure(path, head, msg) from e
+    try:
+        return _read_sheets(wb, path, wanted, extras, pc)
     finally:
-        if fh is not None:
-            fh.close()
+        wb.close()
+
+
+MAX_FILE_BYTES = 64 * 1024 * 1024  # a monthly report is ~20 KB; past the unpacked-size bound of preflight
+
+
+def read_limited(path: Path) -> bytes:
+    """The whole file, refusing one too large to be a report before reading it."""
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        if size > MAX_FILE_BYTES:
+            raise WorkbookError("F005", f"文件本身 {size // 1024 // 1024} MB")
+        data = f.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:  # grew while read
+        raise WorkbookError("F005", f"文件本身超过 {MAX_FILE_BYTES // 1024 // 1024} MB")
+    return data
 
 
 _NATIVE_EXTS = {"xlsx": (".xlsx", ".xlsm"), "ods": (".ods",), "xls": (".xls",)}
@@ -258,9 +285,10 @@ def _xml_root(data: bytes):
 
 
 def _read_part(zf: zipfile.ZipFile, name: str) -> bytes:
-    if zf.getinfo(name).file_size > MAX_PART_BYTES:
+    info = zf.getinfo(name)
+    if info.file_size > MAX_PART_BYTES:
         raise WorkbookError("F005", f"部件 {name} 解压后超过 {MAX_PART_BYTES // 1024 // 1024} MB")
-    return zf.read(name)
+    return _member(zf, info)
 
 
 def _local(tag: str) -> str:
@@ -296,28 +324,55 @@ def _elements(data: bytes, local: str) -> list[dict[str, str]]:
 
 
 def xlsx_sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name -> zip member of its worksheet XML, via workbook.xml and its rels."""
+    """Sheet name -> zip member of its worksheet XML, via workbook.xml and its rels.
+
+    Files made from one template share these three parts byte for byte, so their
+    parse is remembered by content (not by name or checksum: equal bytes, equal
+    answer)."""
     names = set(zf.namelist())
-    wb_part = "xl/workbook.xml"
-    if "_rels/.rels" in names:
-        for rel in _elements(_read_part(zf, "_rels/.rels"), "Relationship"):
-            if (rel.get("Type") or "").endswith("/officeDocument"):
-                wb_part = (rel.get("Target") or wb_part).lstrip("/")
-                break
+    root = _read_part(zf, "_rels/.rels") if "_rels/.rels" in names else None
+    wb_part = _memo(("root", root), lambda: _office_document(root))
     base = posixpath.dirname(wb_part)
     rels_part = posixpath.join(base, "_rels", posixpath.basename(wb_part) + ".rels")
+    rels = _read_part(zf, rels_part) if rels_part in names else None
+    book = _read_part(zf, wb_part)
+    pairs = _memo((wb_part, rels, book), lambda: _sheet_targets(base, rels, book))
+    return {name: part for name, part in pairs if part in names}
+
+
+_MEMO: dict[tuple, object] = {}
+_MEMO_MAX = 256
+
+
+def _memo(key: tuple, compute):
+    try:
+        return _MEMO[key]
+    except KeyError:
+        pass
+    value = compute()  # a bad part raises here and is never remembered
+    if len(_MEMO) >= _MEMO_MAX:
+        _MEMO.clear()
+    _MEMO[key] = value
+    return value
+
+
+def _office_document(root_rels: bytes | None) -> str:
+    if root_rels is not None:
+        for rel in _elements(root_rels, "Relationship"):
+            if (rel.get("Type") or "").endswith("/officeDocument"):
+                return (rel.get("Target") or "xl/workbook.xml").lstrip("/")
+    return "xl/workbook.xml"
+
+
+def _sheet_targets(base: str, rels: bytes | None, book: bytes) -> tuple[tuple[str, str], ...]:
     targets: dict[str, str] = {}
-    if rels_part in names:
-        for rel in _elements(_read_part(zf, rels_part), "Relationship"):
+    if rels is not None:
+        for rel in _elements(rels, "Relationship"):
             t = rel.get("Target") or ""
             targets[rel.get("Id") or ""] = (t.lstrip("/") if t.startswith("/")
                                             else posixpath.normpath(posixpath.join(base, t)))
-    out: dict[str, str] = {}
-    for el in _elements(_read_part(zf, wb_part), "sheet"):
-        part = targets.get(el.get("id") or "")
-        if part and part in names:
-            out[el.get("name", "")] = part
-    return out
+    return tuple((el.get("name", ""), targets[el.get("id") or ""]) for el in _elements(book, "sheet")
+                 if targets.get(el.get("id") or ""))
 
 
 PROLOG_BYTES = 64 * 1024
@@ -562,14 +617,14 @@ def _biff_records(data: bytes, pos: int):
             return
 
 
-def scan_xls_errors(path: Path, wanted) -> dict[str, _Extras]:
+def scan_xls_errors(path: Path, wanted, data: bytes | None = None) -> dict[str, _Extras]:
     """Error cells of a BIFF8 workbook: calamine reads them as ''. BOOLERR records
     hold typed errors, FORMULA records cached error results."""
-    size = Path(path).stat().st_size
     from .preflight import ole_read_stream
 
-    with open(path, "rb") as f:
-        data = ole_read_stream(f, size, ("Workbook", "Book", "WORKBOOK", "BOOK"), MAX_XLS_STREAM)
+    if data is None:
+        data = read_limited(Path(path))
+    data = ole_read_stream(io.BytesIO(data), len(data), ("Workbook", "Book", "WORKBOOK", "BOOK"), MAX_XLS_STREAM)
     if not data:
         return {}
     records = _biff_records(data, 0)
@@ -678,38 +733,47 @@ class ReadResult:
 
 
 def read_checked(path: Path, wanted: set[str] | None = None) -> ReadResult:
-    """Preflight, hash and read ``path``; report a file still being copied in (F007).
+    """Read ``path`` once, then hash, preflight and parse that one snapshot; report a
+    file still being copied in (F007).
 
     Never raises for a bad file; run it under ``parallel.run_isolated`` so that a
     reader crash or runaway costs only this file."""
     import hashlib
-    import os
 
     from .preflight import preflight
 
     path = Path(path)
     try:
         st0 = os.stat(path)
+        data = read_limited(path)
+    except WorkbookError as e:
+        return ReadResult(None, e.code, e.found, None, st0.st_size, st0.st_mtime_ns, "")
     except OSError as e:
-        return ReadResult(None, "F008", e.strerror or type(e).__name__, None, 0, 0, "")
-    pf = preflight(path)
-    digest = ""
-    wb, code, found = None, pf.code, pf.found
-    if pf.ok:
+        found = "没有读取权限" if isinstance(e, PermissionError) else (e.strerror or type(e).__name__)
+        return ReadResult(None, "F008", found, None, 0, 0, "")
+    digest = hashlib.sha256(data).hexdigest()
+    zf = None
+    if data[:4] == b"PK\x03\x04":
         try:
-            h = hashlib.sha256()
-            with open(path, "rb") as f:
-                for chunk in iter(lambda: f.read(1 << 20), b""):
-                    h.update(chunk)
-            digest = h.hexdigest()
-            wb = read_workbook(path, wanted)
-        except WorkbookError as e:
-            code, found = e.code, e.found
-        except OSError as e:
-            code, found = "F008", e.strerror or type(e).__name__
+            zf = zipfile.ZipFile(io.BytesIO(data))
+        except Exception:  # noqa: BLE001 - preflight opens it again and names the damage
+            zf = None
+    try:
+        pf = preflight(path, data=data, zf=zf)
+        wb, code, found = None, pf.code, pf.found
+        if pf.ok:
+            try:
+                wb = read_workbook(path, wanted, data=data, zf=zf)
+            except WorkbookError as e:
+                code, found = e.code, e.found
+            except OSError as e:
+                code, found = "F008", e.strerror or type(e).__name__
+    finally:
+        if zf is not None:
+            zf.close()
     try:
         st1 = os.stat(path)
-        changed = (st1.st_size, st1.st_mtime_ns) != (st0.st_size, st0.st_mtime_ns)
+        changed = (st1.st_size, st1.st_mtime_ns) != (st0.st_size, st0.st_mtime_ns) or st1.st_size != len(data)
     except OSError:
         changed = True
     if changed:

@@ -132,8 +132,8 @@ def test_read_checked_reports_a_file_that_grows_while_read(tmp_path, monkeypatch
     p = hostile.small_workbook(tmp_path)
     real = wbmod.read_workbook
 
-    def growing(path, wanted=None):
-        out = real(path, wanted)
+    def growing(path, wanted=None, **kw):
+        out = real(path, wanted, **kw)
         with open(path, "ab") as f:  # the copy into input/ is still going on
             f.write(b"\0" * 10)
         return out
