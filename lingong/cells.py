@@ -5,11 +5,13 @@ Excel notation, converted here and nowhere else.
 """
 from __future__ import annotations
 
+import functools
 import re
 
 _A1 = re.compile(r"^([A-Z]{1,3})(\d+)$")
 
 
+@functools.lru_cache(maxsize=1024)
 def col_letter(col0: int) -> str:
     """0 -> A, 25 -> Z, 26 -> AA."""
     if col0 < 0:
@@ -22,6 +24,7 @@ def col_letter(col0: int) -> str:
     return out
 
 
+@functools.lru_cache(maxsize=1 << 16)  # every file of one template asks for the same few hundred cells
 def a1(row0: int, col0: int) -> str:
     if row0 < 0:
         raise ValueError(row0)

@@ -16,6 +16,7 @@ import faulthandler
 import multiprocessing
 import os
 import signal
+import threading
 import time
 from multiprocessing.connection import wait
 from typing import Any, Callable, Iterable, Iterator
@@ -32,6 +33,7 @@ REASON_ERROR = "读取时程序出错（{name}: {msg}）"
 
 MAX_BATCH = 32
 MAX_ITEMS_PER_WORKER = 2000  # recycle workers now and then; leaks in C readers stay bounded
+GATHER_S = 0.004  # how long the parent lets results gather while every worker has work queued
 
 
 def run_isolated(func: Callable[[Any], Any], items: Iterable[Any], *, workers: int,
@@ -77,6 +79,30 @@ def _error_reason(e: BaseException) -> str:
     if len(msg) > 200:
         msg = msg[:200] + "…"
     return REASON_ERROR.format(name=type(e).__name__, msg=msg)
+
+
+# Held while a background thread imports modules: a fork in the middle of an import
+# would leave the child with that module's lock taken for ever.
+_FORK_LOCK = threading.Lock()
+
+
+def import_in_background(modules: Iterable[str]) -> threading.Thread:
+    """Import ``modules`` in a thread of this process, e.g. the document writers'
+    libraries while the workers read (the parent only waits then). Join it before
+    forking workers that use them; workers of a running pool wait for it to end."""
+    import importlib
+
+    def work():
+        with _FORK_LOCK:
+            for name in modules:
+                try:
+                    importlib.import_module(name)
+                except Exception:  # noqa: BLE001 - the real import later says what is wrong
+                    pass
+
+    t = threading.Thread(target=work, name="warm-imports", daemon=True)
+    t.start()
+    return t
 
 
 # ---- the worker side ----------------------------------------------------------
@@ -159,7 +185,8 @@ class _Pool:
         parent, child = self.ctx.Pipe(duplex=True)
         proc = self.ctx.Process(target=_worker_main, args=(self.func, child, self.mem, self.quiet),
                                 daemon=True)
-        proc.start()
+        with _FORK_LOCK:
+            proc.start()
         child.close()
         w = _Worker(proc, parent)
         self.workers.append(w)
@@ -173,7 +200,10 @@ class _Pool:
             while len(self.workers) < self.n and pending:
                 self._start()
             for w in list(self.workers):  # _retire may remove from the list
-                if not w.batch and pending:
+                # The next batch goes out before the current one ends, so a worker never
+                # waits for the parent; a worker due for recycling gets no more.
+                if pending and len(w.batch) <= max(1, self.batch_size // 2) and \
+                        w.done + len(w.batch) < MAX_ITEMS_PER_WORKER:
                     batch = [pending.popleft() for _ in range(min(self.batch_size, len(pending)))]
                     try:
                         w.conn.send([(i, items[i]) for i in batch])
@@ -181,8 +211,9 @@ class _Pool:
                         pending.extendleft(reversed(batch))
                         self._retire(w, kill=True)
                         continue
+                    if not w.batch:
+                        w.since = time.monotonic()
                     w.batch.extend(batch)
-                    w.since = time.monotonic()
             while next_out in results:
                 ok, res = results.pop(next_out)
                 yield items[next_out], ok, res
@@ -193,6 +224,10 @@ class _Pool:
             if not busy:
                 continue
             deadline = min(w.since for w in busy) + self.timeout
+            if all(len(w.batch) > 1 for w in busy):
+                # Every worker has work queued: let results gather instead of waking per
+                # item (the parent's wake-ups cost a core's share on a small machine).
+                time.sleep(min(GATHER_S, max(0.0, deadline - time.monotonic())))
             wait([w.conn for w in busy] + [w.proc.sentinel for w in busy],
                  max(0.0, deadline - time.monotonic()))
             now = time.monotonic()

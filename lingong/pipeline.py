@@ -77,16 +77,28 @@ def default_workers() -> int:
 
 def read_files(candidates: list[tuple[Path, str]], *, workers: int, progress: bool) -> list[FileResult]:
     """Read every candidate, in worker processes that a hostile file cannot take down."""
-    from .parallel import run_isolated
+    from .parallel import import_in_background, run_isolated
 
     items = [(str(p), rel) for p, rel in candidates]
     bar = _progress(len(items), "读取报表", progress)
     out: dict[str, FileResult] = {}
+    warm = None
     for item, ok, value in run_isolated(read_one, items, workers=workers):
+        if warm is None and workers > 1:
+            # The workers are forked by now and this process only waits: load what the
+            # document writers need, so that their forked workers need not.
+            warm = import_in_background(WRITER_MODULES)
         out[item[1]] = value if ok else isolated_failure(item, value)
         bar.update(1)
     bar.close()
+    if warm is not None:
+        warm.join()
     return [out[rel] for _, rel in items]
+
+
+WRITER_MODULES = ("lingong.grading", "lingong.history", "lingong.form_writer", "lingong.summary_writer",
+                  "lingong.validation_report", "lingong.results_json", "lingong.return_copy", "xlsxwriter",
+                  "openpyxl", "openpyxl.comments", "openpyxl.styles")
 
 
 class _NoBar:
