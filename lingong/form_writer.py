@@ -19,7 +19,7 @@ from pathlib import Path
 
 import jinja2
 
-from .outfiles import atomic_path, inside, mask_text, new_xlsxwriter, safe_component
+from .outfiles import atomic_path, clip, file_name, inside, mask_text, new_xlsxwriter, safe_component
 from .records import ItemResult, RequirementResult, StationResult
 from .template_spec import INDICATORS, YESNO
 
@@ -214,10 +214,9 @@ def row_height(texts_widths, font_pt: float = BODY_PT, minimum: float = 18) -> f
 def form_path(out_dir: Path, result: StationResult) -> Path:
     """out_dir/<所属县>/<驿站编号>_<驿站名称>_考核验收表.xlsx, safe and inside out_dir."""
     st = result.station
-    code = safe_component(st.code, "无编号")
-    name = safe_component(st.name, "未命名")
-    name = name.encode("utf-8")[:90].decode("utf-8", "ignore").rstrip(" ._") or "未命名"
-    return inside(Path(out_dir), safe_component(st.county, "未知县区"), f"{code}_{name}_考核验收表.xlsx")
+    code = clip(safe_component(st.code, "无编号"), 40)
+    name = clip(safe_component(st.name, "未命名"), 90).rstrip(" ._") or "未命名"
+    return inside(Path(out_dir), safe_component(st.county, "未知县区"), file_name(f"{code}_{name}", "_考核验收表.xlsx"))
 
 
 # ---- the workbook -------------------------------------------------------------------

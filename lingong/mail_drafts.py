@@ -287,7 +287,9 @@ def return_copies(out_dir: Path, code: str, months) -> list[Path]:
     folder = Path(out_dir) / "退回修改"
     if not folder.is_dir():
         return []
-    prefix = outfiles.safe_component(code)
+    from .return_copy import copy_stem
+
+    prefix = copy_stem(code)
     found = []
     for m in months:
         pat = re.compile(re.escape(f"{prefix}_{m}_") + r"(\d+_)?退回\.xlsx$")
@@ -420,7 +422,7 @@ def write_drafts(out_dir: Path, *, period: Period, results: list[StationResult],
         msg = build_message(recipients=recipients, subject=subject, body=body, attachments=attachments,
                             msg_id=mid, date_header=date_header, sender=sender, station=code,
                             period=period.key, kind=kind, attachments_sha256=att_hash)
-        eml = folder / outfiles.safe_component(f"{code}_{station.name}.eml")
+        eml = folder / outfiles.file_name(f"{code}_{station.name}", ".eml")
         outfiles.write_bytes_atomic(eml, msg.as_bytes(policy=MAIL_POLICY))
         written.add(eml)
         detail = "" if not bad else f"（另有无效地址“{outfiles.mask_text(' '.join(bad))}”未使用）"

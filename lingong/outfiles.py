@@ -45,6 +45,19 @@ def safe_component(text: str, fallback: str = "未命名") -> str:
     return s
 
 
+def clip(text: str, max_bytes: int) -> str:
+    """``text`` cut to at most ``max_bytes`` of UTF-8, at a character boundary."""
+    b = text.encode("utf-8")
+    return text if len(b) <= max_bytes else b[:max_bytes].decode("utf-8", "ignore")
+
+
+def file_name(stem: str, suffix: str, fallback: str = "未命名") -> str:
+    """One safe file name ``stem + suffix`` within MAX_NAME_BYTES: a long stem is cut,
+    never the suffix (NFKC can make a name longer than what was typed)."""
+    room = MAX_NAME_BYTES - len(suffix.encode("utf-8"))
+    return (clip(safe_component(stem, fallback), room).rstrip(" ._") or fallback) + suffix
+
+
 def inside(base: Path, *parts: str) -> Path:
     """Join ``parts`` (each made safe) under ``base`` and check the result stays inside."""
     base_r = Path(base).resolve()

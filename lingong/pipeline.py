@@ -269,7 +269,7 @@ def write_documents(summary: RunSummary, opts: RunOptions, rules, run_id: str, f
     the forms, and the run record follow in this process."""
     from .form_writer import form_path, load_text_templates, write_form
     from .results_json import write_results
-    from .return_copy import write_return_copy
+    from .return_copy import copy_name, write_return_copy
     from .summary_writer import summary_path, write_summary
     from .validation_report import write_validation_report
 
@@ -316,10 +316,9 @@ def write_documents(summary: RunSummary, opts: RunOptions, rules, run_id: str, f
         # Errors found across files (e.g. R001 station not in the registry) reject a report too.
         if rec is None or not any(i.severity == ERROR for i in by_file.get(rec.file, ())):
             continue
-        name = f"{rec.station or '未知驿站'}_{rec.month or '未知月份'}_退回.xlsx"
-        target = inside(out, "退回修改", name)
+        target = inside(out, "退回修改", copy_name(rec.station, rec.month))
         if target in returned:  # two broken files for one station and month
-            target = inside(out, "退回修改", f"{rec.station or '未知驿站'}_{rec.month or '未知月份'}_{len(returned)}_退回.xlsx")
+            target = inside(out, "退回修改", copy_name(rec.station, rec.month, len(returned)))
         jobs.append(functools.partial(write_return_copy, opts.input_dir / rec.file, rec.file,
                                       by_file.get(rec.file, []), target, r.grids))
         returned.append(target)

@@ -29,6 +29,16 @@ _CELL_RE = re.compile(r"^\$?([A-Z]{1,3})\$?([1-9]\d{0,6})$")
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
 
+def copy_stem(station: str | None) -> str:
+    """The station part of a return copy's name; mail_drafts finds the copies by it."""
+    return outfiles.clip(outfiles.safe_component(station or "未知驿站"), 40).rstrip(" ._") or "未知驿站"
+
+
+def copy_name(station: str | None, month: str | None, n: int | None = None) -> str:
+    """<驿站编号>_<YYYY-MM>[_<n>]_退回.xlsx; ``n`` tells a second broken file of one month apart."""
+    return outfiles.file_name(f"{copy_stem(station)}_{month or '未知月份'}" + (f"_{n}" if n else ""), "_退回.xlsx")
+
+
 def _illegal_re():
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     return ILLEGAL_CHARACTERS_RE

@@ -275,16 +275,11 @@ def is_operating(station: Station, month: str) -> bool:
     return True
 
 
-def _cut(text: str, max_bytes: int) -> str:
-    b = text.encode("utf-8")
-    return text if len(b) <= max_bytes else b[:max_bytes].decode("utf-8", "ignore")
-
-
 def blank_template_name(station: Station, month: str) -> str:
     """`<驿站编号>_<驿站名称>_<YYYY年M月>_月度运维报表.xlsx`, safe on every file system."""
     # Each part is cut first so the whole name (and its .xlsx) stays under the name limit.
-    code = _cut(outfiles.safe_component(station.code, "无编号"), 30)
-    name = _cut(outfiles.safe_component(station.name, "未命名驿站"), 75)
+    code = outfiles.clip(outfiles.safe_component(station.code, "无编号"), 30)
+    name = outfiles.clip(outfiles.safe_component(station.name, "未命名驿站"), 75)
     return f"{code}_{name}_{month_label(month)}_月度运维报表.xlsx"
 
 

@@ -2,8 +2,10 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from lingong.outfiles import atomic_path, inside, mask_id, mask_phone, mask_text, safe_component
+from lingong.outfiles import atomic_path, file_name, inside, mask_id, mask_phone, mask_text, safe_component
 
 
 @pytest.mark.parametrize("raw", [
@@ -17,6 +19,19 @@ def test_safe_component_is_one_harmless_component(raw, tmp_path):
     assert s.split(".")[0].upper() not in {"CON", "PRN", "AUX", "NUL", "COM1", "LPT1"}
     p = inside(tmp_path, "县", s + "_考核验收表.xlsx")
     assert tmp_path.resolve() in p.parents
+
+
+@given(stem=st.text(max_size=300), suffix=st.sampled_from(["_考核验收表.xlsx", ".eml", "_退回.xlsx"]))
+def test_a_long_or_odd_name_is_cut_before_its_suffix(stem, suffix):
+    # "ﯪ" (one character typed) becomes three under NFKC: the cut must come after that
+    name = file_name(stem, suffix)
+    assert name.endswith(suffix) and len(name.encode()) <= 150
+    assert safe_component(name) == name  # inside() keeps it as it is
+
+
+def test_a_name_that_grows_under_nfkc_keeps_its_suffix():
+    name = file_name("00000000\x80\x80𢡊" + "ﯪ" * 40 + "𐀀" * 8, "_考核验收表.xlsx")
+    assert name.endswith("_考核验收表.xlsx") and len(name.encode()) <= 150
 
 
 def test_atomic_path_leaves_nothing_on_failure(tmp_path):
