@@ -10,15 +10,14 @@ height is computed from its text (see ``row_height``).
 """
 from __future__ import annotations
 
-import functools
 import math
 import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 
+from . import textfit
 from .outfiles import atomic_path, clip, file_name, inside, mask_text, new_xlsxwriter, safe_component
 from .records import ItemResult, RequirementResult, StationResult
 from .template_spec import INDICATORS, YESNO
@@ -166,47 +165,9 @@ def opinion_text(item: ItemResult, graded: bool = True) -> str:
 
 # ---- row heights ------------------------------------------------------------------
 
-def _char_pt(ch: str, font_pt: float) -> float:
-    if unicodedata.east_asian_width(ch) in "WFA" or ch in "☑□":
-        return font_pt
-    return font_pt * 0.55
-
-
-_TOKENS = re.compile(r"[!-~]+|.", re.S)  # a run of printable ASCII wraps as one word; any other char alone
-
-
-@functools.lru_cache(maxsize=8192)  # 考核内容/任务指标 repeat for every station
-def text_lines(text: str, width_chars: float, font_pt: float = BODY_PT) -> int:
-    """Lines ``text`` takes when wrapped in a column ``width_chars`` Excel units wide.
-    CJK text breaks between any two characters, Latin text between words (as
-    Excel, WPS and LibreOffice do), so a long file name or link moves to a new line."""
-    usable = (width_chars * 7 + 5 - 8) * 0.75  # px of the column minus padding, in points
-    total = 0
-    for para in str(text).split("\n"):
-        line, n = 0.0, 1
-        for token in _TOKENS.findall(para):
-            w = sum(_char_pt(ch, font_pt) for ch in token)
-            if line + w <= usable:
-                line += w
-                continue
-            if w <= usable:  # the word moves to the next line whole
-                n += 1
-                line = w
-                continue
-            for ch in token:  # a word longer than the line is cut anywhere
-                cw = _char_pt(ch, font_pt)
-                if line + cw > usable:
-                    n += 1
-                    line = 0.0
-                line += cw
-        total += n
-    return total
-
-
 def row_height(texts_widths, font_pt: float = BODY_PT, minimum: float = 18) -> float:
     """Height in points so every (text, width) of a row shows all its lines."""
-    lines = max((text_lines(t, w, font_pt) for t, w in texts_widths), default=1)
-    return min(409, max(minimum, math.ceil(lines * font_pt * 1.4 + 6)))  # 409 pt: Excel's largest row
+    return textfit.row_height(texts_widths, font_pt, minimum)
 
 
 # ---- file name ------------------------------------------------------------------

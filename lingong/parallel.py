@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import collections
 import faulthandler
+import gc
 import multiprocessing
 import os
 import signal
@@ -186,7 +187,13 @@ class _Pool:
         proc = self.ctx.Process(target=_worker_main, args=(self.func, child, self.mem, self.quiet),
                                 daemon=True)
         with _FORK_LOCK:
-            proc.start()
+            # The child's collector must not walk the parent's objects: that costs time
+            # and, by touching every object, copies the shared pages (docs of gc.freeze).
+            gc.freeze()
+            try:
+                proc.start()
+            finally:
+                gc.unfreeze()
         child.close()
         w = _Worker(proc, parent)
         self.workers.append(w)

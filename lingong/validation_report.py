@@ -2,13 +2,11 @@
 can cut out each station's rows and send them on (outputs.md §3)."""
 from __future__ import annotations
 
-import math
 import re
-import unicodedata
 from collections import Counter
 from pathlib import Path
 
-from . import outfiles
+from . import outfiles, textfit
 from .issues import ERROR, INFO, WARNING, Issue, sort_key
 from .periods import month_label
 from .records import (KIND_DECISIONS, KIND_REGISTRY, KIND_REJECTED, KIND_REPORT, KIND_SKIPPED,
@@ -30,19 +28,9 @@ KIND_LABELS = {
 _CELL_RE = re.compile(r"^([A-Z]{1,3})(\d+)$")
 
 
-def display_width(text: str) -> int:
-    """Column-width units a text needs: CJK and full-width characters count double."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def wrapped_lines(text: str, width: float) -> int:
-    """Lines a wrapped cell of ``width`` units needs; spreadsheets do not grow rows on their own."""
-    usable = max(1.0, width - 1)
-    return sum(max(1, math.ceil(display_width(part) / usable)) for part in str(text).split("\n"))
-
-
 def row_height(texts, widths, line_height: float = 13.5) -> float:
-    return line_height * max([1] + [wrapped_lines(t, w) for t, w in zip(texts, widths) if t])
+    """The compact rows of a list: ``line_height`` points a line, no padding."""
+    return textfit.row_height(zip(texts, widths), 10, minimum=line_height, line_pt=line_height, pad=0)
 
 
 def issue_sort_key(i: Issue, stations: dict[str, Station]) -> tuple:

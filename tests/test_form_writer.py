@@ -11,6 +11,7 @@ from hypothesis import given, settings, strategies as st
 
 from tests import results_factory as rf
 from lingong import form_writer as fw
+from lingong.textfit import text_lines
 from lingong.records import Decision
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -156,16 +157,16 @@ def test_row_heights_fit_the_wrapped_text(tmp_path, texts):
     for r in range(4, 10):
         height = ws.row_dimensions[r].height
         for c, width in enumerate(fw.FORM_WIDTHS, 1):
-            lines = fw.text_lines(ws.cell(r, c).value, width)
+            lines = text_lines(ws.cell(r, c).value, width)
             assert height >= lines * fw.BODY_PT * 1.2, (r, c, lines, height)
-    assert ws.row_dimensions[10].height >= fw.text_lines(ws["C10"].value, sum(fw.FORM_WIDTHS[2:])) * 12
+    assert ws.row_dimensions[10].height >= text_lines(ws["C10"].value, sum(fw.FORM_WIDTHS[2:])) * 12
 
 
 def test_text_lines_counts_cjk_full_width_and_newlines():
-    assert fw.text_lines("", 10) == 1
-    assert fw.text_lines("甲\n乙\n丙", 30) == 3
-    one = fw.text_lines("零" * 10, 20)
-    assert one == 1 and fw.text_lines("零" * 100, 20) > fw.text_lines("0" * 100, 20)
+    assert text_lines("", 10) == 1
+    assert text_lines("甲\n乙\n丙", 30) == 3
+    one = text_lines("零" * 10, 20)
+    assert one == 1 and text_lines("零" * 100, 20) > text_lines("0" * 100, 20)
 
 
 # ---- templates -------------------------------------------------------------------------------
