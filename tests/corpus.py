@@ -522,6 +522,8 @@ CASES: tuple[Case, ...] = (
          _hostile(hostile.encrypted_xls, "加密.xls"), REJECTED, codes=frozenset({"F004"}), does="拒收，F004"),
     Case("zip-bomb", "损坏或伪装的文件", "解压后 60 MB 的压缩炸弹", _hostile(hostile.zip_bomb, "炸弹.xlsx"),
          REJECTED, codes=frozenset({"F005"}), does="拒收，F005，不解压"),
+    Case("huge-file", "损坏或伪装的文件", "65 MB 的 .xlsx（远超任何月报）", _hostile(hostile.huge_file, "全年导出.xlsx"),
+         REJECTED, codes=frozenset({"F005"}), does="拒收，F005，不读入内存"),
     Case("billion-laughs", "损坏或伪装的文件", "共享字符串里的实体炸弹（DOCTYPE）",
          _hostile(hostile.billion_laughs, "实体.xlsx"), REJECTED, codes=frozenset({"F006"}), does="拒收，F006，不展开"),
     Case("html-as-xls", "网页系统“导出 Excel”", ".xls 实为 HTML 表格", _hostile(hostile.html_as_xls, "网页.xls"),

@@ -61,6 +61,15 @@ def zip_bomb(folder: Path, name: str = "bomb.xlsx", unpacked_mb: int = 60) -> Pa
     return p
 
 
+def huge_file(folder: Path, name: str = "huge.xlsx", mb: int = 65) -> Path:
+    """A zip-looking file of ``mb`` MB, sparse on disk: past the size any report can have."""
+    p = Path(folder) / name
+    with open(p, "wb") as f:
+        f.write(b"PK\x03\x04")
+        f.truncate(mb * 1024 * 1024)
+    return p
+
+
 @functools.lru_cache(maxsize=4)
 def _bomb_bytes(unpacked_mb: int) -> bytes:
     # built once per process: compressing 60 MB takes most of a second

@@ -48,6 +48,19 @@ def test_bad_items_fail_alone_and_everything_else_completes_in_order(workers):
     assert _children() == []
 
 
+def test_a_crash_in_a_batch_sent_ahead_costs_only_its_item():
+    # Each worker holds its current batch and the next one; a death in either must
+    # blame the item being read and requeue all the others, in order.
+    items = list(range(1, 30))
+    items[17] = "kill"
+    items[22] = "abort"
+    out = list(run_isolated(_work, items, workers=2, timeout_s=30, batch_size=4))
+    assert [i for i, _, _ in out] == items
+    assert {i: r for i, ok, r in out if not ok} == {"kill": REASON_CRASH, "abort": REASON_CRASH}
+    assert all(r == i * 2 for i, ok, r in out if ok)
+    assert _children() == []
+
+
 def test_an_item_that_hangs_is_given_up_after_the_timeout():
     out = list(run_isolated(_work, [1, "hang", 2], workers=2, timeout_s=1, batch_size=2))
     assert [(i, ok) for i, ok, _ in out] == [(1, True), ("hang", False), (2, True)]

@@ -154,6 +154,26 @@ def test_read_checked_gives_workbook_hash_or_code(tmp_path):
     assert (bad.workbook, bad.code) == (None, "F004")
 
 
+def test_a_rejected_file_still_gets_the_hash_of_what_was_read(tmp_path):
+    import hashlib
+    from lingong.workbook import read_checked
+    pdf = tmp_path / "报表.xlsx"
+    pdf.write_bytes(b"%PDF-1.7\n" + b"x" * 500)
+    r = read_checked(pdf)
+    assert (r.workbook, r.code) == (None, "F002")
+    assert r.sha256 == hashlib.sha256(pdf.read_bytes()).hexdigest() and r.size == 509
+
+
+def test_a_file_too_large_for_a_report_is_refused_unread(tmp_path):
+    from lingong.workbook import MAX_FILE_BYTES, read_checked
+    huge = tmp_path / "全年汇总.xlsx"
+    with open(huge, "wb") as f:
+        f.write(b"PK\x03\x04")
+        f.truncate(MAX_FILE_BYTES + 1)  # sparse: costs no disk
+    r = read_checked(huge)
+    assert (r.workbook, r.code) == (None, "F005") and "MB" in r.found
+
+
 def test_a_whole_hostile_folder_through_workers(tmp_path):
     """The pipeline's shape: every file gets a workbook or a code, none takes the others down."""
     from lingong.workbook import read_checked
