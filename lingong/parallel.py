@@ -34,7 +34,7 @@ REASON_ERROR = "读取时程序出错（{name}: {msg}）"
 
 MAX_BATCH = 32
 MAX_ITEMS_PER_WORKER = 2000  # recycle workers now and then; leaks in C readers stay bounded
-GATHER_S = 0.004  # how long the parent lets results gather while every worker has work queued
+GATHER_S = 0.01  # how long the parent lets results gather while every worker has work queued
 
 
 def run_isolated(func: Callable[[Any], Any], items: Iterable[Any], *, workers: int,

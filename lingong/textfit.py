@@ -13,7 +13,11 @@ import unicodedata
 
 MAX_ROW_PT = 409  # Excel's tallest row
 
-_TOKENS = re.compile(r"[!-~]+|.", re.S)  # a run of printable ASCII wraps as one word; any other char alone
+# A run of printable ASCII wraps as one word; a run of CJK or full-width characters (all
+# as wide as the font, tests/test_textfit.py checks every one) breaks anywhere and is
+# placed at once; any other character alone.
+WIDE_RUN = "\u3001-\u303e\u3041-\u3096\u3099-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff01-\uff60\uffe0-\uffe6"
+_TOKENS = re.compile(f"[!-~]+|[{WIDE_RUN}]+|.", re.S)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -33,8 +37,14 @@ def text_lines(text: str, width_chars: float, font_pt: float = 10) -> int:
     usable = (width_chars * 7 + 5 - 8) * 0.75  # px of the column minus padding, in points
     total = 0
     for para in str(text).split("\n"):
+        if len(para) * font_pt <= usable:  # fits even if every character were wide
+            total += 1
+            continue
         line, n = 0.0, 1
         for token in _TOKENS.findall(para):
+            if len(token) > 1 and token[0] > "~":  # a wide run
+                line, n = _place_wide(len(token), font_pt, line, n, usable)
+                continue
             w = _token_pt(token, font_pt)
             if line + w <= usable:
                 line += w
@@ -51,6 +61,19 @@ def text_lines(text: str, width_chars: float, font_pt: float = 10) -> int:
                 line += cw
         total += n
     return total
+
+
+def _place_wide(count: int, cw: float, line: float, n: int, usable: float) -> tuple[float, int]:
+    """Place ``count`` characters of width ``cw`` that may break anywhere, as placing
+    them one by one would: fill this line, then whole lines, then the rest."""
+    if cw > usable:  # a column narrower than one character: each starts a line of its own
+        return cw, n + count
+    room = int((usable - line) // cw) if line + cw <= usable else 0
+    if count <= room:
+        return line + count * cw, n
+    per = int(usable // cw)
+    full, rest = divmod(count - room, per)
+    return (rest * cw, n + full + 1) if rest else (per * cw, n + full)
 
 
 def row_height(texts_widths, font_pt: float = 10, minimum: float = 18, line_pt: float | None = None,

@@ -423,7 +423,7 @@ def _scan_xlsx(zf: zipfile.ZipFile, wanted) -> tuple[dict[str, _Extras], dict[st
             ex.truncated = True
             data = trim_sheet_xml(data, MAX_ROWS, MAX_COLS)
             patched[part] = data
-        if b"<!" in data[:PROLOG_BYTES] and b"<!DOCTYPE" in data[:PROLOG_BYTES].upper():
+        if data.find(b"<!", 0, PROLOG_BYTES) >= 0 and b"<!DOCTYPE" in data[:PROLOG_BYTES].upper():
             raise WorkbookError("F006", "工作表含 DOCTYPE")
         if _may_hold_formula_or_error(data):
             _scan_cells(data, ex)
@@ -527,16 +527,15 @@ _F_EL = re.compile(rb"<(?:\w+:)?f[\s>/]")
 
 
 def _may_hold_formula_or_error(data: bytes) -> bool:
-    """Cheap test before _scan_cells. Every sheet of our template carries data
-    validations, whose ``<formula1>`` made a bare ``<f`` test pass everywhere and
-    sent every sheet through all eight probes; counting ``<f`` against ``<formula``
-    settles the usual sheet in two passes."""
-    n = data.count(b"<f")
-    if n and n == data.count(b"<formula"):
-        n = 0
-    if not n and b":f" not in data and b't="e"' not in data and b"t='e'" not in data:
+    """Cheap test before _scan_cells, over the cell data only: every sheet of our
+    template carries data validations after ``sheetData``, whose ``<formula1>``
+    would pass a bare ``<f`` test. Searched with bounds, nothing is copied."""
+    lo, hi = data.find(b"sheetData"), data.rfind(b"sheetData")
+    if lo < 0 or hi <= lo:
+        lo, hi = 0, len(data)
+    if all(data.find(p, lo, hi) < 0 for p in (b"<f", b":f", b't="e"', b"t='e'")):
         return False
-    return any(p in data for p in _PROBES)
+    return any(data.find(p, lo, hi) >= 0 for p in _PROBES)
 
 
 def _scan_cells(data: bytes, ex: _Extras) -> None:

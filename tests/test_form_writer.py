@@ -162,13 +162,6 @@ def test_row_heights_fit_the_wrapped_text(tmp_path, texts):
     assert ws.row_dimensions[10].height >= text_lines(ws["C10"].value, sum(fw.FORM_WIDTHS[2:])) * 12
 
 
-def test_text_lines_counts_cjk_full_width_and_newlines():
-    assert text_lines("", 10) == 1
-    assert text_lines("甲\n乙\n丙", 30) == 3
-    one = text_lines("零" * 10, 20)
-    assert one == 1 and text_lines("零" * 100, 20) > text_lines("0" * 100, 20)
-
-
 # ---- templates -------------------------------------------------------------------------------
 
 def test_bureau_can_edit_the_completion_wording(tmp_path, texts):
