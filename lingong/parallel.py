@@ -211,7 +211,9 @@ class _Pool:
                 # waits for the parent; a worker due for recycling gets no more.
                 if pending and len(w.batch) <= max(1, self.batch_size // 2) and \
                         w.done + len(w.batch) < MAX_ITEMS_PER_WORKER:
-                    batch = [pending.popleft() for _ in range(min(self.batch_size, len(pending)))]
+                    # Batches shrink as the queue runs out, so that the workers finish together.
+                    size = min(self.batch_size, max(1, len(pending) // (2 * self.n)))
+                    batch = [pending.popleft() for _ in range(size)]
                     try:
                         w.conn.send([(i, items[i]) for i in batch])
                     except (OSError, EOFError):
