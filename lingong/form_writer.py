@@ -20,6 +20,7 @@ import jinja2
 from . import textfit
 from .outfiles import atomic_path, clip, file_name, inside, mask_text, new_xlsxwriter, safe_component
 from .records import ItemResult, RequirementResult, StationResult
+from .template_errors import explain
 from .template_spec import INDICATORS, YESNO
 
 FORM_SHEET = "考核验收表"
@@ -102,20 +103,16 @@ def load_text_templates(templates_dir: Path) -> TextTemplates:
     for name in (COMPLETION_TEMPLATE, OVERALL_TEMPLATE):
         try:
             loaded[name] = env.get_template(name)
-        except jinja2.TemplateNotFound:
-            raise TextTemplateError(f"文本模板 {folder / name} 不存在，请从程序自带的 templates 文件夹复制一份") from None
-        except jinja2.TemplateSyntaxError as e:
-            raise TextTemplateError(f"文本模板 {folder / name} 第 {e.lineno} 行有误：{e.message}；"
-                                    "请对照程序自带的模板修改") from None
+        except jinja2.TemplateError as e:
+            raise TextTemplateError(explain(e, f"文本模板 {folder / name}")) from None
     return TextTemplates(loaded[COMPLETION_TEMPLATE], loaded[OVERALL_TEMPLATE], folder)
 
 
 def _render(template: jinja2.Template, **context) -> str:
     try:
         text = template.render(**context)
-    except jinja2.UndefinedError as e:
-        raise TextTemplateError(f"文本模板 {template.filename} 使用了不存在的变量：{e.message}；"
-                                "可用变量见模板开头的说明") from None
+    except jinja2.TemplateError as e:
+        raise TextTemplateError(explain(e, f"文本模板 {template.filename}", "可用变量见模板开头的说明")) from None
     lines = [ln.rstrip() for ln in text.strip().splitlines()]
     return "\n".join(ln for ln in lines if ln)
 

@@ -220,19 +220,12 @@ def _environment(templates_dir: Path):
 def _render(env, name: str, context: dict) -> str:
     import jinja2
 
+    from .template_errors import explain
+
     try:
         return env.get_template(name).render(**context)
-    except jinja2.TemplateNotFound:
-        raise MailTemplateError(f"找不到邮件模板“{name}”（模板文件夹 {env.loader.searchpath[0]}），"
-                                "请从程序自带的 templates 文件夹复制一份") from None
-    except jinja2.TemplateSyntaxError as e:
-        raise MailTemplateError(f"邮件模板“{name}”第 {e.lineno} 行写法有误：{e.message}；"
-                                "请对照程序自带的模板修改") from None
-    except jinja2.UndefinedError as e:
-        raise MailTemplateError(f"邮件模板“{name}”用到了不存在的变量（{e.message}）；"
-                                "请对照程序自带的模板修改变量名") from None
     except (jinja2.TemplateError, TypeError, ValueError) as e:
-        raise MailTemplateError(f"邮件模板“{name}”无法生成邮件（{e}）；请对照程序自带的模板修改") from None
+        raise MailTemplateError(explain(e, f"邮件模板“{name}”（模板文件夹 {env.loader.searchpath[0]}）")) from None
 
 
 def _issue_row(i: Issue) -> dict:

@@ -135,8 +135,10 @@ def notice_context(*, period: Period, results: list[StationResult], issued: date
 def write_notice(path: Path, *, period: Period, results: list[StationResult], template: Path,
                  issued: date | None = None) -> Path:
     """Render ``template`` (a docxtpl .docx) to ``path`` (normally 通报（草稿）.docx)."""
-    from docxtpl import DocxTemplate
     import jinja2
+    from docxtpl import DocxTemplate
+
+    from .template_errors import explain
 
     template = Path(template)
     if not template.is_file():
@@ -147,15 +149,12 @@ def write_notice(path: Path, *, period: Period, results: list[StationResult], te
         # autoescape: a station name with & or < must not break the document's XML.
         tpl.render(ctx, jinja_env=jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True),
                    autoescape=True)
-    except jinja2.UndefinedError as e:
-        raise NoticeTemplateError(f"通报模板 {template.name} 用到了不存在的变量（{e.message}）；"
-                                  "请对照默认模板修改") from None
-    except jinja2.TemplateSyntaxError as e:
-        raise NoticeTemplateError(f"通报模板 {template.name} 中的标记写法有误（{e.message}）；"
-                                  "请对照默认模板修改，标记 {{ }} 与 {% %} 不要拆开改格式") from None
+    except jinja2.TemplateError as e:
+        raise NoticeTemplateError(explain(e, f"通报模板 {template.name}",
+                                          "请对照默认模板修改，标记 {{ }} 与 {% %} 不要拆开改格式")) from None
     except Exception as e:  # noqa: BLE001 - a damaged .docx: say which file
-        raise NoticeTemplateError(f"通报模板 {template.name} 无法使用（{type(e).__name__}: {e}）；"
-                                  "请用 Word 或 WPS 打开检查，或重新生成默认模板") from None
+        raise NoticeTemplateError(explain(e, f"通报模板 {template.name}",
+                                          "请用 Word 或 WPS 打开检查，或重新生成默认模板")) from None
     props = tpl.docx.core_properties
     props.created = props.modified = outfiles.FIXED_TIMESTAMP
     props.title = ctx["title"]

@@ -178,7 +178,7 @@ def test_bureau_can_edit_the_completion_wording(tmp_path, texts):
 
 @pytest.mark.parametrize("body, words", [
     ("{{ no_such_variable }}", "不存在的变量"),
-    ("{% for r in pass_reqs %}", "行有误"),
+    ("{% for r in pass_reqs %}", "第 1 行写法有误"),
 ])
 def test_broken_template_is_reported_in_chinese(tmp_path, body, words):
     folder = tmp_path / "tpl"
@@ -193,7 +193,7 @@ def test_broken_template_is_reported_in_chinese(tmp_path, body, words):
 
 
 def test_missing_template_is_reported(tmp_path):
-    with pytest.raises(fw.TextTemplateError, match="不存在"):
+    with pytest.raises(fw.TextTemplateError, match="找不到文本模板"):
         fw.load_text_templates(tmp_path)
 
 
