@@ -342,6 +342,7 @@ def xlsx_sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
 
 _MEMO: dict[tuple, object] = {}
 _MEMO_MAX = 256
+_MEMO_KEY_BYTES = 64 * 1024  # a template's parts are a few KB; a hostile 50 MB one is not kept
 
 
 def _memo(key: tuple, compute):
@@ -350,9 +351,10 @@ def _memo(key: tuple, compute):
     except KeyError:
         pass
     value = compute()  # a bad part raises here and is never remembered
-    if len(_MEMO) >= _MEMO_MAX:
-        _MEMO.clear()
-    _MEMO[key] = value
+    if sum(len(k) for k in key if isinstance(k, bytes)) <= _MEMO_KEY_BYTES:
+        if len(_MEMO) >= _MEMO_MAX:
+            _MEMO.clear()
+        _MEMO[key] = value
     return value
 
 

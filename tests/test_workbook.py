@@ -231,3 +231,27 @@ def test_an_ods_with_a_value_in_the_last_cell_is_refused_not_expanded(tmp_path):
 def read_checked_far(path):
     from lingong.workbook import read_checked
     return read_checked(path).code
+
+
+def test_sheet_part_maps_are_remembered_by_content_but_never_a_huge_part(tmp_path):
+    import io
+    import zipfile
+
+    from lingong import workbook as wbmod
+    good = hostile.small_workbook(tmp_path)
+    wbmod._MEMO.clear()
+    with zipfile.ZipFile(good) as zf:
+        first = wbmod.xlsx_sheet_parts(zf)
+        assert wbmod.xlsx_sheet_parts(zf) == first and len(wbmod._MEMO) == 2
+    # the same workbook with a padded workbook.xml: still read right, not remembered
+    buf = io.BytesIO()
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/workbook.xml":
+                data = data.replace(b"<sheets>", b"<!--" + b" " * 100_000 + b"--><sheets>", 1)
+            dst.writestr(info.filename, data)
+    wbmod._MEMO.clear()
+    with zipfile.ZipFile(buf) as zf:
+        assert wbmod.xlsx_sheet_parts(zf) == first
+    assert [k[0] for k in wbmod._MEMO] == ["root"]  # only the small root rels were kept
