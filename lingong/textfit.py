@@ -31,12 +31,19 @@ def _token_pt(token: str, font_pt: float) -> float:
     return font_pt if _wide(token) else font_pt * 0.55
 
 
-@functools.lru_cache(maxsize=16384)  # labels, hints and 考核内容 repeat on every row and station
 def text_lines(text: str, width_chars: float, font_pt: float = 10) -> int:
     """Lines ``text`` takes when wrapped in a column ``width_chars`` Excel units wide."""
+    text = str(text)
+    if len(text) > 1000:  # a pasted essay is measured, not kept
+        return _text_lines.__wrapped__(text, width_chars, font_pt)
+    return _text_lines(text, width_chars, font_pt)
+
+
+@functools.lru_cache(maxsize=16384)  # labels, hints and 考核内容 repeat on every row and station
+def _text_lines(text: str, width_chars: float, font_pt: float) -> int:
     usable = (width_chars * 7 + 5 - 8) * 0.75  # px of the column minus padding, in points
     total = 0
-    for para in str(text).split("\n"):
+    for para in text.split("\n"):
         if len(para) * font_pt <= usable:  # fits even if every character were wide
             total += 1
             continue

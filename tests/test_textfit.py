@@ -57,3 +57,8 @@ def test_a_long_file_name_takes_the_lines_it_needs():
     assert text_lines("", 10) == 1 and text_lines("甲\n乙\n丙", 30) == 3
     assert text_lines("零" * 10, 20) == 1 and text_lines("零" * 100, 20) > text_lines("0" * 100, 20)
     assert row_height([(name, 30)], 10) > row_height([("短", 30)], 10)
+
+
+def test_a_pasted_essay_is_measured_like_any_text():
+    essay = ("本月开展宣传活动，发放资料 ZD-001 份。" * 200)[:5000]
+    assert text_lines(essay, 46) == _lines_char_by_char(essay, 46, 10) > 100
