@@ -277,10 +277,9 @@ def is_operating(station: Station, month: str) -> bool:
 
 def blank_template_name(station: Station, month: str) -> str:
     """`<驿站编号>_<驿站名称>_<YYYY年M月>_月度运维报表.xlsx`, safe on every file system."""
-    # Each part is cut first so the whole name (and its .xlsx) stays under the name limit.
     code = outfiles.clip(outfiles.safe_component(station.code, "无编号"), 30)
-    name = outfiles.clip(outfiles.safe_component(station.name, "未命名驿站"), 75)
-    return f"{code}_{name}_{month_label(month)}_月度运维报表.xlsx"
+    name = outfiles.safe_component(station.name, "未命名驿站")
+    return outfiles.file_name(f"{code}_{name}_{month_label(month)}", "_月度运维报表.xlsx")
 
 
 def write_blank_templates(registry: dict[str, Station], month: str, out_dir: Path) -> list[Path]:

@@ -44,20 +44,16 @@ def _nfkc(s: str) -> str:
 
 
 def display(raw: object) -> str:
-    """A raw cell as the station sees it, for 'found' in messages."""
-    if raw is None:
-        return ""
-    if isinstance(raw, bool):
-        return "TRUE" if raw else "FALSE"
-    if isinstance(raw, float):
-        if math.isfinite(raw) and raw.is_integer():
-            return str(int(raw))
+    """A raw cell as the station sees it, for 'found' in messages: text exactly as
+    typed, a fraction as Python keeps it (1e+300, 3.5), a time to the minute;
+    anything else as ``as_text`` writes it."""
+    if isinstance(raw, str):
+        return raw
+    if isinstance(raw, float) and not (math.isfinite(raw) and raw.is_integer()):
         return repr(raw)
-    if isinstance(raw, datetime):
-        return raw.strftime("%Y-%m-%d %H:%M") if (raw.hour or raw.minute) else raw.date().isoformat()
-    if isinstance(raw, date):
-        return raw.isoformat()
-    return str(raw)
+    if isinstance(raw, datetime) and (raw.hour or raw.minute):
+        return raw.strftime("%Y-%m-%d %H:%M")
+    return as_text(raw)
 
 
 def _is_blank(raw: object) -> bool:

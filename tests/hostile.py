@@ -17,6 +17,15 @@ from pathlib import Path
 import openpyxl
 
 
+
+def _write_ods(p: Path, content, manifest) -> Path:
+    """An .ods package: mimetype first and stored, as LibreOffice writes it."""
+    with zipfile.ZipFile(p, "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", zipfile.ZIP_STORED)
+        z.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
+        z.writestr("META-INF/manifest.xml", manifest, zipfile.ZIP_DEFLATED)
+    return p
+
 def _save(wb, path: Path) -> Path:
     wb.save(path)
     return path
@@ -289,12 +298,7 @@ def minimal_ods(folder: Path, name: str = "libre.ods", table: str = "月度指�
  <manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>
  <manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>
 </manifest:manifest>"""
-    p = Path(folder) / name
-    with zipfile.ZipFile(p, "w") as z:
-        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", zipfile.ZIP_STORED)
-        z.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
-        z.writestr("META-INF/manifest.xml", manifest, zipfile.ZIP_DEFLATED)
-    return p
+    return _write_ods(Path(folder) / name, content, manifest)
 
 
 def error_cells(folder: Path, name: str = "errors.xlsx") -> Path:
@@ -345,9 +349,4 @@ def far_cell_ods(folder: Path, name: str = "far.ods") -> Path:
             b'office:value="1"><text:p>1</text:p></table:table-cell></table:table-row></table:table>')
     content = re.sub(rb'<table:table-row table:number-rows-repeated="1048570">.*?</table:table>', tail, content,
                      flags=re.S)
-    p = Path(folder) / name
-    with zipfile.ZipFile(p, "w") as z:
-        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", zipfile.ZIP_STORED)
-        z.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
-        z.writestr("META-INF/manifest.xml", manifest, zipfile.ZIP_DEFLATED)
-    return p
+    return _write_ods(Path(folder) / name, content, manifest)

@@ -71,6 +71,23 @@ def _put(ws, row: int, col: int, value) -> None:
     ws.cell(row=row, column=col, value=value)
 
 
+def write_table(path, sheet: str, header, rows, *, title: str | None = None, header_row: int = 1):
+    """One sheet as a clerk lays out a list: an optional title in A1, the header at
+    ``header_row``, one row per record below it. Returns ``path``."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = sheet
+    if title:
+        ws.cell(1, 1, title)
+    for j, h in enumerate(header):
+        ws.cell(header_row, j + 1, h)
+    for i, values in enumerate(rows):
+        for j, v in enumerate(values):
+            ws.cell(header_row + 1 + i, j + 1, v)
+    wb.save(path)
+    return path
+
+
 def write_report(path, *, station: str = "ZD-001", name: str = "东城零工驿站", county: str = "曾都区",
                  month: object = "2023-03", values: dict | None = None, details: dict[str, list[dict]] | None = None,
                  fill_date: object = None, version: str = "LGYZ-M-1", info_overrides: dict | None = None,

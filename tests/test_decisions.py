@@ -5,26 +5,15 @@ import pytest
 from lingong.decisions import read_decisions
 from lingong.records import Station
 from lingong.workbook import read_workbook
+from tests.report_factory import write_table
 
 STATIONS = {c: Station(c, f"驿站{c}", "曾都区") for c in ("ZD-001", "ZD-002")}
 HEADER = ["驿站编号", "考核期", "考核项目", "等次", "理由"]
 
 
 def decisions(tmp_path, rows, header=HEADER, title=True):
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "考核组意见"
-    r = 1
-    if title:
-        ws.cell(1, 1, "2023年上半年考核组意见")
-        r = 2
-    for j, h in enumerate(header):
-        ws.cell(r, j + 1, h)
-    for i, values in enumerate(rows):
-        for j, v in enumerate(values):
-            ws.cell(r + 1 + i, j + 1, v)
-    path = tmp_path / "意见.xlsx"
-    wb.save(path)
+    path = write_table(tmp_path / "意见.xlsx", "考核组意见", header, rows,
+                       title="2023年上半年考核组意见" if title else None, header_row=2 if title else 1)
     return read_decisions(read_workbook(path), "意见.xlsx", STATIONS)
 
 

@@ -1,13 +1,13 @@
 """The station registry 驿站名册."""
 from datetime import date
 
-import openpyxl
 import pytest
 
 from lingong.issues import CATALOGUE
 from lingong.registry import read_registry
 from lingong.template_spec import REGISTRY_COLUMNS
 from lingong.workbook import read_workbook
+from tests.report_factory import write_table
 
 HEADER = [label for _, label in REGISTRY_COLUMNS]
 
@@ -20,20 +20,9 @@ def row(code="ZD-001", name="东城零工驿站", county="曾都区", status="�
 
 
 def registry(tmp_path, rows, *, title=True, header=HEADER, sheet="驿站名册"):
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = sheet
-    r = 1
-    if title:
-        ws.cell(1, 1, "随州市零工驿站名册（2023年）")
-        r = 3  # title, a blank row, then the header
-    for j, h in enumerate(header):
-        ws.cell(r, j + 1, h)
-    for i, values in enumerate(rows):
-        for j, v in enumerate(values):
-            ws.cell(r + 1 + i, j + 1, v)
-    path = tmp_path / "名册.xlsx"
-    wb.save(path)
+    # with a title: the title, a blank row, then the header
+    path = write_table(tmp_path / "名册.xlsx", sheet, header, rows,
+                       title="随州市零工驿站名册（2023年）" if title else None, header_row=3 if title else 1)
     return read_registry(read_workbook(path), "名册/名册.xlsx")
 
 
