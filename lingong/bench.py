@@ -24,13 +24,19 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
 import time
 import zipfile
 from pathlib import Path
+
+try:
+    import resource  # POSIX only: the benchmark's CPU and memory figures
+except ImportError:
+    resource = None
+
+from .parallel import start_method
 
 ROOT = Path(__file__).resolve().parent.parent
 GEN_VERSION = 1          # bump when the generated files change
@@ -188,7 +194,7 @@ def build_city(dest: Path, stations: int, *, workers: int = 2) -> dict:
     if workers > 1 and blocks > 1:
         import multiprocessing
 
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        with multiprocessing.get_context(start_method()).Pool(workers) as pool:
             n = sum(pool.map(_write_block, jobs, chunksize=1))
     else:
         n = sum(map(_write_block, jobs))
@@ -243,7 +249,7 @@ def time_floor(files: list[Path], workers: int = 1) -> tuple[float, float]:
 
     chunks = [[str(p) for p in files[i::workers]] for i in range(workers)]
     t, c = time.perf_counter(), _cpu_children()
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
+    with multiprocessing.get_context(start_method()).Pool(workers) as pool:
         pool.map(_floor_chunk, chunks)
     return time.perf_counter() - t, _cpu_children() - c
 

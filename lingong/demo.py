@@ -528,10 +528,15 @@ def _station_files(dest: Path, plan: Plan) -> tuple[list[str], list[Planted], di
 def _map(fn, args: list, workers: int) -> list:
     if workers <= 1:
         return [fn(*a) for a in args]
+    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    from .parallel import start_method
+
     try:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        # The start method the run uses too: a Python without fork (Windows) spawns.
+        with ProcessPoolExecutor(max_workers=workers,
+                                 mp_context=multiprocessing.get_context(start_method())) as pool:
             return list(pool.map(fn, *zip(*args)))
     except (OSError, NotImplementedError, RuntimeError):  # no processes here: do it in line
         return [fn(*a) for a in args]

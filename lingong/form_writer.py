@@ -47,6 +47,10 @@ class TextTemplates:
     overall: jinja2.Template
     folder: Path
 
+    def __reduce__(self):
+        # Compiled templates cannot be pickled; a spawned document worker loads its own.
+        return load_text_templates, (self.folder,)
+
 
 # ---- text helpers shared with the summary -----------------------------------
 

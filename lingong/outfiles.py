@@ -119,7 +119,8 @@ def atomic_path(final: Path):
     try:
         # mkstemp makes 0600 files; outputs go to shared drives, so give them the usual mode.
         try:
-            os.fchmod(fd, 0o666 & ~_UMASK)
+            if hasattr(os, "fchmod"):  # not on Windows before Python 3.13, where it has no meaning anyway
+                os.fchmod(fd, 0o666 & ~_UMASK)
         finally:
             os.close(fd)
         yield tmp_path

@@ -8,6 +8,16 @@ and starts a fresh worker. Items are sent in batches to keep the per-item cost
 to one small pickle each way.
 
 Results are yielded in input order.
+
+Nothing but plain data crosses the process boundary, so the pool works with every
+start method: ``fork`` where the OS has it (the default on Linux: workers inherit
+the parent's imports), ``spawn`` elsewhere (Windows, or Python without
+``os.fork``), or the one named by ``LINGONG_START_METHOD``. ``func``,
+``initializer`` and ``initargs`` must then be picklable: module-level functions
+and plain values, never lambdas or closures.
+
+A worker never outlives the parent: on Linux the kernel kills it when the parent
+dies (parent-death signal), and everywhere a watchdog thread checks the parent.
 """
 from __future__ import annotations
 
@@ -17,6 +27,7 @@ import gc
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 import time
 from multiprocessing.connection import wait
@@ -24,8 +35,10 @@ from typing import Any, Callable, Iterable, Iterator
 
 try:
     import resource
-except ImportError:  # Windows: no RLIMIT_AS; the time limit still applies
+except ImportError:  # Windows: a job object caps the memory instead (see _cap_memory)
     resource = None
+
+START_METHOD_ENV = "LINGONG_START_METHOD"
 
 REASON_CRASH = "读取进程意外终止（文件异常导致内存超限或程序崩溃）"
 REASON_MEMORY = "读取时内存超过上限（{mb} MB）"
@@ -37,13 +50,26 @@ MAX_ITEMS_PER_WORKER = 2000  # recycle workers now and then; leaks in C readers 
 GATHER_S = 0.01  # how long the parent lets results gather while every worker has work queued
 
 
+def start_method() -> str:
+    """The start method for worker processes: ``LINGONG_START_METHOD`` when it names
+    one this Python has, else ``fork`` where ``os.fork`` exists, else ``spawn``."""
+    methods = multiprocessing.get_all_start_methods()
+    wanted = os.environ.get(START_METHOD_ENV, "").strip().lower()
+    if wanted in methods and (wanted != "fork" or hasattr(os, "fork")):
+        return wanted
+    return "fork" if "fork" in methods and hasattr(os, "fork") else "spawn"
+
+
 def run_isolated(func: Callable[[Any], Any], items: Iterable[Any], *, workers: int,
                  mem_limit_mb: int = 1024, timeout_s: float = 60, isolate: bool = True,
-                 batch_size: int | None = None, quiet: bool = True) -> Iterator[tuple[Any, bool, Any]]:
+                 batch_size: int | None = None, quiet: bool = True,
+                 initializer: Callable[..., Any] | None = None,
+                 initargs: tuple = ()) -> Iterator[tuple[Any, bool, Any]]:
     """Yield ``(item, ok, result_or_reason)`` for every item, in input order.
 
-    ``func`` runs in a worker process (fork on Linux; elsewhere it must be a
-    module-level function). ``ok`` is False when func raised, the worker died,
+    ``func`` runs in a worker process; ``initializer(*initargs)`` runs once in
+    each worker before its first item (imports, a plan of jobs the items index
+    into), as with ``multiprocessing.Pool``. ``ok`` is False when func raised, the worker died,
     hit ``mem_limit_mb`` (address space above what the parent already uses) or
     ran longer than ``timeout_s`` on the item; the third element is then a
     Chinese reason. ``isolate=False`` runs inline, for tests and debugging;
@@ -51,6 +77,8 @@ def run_isolated(func: Callable[[Any], Any], items: Iterable[Any], *, workers: i
     """
     items = list(items)
     if not isolate:
+        if initializer is not None:
+            initializer(*initargs)
         yield from _run_inline(func, items)
         return
     if not items:
@@ -58,7 +86,7 @@ def run_isolated(func: Callable[[Any], Any], items: Iterable[Any], *, workers: i
     workers = max(1, min(int(workers), len(items)))
     if batch_size is None:
         batch_size = max(1, min(MAX_BATCH, len(items) // (workers * 8)))
-    pool = _Pool(func, workers, mem_limit_mb, timeout_s, batch_size, quiet)
+    pool = _Pool(func, workers, mem_limit_mb, timeout_s, batch_size, quiet, initializer, tuple(initargs))
     try:
         yield from pool.run(items)
     finally:
@@ -106,17 +134,131 @@ def import_in_background(modules: Iterable[str]) -> threading.Thread:
     return t
 
 
+def import_modules(*names: str) -> None:
+    """A worker initializer: import what the worker's items need, once per process
+    (a spawned worker starts with nothing; a forked one has them already)."""
+    import importlib
+
+    for name in names:
+        importlib.import_module(name)
+
+
 # ---- the worker side ----------------------------------------------------------
 
 def _address_space_now() -> int:
     try:
         with open("/proc/self/statm") as f:
             return int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
+    except (OSError, ValueError, IndexError, AttributeError):
         return 0
 
 
-def _worker_main(func, conn, mem_limit_mb: int, quiet: bool) -> None:
+def _cap_memory(mem_limit_mb: int) -> None:
+    """Limit this worker's memory to ``mem_limit_mb`` above what it maps now.
+
+    POSIX: RLIMIT_AS. Windows: a job object with a per-process memory limit
+    (the standard library's ctypes; what the worker commits, not its address
+    space). Where neither works the worker runs uncapped: the time limit still
+    holds and a crash still costs only its item."""
+    if not mem_limit_mb:
+        return
+    if resource is not None:
+        # The cap counts from what the worker already maps (a forked parent's imports).
+        limit = _address_space_now() + mem_limit_mb * 1024 * 1024
+        try:
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        except (ValueError, OSError):
+            pass
+    elif os.name == "nt":
+        try:
+            _cap_memory_windows(mem_limit_mb * 1024 * 1024)
+        except Exception:  # noqa: BLE001 - no cap rather than no worker
+            pass
+
+
+def _cap_memory_windows(limit_bytes: int) -> None:
+    import ctypes
+    from ctypes import wintypes
+
+    class IoCounters(ctypes.Structure):
+        _fields_ = [(n, ctypes.c_ulonglong) for n in (
+            "ReadOperationCount", "WriteOperationCount", "OtherOperationCount",
+            "ReadTransferCount", "WriteTransferCount", "OtherTransferCount")]
+
+    class BasicLimits(ctypes.Structure):
+        _fields_ = [("PerProcessUserTimeLimit", ctypes.c_int64), ("PerJobUserTimeLimit", ctypes.c_int64),
+                    ("LimitFlags", wintypes.DWORD), ("MinimumWorkingSetSize", ctypes.c_size_t),
+                    ("MaximumWorkingSetSize", ctypes.c_size_t), ("ActiveProcessLimit", wintypes.DWORD),
+                    ("Affinity", ctypes.c_size_t), ("PriorityClass", wintypes.DWORD),
+                    ("SchedulingClass", wintypes.DWORD)]
+
+    class ExtendedLimits(ctypes.Structure):
+        _fields_ = [("BasicLimitInformation", BasicLimits), ("IoInfo", IoCounters),
+                    ("ProcessMemoryLimit", ctypes.c_size_t), ("JobMemoryLimit", ctypes.c_size_t),
+                    ("PeakProcessMemoryUsed", ctypes.c_size_t), ("PeakJobMemoryUsed", ctypes.c_size_t)]
+
+    JOB_OBJECT_LIMIT_PROCESS_MEMORY = 0x100
+    JobObjectExtendedLimitInformation = 9
+    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+    kernel32.CreateJobObjectW.restype = wintypes.HANDLE
+    kernel32.GetCurrentProcess.restype = wintypes.HANDLE
+    job = kernel32.CreateJobObjectW(None, None)
+    if not job:
+        return
+    info = ExtendedLimits()
+    info.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_PROCESS_MEMORY
+    info.ProcessMemoryLimit = limit_bytes
+    if kernel32.SetInformationJobObject(wintypes.HANDLE(job), JobObjectExtendedLimitInformation,
+                                        ctypes.byref(info), ctypes.sizeof(info)):
+        kernel32.AssignProcessToJobObject(wintypes.HANDLE(job), wintypes.HANDLE(kernel32.GetCurrentProcess()))
+    # The handle stays open for the worker's life: closing it would not lift the limit,
+    # but keeping it costs nothing and keeps the job alive for inspection.
+
+
+PARENT_CHECK_S = 0.5
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """End this worker when the parent dies, however it dies (SIGKILL, Task Manager,
+    the OOM killer): an orphaned worker would otherwise wait on its pipe for ever,
+    because with fork its siblings hold copies of the parent's pipe ends."""
+    _arm_parent_death_signal()
+    if _parent_gone(parent_pid):  # died before the signal was armed
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent_pid,), name="parent-watch", daemon=True).start()
+
+
+def _arm_parent_death_signal() -> None:
+    """Linux: the kernel sends SIGKILL to this process when its parent dies, at once."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            PR_SET_PDEATHSIG = 1
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        except Exception:  # noqa: BLE001 - the watchdog still holds
+            pass
+
+
+def _parent_gone(parent_pid: int) -> bool:
+    if os.name == "nt":
+        parent = multiprocessing.parent_process()
+        return parent is not None and not parent.is_alive()
+    # An orphan is re-parented (to init or a subreaper), so its parent pid changes.
+    return os.getppid() != parent_pid
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while True:
+        time.sleep(PARENT_CHECK_S)
+        if _parent_gone(parent_pid):
+            os._exit(1)
+
+
+def _worker_main(func, conn, mem_limit_mb: int, quiet: bool, parent_pid: int = 0,
+                 initializer=None, initargs: tuple = ()) -> None:
+    if parent_pid:
+        _die_with_parent(parent_pid)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     faulthandler.disable()  # a dying worker is reported by the parent, in Chinese
     if quiet:
@@ -128,13 +270,16 @@ def _worker_main(func, conn, mem_limit_mb: int, quiet: bool) -> None:
             os.close(devnull)
         except OSError:
             pass
-    if resource is not None and mem_limit_mb:
-        # The cap counts from what the forked child already maps (the parent's imports).
-        limit = _address_space_now() + mem_limit_mb * 1024 * 1024
+    if initializer is not None:
+        # Before the cap: what the worker needs in any case (imports, the plan) is not
+        # what a hostile file may use.
         try:
-            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-        except (ValueError, OSError):
-            pass
+            initializer(*initargs)
+        except BaseException as e:  # noqa: BLE001 - a broken set-up is the program's fault, not an item's
+            conn.send((_INIT_FAILED, False, _error_reason(e)))
+            return
+    _cap_memory(mem_limit_mb)
+    conn.send((_READY, True, None))  # the item clock starts now, not at process start
     while True:
         try:
             batch = conn.recv()
@@ -163,8 +308,19 @@ def _worker_main(func, conn, mem_limit_mb: int, quiet: bool) -> None:
 
 # ---- the parent side ------------------------------------------------------------
 
+_READY = -1
+_INIT_FAILED = -2
+# A spawned worker starts a fresh interpreter and imports the readers (a second or
+# more on a busy PC); that time is not the first item's.
+STARTUP_S = 120.0
+
+
+class WorkerStartError(RuntimeError):
+    """A worker could not set itself up (its initializer raised): a program error."""
+
+
 class _Worker:
-    __slots__ = ("proc", "conn", "batch", "since", "done")
+    __slots__ = ("proc", "conn", "batch", "since", "done", "ready")
 
     def __init__(self, proc, conn):
         self.proc = proc
@@ -172,28 +328,37 @@ class _Worker:
         self.batch: collections.deque[int] = collections.deque()
         self.since = 0.0
         self.done = 0
+        self.ready = False
+
+    def limit(self, timeout: float) -> float:
+        return timeout if self.ready else timeout + STARTUP_S
 
 
 class _Pool:
-    def __init__(self, func, n, mem_limit_mb, timeout_s, batch_size, quiet):
-        methods = multiprocessing.get_all_start_methods()
-        self.ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    def __init__(self, func, n, mem_limit_mb, timeout_s, batch_size, quiet, initializer=None, initargs=()):
+        self.method = start_method()
+        self.ctx = multiprocessing.get_context(self.method)
         self.func, self.n, self.mem, self.timeout, self.batch_size = func, n, mem_limit_mb, timeout_s, batch_size
         self.quiet = quiet
+        self.initializer, self.initargs = initializer, initargs
         self.workers: list[_Worker] = []
 
     def _start(self) -> _Worker:
         parent, child = self.ctx.Pipe(duplex=True)
-        proc = self.ctx.Process(target=_worker_main, args=(self.func, child, self.mem, self.quiet),
-                                daemon=True)
-        with _FORK_LOCK:
-            # The child's collector must not walk the parent's objects: that costs time
-            # and, by touching every object, copies the shared pages (docs of gc.freeze).
-            gc.freeze()
-            try:
-                proc.start()
-            finally:
-                gc.unfreeze()
+        proc = self.ctx.Process(target=_worker_main, daemon=True,
+                                args=(self.func, child, self.mem, self.quiet, os.getpid(),
+                                      self.initializer, self.initargs))
+        if self.method == "fork":
+            with _FORK_LOCK:
+                # The child's collector must not walk the parent's objects: that costs time
+                # and, by touching every object, copies the shared pages (docs of gc.freeze).
+                gc.freeze()
+                try:
+                    proc.start()
+                finally:
+                    gc.unfreeze()
+        else:
+            proc.start()  # a fresh interpreter: nothing inherited, nothing to freeze
         child.close()
         w = _Worker(proc, parent)
         self.workers.append(w)
@@ -232,7 +397,7 @@ class _Pool:
             busy = [w for w in self.workers if w.batch]
             if not busy:
                 continue
-            deadline = min(w.since for w in busy) + self.timeout
+            deadline = min(w.since + w.limit(self.timeout) for w in busy)
             if all(len(w.batch) > 1 for w in busy):
                 # Every worker has work queued: let results gather instead of waking per
                 # item (the parent's wake-ups cost a core's share on a small machine).
@@ -254,7 +419,7 @@ class _Pool:
                         self._retire(w, kill=True)
                     else:
                         self._fail_current(w, results, pending, REASON_CRASH)
-                elif w.batch and now - w.since > self.timeout:
+                elif w.batch and now - w.since > w.limit(self.timeout):
                     self._fail_current(w, results, pending, REASON_TIMEOUT.format(s=self.timeout))
                 elif not w.batch and w.done >= MAX_ITEMS_PER_WORKER:
                     self._retire(w, kill=False)
@@ -264,6 +429,11 @@ class _Pool:
         try:
             while w.batch and w.conn.poll():
                 idx, ok, res = w.conn.recv()
+                if idx == _READY:
+                    w.ready, w.since = True, time.monotonic()
+                    continue
+                if idx == _INIT_FAILED:
+                    raise WorkerStartError(f"工作进程无法启动：{res}")
                 results[idx] = (ok, res)
                 if w.batch and w.batch[0] == idx:
                     w.batch.popleft()

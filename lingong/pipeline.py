@@ -77,13 +77,14 @@ def default_workers() -> int:
 
 def read_files(candidates: list[tuple[Path, str]], *, workers: int, progress: bool) -> list[FileResult]:
     """Read every candidate, in worker processes that a hostile file cannot take down."""
-    from .parallel import import_in_background, run_isolated
+    from .parallel import import_in_background, import_modules, run_isolated
 
     items = [(str(p), rel) for p, rel in candidates]
     bar = _progress(len(items), "读取报表", progress)
     out: dict[str, FileResult] = {}
     warm = None
-    for item, ok, value in run_isolated(read_one, items, workers=workers):
+    for item, ok, value in run_isolated(read_one, items, workers=workers,
+                                        initializer=import_modules, initargs=READER_MODULES):
         if warm is None and workers > 1:
             # The workers are forked by now and this process only waits: load what the
             # document writers need, so that their forked workers need not.
@@ -96,6 +97,8 @@ def read_files(candidates: list[tuple[Path, str]], *, workers: int, progress: bo
     return [out[rel] for _, rel in items]
 
 
+READER_MODULES = ("lingong.reading", "lingong.workbook", "lingong.preflight", "lingong.classify",
+                  "lingong.report_reader", "lingong.registry", "python_calamine")
 WRITER_MODULES = ("lingong.grading", "lingong.history", "lingong.form_writer", "lingong.summary_writer",
                   "lingong.validation_report", "lingong.results_json", "lingong.return_copy", "xlsxwriter",
                   "openpyxl", "openpyxl.comments", "openpyxl.styles")
@@ -283,28 +286,31 @@ def write_documents(summary: RunSummary, opts: RunOptions, rules, run_id: str, f
     rules_info = {"path": str(rules.path), "sha256": rules.sha256, "values": _flatten(rules.as_dict())}
     texts = load_text_templates(opts.templates_dir)
     label = f"{rules.path.name}（{rules.sha256[:8]}）"
-    jobs: list = []  # callables; the single big documents first, so that none of them is left for last
+    # Jobs are module-level functions with plain-data arguments (functools.partial),
+    # so that a spawned worker can be sent them; the single big documents first, so
+    # that none of them is left for last.
+    jobs: list = []
 
     vp = out / "校验报告.xlsx"
-    jobs.append(lambda: write_validation_report(vp, summary.issues, summary.stations, summary.outcomes))
+    jobs.append(functools.partial(write_validation_report, vp, summary.issues, summary.stations, summary.outcomes))
     summary.paths["validation"] = vp
 
     sp = summary_path(out, summary.period)
-    jobs.append(lambda: write_summary(sp, period=summary.period, results=summary.results, issues=summary.issues,
-                                      outcomes=summary.outcomes, stations=summary.stations, rules_info=rules_info,
-                                      run_info=plain_info))
+    jobs.append(functools.partial(write_summary, sp, period=summary.period, results=summary.results,
+                                  issues=summary.issues, outcomes=summary.outcomes, stations=summary.stations,
+                                  rules_info=rules_info, run_info=plain_info))
     summary.paths["summary"] = sp
 
     rp = out / "results.json"
-    jobs.append(lambda: write_results(rp, summary.period, summary.results, rules, plain_info))
+    jobs.append(functools.partial(write_results, rp, summary.period, summary.results, rules, plain_info))
     summary.paths["results"] = rp
 
     if opts.notice:
         from .notice import write_notice
 
         np_ = out / "通报（草稿）.docx"
-        jobs.append(lambda: write_notice(np_, period=summary.period, results=summary.results,
-                                         template=opts.templates_dir / "通报模板.docx", issued=None))
+        jobs.append(functools.partial(write_notice, np_, period=summary.period, results=summary.results,
+                                      template=opts.templates_dir / "通报模板.docx", issued=None))
         summary.paths["notice"] = np_
 
     by_file: dict[str, list[Issue]] = {}
@@ -346,8 +352,9 @@ def write_documents(summary: RunSummary, opts: RunOptions, rules, run_id: str, f
 
 
 def _run_jobs(jobs: list, workers: int, out_dir: Path | None = None, progress: bool = False) -> None:
-    """Run document jobs in forked workers (they inherit the results: nothing is
-    pickled but the job's number and "done"). A job that failed in a worker runs
+    """Run document jobs in worker processes. Each worker is handed the list of jobs
+    once (inherited under fork, pickled once under spawn) and is then sent only job
+    numbers; it sends back nothing but "done". A job that failed in a worker runs
     again here once the others are done, so its real exception (disk full, no
     permission) reaches the clerk's message exactly as in a single-process run."""
     bar = _progress(len(jobs), "生成文档", progress)
@@ -360,8 +367,8 @@ def _run_jobs(jobs: list, workers: int, out_dir: Path | None = None, progress: b
     from .parallel import run_isolated
 
     # Our own documents, not hostile input: no memory cap; a generous time limit per job.
-    results = run_isolated(lambda i: jobs[i](), range(len(jobs)), workers=workers,
-                           mem_limit_mb=0, timeout_s=1800, batch_size=1)
+    results = run_isolated(run_planned_job, range(len(jobs)), workers=workers, mem_limit_mb=0,
+                           timeout_s=1800, batch_size=1, initializer=set_job_plan, initargs=(jobs,))
     failed = []
     try:
         for idx, ok, _ in results:
@@ -378,6 +385,19 @@ def _run_jobs(jobs: list, workers: int, out_dir: Path | None = None, progress: b
         _remove_partial(out_dir)  # a worker that died mid-write left its temporary file
         for idx in failed:
             jobs[idx]()
+
+
+_JOB_PLAN: list = []
+
+
+def set_job_plan(jobs: list) -> None:
+    """Worker initializer: the run's document jobs, which ``run_planned_job`` indexes."""
+    global _JOB_PLAN
+    _JOB_PLAN = jobs
+
+
+def run_planned_job(index: int) -> None:
+    _JOB_PLAN[index]()
 
 
 def _remove_partial(out_dir: Path | None) -> None:

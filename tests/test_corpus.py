@@ -22,6 +22,8 @@ ALL_CASES = corpus.CASES + (corpus.SOFFICE_CASES if HAVE_SOFFICE else ())
 UNREADABLE = "无权限的文件夹"
 RUN_BOUND_S = 300  # far above the ~10 s the corpus takes; a hang shows up as a failure, not a stuck CI
 
+pytestmark = pytest.mark.timeout(900)  # the module's run starts worker processes
+
 
 def _denied_scandir(real):
     """As root, chmod 000 does not stop a listing; refuse it the way the kernel would for anyone else."""
@@ -32,14 +34,17 @@ def _denied_scandir(real):
     return scandir
 
 
-@pytest.fixture(scope="module")
-def corpus_run(tmp_path_factory):
-    base = tmp_path_factory.mktemp("corpus")
+@pytest.fixture(scope="module", params=["fork", "spawn"])
+def corpus_run(tmp_path_factory, request):
+    """The whole hostile corpus through one run, with forked workers (Linux) and with
+    spawned ones (the only kind on Windows): a crash must cost only its file in both."""
+    base = tmp_path_factory.mktemp(f"corpus-{request.param}")
     src = base / "input"
     written = corpus.build_corpus(src, ALL_CASES)
     before = corpus.snapshot(src)
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(discover_mod.os, "scandir", _denied_scandir(os.scandir))
+        mp.setenv("LINGONG_START_METHOD", request.param)
         summary = run(RunOptions(input_dir=src, output_root=base / "output", period=corpus.PERIOD, workers=2,
                                  progress=False, mail_drafts=True, notice=True))
     after = corpus.snapshot(src)

@@ -6,6 +6,15 @@ import pytest
 
 from lingong.parallel import REASON_CRASH, run_isolated
 
+# Every case under fork (Linux's default) and spawn (the only method on Windows).
+pytestmark = pytest.mark.timeout(180)
+
+
+@pytest.fixture(autouse=True, params=["fork", "spawn"])
+def start_method(request, monkeypatch):
+    monkeypatch.setenv("LINGONG_START_METHOD", request.param)
+    return request.param
+
 
 def _work(x):
     if x == "abort":
@@ -27,11 +36,23 @@ def _pid(_):
 
 
 def _children():
+    """Our live child processes, less multiprocessing's resource tracker (spawn starts
+    one per parent, for good)."""
     try:
         with open(f"/proc/{os.getpid()}/task/{os.getpid()}/children") as f:
-            return f.read().split()
+            pids = f.read().split()
     except OSError:
         return []
+    out = []
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if b"resource_tracker" in f.read():
+                    continue
+        except OSError:
+            continue
+        out.append(pid)
+    return out
 
 
 @pytest.mark.parametrize("workers", [1, 2])
