@@ -85,7 +85,18 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _console_never_fails() -> None:
+    """A Windows console or a redirected output in the ANSI code page (GBK) cannot show
+    every character (☑, a station's rare name): show a substitute rather than stop."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="replace")
+        except (AttributeError, ValueError):  # not a text stream we own (tests capture output)
+            pass
+
+
 def main(argv: list[str] | None = None) -> int:
+    _console_never_fails()
     args = build_parser().parse_args(argv)
     try:
         return _dispatch(args)
