@@ -15,7 +15,8 @@ from . import __version__
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 # Errors in files the bureau edits (rules, text templates, SMTP settings): a message, exit status 2.
-_CONFIG_ERRORS = {"RulesError", "SmtpConfigError", "MailTemplateError", "NoticeTemplateError", "HistoryError"}
+_CONFIG_ERRORS = {"RulesError", "SmtpConfigError", "MailTemplateError", "NoticeTemplateError", "HistoryError",
+                  "TextTemplateError"}
 ROOT = Path(__file__).resolve().parent.parent
 
 

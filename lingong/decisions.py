@@ -8,7 +8,7 @@ from __future__ import annotations
 from . import template_spec as ts
 from .cells import a1
 from .issues import Issue, issue
-from .labels import find_sheet, loose_label, norm_code, norm_label, norm_text
+from .labels import code_typed_oddly, find_sheet, loose_label, norm_code, norm_label, norm_text
 from .periods import parse_period
 from .records import Decision, Station
 from .values import as_text
@@ -68,6 +68,10 @@ def read_decisions(wb, rel: str, stations: dict[str, Station]) -> tuple[list[Dec
 
         def add(code, key, **kw):
             issues.append(issue(code, station=station, file=rel, sheet=sheet.name, cell=a1(r, cols[key]), **kw))
+
+        typed = row[cols["station"]] if cols["station"] < len(row) else None  # as_text has folded vals
+        if odd := code_typed_oddly(typed):
+            add("N001", "station", what=f"考核组意见第 {r + 1} 行的驿站编号", found=odd, expected=station)
 
         ok = True
         if station not in stations:

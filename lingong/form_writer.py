@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from . import textfit
 from .outfiles import atomic_path, clip, file_name, inside, mask_text, new_xlsxwriter, safe_component
@@ -98,9 +99,11 @@ def date_text(d) -> str:
 def load_text_templates(templates_dir: Path) -> TextTemplates:
     """Load the editable text templates once; reuse the result for every station."""
     folder = Path(templates_dir)
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(folder), encoding="utf-8"),
-                             undefined=jinja2.StrictUndefined, autoescape=False,
-                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False)
+    # Sandboxed: the bureau edits these files, and a template must not reach the program's
+    # objects ({{ x.__init__.__globals__ }} would print the environment, SMTP password included).
+    env = ImmutableSandboxedEnvironment(loader=jinja2.FileSystemLoader(str(folder), encoding="utf-8"),
+                                        undefined=jinja2.StrictUndefined, autoescape=False,
+                                        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False)
     env.filters["months"] = months_text
     env.filters["pct"] = pct
     loaded = {}

@@ -28,7 +28,7 @@ from .periods import make_period
 from .records import (AtRisk, Decision, ItemResult, Period, ReportRecord, RequirementResult,
                       Station, StationResult)
 from .rules import (EXCELLENT, FAIL, PASS, Requirement, Rules, prorated_target, ratio_target,
-                    render_target_text)
+                    render_target_text, render_at_risk_text)
 from .template_spec import OVERALL_ITEM, county_order
 
 _KIND_OF = {"monthly_yes": "monthly", "monthly_min": "monthly", "sum_min": "sum",
@@ -181,9 +181,8 @@ def at_risk(agg: Aggregate, rules: Rules) -> tuple[AtRisk, ...]:
             if figure * len(year_active) >= year_target * len(elapsed):
                 continue
             needed = year_target - figure
-            text = rules.at_risk_text.format(label=req.label, needed=needed, unit=req.unit,
-                                             figure=figure, year_target=year_target,
-                                             months_left=months_left)
+            text = render_at_risk_text(rules, label=req.label, needed=needed, unit=req.unit,
+                                       figure=figure, year_target=year_target, months_left=months_left)
             out.append(AtRisk(station=agg.station.code, key=req.key, label=req.label, figure=figure,
                               year_target=year_target, needed=needed, months_left=months_left,
                               text=text))

@@ -57,14 +57,37 @@ def _loose_label(s: str) -> str:
 
 def norm_code(s: object) -> str:
     """A station or indicator code as typed -> canonical form: NFKC, no spaces,
-    upper case, every dash look-alike a hyphen ("zd－003 " -> "ZD-003")."""
+    no invisible format characters (Unicode category Cf: U+2060, U+200C, U+00AD …,
+    which a copy from a web page or a chat carries along), upper case, every dash
+    look-alike a hyphen ("zd－003 " -> "ZD-003")."""
     if s is None:
         return ""
     if isinstance(s, float) and s.is_integer():
         s = int(s)
-    t = unicodedata.normalize("NFKC", str(s))
-    t = _SPACE.sub("", t).replace("\u200b", "").replace("\ufeff", "")
+    t = _drop_format_chars(unicodedata.normalize("NFKC", str(s)))
+    t = _SPACE.sub("", t)
     return _DASHES.sub("-", t).upper()
+
+
+def _drop_format_chars(t: str) -> str:
+    if t.isascii():
+        return t
+    return "".join(ch for ch in t if unicodedata.category(ch) != "Cf")
+
+
+INVISIBLE_MARK = "[不可见字符]"
+
+
+def code_typed_oddly(s: object) -> str | None:
+    """When a typed code held invisible or full-width characters (that ``norm_code``
+    removed or folded), the text as a person can see it, for the 提示 N001; else None.
+    Spaces, case and dash look-alikes are ordinary typing and not worth a note."""
+    if not isinstance(s, str) or s.isascii():
+        return None
+    folded = unicodedata.normalize("NFKC", s)
+    if folded == s and _drop_format_chars(s) == s:
+        return None
+    return "".join(INVISIBLE_MARK if unicodedata.category(ch) == "Cf" else ch for ch in s.strip())
 
 
 def norm_text(s: object) -> str:

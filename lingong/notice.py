@@ -136,6 +136,7 @@ def write_notice(path: Path, *, period: Period, results: list[StationResult], te
                  issued: date | None = None) -> Path:
     """Render ``template`` (a docxtpl .docx) to ``path`` (normally 通报（草稿）.docx)."""
     import jinja2
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
     from docxtpl import DocxTemplate
 
     from .template_errors import explain
@@ -147,7 +148,8 @@ def write_notice(path: Path, *, period: Period, results: list[StationResult], te
     try:
         tpl = DocxTemplate(str(template))
         # autoescape: a station name with & or < must not break the document's XML.
-        tpl.render(ctx, jinja_env=jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=True),
+        # Sandboxed: the bureau edits the 通报 template (see form_writer.load_text_templates).
+        tpl.render(ctx, jinja_env=ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=True),
                    autoescape=True)
     except jinja2.TemplateError as e:
         raise NoticeTemplateError(explain(e, f"通报模板 {template.name}",

@@ -161,6 +161,12 @@ def run(opts: RunOptions) -> RunSummary:
         rules = load_rules(opts.rules_path)
     except RulesError as exc:
         raise FatalInput(str(exc)) from exc
+    texts = None
+    if opts.write_documents:
+        from .form_writer import load_text_templates
+
+        # The bureau edits these too: a broken one stops the run before anything is written.
+        texts = load_text_templates(opts.templates_dir)
     # A mistyped period is a usage error: say so before reading a thousand files.
     period = parse_period(opts.period) if opts.period else None
     if opts.period and period is None:
@@ -180,11 +186,14 @@ def run(opts: RunOptions) -> RunSummary:
     timings["读取校验"] = time.perf_counter() - t
 
     t = time.perf_counter()
+    from .plausibility import drop_implausible
+
     stations, registry_file, reg_issues = pick_registry(file_results)
     issues: list[Issue] = list(disc.issues) + reg_issues
     for r in file_results:
         issues.extend(r.issues)
         if r.report is not None:
+            drop_implausible(r.report, rules)
             issues.extend(r.report.issues)
 
     decisions = []
@@ -230,7 +239,7 @@ def run(opts: RunOptions) -> RunSummary:
 
     if opts.write_documents:
         t = time.perf_counter()
-        write_documents(summary, opts, rules, run_id, file_results)
+        write_documents(summary, opts, rules, run_id, file_results, texts=texts)
         timings["生成文档"] = time.perf_counter() - t
     timings["合计"] = time.perf_counter() - t0
     return summary
@@ -265,7 +274,8 @@ def _dedupe_sorted(issues: list[Issue], stations: dict) -> list[Issue]:
     return sorted(unique, key=lambda i: sort_key(i, stations))
 
 
-def write_documents(summary: RunSummary, opts: RunOptions, rules, run_id: str, file_results) -> None:
+def write_documents(summary: RunSummary, opts: RunOptions, rules, run_id: str, file_results, *,
+                    texts=None) -> None:
     """Write every document of the run. The independent ones (校验报告, 汇总表,
     results.json, 通报, each 退回副本 and each 考核验收表) are written by forked
     workers, each job sending back nothing but "done"; mail drafts, which attach
@@ -284,7 +294,8 @@ def write_documents(summary: RunSummary, opts: RunOptions, rules, run_id: str, f
     }
     plain_info = {k: (dict(v) if isinstance(v, Counter) else v) for k, v in run_info.items()}
     rules_info = {"path": str(rules.path), "sha256": rules.sha256, "values": _flatten(rules.as_dict())}
-    texts = load_text_templates(opts.templates_dir)
+    if texts is None:
+        texts = load_text_templates(opts.templates_dir)
     label = f"{rules.path.name}（{rules.sha256[:8]}）"
     # Jobs are module-level functions with plain-data arguments (functools.partial),
     # so that a spawned worker can be sent them; the single big documents first, so

@@ -9,7 +9,7 @@ from __future__ import annotations
 from . import template_spec as ts
 from .cells import a1
 from .issues import Issue, issue
-from .labels import find_sheet, loose_label, norm_code, norm_label, norm_text
+from .labels import code_typed_oddly, find_sheet, loose_label, norm_code, norm_label, norm_text
 from .records import Station
 from .values import as_text, parse_month
 
@@ -69,6 +69,9 @@ def read_registry(wb, rel: str) -> tuple[dict[str, Station], list[Issue]]:
             problems.append((cell(key), text))
 
         code = norm_code(as_text(raw("code")))
+        if odd := code_typed_oddly(raw("code")):  # the cell as typed: as_text has folded it
+            issues.append(issue("N001", station=code, file=rel, sheet=sheet.name, cell=cell("code"),
+                                what=f"驿站名册第 {r + 1} 行的驿站编号", found=odd, expected=code))
         fields = {k: as_text(raw(k)) for k in cols if k not in ("code", "start_month", "end_month")}
         if not code:
             issues.append(issue("R005", file=rel, sheet=sheet.name, cell=cell("code"),

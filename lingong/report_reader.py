@@ -14,7 +14,7 @@ from pathlib import PurePath
 from . import template_spec as ts
 from .cells import a1, ref
 from .issues import Issue, issue
-from .labels import loose_label, norm_code, norm_label
+from .labels import code_typed_oddly, loose_label, norm_code, norm_label
 from .outfiles import mask_id, mask_phone, mask_text
 from .periods import month_label
 from .records import ReportRecord
@@ -174,6 +174,10 @@ def _read_info(sheet: Sheet, rec: ReportRecord, out: _Issues) -> None:
         if f.required and not as_text(raw):
             out.add("V001", sheet=sheet.name, cell=a1(r, c), what=what)
     rec.station = norm_code(text("station"))
+    # as_text has folded the typed text already: look at the cell itself.
+    if "station" in raw_of and (odd := code_typed_oddly(raw_of["station"][0])):
+        _, r, c, what = raw_of["station"]
+        out.add("N001", sheet=sheet.name, cell=a1(r, c), found=odd, expected=rec.station, what=what)
     rec.name = text("name")
     rec.county = text("county")
     rec.version = text("version")

@@ -14,13 +14,13 @@ from __future__ import annotations
 import copy
 import hashlib
 import math
-import string
 import tomllib
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from .template_spec import INDICATOR_BY_CODE, GRADES, ITEMS
+from . import placeholders
+from .template_spec import COUNT, GRADES, INDICATOR_BY_CODE, INDICATORS, ITEMS
 
 DEFAULT_RULES = Path(__file__).resolve().parent.parent / "templates" / "rules.toml"
 
@@ -83,6 +83,7 @@ class Rules:
     at_risk_text: str
     county_short: tuple[tuple[str, str], ...]
     items: tuple[Item, ...]        # every item in the file, graded or not
+    plausible_max: tuple[tuple[str, int], ...]  # count indicator -> largest believable monthly figure
     raw: dict                      # the file as parsed, for as_dict()
 
     @property
@@ -99,6 +100,12 @@ class Rules:
     def as_dict(self) -> dict:
         """The rules as read (for the summary's 说明 sheet and the run record)."""
         return {"path": str(self.path), "sha256": self.sha256, **copy.deepcopy(self.raw)}
+
+    def monthly_max(self, code: str) -> int | None:
+        for c, m in self.plausible_max:
+            if c == code:
+                return m
+        return None
 
     def short_county(self, county: str) -> str:
         for full, short in self.county_short:
@@ -136,26 +143,43 @@ def ratio_target(base_target: int, req: Requirement, rules: Rules) -> int:
     return round_fraction(ratio * base_target, rules.ratio_rounding)
 
 
-class _Targets:
-    """What a 任务指标 template may say about one requirement."""
+TARGET_ATTRS = ("half_year", "year", "min", "max", "target")
+AT_RISK_FIELDS = frozenset({"label", "needed", "unit", "figure", "year_target", "months_left"})
 
-    def __init__(self, req: Requirement):
-        self.min = req.min
-        self.max = req.max
-        t = req.target
-        if req.per == "half_year":
-            self.half_year, self.year = t, 2 * t
-        elif req.per == "year":
-            self.half_year, self.year = (t + 1) // 2 if t is not None else None, t
-        else:
-            self.half_year = self.year = t
-        self.target = t
+
+def _target_values(req: Requirement) -> dict[str, object]:
+    """What a 任务指标 text may say about one requirement, as ``{key.attr}``."""
+    t = req.target
+    if req.per == "half_year":
+        half, year = t, 2 * t
+    elif req.per == "year":
+        half, year = ((t + 1) // 2 if t is not None else None), t
+    else:
+        half = year = t
+    values = {"half_year": half, "year": year, "min": req.min, "max": req.max, "target": t}
+    return {f"{req.key}.{a}": values[a] for a in TARGET_ATTRS}
+
+
+def target_placeholders(rules_items) -> frozenset[str]:
+    """Every placeholder a 任务指标 text may use: county_short and ``key.attr``."""
+    out = {"county_short"}
+    for it in rules_items:
+        for r in it.requirements:
+            out.update(f"{r.key}.{a}" for a in TARGET_ATTRS)
+    return frozenset(out)
 
 
 def render_target_text(item: Item, rules: Rules, county: str) -> str:
     """The form's 任务指标 wording with the rules' targets and the station's county."""
-    names = {r.key: _Targets(r) for it in rules.items for r in it.requirements}
-    return item.target_text.format(county_short=rules.short_county(county), **names)
+    values: dict[str, object] = {"county_short": rules.short_county(county)}
+    for it in rules.items:
+        for r in it.requirements:
+            values.update(_target_values(r))
+    return placeholders.fill(item.target_text, values)
+
+
+def render_at_risk_text(rules: Rules, **values) -> str:
+    return placeholders.fill(rules.at_risk_text, values)
 
 
 # ---- loading and checking ---------------------------------------------------
@@ -195,15 +219,43 @@ class _Checker:
         if value < low:
             raise self.fail(section, key, f"取值 {value} 不可能，应不小于 {low}")
 
+    def between(self, section: str, key: str, value, low, high) -> None:
+        """A number in [low, high]; nan and inf never are."""
+        if isinstance(value, float) and not math.isfinite(value):
+            raise self.fail(section, key, f"取值 {value} 不是有效的数，应在 {low} 到 {high} 之间")
+        if not low <= value <= high:
+            raise self.fail(section, key, f"取值 {value} 超出允许范围，应在 {low} 到 {high} 之间")
+
+    def text(self, section: str, key: str, value: str, max_len: int, *, empty: bool = False) -> None:
+        if not empty and not value.strip():
+            raise self.fail(section, key, "不能为空")
+        if len(value) > max_len:
+            raise self.fail(section, key, f"过长（{len(value)} 个字符），应不超过 {max_len} 个字符")
+
+    def placeholders(self, section: str, key: str, text: str, allowed) -> None:
+        try:
+            placeholders.check(text, allowed)
+        except placeholders.PlaceholderError as e:
+            raise self.fail(section, key, f"中{e}") from None
+
 
 _TYPE_NAMES = {int: "整数", float: "小数", str: "文字", bool: "true/false", list: "列表", dict: "表"}
 
 _TOP = {"meta": (dict,), "targets": (dict,), "overall": (dict,), "rectification": (dict,),
-        "at_risk": (dict,), "county_short": (dict,), "items": (list,)}
+        "at_risk": (dict,), "county_short": (dict,), "plausible_max": (dict,), "items": (list,)}
+COUNT_CODES = tuple(i.code for i in INDICATORS if i.kind == COUNT)
 _META = {"name": (str,), "version": (str,), "source": (str,)}
 _TARGETS = {"prorate_rounding": (str,), "excellent_ratio": (int, float), "ratio_rounding": (str,)}
 _OVERALL = {"fail_items": (int,), "excellent_items": (int,)}
 _RECT = {"deadline_days": (int,)}
+# The ranges every number of the file must keep (a wider one is a typo, or an attack on the run).
+DEADLINE_DAYS = (1, 365)
+RATIO_RANGE = (1, 10)
+TARGET_RANGE = (0, 1_000_000)
+MONTHLY_RANGE = (0, 10_000)
+PLAUSIBLE_RANGE = (1, 1_000_000)
+ITEM_NUMBER_RANGE = (1, 99)
+SHORT_TEXT, LONG_TEXT = 100, 2000
 _AT_RISK = {"periods": (list,), "text": (str,)}
 _ITEM = {"number": (int,), "name": (str,), "content": (str,), "target_text": (str,),
          "graded": (bool,), "requirements": (list,)}
@@ -243,27 +295,30 @@ def _build(raw: dict, path: Path, sha: str) -> Rules:
     c = _Checker(path)
     c.table(raw, "", _TOP, tuple(_TOP))
     meta = c.table(raw["meta"], "meta", _META, ("name", "version"))
+    for key, value in meta.items():
+        c.text("meta", key, value, SHORT_TEXT if key != "source" else LONG_TEXT)
     targets = c.table(raw["targets"], "targets", _TARGETS, tuple(_TARGETS))
     c.choice("targets", "prorate_rounding", targets["prorate_rounding"], ROUNDINGS)
     c.choice("targets", "ratio_rounding", targets["ratio_rounding"], ROUNDINGS)
+    c.between("targets", "excellent_ratio", targets["excellent_ratio"], *RATIO_RANGE)
     # Through str() so 1.2 is exactly 6/5, not the binary float near it.
     ratio = Fraction(str(targets["excellent_ratio"]))
-    if ratio < 1:
-        raise c.fail("targets", "excellent_ratio", f"取值 {targets['excellent_ratio']} 不可能，优秀比例应不小于 1")
     overall = c.table(raw["overall"], "overall", _OVERALL, tuple(_OVERALL))
-    c.at_least("overall", "fail_items", overall["fail_items"], 1)
-    c.at_least("overall", "excellent_items", overall["excellent_items"], 0)
+    c.between("overall", "fail_items", overall["fail_items"], 1, len(ITEMS))
+    c.between("overall", "excellent_items", overall["excellent_items"], 0, len(ITEMS))
     rect = c.table(raw["rectification"], "rectification", _RECT, tuple(_RECT))
-    c.at_least("rectification", "deadline_days", rect["deadline_days"], 1)
+    c.between("rectification", "deadline_days", rect["deadline_days"], *DEADLINE_DAYS)
     at_risk = c.table(raw["at_risk"], "at_risk", _AT_RISK, tuple(_AT_RISK))
     for p in at_risk["periods"]:
         c.choice("at_risk", "periods", p, ("H1", "H2", "month", "year"))
-    _check_template(c, "at_risk", "text", at_risk["text"], {"label", "needed", "unit", "figure",
-                                                            "year_target", "months_left"})
+    c.text("at_risk", "text", at_risk["text"], SHORT_TEXT)
+    c.placeholders("at_risk", "text", at_risk["text"], AT_RISK_FIELDS)
     county_short = raw["county_short"]
     for k, v in county_short.items():
-        if not isinstance(v, str) or not v:
+        if not isinstance(v, str) or not v.strip():
             raise c.fail("county_short", k, f"应为非空文字，写的是 {v!r}")
+        c.text("county_short", k, v, SHORT_TEXT)
+    plausible = _plausible_max(c, raw["plausible_max"])
 
     items = []
     keys: dict[str, Requirement] = {}
@@ -277,7 +332,10 @@ def _build(raw: dict, path: Path, sha: str) -> Rules:
         if it["number"] in numbers:
             raise c.fail(sec, "number", f"编号 {it['number']} 重复")
         numbers.add(it["number"])
-        c.at_least(sec, "number", it["number"], 1)
+        c.between(sec, "number", it["number"], *ITEM_NUMBER_RANGE)
+        c.text(sec, "name", it["name"], SHORT_TEXT)
+        c.text(sec, "content", it["content"], LONG_TEXT)
+        c.text(sec, "target_text", it["target_text"], LONG_TEXT)
         graded = it.get("graded", True)
         if graded and it["name"] not in ITEMS and it["number"] <= len(ITEMS):
             raise c.fail(sec, "name", f"“{it['name']}”不是考核验收表的项目（{'、'.join(ITEMS)}）")
@@ -312,26 +370,29 @@ def _build(raw: dict, path: Path, sha: str) -> Rules:
         excellent_items=overall["excellent_items"], deadline_days=rect["deadline_days"],
         at_risk_periods=tuple(at_risk["periods"]), at_risk_text=at_risk["text"],
         county_short=tuple(county_short.items()), items=tuple(items), raw=raw,
+        plausible_max=plausible,
     )
-    # Render every 任务指标 now so a typo in a placeholder fails at load, not mid-run.
+    # Every 任务指标 placeholder must be on the allow-list: a typo, or an attempt to reach
+    # into the program, fails at load, before anything is written.
+    allowed = target_placeholders(items)
     for i, it in enumerate(items, 1):
-        try:
-            render_target_text(it, rules, "曾都区")
-        except (KeyError, AttributeError, IndexError, ValueError) as e:
-            raise c.fail(f"items 第 {i} 项（{it.name}）", "target_text",
-                         f"中的占位符 {{{e.args[0] if e.args else ''}}} 无法填入（应为 county_short 或某条要求的 "
-                         f"key 加 .half_year / .year / .min / .max）") from e
+        c.placeholders(f"items 第 {i} 项（{it.name}）", "target_text", it.target_text, allowed)
     return rules
 
 
-def _check_template(c: _Checker, section: str, key: str, text: str, allowed: set[str]) -> None:
-    try:
-        fields = [f for _, f, _, _ in string.Formatter().parse(text) if f is not None]
-    except ValueError as e:
-        raise c.fail(section, key, f"格式有误（{e}）") from e
-    for f in fields:
-        if f not in allowed:
-            raise c.fail(section, key, f"中的占位符 {{{f}}} 无法识别，可用：{'、'.join(sorted(allowed))}")
+def _plausible_max(c: _Checker, table: dict) -> tuple[tuple[str, int], ...]:
+    """Every count indicator's largest believable monthly figure (a report above it is
+    sent back as 数值不合理: an extra 0, an ID number typed into the wrong cell)."""
+    for code, value in table.items():
+        if code not in COUNT_CODES:
+            raise c.fail("plausible_max", code, f"不是计数指标的代码（可用：{'、'.join(COUNT_CODES)}）")
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise c.fail("plausible_max", code, f"类型不对：写的是 {value!r}，应为整数")
+        c.between("plausible_max", code, value, *PLAUSIBLE_RANGE)
+    for code in COUNT_CODES:
+        if code not in table:
+            raise c.fail("plausible_max", code, "缺失：每个计数指标都要有每月上限")
+    return tuple((code, table[code]) for code in COUNT_CODES)
 
 
 def _codes(c: _Checker, sec: str, key: str, value: list) -> tuple[str, ...]:
@@ -380,18 +441,19 @@ def _requirement(c: _Checker, sec: str, rq: dict, ratio: Fraction, keys: dict) -
     if kind == "ytd_max" and codes != ("G5",):
         raise c.fail(sec, "codes", "ytd_max（按自然年累计）只适用于投诉次数 G5")
     if "min" in rq:
-        c.at_least(sec, "min", rq["min"], 0)
+        c.between(sec, "min", rq["min"], *MONTHLY_RANGE)
     if "target" in rq:
-        c.at_least(sec, "target", rq["target"], 0)
+        c.between(sec, "target", rq["target"], *TARGET_RANGE)
     if "max" in rq:
-        c.at_least(sec, "max", rq["max"], 0)
+        c.between(sec, "max", rq["max"], *MONTHLY_RANGE)
     if "per" in rq:
         c.choice(sec, "per", rq["per"], PERS)
+    for key in ("clause", "label", "unit"):
+        c.text(sec, key, rq[key], SHORT_TEXT, empty=key == "unit")
     r_ratio = None
     if "ratio" in rq:
+        c.between(sec, "ratio", rq["ratio"], *RATIO_RANGE)
         r_ratio = Fraction(str(rq["ratio"]))
-        if r_ratio < 1:
-            raise c.fail(sec, "ratio", f"取值 {rq['ratio']} 不可能，优秀比例应不小于 1")
     compare_to = _codes(c, sec, "compare_to", rq["compare_to"]) if "compare_to" in rq else ()
     req = Requirement(
         key=rq["key"], level=rq["level"], kind=kind, codes=codes, clause=rq["clause"],
@@ -404,4 +466,5 @@ def _requirement(c: _Checker, sec: str, rq: dict, ratio: Fraction, keys: dict) -
 
 
 __all__ = ["DEFAULT_RULES", "Item", "Requirement", "Rules", "RulesError", "load_rules",
-           "prorated_target", "ratio_target", "render_target_text", "round_fraction", "GRADES"]
+           "prorated_target", "ratio_target", "render_at_risk_text", "render_target_text", "round_fraction",
+           "GRADES"]

@@ -16,6 +16,8 @@ def explain(exc: BaseException, what: str, fix: str = "请对照程序自带的�
     if isinstance(exc, jinja2.TemplateSyntaxError):
         line = f"第 {exc.lineno} 行" if exc.lineno else ""
         return f"{what} {line}写法有误：{exc.message}；{fix}"
+    if isinstance(exc, jinja2.exceptions.SecurityError):
+        return (f"{what} 试图访问程序内部的对象（{exc}），出于安全考虑已拒绝；模板中只能使用说明中列出的变量。{fix}")
     if isinstance(exc, jinja2.UndefinedError):
         return f"{what} 用到了不存在的变量（{exc.message}）；{fix}"
     return f"{what} 无法使用（{type(exc).__name__}: {exc}）；{fix}"

@@ -605,7 +605,7 @@ CASES: tuple[Case, ...] = (
     Case("negative-and-fraction", "数值与日期", "负数和小数（-2、3.5）", _values({"C3": -2, "C4": 3.5}), REPORT,
          RETURNED, frozenset({"V002"}), does="退回，V002"),
     Case("absurd-number", "数值与日期", "1e300 和布尔值 TRUE 填在数值格", _values({"E1": 1e300, "E2": True}), REPORT,
-         RETURNED, frozenset({"V002"}), does="退回，V002"),
+         RETURNED, frozenset({"V002", "V018"}), does="退回，V018 数值不合理（超过规则中的每月上限），V002"),
     Case("number-with-unit", "数值与日期", "数值带单位（“4个”）", _values({"C2": "4个"}), REPORT, RETURNED,
          frozenset({"V002"}), does="退回，V002 请只填数字"),
     Case("month-as-text", "数值与日期", "报送年月为文本“2023年3月”，填报日期为文本“2023/4/3”",

@@ -190,3 +190,23 @@ def test_empty_input_folder_says_what_to_do(tmp_path):
     (tmp_path / "in" / "说明.txt").write_text("x", encoding="utf-8")
     p = cli("--input", str(tmp_path / "in"), "--output", str(tmp_path / "out"))
     assert p.returncode == 2 and "没有任何表格文件" in p.stderr and "--demo" in p.stderr
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("old,new,key", [
+    ("deadline_days = 30", "deadline_days = 999999999", "deadline_days"),
+    ("excellent_ratio = 1.2", "excellent_ratio = nan", "excellent_ratio"),
+    ("{C1_sum.half_year}", "{C1_sum.__init__.__globals__}", "target_text"),
+])
+def test_impossible_rules_stop_before_anything_is_written(tmp_path, city, old, new, key):
+    """Once 程序内部错误 and an empty period folder; now exit 2 naming the key, and no
+    period folder and no history are made before the rules are valid."""
+    rules = (ROOT / "templates" / "rules.toml").read_text(encoding="utf-8")
+    assert old in rules
+    bad = tmp_path / "rules.toml"
+    bad.write_text(rules.replace(old, new, 1), encoding="utf-8")
+    out = tmp_path / "out"
+    p = cli("--input", str(city), "--output", str(out), "--rules", str(bad), "--period", "2023H1")
+    assert p.returncode == 2, p.stderr
+    assert key in p.stderr and "rules.toml" in p.stderr and "程序内部错误" not in p.stderr
+    assert not out.exists() or not any(out.iterdir())

@@ -281,3 +281,22 @@ def test_same_result_gives_identical_files(tmp_path, texts):
 def test_form_matches_golden_cells(tmp_path, texts, scenario):
     path = write(tmp_path, getattr(rf, scenario)(), texts)
     rf.check_golden(path, GOLDEN / f"form_{scenario}.json")
+
+
+@pytest.mark.parametrize("body", [
+    "{{ item.__class__.__init__.__globals__ }}",
+    "{{ pct.__globals__['os'].environ }}",
+    "{{ item.__class__.__mro__[1].__subclasses__() }}",
+])
+def test_a_template_cannot_reach_into_the_program(tmp_path, monkeypatch, body):
+    """The bureau edits these files: {{ x.__init__.__globals__ }} once printed the whole
+    environment, SMTP password included, into every form that mail then attached."""
+    monkeypatch.setenv("LINGONG_SMTP_PASSWORD", "s3cret-pass")
+    folder = tmp_path / "tpl"
+    folder.mkdir()
+    (folder / fw.OVERALL_TEMPLATE).write_text("综合等次：{{ final }}", "utf-8")
+    (folder / fw.COMPLETION_TEMPLATE).write_text(body, "utf-8")
+    with pytest.raises(fw.TextTemplateError) as e:
+        fw.write_form(tmp_path / "x.xlsx", rf.failing(), rules_label=RULES, texts=fw.load_text_templates(folder))
+    assert "s3cret-pass" not in str(e.value)
+    assert not (tmp_path / "x.xlsx").exists()

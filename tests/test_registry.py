@@ -33,7 +33,8 @@ def test_reads_stations(tmp_path):
         [None] * 12,  # a blank row between stations
         row("SX-003", "随县厉山零工驿站", "随县", "已取消", date(2022, 1, 1), None, phone=13872200003.0),
     ])
-    assert issues == []
+    # the full-width "gs－002" is read as GS-002 and noted for the clerk
+    assert [(i.code, i.cell, i.found, i.expected) for i in issues] == [("N001", "A5", "gs－002", "GS-002")]
     assert list(stations) == ["ZD-001", "GS-002", "SX-003"]
     gs = stations["GS-002"]
     assert (gs.name, gs.county, gs.status, gs.start_month, gs.end_month) == ("广水市十里零工驿站", "广水市", "整改中",

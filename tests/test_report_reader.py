@@ -52,7 +52,7 @@ def test_messy_but_valid_report(tmp_path):
     assert rec.values["C1"] == 12 and rec.values["C2"] == 4 and rec.values["B1"] == 1200
     assert rec.values["A4"] is True and rec.values["E1"] == 5
     assert rec.cells["A1"] == "月度指标!G8" and rec.cells["C1"] == "月度指标!G19"
-    assert codes(rec) == ["V003", "V003", "V003", "V005", "V005", "V005"]
+    assert codes(rec) == ["N001", "V003", "V003", "V003", "V005", "V005", "V005"]  # N001: the full-width dash
     c1 = next(i for i in rec.issues if i.cell == rec.cells["C1"].split("!")[1])
     assert c1.message == "月度指标!G19（C1 收集审核零工岗位数）填写了“１２”，已按 12 读取"
     assert (c1.station, c1.month, c1.file, c1.sheet) == ("ZD-001", "2023-03", "东城驿站3月报表(修改版).xlsx", "月度指标")

@@ -72,10 +72,30 @@ BAD_EDITS = [
     ('clause = "附件 3.1"', 'clause = "附件 3.1"\ntarge = 5', ["C1_sum", "targe", "无法识别"]),
     ("target = 400", 'target = "400"', ["C1_sum", "target", "类型不对"]),
     ("deadline_days = 30", "deadline_days = true", ["deadline_days", "类型不对"]),
-    ("deadline_days = 30", "deadline_days = 0", ["deadline_days", "不可能"]),
-    ("excellent_ratio = 1.2", "excellent_ratio = 0.8", ["excellent_ratio", "不可能"]),
-    ("excellent_items = 4", "excellent_items = 7", ["excellent_items", "不可能"]),
-    ("target = 400", "target = -400", ["target", "不可能"]),
+    ("deadline_days = 30", "deadline_days = 0", ["deadline_days", "超出允许范围", "1 到 365"]),
+    ("excellent_ratio = 1.2", "excellent_ratio = 0.8", ["excellent_ratio", "超出允许范围"]),
+    ("excellent_items = 4", "excellent_items = 7", ["excellent_items", "超出允许范围"]),
+    ("target = 400", "target = -400", ["target", "超出允许范围"]),
+    # every number has a range, whatever the type allows (issue 13)
+    ("deadline_days = 30", "deadline_days = 999999999", ["[rectification]", "deadline_days", "1 到 365"]),
+    ("excellent_ratio = 1.2", "excellent_ratio = nan", ["[targets]", "excellent_ratio", "不是有效的数"]),
+    ("excellent_ratio = 1.2", "excellent_ratio = inf", ["excellent_ratio", "不是有效的数"]),
+    ("excellent_ratio = 1.2", "excellent_ratio = 1e308", ["excellent_ratio", "超出允许范围"]),
+    ("target = 400", "target = 9223372036854775807", ["C1_sum", "target", "超出允许范围"]),
+    ("fail_items = 1", "fail_items = 0", ["fail_items", "超出允许范围"]),
+    ("C1 = 10000 ", "C1 = 0 ", ["[plausible_max]", "C1", "超出允许范围"]),
+    ("C1 = 10000 ", "C1 = 1e300 ", ["[plausible_max]", "C1", "类型不对"]),
+    ("C1 = 10000 ", "C9 = 10000 ", ["[plausible_max]", "C9", "不是计数指标"]),
+    ("C1 = 10000 ", "", ["[plausible_max]", "C1", "缺失"]),
+    ('version = "2023.1"', 'version = ""', ["[meta]", "version", "不能为空"]),
+    # bureau-edited text cannot reach into the program
+    ("{C1_sum.half_year}", "{C1_sum.__init__.__globals__}", ["target_text", "__globals__", "无法识别"]),
+    ("{C1_sum.half_year}", "{C1_sum.half_year!r}", ["target_text", "不能带"]),
+    ("{C1_sum.half_year}", "{C1_sum.half_year:>999999999}", ["target_text", "不能带"]),
+    ("{C1_sum.half_year}", "{C1_sum[0]}", ["target_text", "无法识别"]),
+    ("{C1_sum.half_year}", "{C1_sum.half_year", ["target_text", "花括号"]),
+    ('text = "还需{label} {needed} {unit}"', 'text = "还需{label.__class__}"', ["[at_risk]", "__class__"]),
+    ('text = "还需{label} {needed} {unit}"', 'text = "还需{needed:>99999999}"', ["[at_risk]", "不能带"]),
     ('prorate_rounding = "up"', 'prorate_rounding = "ceil"', ["prorate_rounding", "ceil"]),
     ('per = "half_year"', 'per = "month"', ["per", "month"]),
     ('codes = ["C1"]', 'codes = ["C9"]', ["codes", "C9"]),
@@ -138,3 +158,14 @@ def test_prorating_is_exact_integer_ceiling(target, active):
     assert got == -(-target * active // 6)
     excellent = ratio_target(got, rules.requirement("C1_excellent"), rules)
     assert excellent == -(-got * 6 // 5) and excellent >= got
+
+
+def test_placeholders_are_filled_by_lookup_never_by_attribute_access():
+    from lingong.placeholders import PlaceholderError, fill
+
+    assert fill("半年不少于{C1_sum.half_year}个，{{不是占位符}}", {"C1_sum.half_year": 400}) == \
+        "半年不少于400个，{不是占位符}"
+    with pytest.raises(KeyError):
+        fill("{C1_sum.__class__}", {"C1_sum.half_year": 400})
+    with pytest.raises(PlaceholderError):
+        fill("{C1_sum.half_year!r}", {"C1_sum.half_year": 400})
