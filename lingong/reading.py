@@ -66,7 +66,7 @@ def read_one(item: tuple[str, str]) -> FileResult:
         iss = issue("F007", file=rel)
         return FileResult(outcome(KIND_UNSTABLE, iss.message), issues=[iss])
     if rr.workbook is None:
-        iss = issue(rr.code or "F008", file=rel, found=rr.found)
+        iss = issue(rr.code or "F008", file=rel, found=rr.found, expected=rr.expected)
         return FileResult(outcome(KIND_REJECTED, iss.message), issues=[iss])
     wb = rr.workbook
 
