@@ -301,7 +301,9 @@ def _read_sheets(wb, path: Path, wanted, extras, pc) -> Workbook:
         rows = [[None if v == "" else (CellError(v) if v in errs else v)
                  for v in (row[:MAX_COLS] if len(row) > MAX_COLS else row)] for row in raw]
         for (r, c), text in ex.errors.items():
-            if r < len(rows) and c < MAX_COLS:
+            if r < MAX_ROWS and c < MAX_COLS:
+                if r >= len(rows):  # a cell calamine skipped past the end (.xlsb BrtFmlaError)
+                    rows.extend([] for _ in range(r + 1 - len(rows)))
                 row = rows[r]
                 if c >= len(row):
                     row.extend([None] * (c + 1 - len(row)))
