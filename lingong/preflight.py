@@ -209,7 +209,7 @@ _DRIVE = re.compile(r"^[A-Za-z]:")
 
 def normalize_member_names(zf: zipfile.ZipFile) -> str | None:
     """Read entry names written with backslashes (``xl\\workbook.xml``), as some
-    Chinese exporters write them, the way Excel, WPS and calamine do: as "/".
+    Chinese exporters write them, the way calamine does: as "/".
 
     The open ZipFile is renamed in place (``orig_filename`` keeps the name the
     local header is checked against), so every later lookup sees one spelling.

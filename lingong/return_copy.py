@@ -3,7 +3,7 @@ coloured and commented, plus a sheet 问题清单 listing all issues of the file
 
 The station fixes this copy and sends it back, so it must stay their workbook:
 .xlsx/.xlsm are loaded with openpyxl from bytes read once (the source is never
-opened for writing); .xls/.ods, which openpyxl cannot open, are rebuilt from the
+opened for writing); .xls/.xlsb/.ods, which openpyxl cannot open, are rebuilt from the
 grids calamine read, and 问题清单 says so.
 """
 from __future__ import annotations

@@ -15,13 +15,17 @@ The contract every reader relies on:
 - an error cell is a CellError, never a blank. calamine itself returns '' for
   error cells in every format, so they are found beside it: in the sheet XML
   of .xlsx and .ods, in the BOOLERR/FORMULA records of a BIFF8 .xls (older
-  BIFF5 files: not found). A text cell typed as "#N/A" also reads as CellError;
+  BIFF5 files: not found), in the BrtCellError/BrtFmlaError records of an
+  .xlsb (calamine skips the latter altogether). A text cell typed as "#N/A"
+  also reads as CellError;
 - a formula cell without a cached value (.xlsx written by a program that never
-  calculated) is listed in ``uncached`` so the reader can say so;
+  calculated) is listed in ``uncached`` so the reader can say so (an .xlsb
+  formula record always carries a result; a stale one cannot be told);
 - a sheet is cut to MAX_ROWS x MAX_COLS and marked ``truncated``. For .xlsx the
   cut happens before calamine sees the sheet: calamine builds a dense grid up to
   the last used cell, so one stray value in A1048576 costs it 300 MB and one in
-  BZ1048576 2.5 GB (beyond 100 million cells it refuses: F005). For .xls the
+  BZ1048576 2.5 GB (beyond 100 million cells it refuses: F005); .xlsb sheets are
+  cut the same way, record by record. For .xls the
   format itself bounds the grid (65536 x 256); for .ods a far cell is refused by
   calamine's cell limit. The worker's memory cap (parallel.run_isolated) is the
   last line for anything else.

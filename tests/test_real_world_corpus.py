@@ -221,3 +221,10 @@ def test_an_xlsb_far_cell_is_cut_before_calamine_builds_its_grid(tmp_path):
     sheet = read_checked(p).workbook.sheet("Sheet1")
     assert sheet.truncated and len(sheet.rows) < MAX_ROWS
     assert sheet.rows[0] == read_checked(DATA / "files" / "issue_186.xlsb").workbook.sheet("Sheet1").rows[0]
+
+
+def test_the_docs_list_the_unreadable_files():
+    doc = (ROOT / "docs" / "bad-input.md").read_text(encoding="utf-8")
+    for name, (code, _words) in NOT_READABLE.items():
+        row = next((line for line in doc.splitlines() if f"`{Path(name).stem}" in line and code in line), None)
+        assert row, f"docs/bad-input.md has no row for {name} ({code})"
