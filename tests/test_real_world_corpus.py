@@ -228,3 +228,64 @@ def test_the_docs_list_the_unreadable_files():
     for name, (code, _words) in NOT_READABLE.items():
         row = next((line for line in doc.splitlines() if f"`{Path(name).stem}" in line and code in line), None)
         assert row, f"docs/bad-input.md has no row for {name} ({code})"
+
+
+# ---- a report saved as .xlsb ---------------------------------------------------
+
+def _same(a, b) -> bool:
+    return (None if a in ("", None) else a) == (None if b in ("", None) else b)
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.skipif(not HAVE_SOFFICE, reason="LibreOffice not installed")
+def test_the_test_xlsb_writer_writes_what_libreoffice_reads(tmp_path):
+    """The report-shaped .xlsb fixture is only worth something if it is a real .xlsb:
+    LibreOffice must find the same sheets and the same value in every cell."""
+    from openpyxl import load_workbook
+
+    from tests.xlsb_write import report_as_xlsb
+
+    xlsb = report_as_xlsb(corpus.report(tmp_path, "ZD-001", "东城零工驿站"), tmp_path / "报表.xlsb")
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/profile", "--convert-to",
+                    "xlsx", "--outdir", str(tmp_path / "lo"), str(xlsb)], capture_output=True, timeout=100)
+    lo = load_workbook(tmp_path / "lo" / "报表.xlsx")
+    ours = read_checked(xlsb).workbook
+    assert lo.sheetnames == ours.sheet_names
+    cells = 0
+    for name in ours.sheet_names:
+        for r, row in enumerate(ours.sheet(name).rows):
+            for c, v in enumerate(row):
+                assert _same(lo[name].cell(row=r + 1, column=c + 1).value, v), (name, r, c)
+                cells += v is not None
+    assert cells > 200
+
+
+@pytest.mark.timeout(300)
+def test_an_xlsb_report_is_read_graded_and_returned_as_xlsx(tmp_path):
+    from lingong.pipeline import RunOptions, run
+    from tests.xlsb_write import report_as_xlsb
+
+    src = tmp_path / "input"
+    src.mkdir()
+    corpus.write_registry(src / corpus.REGISTRY_NAME, [("ZD-001", "东城零工驿站"), ("ZD-002", "西城零工驿站")])
+    good = report_as_xlsb(corpus.report(tmp_path, "ZD-001", "东城零工驿站"), src / "ZD-001_2023-03.xlsb")
+    bad = report_as_xlsb(corpus.report(tmp_path, "ZD-002", "西城零工驿站", values={"C1": "十二"}),
+                         src / "ZD-002_2023-03.xlsb")
+    summary = run(RunOptions(input_dir=src, output_root=tmp_path / "output", period=corpus.PERIOD, workers=2,
+                             progress=False))
+    outcomes = {o.file: o for o in summary.outcomes}
+    codes = {i.file: set() for i in summary.issues}
+    for i in summary.issues:
+        codes[i.file].add(i.code)
+    assert (outcomes[good.name].kind, outcomes[good.name].status) == ("report", "采用")
+    assert good.name not in codes
+    assert (outcomes[bad.name].kind, outcomes[bad.name].status) == ("report", "退回")
+    assert codes[bad.name] == {"V002"}
+    [copy] = (summary.out_dir / "退回修改").glob("ZD-002*")
+    assert copy.suffix == ".xlsx"
+    from openpyxl import load_workbook
+
+    wb = load_workbook(copy)
+    [cell] = [i.cell for i in summary.issues if i.file == bad.name]
+    assert wb["月度指标"][cell].value == "十二" and wb["月度指标"][cell].comment is not None
+    assert ".xlsb" in wb["问题清单"]["A3"].value
