@@ -456,16 +456,21 @@ def col_index(letters: bytes | str) -> int:
     return n - 1
 
 
-def _scan_xlsx(zf: zipfile.ZipFile, wanted) -> tuple[dict[str, _Extras], dict[str, bytes]]:
-    extras: dict[str, _Extras] = {}
-    patched: dict[str, bytes] = {}
-    for name, part in xlsx_sheet_parts(zf).items():
+def _wanted_sheets(zf: zipfile.ZipFile, parts: dict[str, str], wanted):
+    """(sheet name, part, bytes) of each wanted sheet, refusing a part too large to inflate."""
+    for name, part in parts.items():
         if not _wants(wanted, name):
             continue
         info = zf.getinfo(part)
         if info.file_size > MAX_PART_BYTES:
             raise WorkbookError("F005", f"工作表“{name}”解压后超过 {_LIMIT_PART}", _LIMIT_PART)
-        data = _member(zf, info)
+        yield name, part, _member(zf, info)
+
+
+def _scan_xlsx(zf: zipfile.ZipFile, wanted) -> tuple[dict[str, _Extras], dict[str, bytes]]:
+    extras: dict[str, _Extras] = {}
+    patched: dict[str, bytes] = {}
+    for name, part, data in _wanted_sheets(zf, xlsx_sheet_parts(zf), wanted):
         ex = _Extras()
         max_row, max_col = sheet_extent(data)
         if max_row > MAX_ROWS or max_col > MAX_COLS:
@@ -793,13 +798,7 @@ def _scan_xlsb(zf: zipfile.ZipFile, wanted) -> tuple[dict[str, _Extras], dict[st
     declared range clipped) before calamine builds its dense grid, as for .xlsx."""
     extras: dict[str, _Extras] = {}
     patched: dict[str, bytes] = {}
-    for name, part in xlsb_sheet_parts(zf).items():
-        if not _wants(wanted, name):
-            continue
-        info = zf.getinfo(part)
-        if info.file_size > MAX_PART_BYTES:
-            raise WorkbookError("F005", f"工作表“{name}”解压后超过 {_LIMIT_PART}", _LIMIT_PART)
-        data = _member(zf, info)
+    for name, part, data in _wanted_sheets(zf, xlsb_sheet_parts(zf), wanted):
         ex = _Extras()
         row = 0
         far: list[tuple[int, int]] = []   # (record start, record end) of cells to drop
