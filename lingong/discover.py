@@ -16,7 +16,8 @@ from .issues import Issue, issue
 from .records import KIND_SKIPPED, FileOutcome
 
 # .et is WPS's own format: an OLE2 (BIFF) or zip workbook that calamine reads by content.
-SPREADSHEET_EXTS = frozenset({".xlsx", ".xlsm", ".xls", ".ods", ".et"})
+# .xlsb (Excel's binary workbook) is read by calamine too; its return copy is rebuilt as .xlsx.
+SPREADSHEET_EXTS = frozenset({".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".et"})
 _WINDOWS_HIDDEN = 0x2  # FILE_ATTRIBUTE_HIDDEN: Windows marks hidden files by attribute, not by a dot
 MAX_DEPTH = 32  # deeper than any real folder tree; stops pathological nesting
 
@@ -28,7 +29,6 @@ REASON_TEMPLATE_XLTX = "Excel 模板文件（.xltx/.xlt），不是报表"
 REASON_NOT_REGULAR = "不是普通文件"
 # Table-like files a station might send instead of the template: say what to do.
 _SPECIAL = {
-    ".xlsb": "Excel 二进制工作簿（.xlsb），未读取；请另存为 .xlsx 后重新报送",
     ".csv": "CSV 文本文件，未读取；请使用报表模板填写后报送 .xlsx",
     ".numbers": "Numbers 表格，未读取；请导出为 .xlsx 后重新报送",
 }

@@ -40,11 +40,12 @@ class Preflight:
     ok: bool
     code: str | None = None   # catalogue code (lingong.issues), None when ok
     found: str = ""           # short Chinese detail for the issue's {found}
-    fmt: str | None = None    # "xlsx" (also xlsm/et-as-zip) | "xls" | "ods" | None
+    fmt: str | None = None    # "xlsx" (also xlsm/et-as-zip) | "xlsb" | "xls" | "ods" | None
+    expected: str = ""        # the limit or form exceeded, for the issue's {expected} (F005)
 
 
-def _fail(code: str, found: str, fmt: str | None = None) -> Preflight:
-    return Preflight(False, code, found, fmt)
+def _fail(code: str, found: str, fmt: str | None = None, *, expected: str = "") -> Preflight:
+    return Preflight(False, code, found, fmt, expected)
 
 
 def _mb(n: int) -> str:
@@ -165,9 +166,10 @@ def _check_zip(f, size: int, zf: zipfile.ZipFile | None = None) -> Preflight:
 
 def _check_zip_members(zf: zipfile.ZipFile, size: int) -> Preflight:
     infos = zf.infolist()
-    names = {i.filename for i in infos}
     if len(infos) > MAX_MEMBERS:
-        return _fail("F005", f"包含 {len(infos)} 个部件")
+        return _fail("F005", f"包含 {len(infos)} 个部件", expected=f"{MAX_MEMBERS} 个部件")
+    bad_name = normalize_member_names(zf)
+    names = {i.filename for i in infos}
     total = 0
     for i in infos:
         if i.header_offset + 30 + i.compress_size > size:
@@ -177,9 +179,10 @@ def _check_zip_members(zf: zipfile.ZipFile, size: int) -> Preflight:
         total += i.file_size
         if i.file_size > RATIO_MIN_MEMBER and i.file_size > MAX_MEMBER_RATIO * max(1, i.compress_size):
             return _fail("F005", f"部件 {_short(i.filename)} 解压后 {_mb(i.file_size)}，"
-                                 f"压缩比 {i.file_size // max(1, i.compress_size)}")
+                                 f"压缩比 {i.file_size // max(1, i.compress_size)}",
+                         expected=f"压缩比 {MAX_MEMBER_RATIO}")
     if total > MAX_TOTAL_UNPACKED:
-        return _fail("F005", f"解压后共 {_mb(total)}")
+        return _fail("F005", f"解压后共 {_mb(total)}", expected=_mb(MAX_TOTAL_UNPACKED))
     fmt = _zip_format(zf, names)
     if fmt is None:
         kind = ("Word 文档" if "word/document.xml" in names
@@ -187,6 +190,8 @@ def _check_zip_members(zf: zipfile.ZipFile, size: int) -> Preflight:
                 else "ODF 文本文档" if "content.xml" in names and "mimetype" in names
                 else "普通压缩包(zip)")
         return _fail("F002", kind)
+    if bad_name:
+        return _fail("F003", bad_name, fmt)
     for i in infos:
         if i.filename.lower().endswith((".xml", ".rels", ".vml")) and i.file_size:
             bad = _prolog_problem(zf, i)
@@ -197,6 +202,40 @@ def _check_zip_members(zf: zipfile.ZipFile, size: int) -> Preflight:
 
 def _short(name: str) -> str:
     return name if len(name) <= 40 else "…" + name[-39:]
+
+
+_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+def normalize_member_names(zf: zipfile.ZipFile) -> str | None:
+    """Read entry names written with backslashes (``xl\\workbook.xml``), as some
+    Chinese exporters write them, the way calamine does: as "/".
+
+    The open ZipFile is renamed in place (``orig_filename`` keeps the name the
+    local header is checked against), so every later lookup sees one spelling.
+    Returns a Chinese detail when the names cannot be trusted: two entries for
+    one part (``xl/workbook.xml`` beside ``xl\\workbook.xml``, or one name twice;
+    which one a reader takes is then a matter of chance) or a name that leaves
+    the package (``..``, an absolute path, a drive letter). Idempotent."""
+    infos = zf.infolist()
+    slashed = any("\\" in i.filename for i in infos)
+    # OPC part names compare without regard to case; ODF names do not.
+    fold = any(i.filename.replace("\\", "/") == "[Content_Types].xml" for i in infos)
+    seen: set[str] = set()
+    problem = None
+    for i in infos:
+        name = i.filename.replace("\\", "/")
+        key = name.lower() if fold else name
+        if key in seen and problem is None:
+            problem = f"压缩包中部件 {_short(name)} 出现了两次，无法确定应读取哪一个"
+        seen.add(key)
+        if (name.startswith("/") or _DRIVE.match(name) or ".." in name.split("/")) and problem is None:
+            problem = f"部件名称 {_short(name)} 指向压缩包之外"
+    if slashed:
+        for i in infos:
+            i.filename = i.filename.replace("\\", "/")
+        zf.NameToInfo = {i.filename: i for i in infos}
+    return problem
 
 
 def _zip_format(zf: zipfile.ZipFile, names: set[str]) -> str | None:
@@ -210,6 +249,8 @@ def _zip_format(zf: zipfile.ZipFile, names: set[str]) -> str | None:
             return "ods"
         if mt.startswith(b"application/vnd.oasis.opendocument"):
             return None
+    if "[Content_Types].xml" in names and "xl/workbook.bin" in names:
+        return "xlsb"
     if "[Content_Types].xml" in names and any(n.startswith("xl/") or n.lower().endswith("workbook.xml")
                                               for n in names):
         return "xlsx"

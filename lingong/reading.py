@@ -27,7 +27,7 @@ class FileResult:
     report: ReportRecord | None = None
     stations: dict[str, Station] | None = None
     decision_rows: object | None = None          # workbook.Workbook holding only 考核组意见
-    grids: dict[str, list[list]] | None = None   # for return copies of .xls/.ods reports
+    grids: dict[str, list[list]] | None = None   # for return copies of .xls/.xlsb/.ods reports
     issues: list[Issue] = field(default_factory=list)
 
 
@@ -66,7 +66,7 @@ def read_one(item: tuple[str, str]) -> FileResult:
         iss = issue("F007", file=rel)
         return FileResult(outcome(KIND_UNSTABLE, iss.message), issues=[iss])
     if rr.workbook is None:
-        iss = issue(rr.code or "F008", file=rel, found=rr.found)
+        iss = issue(rr.code or "F008", file=rel, found=rr.found, expected=rr.expected)
         return FileResult(outcome(KIND_REJECTED, iss.message), issues=[iss])
     wb = rr.workbook
 
@@ -79,7 +79,7 @@ def read_one(item: tuple[str, str]) -> FileResult:
         result.report = rec
         result.outcome = outcome(KIND_REPORT, station=rec.station, month=rec.month or "")
         if rr.fmt != "xlsx":
-            # openpyxl cannot reopen .xls/.ods for a return copy; keep the grids in case one is needed.
+            # openpyxl cannot reopen .xls/.xlsb/.ods for a return copy; keep the grids in case one is needed.
             result.grids = {name: wb.sheet(name).rows for name in wb.sheet_names if name in wb._sheets}
         return result
     if KIND_REGISTRY in kinds:

@@ -3,7 +3,7 @@ coloured and commented, plus a sheet 问题清单 listing all issues of the file
 
 The station fixes this copy and sends it back, so it must stay their workbook:
 .xlsx/.xlsm are loaded with openpyxl from bytes read once (the source is never
-opened for writing); .xls/.ods, which openpyxl cannot open, are rebuilt from the
+opened for writing); .xls/.xlsb/.ods, which openpyxl cannot open, are rebuilt from the
 grids calamine read, and 问题清单 says so.
 """
 from __future__ import annotations
@@ -200,6 +200,27 @@ def _write_list(wb, rel: str, issues: list[Issue], note: str) -> None:
     wb.active = 0
 
 
+def _slash_names(data: bytes) -> bytes:
+    """The package with entry names written with "/": openpyxl looks parts up by exact
+    name, and some exporters write ``xl\\workbook.xml`` (calamine reads those). Other
+    packages are returned as they are."""
+    import zipfile
+
+    from .preflight import normalize_member_names
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zin:
+            if not any("\\" in n for n in zin.namelist()) or normalize_member_names(zin):
+                return data
+            buf = io.BytesIO()
+            with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zout:
+                for info in zin.infolist():
+                    zout.writestr(info.filename, zin.read(info))
+            return buf.getvalue()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return data
+
+
 def write_return_copy(src: Path, rel: str, issues: list[Issue], out_path: Path,
                       sheet_rows: dict[str, list[list]] | None = None) -> Path:
     """Write the return copy of ``src`` and return the path written.
@@ -217,7 +238,7 @@ def write_return_copy(src: Path, rel: str, issues: list[Issue], out_path: Path,
     if suffix in (".xlsx", ".xlsm"):
         data = src.read_bytes()
         try:
-            wb = load_workbook(io.BytesIO(data), keep_vba=suffix == ".xlsm")
+            wb = load_workbook(io.BytesIO(_slash_names(data)), keep_vba=suffix == ".xlsm")
             if suffix == ".xlsm":
                 out_path = out_path.with_suffix(".xlsm")
         except Exception:  # openpyxl is stricter than calamine; fall back to the grids

@@ -15,13 +15,17 @@ The contract every reader relies on:
 - an error cell is a CellError, never a blank. calamine itself returns '' for
   error cells in every format, so they are found beside it: in the sheet XML
   of .xlsx and .ods, in the BOOLERR/FORMULA records of a BIFF8 .xls (older
-  BIFF5 files: not found). A text cell typed as "#N/A" also reads as CellError;
+  BIFF5 files: not found), in the BrtCellError/BrtFmlaError records of an
+  .xlsb (calamine skips the latter altogether). A text cell typed as "#N/A"
+  also reads as CellError;
 - a formula cell without a cached value (.xlsx written by a program that never
-  calculated) is listed in ``uncached`` so the reader can say so;
+  calculated) is listed in ``uncached`` so the reader can say so (an .xlsb
+  formula record always carries a result; a stale one cannot be told);
 - a sheet is cut to MAX_ROWS x MAX_COLS and marked ``truncated``. For .xlsx the
   cut happens before calamine sees the sheet: calamine builds a dense grid up to
   the last used cell, so one stray value in A1048576 costs it 300 MB and one in
-  BZ1048576 2.5 GB (beyond 100 million cells it refuses: F005). For .xls the
+  BZ1048576 2.5 GB (beyond 100 million cells it refuses: F005); .xlsb sheets are
+  cut the same way, record by record. For .xls the
   format itself bounds the grid (65536 x 256); for .ods a far cell is refused by
   calamine's cell limit. The worker's memory cap (parallel.run_isolated) is the
   last line for anything else.
@@ -46,7 +50,17 @@ MAX_ROWS = 5000      # a stray value in row 1,048,576 must not build a million-r
 MAX_COLS = 60
 MAX_PART_BYTES = 50 * 1024 * 1024  # same bound as preflight; read_workbook may be called alone
 # calamine refuses grids over 100 million cells ("Cell limit exceeded")
-REASON_FAR_CELLS = "表格使用范围过大（很远的行或列有内容）"
+REASON_FAR_CELLS = "表格使用范围过大，很远的行或列有内容"
+CELL_LIMIT = "1 亿个单元格"  # calamine's own bound, named for the F005 message
+
+
+def _far_cells(msg: str = "") -> "WorkbookError":
+    """F005 for calamine's "Cell limit exceeded (N cells requested, max M)"."""
+    m = re.search(r"\((\d+) cells requested", msg)
+    found = REASON_FAR_CELLS
+    if m:
+        found = f"{REASON_FAR_CELLS}，需要 {int(m.group(1)) / 1e8:,.0f} 亿个单元格"
+    return WorkbookError("F005", found, CELL_LIMIT)
 
 
 @dataclass(frozen=True)
@@ -98,12 +112,14 @@ class Workbook:
 
 
 class WorkbookError(Exception):
-    """The file cannot be read; ``code``/``found`` make the catalogue issue."""
+    """The file cannot be read; ``code``/``found``/``expected`` make the catalogue issue
+    (``expected``: the limit exceeded, for F005)."""
 
-    def __init__(self, code: str, found: str):
+    def __init__(self, code: str, found: str, expected: str = ""):
         super().__init__(found)
         self.code = code
         self.found = found
+        self.expected = expected
 
 
 _ERROR_STRINGS = {"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#GETTING_DATA",
@@ -141,8 +157,18 @@ def read_workbook(path: Path, wanted: set[str] | None = None, *, data: bytes | N
         try:
             if own:
                 zf = zipfile.ZipFile(io.BytesIO(data))
+            from .preflight import normalize_member_names
+
+            bad_name = normalize_member_names(zf)
+            if bad_name:
+                raise WorkbookError("F003", bad_name)
             names = set(zf.namelist())
-            if "xl/workbook.xml" in names or "[Content_Types].xml" in names:
+            if "xl/workbook.bin" in names:
+                kind = "xlsb"
+                extras, patched = _scan_xlsb(zf, wanted)
+                if patched:
+                    patched_source = _patched_zip(zf, patched)
+            elif "xl/workbook.xml" in names or "[Content_Types].xml" in names:
                 kind = "xlsx"
                 extras, patched = _scan_xlsx(zf, wanted)
                 if patched:
@@ -155,7 +181,7 @@ def read_workbook(path: Path, wanted: set[str] | None = None, *, data: bytes | N
         except DefusedXmlException as e:
             raise WorkbookError("F006", "文件含 DOCTYPE 或实体声明") from e
         except (zipfile.BadZipFile, OSError, EOFError, ValueError, KeyError, ParseError, zlib.error) as e:
-            raise WorkbookError("F003", f"压缩结构损坏：{type(e).__name__}") from e
+            raise WorkbookError("F003", _zip_damage(e)) from e
         except (xml.parsers.expat.ExpatError, UnicodeDecodeError) as e:
             raise WorkbookError("F003", "工作表内容损坏") from e
         except NotImplementedError as e:
@@ -196,7 +222,20 @@ def read_workbook(path: Path, wanted: set[str] | None = None, *, data: bytes | N
         wb.close()
 
 
+def _zip_damage(e: Exception) -> str:
+    """The clerk's words for what broke inside the package (no Python exception names)."""
+    if isinstance(e, KeyError):
+        return "压缩结构损坏：缺少必需的部件"
+    if isinstance(e, (zipfile.BadZipFile, zlib.error, EOFError)):
+        return "压缩结构损坏：部件数据与压缩包目录不符"
+    if isinstance(e, ParseError):
+        return "压缩结构损坏：部件内容不是有效的 XML"
+    return "压缩结构损坏"
+
+
 MAX_FILE_BYTES = 64 * 1024 * 1024  # a monthly report is ~20 KB; past the unpacked-size bound of preflight
+_LIMIT_FILE = f"{MAX_FILE_BYTES // 1024 // 1024} MB"
+_LIMIT_PART = f"{MAX_PART_BYTES // 1024 // 1024} MB"
 
 
 def read_limited(path: Path) -> bytes:
@@ -204,14 +243,14 @@ def read_limited(path: Path) -> bytes:
     with open(path, "rb") as f:
         size = os.fstat(f.fileno()).st_size
         if size > MAX_FILE_BYTES:
-            raise WorkbookError("F005", f"文件本身 {size // 1024 // 1024} MB")
+            raise WorkbookError("F005", f"文件本身 {size // 1024 // 1024} MB", _LIMIT_FILE)
         data = f.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:  # grew while read
-        raise WorkbookError("F005", f"文件本身超过 {MAX_FILE_BYTES // 1024 // 1024} MB")
+        raise WorkbookError("F005", f"文件本身超过 {MAX_FILE_BYTES // 1024 // 1024} MB", _LIMIT_FILE)
     return data
 
 
-_NATIVE_EXTS = {"xlsx": (".xlsx", ".xlsm"), "ods": (".ods",), "xls": (".xls",)}
+_NATIVE_EXTS = {"xlsx": (".xlsx", ".xlsm"), "xlsb": (".xlsb",), "ods": (".ods",), "xls": (".xls",)}
 
 
 def _explain_failure(path: Path, head: bytes, msg: str) -> WorkbookError:
@@ -220,10 +259,10 @@ def _explain_failure(path: Path, head: bytes, msg: str) -> WorkbookError:
     from .preflight import preflight
 
     if "cell limit" in msg.lower():
-        return WorkbookError("F005", REASON_FAR_CELLS)
+        return _far_cells(msg)
     pf = preflight(path)
     if not pf.ok and pf.code:
-        return WorkbookError(pf.code, pf.found)
+        return WorkbookError(pf.code, pf.found, pf.expected)
     if "password" in msg.lower() or "encrypt" in msg.lower():
         return WorkbookError("F004", "文件设置了密码")
     if head.startswith((b"PK", b"\xd0\xcf\x11\xe0")):
@@ -242,6 +281,12 @@ def _read_sheets(wb, path: Path, wanted, extras, pc) -> Workbook:
     for name in names:
         if not _wants(wanted, name):
             continue
+        m = meta.get(name)
+        visible = m is None or m.visible == pc.SheetVisibleEnum.Visible
+        if m is not None and m.typ == pc.SheetTypeEnum.ChartSheet:
+            # a chart sheet has no cells; calamine fails on one in .xlsb ("failed to fill whole buffer")
+            out._sheets[name] = Sheet(name, visible, [])
+            continue
         try:
             sh = wb.get_sheet_by_name(name)
             raw = sh.to_python(skip_empty_area=False, nrows=MAX_ROWS)
@@ -250,22 +295,24 @@ def _read_sheets(wb, path: Path, wanted, extras, pc) -> Workbook:
             raise WorkbookError("F004", "文件设置了密码") from e
         except pc.CalamineError as e:
             if "cell limit" in str(e).lower():
-                raise WorkbookError("F005", REASON_FAR_CELLS) from e
+                raise _far_cells(str(e)) from e
             raise WorkbookError("F003", f"工作表“{name}”无法读取：{_short(str(e))}") from e
+        except OSError as e:  # calamine's I/O errors inside the package: a short or damaged part
+            raise WorkbookError("F003", f"工作表“{name}”内容不完整") from e
         ex = extras.get(name) or _Extras()
         truncated = ex.truncated or (end is not None and (end[0] >= MAX_ROWS or end[1] >= MAX_COLS))
         errs = _ERROR_STRINGS
         rows = [[None if v == "" else (CellError(v) if v in errs else v)
                  for v in (row[:MAX_COLS] if len(row) > MAX_COLS else row)] for row in raw]
         for (r, c), text in ex.errors.items():
-            if r < len(rows) and c < MAX_COLS:
+            if r < MAX_ROWS and c < MAX_COLS:
+                if r >= len(rows):  # a cell calamine skipped past the end (.xlsb BrtFmlaError)
+                    rows.extend([] for _ in range(r + 1 - len(rows)))
                 row = rows[r]
                 if c >= len(row):
                     row.extend([None] * (c + 1 - len(row)))
                 row[c] = CellError(text or "#错误")
         uncached = {(r, c) for r, c in ex.uncached if r < MAX_ROWS and c < MAX_COLS}
-        m = meta.get(name)
-        visible = m is None or m.visible == pc.SheetVisibleEnum.Visible
         out._sheets[name] = Sheet(name, visible, rows, uncached=uncached, truncated=truncated)
     return out
 
@@ -287,7 +334,7 @@ def _xml_root(data: bytes):
 def _read_part(zf: zipfile.ZipFile, name: str) -> bytes:
     info = zf.getinfo(name)
     if info.file_size > MAX_PART_BYTES:
-        raise WorkbookError("F005", f"部件 {name} 解压后超过 {MAX_PART_BYTES // 1024 // 1024} MB")
+        raise WorkbookError("F005", f"部件 {name} 解压后超过 {_LIMIT_PART}", _LIMIT_PART)
     return _member(zf, info)
 
 
@@ -319,7 +366,7 @@ def _elements(data: bytes, local: str) -> list[dict[str, str]]:
     except _NoDTD:
         raise WorkbookError("F006", "文件含 DOCTYPE 或实体声明") from None
     except xml.parsers.expat.ExpatError as e:
-        raise WorkbookError("F003", "压缩结构损坏：ParseError") from e
+        raise WorkbookError("F003", "压缩结构损坏：部件内容不是有效的 XML") from e
     return found
 
 
@@ -409,16 +456,21 @@ def col_index(letters: bytes | str) -> int:
     return n - 1
 
 
-def _scan_xlsx(zf: zipfile.ZipFile, wanted) -> tuple[dict[str, _Extras], dict[str, bytes]]:
-    extras: dict[str, _Extras] = {}
-    patched: dict[str, bytes] = {}
-    for name, part in xlsx_sheet_parts(zf).items():
+def _wanted_sheets(zf: zipfile.ZipFile, parts: dict[str, str], wanted):
+    """(sheet name, part, bytes) of each wanted sheet, refusing a part too large to inflate."""
+    for name, part in parts.items():
         if not _wants(wanted, name):
             continue
         info = zf.getinfo(part)
         if info.file_size > MAX_PART_BYTES:
-            raise WorkbookError("F005", f"工作表“{name}”解压后超过 {MAX_PART_BYTES // 1024 // 1024} MB")
-        data = _member(zf, info)
+            raise WorkbookError("F005", f"工作表“{name}”解压后超过 {_LIMIT_PART}", _LIMIT_PART)
+        yield name, part, _member(zf, info)
+
+
+def _scan_xlsx(zf: zipfile.ZipFile, wanted) -> tuple[dict[str, _Extras], dict[str, bytes]]:
+    extras: dict[str, _Extras] = {}
+    patched: dict[str, bytes] = {}
+    for name, part, data in _wanted_sheets(zf, xlsx_sheet_parts(zf), wanted):
         ex = _Extras()
         max_row, max_col = sheet_extent(data)
         if max_row > MAX_ROWS or max_col > MAX_COLS:
@@ -487,7 +539,8 @@ def _patched_zip(zf: zipfile.ZipFile, patched: dict[str, bytes]) -> io.BytesIO:
     from .preflight import MAX_TOTAL_UNPACKED
 
     if sum(i.file_size for i in zf.infolist()) > MAX_TOTAL_UNPACKED:
-        raise WorkbookError("F005", f"解压后超过 {MAX_TOTAL_UNPACKED // 1024 // 1024} MB")
+        raise WorkbookError("F005", f"解压后超过 {MAX_TOTAL_UNPACKED // 1024 // 1024} MB",
+                            f"{MAX_TOTAL_UNPACKED // 1024 // 1024} MB")
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as out:
         for info in zf.infolist():
@@ -658,6 +711,131 @@ def scan_xls_errors(path: Path, wanted, data: bytes | None = None) -> dict[str, 
     return out
 
 
+# ---- .xlsb: sheet parts, error cells, trimming ---------------------------------
+# MS-XLSB records: a 1-2 byte type and a 1-4 byte size, 7 bits a byte, then the body.
+
+XLSB_ROW_HDR, XLSB_CELL_ERROR, XLSB_FMLA_ERROR = 0x0000, 0x0003, 0x000B
+XLSB_CELLS = range(0x0001, 0x000C)        # BrtCellBlank .. BrtFmlaError: body starts with the column
+XLSB_WS_DIM, XLSB_BUNDLE_SH = 0x0094, 0x009C
+
+
+def xlsb_records(data: bytes):
+    """(type, body start, body end, record start) of every record; stops at a cut one."""
+    pos, n = 0, len(data)
+    while pos < n:
+        start = pos
+        b = data[pos]
+        pos += 1
+        rtype = b & 0x7F
+        if b & 0x80:
+            if pos >= n:
+                return
+            rtype |= (data[pos] & 0x7F) << 7
+            pos += 1
+        size = 0
+        for k in range(4):
+            if pos >= n:
+                return
+            b = data[pos]
+            pos += 1
+            size |= (b & 0x7F) << (7 * k)
+            if not b & 0x80:
+                break
+        if pos + size > n:
+            return
+        yield rtype, pos, pos + size, start
+        pos += size
+
+
+def _wide_string(data: bytes, pos: int, end: int) -> tuple[str | None, int]:
+    """An XLWideString (u32 count of UTF-16 units, 0xFFFFFFFF for none) and the position after it."""
+    if pos + 4 > end:
+        raise ValueError("string")
+    n = struct.unpack_from("<I", data, pos)[0]
+    pos += 4
+    if n == 0xFFFFFFFF:
+        return None, pos
+    if pos + 2 * n > end:
+        raise ValueError("string")
+    return data[pos:pos + 2 * n].decode("utf-16-le", errors="replace"), pos + 2 * n
+
+
+def xlsb_sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> zip member of its binary worksheet, via workbook.bin (BrtBundleSh)
+    and its XML rels."""
+    names = set(zf.namelist())
+    root = _read_part(zf, "_rels/.rels") if "_rels/.rels" in names else None
+    wb_part = _office_document(root) if root is not None else "xl/workbook.bin"
+    if not wb_part.endswith(".bin"):
+        wb_part = "xl/workbook.bin"
+    base = posixpath.dirname(wb_part)
+    rels_part = posixpath.join(base, "_rels", posixpath.basename(wb_part) + ".rels")
+    targets: dict[str, str] = {}
+    if rels_part in names:
+        for rel in _elements(_read_part(zf, rels_part), "Relationship"):
+            t = rel.get("Target") or ""
+            targets[rel.get("Id") or ""] = (t.lstrip("/") if t.startswith("/")
+                                            else posixpath.normpath(posixpath.join(base, t)))
+    book = _read_part(zf, wb_part)
+    out: dict[str, str] = {}
+    for rtype, lo, hi, _ in xlsb_records(book):
+        if rtype == XLSB_BUNDLE_SH and hi - lo >= 16:
+            rel_id, pos = _wide_string(book, lo + 8, hi)
+            name, _ = _wide_string(book, pos, hi)
+            part = targets.get(rel_id or "")
+            if name is not None and part in names:
+                out[name] = part
+    return out
+
+
+def _scan_xlsb(zf: zipfile.ZipFile, wanted) -> tuple[dict[str, _Extras], dict[str, bytes]]:
+    """Error cells of the wanted binary sheets, which calamine reads as '' (BrtCellError)
+    or not at all (BrtFmlaError, a formula whose cached result is an error). A formula
+    record always carries its cached result, so there is no "uncached" case; whether
+    that result is stale cannot be told from the file.
+
+    A sheet with cells past MAX_ROWS x MAX_COLS is rewritten without them (and its
+    declared range clipped) before calamine builds its dense grid, as for .xlsx."""
+    extras: dict[str, _Extras] = {}
+    patched: dict[str, bytes] = {}
+    for name, part, data in _wanted_sheets(zf, xlsb_sheet_parts(zf), wanted):
+        ex = _Extras()
+        row = 0
+        far: list[tuple[int, int]] = []   # (record start, record end) of cells to drop
+        dim: tuple[int, int] | None = None
+        for rtype, lo, hi, start in xlsb_records(data):
+            if rtype == XLSB_ROW_HDR and hi - lo >= 4:
+                row = struct.unpack_from("<I", data, lo)[0]
+            elif rtype in XLSB_CELLS and hi - lo >= 9:
+                col = struct.unpack_from("<I", data, lo)[0]
+                if row >= MAX_ROWS or col >= MAX_COLS:
+                    far.append((start, hi))
+                elif rtype in (XLSB_CELL_ERROR, XLSB_FMLA_ERROR):
+                    ex.errors[(row, col)] = BIFF_ERRORS.get(data[lo + 8], "#错误")
+            elif rtype == XLSB_WS_DIM and hi - lo >= 16:
+                dim = (lo, hi)
+        if far:
+            ex.truncated = True
+            patched[part] = _trim_xlsb(data, far, dim)
+        extras[name] = ex
+    return extras, patched
+
+
+def _trim_xlsb(data: bytes, far: list[tuple[int, int]], dim: tuple[int, int] | None) -> bytes:
+    out = bytearray()
+    pos = 0
+    for start, end in far:
+        out += data[pos:start]
+        pos = end
+    out += data[pos:]
+    if dim is not None and dim[1] <= far[0][0]:  # BrtWsDim precedes the cells: same offset
+        lo = dim[0]
+        r0, r1, c0, c1 = struct.unpack_from("<IIII", out, lo)
+        struct.pack_into("<IIII", out, lo, min(r0, MAX_ROWS - 1), min(r1, MAX_ROWS - 1),
+                         min(c0, MAX_COLS - 1), min(c1, MAX_COLS - 1))
+    return bytes(out)
+
+
 # ---- .ods: error cells --------------------------------------------------------
 
 _ODS_REPEAT_CAP = MAX_ROWS + 1
@@ -668,7 +846,7 @@ def _scan_ods(zf: zipfile.ZipFile, wanted) -> dict[str, _Extras]:
     <text:p>; calamine reads it as ''. Only scanned when the file has one."""
     info = zf.getinfo("content.xml")
     if info.file_size > MAX_PART_BYTES:
-        raise WorkbookError("F005", f"content.xml 解压后超过 {MAX_PART_BYTES // 1024 // 1024} MB")
+        raise WorkbookError("F005", f"content.xml 解压后超过 {_LIMIT_PART}", _LIMIT_PART)
     data = zf.read(info)
     if b'value-type="error"' not in data:
         return {}
@@ -723,7 +901,7 @@ def _scan_ods(zf: zipfile.ZipFile, wanted) -> dict[str, _Extras]:
 class ReadResult:
     """What became of reading one file. ``code`` is None when ``workbook`` was read;
     otherwise a catalogue code (F001..F008, F007 when the file changed while read)
-    and a Chinese ``found`` detail for ``issue(code, found=...)``."""
+    and a Chinese ``found`` detail for ``issue(code, found=..., expected=...)``."""
     workbook: Workbook | None
     code: str | None
     found: str
@@ -731,6 +909,7 @@ class ReadResult:
     size: int
     mtime_ns: int
     sha256: str
+    expected: str = ""  # the limit a file exceeded (F005)
 
 
 def read_checked(path: Path, wanted: set[str] | None = None) -> ReadResult:
@@ -748,7 +927,7 @@ def read_checked(path: Path, wanted: set[str] | None = None) -> ReadResult:
         st0 = os.stat(path)
         data = read_limited(path)
     except WorkbookError as e:
-        return ReadResult(None, e.code, e.found, None, st0.st_size, st0.st_mtime_ns, "")
+        return ReadResult(None, e.code, e.found, None, st0.st_size, st0.st_mtime_ns, "", e.expected)
     except OSError as e:
         found = "没有读取权限" if isinstance(e, PermissionError) else (e.strerror or type(e).__name__)
         return ReadResult(None, "F008", found, None, 0, 0, "")
@@ -761,12 +940,12 @@ def read_checked(path: Path, wanted: set[str] | None = None) -> ReadResult:
             zf = None
     try:
         pf = preflight(path, data=data, zf=zf)
-        wb, code, found = None, pf.code, pf.found
+        wb, code, found, expected = None, pf.code, pf.found, pf.expected
         if pf.ok:
             try:
                 wb = read_workbook(path, wanted, data=data, zf=zf)
             except WorkbookError as e:
-                code, found = e.code, e.found
+                code, found, expected = e.code, e.found, e.expected
             except OSError as e:
                 code, found = "F008", e.strerror or type(e).__name__
     finally:
@@ -779,4 +958,4 @@ def read_checked(path: Path, wanted: set[str] | None = None) -> ReadResult:
         changed = True
     if changed:
         return ReadResult(None, "F007", "读取期间文件发生变化", pf.fmt, st0.st_size, st0.st_mtime_ns, "")
-    return ReadResult(wb, code, found, pf.fmt, st0.st_size, st0.st_mtime_ns, digest)
+    return ReadResult(wb, code, found, pf.fmt, st0.st_size, st0.st_mtime_ns, digest, expected)

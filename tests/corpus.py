@@ -266,6 +266,35 @@ def _styles_without_default(folder, code, name):
     return rewrite_zip(p, lambda n, d: _BARE_STYLES if n == "xl/styles.xml" else d)
 
 
+def _backslash_names(folder, code, name):
+    """Entry names as some Chinese exporters write them: xl\\workbook.xml (calamine reads them)."""
+    p = report(folder, code, name, f"{code}_{name}_导出.xlsx")
+    return _renamed_zip(p, lambda n: n.replace("/", "\\"))
+
+
+def _duplicate_part(folder, code, name):
+    """xl/workbook.xml and xl\\workbook.xml side by side: which one a reader takes is chance."""
+    p = report(folder, code, name, f"{code}_{name}_重复部件.xlsx")
+    with zipfile.ZipFile(p) as z:
+        book = z.read("xl/workbook.xml")
+    # the second copy names the sheet differently: the two readings would differ
+    return rewrite_zip(p, lambda n, d: d, add={"xl\\workbook.xml": book.replace("月度指标".encode(), "三月指标".encode())})
+
+
+def _escaping_part(folder, code, name):
+    p = report(folder, code, name, f"{code}_{name}_越界部件.xlsx")
+    return rewrite_zip(p, lambda n, d: d, add={"..\\..\\customXml\\item1.xml": b"<a/>"})
+
+
+def _renamed_zip(path: Path, rename: Callable[[str], str]) -> Path:
+    import io
+    src = Path(path).read_bytes()
+    with zipfile.ZipFile(io.BytesIO(src)) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            zout.writestr(rename(info.filename), zin.read(info))
+    return Path(path)
+
+
 def _no_styles_part(folder, code, name):
     p = report(folder, code, name)
 
@@ -561,6 +590,12 @@ CASES: tuple[Case, ...] = (
     Case("styles-no-default", "各软件保存的文件", "样式表没有默认样式（cellXfs 为空）", _one(_styles_without_default),
          REPORT, ACCEPTED, does="采用"),
     Case("no-styles-part", "各软件保存的文件", "根本没有样式部件", _one(_no_styles_part), REPORT, ACCEPTED, does="采用"),
+    Case("backslash-names", "各软件保存的文件", "压缩包内的部件名用反斜杠（xl\\workbook.xml，某些国产软件导出）",
+         _one(_backslash_names), REPORT, ACCEPTED, does="按“/”读取部件名，采用"),
+    Case("duplicate-part", "损坏或伪装的文件", "同一部件出现两次（xl/workbook.xml 与 xl\\workbook.xml）",
+         _one(_duplicate_part), REJECTED, codes=frozenset({"F003"}), does="拒收，F003（无法确定应读取哪一个）"),
+    Case("escaping-part", "损坏或伪装的文件", "部件名指向压缩包之外（..\\..\\customXml\\item1.xml）",
+         _one(_escaping_part), REJECTED, codes=frozenset({"F003"}), does="拒收，F003"),
     Case("ods-repeated-rows", "各软件保存的文件", "LibreOffice .ods，百万行重复空行、#DIV/0! 结果，只有月度指标表",
          _hostile(hostile.minimal_ods, "重复行.ods"), REPORT, NOT_REGISTERED, frozenset({"R001", "S001", "S006"}),
          does="不展开重复行；缺基本信息，S001/S006，驿站未知 R001，退回"),

@@ -44,7 +44,8 @@ def test_skip_reasons_by_name():
     assert skip_reason(".~lock.报表.ods#") == REASON_LOCK
     assert skip_reason("报表.XLSM") is None
     assert "模板" in skip_reason("模板.xltx")
-    assert "另存为 .xlsx" in skip_reason("报表.xlsb")
+    assert skip_reason("报表.xlsb") is None  # calamine reads Excel's binary workbook
+    assert "导出为 .xlsx" in skip_reason("报表.numbers")
 
 
 def test_symlink_loop_does_not_hang_and_linked_folders_are_not_followed(tmp_path):

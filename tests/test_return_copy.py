@@ -155,3 +155,44 @@ def test_cell_inside_a_merged_range_marks_its_top_left(tmp_path):
                             tmp_path / "out.xlsx")
     marked = openpyxl.load_workbook(out)["基本信息"]["B2"]
     assert "驿站名称未填写" in marked.comment.text and marked.value == "南郊驿站"
+
+
+def test_xlsb_is_rebuilt_from_the_grids_calamine_read(tmp_path):
+    """openpyxl cannot open .xlsb either: the copy is rebuilt as .xlsx from what was read.
+    No tool here writes .xlsb, so the source is an Excel-written file of the calamine corpus."""
+    from pathlib import Path
+
+    from lingong.workbook import read_checked
+
+    src = Path(__file__).parent / "data" / "calamine-tests" / "files" / "issues.xlsb"
+    before = _sha(src)
+    wb_read = read_checked(src).workbook
+    grids = {n: wb_read.sheet(n).rows for n in wb_read.sheet_names}
+    bad = issue("V002", station="GX-002", month="2023-05", file="issues.xlsb", sheet="issue2", cell="B2",
+                found="b", what="issue2!B2")
+    out = write_return_copy(src, "issues.xlsb", [bad], tmp_path / "GX-002_2023-05_退回.xlsb", grids)
+    assert out.suffix == ".xlsx" and _sha(src) == before
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == [LIST_SHEET, *wb_read.sheet_names]
+    assert [[c.value for c in row] for row in wb["issue2"].iter_rows()] == [[1, "a"], [2, "b"], [3, "c"]]
+    assert wb["issue2"]["B2"].comment is not None and wb["issue2"]["B2"].fill.fgColor.rgb.endswith("FFC7CE")
+    assert ".xlsb" in wb[LIST_SHEET]["A3"].value and "转换" in wb[LIST_SHEET]["A3"].value
+
+
+def test_a_package_with_backslash_names_stays_the_stations_workbook(station_file, tmp_path):
+    """Some exporters write xl\\workbook.xml; openpyxl looks parts up by exact name, so the
+    copy would lose the station's own sheets without the names read as "/"."""
+    import io
+    import zipfile
+
+    src = tmp_path / "导出.xlsx"
+    with zipfile.ZipFile(station_file) as zin, zipfile.ZipFile(src, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            zout.writestr(info.filename.replace("/", "\\"), zin.read(info))
+    with zipfile.ZipFile(src) as z:
+        assert "xl\\workbook.xml" in z.namelist()
+    out = write_return_copy(src, REL, _issues()[:1], tmp_path / "GX-002_2023-05_退回.xlsx")
+    wb = openpyxl.load_workbook(io.BytesIO(out.read_bytes()))
+    assert wb.sheetnames[0] == LIST_SHEET and "月度指标" in wb.sheetnames and "基本信息" in wb.sheetnames
+    assert wb["月度指标"][f"E{_row_of('C1')}"].comment is not None
+    assert "请直接在本文件中修改" in wb[LIST_SHEET]["A3"].value

@@ -255,3 +255,24 @@ def test_sheet_part_maps_are_remembered_by_content_but_never_a_huge_part(tmp_pat
     with zipfile.ZipFile(buf) as zf:
         assert wbmod.xlsx_sheet_parts(zf) == first
     assert [k[0] for k in wbmod._MEMO] == ["root"]  # only the small root rels were kept
+
+
+@pytest.mark.timeout(60)
+def test_every_f005_names_the_limit_it_exceeded(tmp_path):
+    """F005 says "上限 …": from preflight (zip bomb), from the size check before reading, and from
+    calamine's cell limit (a far cell in .ods) alike."""
+    import re
+
+    from lingong.issues import issue
+    from lingong.workbook import MAX_FILE_BYTES, read_checked
+
+    huge = tmp_path / "全年汇总.xlsx"
+    with open(huge, "wb") as f:
+        f.write(b"PK\x03\x04")
+        f.truncate(MAX_FILE_BYTES + 1)
+    for path, limit in ((hostile.zip_bomb(tmp_path), "压缩比 200"), (huge, "64 MB"),
+                        (hostile.far_cell_ods(tmp_path), "1 亿个单元格")):
+        r = read_checked(path)
+        message = issue(r.code, file=path.name, found=r.found, expected=r.expected).message
+        assert (r.code, r.expected) == ("F005", limit), message
+        assert re.search(r"上限 [^）\s]", message) and message.endswith(f"上限 {limit}）"), message
