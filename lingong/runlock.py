@@ -42,7 +42,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-from .outfiles import TEMP_PREFIX, TEMP_SUFFIX
+from .outfiles import TEMP_PREFIX, TEMP_SUFFIX, _write_error
 
 LOCK_NAME = "运行中.lock"
 WAIT_S, STALE_S, REFRESH_S, POLL_S = 60.0, 600.0, 30.0, 1.0
@@ -200,19 +200,26 @@ class RunLock:
         return raw, holder, mtime
 
     def _create(self) -> bool:
+        """Create the lock; False when it exists (FileNotFoundError: the folder is gone)."""
         try:
             fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o644)
         except FileExistsError:
             return False
+        except FileNotFoundError:
+            raise
+        except OSError as e:
+            raise _write_error(e, self.path) or e from e  # a read-only folder: the clerk's message
         try:
             try:
                 os.write(fd, self._content(time.time()))
                 os.fsync(fd)
             finally:
                 os.close(fd)
-        except BaseException:
+        except BaseException as e:
             with contextlib.suppress(OSError):
                 self.path.unlink()  # an empty lock (disk full) would block the next run for stale_s
+            if isinstance(e, OSError):
+                raise _write_error(e, self.path) or e from e
             raise
         return True
 
@@ -265,10 +272,16 @@ class RunLock:
 
     # ---- acquire and release --------------------------------------------------------
 
+    def _make_folder(self) -> None:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise _write_error(e, self.folder) or e from e
+        self._created_folder = True
+
     def acquire(self) -> None:
         if not self.folder.exists():
-            self.folder.mkdir(parents=True, exist_ok=True)
-            self._created_folder = True
+            self._make_folder()
         self._started = _local_time(time.time())
         deadline = time.monotonic() + self.wait_s
         announced = False
@@ -277,9 +290,7 @@ class RunLock:
                 if self._create():
                     break
             except FileNotFoundError:
-                # The run before us made the folder and, finding it empty, removed it.
-                self.folder.mkdir(parents=True, exist_ok=True)
-                self._created_folder = True
+                self._make_folder()  # the run before us made the folder and, finding it empty, removed it
                 continue
             found = self._read()
             if found is None:

@@ -289,3 +289,30 @@ def test_a_killed_run_leaves_a_lock_the_next_run_takes_over(tmp_path):
     with quick(tmp_path, said, wait_s=0):
         pass
     assert str(p.pid) in said[0] and "已接管" in said[0]
+
+
+def test_a_folder_that_cannot_be_written_gives_the_clerks_message_and_leaves_no_lock(tmp_path, monkeypatch):
+    import errno
+
+    real_open, real_write = os.open, os.write
+
+    def refuse(path, *a, **kw):
+        if str(path).endswith(LOCK_NAME):
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_open(path, *a, **kw)
+
+    monkeypatch.setattr(runlock.os, "open", refuse)
+    with pytest.raises(OSError) as e:
+        RunLock(tmp_path).acquire()
+    assert e.value.strerror == "没有写入权限" and e.value.filename == str(tmp_path / LOCK_NAME)
+
+    def full(fd, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(runlock.os, "open", real_open)
+    monkeypatch.setattr(runlock.os, "write", full)
+    with pytest.raises(OSError) as e:
+        RunLock(tmp_path).acquire()
+    monkeypatch.setattr(runlock.os, "write", real_write)
+    assert e.value.strerror == "磁盘空间不足"
+    assert not (tmp_path / LOCK_NAME).exists()  # an empty lock would hold the folder for ten minutes
