@@ -316,3 +316,39 @@ def test_a_folder_that_cannot_be_written_gives_the_clerks_message_and_leaves_no_
     monkeypatch.setattr(runlock.os, "write", real_write)
     assert e.value.strerror == "磁盘空间不足"
     assert not (tmp_path / LOCK_NAME).exists()  # an empty lock would hold the folder for ten minutes
+
+
+@pytest.mark.parametrize("opened,exit_code,last_error,alive", [
+    (True, 259, 0, True),      # STILL_ACTIVE
+    (True, 0, 0, False),       # ended, its handle still held by someone
+    (False, None, 5, True),    # ERROR_ACCESS_DENIED: another user's process exists
+    (False, None, 87, False),  # ERROR_INVALID_PARAMETER: no such process
+])
+def test_on_windows_a_pid_is_asked_about_never_signalled(monkeypatch, opened, exit_code, last_error, alive):
+    """os.kill(pid, 0) on Windows terminates the process: the check must go through
+    OpenProcess/GetExitCodeProcess (kernel32 is played by a fake here)."""
+    import ctypes
+    import types
+
+    calls = []
+
+    def get_exit_code(handle, code_ref):
+        code_ref._obj.value = exit_code  # byref(DWORD) as the real call fills it
+        return 1
+
+    # Plain functions, like ctypes' foreign functions, take the argtypes/restype attributes set on them.
+    kernel32 = types.SimpleNamespace(
+        OpenProcess=lambda access, inherit, pid: calls.append(("open", access, pid)) or (1234 if opened else 0),
+        GetExitCodeProcess=get_exit_code,
+        CloseHandle=lambda handle: calls.append(("close", handle)) or 1)
+
+    def no_kill(*a):
+        raise AssertionError("os.kill on Windows would end the process")
+
+    monkeypatch.setattr(runlock.sys, "platform", "win32")
+    monkeypatch.setattr(runlock.os, "kill", no_kill)
+    monkeypatch.setattr(ctypes, "WinDLL", lambda name, use_last_error=False: kernel32, raising=False)
+    monkeypatch.setattr(ctypes, "get_last_error", lambda: last_error, raising=False)
+    assert pid_alive(4242) is alive
+    assert calls[0] == ("open", 0x1000, 4242)  # PROCESS_QUERY_LIMITED_INFORMATION only
+    assert (("close", 1234) in calls) == opened
