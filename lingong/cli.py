@@ -1,7 +1,8 @@
 """The command clerks run. Parses arguments, calls lingong, prints, sets the exit status.
 
 0: finished, no report had an error; 1: finished, some station data had errors
-(all outputs still written); 2: wrong usage, unreadable rules file or registry.
+(all outputs still written); 2: wrong usage, unreadable rules file or registry,
+the output folder held by another run (runlock) or the same as the input folder.
 A clerk never sees a traceback unless --debug is given.
 """
 from __future__ import annotations
@@ -100,16 +101,17 @@ def main(argv: list[str] | None = None) -> int:
     _console_never_fails()
     args = build_parser().parse_args(argv)
     try:
-        return _dispatch(args)
+        return _dispatch(args, sys.argv[1:] if argv is None else argv)
     except KeyboardInterrupt:
         print("\n已中断。已写完的文件完整可用，未写完的文件不会留下。", file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - the one place that turns failures into a clerk's message
         from .pipeline import FatalInput
+        from .runlock import OutputBusy
 
         if args.debug:
             raise
-        if isinstance(exc, FatalInput) or type(exc).__name__ in _CONFIG_ERRORS:
+        if isinstance(exc, (FatalInput, OutputBusy)) or type(exc).__name__ in _CONFIG_ERRORS:
             print(f"无法运行：{exc}", file=sys.stderr)
             return EXIT_USAGE
         if isinstance(exc, OSError):
@@ -144,10 +146,30 @@ def _options(args, out_root: Path, input_dir: Path, **kw):
                       workers=args.workers, progress=not args.quiet, **kw)
 
 
-def _dispatch(args) -> int:
-    from .pipeline import digest, run
+def _dispatch(args, argv: list[str]) -> int:
+    """Every command writes into the output folder (the demo its sample input too),
+    so each holds it for its whole length: one run per output folder."""
+    from .runlock import RunLock
 
     out_root = _output_root(args)
+    if args.command != "send" and not args.demo:
+        _check_folders(args.input, out_root)
+    with RunLock(out_root, command=" ".join(["process.py", *argv])):
+        return _dispatch_locked(args, out_root)
+
+
+def _check_folders(input_dir: Path, out_root: Path) -> None:
+    from .discover import output_inside_input
+    from .pipeline import refuse_same_folder
+
+    refuse_same_folder(input_dir, out_root)
+    if output_inside_input(input_dir, out_root):
+        print(f"输出文件夹 {out_root} 在输入文件夹 {input_dir} 之内：读取报表时跳过它，不会把以前生成的文件当作报表。")
+
+
+def _dispatch_locked(args, out_root: Path) -> int:
+    from .pipeline import digest, run
+
     if args.command == "template":
         return _templates(args, out_root)
     if args.command == "send":
@@ -190,7 +212,7 @@ def _templates(args, out_root: Path) -> int:
     if month.value is None:
         raise FatalInput(f"报送年月“{args.month}”无法识别，请写成 2023-07")
     input_dir = _input_dir(args, out_root)
-    disc = discover(input_dir)
+    disc = discover(input_dir, exclude=out_root)
     regs = [(p, rel) for p, rel in disc.candidates]
     results = read_files(regs, workers=args.workers or 1, progress=not args.quiet)
     stations, reg_file, _ = pick_registry(results)
@@ -213,7 +235,7 @@ def _template_mail(args, out_root: Path, input_dir: Path) -> int:
     month = parse_month(args.month).value
     if month is None:
         raise FatalInput(f"报送年月“{args.month}”无法识别，请写成 2023-07")
-    disc = discover(input_dir)
+    disc = discover(input_dir, exclude=out_root)
     results = read_files(disc.candidates, workers=args.workers or 1, progress=not args.quiet)
     stations, _, _ = pick_registry(results)
     dest = out_root / "空白模板" / month

@@ -27,6 +27,7 @@ REASON_NOT_SHEET = "不是表格文件（扩展名 {ext}）"
 REASON_NO_EXT = "不是表格文件（没有扩展名）"
 REASON_TEMPLATE_XLTX = "Excel 模板文件（.xltx/.xlt），不是报表"
 REASON_NOT_REGULAR = "不是普通文件"
+REASON_OUTPUT = "本程序的输出文件夹（--output），不作为输入读取"
 # Table-like files a station might send instead of the template: say what to do.
 _SPECIAL = {
     ".csv": "CSV 文本文件，未读取；请使用报表模板填写后报送 .xlsx",
@@ -39,6 +40,7 @@ class Discovery:
     candidates: list[tuple[Path, str]] = field(default_factory=list)  # (absolute path, relative posix path)
     skipped: list[FileOutcome] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
+    excluded: str = ""  # relative path of the output folder inside the input folder, "" when none
 
 
 def is_lock_name(name: str) -> bool:
@@ -70,14 +72,38 @@ def stat_signature(path: Path) -> tuple[int, int]:
     return st.st_size, st.st_mtime_ns
 
 
-def discover(input_dir: Path) -> Discovery:
+def _real(path: Path) -> str:
+    return os.path.normcase(os.path.realpath(path))
+
+
+def output_inside_input(input_dir: Path, output_dir: Path) -> str | None:
+    """Where the output folder lies in the input folder: "" when they are the same
+    folder, the relative posix path when it is inside, None when it is elsewhere
+    (an input inside the output folder, as the demo's 样例输入, is not a concern)."""
+    inp, out = _real(input_dir), _real(output_dir)
+    if inp == out or (os.path.exists(inp) and os.path.exists(out) and os.path.samefile(inp, out)):
+        return ""
+    try:
+        rel = os.path.relpath(out, inp)
+    except ValueError:  # another drive on Windows
+        return None
+    if rel == os.pardir or rel.startswith(os.pardir + os.sep) or os.path.isabs(rel):
+        return None
+    return Path(rel).as_posix()
+
+
+def discover(input_dir: Path, exclude: Path | None = None) -> Discovery:
     """List spreadsheets under ``input_dir`` (recursively, sorted by relative path).
 
     Hidden folders are not entered; symlinked folders are not followed (a link
     loop cannot hang the run); a folder that cannot be listed is an F012 issue
-    and the rest goes on."""
+    and the rest goes on. ``exclude`` (the output folder) is not entered when it
+    lies inside: a second run must not read the first one's 退回 copies and
+    results as reports; it is listed once as skipped."""
     root = Path(input_dir).absolute()
     out = Discovery()
+    skip = output_inside_input(root, exclude) if exclude is not None else None
+    out.excluded = os.path.normcase(skip) if skip else ""
     _walk(root, "", out, 0)
     out.candidates.sort(key=lambda t: t[1])
     out.skipped.sort(key=lambda o: o.file)
@@ -96,7 +122,9 @@ def _walk(folder: Path, rel: str, out: Discovery, depth: int) -> None:
         rel_child = f"{rel}/{name}" if rel else name
         try:
             if entry.is_dir(follow_symlinks=False):
-                if name.startswith("."):
+                if out.excluded and os.path.normcase(rel_child) == out.excluded:
+                    out.skipped.append(FileOutcome(rel_child + "/", KIND_SKIPPED, REASON_OUTPUT))
+                elif name.startswith("."):
                     out.skipped.append(FileOutcome(rel_child + "/", KIND_SKIPPED, "隐藏文件夹，未读取"))
                 elif depth >= MAX_DEPTH:
                     out.issues.append(issue("F012", file=rel_child, found="文件夹层级过深"))

@@ -2,8 +2,15 @@
 
 The database lives under the output folder (suggested name ``HISTORY_DB_NAME``)
 and is opened only through ``connect()``, which applies the ordered migrations
-below (table ``schema_version``) and turns on WAL. Migrations are append-only:
-never edit a released one, add the next.
+below (table ``schema_version``). Migrations are append-only: never edit a
+released one, add the next.
+
+The database uses SQLite's rollback journal (journal_mode DELETE), not WAL: the
+output folder may be a shared folder on the bureau's file server, and WAL needs
+shared memory that network file systems do not provide (sqlite.org/wal.html).
+A database left in WAL mode by an earlier version is switched back on opening.
+Runs on one output folder do not overlap (``runlock``); the busy timeout covers
+a clerk's viewer holding the file for a moment.
 
 What is kept
 - ``runs``: one row per run (run id, start time, tool version, rules file and
@@ -48,6 +55,7 @@ from .rules import FAIL, Rules
 
 HISTORY_DB_NAME = "考核历史.sqlite3"
 BUSY_TIMEOUT_MS = 30_000   # another run (or a viewer) holding the file: wait rather than fail
+JOURNAL_MODE = "DELETE"    # rollback journal; the journal file exists only during a write
 
 NONE, ON_NOTICE, ENDED, CANCEL = "", "限期整改", "整改结束", "建议取消"
 STATES = (NONE, ON_NOTICE, ENDED, CANCEL)
@@ -159,7 +167,10 @@ def connect(db_path: Path) -> sqlite3.Connection:
         db_path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(str(db_path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA journal_mode = WAL")
+        mode = conn.execute(f"PRAGMA journal_mode = {JOURNAL_MODE}").fetchone()[0]
+        if str(mode).lower() != JOURNAL_MODE.lower():
+            # Leaving WAL needs the only connection; the run lock makes that the rule.
+            raise sqlite3.OperationalError(f"journal_mode remained {mode}")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
         _migrate(conn, db_path)

@@ -135,6 +135,17 @@ def pick_registry(results: list[FileResult]) -> tuple[dict, str, list[Issue]]:
     return chosen.stations, chosen.outcome.file, extra
 
 
+def refuse_same_folder(input_dir: Path, output_root: Path) -> None:
+    """One folder for input and output would make every run read the last one's
+    退回 copies and results as reports."""
+    from .discover import output_inside_input
+
+    if output_inside_input(input_dir, output_root) == "":
+        raise FatalInput(f"输入文件夹和输出文件夹是同一个文件夹（{output_root}）：那样下次运行会把本次生成的退回副本、"
+                         "汇总表当作报表再读一遍。请用 --output 指定另一个文件夹（例如默认的 output/），"
+                         "或把报表放进单独的文件夹并用 --input 指定它。")
+
+
 def default_period(report_months: list[str]) -> tuple[Period | None, str]:
     """The latest half-year that has reports; said aloud by the caller."""
     if not report_months:
@@ -173,8 +184,9 @@ def run(opts: RunOptions) -> RunSummary:
         raise FatalInput(f"考核期“{opts.period}”无法识别，请写成 2023H1、2023H2、2023 或 2023-03")
     if not opts.input_dir.is_dir():
         raise FatalInput(f"输入文件夹不存在：{opts.input_dir}，请检查 --input 参数")
+    refuse_same_folder(opts.input_dir, opts.output_root)
 
-    disc = discover(opts.input_dir)
+    disc = discover(opts.input_dir, exclude=opts.output_root)
     if not disc.candidates:
         raise FatalInput(f"输入文件夹 {opts.input_dir} 中没有任何表格文件（.xlsx/.xlsm/.xls/.ods）。"
                          "请把各驿站的月度报表和驿站名册放进去后重新运行；想先看看效果，可运行 python process.py --demo")

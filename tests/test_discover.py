@@ -82,3 +82,32 @@ def test_stat_signature_changes_when_a_file_grows(tmp_path):
         f.write(b"more")
     assert stat_signature(p) != before
     assert stat_signature(p)[0] == before[0] + 4
+
+
+def test_the_output_folder_inside_the_input_is_listed_once_and_not_entered(tmp_path):
+    _tree(tmp_path)
+    out = tmp_path / "曾都区" / "结果"
+    (out / "2023H1" / "退回修改").mkdir(parents=True)
+    hostile.small_workbook(out / "2023H1" / "退回修改", "ZD-001_2023-03_退回.xlsx")
+    hostile.small_workbook(tmp_path / "曾都区", "结果2.xlsx")  # a name that starts alike is still read
+    d = discover(tmp_path, exclude=out)
+    rels = [rel for _, rel in d.candidates]
+    assert not any(r.startswith("曾都区/结果/") for r in rels) and "曾都区/结果2.xlsx" in rels
+    assert [o.file for o in d.skipped if o.reason == discover_mod.REASON_OUTPUT] == ["曾都区/结果/"]
+    assert [o.file for o in d.skipped if o.file.startswith("曾都区/结果/")] == ["曾都区/结果/"]
+    # Spelt through "..": the same folder.
+    d2 = discover(tmp_path, exclude=tmp_path / "曾都区" / "东城" / ".." / "结果")
+    assert [rel for _, rel in d2.candidates] == rels
+
+
+def test_where_the_output_folder_lies_relative_to_the_input(tmp_path):
+    (tmp_path / "in" / "out").mkdir(parents=True)
+    (tmp_path / "link").symlink_to(tmp_path / "in", target_is_directory=True)
+    inside = discover_mod.output_inside_input
+    assert inside(tmp_path / "in", tmp_path / "in") == ""
+    assert inside(tmp_path / "in", tmp_path / "link") == ""
+    assert inside(tmp_path / "in", tmp_path / "in" / "out") == "out"
+    assert inside(tmp_path / "in", tmp_path / "in" / "a" / "b") == "a/b"  # need not exist yet
+    assert inside(tmp_path / "in", tmp_path / "elsewhere") is None
+    assert inside(tmp_path / "in", tmp_path) is None  # input inside the output (the demo's layout)
+    assert inside(tmp_path / "in", tmp_path / "in-2") is None

@@ -36,6 +36,7 @@ import pytest
 from lingong import cli, outfiles
 from lingong import template_spec as ts
 from lingong.demo import build_demo
+from lingong.runlock import LOCK_NAME
 from lingong.workbook import read_workbook
 from tests import corpus
 from tests.report_factory import DEFAULT_VALUES, sample_details, valid_id
@@ -143,6 +144,9 @@ def check_outputs(root: Path) -> list[Path]:
     temps = []
     for p in sorted(root.rglob("*")):
         if p.is_dir() or p.name.endswith(("-wal", "-shm", "-journal")):
+            continue
+        if p.name == LOCK_NAME:  # a killed run cannot remove its run lock; the next run takes it over
+            assert json.loads(p.read_text(encoding="utf-8"))["pid"] > 0, p
             continue
         if p.name.startswith(TMP_PREFIX):
             assert not p.name.lower().endswith(OUTPUT_SUFFIXES), f"temp file looks like an output: {p}"

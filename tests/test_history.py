@@ -46,10 +46,10 @@ def record(db, period_key, failing=frozenset(), *, run, recheck=False, today=dat
     return {r.station.code: r for r in out}
 
 
-def test_schema_is_migrated_once_with_wal(tmp_path):
+def test_schema_is_migrated_once_with_a_rollback_journal(tmp_path):
     db = tmp_path / "out" / history.HISTORY_DB_NAME
     conn = connect(db)
-    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"  # WAL is unsafe on network shares
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"schema_version", "runs", "input_files", "results", "rectification", "mail_log"} <= tables
     conn.close()
@@ -59,6 +59,36 @@ def test_schema_is_migrated_once_with_wal(tmp_path):
         conn.execute("INSERT INTO mail_log (period, station, kind, recipient, status, updated_at)"
                      " VALUES ('2023H1', 'ZD-001', 'results', 'a@b.cn', 'lost', 'now')")
     conn.close()
+
+
+def test_a_wal_database_of_an_earlier_version_is_converted_with_its_unsaved_pages(tmp_path):
+    """An earlier version left the database in WAL mode, and a run killed mid-way left
+    committed rows only in the -wal file: opening converts it and keeps those rows."""
+    old = tmp_path / "old"
+    old.mkdir()
+    db = old / history.HISTORY_DB_NAME
+    record(db, "2023H1", {"ZD-002"}, run="r1")
+    writer = sqlite3.connect(db, isolation_level=None)
+    assert writer.execute("PRAGMA journal_mode = WAL").fetchone()[0] == "wal"
+    writer.execute("PRAGMA wal_autocheckpoint = 0")
+    writer.execute("UPDATE runs SET tool_version = 'in-wal-only' WHERE run_id = 'r1'")
+    crashed = tmp_path / "crashed"
+    crashed.mkdir()
+    for name in (db.name, db.name + "-wal"):  # the files as a killed process leaves them
+        (crashed / name).write_bytes((old / name).read_bytes())
+    writer.close()
+    assert (crashed / (db.name + "-wal")).stat().st_size > 0
+
+    conn = connect(crashed / db.name)
+    try:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+        assert conn.execute("SELECT tool_version FROM runs WHERE run_id = 'r1'").fetchone()[0] == "in-wal-only"
+    finally:
+        conn.close()
+    assert not (crashed / (db.name + "-wal")).exists()
+    by = record(crashed / db.name, "2023H2", set(), run="r2")
+    assert by["ZD-002"].rectification == "整改结束"  # the converted history still drives the rectification
+    assert sorted(p.name for p in crashed.iterdir()) == [db.name]  # no -wal, -shm or -journal left
 
 
 def test_a_database_from_a_newer_tool_is_refused(tmp_path):
