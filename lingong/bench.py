@@ -140,7 +140,7 @@ def _write_registry(path: Path, rows: list[list], header: list) -> None:
     from .template_spec import SHEET_REGISTRY
 
     with atomic_path(path) as tmp:
-        wb = new_xlsxwriter(tmp)
+        wb = new_xlsxwriter(tmp, mask=False)  # synthetic input, not an output
         ws = wb.add_worksheet(SHEET_REGISTRY)
         for c, text in enumerate(header):
             ws.write_string(0, c, str(text))

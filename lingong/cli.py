@@ -97,8 +97,33 @@ def _console_never_fails() -> None:
             pass
 
 
+class _MaskedConsole:
+    """The console is a way out too: every line printed passes ``privacy.mask``
+    (a file name with a phone number in it, a 理由 quoting an ID)."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text):
+        from .privacy import mask
+
+        return self._stream.write(mask(text))
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
 def main(argv: list[str] | None = None) -> int:
     _console_never_fails()
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _MaskedConsole(out), _MaskedConsole(err)
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
+def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return _dispatch(args, sys.argv[1:] if argv is None else argv)

@@ -374,7 +374,7 @@ def _move_tables(path: Path) -> None:
 def _write_registry(dest: Path, stations: list[Station]) -> None:
     path = dest / REGISTRY_FILE
     with outfiles.atomic_path(path) as tmp:
-        wb = outfiles.new_xlsxwriter(tmp)
+        wb = outfiles.new_xlsxwriter(tmp, mask=False)  # sample input, not an output
         header = wb.add_format({"bold": True, "font_name": "宋体", "bg_color": "#D9E1F2", "border": 1})
         cell = wb.add_format({"font_name": "宋体", "num_format": "@", "border": 1})
         ws = wb.add_worksheet(SHEET_REGISTRY)
@@ -400,7 +400,7 @@ DECISION_ROWS = (
 def _write_decisions(dest: Path) -> None:
     path = dest / DECISIONS_FILE
     with outfiles.atomic_path(path) as tmp:
-        wb = outfiles.new_xlsxwriter(tmp)
+        wb = outfiles.new_xlsxwriter(tmp, mask=False)  # sample input, not an output
         header = wb.add_format({"bold": True, "font_name": "宋体", "bg_color": "#D9E1F2", "border": 1})
         cell = wb.add_format({"font_name": "宋体", "border": 1, "text_wrap": True})
         ws = wb.add_worksheet(SHEET_DECISIONS)

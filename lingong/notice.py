@@ -144,7 +144,9 @@ def write_notice(path: Path, *, period: Period, results: list[StationResult], te
     template = Path(template)
     if not template.is_file():
         raise NoticeTemplateError(f"找不到通报模板 {template}；可运行程序重新生成默认模板")
-    ctx = notice_context(period=period, results=results, issued=issued)
+    from .privacy import mask_json
+
+    ctx = mask_json(notice_context(period=period, results=results, issued=issued))
     try:
         tpl = DocxTemplate(str(template))
         # autoescape: a station name with & or < must not break the document's XML.

@@ -30,8 +30,9 @@ os.umask(_UMASK)  # leaves room under the 255-byte limit for prefixes and suffix
 
 
 def safe_component(text: str, fallback: str = "未命名") -> str:
-    """Make station-typed text usable as one path component on every file system."""
-    s = unicodedata.normalize("NFKC", str(text or ""))
+    """Make station-typed text usable as one path component on every file system
+    (personal numbers masked: names of outputs leave the machine too)."""
+    s = unicodedata.normalize("NFKC", mask_text(str(text or "")))
     s = _BAD_CHARS.sub("_", s)
     s = s.replace("..", "_")
     s = re.sub(r"\s+", " ", s).strip(" ._")
@@ -206,11 +207,16 @@ def xlsxwriter_options() -> dict:
     }
 
 
-def new_xlsxwriter(path: Path):
-    """An xlsxwriter Workbook with safe options and a fixed timestamp."""
+def new_xlsxwriter(path: Path, *, mask: bool = True):
+    """An xlsxwriter Workbook with safe options, a fixed timestamp, and every cell
+    text and comment it writes masked (``privacy.mask``). ``mask=False`` only for
+    workbooks that stand for a station's own input (the demo's and the tests'
+    reports and registry), never for an output."""
     import xlsxwriter
 
     wb = xlsxwriter.Workbook(str(path), xlsxwriter_options())
+    if mask:
+        wb.worksheet_class = _masking_worksheet_class()
     wb.set_properties({"created": FIXED_TIMESTAMP, "author": "零工驿站考核工具"})
     return wb
 
@@ -234,11 +240,39 @@ def mask_phone(value: str) -> str:
     return "*" * len(s)
 
 
-_ID_RE = re.compile(r"(?<!\d)(\d{6})(\d{8})(\d{3}[\dXx])(?!\d)")
-_MOBILE_RE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
+def mask_text(text: object) -> str:
+    """Mask every ID or mobile number inside free text: the one mask, ``privacy.mask``."""
+    from .privacy import mask
+
+    return mask(text)
 
 
-def mask_text(text: str) -> str:
-    """Mask any ID or mobile number found inside free text (found/expected fields of issues)."""
-    s = _ID_RE.sub(lambda m: m.group(1) + "*" * 8 + m.group(3), str(text))
-    return _MOBILE_RE.sub(lambda m: m.group(1) + "****" + m.group(3), s)
+_MASKING_WORKSHEET = None
+
+
+def _masking_worksheet_class():
+    """xlsxwriter's Worksheet, masking every string cell, rich string and comment:
+    each workbook the program lays out passes through here, whatever writes it."""
+    global _MASKING_WORKSHEET
+    if _MASKING_WORKSHEET is None:
+        from xlsxwriter.worksheet import Worksheet
+
+        from .privacy import mask
+
+        class MaskingWorksheet(Worksheet):
+            def _write_string(self, row, col, string, cell_format=None):
+                return super()._write_string(row, col, mask(string), cell_format)
+
+            def _write_rich_string(self, row, col, *args):
+                return super()._write_rich_string(row, col, *(mask(a) if isinstance(a, str) else a
+                                                              for a in args))
+
+            def write_comment(self, *args, **kw):  # (row, col, text) or ("B2", text)
+                args = list(args)
+                i = 1 if isinstance(args[0], str) else 2
+                if len(args) > i and isinstance(args[i], str):
+                    args[i] = mask(args[i])
+                return super().write_comment(*args, **kw)
+
+        _MASKING_WORKSHEET = MaskingWorksheet
+    return _MASKING_WORKSHEET

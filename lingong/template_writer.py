@@ -50,7 +50,9 @@ HELP_LINES: tuple[tuple[str, str], ...] = (
     ("text", "请不要修改、删除或重命名工作表，不要修改表头和“项目”“指标代码”等标签文字，不要删除指标行。"
              "表格的保护没有密码，只为防止误改标签。"),
     ("text", "明细表中的身份证号、电话号码是个人信息，请妥善保管，只通过规定渠道报送，不要转发到群聊。"
-             "考核工具的所有输出都会隐去其中间数字。"),
+             "考核工具生成的所有文件、邮件和屏幕信息中，身份证号和手机号都隐去中间数字（如 139****5678），"
+             "无论写在哪一格、文件名还是备注里；只有两处例外：退回给贵站的修改副本中贵站自己的表格（原样退回），"
+             "以及对外公布的用工专线电话。"),
     ("text", "填好后请保存为 .xlsx 格式（Excel 工作簿），文件名可以自定，系统以“基本信息”中的驿站编号和报送年月为准。"
              "同一月份需要更正时，重新报送一份并写上新的填报日期，系统采用填报日期较新的一份。"),
     ("text", "报表有错误时会收到一份“退回修改”副本，出错的单元格已标红并附批注，请在副本上修改后重新报送。"),
@@ -252,8 +254,10 @@ def write_template(path: Path, *, station: Station | None = None, month: str | N
     station typed; ``details`` maps a detail sheet name to its records (dicts keyed
     by column label)."""
     details = details or {}
+    # A blank template is an output; one with a station's figures stands for its own report.
+    filled = bool(values or details or info)
     with outfiles.atomic_path(Path(path)) as tmp:
-        wb = outfiles.new_xlsxwriter(tmp)
+        wb = outfiles.new_xlsxwriter(tmp, mask=not filled)
         fmt = _formats(wb)
         _write_help(wb, fmt)
         _write_info(wb, fmt, _info_values(station, month, info))
