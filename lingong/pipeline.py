@@ -17,6 +17,7 @@ from pathlib import Path
 
 from . import __version__
 from . import template_spec as spec
+from .filenames import display_path
 from .issues import ERROR, INFO, WARNING, Issue, issue
 from .outfiles import inside, write_text_atomic
 from .periods import make_period, parse_period
@@ -276,13 +277,13 @@ def write_documents(summary: RunSummary, opts: RunOptions, rules, run_id: str, f
     out = summary.out_dir
     run_info = {
         "tool_version": __version__, "run_id": run_id, "started_at": summary.started_at,
-        "input_dir": str(opts.input_dir), "period": summary.period.key, "recheck": opts.recheck,
+        "input_dir": display_path(opts.input_dir), "period": summary.period.key, "recheck": opts.recheck,
         "files": Counter(o.kind for o in summary.outcomes),
     }
     plain_info = {k: (dict(v) if isinstance(v, Counter) else v) for k, v in run_info.items()}
-    rules_info = {"path": str(rules.path), "sha256": rules.sha256, "values": _flatten(rules.as_dict())}
+    rules_info = {"path": display_path(rules.path), "sha256": rules.sha256, "values": _flatten(rules.as_dict())}
     texts = load_text_templates(opts.templates_dir)
-    label = f"{rules.path.name}（{rules.sha256[:8]}）"
+    label = f"{display_path(rules.path.name)}（{rules.sha256[:8]}）"
     jobs: list = []  # callables; the single big documents first, so that none of them is left for last
 
     vp = out / "校验报告.xlsx"
@@ -319,7 +320,7 @@ def write_documents(summary: RunSummary, opts: RunOptions, rules, run_id: str, f
         target = inside(out, "退回修改", copy_name(rec.station, rec.month))
         if target in returned:  # two broken files for one station and month
             target = inside(out, "退回修改", copy_name(rec.station, rec.month, len(returned)))
-        jobs.append(functools.partial(write_return_copy, opts.input_dir / rec.file, rec.file,
+        jobs.append(functools.partial(write_return_copy, Path(r.source or opts.input_dir / rec.file), rec.file,
                                       by_file.get(rec.file, []), target, r.grids))
         returned.append(target)
     summary.paths["returns"] = out / "退回修改"
@@ -404,7 +405,7 @@ def write_run_record(summary: RunSummary, rules, run_info: dict) -> Path:
     rec = {
         "schema": "lingong-run-record/1",
         **{k: (dict(v) if isinstance(v, Counter) else v) for k, v in run_info.items()},
-        "rules": {"path": str(rules.path), "sha256": rules.sha256},
+        "rules": {"path": display_path(rules.path), "sha256": rules.sha256},
         "exit_code": summary.exit_code,
         "input_files": [
             {"file": o.file, "sha256": o.sha256, "size": o.size, "kind": o.kind, "status": o.status,
@@ -412,7 +413,7 @@ def write_run_record(summary: RunSummary, rules, run_info: dict) -> Path:
             for o in summary.outcomes
         ],
         "issues": dict(Counter(i.severity for i in summary.issues)),
-        "outputs": {k: str(v) for k, v in summary.paths.items()},
+        "outputs": {k: display_path(v) for k, v in summary.paths.items()},
     }
     p = summary.out_dir / "运行记录.json"
     write_text_atomic(p, json.dumps(rec, ensure_ascii=False, indent=2, sort_keys=True))
@@ -472,10 +473,10 @@ def digest(summary: RunSummary) -> str:
         lines.extend(attention)
 
     lines.append("")
-    lines.append(f"输出文件夹：{summary.out_dir}")
+    lines.append(f"输出文件夹：{display_path(summary.out_dir)}")
     names = {"summary": "汇总表", "validation": "校验报告", "results": "结果数据", "run_record": "运行记录",
              "notice": "通报草稿", "mail": "邮件草稿"}
     for key, label in names.items():
         if key in summary.paths:
-            lines.append(f"  {label}：{summary.paths[key]}")
+            lines.append(f"  {label}：{display_path(summary.paths[key])}")
     return "\n".join(lines)

@@ -98,7 +98,9 @@ class Rules:
 
     def as_dict(self) -> dict:
         """The rules as read (for the summary's 说明 sheet and the run record)."""
-        return {"path": str(self.path), "sha256": self.sha256, **copy.deepcopy(self.raw)}
+        from .filenames import display_path
+
+        return {"path": display_path(self.path), "sha256": self.sha256, **copy.deepcopy(self.raw)}
 
     def short_county(self, county: str) -> str:
         for full, short in self.county_short:
