@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import errno
+import hashlib
 import os
 import re
 import tempfile
@@ -19,8 +20,10 @@ from pathlib import Path
 # library allows (xlsxwriter and openpyxl both write a creation date).
 FIXED_TIMESTAMP = _dt.datetime(2000, 1, 1, 0, 0, 0)
 
-_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
-                     *(f"LPT{i}" for i in range(1, 10))}
+# Device names Windows reserves whatever the extension ("CON.xlsx" opens the console);
+# COM0/LPT0 and CONIN$/CONOUT$ are on Microsoft's list too.
+_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$", *(f"COM{i}" for i in range(10)),
+                     *(f"LPT{i}" for i in range(10))}
 # Characters no file system or mail program should see in a name; look-alike
 # slashes and dots count too because some tools fold them to the real thing.
 _BAD_CHARS = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*\u2215\u2044\u29f8\uff0f\uff3c\u2216\ufe68\u202e\u200b-\u200f]')
@@ -31,17 +34,23 @@ os.umask(_UMASK)  # leaves room under the 255-byte limit for prefixes and suffix
 
 def safe_component(text: str, fallback: str = "未命名") -> str:
     """Make station-typed text usable as one path component on every file system."""
+    s = _safe_text(text, fallback)
+    encoded = s.encode("utf-8")
+    if len(encoded) > MAX_NAME_BYTES:
+        s = encoded[:MAX_NAME_BYTES].decode("utf-8", "ignore").rstrip(" ._")
+    return s
+
+
+def _safe_text(text: str, fallback: str) -> str:
+    """safe_component before its cut to MAX_NAME_BYTES."""
     s = unicodedata.normalize("NFKC", str(text or ""))
     s = _BAD_CHARS.sub("_", s)
     s = s.replace("..", "_")
     s = re.sub(r"\s+", " ", s).strip(" ._")
     if not s:
         s = fallback
-    if s.split(".")[0].upper() in _WINDOWS_RESERVED:
+    if s.split(".")[0].rstrip(" ").upper() in _WINDOWS_RESERVED:  # Windows ignores "CON .xlsx"'s space too
         s = "_" + s
-    encoded = s.encode("utf-8")
-    if len(encoded) > MAX_NAME_BYTES:
-        s = encoded[:MAX_NAME_BYTES].decode("utf-8", "ignore").rstrip(" ._")
     return s
 
 
@@ -51,11 +60,46 @@ def clip(text: str, max_bytes: int) -> str:
     return text if len(b) <= max_bytes else b[:max_bytes].decode("utf-8", "ignore")
 
 
-def file_name(stem: str, suffix: str, fallback: str = "未命名") -> str:
+def file_name(stem: str, suffix: str, fallback: str = "未命名", folder: Path | None = None) -> str:
     """One safe file name ``stem + suffix`` within MAX_NAME_BYTES: a long stem is cut,
-    never the suffix (NFKC can make a name longer than what was typed)."""
+    never the suffix (NFKC can make a name longer than what was typed).
+
+    With ``folder`` (where the file goes) the whole path is kept within MAX_PATH_CHARS
+    too, again by cutting the stem: put what must survive (month, kind of document) in
+    ``suffix`` and the station's name at the end of ``stem``."""
     room = MAX_NAME_BYTES - len(suffix.encode("utf-8"))
+    if folder is not None:
+        return _fit_path(Path(folder), _safe_text(stem, fallback), suffix, room) + suffix
     return (clip(safe_component(stem, fallback), room).rstrip(" ._") or fallback) + suffix
+
+
+# Windows cannot open a path over 260 UTF-16 units (MAX_PATH) in Explorer, Excel or WPS;
+# 240 leaves room for the "~$" owner file Excel writes beside an open workbook and for a
+# copy to a slightly deeper folder.
+MAX_PATH_CHARS = 240
+_MIN_STEM_CHARS = 8  # below this a name says nothing; a folder that long is over the limit anyway
+
+
+def _units(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _fit_path(folder: Path, stem: str, suffix: str, max_bytes: int) -> str:
+    """``stem`` cut so that ``folder/stem+suffix`` stays within MAX_PATH_CHARS and the stem
+    within ``max_bytes``. A cut stem ends with ``~`` and a digest of the whole stem: two
+    long names that share their start still differ, and a name is the same in every run."""
+    room = MAX_PATH_CHARS - _units(str(folder.resolve())) - 1 - _units(suffix)
+    if _units(stem) <= room and len(stem.encode("utf-8")) <= max_bytes:
+        return stem
+    tag = "~" + hashlib.sha1(stem.encode("utf-8", "surrogatepass")).hexdigest()[:6]
+    keep_units, keep_bytes = room - len(tag), max_bytes - len(tag)
+    out, units, size = [], 0, 0
+    for ch in stem:
+        units, size = units + _units(ch), size + len(ch.encode("utf-8"))
+        if len(out) >= _MIN_STEM_CHARS and (units > keep_units or size > keep_bytes):
+            break
+        out.append(ch)
+    return "".join(out).rstrip(" ._") + tag
 
 
 def inside(base: Path, *parts: str) -> Path:
