@@ -140,13 +140,74 @@ def _write_error(exc: BaseException, final: Path) -> OSError | None:
     return OSError(err.errno, _WRITE_ERRORS[err.errno], str(final))
 
 
+LOCKED_HINT = "请先在 Excel/WPS 中关闭该文件，再重新运行"
+# What Windows says when a file is open elsewhere or read-only: ERROR_ACCESS_DENIED,
+# ERROR_SHARING_VIOLATION, ERROR_LOCK_VIOLATION (Python maps them to PermissionError too).
+_WINDOWS_LOCKED = {5, 32, 33}
+
+
+def locked_message(path: Path) -> str:
+    """The clerk's sentence for an output that could not be replaced."""
+    from .filenames import display_path
+
+    return f"未能更新 {display_path(path)}：该文件正被其他程序打开或是只读文件，本次结果没有写入它。{LOCKED_HINT}"
+
+
+class OutputLocked(OSError):
+    """``path`` could not be replaced: open in Excel/WPS (Windows refuses to replace an
+    open file) or read-only. The new content is dropped; the old file stays as it was."""
+
+    def __init__(self, path):
+        from .filenames import display_path
+
+        self.path = Path(path)
+        super().__init__(errno.EACCES, locked_message(self.path), display_path(self.path))
+
+    def __reduce__(self):  # picklable, for a job that raises it in a worker process
+        return type(self), (self.path,)
+
+
+def _is_locked(e: OSError) -> bool:
+    return isinstance(e, PermissionError) or getattr(e, "winerror", None) in _WINDOWS_LOCKED
+
+
+# (pid, list) while locked_outputs() is active in that process; a forked worker inherits
+# it but, with another pid, raises instead, so its job fails and is noted when the
+# parent runs it again (see pipeline._run_jobs).
+_locked_collector: tuple[int, list] | None = None
+
+
+@contextlib.contextmanager
+def locked_outputs():
+    """Within the block an output that cannot be replaced because it is open or read-only
+    is not an error: its path is appended to the yielded list and every other output is
+    still written. The caller tells the clerk (locked_message) and ends with status 1."""
+    global _locked_collector
+    outer, found = _locked_collector, []
+    _locked_collector = (os.getpid(), found)
+    try:
+        yield found
+    finally:
+        _locked_collector = outer
+
+
+def _noted_as_locked(e: OutputLocked) -> bool:
+    c = _locked_collector
+    if c is None or c[0] != os.getpid():
+        return False
+    if e.path not in c[1]:
+        c[1].append(e.path)
+    return True
+
+
 @contextlib.contextmanager
 def atomic_path(final: Path):
     """Yield a temporary path beside ``final``; rename it into place only on success.
 
     A write the file system refuses (disk full, read-only folder) leaves no file
     behind and raises OSError with a Chinese strerror and ``final`` as filename,
-    whatever library was writing."""
+    whatever library was writing. A ``final`` that cannot be replaced (open in
+    Excel/WPS, read-only) raises OutputLocked, or is noted inside locked_outputs()."""
     final = Path(final)
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
@@ -169,10 +230,19 @@ def atomic_path(final: Path):
         yield tmp_path
         with open(tmp_path, "rb+") as fh:
             os.fsync(fh.fileno())
-        os.replace(tmp_path, final)
+        try:
+            os.replace(tmp_path, final)
+        except OSError as e:
+            if _is_locked(e):
+                raise OutputLocked(final) from e
+            raise
     except BaseException as e:
         with contextlib.suppress(OSError):
             tmp_path.unlink()
+        if isinstance(e, OutputLocked):
+            if _noted_as_locked(e):
+                return
+            raise
         clerk = _write_error(e, final) if isinstance(e, Exception) else None
         if clerk is not None:
             raise clerk from e

@@ -19,7 +19,7 @@ from . import __version__
 from . import template_spec as spec
 from .filenames import display_path
 from .issues import ERROR, INFO, WARNING, Issue, issue
-from .outfiles import inside, write_text_atomic
+from .outfiles import inside, locked_message, locked_outputs, write_text_atomic
 from .periods import make_period, parse_period
 from .reading import FileResult, isolated_failure, read_one
 from .records import KIND_REJECTED, KIND_REPORT, KIND_SKIPPED, KIND_UNSTABLE, FileOutcome, Period
@@ -330,20 +330,34 @@ def write_documents(summary: RunSummary, opts: RunOptions, rules, run_id: str, f
             jobs.append(functools.partial(write_form, form_path(out, res), res, rules_label=label, texts=texts))
     summary.paths["forms"] = out
 
-    _run_jobs(jobs, opts.workers or default_workers(), out, progress=opts.progress)
+    # A document open in Excel/WPS cannot be replaced: note it, write all the others.
+    with locked_outputs() as locked:
+        _run_jobs(jobs, opts.workers or default_workers(), out, progress=opts.progress)
 
-    if opts.mail_drafts:
-        from .mail_drafts import write_drafts
+        if opts.mail_drafts:
+            from .mail_drafts import write_drafts
 
-        drafts = write_drafts(out, period=summary.period, results=summary.results, stations=summary.stations,
-                              issues=summary.issues, templates_dir=opts.templates_dir,
-                              date_header=datetime.strptime(summary.started_at, "%Y-%m-%d %H:%M:%S"))
-        summary.notes.append(f"邮件草稿：{len(drafts.written)} 封" + (
-            f"；没有可用邮箱的驿站 {len(drafts.no_address)} 个：" + "、".join(r.station for r in drafts.no_address)
-            if drafts.no_address else ""))
-        summary.paths["mail"] = out / "邮件"
+            drafts = write_drafts(out, period=summary.period, results=summary.results, stations=summary.stations,
+                                  issues=summary.issues, templates_dir=opts.templates_dir,
+                                  date_header=datetime.strptime(summary.started_at, "%Y-%m-%d %H:%M:%S"))
+            summary.notes.append(f"邮件草稿：{len(drafts.written)} 封" + (
+                f"；没有可用邮箱的驿站 {len(drafts.no_address)} 个：" + "、".join(r.station for r in drafts.no_address)
+                if drafts.no_address else ""))
+            summary.paths["mail"] = out / "邮件"
 
-    write_run_record(summary, rules, run_info)
+        _tell_locked(summary, locked)  # before the run record, which keeps the exit status
+        write_run_record(summary, rules, run_info)
+    _tell_locked(summary, locked)
+
+
+def _tell_locked(summary: RunSummary, locked: list[Path]) -> None:
+    """Name each output left unreplaced in the digest; the run ends with status 1."""
+    for p in locked:
+        note = locked_message(p)
+        if note not in summary.notes:
+            summary.notes.append(note)
+    if locked:
+        summary.exit_code = max(summary.exit_code, 1)
 
 
 def _run_jobs(jobs: list, workers: int, out_dir: Path | None = None, progress: bool = False) -> None:
