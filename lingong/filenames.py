@@ -46,7 +46,11 @@ def display_path(path: object) -> str:
         text = os.fsdecode(text)
     if is_clean(text):
         return text
-    return "/".join(display_name(part) for part in text.split("/"))
+    # Split only at the system's own separators: "\\" is a GBK trail byte, and on Linux a
+    # character of a name.
+    seps = "[" + re.escape(os.sep + (os.altsep or "")) + "]"
+    parts = re.split(f"({seps})", text)
+    return "".join(p if re.fullmatch(seps, p) else display_name(p) for p in parts)
 
 
 def display_names(names: Iterable[str]) -> dict[str, str]:

@@ -81,7 +81,7 @@ _MIN_STEM_CHARS = 8  # below this a name says nothing; a folder that long is ove
 
 
 def _units(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2  # an output folder may be GBK bytes
 
 
 def _fit_path(folder: Path, stem: str, suffix: str, max_bytes: int) -> str:

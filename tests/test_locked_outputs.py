@@ -17,8 +17,7 @@ import pytest
 
 from lingong import cli, outfiles
 from lingong.outfiles import LOCKED_HINT, OutputLocked, atomic_path, locked_outputs, write_bytes_atomic
-from report_factory import write_report
-from test_cli import STATIONS, write_registry
+from test_cli import write_city
 
 ROOT = Path(__file__).resolve().parent.parent
 PERIOD = "2023H1"
@@ -111,14 +110,7 @@ def test_output_locked_survives_pickling(tmp_path):
 @pytest.fixture
 def clean_city(tmp_path) -> Path:
     """Three stations, six months, no error anywhere: a normal run ends with status 0."""
-    src = tmp_path / "input"
-    (src / "曾都区").mkdir(parents=True)
-    write_registry(src / "驿站名册.xlsx")
-    for code, name, county, _ in STATIONS:
-        for m in range(1, 7):
-            write_report(src / "曾都区" / f"{code}_{m}月.xlsx", station=code, name=name, county=county,
-                         month=f"2023-{m:02d}")
-    return src
+    return write_city(tmp_path / "input", broken=())
 
 
 def outputs(root: Path) -> dict[str, bytes]:
