@@ -134,7 +134,7 @@ def test_a_gbk_twin_of_a_utf8_name_is_read_as_a_file_of_its_own(tmp_path):
 def gbk_city(tmp_path) -> dict:
     """Three stations over 2023H1; ZD-002's February report, its broken March report, a
     note and a damaged workbook sit in a GBK-named folder under GBK names."""
-    src = write_city(tmp_path / "input", broken=(), skip={("ZD-002", 2), ("ZD-002", 3)})
+    src = write_city(tmp_path / "input", broken=(), skip={("ZD-002", 2), ("ZD-002", 3), ("ZD-002", 4)})
     sub = bpath(src, gbk("西城驿站报表"))
     sub.mkdir()
     feb = write_report(bpath(sub, gbk("西城2月") + b".xlsx"), station="ZD-002", name="西城零工驿站",
@@ -142,12 +142,16 @@ def gbk_city(tmp_path) -> dict:
     mar = write_report(bpath(sub, gbk("西城3月") + b".xlsx"), station="ZD-002", name="西城零工驿站",
                        county="曾都区", month="2023-03", values={"C1": "十二"})
     bpath(sub, gbk("说明") + b".txt").write_text("请查收", encoding="gbk")
+    # A name in no encoding at all (0xFF starts nothing in GBK or UTF-8): April is still read.
+    write_report(bpath(sub, b"\xff\xfe-4.xlsx"), station="ZD-002", name="西城零工驿站", county="曾都区",
+                 month="2023-04", values={"C1": 41})
     bpath(sub, b"\xff\xfe" + gbk("损坏") + b".xlsx").write_bytes(b"PK\x03\x04 not a workbook")
     return {"src": src, "feb": feb, "mar": mar, "out": tmp_path / "out"}
 
 
 FEB, MAR = "西城驿站报表/西城2月.xlsx", "西城驿站报表/西城3月.xlsx"
 NOTE = "西城驿站报表/说明.txt"
+APR = "西城驿站报表/\ufffd\ufffd-4.xlsx"
 
 
 def test_gbk_names_are_read_graded_and_listed_in_every_output(gbk_city, monkeypatch):
@@ -158,7 +162,7 @@ def test_gbk_names_are_read_graded_and_listed_in_every_output(gbk_city, monkeypa
     assert summary.exit_code == 1  # March has an error: data problem, not a stopped run
 
     outcomes = {o.file: o for o in summary.outcomes}
-    damaged = [f for f in outcomes if f.startswith("西城驿站报表/\ufffd")]
+    damaged = [f for f in outcomes if f.startswith("西城驿站报表/\ufffd") and f != APR]
     assert len(damaged) == 1 and outcomes[damaged[0]].kind == "rejected"
     assert outcomes[FEB].kind == "report" and outcomes[FEB].status == "采用"
     assert outcomes[MAR].status == "退回"
@@ -170,6 +174,8 @@ def test_gbk_names_are_read_graded_and_listed_in_every_output(gbk_city, monkeypa
     assert (feb_src.status, feb_src.file) == ("采用", FEB)
     assert zd2.monthly["2023-02"]["C1"] == 23
     assert "2023-02" not in zd2.missing_months
+    apr = next(s for s in zd2.month_sources if s.month == "2023-04")
+    assert (apr.status, apr.file) == ("采用", APR) and zd2.monthly["2023-04"]["C1"] == 41
 
     p = summary.out_dir
     record = json.loads((p / "运行记录.json").read_text(encoding="utf-8"))

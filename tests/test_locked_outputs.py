@@ -105,6 +105,18 @@ def test_output_locked_survives_pickling(tmp_path):
     assert isinstance(e, OutputLocked) and e.path == tmp_path / "x.xlsx" and LOCKED_HINT in e.strerror
 
 
+def test_a_lock_outside_a_step_that_goes_on_still_gets_the_clerks_message(tmp_path, monkeypatch, capsys):
+    from lingong import pipeline
+
+    def run(opts):
+        raise OutputLocked(tmp_path / "汇总表.xlsx")
+    monkeypatch.setattr(pipeline, "run", run)
+    code = cli.main(["--input", str(tmp_path), "--output", str(tmp_path / "out"), "--period", PERIOD, "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and "汇总表.xlsx" in err and LOCKED_HINT in err
+    assert "程序内部错误" not in err and "磁盘空间" not in err
+
+
 # ---- a whole run ---------------------------------------------------------------------------
 
 @pytest.fixture
