@@ -154,6 +154,7 @@ NOTE = "西城驿站报表/说明.txt"
 APR = "西城驿站报表/\ufffd\ufffd-4.xlsx"
 
 
+@pytest.mark.timeout(300)  # starts worker processes
 def test_gbk_names_are_read_graded_and_listed_in_every_output(gbk_city, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     src, out = gbk_city["src"], gbk_city["out"]

@@ -81,6 +81,7 @@ def test_inside_locked_outputs_the_file_is_noted_and_the_next_is_written(tmp_pat
         write_bytes_atomic(tmp_path / "a.xlsx", b"a")
 
 
+@pytest.mark.timeout(30)  # starts worker processes
 def test_a_worker_process_raises_so_that_its_parent_hears_of_it(tmp_path, monkeypatch):
     """A forked worker inherits the parent's collector but must not swallow the refusal
     into a list only it can see."""
@@ -130,6 +131,7 @@ def outputs(root: Path) -> dict[str, bytes]:
             if p.is_file() and not p.name.startswith(("考核历史", ".~tmp-"))}
 
 
+@pytest.mark.timeout(300)  # starts worker processes
 def test_a_locked_form_and_summary_are_named_and_everything_else_is_written(clean_city, tmp_path, monkeypatch,
                                                                            capsys):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", ENV["SOURCE_DATE_EPOCH"])
@@ -164,6 +166,7 @@ def test_a_locked_form_and_summary_are_named_and_everything_else_is_written(clea
     assert [p for p in out.rglob(".~tmp-*")] == []
 
 
+@pytest.mark.timeout(300)  # starts worker processes
 def test_a_locked_blank_template_is_named_and_the_others_written(clean_city, tmp_path, monkeypatch, capsys):
     out = tmp_path / "out"
     name = "ZD-002_西城零工驿站_2023年7月_月度运维报表.xlsx"
