@@ -139,6 +139,11 @@ def _main(argv: list[str] | None) -> int:
         if isinstance(exc, (FatalInput, OutputBusy)) or type(exc).__name__ in _CONFIG_ERRORS:
             print(f"无法运行：{exc}", file=sys.stderr)
             return EXIT_USAGE
+        from .outfiles import OutputLocked
+
+        if isinstance(exc, OutputLocked):  # outside a step that goes on past it: the run stopped there
+            print(f"{exc.strerror}", file=sys.stderr)
+            return EXIT_USAGE
         if isinstance(exc, OSError):
             print(f"写入或读取文件失败：{exc.strerror or exc}（{getattr(exc, 'filename', '') or ''}）。"
                   "请检查磁盘空间和输出文件夹权限后重新运行。", file=sys.stderr)
@@ -230,6 +235,7 @@ def _dispatch_locked(args, out_root: Path) -> int:
 def _templates(args, out_root: Path) -> int:
     from .pipeline import FatalInput, pick_registry, read_files
     from .discover import discover
+    from .outfiles import locked_outputs
     from .template_writer import write_blank_templates
     from .values import parse_month
 
@@ -242,13 +248,24 @@ def _templates(args, out_root: Path) -> int:
     results = read_files(regs, workers=args.workers or 1, progress=not args.quiet)
     stations, reg_file, _ = pick_registry(results)
     dest = out_root / "空白模板" / month.value
-    paths = write_blank_templates(stations, month.value, dest)
-    print(f"已按驿站名册（{reg_file}）生成 {len(paths)} 份 {month.value} 月度报表模板：{dest}")
-    return EXIT_OK
+    with locked_outputs() as locked:
+        paths = write_blank_templates(stations, month.value, dest)
+    print(f"已按驿站名册（{reg_file}）生成 {len(paths) - len(locked)} 份 {month.value} 月度报表模板：{dest}")
+    return _tell_locked(locked)
+
+
+def _tell_locked(locked: list[Path]) -> int:
+    """Outputs left as they were because they are open in Excel/WPS: name them, status 1."""
+    from .outfiles import locked_message
+
+    for p in locked:
+        print(locked_message(p))
+    return EXIT_DATA if locked else EXIT_OK
 
 
 def _template_mail(args, out_root: Path, input_dir: Path) -> int:
     from .mail_drafts import write_drafts
+    from .outfiles import locked_outputs
     from .pipeline import FatalInput, pick_registry, read_files
     from .discover import discover
     from .template_writer import write_blank_templates
@@ -264,19 +281,21 @@ def _template_mail(args, out_root: Path, input_dir: Path) -> int:
     results = read_files(disc.candidates, workers=args.workers or 1, progress=not args.quiet)
     stations, _, _ = pick_registry(results)
     dest = out_root / "空白模板" / month
-    paths = write_blank_templates(stations, month, dest)
-    by_station = {}
-    for p in paths:
-        by_station[p.name.split("_", 1)[0]] = p
-    y, m = map(int, month.split("-"))
-    period = make_period("month", y, m)
-    summary = write_drafts(out_root / "空白模板" / month, period=period, results=[], stations=stations, issues=[],
-                           templates_dir=ROOT / "templates", kind="templates", blank_templates=by_station)
+    with locked_outputs() as locked:
+        paths = write_blank_templates(stations, month, dest)
+        by_station = {}
+        for p in paths:
+            by_station[p.name.split("_", 1)[0]] = p
+        y, m = map(int, month.split("-"))
+        period = make_period("month", y, m)
+        summary = write_drafts(out_root / "空白模板" / month, period=period, results=[], stations=stations,
+                               issues=[], templates_dir=ROOT / "templates", kind="templates",
+                               blank_templates=by_station)
     from .mail_drafts import format_drafts_summary
 
-    print(f"已生成 {len(paths)} 份空白模板：{dest}")
+    print(f"已生成 {len(paths) - len(locked)} 份空白模板：{dest}")
     print(format_drafts_summary(summary))
-    return EXIT_OK
+    return _tell_locked(locked)
 
 
 def _send(args, out_root: Path) -> int:

@@ -12,6 +12,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .filenames import display_names
 from .issues import Issue, issue
 from .records import KIND_SKIPPED, FileOutcome
 
@@ -37,7 +38,9 @@ _SPECIAL = {
 
 @dataclass
 class Discovery:
-    candidates: list[tuple[Path, str]] = field(default_factory=list)  # (absolute path, relative posix path)
+    # (absolute path as the OS named it, relative posix path as shown): the two differ when
+    # a name is not proper text (GBK bytes on Linux); open by the first, show the second.
+    candidates: list[tuple[Path, str]] = field(default_factory=list)
     skipped: list[FileOutcome] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     excluded: str = ""  # relative path of the output folder inside the input folder, "" when none
@@ -117,8 +120,9 @@ def _walk(folder: Path, rel: str, out: Discovery, depth: int) -> None:
     except OSError as e:
         out.issues.append(issue("F012", file=rel or ".", found=_os_reason(e)))
         return
+    shown = display_names(e.name for e in entries)
     for entry in entries:
-        name = entry.name
+        name = shown[entry.name]
         rel_child = f"{rel}/{name}" if rel else name
         try:
             if entry.is_dir(follow_symlinks=False):
@@ -129,7 +133,7 @@ def _walk(folder: Path, rel: str, out: Discovery, depth: int) -> None:
                 elif depth >= MAX_DEPTH:
                     out.issues.append(issue("F012", file=rel_child, found="文件夹层级过深"))
                 else:
-                    _walk(folder / name, rel_child, out, depth + 1)
+                    _walk(folder / entry.name, rel_child, out, depth + 1)
                 continue
             if entry.is_symlink():
                 target_is_dir = entry.is_dir(follow_symlinks=True)
@@ -150,7 +154,7 @@ def _walk(folder: Path, rel: str, out: Discovery, depth: int) -> None:
             out.skipped.append(FileOutcome(rel_child, KIND_SKIPPED, reason, size=st.st_size,
                                            mtime=st.st_mtime))
         else:
-            out.candidates.append((folder / name, rel_child))
+            out.candidates.append((folder / entry.name, rel_child))
 
 
 def _os_reason(e: OSError) -> str:

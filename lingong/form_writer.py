@@ -181,7 +181,9 @@ def form_path(out_dir: Path, result: StationResult) -> Path:
     st = result.station
     code = clip(safe_component(st.code, "无编号"), 40)
     name = clip(safe_component(st.name, "未命名"), 90).rstrip(" ._") or "未命名"
-    return inside(Path(out_dir), safe_component(st.county, "未知县区"), file_name(f"{code}_{name}", "_考核验收表.xlsx"))
+    county = safe_component(st.county, "未知县区")
+    return inside(Path(out_dir), county,
+                  file_name(f"{code}_{name}", "_考核验收表.xlsx", folder=Path(out_dir) / county))
 
 
 # ---- the workbook -------------------------------------------------------------------

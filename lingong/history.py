@@ -50,6 +50,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
+from .filenames import display_path
 from .records import FileOutcome, Period, StationResult
 from .rules import FAIL, Rules
 
@@ -259,7 +260,7 @@ def _record(conn, *, run_id, started_at, tool_version, rules, input_files, perio
     conn.execute(
         "INSERT INTO runs (run_id, started_at, tool_version, rules_path, rules_sha256, period, recheck,"
         " assessed_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (run_id, started_at, tool_version, str(rules.path), rules.sha256, period.key, int(recheck),
+        (run_id, started_at, tool_version, display_path(rules.path), rules.sha256, period.key, int(recheck),
          today.isoformat()))
     conn.executemany(
         "INSERT OR REPLACE INTO input_files (run_id, file, sha256, kind, status, station, month, reason)"

@@ -415,7 +415,7 @@ def write_drafts(out_dir: Path, *, period: Period, results: list[StationResult],
         msg = build_message(recipients=recipients, subject=subject, body=body, attachments=attachments,
                             msg_id=mid, date_header=date_header, sender=sender, station=code,
                             period=period.key, kind=kind, attachments_sha256=att_hash)
-        eml = folder / outfiles.file_name(f"{code}_{station.name}", ".eml")
+        eml = folder / outfiles.file_name(f"{code}_{station.name}", ".eml", folder=folder)
         outfiles.write_bytes_atomic(eml, msg.as_bytes(policy=MAIL_POLICY))
         written.add(eml)
         detail = "" if not bad else f"（另有无效地址“{outfiles.mask_text(' '.join(bad))}”未使用）"

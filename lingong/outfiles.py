@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import errno
+import hashlib
 import os
 import re
 import tempfile
@@ -19,8 +20,10 @@ from pathlib import Path
 # library allows (xlsxwriter and openpyxl both write a creation date).
 FIXED_TIMESTAMP = _dt.datetime(2000, 1, 1, 0, 0, 0)
 
-_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
-                     *(f"LPT{i}" for i in range(1, 10))}
+# Device names Windows reserves whatever the extension ("CON.xlsx" opens the console);
+# COM0/LPT0 and CONIN$/CONOUT$ are on Microsoft's list too.
+_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$", *(f"COM{i}" for i in range(10)),
+                     *(f"LPT{i}" for i in range(10))}
 # Characters no file system or mail program should see in a name; look-alike
 # slashes and dots count too because some tools fold them to the real thing.
 _BAD_CHARS = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*\u2215\u2044\u29f8\uff0f\uff3c\u2216\ufe68\u202e\u200b-\u200f]')
@@ -32,17 +35,23 @@ os.umask(_UMASK)  # leaves room under the 255-byte limit for prefixes and suffix
 def safe_component(text: str, fallback: str = "未命名") -> str:
     """Make station-typed text usable as one path component on every file system
     (personal numbers masked: names of outputs leave the machine too)."""
+    s = _safe_text(text, fallback)
+    encoded = s.encode("utf-8")
+    if len(encoded) > MAX_NAME_BYTES:
+        s = encoded[:MAX_NAME_BYTES].decode("utf-8", "ignore").rstrip(" ._")
+    return s
+
+
+def _safe_text(text: str, fallback: str) -> str:
+    """safe_component before its cut to MAX_NAME_BYTES."""
     s = unicodedata.normalize("NFKC", mask_text(str(text or "")))
     s = _BAD_CHARS.sub("_", s)
     s = s.replace("..", "_")
     s = re.sub(r"\s+", " ", s).strip(" ._")
     if not s:
         s = fallback
-    if s.split(".")[0].upper() in _WINDOWS_RESERVED:
+    if s.split(".")[0].rstrip(" ").upper() in _WINDOWS_RESERVED:  # Windows ignores "CON .xlsx"'s space too
         s = "_" + s
-    encoded = s.encode("utf-8")
-    if len(encoded) > MAX_NAME_BYTES:
-        s = encoded[:MAX_NAME_BYTES].decode("utf-8", "ignore").rstrip(" ._")
     return s
 
 
@@ -52,11 +61,46 @@ def clip(text: str, max_bytes: int) -> str:
     return text if len(b) <= max_bytes else b[:max_bytes].decode("utf-8", "ignore")
 
 
-def file_name(stem: str, suffix: str, fallback: str = "未命名") -> str:
+def file_name(stem: str, suffix: str, fallback: str = "未命名", folder: Path | None = None) -> str:
     """One safe file name ``stem + suffix`` within MAX_NAME_BYTES: a long stem is cut,
-    never the suffix (NFKC can make a name longer than what was typed)."""
+    never the suffix (NFKC can make a name longer than what was typed).
+
+    With ``folder`` (where the file goes) the whole path is kept within MAX_PATH_CHARS
+    too, again by cutting the stem: put what must survive (month, kind of document) in
+    ``suffix`` and the station's name at the end of ``stem``."""
     room = MAX_NAME_BYTES - len(suffix.encode("utf-8"))
+    if folder is not None:
+        return _fit_path(Path(folder), _safe_text(stem, fallback), suffix, room) + suffix
     return (clip(safe_component(stem, fallback), room).rstrip(" ._") or fallback) + suffix
+
+
+# Windows cannot open a path over 260 UTF-16 units (MAX_PATH) in Explorer, Excel or WPS;
+# 240 leaves room for the "~$" owner file Excel writes beside an open workbook and for a
+# copy to a slightly deeper folder.
+MAX_PATH_CHARS = 240
+_MIN_STEM_CHARS = 8  # below this a name says nothing; a folder that long is over the limit anyway
+
+
+def _units(text: str) -> int:
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2  # an output folder may be GBK bytes
+
+
+def _fit_path(folder: Path, stem: str, suffix: str, max_bytes: int) -> str:
+    """``stem`` cut so that ``folder/stem+suffix`` stays within MAX_PATH_CHARS and the stem
+    within ``max_bytes``. A cut stem ends with ``~`` and a digest of the whole stem: two
+    long names that share their start still differ, and a name is the same in every run."""
+    room = MAX_PATH_CHARS - _units(str(folder.resolve())) - 1 - _units(suffix)
+    if _units(stem) <= room and len(stem.encode("utf-8")) <= max_bytes:
+        return stem
+    tag = "~" + hashlib.sha1(stem.encode("utf-8", "surrogatepass")).hexdigest()[:6]
+    keep_units, keep_bytes = room - len(tag), max_bytes - len(tag)
+    out, units, size = [], 0, 0
+    for ch in stem:
+        units, size = units + _units(ch), size + len(ch.encode("utf-8"))
+        if len(out) >= _MIN_STEM_CHARS and (units > keep_units or size > keep_bytes):
+            break
+        out.append(ch)
+    return "".join(out).rstrip(" ._") + tag
 
 
 def inside(base: Path, *parts: str) -> Path:
@@ -97,13 +141,74 @@ def _write_error(exc: BaseException, final: Path) -> OSError | None:
     return OSError(err.errno, _WRITE_ERRORS[err.errno], str(final))
 
 
+LOCKED_HINT = "请先在 Excel/WPS 中关闭该文件，再重新运行"
+# What Windows says when a file is open elsewhere or read-only: ERROR_ACCESS_DENIED,
+# ERROR_SHARING_VIOLATION, ERROR_LOCK_VIOLATION (Python maps them to PermissionError too).
+_WINDOWS_LOCKED = {5, 32, 33}
+
+
+def locked_message(path: Path) -> str:
+    """The clerk's sentence for an output that could not be replaced."""
+    from .filenames import display_path
+
+    return f"未能更新 {display_path(path)}：该文件正被其他程序打开或是只读文件，本次结果没有写入它。{LOCKED_HINT}"
+
+
+class OutputLocked(OSError):
+    """``path`` could not be replaced: open in Excel/WPS (Windows refuses to replace an
+    open file) or read-only. The new content is dropped; the old file stays as it was."""
+
+    def __init__(self, path):
+        from .filenames import display_path
+
+        self.path = Path(path)
+        super().__init__(errno.EACCES, locked_message(self.path), display_path(self.path))
+
+    def __reduce__(self):  # picklable, for a job that raises it in a worker process
+        return type(self), (self.path,)
+
+
+def _is_locked(e: OSError) -> bool:
+    return isinstance(e, PermissionError) or getattr(e, "winerror", None) in _WINDOWS_LOCKED
+
+
+# (pid, list) while locked_outputs() is active in that process; a forked worker inherits
+# it but, with another pid, raises instead, so its job fails and is noted when the
+# parent runs it again (see pipeline._run_jobs).
+_locked_collector: tuple[int, list] | None = None
+
+
+@contextlib.contextmanager
+def locked_outputs():
+    """Within the block an output that cannot be replaced because it is open or read-only
+    is not an error: its path is appended to the yielded list and every other output is
+    still written. The caller tells the clerk (locked_message) and ends with status 1."""
+    global _locked_collector
+    outer, found = _locked_collector, []
+    _locked_collector = (os.getpid(), found)
+    try:
+        yield found
+    finally:
+        _locked_collector = outer
+
+
+def _noted_as_locked(e: OutputLocked) -> bool:
+    c = _locked_collector
+    if c is None or c[0] != os.getpid():
+        return False
+    if e.path not in c[1]:
+        c[1].append(e.path)
+    return True
+
+
 @contextlib.contextmanager
 def atomic_path(final: Path):
     """Yield a temporary path beside ``final``; rename it into place only on success.
 
     A write the file system refuses (disk full, read-only folder) leaves no file
     behind and raises OSError with a Chinese strerror and ``final`` as filename,
-    whatever library was writing."""
+    whatever library was writing. A ``final`` that cannot be replaced (open in
+    Excel/WPS, read-only) raises OutputLocked, or is noted inside locked_outputs()."""
     final = Path(final)
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
@@ -127,10 +232,19 @@ def atomic_path(final: Path):
         yield tmp_path
         with open(tmp_path, "rb+") as fh:
             os.fsync(fh.fileno())
-        os.replace(tmp_path, final)
+        try:
+            os.replace(tmp_path, final)
+        except OSError as e:
+            if _is_locked(e):
+                raise OutputLocked(final) from e
+            raise
     except BaseException as e:
         with contextlib.suppress(OSError):
             tmp_path.unlink()
+        if isinstance(e, OutputLocked):
+            if _noted_as_locked(e):
+                return
+            raise
         clerk = _write_error(e, final) if isinstance(e, Exception) else None
         if clerk is not None:
             raise clerk from e

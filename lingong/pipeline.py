@@ -17,8 +17,9 @@ from pathlib import Path
 
 from . import __version__
 from . import template_spec as spec
+from .filenames import display_path
 from .issues import ERROR, INFO, WARNING, Issue, issue
-from .outfiles import inside, write_text_atomic
+from .outfiles import inside, locked_message, locked_outputs, write_text_atomic
 from .periods import make_period, parse_period
 from .reading import FileResult, isolated_failure, read_one
 from .records import KIND_REJECTED, KIND_REPORT, KIND_SKIPPED, KIND_UNSTABLE, FileOutcome, Period
@@ -301,14 +302,14 @@ def write_documents(summary: RunSummary, opts: RunOptions, rules, run_id: str, f
     out = summary.out_dir
     run_info = {
         "tool_version": __version__, "run_id": run_id, "started_at": summary.started_at,
-        "input_dir": str(opts.input_dir), "period": summary.period.key, "recheck": opts.recheck,
+        "input_dir": display_path(opts.input_dir), "period": summary.period.key, "recheck": opts.recheck,
         "files": Counter(o.kind for o in summary.outcomes),
     }
     plain_info = {k: (dict(v) if isinstance(v, Counter) else v) for k, v in run_info.items()}
-    rules_info = {"path": str(rules.path), "sha256": rules.sha256, "values": _flatten(rules.as_dict())}
+    rules_info = {"path": display_path(rules.path), "sha256": rules.sha256, "values": _flatten(rules.as_dict())}
     if texts is None:
         texts = load_text_templates(opts.templates_dir)
-    label = f"{rules.path.name}（{rules.sha256[:8]}）"
+    label = f"{display_path(rules.path.name)}（{rules.sha256[:8]}）"
     # Jobs are module-level functions with plain-data arguments (functools.partial),
     # so that a spawned worker can be sent them; the single big documents first, so
     # that none of them is left for last.
@@ -348,7 +349,7 @@ def write_documents(summary: RunSummary, opts: RunOptions, rules, run_id: str, f
         target = inside(out, "退回修改", copy_name(rec.station, rec.month))
         if target in returned:  # two broken files for one station and month
             target = inside(out, "退回修改", copy_name(rec.station, rec.month, len(returned)))
-        jobs.append(functools.partial(write_return_copy, opts.input_dir / rec.file, rec.file,
+        jobs.append(functools.partial(write_return_copy, Path(r.source or opts.input_dir / rec.file), rec.file,
                                       by_file.get(rec.file, []), target, r.grids))
         returned.append(target)
     summary.paths["returns"] = out / "退回修改"
@@ -358,20 +359,34 @@ def write_documents(summary: RunSummary, opts: RunOptions, rules, run_id: str, f
             jobs.append(functools.partial(write_form, form_path(out, res), res, rules_label=label, texts=texts))
     summary.paths["forms"] = out
 
-    _run_jobs(jobs, opts.workers or default_workers(), out, progress=opts.progress)
+    # A document open in Excel/WPS cannot be replaced: note it, write all the others.
+    with locked_outputs() as locked:
+        _run_jobs(jobs, opts.workers or default_workers(), out, progress=opts.progress)
 
-    if opts.mail_drafts:
-        from .mail_drafts import write_drafts
+        if opts.mail_drafts:
+            from .mail_drafts import write_drafts
 
-        drafts = write_drafts(out, period=summary.period, results=summary.results, stations=summary.stations,
-                              issues=summary.issues, templates_dir=opts.templates_dir,
-                              date_header=datetime.strptime(summary.started_at, "%Y-%m-%d %H:%M:%S"))
-        summary.notes.append(f"邮件草稿：{len(drafts.written)} 封" + (
-            f"；没有可用邮箱的驿站 {len(drafts.no_address)} 个：" + "、".join(r.station for r in drafts.no_address)
-            if drafts.no_address else ""))
-        summary.paths["mail"] = out / "邮件"
+            drafts = write_drafts(out, period=summary.period, results=summary.results, stations=summary.stations,
+                                  issues=summary.issues, templates_dir=opts.templates_dir,
+                                  date_header=datetime.strptime(summary.started_at, "%Y-%m-%d %H:%M:%S"))
+            summary.notes.append(f"邮件草稿：{len(drafts.written)} 封" + (
+                f"；没有可用邮箱的驿站 {len(drafts.no_address)} 个：" + "、".join(r.station for r in drafts.no_address)
+                if drafts.no_address else ""))
+            summary.paths["mail"] = out / "邮件"
 
-    write_run_record(summary, rules, run_info)
+        _tell_locked(summary, locked)  # before the run record, which keeps the exit status
+        write_run_record(summary, rules, run_info)
+    _tell_locked(summary, locked)
+
+
+def _tell_locked(summary: RunSummary, locked: list[Path]) -> None:
+    """Name each output left unreplaced in the digest; the run ends with status 1."""
+    for p in locked:
+        note = locked_message(p)
+        if note not in summary.notes:
+            summary.notes.append(note)
+    if locked:
+        summary.exit_code = max(summary.exit_code, 1)
 
 
 def _run_jobs(jobs: list, workers: int, out_dir: Path | None = None, progress: bool = False) -> None:
@@ -447,7 +462,7 @@ def write_run_record(summary: RunSummary, rules, run_info: dict) -> Path:
     rec = {
         "schema": "lingong-run-record/1",
         **{k: (dict(v) if isinstance(v, Counter) else v) for k, v in run_info.items()},
-        "rules": {"path": str(rules.path), "sha256": rules.sha256},
+        "rules": {"path": display_path(rules.path), "sha256": rules.sha256},
         "exit_code": summary.exit_code,
         "input_files": [
             {"file": o.file, "sha256": o.sha256, "size": o.size, "kind": o.kind, "status": o.status,
@@ -455,7 +470,7 @@ def write_run_record(summary: RunSummary, rules, run_info: dict) -> Path:
             for o in summary.outcomes
         ],
         "issues": dict(Counter(i.severity for i in summary.issues)),
-        "outputs": {k: str(v) for k, v in summary.paths.items()},
+        "outputs": {k: display_path(v) for k, v in summary.paths.items()},
     }
     p = summary.out_dir / "运行记录.json"
     from .privacy import mask_json
@@ -518,10 +533,10 @@ def digest(summary: RunSummary) -> str:
         lines.extend(attention)
 
     lines.append("")
-    lines.append(f"输出文件夹：{summary.out_dir}")
+    lines.append(f"输出文件夹：{display_path(summary.out_dir)}")
     names = {"summary": "汇总表", "validation": "校验报告", "results": "结果数据", "run_record": "运行记录",
              "notice": "通报草稿", "mail": "邮件草稿"}
     for key, label in names.items():
         if key in summary.paths:
-            lines.append(f"  {label}：{summary.paths[key]}")
+            lines.append(f"  {label}：{display_path(summary.paths[key])}")
     return "\n".join(lines)

@@ -29,6 +29,9 @@ class FileResult:
     decision_rows: object | None = None          # workbook.Workbook holding only 考核组意见
     grids: dict[str, list[list]] | None = None   # for return copies of .xls/.xlsb/.ods reports
     issues: list[Issue] = field(default_factory=list)
+    # The path as the OS names it, for opening the file again (a return copy): the shown
+    # name in outcome.file need not lead back to it (see filenames.display_names).
+    source: str = ""
 
 
 def _hash(path: Path) -> tuple[str, int]:
@@ -71,7 +74,7 @@ def read_one(item: tuple[str, str]) -> FileResult:
     wb = rr.workbook
 
     kinds, reason = classify(wb.sheet_names)
-    result = FileResult(outcome(KIND_SKIPPED, reason))
+    result = FileResult(outcome(KIND_SKIPPED, reason), source=item[0])
     if KIND_REPORT in kinds:
         from .report_reader import read_report
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from .filenames import display_path
 from .outfiles import atomic_path
 from .privacy import mask_json
 from .records import Decision, Period, RequirementResult, StationResult
@@ -96,7 +97,7 @@ def results_dict(period: Period, results: list[StationResult], rules: Rules, run
         "period": {"key": period.key, "kind": period.kind, "label": period.label,
                    "months": list(period.months)},
         "run": dict(run_info),
-        "rules": {"path": str(rules.path), "sha256": rules.sha256, "name": rules.name,
+        "rules": {"path": display_path(rules.path), "sha256": rules.sha256, "name": rules.name,
                   "version": rules.version},
         "stations": [station_dict(r) for r in results],
     }

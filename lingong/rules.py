@@ -99,7 +99,9 @@ class Rules:
 
     def as_dict(self) -> dict:
         """The rules as read (for the summary's 说明 sheet and the run record)."""
-        return {"path": str(self.path), "sha256": self.sha256, **copy.deepcopy(self.raw)}
+        from .filenames import display_path
+
+        return {"path": display_path(self.path), "sha256": self.sha256, **copy.deepcopy(self.raw)}
 
     def monthly_max(self, code: str) -> int | None:
         for c, m in self.plausible_max:

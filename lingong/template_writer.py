@@ -279,11 +279,12 @@ def is_operating(station: Station, month: str) -> bool:
     return True
 
 
-def blank_template_name(station: Station, month: str) -> str:
-    """`<驿站编号>_<驿站名称>_<YYYY年M月>_月度运维报表.xlsx`, safe on every file system."""
+def blank_template_name(station: Station, month: str, folder: Path | None = None) -> str:
+    """`<驿站编号>_<驿站名称>_<YYYY年M月>_月度运维报表.xlsx`, safe on every file system; a name
+    too long for ``folder`` loses the end of the station's name, never the month."""
     code = outfiles.clip(outfiles.safe_component(station.code, "无编号"), 30)
     name = outfiles.safe_component(station.name, "未命名驿站")
-    return outfiles.file_name(f"{code}_{name}_{month_label(month)}", "_月度运维报表.xlsx")
+    return outfiles.file_name(f"{code}_{name}", f"_{month_label(month)}_月度运维报表.xlsx", folder=folder)
 
 
 def write_blank_templates(registry: dict[str, Station], month: str, out_dir: Path) -> list[Path]:
@@ -295,7 +296,7 @@ def write_blank_templates(registry: dict[str, Station], month: str, out_dir: Pat
         station = registry[code]
         if not is_operating(station, month):
             continue
-        path = outfiles.inside(Path(out_dir), blank_template_name(station, month))
+        path = outfiles.inside(Path(out_dir), blank_template_name(station, month, Path(out_dir)))
         write_template(path, station=station, month=month)
         written.append(path)
     return written

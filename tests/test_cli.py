@@ -34,20 +34,25 @@ def write_registry(path: Path, rows=STATIONS) -> Path:
     return path
 
 
-@pytest.fixture
-def city(tmp_path) -> Path:
-    """Three stations, six months of 2023H1, one report with an error (a count typed as 十二)."""
-    src = tmp_path / "input"
+def write_city(src: Path, *, broken=(("GS-001", 3),), skip=()) -> Path:
+    """The registry and a report for each station and month of 2023H1 under ``src``, except
+    the (code, month) pairs in ``skip``; those in ``broken`` have a count typed as 十二."""
     (src / "曾都区").mkdir(parents=True)
     write_registry(src / "驿站名册.xlsx")
     for code, name, county, _ in STATIONS:
         for m in range(1, 7):
-            values = None
-            if code == "GS-001" and m == 3:
-                values = {"C1": "十二"}
+            if (code, m) in skip:
+                continue
+            values = {"C1": "十二"} if (code, m) in broken else None
             write_report(src / "曾都区" / f"{code}_{m}月.xlsx", station=code, name=name, county=county,
                          month=f"2023-{m:02d}", values=values)
     return src
+
+
+@pytest.fixture
+def city(tmp_path) -> Path:
+    """Three stations, six months of 2023H1, one report with an error (a count typed as 十二)."""
+    return write_city(tmp_path / "input")
 
 
 def cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
