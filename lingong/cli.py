@@ -184,7 +184,10 @@ def _dispatch(args, argv: list[str]) -> int:
     out_root = _output_root(args)
     if args.command != "send" and not args.demo:
         _check_folders(args.input, out_root)
-    with RunLock(out_root, command=" ".join(["process.py", *argv])):
+    from .filenames import display_name
+
+    # Arguments may hold a folder name in GBK bytes: the lock file is text others read.
+    with RunLock(out_root, command=" ".join(["process.py", *(display_name(a) for a in argv)])):
         return _dispatch_locked(args, out_root)
 
 

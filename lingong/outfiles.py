@@ -95,9 +95,12 @@ def _fit_path(folder: Path, stem: str, suffix: str, max_bytes: int) -> str:
     tag = "~" + hashlib.sha1(stem.encode("utf-8", "surrogatepass")).hexdigest()[:6]
     keep_units, keep_bytes = room - len(tag), max_bytes - len(tag)
     out, units, size = [], 0, 0
+    # At least _MIN_STEM_CHARS units even when the folder is too deep; never more than
+    # the room when there is that much (a character outside the BMP is two units).
+    keep_units = max(keep_units, _MIN_STEM_CHARS)
     for ch in stem:
         units, size = units + _units(ch), size + len(ch.encode("utf-8"))
-        if len(out) >= _MIN_STEM_CHARS and (units > keep_units or size > keep_bytes):
+        if out and (units > keep_units or size > keep_bytes):
             break
         out.append(ch)
     return "".join(out).rstrip(" ._") + tag
