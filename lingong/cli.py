@@ -239,7 +239,7 @@ def _template_mail(args, out_root: Path, input_dir: Path) -> int:
 
 
 def _send(args, out_root: Path) -> int:
-    from .mail_send import check_login_security, format_summary, load_smtp_config, send_drafts
+    from .mail_send import SmtpConfigError, check_login_security, format_summary, load_smtp_config, send_drafts
     from .pipeline import HISTORY_DB, FatalInput
     from .outfiles import inside
 
@@ -259,10 +259,14 @@ def _send(args, out_root: Path) -> int:
     if not drafts.is_dir():
         raise FatalInput(f"没有找到邮件草稿：{drafts}。请先运行 {make}")
     config = replace(load_smtp_config(args.config, os.environ), allow_plaintext_login=args.allow_plaintext_login)
-    if not args.dry_run:
+    try:
         warning = check_login_security(config)   # refuses a plain-text login unless allowed
-        if warning:
-            print(warning, file=sys.stderr)
+    except SmtpConfigError as e:
+        if not args.dry_run:
+            raise
+        warning = f"提示：试运行照常列出邮件，但正式发送时会停止——{e}"
+    if warning:
+        print(warning, file=sys.stderr)
     summary = send_drafts(drafts, out_root / HISTORY_DB, config, period=key, dry_run=args.dry_run,
                           resend_unknown=args.resend_unknown)
     print(format_summary(summary))

@@ -260,7 +260,11 @@ def _dot_stuffed(wire: bytes) -> bytes:
     return q + b".\r\n"
 
 
-def _rset(smtp: smtplib.SMTP) -> None:
+def _abandon(smtp: smtplib.SMTP, code: int) -> None:
+    """After a refusal, as sendmail does: 421 means the server is closing the line; else RSET."""
+    if code == 421:
+        smtp.close()
+        return
     try:
         smtp.rset()
     except smtplib.SMTPServerDisconnected:   # the refusal is the error to report, not the lost line
@@ -274,28 +278,19 @@ def _transaction(smtp: smtplib.SMTP, sender: str, recipients: list[str], wire: b
     smtp.ehlo_or_helo_if_needed()
     code, resp = smtp.mail(sender)
     if code != 250:
-        if code == 421:
-            smtp.close()
-        else:
-            _rset(smtp)
+        _abandon(smtp, code)
         raise smtplib.SMTPSenderRefused(code, resp, sender)
     refused = {}
     for rcpt in recipients:
         code, resp = smtp.rcpt(rcpt)
         if code not in (250, 251):
             refused[rcpt] = (code, resp)
-        if code == 421:
-            smtp.close()
+        if code == 421 or len(refused) == len(recipients):
+            _abandon(smtp, code)
             raise smtplib.SMTPRecipientsRefused(refused)
-    if len(refused) == len(recipients):
-        _rset(smtp)
-        raise smtplib.SMTPRecipientsRefused(refused)
     code, resp = smtp.docmd("DATA")
     if code != 354:
-        if code == 421:
-            smtp.close()
-        else:
-            _rset(smtp)
+        _abandon(smtp, code)
         raise smtplib.SMTPDataError(code, resp)
     smtp.send(_dot_stuffed(wire))
     try:
@@ -303,10 +298,7 @@ def _transaction(smtp: smtplib.SMTP, sender: str, recipients: list[str], wire: b
     except (smtplib.SMTPServerDisconnected, OSError) as e:
         raise DeliveryUnknown(_err_text(e)) from e
     if code != 250:
-        if code == 421:
-            smtp.close()
-        else:
-            _rset(smtp)
+        _abandon(smtp, code)
         raise smtplib.SMTPDataError(code, resp)
     return refused
 
@@ -499,7 +491,7 @@ def send_drafts(drafts_dir: Path, db_path: Path, config: SmtpConfig, *, period: 
             if unknown and not resend_unknown:
                 rows.append(SendRow(status=UNKNOWN, attempts=tries, error=(
                     f"上次发送（{unknown[0][3][:19].replace('T', ' ')}）在对方服务器确认之前中断，无法确定驿站是否已收到，"
-                    f"未自动重发；请向驿站核实，确认没有收到后加 {RESEND_OPTION} 再次运行发送命令"), **base))
+                    "未自动重发"), **base))
                 continue
             if not retry_refused and any(h[0] == LOG_REFUSED and h[1] == recipient for h in history):
                 rows.append(SendRow(status=REFUSED, attempts=tries,
@@ -532,8 +524,7 @@ def send_drafts(drafts_dir: Path, db_path: Path, config: SmtpConfig, *, period: 
                     error = ("部分地址被拒收：" + "；".join(f"{a}：{c}" for a, (c, _) in refused.items())) if refused else ""
                 except DeliveryUnknown as e:
                     status = UNKNOWN
-                    error = (f"邮件已全部发出，但等待服务器确认时连接中断（{e}），无法确定驿站是否已收到，未自动重发；"
-                             f"请向驿站核实，确认没有收到后加 {RESEND_OPTION} 再次运行发送命令")
+                    error = f"邮件已全部发出，但等待服务器确认时连接中断（{e}），无法确定驿站是否已收到，未自动重发"
                     drop()
                 except TlsUnavailable as e:
                     status, error, fatal = FAILED, str(e), str(e)
@@ -547,6 +538,8 @@ def send_drafts(drafts_dir: Path, db_path: Path, config: SmtpConfig, *, period: 
                     status, error = REFUSED, _err_text(e)
                     if all(400 <= c < 500 for c, _ in e.recipients.values()):
                         status = FAILED   # 4xx: mailbox busy or greylisting, worth another try
+                        if any(c == 421 for c, _ in e.recipients.values()):
+                            drop()        # the server closed the line: the retry needs a new one
                 except smtplib.SMTPResponseException as e:
                     status, error = FAILED, _err_text(e)
                     if smtp is None:

@@ -31,8 +31,9 @@ class Mailbox:
     (550), close the connection before the message (at RCPT), and queue a
     message but lose the connection before its answer, once per address."""
 
-    def __init__(self, refuse=(), drop_once=(), greylist_once=(), lose_reply_once=()):
+    def __init__(self, refuse=(), drop_once=(), greylist_once=(), lose_reply_once=(), greylist_code="450"):
         self.refuse = set(refuse)
+        self.greylist_code = greylist_code
         self.greylist_once = set(greylist_once)
         self.drop_once = set(drop_once)
         self.lose_reply_once = set(lose_reply_once)
@@ -45,7 +46,7 @@ class Mailbox:
             return "550 5.1.1 <%s>: Recipient address rejected: User unknown" % address
         if address in self.greylist_once:
             self.greylist_once.discard(address)
-            return "450 4.2.0 <%s>: Recipient address rejected: Greylisted, try again" % address
+            return f"{self.greylist_code} 4.2.0 <{address}>: Recipient address rejected: Greylisted, try again"
         with self.lock:
             if address in self.drop_once:
                 self.drop_once.discard(address)
@@ -158,9 +159,10 @@ def test_refused_address_and_dropped_connection_leave_every_other_station_served
     assert rows["GS-002"] == "refused" and rows["SX-003"] == "sent"
 
 
-def test_a_greylisted_address_is_tried_again(tmp_path, smtp_server):
+@pytest.mark.parametrize("code", ["450", "421"])
+def test_a_greylisted_address_is_tried_again(tmp_path, smtp_server, code):
     drafts = write(tmp_path / "out")
-    box = Mailbox(greylist_once={"zd-001@example.cn"})
+    box = Mailbox(greylist_once={"zd-001@example.cn"}, greylist_code=code)
     summary = send(drafts, tmp_path / "h.sqlite", smtp_server(box))
     row = next(r for r in summary.rows if r.station == "ZD-001")
     assert (row.status, row.attempts) == (ms.SENT, 2)
@@ -357,8 +359,9 @@ def test_killed_between_acceptance_and_commit_nothing_is_sent_twice(tmp_path, sm
     rcpts = box.recipients()
     assert sorted(rcpts) == sorted(f"{s.lower()}@example.cn" for s in DRAFT_ORDER)   # each exactly once
     line = next(x for x in resumed.stdout.splitlines() if x.strip().startswith(victim))
-    assert "状态不明" in line and "--resend-unknown" in line
-    assert f"状态不明 1 封" in resumed.stdout and "需要人工处理 1 封" in resumed.stdout
+    assert "状态不明" in line and "无法确定驿站是否已收到" in line
+    assert "状态不明 1 封" in resumed.stdout and "需要人工处理 1 封" in resumed.stdout
+    assert "确认没有收到后加 --resend-unknown 再次运行" in resumed.stdout
     if nth < 5:
         assert f"已发送 {5 - nth} 封" in resumed.stdout
     # still unknown, still not sent, however often it is run
@@ -552,3 +555,18 @@ def test_a_draft_edited_to_add_a_recipient_is_not_sent(tmp_path, smtp_server, to
     assert row.status == ms.SKIPPED and why in row.error and "重新生成草稿" in row.error
     assert "spy@evil.example" not in {a for r in box.received for a in r[1]}
     assert summary.count(ms.SENT) == 4
+
+
+def test_a_dry_run_says_a_plain_text_login_would_be_refused(tmp_path, monkeypatch, capsys):
+    from lingong import cli
+
+    out = tmp_path / "out"
+    write(out / "2023H1")
+    for k in [k for k in os.environ if k.startswith("LINGONG_SMTP_")]:
+        monkeypatch.delenv(k)
+    for k, v in {ms.ENV_HOST: "mail.example.cn", ms.ENV_SECURITY: "none", ms.ENV_USER: "lgyz@suizhou.gov.cn",
+                 ms.ENV_PASSWORD: "s3cr3t"}.items():
+        monkeypatch.setenv(k, v)
+    assert cli.main(["send", "--period", "2023H1", "--output", str(out), "--dry-run"]) == 0
+    got = capsys.readouterr()
+    assert "正式发送时会停止" in got.err and "明文" in got.err and "将发送（试运行） 5 封" in got.out
