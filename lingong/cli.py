@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from . import __version__
@@ -84,6 +85,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--dry-run", action="store_true", help="只显示将发送给谁，不实际发送")
     s.add_argument("--templates", action="store_true", help="发送空白模板邮件草稿（与 --month 一起使用）")
     s.add_argument("--month", default=None, help="与 --templates 一起使用：模板的报送年月，如 2023-07")
+    s.add_argument("--resend-unknown", action="store_true",
+                   help="重新发送“状态不明”的邮件（上次发送在服务器确认前中断，驿站可能已收到）；"
+                        "请先向驿站核实没有收到再使用")
+    s.add_argument("--allow-plaintext-login", action="store_true",
+                   help="允许在不加密的连接（security = none）上登录邮箱，密码将以明文传送；"
+                        "只在邮件服务器位于本机或可信内网且不支持加密时使用，会显示警告")
     return p
 
 
@@ -302,7 +309,7 @@ def _template_mail(args, out_root: Path, input_dir: Path) -> int:
 
 
 def _send(args, out_root: Path) -> int:
-    from .mail_send import format_summary, load_smtp_config, send_drafts
+    from .mail_send import SmtpConfigError, check_login_security, format_summary, load_smtp_config, send_drafts
     from .pipeline import HISTORY_DB, FatalInput
     from .outfiles import inside
 
@@ -321,7 +328,16 @@ def _send(args, out_root: Path) -> int:
         make = f"python process.py mail --period {args.period}"
     if not drafts.is_dir():
         raise FatalInput(f"没有找到邮件草稿：{drafts}。请先运行 {make}")
-    config = load_smtp_config(args.config, os.environ)
-    summary = send_drafts(drafts, out_root / HISTORY_DB, config, period=key, dry_run=args.dry_run)
+    config = replace(load_smtp_config(args.config, os.environ), allow_plaintext_login=args.allow_plaintext_login)
+    try:
+        warning = check_login_security(config)   # refuses a plain-text login unless allowed
+    except SmtpConfigError as e:
+        if not args.dry_run:
+            raise
+        warning = f"提示：试运行照常列出邮件，但正式发送时会停止——{e}"
+    if warning:
+        print(warning, file=sys.stderr)
+    summary = send_drafts(drafts, out_root / HISTORY_DB, config, period=key, dry_run=args.dry_run,
+                          resend_unknown=args.resend_unknown)
     print(format_summary(summary))
     return EXIT_DATA if summary.needs_attention else EXIT_OK

@@ -21,7 +21,8 @@ What is kept
   old rows for the record but marks them ``current = 0``: only the newest run of
   a period counts, so a rerun replaces that period's result and never counts twice.
 - ``rectification``: the current state per station and period that is not "".
-- ``mail_log`` (migration 2): what the mail step sent (used by that step).
+- ``mail_log`` (migration 2; 'sending' allowed from the issue-13 migration): what the mail
+  step sent, or began to send (used by that step).
 
 Rectification (policy 四(二): 对不合格的要求限期整改，整改后仍不合格的取消)
 Periods are ordered by their last month, then by length (2023-06 < 2023H1 <
@@ -134,6 +135,35 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX mail_log_by_station ON mail_log(period, station, kind)",
     ),
+    # ---- migration appended for issue 13 (mail at most once) ----
+    # mail_log may hold 'sending': committed before each SMTP transaction and replaced by
+    # 'sent' after it, so a send killed between the server's acceptance and that commit
+    # leaves a row saying the outcome is unknown. SQLite cannot change a CHECK: copy the table.
+    (
+        """CREATE TABLE mail_log_sending (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            run_id TEXT NOT NULL DEFAULT '',
+            period TEXT NOT NULL,
+            station TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('results', 'templates')),
+            recipient TEXT NOT NULL,
+            message_id TEXT NOT NULL DEFAULT '',
+            attachment_sha256 TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL CHECK (status IN ('sending', 'sent', 'failed', 'refused')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT NOT NULL DEFAULT '',
+            updated_at TEXT NOT NULL
+        )""",
+        """INSERT INTO mail_log_sending (id, run_id, period, station, kind, recipient, message_id,
+               attachment_sha256, status, attempts, last_error, updated_at)
+           SELECT id, run_id, period, station, kind, recipient, message_id, attachment_sha256, status,
+               attempts, last_error, updated_at FROM mail_log""",
+        "DROP TABLE mail_log",
+        "ALTER TABLE mail_log_sending RENAME TO mail_log",
+        "CREATE INDEX mail_log_by_station ON mail_log(period, station, kind)",
+        "CREATE INDEX mail_log_by_message ON mail_log(station, kind, message_id)",
+    ),
+    # ---- end of issue 13 migration ----
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -180,3 +180,11 @@ CATALOGUE.update({t.code: t for t in (
        "Excel 只保留 15 位有效数字，后几位已丢失",
        "请把该列设置为“文本”格式后重新录入身份证号"),
 )})
+
+
+# ---- area: registry e-mail addresses (lingong/addresses.py, issue 13) -------
+CATALOGUE.update({t.code: t for t in (
+    _t("R008", ERROR, "电子邮箱无法使用", "驿站名册{what}的电子邮箱{found}；该驿站的邮件暂不生成、不发送",
+       "请在驿站名册中只填写一个电子邮箱地址（如 zhangsan@163.com，不带姓名、尖括号、逗号、分号或换行），"
+       "改正后重新运行 mail 命令生成草稿"),
+)})

@@ -18,7 +18,6 @@ import base64
 import hashlib
 import mimetypes
 import re
-import unicodedata
 import urllib.parse
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,6 +27,7 @@ from email.utils import format_datetime
 from pathlib import Path
 
 from . import outfiles
+from .addresses import check_address, is_bare_address
 from .issues import Issue, sort_key
 from .periods import month_label
 from .records import Period, Station, StationResult
@@ -54,7 +54,7 @@ H_ATTACHMENTS = "X-Lingong-Attachments-SHA256"
 
 STATUS_WRITTEN = "已生成草稿"
 STATUS_NO_ADDRESS = "未生成：驿站名册中没有电子邮箱"
-STATUS_BAD_ADDRESS = "未生成：电子邮箱格式有误"
+STATUS_BAD_ADDRESS = "未生成：电子邮箱无法使用"
 STATUS_NO_FORM = "未生成：没有找到考核验收表"
 STATUS_NO_TEMPLATE = "未生成：没有找到空白模板"
 STATUS_NOT_GRADED = "未生成：本期不参加考核"
@@ -180,28 +180,13 @@ def add_attachment(msg: EmailMessage, data: bytes, name: str) -> None:
 
 # ---- addresses ----------------------------------------------------------------
 
-_ADDR_SPLIT = re.compile(r"[;,；，、/\s]+")
-_ADDR_OK = re.compile(r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)+$")
+def _checked_recipients(recipients: tuple[str, ...]) -> str:
+    """The To header for ``recipients``, or ValueError if any is not one checked address.
 
-
-def parse_addresses(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Registry 电子邮箱 as typed -> (valid addresses, invalid pieces).
-
-    Stations type full-width ＠, several addresses with ；or 、, and trailing
-    spaces; NFKC and a split handle those."""
-    s = unicodedata.normalize("NFKC", str(text or "")).strip()
-    s = s.replace("mailto:", "")
-    good, bad = [], []
-    for piece in _ADDR_SPLIT.split(s):
-        piece = piece.strip().strip("<>()（）")
-        if not piece:
-            continue
-        if _ADDR_OK.match(piece) and ".." not in piece:
-            if piece.lower() not in (g.lower() for g in good):
-                good.append(piece)
-        else:
-            bad.append(piece)
-    return tuple(good), tuple(bad)
+    write_drafts only passes checked addresses; this guards every other way in."""
+    if not recipients or not all(isinstance(a, str) and is_bare_address(a) for a in recipients):
+        raise ValueError(f"unchecked recipient address in a mail header: {recipients!r}")
+    return ", ".join(recipients)
 
 
 # ---- templates ------------------------------------------------------------------
@@ -311,7 +296,9 @@ def build_message(*, recipients: tuple[str, ...], subject: str, body: str,
     msg = EmailMessage(policy=MAIL_POLICY)
     if sender:
         msg["From"] = sender
-    msg["To"] = ", ".join(recipients)
+    msg["To"] = _checked_recipients(tuple(recipients))
+    if msg["To"].defects or [a.addr_spec for a in msg["To"].addresses] != list(recipients):
+        raise ValueError(f"the To header does not hold exactly {recipients!r}")
     msg["Subject"] = subject
     if date_header is not None:
         msg["Date"] = format_datetime(date_header)
@@ -371,7 +358,8 @@ def write_drafts(out_dir: Path, *, period: Period, results: list[StationResult],
     for code, result in targets:
         station = stations.get(code) or (result.station if result else Station(code, "", ""))
         st_issues = sorted(by_station.get(code, []), key=lambda i: sort_key(i, stations))
-        recipients, bad = parse_addresses(station.email)
+        address = check_address(station.email)
+        recipients = (address.address,) if address.address else ()
         base = dict(station=code, name=station.name, county=station.county,
                     address_as_typed=outfiles.mask_text(station.email or ""), issue_count=len(st_issues))
 
@@ -396,8 +384,9 @@ def write_drafts(out_dir: Path, *, period: Period, results: list[StationResult],
             else:
                 files.append(Path(p))
         if not status and not recipients:
-            status = (f"{STATUS_BAD_ADDRESS}（“{outfiles.mask_text(' '.join(bad))}”），请在驿站名册中改正"
-                      if bad else f"{STATUS_NO_ADDRESS}，请在驿站名册中补填后重新生成")
+            status = (f"{STATUS_BAD_ADDRESS}（“{outfiles.mask_text(address.shown)}”：{address.problem}），"
+                      "请在驿站名册中改正（见校验报告 R008）后重新生成"
+                      if address.problem else f"{STATUS_NO_ADDRESS}，请在驿站名册中补填后重新生成")
         if status:
             rows.append(DraftRow(recipients=recipients, subject="", attachments=tuple(f.name for f in files),
                                  status=status, **base))
@@ -418,9 +407,8 @@ def write_drafts(out_dir: Path, *, period: Period, results: list[StationResult],
         eml = folder / outfiles.file_name(f"{code}_{station.name}", ".eml", folder=folder)
         outfiles.write_bytes_atomic(eml, msg.as_bytes(policy=MAIL_POLICY))
         written.add(eml)
-        detail = "" if not bad else f"（另有无效地址“{outfiles.mask_text(' '.join(bad))}”未使用）"
         rows.append(DraftRow(recipients=recipients, subject=subject, attachments=tuple(names),
-                             status=STATUS_WRITTEN + detail, eml=eml, message_id=mid, **base))
+                             status=STATUS_WRITTEN, eml=eml, message_id=mid, **base))
 
     if folder.is_dir():
         for old in folder.glob("*.eml"):

@@ -1,15 +1,26 @@
 """Sending the drafts written by mail_drafts over SMTP, at most once each.
 
-Sending is its own command and never the default. Every attempt is written to
-the history database (table mail_log) before the next message goes, keyed by
-station, kind and the draft's Message-ID, so a run killed half-way resumes
-where it stopped. A dropped connection is reopened and the message retried a
-bounded number of times; a refused address is recorded and not retried; one
-station's failure never stops the others. The password comes only from the
-environment or a secret file, never from the command line or the repository.
+Sending is its own command and never the default. The history database (table
+mail_log, keyed by station, kind and the draft's Message-ID) gets a 'sending'
+row committed before each SMTP transaction and 'sent' committed after the
+server's acceptance, so a run killed half-way resumes where it stopped. A
+message still 'sending' on resume may or may not have been delivered (the
+server can accept it just before the process dies): it is listed as 状态不明
+and sent again only when the clerk asks (``resend_unknown``). The same holds
+when the connection breaks after the whole message went out but before the
+server answered. A connection that fails before that point is reopened and the
+message retried a bounded number of times; a refused address is recorded and
+not retried; one station's failure never stops the others.
+
+Credentials go only over TLS (ssl, or starttls that the server must offer; it
+never falls back to plain text); logging in over a plain connection needs
+``allow_plaintext_login``. The password comes only from the environment or a
+secret file, never from the command line or the repository. Recipients are
+read back from the draft and must each be one checked address (lingong.addresses).
 """
 from __future__ import annotations
 
+import re
 import smtplib
 import sqlite3
 import ssl
@@ -18,10 +29,12 @@ import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.parser import BytesParser
-from email.utils import format_datetime, getaddresses
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Callable, Mapping
 
+from . import outfiles
+from .addresses import is_bare_address
 from .mail_drafts import H_ATTACHMENTS, H_KIND, H_PERIOD, H_STATION, MAIL_POLICY
 
 ENV_HOST = "LINGONG_SMTP_HOST"
@@ -44,15 +57,29 @@ FAILED = "failed"
 WOULD_SEND = "would_send"
 SKIPPED = "skipped"
 NOT_ATTEMPTED = "not_attempted"
+UNKNOWN = "unknown"
 STATUS_LABELS = {SENT: "已发送", ALREADY_SENT: "此前已发送，本次跳过", REFUSED: "收件地址被拒收",
                  FAILED: "发送失败", WOULD_SEND: "将发送（试运行）", SKIPPED: "未发送",
-                 NOT_ATTEMPTED: "未尝试发送"}
+                 NOT_ATTEMPTED: "未尝试发送", UNKNOWN: "状态不明"}
+# mail_log.status; 'sending' is committed before a transaction and outlives it only when
+# the outcome is unknown.
+LOG_SENDING, LOG_SENT, LOG_FAILED, LOG_REFUSED = "sending", "sent", "failed", "refused"
+RESEND_OPTION = "--resend-unknown"
+PLAINTEXT_OPTION = "--allow-plaintext-login"
 
 _REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 class SmtpConfigError(Exception):
     """The SMTP settings cannot be used; the message says what to change."""
+
+
+class TlsUnavailable(SmtpConfigError):
+    """STARTTLS is configured but the server does not offer it: no fallback to plain text."""
+
+
+class DeliveryUnknown(smtplib.SMTPException):
+    """The whole message went out but the server's answer did not come back."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +92,7 @@ class SmtpConfig:
     password: str = field(default="", repr=False)
     timeout: float = 30.0
     source: str = ""         # where the settings came from, for messages
+    allow_plaintext_login: bool = False   # only from the command line, never from a file
 
 
 def _read_secret_file(path: Path) -> str:
@@ -139,8 +167,29 @@ def load_smtp_config(config_path: Path | None, env: Mapping[str, str]) -> SmtpCo
                       sender=sender, password=password, timeout=timeout, source=where)
 
 
+def plaintext_login(config: SmtpConfig) -> bool:
+    """True when the settings would send the user name and password over an unencrypted connection."""
+    return bool(config.user) and config.security == "none"
+
+
+def check_login_security(config: SmtpConfig) -> str:
+    """Refuse a login over plain text unless allowed; the warning to print when allowed, else ""."""
+    if not plaintext_login(config):
+        return ""
+    user = outfiles.mask_text(config.user)
+    if not config.allow_plaintext_login:
+        raise SmtpConfigError(
+            f"邮件设置 security 为 none（不加密），同时设置了登录用户“{user}”（{config.source}）："
+            "用户名和密码会以明文在网络上传送，已拒绝发送。请把 security 改为 ssl（端口 465）或 starttls"
+            f"（端口 587），也可用环境变量 {ENV_SECURITY} 设置；只有邮件服务器在本机或可信的内部网络上、"
+            f"确实不支持加密时，才可加 {PLAINTEXT_OPTION} 发送")
+    return (f"警告：邮件服务器 {config.host}:{config.port} 的连接没有加密（security = none），用户“{user}”的密码"
+            f"将以明文发送（按 {PLAINTEXT_OPTION} 继续）。请尽快改用 ssl 或 starttls。")
+
+
 def smtp_connect(config: SmtpConfig) -> smtplib.SMTP:
     """Open, secure and log in; the default ``connect`` of send_drafts."""
+    check_login_security(config)
     ctx = ssl.create_default_context()
     if config.security == "ssl":
         smtp = smtplib.SMTP_SSL(config.host, config.port, timeout=config.timeout, context=ctx)
@@ -148,6 +197,12 @@ def smtp_connect(config: SmtpConfig) -> smtplib.SMTP:
         smtp = smtplib.SMTP(config.host, config.port, timeout=config.timeout)
         if config.security == "starttls":
             smtp.ehlo()
+            if not smtp.has_extn("starttls"):
+                smtp.close()
+                raise TlsUnavailable(
+                    f"邮件服务器 {config.host}:{config.port} 没有提供 STARTTLS 加密，已停止发送"
+                    "（不会改用不加密的连接）。请核对服务器地址和端口（STARTTLS 通常是 587），"
+                    "或改用 security = ssl（端口 465）")
             smtp.starttls(context=ctx)
             smtp.ehlo()
     if config.user:
@@ -164,27 +219,88 @@ def _connect_db(db_path: Path) -> sqlite3.Connection:
 
 
 def _log_rows(con: sqlite3.Connection | None, station: str, kind: str, message_id: str) -> list[tuple]:
+    """(status, recipient, attempts, updated_at) of a draft's log rows."""
     if con is None:
         return []
-    return con.execute("SELECT status, recipient, attempts FROM mail_log WHERE station=? AND kind=? AND "
-                       "message_id=?", (station, kind, message_id)).fetchall()
+    return con.execute("SELECT status, recipient, attempts, updated_at FROM mail_log WHERE station=? AND kind=? "
+                       "AND message_id=?", (station, kind, message_id)).fetchall()
 
 
 def _record(con: sqlite3.Connection, *, run_id: str, period: str, station: str, kind: str, recipient: str,
-            message_id: str, att_hash: str, status: str, error: str, now: str) -> None:
-    """One row per draft: attempts add up across runs; committed at once so a
-    crash right after a send cannot lose the fact that it went."""
-    row = con.execute("SELECT rowid, attempts FROM mail_log WHERE station=? AND kind=? AND message_id=? "
-                      "ORDER BY rowid DESC LIMIT 1", (station, kind, message_id)).fetchone()
-    if row is None:
-        con.execute("INSERT INTO mail_log (run_id, period, station, kind, recipient, message_id, "
-                    "attachment_sha256, status, attempts, last_error, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                    (run_id, period, station, kind, recipient, message_id, att_hash, status, 1, error, now))
-    else:
-        con.execute("UPDATE mail_log SET run_id=?, period=?, recipient=?, attachment_sha256=?, status=?, "
-                    "attempts=?, last_error=?, updated_at=? WHERE rowid=?",
-                    (run_id, period, recipient, att_hash, status, (row[1] or 0) + 1, error, now, row[0]))
-    con.commit()
+            message_id: str, att_hash: str, status: str, error: str, now: str, new_attempt: bool = True) -> None:
+    """One row per draft: attempts add up across runs (``new_attempt``: this call
+    starts one); committed at once, so 'sending' is on disk before the
+    transaction and 'sent' the moment the server has accepted."""
+    try:
+        row = con.execute("SELECT rowid, attempts FROM mail_log WHERE station=? AND kind=? AND message_id=? "
+                          "ORDER BY rowid DESC LIMIT 1", (station, kind, message_id)).fetchone()
+        if row is None:
+            con.execute("INSERT INTO mail_log (run_id, period, station, kind, recipient, message_id, "
+                        "attachment_sha256, status, attempts, last_error, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                        (run_id, period, station, kind, recipient, message_id, att_hash, status, 1, error, now))
+        else:
+            con.execute("UPDATE mail_log SET run_id=?, period=?, recipient=?, attachment_sha256=?, status=?, "
+                        "attempts=?, last_error=?, updated_at=? WHERE rowid=?",
+                        (run_id, period, recipient, att_hash, status, (row[1] or 0) + int(new_attempt), error,
+                         now, row[0]))
+        con.commit()
+    except sqlite3.DatabaseError as e:
+        from .history import HistoryError
+
+        # Without the log a resumed run could send twice: stop sending rather than go on blind.
+        raise HistoryError(f"写入邮件发送记录失败（{e}），已停止发送；请检查磁盘空间和输出文件夹的写入权限，"
+                           "再运行发送命令（已发送的不会重复发送）") from e
+
+
+def _dot_stuffed(wire: bytes) -> bytes:
+    """DATA's transparency (RFC 5321 4.5.2), as smtplib.SMTP.data does it."""
+    q = re.sub(rb"(?m)^\.", b"..", wire)
+    if not q.endswith(b"\r\n"):
+        q += b"\r\n"
+    return q + b".\r\n"
+
+
+def _abandon(smtp: smtplib.SMTP, code: int) -> None:
+    """After a refusal, as sendmail does: 421 means the server is closing the line; else RSET."""
+    if code == 421:
+        smtp.close()
+        return
+    try:
+        smtp.rset()
+    except smtplib.SMTPServerDisconnected:   # the refusal is the error to report, not the lost line
+        pass
+
+
+def _transaction(smtp: smtplib.SMTP, sender: str, recipients: list[str], wire: bytes) -> dict:
+    """smtplib's sendmail, but telling a failure before the end of the message
+    (certainly not delivered: raised as smtplib raises it) from one after it
+    (DeliveryUnknown: the server may have queued it)."""
+    smtp.ehlo_or_helo_if_needed()
+    code, resp = smtp.mail(sender)
+    if code != 250:
+        _abandon(smtp, code)
+        raise smtplib.SMTPSenderRefused(code, resp, sender)
+    refused = {}
+    for rcpt in recipients:
+        code, resp = smtp.rcpt(rcpt)
+        if code not in (250, 251):
+            refused[rcpt] = (code, resp)
+        if code == 421 or len(refused) == len(recipients):
+            _abandon(smtp, code)
+            raise smtplib.SMTPRecipientsRefused(refused)
+    code, resp = smtp.docmd("DATA")
+    if code != 354:
+        _abandon(smtp, code)
+        raise smtplib.SMTPDataError(code, resp)
+    smtp.send(_dot_stuffed(wire))
+    try:
+        code, resp = smtp.getreply()
+    except (smtplib.SMTPServerDisconnected, OSError) as e:
+        raise DeliveryUnknown(_err_text(e)) from e
+    if code != 250:
+        _abandon(smtp, code)
+        raise smtplib.SMTPDataError(code, resp)
+    return refused
 
 
 # ---- sending ------------------------------------------------------------------------
@@ -195,7 +311,7 @@ class SendRow:
     recipients: tuple[str, ...]
     subject: str
     attachments: tuple[str, ...]
-    status: str                 # SENT, ALREADY_SENT, REFUSED, FAILED, WOULD_SEND, SKIPPED, NOT_ATTEMPTED
+    status: str                 # SENT, ALREADY_SENT, REFUSED, FAILED, WOULD_SEND, SKIPPED, NOT_ATTEMPTED, UNKNOWN
     attempts: int = 0
     message_id: str = ""
     error: str = ""
@@ -218,7 +334,7 @@ class SendSummary:
 
     @property
     def needs_attention(self) -> tuple[SendRow, ...]:
-        return tuple(r for r in self.rows if r.status in (REFUSED, FAILED, SKIPPED, NOT_ATTEMPTED))
+        return tuple(r for r in self.rows if r.status in (REFUSED, FAILED, SKIPPED, NOT_ATTEMPTED, UNKNOWN))
 
 
 @dataclass
@@ -233,15 +349,40 @@ class _Draft:
     recipients: tuple[str, ...]
     subject: str
     attachments: tuple[str, ...]
+    bad_recipients: str = ""
+
+
+def _recipients(msg) -> tuple[tuple[str, ...], str]:
+    """The draft's To addresses, and why they cannot be used ("" when they can).
+
+    A draft holds one checked address (mail_drafts); a draft edited by hand or
+    written by an older version with a second address, a name, a Cc or a Bcc is
+    refused rather than sent to whoever it names."""
+    to = msg.get_all("To", [])
+    addresses = tuple(a for h in to for a in getattr(h, "addresses", ()))
+    found = tuple(a.addr_spec for a in addresses)
+    if not to:
+        return (), ""
+    extra = [h for h in ("Cc", "Bcc", "Resent-To", "Resent-Cc", "Resent-Bcc") if msg.get(h) is not None]
+    if extra:
+        return found, f"草稿中有 {'、'.join(extra)} 收件人"
+    if len(to) != 1 or len(addresses) != 1:
+        return found, f"草稿的收件人应为一个地址，现为 {len(addresses)} 个（{'、'.join(found)}）"
+    bare = addresses[0].addr_spec
+    raw = [str(v).strip() for k, v in msg.raw_items() if k.lower() == "to"]
+    if to[0].defects or raw != [bare] or not is_bare_address(bare):
+        return found, f"草稿的收件人“{outfiles.mask_text(str(to[0]))}”不是一个单纯的电子邮箱地址"
+    return found, ""
 
 
 def _load_draft(path: Path) -> _Draft:
     msg = BytesParser(policy=MAIL_POLICY).parsebytes(path.read_bytes())
-    recipients = tuple(a for _, a in getaddresses([str(v) for v in msg.get_all("To", [])]) if a)
+    recipients, bad_recipients = _recipients(msg)
     return _Draft(path=path, msg=msg, station=str(msg.get(H_STATION, "")).strip(),
                   period=str(msg.get(H_PERIOD, "")).strip(), kind=str(msg.get(H_KIND, "results")).strip(),
                   message_id=str(msg.get("Message-ID", "")).strip(),
                   att_hash=str(msg.get(H_ATTACHMENTS, "")).strip(), recipients=recipients,
+                  bad_recipients=bad_recipients,
                   subject=str(msg.get("Subject", "")),
                   attachments=tuple(p.get_filename() or "" for p in msg.iter_attachments()))
 
@@ -273,13 +414,15 @@ def send_drafts(drafts_dir: Path, db_path: Path, config: SmtpConfig, *, period: 
                 max_attempts: int = 3, connect: Callable[[SmtpConfig], smtplib.SMTP] = smtp_connect,
                 run_id: str = "", now: Callable[[], datetime] | None = None,
                 sleep: Callable[[float], None] = time.sleep, progress: Callable[[str], None] | None = None,
-                retry_refused: bool = False) -> SendSummary:
+                retry_refused: bool = False, resend_unknown: bool = False) -> SendSummary:
     """Send every .eml in ``drafts_dir`` that mail_log does not show as sent.
 
     ``connect`` opens a logged-in SMTP connection (tests pass their own); ``sleep``
     waits between retries (1 s, 2 s, ...). An address refused with 5xx in an
     earlier run is not tried again unless ``retry_refused`` (or the registry's
-    address changed). Nothing is sent, and nothing recorded, when ``dry_run``."""
+    address changed); a message whose delivery is unknown (left 'sending') is
+    not sent again unless ``resend_unknown``. Nothing is sent, and nothing
+    recorded, when ``dry_run``."""
     now = now or (lambda: datetime.now(timezone.utc).astimezone())
     max_attempts = max(1, int(max_attempts))
     drafts_dir = Path(drafts_dir)
@@ -292,6 +435,7 @@ def send_drafts(drafts_dir: Path, db_path: Path, config: SmtpConfig, *, period: 
         if config.user and not config.password:
             raise SmtpConfigError(f"没有找到邮箱密码：请设置环境变量 {ENV_PASSWORD}，或把密码存入程序文件夹以外的文件"
                                   f"并用环境变量 {ENV_PASSWORD_FILE} 指向它（不接受命令行参数）")
+        check_login_security(config)
     run_id = run_id or "send-" + now().strftime("%Y%m%dT%H%M%S")
     con = None
     if not dry_run or Path(db_path).exists():
@@ -330,16 +474,27 @@ def send_drafts(drafts_dir: Path, db_path: Path, config: SmtpConfig, *, period: 
             if d.kind not in ("results", "templates"):
                 rows.append(SendRow(status=SKIPPED, error=f"草稿类型“{d.kind}”无法识别，请重新生成草稿", **base))
                 continue
+            if d.bad_recipients:
+                rows.append(SendRow(status=SKIPPED, error=f"{d.bad_recipients}，未发送；请核对驿站名册中的电子邮箱后"
+                                                          "重新生成草稿", **base))
+                continue
             if not d.recipients or not d.message_id:
                 rows.append(SendRow(status=SKIPPED, error="草稿缺少收件人或 Message-ID，请重新生成草稿", **base))
                 continue
             recipient = ", ".join(d.recipients)
             history = _log_rows(con, d.station, d.kind, d.message_id)
-            if any(h[0] == "sent" for h in history):
-                rows.append(SendRow(status=ALREADY_SENT, attempts=max(h[2] or 0 for h in history), **base))
+            tries = max((h[2] or 0 for h in history), default=0)
+            if any(h[0] == LOG_SENT for h in history):
+                rows.append(SendRow(status=ALREADY_SENT, attempts=tries, **base))
                 continue
-            if not retry_refused and any(h[0] == "refused" and h[1] == recipient for h in history):
-                rows.append(SendRow(status=REFUSED, attempts=max(h[2] or 0 for h in history),
+            unknown = [h for h in history if h[0] == LOG_SENDING]
+            if unknown and not resend_unknown:
+                rows.append(SendRow(status=UNKNOWN, attempts=tries, error=(
+                    f"上次发送（{unknown[0][3][:19].replace('T', ' ')}）在对方服务器确认之前中断，无法确定驿站是否已收到，"
+                    "未自动重发"), **base))
+                continue
+            if not retry_refused and any(h[0] == LOG_REFUSED and h[1] == recipient for h in history):
+                rows.append(SendRow(status=REFUSED, attempts=tries,
                                     error="此前已被对方服务器拒收，未再发送；请核对驿站名册中的电子邮箱后重新生成草稿",
                                     **base))
                 continue
@@ -351,44 +506,62 @@ def send_drafts(drafts_dir: Path, db_path: Path, config: SmtpConfig, *, period: 
                 continue
 
             status, error, attempts = FAILED, "", 0
+            log = dict(run_id=run_id, period=period, station=d.station, kind=d.kind, recipient=recipient,
+                       message_id=d.message_id, att_hash=d.att_hash)
             while attempts < max_attempts:
                 attempts += 1
                 stamp = now()
+                began = False   # 'sending' committed: what follows finishes this attempt's row
                 try:
                     if smtp is None:
                         smtp = connect(config)
                         connect_failures = 0
-                    refused = smtp.sendmail(config.sender, list(d.recipients), _wire_bytes(d, config.sender, stamp))
+                    _record(con, **log, status=LOG_SENDING, error="", now=stamp.isoformat())
+                    began = True
+                    refused = _transaction(smtp, config.sender, list(d.recipients),
+                                           _wire_bytes(d, config.sender, stamp))
                     status = SENT
                     error = ("部分地址被拒收：" + "；".join(f"{a}：{c}" for a, (c, _) in refused.items())) if refused else ""
-                except smtplib.SMTPRecipientsRefused as e:
-                    status, error = REFUSED, _err_text(e)
-                    if all(400 <= c < 500 for c, _ in e.recipients.values()):
-                        status = FAILED   # 4xx: mailbox busy or greylisting, worth another try
+                except DeliveryUnknown as e:
+                    status = UNKNOWN
+                    error = f"邮件已全部发出，但等待服务器确认时连接中断（{e}），无法确定驿站是否已收到，未自动重发"
+                    drop()
+                except TlsUnavailable as e:
+                    status, error, fatal = FAILED, str(e), str(e)
+                    drop()
                 except (smtplib.SMTPAuthenticationError, smtplib.SMTPSenderRefused) as e:
                     status, error = FAILED, _err_text(e)
                     fatal = (f"邮件服务器拒绝了登录或发件人（{error}）；请检查用户名、授权码和发件人设置，"
                              "其余邮件未发送")
                     drop()
+                except smtplib.SMTPRecipientsRefused as e:
+                    status, error = REFUSED, _err_text(e)
+                    if all(400 <= c < 500 for c, _ in e.recipients.values()):
+                        status = FAILED   # 4xx: mailbox busy or greylisting, worth another try
+                        if any(c == 421 for c, _ in e.recipients.values()):
+                            drop()        # the server closed the line: the retry needs a new one
                 except smtplib.SMTPResponseException as e:
                     status, error = FAILED, _err_text(e)
                     if smtp is None:
                         connect_failures += 1
                     if _is_permanent(e) and smtp is not None:  # a 5xx will be refused again: do not retry
-                        _record(con, run_id=run_id, period=period, station=d.station, kind=d.kind,
-                                recipient=recipient, message_id=d.message_id, att_hash=d.att_hash,
-                                status="failed", error=error, now=stamp.isoformat())
+                        _record(con, **log, status=LOG_FAILED, error=error, now=stamp.isoformat(),
+                                new_attempt=not began)
                         break
                     drop()
                 except (smtplib.SMTPException, OSError) as e:
-                    # Dropped connection, timeout, refused connection: reconnect and retry.
+                    # Dropped connection, timeout, refused connection before the message's end:
+                    # it cannot have been delivered, so reconnect and retry.
                     status, error = FAILED, _err_text(e)
                     if smtp is None:
                         connect_failures += 1
                     drop()
-                _record(con, run_id=run_id, period=period, station=d.station, kind=d.kind, recipient=recipient,
-                        message_id=d.message_id, att_hash=d.att_hash, status=status if status != SENT else "sent",
-                        error=error, now=stamp.isoformat())
+                if status == UNKNOWN:
+                    # The row stays 'sending': a later run lists it exactly like one killed here.
+                    _record(con, **log, status=LOG_SENDING, error=error, now=stamp.isoformat(), new_attempt=False)
+                    break
+                _record(con, **log, status={SENT: LOG_SENT, REFUSED: LOG_REFUSED}.get(status, LOG_FAILED),
+                        error=error, now=stamp.isoformat(), new_attempt=not began)
                 if status in (SENT, REFUSED) or fatal:
                     break
                 if connect_failures >= max_attempts:
@@ -396,7 +569,7 @@ def send_drafts(drafts_dir: Path, db_path: Path, config: SmtpConfig, *, period: 
                     break
                 if attempts < max_attempts:
                     sleep(float(2 ** (attempts - 1)))
-            rows.append(SendRow(status=status, attempts=attempts, error=error, **base))
+            rows.append(SendRow(status=status, attempts=tries + attempts, error=error, **base))
             if progress:
                 progress(f"{d.station} {recipient}：{STATUS_LABELS[status]}")
     finally:
@@ -410,7 +583,7 @@ def format_summary(summary: SendSummary) -> str:
     """Who got what, in Chinese, for the console."""
     head = "邮件发送试运行（没有发送任何邮件）" if summary.dry_run else "邮件发送结果"
     lines = [f"{head}：考核期 {summary.period}，草稿 {len(summary.rows)} 封"]
-    counts = [(s, summary.count(s)) for s in (WOULD_SEND, SENT, ALREADY_SENT, REFUSED, FAILED, SKIPPED,
+    counts = [(s, summary.count(s)) for s in (WOULD_SEND, SENT, ALREADY_SENT, UNKNOWN, REFUSED, FAILED, SKIPPED,
                                               NOT_ATTEMPTED)]
     lines.append("  " + "；".join(f"{STATUS_LABELS[s]} {n} 封" for s, n in counts if n) if any(n for _, n in counts)
                  else "  没有找到邮件草稿，请先生成草稿")
@@ -422,6 +595,10 @@ def format_summary(summary: SendSummary) -> str:
         lines.append(f"  {r.station} → {to}：{r.label}{tries}{why}{att}")
     if summary.fatal:
         lines.append(f"发送中止：{summary.fatal}")
+    unknown = summary.count(UNKNOWN)
+    if unknown:
+        lines.append(f"状态不明 {unknown} 封：发送时在对方服务器确认之前中断，驿站可能已经收到。为避免重复，"
+                     f"这些邮件不会自动重发；请向驿站核实，确认没有收到后加 {RESEND_OPTION} 再次运行发送命令")
     if summary.needs_attention:
         lines.append(f"需要人工处理 {len(summary.needs_attention)} 封；再次运行发送命令只会补发未成功的邮件，"
                      "已发送的不会重复发送")

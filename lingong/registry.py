@@ -7,6 +7,7 @@ rejected as 驿站不在名册 because of, say, a mistyped 状态.
 from __future__ import annotations
 
 from . import template_spec as ts
+from .addresses import EXAMPLE, check_address
 from .cells import a1
 from .issues import Issue, issue
 from .labels import code_typed_oddly, find_sheet, loose_label, norm_code, norm_label, norm_text
@@ -106,6 +107,13 @@ def read_registry(wb, rel: str) -> tuple[dict[str, Station], list[Issue]]:
                          "Excel 会把 2023.10 存成 2023.1，请写成 2023-10 这样的文字")
         if months["start_month"] and months["end_month"] and months["end_month"] < months["start_month"]:
             bad("end_month", f"停用年月 {months['end_month']} 早于启用年月 {months['start_month']}")
+        if "email" in cols:
+            # A bad address is held here and in the drafts: it could add a recipient (a Bcc line).
+            email = check_address(fields.get("email", ""))
+            if email.problem:
+                issues.append(issue("R008", station=code, file=rel, sheet=sheet.name, cell=cell("email"),
+                                    what=f"第 {r + 1} 行（{code}）", found=f"“{email.shown}”：{email.problem}",
+                                    expected=f"一个电子邮箱地址，如 {EXAMPLE}"))
         for cell_ref, text in problems:
             issues.append(issue("R005", station=code, file=rel, sheet=sheet.name, cell=cell_ref,
                                 what=f"第 {r + 1} 行（{code}）", found=text))

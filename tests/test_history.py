@@ -54,7 +54,8 @@ def test_schema_is_migrated_once_with_a_rollback_journal(tmp_path):
     assert {"schema_version", "runs", "input_files", "results", "rectification", "mail_log"} <= tables
     conn.close()
     conn = connect(db)
-    assert [r[0] for r in conn.execute("SELECT version FROM schema_version")] == [1, 2]
+    assert [r[0] for r in conn.execute("SELECT version FROM schema_version")] == list(
+        range(1, history.SCHEMA_VERSION + 1))
     with pytest.raises(sqlite3.IntegrityError):
         conn.execute("INSERT INTO mail_log (period, station, kind, recipient, status, updated_at)"
                      " VALUES ('2023H1', 'ZD-001', 'results', 'a@b.cn', 'lost', 'now')")
@@ -189,3 +190,30 @@ def test_a_damaged_database_is_a_plain_error(tmp_path):
     db.write_bytes(b"this is not a database" * 100)
     with pytest.raises(HistoryError, match="改名备份"):
         connect(db)
+
+
+def test_mail_log_of_an_older_database_is_kept_and_may_hold_sending(tmp_path):
+    """The issue-13 migration rebuilds mail_log (SQLite cannot change a CHECK): rows survive."""
+    db = tmp_path / "h.sqlite3"
+    old = sqlite3.connect(db)
+    old.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+    for version in (1, 2):
+        for statement in history.MIGRATIONS[version - 1]:
+            old.execute(statement)
+        old.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
+    old.execute("INSERT INTO mail_log (run_id, period, station, kind, recipient, message_id, status, attempts,"
+                " updated_at) VALUES ('r1', '2023H1', 'ZD-001', 'results', 'a@b.cn', '<m1@x>', 'sent', 1, 't')")
+    old.commit()
+    old.close()
+    conn = connect(db)
+    assert conn.execute("SELECT id, station, message_id, status, attempts FROM mail_log").fetchall() == [
+        (1, "ZD-001", "<m1@x>", "sent", 1)]
+    conn.execute("INSERT INTO mail_log (period, station, kind, recipient, status, updated_at)"
+                 " VALUES ('2023H1', 'GS-002', 'results', 'c@d.cn', 'sending', 'now')")
+    assert conn.execute("SELECT id FROM mail_log WHERE station = 'GS-002'").fetchone() == (2,)
+    with pytest.raises(sqlite3.IntegrityError):
+        conn.execute("INSERT INTO mail_log (period, station, kind, recipient, status, updated_at)"
+                     " VALUES ('2023H1', 'ZD-001', 'results', 'a@b.cn', 'lost', 'now')")
+    indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert {"mail_log_by_station", "mail_log_by_message"} <= indexes
+    conn.close()

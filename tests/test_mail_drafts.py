@@ -16,6 +16,7 @@ import pytest
 
 from tests import results_factory as rf
 from lingong import mail_drafts as md
+from lingong.addresses import check_address
 from lingong.periods import make_period
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
@@ -144,7 +145,7 @@ def test_stations_without_a_usable_address_are_listed_not_skipped(tmp_path):
     assert {r.station for r in summary.written} == {"ZD-001", "SX-003", "ZD-005"}
     assert parse(next(r for r in summary.written if r.station == "ZD-005").eml)["To"] == "ZD005@QQ.com"
     text = md.format_drafts_summary(summary)
-    assert "GX-004" in text and "没有电子邮箱" in text and "GS-002" in text and "格式有误" in text
+    assert "GX-004" in text and "没有电子邮箱" in text and "GS-002" in text and "无法使用" in text
     wb = openpyxl.load_workbook(summary.list_path)
     ws = wb["邮件清单"]
     rows = [[c.value for c in row] for row in ws.iter_rows()]
@@ -219,14 +220,112 @@ def test_a_misspelt_template_variable_names_the_template(tmp_path):
         write(tmp_path / "out", templates_dir=tdir)
 
 
-@pytest.mark.parametrize("typed, good, bad", [
-    ("abc@163.com", ("abc@163.com",), ()),
-    (" 12345678＠qq.com ", ("12345678@qq.com",), ()),
-    ("a@b.cn；c@d.cn、a@b.cn", ("a@b.cn", "c@d.cn"), ()),
-    ("无", (), ("无",)),
-    ("abc@qq", (), ("abc@qq",)),
-    ("", (), ()),
-    ("mailto:x.y@z.com.cn", ("x.y@z.com.cn",), ()),
+@pytest.mark.parametrize("typed, address", [
+    ("abc@163.com", "abc@163.com"),
+    (" 12345678＠qq.com ", "12345678@qq.com"),       # full-width ＠ and spaces as stations type them
+    ("ＺＤ００５＠ＱＱ．ｃｏｍ", "ZD005@QQ.com"),
+    ("zd005@qq.com；", "zd005@qq.com"),              # a separator at the end adds no one
+    ("mailto:x.y@z.com.cn", "x.y@z.com.cn"),
+    ("first.last+kaohe@sub.example.gov.cn", "first.last+kaohe@sub.example.gov.cn"),
+    ("", ""),
+    (None, ""),
 ])
-def test_registry_addresses_as_stations_type_them(typed, good, bad):
-    assert md.parse_addresses(typed) == (good, bad)
+def test_registry_addresses_as_stations_type_them(typed, address):
+    check = check_address(typed)
+    assert (check.address, check.problem) == (address, "")
+
+
+@pytest.mark.parametrize("typed, problem", [
+    ("a@b.cn\r\nBcc: x@y.zz", "换行"),
+    ("a@b.cn\nBcc: x@y.zz", "换行"),
+    ("a@b.cn\rx@y.zz", "换行"),
+    ("a@b.cn\x00", "控制字符"),
+    ("a@b.cn, x@y.zz", "2 个地址"),
+    ("a@b.cn,x@y.zz", "2 个地址"),
+    ("a@b.cn；c@d.cn、a@b.cn", "3 个地址"),
+    ("a@b.cn x@y.zz", "2 个地址"),
+    ('"x" <x@y.zz>', "尖括号"),
+    ("x <x@y.zz>", "尖括号"),
+    ("<x@y.zz>", "尖括号"),
+    ('"a,b"@c.cn', "引号"),
+    ("a(x@y.zz)@b.cn", "2 个地址"),
+    ("a(comment)@b.cn", "括号"),
+    ("a@[10.0.0.1]", "括号"),
+    ("无", "没有 @"),
+    ("abc@qq", "域名“qq”不完整"),
+    ("a@-b.cn", "不是有效的域名"),
+    ("a..b@c.cn", "不是有效的电子邮箱地址"),
+    ("a @b.cn", "空格"),
+    ("张三@163.com", "汉字"),
+    ("a\u200b@b.cn", "看不见的格式字符"),
+])
+def test_addresses_that_could_add_a_recipient_or_are_no_address_are_refused(typed, problem):
+    check = check_address(typed)
+    assert check.address == "" and problem in check.problem, check
+    assert "\r" not in check.shown and "\n" not in check.shown
+
+
+HOSTILE_EMAILS = {"ZD-001": "zd-001@example.cn\r\nBcc: spy@evil.example",
+                  "GS-002": "gs-002@example.cn, spy@evil.example",
+                  "SX-003": '"驿站" <spy@evil.example>'}
+
+
+def test_a_hostile_registry_address_holds_that_stations_mail(tmp_path):
+    summary = write(tmp_path, emails=HOSTILE_EMAILS)
+    assert {r.station for r in summary.no_address} == set(HOSTILE_EMAILS)
+    assert {r.station for r in summary.written} == {"GX-004", "ZD-005"}
+    for path in summary.folder.glob("*.eml"):
+        assert b"evil.example" not in path.read_bytes()
+    status = {r.station: r.status for r in summary.rows}
+    assert status["ZD-001"].startswith(md.STATUS_BAD_ADDRESS) and "换行" in status["ZD-001"]
+    assert "（换行）Bcc" in status["ZD-001"] and "\n" not in status["ZD-001"]
+    assert "2 个地址" in status["GS-002"] and "尖括号" in status["SX-003"]
+    assert all("R008" in status[s] for s in HOSTILE_EMAILS)
+    text = md.format_drafts_summary(summary)
+    assert "ZD-001" in text and "\r" not in text
+
+
+@pytest.mark.parametrize("recipients", [
+    ("a@b.cn\r\nBcc: x@y.zz",), ("a@b.cn, x@y.zz",), ('"x" <x@y.zz>',), ("a@b.cn\n",), ("",), (),
+    ("a@b.cn", "a@b.cn\r\nBcc: x@y.zz"),
+])
+def test_the_draft_writer_never_puts_an_unchecked_address_in_a_header(recipients):
+    with pytest.raises(ValueError):
+        md.build_message(recipients=recipients, subject="主题", body="正文", attachments=[], msg_id="<x@y>",
+                         date_header=None, sender="", station="S", period="2023H1", kind="results",
+                         attachments_sha256="0")
+
+
+def test_a_registry_address_with_a_bcc_line_is_an_issue_and_no_mail_end_to_end(tmp_path):
+    """The whole run: the registry cell is an R008 error in the 校验报告, the station is
+    assessed as usual, and neither its draft nor any other names the smuggled recipient."""
+    from report_factory import write_report
+    from tests.test_cli import write_registry
+
+    from lingong.pipeline import RunOptions, run
+
+    src = tmp_path / "input"
+    src.mkdir()
+    rows = [("ZD-001", "东城零工驿站", "曾都区", "zd001@example.com\r\nBcc: spy@evil.example"),
+            ("GS-001", "应山零工驿站", "广水市", "gs001@example.com")]
+    write_registry(src / "驿站名册.xlsx", rows)
+    for code, name, county, _ in rows:
+        for m in range(1, 7):
+            write_report(src / f"{code}_{m}月.xlsx", station=code, name=name, county=county, month=f"2023-{m:02d}")
+    out = tmp_path / "out"
+    summary = run(RunOptions(input_dir=src, output_root=out, period="2023H1", workers=1, progress=False,
+                             mail_drafts=True))
+    r008 = [i for i in summary.issues if i.code == "R008"]
+    assert [(i.station, i.sheet, i.cell) for i in r008] == [("ZD-001", "驿站名册", "H2")]
+    assert summary.exit_code == 1
+    assert {r.station.code for r in summary.results if r.graded} == {"ZD-001", "GS-001"}
+    emls = sorted((out / "2023H1" / "邮件").glob("*.eml"))
+    assert [p.name.split("_")[0] for p in emls] == ["GS-001"]
+    assert not any(b"evil.example" in p.read_bytes() for p in emls)
+    report = openpyxl.load_workbook(out / "2023H1" / "校验报告.xlsx")
+    rows_ = [[c.value for c in r] for r in report.worksheets[0].iter_rows()]
+    hit = next(r for r in rows_ if "R008" in r)
+    assert "ZD-001" in hit and any("（换行）Bcc" in str(v) for v in hit)
+    listing = openpyxl.load_workbook(out / "2023H1" / "邮件" / md.LIST_NAME)["邮件清单"]
+    status = {r[0].value: r[6].value for r in listing.iter_rows(min_row=2)}
+    assert status["ZD-001"].startswith(md.STATUS_BAD_ADDRESS) and status["GS-001"] == md.STATUS_WRITTEN

@@ -93,3 +93,28 @@ def test_missing_required_column(tmp_path):
     header = ["驿站编号", "名称", *HEADER[2:]]
     stations, issues = registry(tmp_path, [row()], header=header)
     assert stations == {} and [(i.code, i.expected) for i in issues] == [("S006", "驿站名称")]
+
+
+@pytest.mark.parametrize("typed, shown, problem", [
+    ("zd-002@example.com\r\nBcc: spy@evil.example", "zd-002@example.com（换行）Bcc: spy@evil.example", "换行"),
+    ("zd-002@example.com, spy@evil.example", "zd-002@example.com, spy@evil.example", "2 个地址"),
+    ("zd-002@example.com；spy@evil.example", "zd-002@example.com;spy@evil.example", "2 个地址"),
+    ('"东城驿站" <spy@evil.example>', '"东城驿站" <spy@evil.example>', "尖括号"),
+    ("zd002@qq", "zd002@qq", "域名“qq”不完整"),
+    ("无", "无", "没有 @"),
+])
+def test_R008_an_address_that_is_not_one_address_is_a_registry_error(tmp_path, typed, shown, problem):
+    stations, issues = registry(tmp_path, [row(), row("ZD-002", "西城零工驿站", email=typed)])
+    assert [i.code for i in issues] == ["R008"]
+    i = issues[0]
+    assert i.severity == CATALOGUE["R008"].severity == "错误"
+    assert (i.station, i.file, i.sheet, i.cell) == ("ZD-002", "名册/名册.xlsx", "驿站名册", "H5")
+    assert i.message.startswith(f"驿站名册第 5 行（ZD-002）的电子邮箱“{shown}”：") and problem in i.message
+    assert "邮件暂不生成、不发送" in i.message and "只填写一个电子邮箱地址" in i.hint
+    assert "\r" not in i.message + i.found and "\n" not in i.message + i.found
+    assert "ZD-002" in stations     # the station is assessed as usual; only its mail is held
+
+
+def test_addresses_as_stations_type_them_are_no_issue(tmp_path):
+    stations, issues = registry(tmp_path, [row(email=" ZD001＠example.com；"), row("ZD-002", email=None)])
+    assert issues == [] and stations["ZD-002"].email == ""
