@@ -12,7 +12,7 @@ import sys
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from . import __version__
@@ -46,6 +46,8 @@ class RunOptions:
     mail_drafts: bool = False
     notice: bool = False
     write_documents: bool = True
+    assessed_on: date | None = None    # 考核日期 (--date); None: see ``recorded_date``, else today in China
+    recorded_date: bool = False         # mail: use the 考核日期 recorded for the period's assessment
 
 
 @dataclass
@@ -60,15 +62,28 @@ class RunSummary:
     started_at: str
     period_note: str = ""
     timings: dict[str, float] = field(default_factory=dict)
+    assessed_on: date | None = None
     paths: dict[str, Path] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
 
-def now_text() -> str:
-    """The run's time; SOURCE_DATE_EPOCH pins it so two runs can give identical files."""
+CHINA = timezone(timedelta(hours=8), "UTC+08:00")
+
+
+def now_china() -> datetime:
+    """The run's time in China (the bureau's clock, whatever the server's zone);
+    SOURCE_DATE_EPOCH pins it so two runs can give identical files."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     t = datetime.fromtimestamp(int(epoch), timezone.utc) if epoch else datetime.now(timezone.utc)
-    return t.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    return t.astimezone(CHINA)
+
+
+def now_text() -> str:
+    return now_china().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def today_china() -> date:
+    return now_china().date()
 
 
 def default_workers() -> int:
@@ -210,13 +225,18 @@ def run(opts: RunOptions) -> RunSummary:
     out_dir.mkdir(parents=True, exist_ok=True)
 
     t = time.perf_counter()
-    from .history import record_assessment
+    from .history import record_assessment, recorded_date
 
     run_id = uuid.uuid4().hex[:12]
+    db = Path(opts.output_root) / HISTORY_DB
+    assessed_on = opts.assessed_on
+    if assessed_on is None and opts.recorded_date:
+        assessed_on = recorded_date(db, period.key)
+    assessed_on = assessed_on or today_china()
     results = record_assessment(
-        Path(opts.output_root) / HISTORY_DB, run_id=run_id, started_at=started_at, tool_version=__version__,
+        db, run_id=run_id, started_at=started_at, tool_version=__version__,
         rules=rules, input_files=outcomes, period=period, results=results, recheck=opts.recheck,
-        today=_today(started_at))
+        today=assessed_on)
     timings["记录历史"] = time.perf_counter() - t
 
     issues = _dedupe_sorted(issues, stations)
@@ -224,6 +244,7 @@ def run(opts: RunOptions) -> RunSummary:
     summary = RunSummary(period, out_dir, outcomes, issues, results, stations, exit_code, started_at,
                          period_note, timings)
     summary.paths["registry"] = Path(registry_file)
+    summary.assessed_on = assessed_on
 
     if opts.write_documents:
         t = time.perf_counter()
@@ -231,10 +252,6 @@ def run(opts: RunOptions) -> RunSummary:
         timings["生成文档"] = time.perf_counter() - t
     timings["合计"] = time.perf_counter() - t0
     return summary
-
-
-def _today(started_at: str) -> date:
-    return datetime.strptime(started_at[:10], "%Y-%m-%d").date()
 
 
 def _final_outcomes(skipped, file_results, statuses) -> list[FileOutcome]:
@@ -277,6 +294,7 @@ def write_documents(summary: RunSummary, opts: RunOptions, rules, run_id: str, f
     run_info = {
         "tool_version": __version__, "run_id": run_id, "started_at": summary.started_at,
         "input_dir": str(opts.input_dir), "period": summary.period.key, "recheck": opts.recheck,
+        "assessed_on": summary.assessed_on.isoformat() if summary.assessed_on else "",
         "files": Counter(o.kind for o in summary.outcomes),
     }
     plain_info = {k: (dict(v) if isinstance(v, Counter) else v) for k, v in run_info.items()}
@@ -336,7 +354,8 @@ def write_documents(summary: RunSummary, opts: RunOptions, rules, run_id: str, f
 
         drafts = write_drafts(out, period=summary.period, results=summary.results, stations=summary.stations,
                               issues=summary.issues, templates_dir=opts.templates_dir,
-                              date_header=datetime.strptime(summary.started_at, "%Y-%m-%d %H:%M:%S"))
+                              date_header=datetime.strptime(summary.started_at, "%Y-%m-%d %H:%M:%S")
+                              .replace(tzinfo=CHINA))
         summary.notes.append(f"邮件草稿：{len(drafts.written)} 封" + (
             f"；没有可用邮箱的驿站 {len(drafts.no_address)} 个：" + "、".join(r.station for r in drafts.no_address)
             if drafts.no_address else ""))
