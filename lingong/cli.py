@@ -150,6 +150,8 @@ def _options(args, out_root: Path, input_dir: Path, **kw):
 
 
 def _dispatch(args) -> int:
+    from datetime import date
+
     from .pipeline import digest, run
 
     out_root = _output_root(args)
@@ -163,16 +165,17 @@ def _dispatch(args) -> int:
     if args.command == "mail" and args.templates:
         return _template_mail(args, out_root, input_dir)
 
-    periods = [args.period]
+    periods = [(args.period, getattr(args, "date", None))]
     if args.demo and not args.period:
-        # The demo shows a half-year check, the next half-year (rectification) and the year-end review.
-        periods = ["2023H1", "2023H2", "2023"]
+        # The demo shows a half-year check in July, the next half-year (which decides its rectifications)
+        # and the year-end review in January, each on the day a joint group would assess.
+        periods = [("2023H1", date(2023, 7, 10)), ("2023H2", date(2024, 1, 12)), ("2023", date(2024, 1, 12))]
     code = 0
-    for period in periods:
+    for period, assessed_on in periods:
         args.period = period
         # mail writes about an assessment already made: its 考核日期 is the recorded one.
         opts = _options(args, out_root, input_dir, recheck=args.command == "recheck",
-                        mail_drafts=mail, notice=mail, assessed_on=getattr(args, "date", None),
+                        mail_drafts=mail, notice=mail, assessed_on=assessed_on,
                         recorded_date=args.command == "mail")
         summary = run(opts)
         print(digest(summary))

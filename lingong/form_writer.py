@@ -22,6 +22,7 @@ from .outfiles import atomic_path, clip, file_name, inside, mask_text, new_xlsxw
 from .records import ItemResult, RequirementResult, StationResult
 from .template_errors import explain
 from .template_spec import INDICATORS, YESNO
+from .wording import date_cn, rectification_text
 
 FORM_SHEET = "考核验收表"
 EVIDENCE_SHEET = "佐证数据"
@@ -138,6 +139,7 @@ def overall_text(result: StationResult, texts: TextTemplates) -> str:
         provisional=result.provisional, missing=result.missing_months, rejected=result.rejected_months,
         active_count=len(result.active_months), accepted_count=accepted,
         rectification=result.rectification, deadline=date_text(result.deadline),
+        rectification_text=rectification_text(result), assessed_on=date_cn(result.assessed_on),
         at_risk=result.at_risk, complaints_note=result.complaints_note, period_label=result.period.label))
 
 
@@ -215,8 +217,9 @@ def identity_line(result: StationResult) -> str:
     st, p = result.station, result.period
     months = result.active_months or p.months
     span = month_long(months[0]) if len(months) == 1 else f"{month_long(months[0])}至{month_long(months[-1])}"
+    when = f"　　考核日期：{date_cn(result.assessed_on)}" if result.assessed_on else ""
     return (f"被考核单位：{clean(st.name)}　　驿站编号：{clean(st.code)}　　所属县（市、区）：{clean(st.county)}"
-            f"　　考核期：{p.label}（{span}）")
+            f"　　考核期：{p.label}（{span}）{when}")
 
 
 def _write_form_sheet(wb, fmt, result: StationResult, rules_label: str, texts: TextTemplates) -> None:

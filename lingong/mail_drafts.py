@@ -27,6 +27,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 
+from .wording import date_cn, rectification_text
 from . import outfiles
 from .issues import Issue, sort_key
 from .periods import month_label
@@ -240,7 +241,7 @@ def _issue_row(i: Issue) -> dict:
 
 
 def _fmt_date(d) -> str:
-    return f"{d.year}年{d.month}月{d.day}日" if d else ""
+    return date_cn(d)
 
 
 def _context(*, kind: str, period: Period, station: Station, result: StationResult | None,
@@ -261,6 +262,8 @@ def _context(*, kind: str, period: Period, station: Station, result: StationResu
             "rejected_months": [month_label(m) for m in result.rejected_months],
             "failed_items": failed, "rectification": result.rectification,
             "deadline": _fmt_date(result.deadline),
+            "rectification_text": rectification_text(result),
+            "assessed_on": _fmt_date(result.assessed_on),
             "item_grades": [{"number": it.number, "name": it.name, "grade": it.final} for it in result.items],
             "at_risk": [a.text for a in result.at_risk],
         }

@@ -16,6 +16,7 @@ from pathlib import Path
 from . import outfiles
 from .records import Period, StationResult
 from .template_spec import GRADES, county_order
+from .wording import rectification_text
 
 NOTICE_NAME = "通报（草稿）.docx"
 TEMPLATE_NAME = "通报模板.docx"
@@ -105,6 +106,8 @@ def notice_context(*, period: Period, results: list[StationResult], issued: date
         return {"code": m(r.station.code), "name": m(r.station.name), "county": r.station.county,
                 "failed": m(_failed_items(r)),
                 "deadline": _cn_date(r.deadline) if r.deadline else "",
+                "rectification": m(rectification_text(r)),
+                "case": m(rectification_text(r, with_state=False)),
                 "provisional": r.provisional}
 
     rows = [{"no": i, "county": r.station.county, "code": m(r.station.code), "name": m(r.station.name),
@@ -129,6 +132,7 @@ def notice_context(*, period: Period, results: list[StationResult], issued: date
         "rows": rows,
         "issuer": ISSUER,
         "issued": _cn_date(issued) or "　　年　　月　　日",
+        "assessed_on": _cn_date(next((r.assessed_on for r in results if r.assessed_on), None)),
     }
 
 
@@ -268,7 +272,7 @@ def build_notice_template(path: Path) -> Path:
     _para(doc, "{{ title }}", font=TITLE_FONT, size=22, align="center", indent=False, space_after=16)
     _para(doc, "各县、市、区就业局（中心）：", indent=False)
     _para(doc, "根据《随州市零工驿站运维考核（暂行）办法》（以下简称《办法》），市、县就业部门组成联合考核组，"
-               "对全市{{ total }}个零工驿站{{ period_label }}运维情况进行了{{ check_name }}。现将考核结果通报如下：")
+               "{% if assessed_on %}于{{ assessed_on }}{% endif %}对全市{{ total }}个零工驿站{{ period_label }}运维情况进行了{{ check_name }}。现将考核结果通报如下：")
     _para(doc, "一、考核结果", font=HEADING_FONT)
     _para(doc, "本次共考核零工驿站{{ total }}个，其中优秀{{ counts.excellent }}个、合格{{ counts.passed }}个、"
                "不合格{{ counts.failed }}个。{% if provisional_count %}其中{{ provisional_count }}个驿站有报表因错误被退回，"
@@ -292,7 +296,8 @@ def build_notice_template(path: Path) -> Path:
     _tag(doc, "{%p if failing %}")
     _tag(doc, "{%p for s in failing %}")
     _para(doc, "{{ loop.index }}. {{ s.name }}（{{ s.county }}，{{ s.code }}）{% if s.provisional %}（结果暂定）{% endif %}："
-               "{{ s.failed }}未达到考核要求，限期于{{ s.deadline or '规定期限' }}前完成整改。")
+               "{{ s.failed }}未达到考核要求{% if s.rectification %}。{{ s.rectification }}。"
+               "{% else %}，限期于{{ s.deadline or '规定期限' }}前完成整改。{% endif %}")
     _tag(doc, "{%p endfor %}")
     _para(doc, "根据《办法》“对不合格的要求限期整改，整改后仍不合格的取消”的规定，请以上驿站对照考核验收表逐项整改，"
                "整改情况报所在县（市、区）就业部门，由其组织复核；整改后仍不合格的，予以取消。")
@@ -302,7 +307,7 @@ def build_notice_template(path: Path) -> Path:
     _tag(doc, "{%p if cancel %}")
     _para(doc, "四、建议取消的零工驿站", font=HEADING_FONT)
     _tag(doc, "{%p for s in cancel %}")
-    _para(doc, "{{ loop.index }}. {{ s.name }}（{{ s.county }}，{{ s.code }}）：整改后考核仍不合格（{{ s.failed }}），"
+    _para(doc, "{{ loop.index }}. {{ s.name }}（{{ s.county }}，{{ s.code }}）：{{ s.case }}（{{ s.failed }}），"
                "建议取消其零工驿站资格。")
     _tag(doc, "{%p endfor %}")
     _tag(doc, "{%p endif %}")

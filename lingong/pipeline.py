@@ -21,6 +21,7 @@ from .issues import ERROR, INFO, WARNING, Issue, issue
 from .outfiles import inside, write_text_atomic
 from .periods import make_period, parse_period
 from .reading import FileResult, isolated_failure, read_one
+from .wording import date_cn
 from .records import KIND_REJECTED, KIND_REPORT, KIND_SKIPPED, KIND_UNSTABLE, FileOutcome, Period
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -446,7 +447,8 @@ def digest(summary: RunSummary) -> str:
     lines = []
     if summary.period_note:
         lines.append(summary.period_note)
-    lines.append(f"考核期：{summary.period.label}（{summary.period.key}）")
+    lines.append(f"考核期：{summary.period.label}（{summary.period.key}）"
+                 + (f"　考核日期：{date_cn(summary.assessed_on)}" if summary.assessed_on else ""))
     lines.append(
         f"文件：共 {len(summary.outcomes)} 个；报表 {kinds.get(KIND_REPORT, 0)} 个，"
         f"跳过 {kinds.get(KIND_SKIPPED, 0)} 个，无法读取 {kinds.get(KIND_REJECTED, 0)} 个"
@@ -480,8 +482,8 @@ def digest(summary: RunSummary) -> str:
     prov = [r.station.code for r in graded if r.provisional]
     if prov:
         attention.append(f"  暂定结果 {len(prov)} 个驿站：" + "、".join(prov))
-    rect = [f"{r.station.code}（{r.rectification}）" for r in graded
-            if r.rectification in ("限期整改", "建议取消")]
+    rect = [f"{r.station.code}（{r.rectification}" + (f"，期限{date_cn(r.deadline)}" if r.deadline else "") + "）"
+            for r in graded if r.rectification in ("限期整改", "建议取消")]
     if rect:
         attention.append(f"  需整改或建议取消 {len(rect)} 个驿站：" + "、".join(rect))
     attention.extend(f"  {n}" for n in summary.notes)

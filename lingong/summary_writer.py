@@ -11,6 +11,7 @@ from .issues import Issue, sort_key
 from .outfiles import atomic_path, inside, new_xlsxwriter
 from .records import FileOutcome, Period, Station, StationResult
 from .template_spec import GRADES, ITEMS, county_order
+from .wording import date_cn, rectification_text
 
 SHEETS = ("考核结果", "县区统计", "指标完成", "报送情况", "整改名单", "预警", "校验问题", "说明")
 TITLE_ROWS = 2  # title line + header line above every table
@@ -114,7 +115,8 @@ def _decision_text(r: StationResult) -> str:
 
 
 def _results_sheet(bk: _Book, period: Period, results) -> None:
-    ws = bk.sheet("考核结果", f"随州市零工驿站{period.label}考核结果")
+    when = next((r.assessed_on for r in results if r.assessed_on), None)
+    ws = bk.sheet("考核结果", f"随州市零工驿站{period.label}考核结果" + (f"（考核日期：{date_cn(when)}）" if when else ""))
     headers = ["所属县（市、区）", "驿站编号", "驿站名称", *ITEMS, "计算综合等次", "考核组意见", "最终结果",
                "缺报月份", "暂定", "整改状态", "整改期限"]
     rows = []
@@ -342,15 +344,17 @@ def _failed_reasons(res: StationResult) -> str:
 
 def _rectify_sheet(bk: _Book, period: Period, results) -> None:
     ws = bk.sheet("整改名单", f"随州市零工驿站{period.label}整改名单（限期整改、建议取消）")
-    headers = ["所属县（市、区）", "驿站编号", "驿站名称", "最终结果", "整改状态", "不合格项目", "原因", "整改期限", "暂定"]
+    headers = ["所属县（市、区）", "驿站编号", "驿站名称", "最终结果", "整改状态", "不合格项目", "原因", "整改期限", "暂定",
+               "整改说明"]
     rows = []
     for res in results:
         if res.rectification not in RECTIFY_STATES:
             continue
         rows.append([res.station.county, res.station.code, res.station.name, res.final_overall,
                      res.rectification, "、".join(i.name for i in res.items if i.final == "不合格"),
-                     _failed_reasons(res), date_text(res.deadline), "暂定" if res.provisional else ""])
-    bk.table(ws, headers, rows, [COUNTY_W, 9, 22, 8, 9, 22, 60, 13, 6])
+                     _failed_reasons(res), date_text(res.deadline), "暂定" if res.provisional else "",
+                     rectification_text(res)])
+    bk.table(ws, headers, rows, [COUNTY_W, 9, 22, 8, 9, 22, 60, 13, 6, 50])
 
 
 def _risk_sheet(bk: _Book, period: Period, results) -> None:
@@ -402,6 +406,8 @@ def _notes_sheet(bk: _Book, period: Period, results, outcomes, rules_info: dict,
     ]
     for k in sorted(run_info):
         v = run_info[k]
+        if k == "assessed_on" and v:
+            v = month_long(v[:7]) + f"{int(v[8:])}日"
         if isinstance(v, dict):
             v = "，".join(f"{_KIND_LABELS.get(a, a)} {b}" for a, b in sorted(v.items()))
         elif isinstance(v, bool):
@@ -438,7 +444,8 @@ def _notes_sheet(bk: _Book, period: Period, results, outcomes, rules_info: dict,
 _MAX_NOTE = 600
 _RUN_LABELS = {"version": "工具版本", "tool_version": "工具版本", "run_id": "运行编号", "started_at": "生成时间",
                "input": "输入文件夹", "input_dir": "输入文件夹", "counts": "统计", "period": "考核期代码",
-               "recheck": "整改复核", "files": "输入文件（按类别）"}
+               "recheck": "整改复核", "files": "输入文件（按类别）",
+               "assessed_on": "考核日期"}
 _KIND_LABELS = {"report": "月度报表", "registry": "驿站名册", "decisions": "考核组意见", "skipped": "跳过",
                 "rejected": "无法读取", "unstable": "仍在变化"}
 

@@ -10,10 +10,10 @@ form sees numbers that add up.
 from __future__ import annotations
 
 import math
-from datetime import date
+from datetime import date, timedelta
 
 from lingong.periods import make_period
-from lingong.records import (AtRisk, Decision, FileOutcome, ItemResult, MonthSource,
+from lingong.records import (AtRisk, Decision, FileOutcome, ItemResult, MonthSource, RectificationCase,
                              RequirementResult, Station, StationResult)
 from lingong.issues import issue
 from lingong.template_spec import INDICATORS, YESNO
@@ -205,7 +205,11 @@ def make_result(*, code="ZD-001", name="东城街道零工驿站", county="曾�
         monthly=monthly, sums=sums, items=tuple(items), computed_overall=computed_overall,
         overall_decision=od, final_overall=od.grade if od else computed_overall,
         provisional=bool(rej), rectification=rectification, deadline=deadline, at_risk=at_risk,
-        complaints_ytd=complaints_ytd, complaints_note=complaints_note)
+        complaints_ytd=complaints_ytd, complaints_note=complaints_note,
+        # As the history fills it in: this period's failure started the rectification 30 days before the deadline.
+        assessed_on=deadline - timedelta(days=30) if deadline else None,
+        case=RectificationCase(period.key, deadline - timedelta(days=30), deadline, rectification)
+        if deadline and rectification else None)
 
 
 def _parse(key: str):

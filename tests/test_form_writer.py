@@ -92,7 +92,9 @@ def test_overall_lists_missing_months_provisional_rectification_and_risks(tmp_pa
     assert "缺报：3月、5月" in text
     assert "退回：4月" in text
     assert "暂定：4月报表有错误已退回" in text
-    assert "限期整改" in text and "整改期限 2023年8月4日" in text
+    # Which assessment started the rectification, its deadline and what decides it.
+    assert ("限期整改：2023年上半年考核（2023年7月5日）不合格，整改期限2023年8月4日；由2023年上半年复查"
+            "（驿站整改并重新报送后）或2023年下半年考核决定") in text
     assert "还需宣传推广 7 次" in text and "还需就业政策宣传 8 次" in text
     assert "被核实投诉按 2023年1月至6月 累计" in text
 

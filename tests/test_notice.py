@@ -65,7 +65,7 @@ def test_notice_has_counts_lists_deadline_and_table(tmp_path):
     failing = next(line for line in text.splitlines() if line.startswith("1. 随县厉山镇零工驿站"))
     assert "（随县，SX-003）" in failing and "结果暂定" in failing
     assert "人岗匹配33人，未达到指标50人" in failing and "被核实投诉4次，超过上限3次" in failing
-    assert "限期于2023年8月4日前完成整改" in failing
+    assert "限期整改：2023年上半年考核（2023年7月5日）不合格，整改期限2023年8月4日；由2023年上半年复查" in failing
     assert "四、建议取消的零工驿站" in text and "高新区淅河镇零工驿站（随州高新区，GX-004）" in text
     assert "建议取消其零工驿站资格" in text and "五、工作要求" in text
     assert "随州市零工驿站运维考核小组\n2023年7月10日\n" in text
