@@ -336,17 +336,18 @@ def _item_grades_json(r: StationResult) -> str:
 
 def record_assessment(db_path: Path, *, run_id: str, started_at: str, tool_version: str, rules: Rules,
                       input_files: list[FileOutcome], period: Period, results: list[StationResult],
-                      recheck: bool, today: date) -> list[StationResult]:
+                      recheck: bool, today: date, keep: bool = True) -> list[StationResult]:
     """Record one run in ONE transaction and return the results with their
-    rectification state and deadline filled in."""
+    rectification state and deadline filled in. ``keep=False``: work them out
+    against the history but record nothing (an assessment too thin to count)."""
     conn = connect(db_path)
     try:
         conn.execute("BEGIN IMMEDIATE")
         try:
             out = _record(conn, run_id=run_id, started_at=started_at, tool_version=tool_version,
                           rules=rules, input_files=input_files, period=period, results=results,
-                          recheck=recheck, today=today)
-            conn.execute("COMMIT")
+                          recheck=recheck, today=today, keep=keep)
+            conn.execute("COMMIT" if keep else "ROLLBACK")
         except BaseException:
             # A failed COMMIT (disk full) may already have ended the transaction; a second
             # error from ROLLBACK must not hide the first, which is the one the clerk needs.
@@ -363,7 +364,7 @@ def record_assessment(db_path: Path, *, run_id: str, started_at: str, tool_versi
 
 
 def _record(conn, *, run_id, started_at, tool_version, rules, input_files, period, results,
-            recheck, today) -> list[StationResult]:
+            recheck, today, keep=True) -> list[StationResult]:
     conn.execute(
         "INSERT INTO runs (run_id, started_at, tool_version, rules_path, rules_sha256, period, recheck,"
         " assessed_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -386,7 +387,9 @@ def _record(conn, *, run_id, started_at, tool_version, rules, input_files, perio
         failed_inside = bool(inside) and conn.execute(
             f"SELECT 1 FROM results WHERE station = ? AND current = 1 AND graded = 1 AND final_overall = ?"
             f" AND period IN ({','.join('?' * len(inside))})", (code, FAIL, *inside)).fetchone() is not None
-        changed, shown = decide(period, r, _load_cases(conn, code), recheck=recheck, today=today,
+        # Not kept: the result neither starts nor decides anything; it shows what is open.
+        changed, shown = decide(period, r if keep else replace(r, graded=False), _load_cases(conn, code),
+                                recheck=recheck, today=today,
                                 deadline_days=rules.deadline_days, failed_inside=failed_inside)
         for c in changed.values():
             conn.execute(

@@ -175,4 +175,8 @@ CATALOGUE.update({t.code: t for t in (
     _t("V017", WARNING, "身份证号存成了数字", "{what}的身份证号存成了数字（{found}），"
        "Excel 只保留 15 位有效数字，后几位已丢失",
        "请把该列设置为“文本”格式后重新录入身份证号"),
+    # The month of a report cannot come after the day it was filled in: the 报送年月 is a typing error
+    # (2032-03 for 2023-03), and which month it meant cannot be known.
+    _t("V018", ERROR, "报送年月晚于填报日期", "报送年月填写了“{found}”，晚于本表的填报日期 {expected}，无法确定是哪个月的报表",
+       "报送年月应为填报日期当月或之前的月份（一般为上个月），请改正后重新报送；本次未采用该报表"),
 )})

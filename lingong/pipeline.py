@@ -148,14 +148,58 @@ def pick_registry(results: list[FileResult]) -> tuple[dict, str, list[Issue]]:
     return chosen.stations, chosen.outcome.file, extra
 
 
-def default_period(report_months: list[str]) -> tuple[Period | None, str]:
-    """The latest half-year that has reports; said aloud by the caller."""
-    if not report_months:
-        return None, ""
-    latest = max(report_months)
-    y, m = map(int, latest.split("-"))
-    p = make_period("half", y, 1 if m <= 6 else 2)
-    return p, f"未指定考核期，按最近有报表的半年度评定：{p.label}（{p.key}）"
+COVERAGE = 0.5  # a half-year is chosen, or recorded without --period, only above this share
+
+
+def coverage(period: Period, stations: dict, accepted) -> tuple[int, int]:
+    """(accepted reports, operating station-months) of a period, over all its months."""
+    from .aggregate import active_months
+    from .grading import assessed
+
+    operating = reported = 0
+    for code, st in stations.items():
+        if not assessed(st):
+            continue
+        for m in active_months(period, st):
+            operating += 1
+            reported += (code, m) in accepted
+    return reported, operating
+
+
+def _share(reported: int, operating: int) -> str:
+    return f"{reported}/{operating} 个站月（{reported / operating:.0%}）" if operating else "没有运营的驿站"
+
+
+def default_period(accepted, stations: dict, on: date) -> tuple[Period | None, str, bool]:
+    """The latest half-year, ended or current on the 考核日期 ``on``, whose accepted
+    reports cover more than half of its operating station-months; said aloud with
+    why. Without one, the latest half-year with any report (not after ``on``) is
+    assessed but not recorded (the third value: whether it may be recorded)."""
+    months = sorted({m for (_, m) in accepted if m <= f"{on.year:04d}-{on.month:02d}"})
+    if not months:
+        return None, "", False
+    halves = []
+    for y in range(int(months[0][:4]), on.year + 1):
+        for part in (1, 2):
+            p = make_period("half", y, part)
+            if p.months[0] <= f"{on.year:04d}-{on.month:02d}":
+                halves.append(p)
+    skipped = []
+    for p in reversed(halves):
+        reported, operating = coverage(p, stations, accepted)
+        if operating and reported / operating > COVERAGE:
+            why = (f"未指定考核期：按考核日期 {date_cn(on)}，选择已结束或进行中、多数运营驿站已报送的最近半年度"
+                   f"{p.label}（{p.key}），采用报表 {_share(reported, operating)}")
+            if skipped:
+                why += "；" + "；".join(skipped) + "，报送不足一半，未选"
+            return p, why, True
+        if reported:
+            skipped.append(f"{p.label}只有 {_share(reported, operating)}")
+    latest = next(p for p in reversed(halves) if months[-1] in p.months)
+    reported, operating = coverage(latest, stations, accepted)
+    return latest, (f"未指定考核期：没有报送超过一半的半年度，按最近有报表的{latest.label}（{latest.key}）评定，"
+                    f"采用报表 {_share(reported, operating)}。本次结果不记入考核历史，不开始整改；"
+                    f"确需正式考核该期请用 --period {latest.key} 指定"), False
 
 
 def run(opts: RunOptions) -> RunSummary:
@@ -212,10 +256,15 @@ def run(opts: RunOptions) -> RunSummary:
     issues.extend(selection.issues)
 
     period_note = ""
+    keep_history = True
+    # mail speaks of an assessment already made: its recorded 考核日期, found once the period is known.
+    assessed_on = opts.assessed_on or (None if opts.recorded_date else today_china())
     if period is None:
-        period, period_note = default_period([m for (_, m) in selection.accepted])
+        period, period_note, keep_history = default_period(selection.accepted, stations,
+                                                           assessed_on or today_china())
         if period is None:
-            raise FatalInput("输入文件夹中没有可用的月度报表，无法确定考核期；请用 --period 指定")
+            raise FatalInput("输入文件夹中没有可用的月度报表（或报表的月份都在考核日期之后），无法确定考核期；"
+                             "请用 --period 指定")
 
     results, grade_issues = assess(period, stations, selection.accepted, selection.rejected, decisions, rules)
     issues.extend(grade_issues)
@@ -230,14 +279,12 @@ def run(opts: RunOptions) -> RunSummary:
 
     run_id = uuid.uuid4().hex[:12]
     db = Path(opts.output_root) / HISTORY_DB
-    assessed_on = opts.assessed_on
-    if assessed_on is None and opts.recorded_date:
-        assessed_on = recorded_date(db, period.key)
-    assessed_on = assessed_on or today_china()
+    if assessed_on is None:
+        assessed_on = recorded_date(db, period.key) or today_china()
     results = record_assessment(
         db, run_id=run_id, started_at=started_at, tool_version=__version__,
         rules=rules, input_files=outcomes, period=period, results=results, recheck=opts.recheck,
-        today=assessed_on)
+        today=assessed_on, keep=keep_history)
     timings["记录历史"] = time.perf_counter() - t
 
     issues = _dedupe_sorted(issues, stations)
