@@ -114,7 +114,7 @@ def _decisions_for(station: str, period: Period, decisions: list[Decision]) -> d
     chosen: dict[str, Decision] = {}
     for d in decisions:
         if d.station == station and d.period == period.key:
-            chosen[d.item] = d          # the last one wins (D007 is reported by the reader)
+            chosen[d.item] = d          # one per item: conflicting rows were dropped (D007)
     return chosen
 
 

@@ -22,7 +22,8 @@ from .outfiles import inside, write_text_atomic
 from .periods import make_period, parse_period
 from .reading import FileResult, isolated_failure, read_one
 from .wording import date_cn
-from .records import KIND_REJECTED, KIND_REPORT, KIND_SKIPPED, KIND_UNSTABLE, FileOutcome, Period
+from .records import (KIND_DECISIONS, KIND_REGISTRY, KIND_REJECTED, KIND_REPORT, KIND_SKIPPED, KIND_UNSTABLE,
+                      FileOutcome, Period)
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = ROOT / "templates"
@@ -64,6 +65,7 @@ class RunSummary:
     period_note: str = ""
     timings: dict[str, float] = field(default_factory=dict)
     assessed_on: date | None = None
+    bureau_issues: list[Issue] = field(default_factory=list)   # 驿站名册 and 考核组意见: the clerk's
     paths: dict[str, Path] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
@@ -205,7 +207,7 @@ def default_period(accepted, stations: dict, on: date) -> tuple[Period | None, s
 def run(opts: RunOptions) -> RunSummary:
     import time
 
-    from .decisions import read_decisions
+    from .decisions import drop_conflicts, read_decisions
     from .discover import discover
     from .grading import assess
     from .rules import RulesError, load_rules
@@ -250,6 +252,8 @@ def run(opts: RunOptions) -> RunSummary:
             ds, di = read_decisions(r.decision_rows, r.outcome.file, stations)
             decisions.extend(ds)
             issues.extend(di)
+    decisions, conflicts = drop_conflicts(decisions)
+    issues.extend(conflicts)
 
     records = [r.report for r in file_results if r.report is not None]
     selection = select_reports(records, stations)
@@ -270,7 +274,9 @@ def run(opts: RunOptions) -> RunSummary:
     issues.extend(grade_issues)
     timings["评定"] = time.perf_counter() - t
 
-    outcomes = _final_outcomes(disc.skipped, file_results, selection.statuses)
+    outcomes, outside = _scope(_final_outcomes(disc.skipped, file_results, selection.statuses), period)
+    # Reports of other months are not this run's business: no issue rows, no return copies.
+    issues = [i for i in issues if i.file not in outside]
     out_dir = inside(opts.output_root, period.key)
     out_dir.mkdir(parents=True, exist_ok=True)
 
@@ -289,8 +295,12 @@ def run(opts: RunOptions) -> RunSummary:
 
     issues = _dedupe_sorted(issues, stations)
     exit_code = 1 if any(i.severity == ERROR for i in issues) else 0
+    # Problems in the bureau's own files are the clerk's: never a station's row, mail or return copy.
+    bureau_files = {o.file for o in outcomes if o.kind in (KIND_REGISTRY, KIND_DECISIONS)}
+    bureau_issues = [i for i in issues if i.file in bureau_files]
+    issues = [i for i in issues if i.file not in bureau_files]
     summary = RunSummary(period, out_dir, outcomes, issues, results, stations, exit_code, started_at,
-                         period_note, timings)
+                         period_note, timings, bureau_issues=bureau_issues)
     summary.paths["registry"] = Path(registry_file)
     summary.assessed_on = assessed_on
 
@@ -300,6 +310,21 @@ def run(opts: RunOptions) -> RunSummary:
         timings["生成文档"] = time.perf_counter() - t
     timings["合计"] = time.perf_counter() - t0
     return summary
+
+
+OUT_OF_PERIOD = "考核期外（本次未使用）"
+
+
+def _scope(outcomes: list[FileOutcome], period: Period) -> tuple[list[FileOutcome], set[str]]:
+    """Mark the reports the period does not use. A run covers its months, the earlier
+    months of the year (year-to-date complaints) and files whose month is unknown."""
+    from dataclasses import replace
+
+    from .periods import months_in_year_through
+
+    used = set(months_in_year_through(period))
+    outside = {o.file for o in outcomes if o.kind == KIND_REPORT and o.month and o.month not in used}
+    return [replace(o, status=OUT_OF_PERIOD) if o.file in outside else o for o in outcomes], outside
 
 
 def _final_outcomes(skipped, file_results, statuses) -> list[FileOutcome]:
@@ -352,7 +377,8 @@ def write_documents(summary: RunSummary, opts: RunOptions, rules, run_id: str, f
     jobs: list = []  # callables; the single big documents first, so that none of them is left for last
 
     vp = out / "校验报告.xlsx"
-    jobs.append(lambda: write_validation_report(vp, summary.issues, summary.stations, summary.outcomes))
+    jobs.append(lambda: write_validation_report(vp, summary.issues, summary.stations, summary.outcomes,
+                                                bureau_issues=summary.bureau_issues))
     summary.paths["validation"] = vp
 
     sp = summary_path(out, summary.period)
@@ -380,6 +406,7 @@ def write_documents(summary: RunSummary, opts: RunOptions, rules, run_id: str, f
     for r in file_results:
         rec = r.report
         # Errors found across files (e.g. R001 station not in the registry) reject a report too.
+        # (Reports outside the period have no issues here, so no copy.)
         if rec is None or not any(i.severity == ERROR for i in by_file.get(rec.file, ())):
             continue
         target = inside(out, "退回修改", copy_name(rec.station, rec.month))
@@ -499,8 +526,18 @@ def digest(summary: RunSummary) -> str:
     lines.append(
         f"文件：共 {len(summary.outcomes)} 个；报表 {kinds.get(KIND_REPORT, 0)} 个，"
         f"跳过 {kinds.get(KIND_SKIPPED, 0)} 个，无法读取 {kinds.get(KIND_REJECTED, 0)} 个"
-        + (f"，正在写入未处理 {kinds[KIND_UNSTABLE]} 个" if kinds.get(KIND_UNSTABLE) else ""))
+        + (f"，正在写入未处理 {kinds[KIND_UNSTABLE]} 个" if kinds.get(KIND_UNSTABLE) else "")
+        + (f"；其中{OUT_OF_PERIOD}的报表 {outside} 个" if (outside := sum(
+            o.status == OUT_OF_PERIOD for o in summary.outcomes)) else ""))
     lines.append(f"校验问题：错误 {sev.get(ERROR, 0)} 条，警告 {sev.get(WARNING, 0)} 条，提示 {sev.get(INFO, 0)} 条")
+    if summary.bureau_issues:
+        lines.append(f"驿站名册和考核组意见的问题 {len(summary.bureau_issues)} 条（请业务人员处理，不发给驿站；"
+                     f"见校验报告“名册与考核组意见问题”工作表）：")
+        for i in summary.bureau_issues[:10]:
+            where = "!".join(x for x in (i.sheet, i.cell) if x)
+            lines.append(f"  【{i.severity}】{i.file}{' ' + where if where else ''}：{i.message}。{i.hint}")
+        if len(summary.bureau_issues) > 10:
+            lines.append(f"  ……其余 {len(summary.bureau_issues) - 10} 条见校验报告")
 
     graded = [r for r in summary.results if r.graded]
     lines.append("")
