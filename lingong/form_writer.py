@@ -22,7 +22,7 @@ from .outfiles import atomic_path, clip, file_name, inside, mask_text, new_xlsxw
 from .records import ItemResult, RequirementResult, StationResult
 from .template_errors import explain
 from .template_spec import INDICATORS, YESNO
-from .wording import date_cn, rectification_text
+from .wording import date_cn, failed_months_text, prorated_note, rectification_text
 
 FORM_SHEET = "考核验收表"
 EVIDENCE_SHEET = "佐证数据"
@@ -124,7 +124,8 @@ def completion_text(item: ItemResult, result: StationResult, texts: TextTemplate
     return clean(_render(texts.completion, item=item,
                          pass_reqs=[r for r in item.requirements if r.level != "优秀"],
                          excellent_reqs=[r for r in item.requirements if r.level == "优秀"],
-                         active_count=len(result.active_months)))
+                         active_count=len(result.active_months), prorated=prorated_note(result),
+                         why=lambda r: failed_months_text(r.failed_months, result)))
 
 
 def overall_text(result: StationResult, texts: TextTemplates) -> str:
@@ -156,9 +157,9 @@ def opinion_text(item: ItemResult, graded: bool = True) -> str:
     text = grade_boxes(item.final, "\n")
     d = item.decision
     if d is not None and d.grade != item.computed:
-        text += f"\n（计算结果：{item.computed}；考核组意见：{d.grade}，理由：{clean(d.reason)}）"
+        text += f"\n计算结果：{item.computed}；考核组意见：{d.grade}，理由：{clean(d.reason)}"
     elif d is not None:
-        text += f"\n（考核组确认：{clean(d.reason)}）"
+        text += f"\n考核组确认：{clean(d.reason)}"
     return text
 
 

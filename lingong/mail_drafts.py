@@ -27,7 +27,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 
-from .wording import date_cn, rectification_text
+from .wording import date_cn, failed_items_text, months_not_used, rectification_text
 from . import outfiles
 from .issues import Issue, sort_key
 from .periods import month_label
@@ -263,6 +263,8 @@ def _context(*, kind: str, period: Period, station: Station, result: StationResu
             "failed_items": failed, "rectification": result.rectification,
             "deadline": _fmt_date(result.deadline),
             "rectification_text": rectification_text(result),
+            "failed_reasons": failed_items_text(result) if result.final_overall == "不合格" else "",
+            "months_not_used": months_not_used(result),
             "assessed_on": _fmt_date(result.assessed_on),
             "item_grades": [{"number": it.number, "name": it.name, "grade": it.final} for it in result.items],
             "at_risk": [a.text for a in result.at_risk],

@@ -16,7 +16,7 @@ from pathlib import Path
 from . import outfiles
 from .records import Period, StationResult
 from .template_spec import GRADES, county_order
-from .wording import rectification_text
+from .wording import failed_items_text, months_not_used, rectification_text
 
 NOTICE_NAME = "通报（草稿）.docx"
 TEMPLATE_NAME = "通报模板.docx"
@@ -41,35 +41,16 @@ def _check_name(period: Period) -> str:
 
 
 def _failed_items(r: StationResult) -> str:
-    """不合格 items with the requirements they missed, e.g. 供求服务（人岗匹配 41 人，指标 50）."""
-    parts = []
-    for it in r.items:
-        if it.final != "不合格":
-            continue
-        missed = []
-        for q in it.requirements:
-            if q.level != "合格" or q.met:
-                continue
-            if q.kind == "monthly":
-                missed.append(f"{q.label}{len(q.failed_months)}个月未达标" if q.failed_months else f"{q.label}未达标")
-            elif q.kind == "ytd_max":
-                missed.append(f"{q.label}{q.figure}{q.unit}，超过上限{q.target}{q.unit}")
-            else:
-                missed.append(f"{q.label}{q.figure}{q.unit}，未达到指标{q.target}{q.unit}")
-        if it.decision is not None and it.computed != "不合格":
-            missed.append(f"考核组意见：{it.decision.reason}")
-        parts.append(f"{it.name}（{'；'.join(missed)}）" if missed else it.name)
-    if not parts and r.overall_decision is not None:
-        parts.append(f"考核组意见：{r.overall_decision.reason}")
-    return "、".join(parts) or "综合等次不合格"
+    """不合格 items with the requirements they missed (the wording every document shares)."""
+    return failed_items_text(r)
 
 
 def _remark(r: StationResult) -> str:
     bits = []
     if r.provisional:
         bits.append("暂定")
-    if r.missing_months:
-        bits.append("缺报" + "、".join(f"{int(m[5:])}月" for m in r.missing_months))
+    if unused := months_not_used(r):
+        bits.append(unused)
     if r.rectification == "限期整改":
         bits.append(f"限期整改至{_cn_date(r.deadline)}" if r.deadline else "限期整改")
     elif r.rectification:

@@ -116,6 +116,7 @@ class RequirementResult:
     failed_months: tuple[str, ...] = ()
     clause: str = ""       # source clause, e.g. "附件 3"
     note: str = ""         # e.g. "上半年数据缺失"
+    prorated: bool = False  # the target was prorated to the station's operating months
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from .issues import Issue, sort_key
 from .outfiles import atomic_path, inside, new_xlsxwriter
 from .records import FileOutcome, Period, Station, StationResult
 from .template_spec import GRADES, ITEMS, county_order
-from .wording import date_cn, rectification_text
+from .wording import date_cn, failed_items_text, rectification_text
 
 SHEETS = ("考核结果", "县区统计", "指标完成", "报送情况", "整改名单", "预警", "校验问题", "说明")
 TITLE_ROWS = 2  # title line + header line above every table
@@ -319,27 +319,7 @@ def _submissions_sheet(bk: _Book, period: Period, results) -> None:
 
 
 def _failed_reasons(res: StationResult) -> str:
-    parts = []
-    for item in res.items:
-        if item.final != "不合格":
-            continue
-        if item.decision is not None and item.decision.grade == "不合格":
-            parts.append(f"{item.name}：考核组意见（{item.decision.reason}）")
-            continue
-        short = []
-        for q in item.requirements:
-            if q.level == "优秀" or q.met:
-                continue
-            if q.kind == "monthly":
-                short.append(f"{q.label}{months_text(q.failed_months)}未达标")
-            elif q.kind == "ytd_max":
-                short.append(f"{q.label}{q.figure}{q.unit}超过上限{q.target}")
-            else:
-                short.append(f"{q.label}{q.figure}/{q.target}{q.unit}")
-        parts.append(f"{item.name}：{'，'.join(short)}")
-    if res.missing_months:
-        parts.append(f"缺报：{months_text(res.missing_months)}")
-    return "；\n".join(parts)
+    return failed_items_text(res)
 
 
 def _rectify_sheet(bk: _Book, period: Period, results) -> None:

@@ -67,7 +67,8 @@ def test_decision_is_ticked_and_computed_grade_noted(tmp_path, texts):
     ws = form_sheet(write(tmp_path, result, texts))
     opinion = ws["F6"].value  # 供求服务: computed 合格, group decided 优秀
     assert opinion.startswith("☑优秀\n□合格\n□不合格")
-    assert "（计算结果：合格；考核组意见：优秀，理由：驿站承办全市春风行动专场" in opinion
+    assert "\n计算结果：合格；考核组意见：优秀，理由：驿站承办全市春风行动专场" in opinion
+    assert not any(line.startswith(("（", "，", "。", "；")) for line in opinion.splitlines())
     summary = ws["C10"].value
     assert summary.startswith("综合等次：合格（计算结果：优秀；考核组意见：合格，理由：投诉核实中")
 
@@ -80,7 +81,9 @@ def test_completion_names_figures_targets_and_failed_months(tmp_path, texts):
     assert "求职登记 210人次（指标 360，未完成）" in supply
     assert "人岗匹配 33人（指标 50，未完成）" in supply
     promo = ws["E7"].value
-    assert "就业政策宣传每月：2月、3月、4月、5月未达标" in promo  # Feb D2=0, Mar/May 缺报, Apr 退回
+    # Feb D2=0, Mar/May 缺报, Apr 退回: each month says why; none of them is "未达标".
+    assert "就业政策宣传每月：2月未达到，3月、5月未报送（缺报），4月报表被退回，未采用" in promo
+    assert "未达标" not in promo
     assert "被核实投诉 4次（上限 3，超出）" in ws["E9"].value
     good = form_sheet(write(tmp_path, rf.excellent(), texts, "good.xlsx"))["E6"].value
     assert "（指标 400，完成" in good and "%）" in good and "未完成" not in good
@@ -89,8 +92,8 @@ def test_completion_names_figures_targets_and_failed_months(tmp_path, texts):
 def test_overall_lists_missing_months_provisional_rectification_and_risks(tmp_path, texts):
     text = form_sheet(write(tmp_path, rf.failing(), texts))["C10"].value
     assert text.startswith("综合等次：不合格（暂定）")
-    assert "缺报：3月、5月" in text
-    assert "退回：4月" in text
+    assert "3月、5月未报送（缺报），当月各项月度要求均按未达到计" in text
+    assert "4月报表被退回，未采用" in text
     assert "暂定：4月报表有错误已退回" in text
     # Which assessment started the rectification, its deadline and what decides it.
     assert ("限期整改：2023年上半年考核（2023年7月5日）不合格，整改期限2023年8月4日；由2023年上半年复查"

@@ -106,7 +106,8 @@ def test_rectification_and_risk_lists(book):
     rect = rows(book[1]["整改名单"])
     assert [r[1] for r in rect] == ["SX-003"]
     assert rect[0][4] == "限期整改" and rect[0][7] == "2023年8月4日"
-    assert "供求服务：收集岗位255/400个" in rect[0][6] and "缺报：3月、5月" in rect[0][6]
+    assert rect[0][6].startswith("3月、5月未报送（缺报），4月报表被退回，未采用；")
+    assert "供求服务（收集岗位255个，未达到指标400个" in rect[0][6]
     risk = rows(book[1]["预警"])
     assert [(r[1], r[6], r[8]) for r in risk] == [("SX-003", 7, "还需宣传推广 7 次"), ("SX-003", 8, "还需就业政策宣传 8 次")]
 
