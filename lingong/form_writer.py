@@ -22,7 +22,7 @@ from .outfiles import atomic_path, clip, file_name, inside, mask_text, new_xlsxw
 from .records import ItemResult, RequirementResult, StationResult
 from .template_errors import explain
 from .template_spec import INDICATORS, YESNO
-from .wording import date_cn, failed_months_text, prorated_note, rectification_text
+from .wording import date_cn, failed_months_text, prorated_note, provisional_text, rectification_text
 
 FORM_SHEET = "考核验收表"
 EVIDENCE_SHEET = "佐证数据"
@@ -232,7 +232,8 @@ def _write_form_sheet(wb, fmt, result: StationResult, rules_label: str, texts: T
     last = len(widths) - 1
 
     ws.set_row(0, 36)
-    ws.merge_range(0, 0, 0, last, f"随州市零工驿站{result.period.label}运维考核验收表", fmt["title"])
+    title = f"随州市零工驿站{result.period.label}运维考核验收表" + ("（暂定）" if result.provisional else "")
+    ws.merge_range(0, 0, 0, last, title, fmt["title"])
     ident = identity_line(result)
     ws.set_row(1, row_height([(ident, total)], 10.5, minimum=22))
     ws.merge_range(1, 0, 1, last, ident, fmt["ident"])
@@ -248,6 +249,13 @@ def _write_form_sheet(wb, fmt, result: StationResult, rules_label: str, texts: T
         for c, text in enumerate(cells):
             style = "center" if c < 2 else ("opinion" if c == last else "cell")
             ws.write_string(row, c, text, fmt[style])
+        row += 1
+
+    if result.provisional and result.graded:
+        note = provisional_text(result)
+        ws.set_row(row, row_height([(note, sum(widths[2:]))], minimum=30))
+        ws.merge_range(row, 0, row, 1, "暂定", fmt["label"])
+        ws.merge_range(row, 2, row, last, note, fmt["cell"])
         row += 1
 
     summary = overall_text(result, texts)

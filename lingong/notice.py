@@ -81,13 +81,16 @@ def notice_context(*, period: Period, results: list[StationResult], issued: date
                  for county, rs in sorted(by_county.items(), key=lambda kv: county_order(kv[0]))
                  if any(r.final_overall == "优秀" for r in rs)]
     cancel = [r for r in graded if r.rectification == "建议取消"]
-    failing = [r for r in graded if r.final_overall == "不合格" and r.rectification != "建议取消"]
+    failing = [r for r in graded if r.final_overall == "不合格" and r.rectification != "建议取消"
+               and not r.provisional]
+    provisional = [r for r in graded if r.provisional and r.rectification != "建议取消"]
 
     def station(r: StationResult) -> dict:
         return {"code": m(r.station.code), "name": m(r.station.name), "county": r.station.county,
                 "failed": m(_failed_items(r)),
                 "deadline": _cn_date(r.deadline) if r.deadline else "",
                 "rectification": m(rectification_text(r)),
+                "grade": r.final_overall, "unused": months_not_used(r),
                 "case": m(rectification_text(r, with_state=False)),
                 "provisional": r.provisional}
 
@@ -110,6 +113,7 @@ def notice_context(*, period: Period, results: list[StationResult], issued: date
         "excellent": excellent,
         "failing": [station(r) for r in failing],
         "cancel": [station(r) for r in cancel],
+        "provisional": [station(r) for r in provisional],
         "rows": rows,
         "issuer": ISSUER,
         "issued": _cn_date(issued) or "　　年　　月　　日",
@@ -264,6 +268,14 @@ def build_notice_template(path: Path) -> Path:
            [4.6, 2.9, 2.6, 2.6, 2.6], loop="for c in counties",
            total=["合计", "{{ county_total.total }}", "{{ county_total.excellent }}", "{{ county_total.passed }}",
                   "{{ county_total.failed }}"])
+    _tag(doc, "{%p if provisional %}")
+    _para(doc, "以下驿站有报表被退回或未报送，考核结果暂定，待驿站重新报送、复查后确定：")
+    _tag(doc, "{%p for s in provisional %}")
+    _para(doc, "{{ loop.index }}. {{ s.name }}（{{ s.county }}，{{ s.code }}）：暂定{{ s.grade }}；"
+               "{% if s.grade == '不合格' %}{{ s.failed }}未达到考核要求{% else %}{{ s.unused }}{% endif %}"
+               "{% if s.rectification %}。{{ s.rectification }}{% endif %}。")
+    _tag(doc, "{%p endfor %}")
+    _tag(doc, "{%p endif %}")
     _para(doc, "二、优秀零工驿站", font=HEADING_FONT)
     _tag(doc, "{%p if excellent %}")
     _tag(doc, "{%p for e in excellent %}")
@@ -282,7 +294,7 @@ def build_notice_template(path: Path) -> Path:
     _tag(doc, "{%p endfor %}")
     _para(doc, "根据《办法》“对不合格的要求限期整改，整改后仍不合格的取消”的规定，请以上驿站对照考核验收表逐项整改，"
                "整改情况报所在县（市、区）就业部门，由其组织复核；整改后仍不合格的，予以取消。")
-    _tag(doc, "{%p else %}")
+    _tag(doc, "{%p elif not provisional %}")
     _para(doc, "本期无考核等次为不合格的零工驿站。")
     _tag(doc, "{%p endif %}")
     _tag(doc, "{%p if cancel %}")

@@ -128,7 +128,8 @@ def _results_sheet(bk: _Book, period: Period, results) -> None:
         items = {i.name: i for i in r.items}
         rows.append([r.station.county, r.station.code, r.station.name,
                      *(_item_cell(items[n]) if n in items else "" for n in ITEMS),
-                     r.computed_overall, _decision_text(r), r.final_overall, months_text(r.missing_months),
+                     r.computed_overall, _decision_text(r), r.final_overall + ("（暂定）" if r.provisional else ""),
+                     months_text(r.missing_months),
                      "暂定" if r.provisional else "", r.rectification, date_text(r.deadline)])
     widths = [COUNTY_W, 8, 18, *([8] * len(ITEMS)), 8, 34, 8, 10, 5, 8, 11]
     end = bk.table(ws, headers, rows, widths)

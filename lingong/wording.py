@@ -147,3 +147,10 @@ def failed_items_text(result: StationResult) -> str:
     text = "、".join(parts) or "综合等次不合格"
     unused_text = months_not_used(result)
     return f"{unused_text}；{text}" if unused_text else text
+
+
+def provisional_text(result: StationResult) -> str:
+    """Why a result is 暂定 and what makes it final."""
+    unused = months_not_used(result) or "本期有报表被退回"
+    return (f"本结果为暂定：{unused}。驿站按退回副本修改（或补报）并重新报送后复查，"
+            f"复查结果为最终等次")
