@@ -21,7 +21,7 @@ from .issues import ERROR, INFO, WARNING, Issue, issue
 from .outfiles import inside, write_text_atomic
 from .periods import make_period, parse_period
 from .reading import FileResult, isolated_failure, read_one
-from .wording import date_cn
+from .wording import date_cn, rules_title
 from .records import (KIND_DECISIONS, KIND_REGISTRY, KIND_REJECTED, KIND_REPORT, KIND_SKIPPED, KIND_UNSTABLE,
                       FileOutcome, Period)
 
@@ -371,9 +371,10 @@ def write_documents(summary: RunSummary, opts: RunOptions, rules, run_id: str, f
         "files": Counter(o.kind for o in summary.outcomes),
     }
     plain_info = {k: (dict(v) if isinstance(v, Counter) else v) for k, v in run_info.items()}
-    rules_info = {"path": str(rules.path), "sha256": rules.sha256, "values": _flatten(rules.as_dict())}
+    label = rules_title(rules.name, rules.version)
+    rules_info = {"title": label, "path": str(rules.path), "sha256": rules.sha256,
+                  "values": _flatten(rules.as_dict())}
     texts = load_text_templates(opts.templates_dir)
-    label = f"{rules.path.name}（{rules.sha256[:8]}）"
     jobs: list = []  # callables; the single big documents first, so that none of them is left for last
 
     vp = out / "校验报告.xlsx"

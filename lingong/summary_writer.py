@@ -378,14 +378,15 @@ def _notes_sheet(bk: _Book, period: Period, results, outcomes, rules_info: dict,
     rows = [
         ("考核期", f"{period.label}（{span}）"),
         ("参加考核驿站", f"{sum(1 for r in results if r.graded)} 个（本期未运营 {sum(1 for r in results if not r.graded)} 个）"),
-        ("考核规则文件", rules_info.get("path", "")),
-        ("考核规则 SHA-256", rules_info.get("sha256", "")),
+        ("考核规则", rules_info.get("title", "")),
         ("月度报表", f"读取 {kinds.get('report', 0)} 份：" + "，".join(f"{k} {v} 份" for k, v in sorted(statuses.items()))),
         ("跳过的文件", f"{kinds.get('skipped', 0)} 个"),
         ("无法读取的文件", f"{kinds.get('rejected', 0)} 个"),
         ("读取时仍在变化的文件", f"{kinds.get('unstable', 0)} 个（下次运行再处理）"),
     ]
     for k in sorted(run_info):
+        if k in _DEVELOPER_KEYS:   # paths and ids are in 运行记录.json, not where a clerk reads
+            continue
         v = run_info[k]
         if k == "assessed_on" and v:
             v = month_long(v[:7]) + f"{int(v[8:])}日"
@@ -396,19 +397,8 @@ def _notes_sheet(bk: _Book, period: Period, results, outcomes, rules_info: dict,
         rows.append((_RUN_LABELS.get(k, k), str(v)))
     rows.append(("等次说明", "综合等次：任一项目不合格为不合格；无不合格且至少 4 项优秀为优秀；其余为合格。"
                  "考核组意见改定的等次已标注。暂定：本期有报表被退回，待重新报送后复核。"))
+    rows.extend(_rule_rows(rules_info.get("values", {})))
     r = bk.table(ws, ["项目", "内容"], rows, [24, 70], filters=False)
-    r += 1
-    ws.write_string(r, 0, "考核规则取值", bk.head)
-    ws.write_string(r, 1, "", bk.head)
-    r += 1
-    for key in sorted(rules_info.get("values", {})):
-        value = str(rules_info["values"][key])
-        if len(value) > _MAX_NOTE:  # the whole rules file is in 运行记录.json; a cell holds a readable part
-            value = value[:_MAX_NOTE] + "……（完整内容见规则文件）"
-        bk.cell(ws, r, 0, key)
-        bk.cell(ws, r, 1, value)
-        bk.fit_row(ws, r, [key, value], [24, 70])
-        r += 1
     unused = [o for o in outcomes if o.kind in ("skipped", "rejected", "unstable")]
     if unused:
         r += 1
@@ -422,7 +412,39 @@ def _notes_sheet(bk: _Book, period: Period, results, outcomes, rules_info: dict,
             r += 1
 
 
-_MAX_NOTE = 600
+_DEVELOPER_KEYS = {"input_dir", "input", "run_id"}
+_ROUNDING = {"up": "向上取整", "nearest": "四舍五入", "down": "向下取整"}
+_HALF = {"H1": "上半年", "H2": "下半年", "Y": "全年"}
+
+
+def _rule_rows(values: dict) -> list[tuple[str, str]]:
+    """The rules' general settings in words (each item's targets are on the forms)."""
+    import json
+
+    v = values.get
+    rows = []
+    if v("targets.prorate_rounding"):
+        rows.append(("目标折算", f"半年目标按运营月数折算，{_ROUNDING.get(v('targets.prorate_rounding'), '')}"))
+    if v("targets.excellent_ratio"):
+        ratio = float(v("targets.excellent_ratio"))
+        rows.append(("优秀比例", f"优秀要求为合格指标的 {ratio:.0%}，"
+                                 f"{_ROUNDING.get(v('targets.ratio_rounding'), '向上取整')}"))
+    if v("overall.fail_items") and v("overall.excellent_items"):
+        rows.append(("综合等次", f"{v('overall.fail_items')} 项及以上不合格为不合格；无不合格且至少 "
+                                 f"{v('overall.excellent_items')} 项优秀为优秀；其余为合格"))
+    if v("rectification.deadline_days"):
+        rows.append(("整改期限", f"考核日期后 {v('rectification.deadline_days')} 天"))
+    if v("at_risk.periods"):
+        try:
+            periods = json.loads(v("at_risk.periods"))
+        except (TypeError, ValueError):
+            periods = []
+        names = "、".join(_HALF.get(p, "") for p in periods if _HALF.get(p))
+        if names:
+            rows.append(("全年进度预警", f"{names}考核时提示按目前进度可能完不成全年要求的驿站"))
+    return rows
+
+
 _RUN_LABELS = {"version": "工具版本", "tool_version": "工具版本", "run_id": "运行编号", "started_at": "生成时间",
                "input": "输入文件夹", "input_dir": "输入文件夹", "counts": "统计", "period": "考核期代码",
                "recheck": "整改复核", "files": "输入文件（按类别）",

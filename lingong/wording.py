@@ -61,6 +61,13 @@ def rectification_text(result: StationResult, *, with_state: bool = True) -> str
     return text if with_state else text.split("：", 1)[1]
 
 
+def rules_title(name: str, version: str) -> str:
+    """How outputs name the rules: their meta name and version, e.g.
+    随州市零工驿站运维考核（暂行）2023版 (the file and its hash are in 运行记录.json)."""
+    version = str(version).strip()
+    return f"{name}{version}" + ("" if not version or version.endswith("版") else "版")
+
+
 # ---- why a requirement failed --------------------------------------------------------
 
 def _months(months) -> str:
