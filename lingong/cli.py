@@ -150,8 +150,6 @@ def _options(args, out_root: Path, input_dir: Path, **kw):
 
 
 def _dispatch(args) -> int:
-    from datetime import date
-
     from .pipeline import digest, run
 
     out_root = _output_root(args)
@@ -165,18 +163,26 @@ def _dispatch(args) -> int:
     if args.command == "mail" and args.templates:
         return _template_mail(args, out_root, input_dir)
 
-    periods = [(args.period, getattr(args, "date", None))]
+    # (what is done, period, 考核日期, recheck)
+    steps = [("", args.period, getattr(args, "date", None), args.command == "recheck")]
     if args.demo and not args.period:
-        # The demo shows a half-year check in July, the next half-year (which decides its rectifications)
-        # and the year-end review in January, each on the day a joint group would assess.
-        periods = [("2023H1", date(2023, 7, 10)), ("2023H2", date(2024, 1, 12)), ("2023", date(2024, 1, 12))]
+        from .demo import CYCLE
+
+        # The demo runs a year as the bureau does: the half-year check in July, the recheck after the
+        # deadline, then the second half-year (which decides the rest) and the year-end review.
+        steps = list(CYCLE)
     code = 0
-    for period, assessed_on in periods:
+    for what, period, assessed_on, recheck in steps:
         args.period = period
+        if what:
+            if recheck:
+                from .demo import resubmit
+
+                resubmit(input_dir)
+            print(f"==== 演示：{what}，考核日期 {assessed_on.year}年{assessed_on.month}月{assessed_on.day}日 ====")
         # mail writes about an assessment already made: its 考核日期 is the recorded one.
-        opts = _options(args, out_root, input_dir, recheck=args.command == "recheck",
-                        mail_drafts=mail, notice=mail, assessed_on=assessed_on,
-                        recorded_date=args.command == "mail")
+        opts = _options(args, out_root, input_dir, recheck=recheck, mail_drafts=mail, notice=mail,
+                        assessed_on=assessed_on, recorded_date=args.command == "mail")
         summary = run(opts)
         print(digest(summary))
         print()

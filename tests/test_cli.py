@@ -173,6 +173,7 @@ def test_missing_month_is_a_row_of_the_validation_report(tmp_path, city):
     assert p003 == [("ZD-002", "2023-04")]
 
 
+@pytest.mark.timeout(600)
 def test_demo_runs_the_whole_job_and_exits_0(tmp_path):
     p = cli("--demo", "--output", str(tmp_path / "demo"), "--quiet")
     assert p.returncode == 0, p.stderr
@@ -183,6 +184,24 @@ def test_demo_runs_the_whole_job_and_exits_0(tmp_path):
         assert list(out.glob("*/*_考核验收表.xlsx"))
     assert "故意放入了有错误的报表" in p.stdout
     assert not (ROOT / "input" / "样例输入").exists()
+    # The cycle a newcomer sees: the half-year check, the recheck after the deadline, H2 and the year.
+    assert [line for line in p.stdout.splitlines() if line.startswith("==== 演示：")] == [
+        "==== 演示：上半年检查，考核日期 2023年7月10日 ====",
+        "==== 演示：整改期满复查（高城镇零工驿站已更正 3 月报表并重新报送），考核日期 2023年8月10日 ====",
+        "==== 演示：下半年检查，考核日期 2024年1月12日 ====",
+        "==== 演示：年终考评，考核日期 2024年1月12日 ===="]
+    from lingong.history import HISTORY_DB_NAME, cases_of
+
+    db = tmp_path / "demo" / HISTORY_DB_NAME
+    cases = {code: {k: (c.state, c.decided_by, c.decided_recheck) for k, c in cases_of(db, code).items()}
+             for code in ("SX-002", "ZD-006", "GS-002", "SX-004")}
+    assert cases["SX-002"] == {"2023H1": ("整改结束", "2023H1", True)}      # corrected and resubmitted
+    assert cases["ZD-006"] == {"2023H1": ("整改结束", "2023H2", False)}     # 建议取消 at the recheck, kept, passed H2
+    assert cases["GS-002"] == {"2023H2": ("限期整改", "", False)}           # H2's failure, not the year's 建议取消
+    h1 = json.loads((tmp_path / "demo" / "2023H1" / "results.json").read_text(encoding="utf-8"))
+    assert {s["code"]: s["rectification"]["state"] for s in h1["stations"]}["ZD-006"] == "建议取消"
+    year = json.loads((tmp_path / "demo" / "2023" / "results.json").read_text(encoding="utf-8"))
+    assert "建议取消" not in {s["rectification"]["state"] for s in year["stations"]}
 
 
 def test_empty_input_folder_says_what_to_do(tmp_path):

@@ -161,3 +161,21 @@ def test_a_version_2_history_is_migrated_keeping_its_deadlines(tmp_path):
     # The recorded deadline stays; the year's 建议取消 about the same months is not carried over.
     assert (case.state, case.deadline, case.started_on) == ("限期整改", D("2023-08-05"), D("2023-07-06"))
     assert set(cases_of(db, "ZD-9")) == {"2023H1"}
+
+
+def test_cancellation_ends_when_the_kept_station_passes_a_recheck(tmp_path):
+    db = tmp_path / "h.sqlite3"
+    record(db, "2023H1", F, "2023-07-10")
+    assert record(db, "2023H1", F, "2023-08-20", recheck=True).rectification == "建议取消"
+    assert record(db, "2023H1", F, "2023-09-01", recheck=True).rectification == "建议取消"   # stays until acted on
+    ended = record(db, "2023H1", P, "2023-09-20", recheck=True)
+    assert (ended.rectification, ended.case.decided_by, ended.case.decided_recheck) == ("整改结束", "2023H1", True)
+
+
+def test_a_cancelled_station_failing_again_gets_no_second_deadline(tmp_path):
+    db = tmp_path / "h.sqlite3"
+    record(db, "2023H1", F, "2023-07-10")
+    record(db, "2023H2", F, "2024-01-12")
+    again = record(db, "2024H1", F, "2024-07-10")
+    assert (again.rectification, again.deadline, again.case.period) == ("建议取消", None, "2023H1")
+    assert set(cases_of(db, "GS-002")) == {"2023H1"}
