@@ -25,7 +25,7 @@ def test_a_missing_and_a_returned_month_say_so_everywhere(tmp_path):
     texts = load_text_templates(TEMPLATES_DIR)
     form = "\n".join(completion_text(i, r, texts) for i in r.items) + overall_text(r, texts)
     summary = _failed_reasons(r)
-    notice = notice_context(period=r.period, results=[r], issued=None)["failing"][0]["failed"]
+    notice = notice_context(period=r.period, results=[r], issued=None)["provisional"][0]["failed"]  # 暂定
     mail = _context(kind="results", period=r.period, station=r.station, result=r, issues=[], attachments=[],
                     sender="")["result"]["failed_reasons"]
     for text in (form, summary, notice, mail):
