@@ -158,6 +158,15 @@ def _dispatch(args) -> int:
     if args.command == "send":
         return _send(args, out_root)
 
+    if args.demo and not args.period:
+        from .demo import start_cycle
+        from .pipeline import HISTORY_DB, FatalInput
+
+        try:
+            start_cycle(out_root / "样例输入", out_root, HISTORY_DB)
+        except FileExistsError:
+            raise FatalInput(f"输出文件夹 {out_root} 中已有正式考核的历史，演示不能写在这里；"
+                             "请用 --output 指定一个新的文件夹") from None
     input_dir = _input_dir(args, out_root)
     mail = args.command == "mail" or args.demo
     if args.command == "mail" and args.templates:

@@ -647,3 +647,22 @@ def resubmit(dest: Path) -> Path:
     with outfiles.atomic_path(target) as tmp:
         wb.save(tmp)
     return target
+
+
+MARKER = "演示输出.txt"
+
+
+def start_cycle(sample: Path, out_root: Path, history_name: str) -> None:
+    """Begin the demo's year afresh: no resubmission yet and no history of an earlier demo, so every
+    demo tells the same story. A folder with a real history is never touched (the demo refuses it)."""
+    out_root = Path(out_root)
+    db = out_root / history_name
+    marker = out_root / MARKER
+    if db.exists() and not marker.exists():
+        raise FileExistsError(db)
+    plan = next(p for p in PLANS if p.code == RESUBMITTED[0])
+    stale = Path(sample) / _rel(plan, _default_name(plan, RESUBMITTED[1]))
+    stale.with_name(stale.stem + "（更正）.xlsx").unlink(missing_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    outfiles.write_text_atomic(marker, "本文件夹由 python process.py --demo 生成，每次演示都会重新开始考核历史。\n")
