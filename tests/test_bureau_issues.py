@@ -10,18 +10,13 @@ import openpyxl
 import pytest
 
 from lingong.pipeline import RunOptions, digest, run
-from report_factory import write_report, write_table
-from test_cli import STATIONS, write_registry
+from report_factory import write_table
+from test_cli import write_city
 
 
 @pytest.fixture
 def city(tmp_path):
-    src = tmp_path / "input"
-    src.mkdir()
-    write_registry(src / "驿站名册.xlsx")
-    for code, name, county, _ in STATIONS:
-        for m in range(1, 7):
-            write_report(src / f"{code}_{m}月.xlsx", station=code, name=name, county=county, month=f"2023-{m:02d}")
+    src = write_city(tmp_path / "input")
     write_table(src / "考核组意见.xlsx", "考核组意见", ["驿站编号", "考核期", "考核项目", "等次", "理由"],
                 [["GS-001", "2023H1", "宣传推广", "优秀", None],                 # no reason: D001
                  ["ZD-001", "2023H1", "服务效能", "优秀", "现场核查"],            # two rows, one item: D007

@@ -34,6 +34,17 @@ def write_registry(path: Path, rows=STATIONS) -> Path:
     return path
 
 
+def write_city(src: Path, months=range(1, 7), values=lambda code, month: None, stations=STATIONS) -> Path:
+    """A registry and one report a station and month of 2023 (``values(code, month)`` overrides figures)."""
+    src.mkdir(parents=True, exist_ok=True)
+    write_registry(src / "驿站名册.xlsx", rows=stations)
+    for code, name, county, _ in stations:
+        for m in months:
+            write_report(src / f"{code}_{m}月.xlsx", station=code, name=name, county=county,
+                         month=f"2023-{m:02d}", values=values(code, m))
+    return src
+
+
 @pytest.fixture
 def city(tmp_path) -> Path:
     """Three stations, six months of 2023H1, one report with an error (a count typed as 十二)."""

@@ -10,7 +10,7 @@ import pytest
 from lingong.history import HISTORY_DB_NAME
 from lingong.pipeline import RunOptions, default_period, run
 from report_factory import write_report
-from test_cli import STATIONS, write_registry
+from test_cli import STATIONS, write_city, write_registry
 from tests.records_factory import station
 
 ST = {c: station(c) for c in ("ZD-001", "ZD-002", "ZD-003", "ZD-004")}
@@ -60,12 +60,7 @@ def test_never_a_period_after_the_assessment_date():
 
 @pytest.fixture
 def city_with_a_typo(tmp_path):
-    src = tmp_path / "input"
-    src.mkdir()
-    write_registry(src / "驿站名册.xlsx")
-    for code, name, county, _ in STATIONS:
-        for m in range(1, 7):
-            write_report(src / f"{code}_{m}月.xlsx", station=code, name=name, county=county, month=f"2023-{m:02d}")
+    src = write_city(tmp_path / "input")
     # March typed as 2032-03 in a report filled in on 2023-04-03
     (src / "GS-001_3月.xlsx").unlink()
     write_report(src / "GS-001_3月.xlsx", station="GS-001", name="应山零工驿站", county="广水市", month="2032-03",

@@ -10,19 +10,13 @@ import pytest
 
 from lingong.pipeline import RunOptions, digest, run
 from report_factory import write_report
-from test_cli import STATIONS, write_registry
+from test_cli import write_city
 
 
 @pytest.fixture
 def year_input(tmp_path):
-    src = tmp_path / "input"
-    src.mkdir()
-    write_registry(src / "驿站名册.xlsx")
-    for code, name, county, _ in STATIONS:
-        for m in range(1, 13):
-            values = {"C1": "十二"} if (code, m) in {("ZD-001", 5), ("ZD-001", 9)} else None
-            write_report(src / f"{code}_{m}月.xlsx", station=code, name=name, county=county,
-                         month=f"2023-{m:02d}", values=values)
+    errors = {("ZD-001", 5), ("ZD-001", 9)}
+    src = write_city(tmp_path / "input", range(1, 13), lambda code, m: {"C1": "十二"} if (code, m) in errors else None)
     write_report(src / "ZD-002_无月份.xlsx", station="ZD-002", name="西城零工驿站", month="")  # month unknown
     return src
 
