@@ -218,9 +218,11 @@ def identity_line(result: StationResult) -> str:
     st, p = result.station, result.period
     months = result.active_months or p.months
     span = month_long(months[0]) if len(months) == 1 else f"{month_long(months[0])}至{month_long(months[-1])}"
-    when = f"　　考核日期：{date_cn(result.assessed_on)}" if result.assessed_on else ""
+    # The 考核日期 starts a second line with the period, so neither breaks in the middle.
+    when = f"\n考核期：{p.label}（{span}）　　考核日期：{date_cn(result.assessed_on)}" if result.assessed_on \
+        else f"　　考核期：{p.label}（{span}）"
     return (f"被考核单位：{clean(st.name)}　　驿站编号：{clean(st.code)}　　所属县（市、区）：{clean(st.county)}"
-            f"　　考核期：{p.label}（{span}）{when}")
+            + when)
 
 
 def _write_form_sheet(wb, fmt, result: StationResult, rules_label: str, texts: TextTemplates) -> None:
