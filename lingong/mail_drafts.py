@@ -27,12 +27,12 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 
-from .wording import date_cn, failed_items_text, months_not_used, rectification_text
 from . import outfiles
 from .issues import Issue, sort_key
 from .periods import month_label
 from .records import Period, Station, StationResult
 from .template_spec import county_order
+from .wording import date_cn, failed_items_text, months_not_used, rectification_text
 
 MAIL_POLICY = policy.SMTP.clone(refold_source="none")
 

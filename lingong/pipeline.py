@@ -21,9 +21,9 @@ from .issues import ERROR, INFO, WARNING, Issue, issue
 from .outfiles import inside, write_text_atomic
 from .periods import make_period, parse_period
 from .reading import FileResult, isolated_failure, read_one
-from .wording import date_cn, rules_title
 from .records import (KIND_DECISIONS, KIND_REGISTRY, KIND_REJECTED, KIND_REPORT, KIND_SKIPPED, KIND_UNSTABLE,
                       FileOutcome, Period)
+from .wording import date_cn, rules_title
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = ROOT / "templates"
