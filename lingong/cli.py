@@ -54,12 +54,28 @@ def _common(p: argparse.ArgumentParser, *, period_help: str = "考核期：2023H
     p.add_argument("--debug", action="store_true", help="出错时显示程序调用栈（供开发人员排查）")
 
 
+def _assessment_date(text: str):
+    """--date: the 考核日期, YYYY-MM-DD."""
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"考核日期“{text}”无法识别，请写成 2023-07-10 这样的年-月-日") from None
+
+
+def _date_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--date", type=_assessment_date, default=None, metavar="YYYY-MM-DD",
+                   help="考核日期（联合考核组考核的日期，整改期限从这天起算），默认今天（北京时间）")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = Parser(prog="python process.py",
                description="随州市零工驿站运维考核工具：读取各驿站月度报表，校验、评定等次，"
                            "生成考核验收表、汇总表、校验报告和邮件草稿。")
     p.add_argument("--version", action="version", version=f"零工驿站考核 {__version__}", help="显示版本号")
     _common(p)
+    _date_option(p)
     sub = p.add_subparsers(dest="command", metavar="{template,recheck,mail,send}", parser_class=Parser)
 
     t = sub.add_parser("template", help="为名册中运营的驿站生成预填的空白月报模板",
@@ -70,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("recheck", help="整改后复查：重新评定某考核期",
                        description="驿站整改并重新报送后，复查同一考核期：合格及以上结束整改，仍不合格则建议取消。")
     _common(r)
+    _date_option(r)
 
     m = sub.add_parser("mail", help="生成发给各驿站的邮件草稿（.eml）和通报草稿，不发送",
                        description="评定考核期后，为每个驿站生成邮件草稿（附考核验收表、退回副本），以及通报草稿。")
@@ -215,20 +232,40 @@ def _dispatch_locked(args, out_root: Path) -> int:
     if args.command == "send":
         return _send(args, out_root)
 
+    if args.demo and not args.period:
+        from .demo import start_cycle
+        from .pipeline import HISTORY_DB, FatalInput
+
+        try:
+            start_cycle(out_root / "样例输入", out_root, HISTORY_DB)
+        except FileExistsError:
+            raise FatalInput(f"输出文件夹 {out_root} 中已有正式考核的历史，演示不能写在这里；"
+                             "请用 --output 指定一个新的文件夹") from None
     input_dir = _input_dir(args, out_root)
     mail = args.command == "mail" or args.demo
     if args.command == "mail" and args.templates:
         return _template_mail(args, out_root, input_dir)
 
-    periods = [args.period]
+    # (what is done, period, 考核日期, recheck)
+    steps = [("", args.period, getattr(args, "date", None), args.command == "recheck")]
     if args.demo and not args.period:
-        # The demo shows a half-year check, the next half-year (rectification) and the year-end review.
-        periods = ["2023H1", "2023H2", "2023"]
+        from .demo import CYCLE
+
+        # The demo runs a year as the bureau does: the half-year check in July, the recheck after the
+        # deadline, then the second half-year (which decides the rest) and the year-end review.
+        steps = list(CYCLE)
     code = 0
-    for period in periods:
+    for what, period, assessed_on, recheck in steps:
         args.period = period
-        opts = _options(args, out_root, input_dir, recheck=args.command == "recheck",
-                        mail_drafts=mail, notice=mail)
+        if what:
+            if recheck:
+                from .demo import resubmit
+
+                resubmit(input_dir)
+            print(f"==== 演示：{what}，考核日期 {assessed_on.year}年{assessed_on.month}月{assessed_on.day}日 ====")
+        # mail writes about an assessment already made: its 考核日期 is the recorded one.
+        opts = _options(args, out_root, input_dir, recheck=recheck, mail_drafts=mail, notice=mail,
+                        assessed_on=assessed_on, recorded_date=args.command == "mail")
         summary = run(opts)
         print(digest(summary))
         print()

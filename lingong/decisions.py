@@ -31,8 +31,9 @@ def _item(raw: str) -> str | None:
 
 
 def read_decisions(wb, rel: str, stations: dict[str, Station]) -> tuple[list[Decision], list[Issue]]:
-    """Valid decisions in sheet order (a later duplicate replaces an earlier one)
-    and the issues of the rows that were dropped or replaced."""
+    """Valid decisions in sheet order and the issues of the rows that were dropped.
+    Two rows about the same station, period and item are left to ``drop_conflicts``,
+    which sees the rows of every file."""
     sheet = find_sheet(wb, ts.SHEET_DECISIONS)
     if sheet is None:
         return [], [issue("S001", file=rel, expected=ts.SHEET_DECISIONS)]
@@ -58,7 +59,7 @@ def read_decisions(wb, rel: str, stations: dict[str, Station]) -> tuple[list[Dec
     if issues:
         return [], issues
 
-    chosen: dict[tuple[str, str, str], tuple[Decision, int]] = {}
+    decisions: list[Decision] = []
     for r in range(hr + 1, len(rows)):
         row = rows[r]
         vals = {k: as_text(row[c]) if c < len(row) else "" for k, c in cols.items()}
@@ -94,15 +95,29 @@ def read_decisions(wb, rel: str, stations: dict[str, Station]) -> tuple[list[Dec
         if not reason:
             add("D001", "reason", what=str(r + 1))
             ok = False
-        if not ok:
-            continue
-        decision = Decision(station=station, period=period.key, item=item, grade=grade, reason=reason,
-                            source=f"{rel}!A{r + 1}")
-        key = (station, period.key, item)
-        if key in chosen:
-            _, old_row = chosen[key]
-            issues.append(issue("D007", station=station, file=rel, sheet=sheet.name, cell=a1(old_row, 0),
-                                found=f"第 {old_row + 1} 行", expected=f"第 {r + 1} 行"))
-        chosen[key] = (decision, r)
-    decisions = [d for d, _ in sorted(chosen.values(), key=lambda dr: dr[1])]
+        if ok:
+            decisions.append(Decision(station=station, period=period.key, item=item, grade=grade, reason=reason,
+                                      source=f"{rel}!A{r + 1}"))
     return decisions, issues
+
+
+def _row_text(d: Decision) -> str:
+    file, _, cell = d.source.rpartition("!")
+    return f"{file} 第 {cell[1:]} 行（{d.grade}，理由：{d.reason}）"
+
+
+def drop_conflicts(decisions: list[Decision]) -> tuple[list[Decision], list[Issue]]:
+    """Rows of 考核组意见 (from one file or several) about the same station, period
+    and item: which one the group meant is the clerk's to say, so none is applied
+    and an error names both rows."""
+    by_key: dict[tuple[str, str, str], list[Decision]] = {}
+    for d in decisions:
+        by_key.setdefault((d.station, d.period, d.item), []).append(d)
+    issues = []
+    for same in by_key.values():
+        for later in same[1:]:
+            first = same[0]
+            file, _, cell = first.source.rpartition("!")
+            issues.append(issue("D007", station=first.station, file=file, sheet=ts.SHEET_DECISIONS, cell=cell,
+                                found=_row_text(first), expected=_row_text(later)))
+    return [d for d in decisions if len(by_key[(d.station, d.period, d.item)]) == 1], issues

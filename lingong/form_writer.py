@@ -23,6 +23,7 @@ from .outfiles import atomic_path, clip, file_name, inside, mask_text, new_xlsxw
 from .records import ItemResult, RequirementResult, StationResult
 from .template_errors import explain
 from .template_spec import INDICATORS, YESNO
+from .wording import date_cn, failed_months_text, prorated_note, provisional_text, rectification_text
 
 FORM_SHEET = "考核验收表"
 EVIDENCE_SHEET = "佐证数据"
@@ -130,7 +131,8 @@ def completion_text(item: ItemResult, result: StationResult, texts: TextTemplate
     return clean(_render(texts.completion, item=item,
                          pass_reqs=[r for r in item.requirements if r.level != "优秀"],
                          excellent_reqs=[r for r in item.requirements if r.level == "优秀"],
-                         active_count=len(result.active_months)))
+                         active_count=len(result.active_months), prorated=prorated_note(result),
+                         why=lambda r: failed_months_text(r.failed_months, result)))
 
 
 def overall_text(result: StationResult, texts: TextTemplates) -> str:
@@ -145,6 +147,7 @@ def overall_text(result: StationResult, texts: TextTemplates) -> str:
         provisional=result.provisional, missing=result.missing_months, rejected=result.rejected_months,
         active_count=len(result.active_months), accepted_count=accepted,
         rectification=result.rectification, deadline=date_text(result.deadline),
+        rectification_text=rectification_text(result), assessed_on=date_cn(result.assessed_on),
         at_risk=result.at_risk, complaints_note=result.complaints_note, period_label=result.period.label))
 
 
@@ -161,9 +164,9 @@ def opinion_text(item: ItemResult, graded: bool = True) -> str:
     text = grade_boxes(item.final, "\n")
     d = item.decision
     if d is not None and d.grade != item.computed:
-        text += f"\n（计算结果：{item.computed}；考核组意见：{d.grade}，理由：{clean(d.reason)}）"
+        text += f"\n计算结果：{item.computed}；考核组意见：{d.grade}，理由：{clean(d.reason)}"
     elif d is not None:
-        text += f"\n（考核组确认：{clean(d.reason)}）"
+        text += f"\n考核组确认：{clean(d.reason)}"
     return text
 
 
@@ -224,8 +227,11 @@ def identity_line(result: StationResult) -> str:
     st, p = result.station, result.period
     months = result.active_months or p.months
     span = month_long(months[0]) if len(months) == 1 else f"{month_long(months[0])}至{month_long(months[-1])}"
+    # The 考核日期 starts a second line with the period, so neither breaks in the middle.
+    when = f"\n考核期：{p.label}（{span}）　　考核日期：{date_cn(result.assessed_on)}" if result.assessed_on \
+        else f"　　考核期：{p.label}（{span}）"
     return (f"被考核单位：{clean(st.name)}　　驿站编号：{clean(st.code)}　　所属县（市、区）：{clean(st.county)}"
-            f"　　考核期：{p.label}（{span}）")
+            + when)
 
 
 def _write_form_sheet(wb, fmt, result: StationResult, rules_label: str, texts: TextTemplates) -> None:
@@ -237,7 +243,8 @@ def _write_form_sheet(wb, fmt, result: StationResult, rules_label: str, texts: T
     last = len(widths) - 1
 
     ws.set_row(0, 36)
-    ws.merge_range(0, 0, 0, last, f"随州市零工驿站{result.period.label}运维考核验收表", fmt["title"])
+    title = f"随州市零工驿站{result.period.label}运维考核验收表" + ("（暂定）" if result.provisional else "")
+    ws.merge_range(0, 0, 0, last, title, fmt["title"])
     ident = identity_line(result)
     ws.set_row(1, row_height([(ident, total)], 10.5, minimum=22))
     ws.merge_range(1, 0, 1, last, ident, fmt["ident"])
@@ -253,6 +260,13 @@ def _write_form_sheet(wb, fmt, result: StationResult, rules_label: str, texts: T
         for c, text in enumerate(cells):
             style = "center" if c < 2 else ("opinion" if c == last else "cell")
             ws.write_string(row, c, text, fmt[style])
+        row += 1
+
+    if result.provisional and result.graded:
+        note = provisional_text(result)
+        ws.set_row(row, row_height([(note, sum(widths[2:]))], minimum=30))
+        ws.merge_range(row, 0, row, 1, "暂定", fmt["label"])
+        ws.merge_range(row, 2, row, last, note, fmt["cell"])
         row += 1
 
     summary = overall_text(result, texts)

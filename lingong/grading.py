@@ -64,6 +64,8 @@ def evaluate(req: Requirement, agg: Aggregate, rules: Rules) -> RequirementResul
     failed: tuple[str, ...] = ()
     note = ""
     codes = req.codes
+    full = len(agg.period.months)
+    prorated = False
     if req.kind in ("monthly_yes", "monthly_min"):
         failed = tuple(m for m in agg.active_months if not _month_holds(req, agg.monthly.get(m)))
         figure, target, met = n_active - len(failed), None, not failed
@@ -71,12 +73,14 @@ def evaluate(req: Requirement, agg: Aggregate, rules: Rules) -> RequirementResul
         figure = _period_sum(agg, codes)
         target = prorated_target(req, n_active, rules)
         met = figure >= target
+        prorated = target != prorated_target(req, full, rules)
     elif req.kind == "sum_ratio":
         base = rules.requirement(req.of)
         codes = base.codes
         figure = _period_sum(agg, codes)
         target = ratio_target(prorated_target(base, n_active, rules), req, rules)
         met = figure >= target
+        prorated = target != ratio_target(prorated_target(base, full, rules), req, rules)
     elif req.kind == "sum_compare":
         figure = _period_sum(agg, codes)
         target = _period_sum(agg, req.compare_to)
@@ -91,7 +95,7 @@ def evaluate(req: Requirement, agg: Aggregate, rules: Rules) -> RequirementResul
                  if req.kind == "sum_compare" else _code_text(codes))
     return RequirementResult(key=req.key, label=req.label, kind=kind, level=req.level,
                              code=code_text, unit=req.unit, figure=figure, target=target, met=met,
-                             failed_months=failed, clause=req.clause, note=note)
+                             failed_months=failed, clause=req.clause, note=note, prorated=prorated)
 
 
 def item_grade(requirements: tuple[RequirementResult, ...]) -> str:
@@ -114,7 +118,7 @@ def _decisions_for(station: str, period: Period, decisions: list[Decision]) -> d
     chosen: dict[str, Decision] = {}
     for d in decisions:
         if d.station == station and d.period == period.key:
-            chosen[d.item] = d          # the last one wins (D007 is reported by the reader)
+            chosen[d.item] = d          # one per item: conflicting rows were dropped (D007)
     return chosen
 
 

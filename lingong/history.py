@@ -24,22 +24,18 @@ What is kept
 - ``mail_log`` (migration 2; 'sending' allowed from the issue-13 migration): what the mail
   step sent, or began to send (used by that step).
 
-Rectification (policy 四(二): 对不合格的要求限期整改，整改后仍不合格的取消)
-Periods are ordered by their last month, then by length (2023-06 < 2023H1 <
-2023-12 < 2023H2 < 2023). A station's *basis* state is the state of its current
-result in the latest earlier period; for ``recheck`` of a period whose current
-result was 限期整改, the basis is that result instead (the re-check after
-resubmission decides the rectification). Then, for the new final result:
+- ``rectification_cases`` (migration 3): one row per 限期整改 — the assessment
+  that started it, its 考核日期 and deadline, its state and what decided it.
+  ``results.case_period`` names the case a result shows. The older
+  ``rectification`` table is still written (state shown per station and period).
 
-    basis \\ result       合格 or 优秀      不合格            not graded
-    "" or 整改结束        ""                限期整改 (+days)   basis carried
-    限期整改 / 建议取消   整改结束          建议取消           basis carried (same deadline)
-
-A 限期整改 deadline is the assessment date + ``[rectification] deadline_days``;
-a rerun that keeps a station on 限期整改 for the same period keeps its first
-deadline. A 暂定 (provisional) result takes part like any other; the re-check
-after the station resubmits corrects it. Re-running an earlier period does not
-recompute later periods: rerun them too.
+Rectification follows assessment-rules.md (see docs/rectification.md, whose
+table is tested row by row): an open case of period A is decided only by a
+``recheck`` of A (cancelling only on or after the deadline) or by a later
+half-year or year whose months all come after A's and whose 考核日期 is on or
+after the deadline. An assessment sharing a month with A neither decides it nor
+starts another for it; a year containing a failed half-year starts none of its
+own; a month decides and starts nothing; a rerun of a period keeps its case.
 """
 from __future__ import annotations
 
@@ -52,7 +48,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from .filenames import display_path
-from .records import FileOutcome, Period, StationResult
+from .periods import parse_period
+from .records import FileOutcome, Period, RectificationCase, StationResult
 from .rules import FAIL, Rules
 
 HISTORY_DB_NAME = "考核历史.sqlite3"
@@ -135,7 +132,25 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX mail_log_by_station ON mail_log(period, station, kind)",
     ),
-    # ---- migration appended for issue 13 (mail at most once) ----
+    # 3: rectification cases (issue 11), each tied to the assessment that started it
+    (
+        """CREATE TABLE rectification_cases (
+            station TEXT NOT NULL,
+            period TEXT NOT NULL,
+            started_run TEXT NOT NULL,
+            started_on TEXT NOT NULL,
+            deadline TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('限期整改', '整改结束', '建议取消')),
+            decided_by TEXT NOT NULL DEFAULT '',
+            decided_recheck INTEGER NOT NULL DEFAULT 0,
+            decided_run TEXT NOT NULL DEFAULT '',
+            decided_on TEXT,
+            PRIMARY KEY (station, period)
+        )""",
+        "ALTER TABLE results ADD COLUMN case_period TEXT NOT NULL DEFAULT ''",
+        lambda conn: _cases_from_version_2(conn),
+    ),
+    # ---- 4: appended for issue 13 (mail at most once) ----
     # mail_log may hold 'sending': committed before each SMTP transaction and replaced by
     # 'sent' after it, so a send killed between the server's acceptance and that commit
     # leaves a row saying the outcome is unknown. SQLite cannot change a CHECK: copy the table.
@@ -228,7 +243,10 @@ def _migrate(conn: sqlite3.Connection, db_path: Path) -> None:
                                f"请使用新版本的工具运行。")
         for version in range(current + 1, SCHEMA_VERSION + 1):
             for statement in MIGRATIONS[version - 1]:
-                conn.execute(statement)
+                if callable(statement):
+                    statement(conn)
+                else:
+                    conn.execute(statement)
             conn.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
         conn.execute("COMMIT")
     except BaseException:
@@ -241,14 +259,115 @@ def period_order(period: Period) -> str:
     return f"{period.months[-1]}|{len(period.months):02d}"
 
 
-def next_state(basis: str, result: StationResult) -> str:
-    """The rectification transition (see the module docstring)."""
-    if not result.graded:
-        return basis
-    failed = result.final_overall == FAIL
-    if basis in (ON_NOTICE, CANCEL):
-        return CANCEL if failed else ENDED
-    return ON_NOTICE if failed else NONE
+def _months(key: str) -> tuple[str, ...]:
+    p = parse_period(key)
+    return p.months if p else ()
+
+
+def _after(later: Period, key: str) -> bool:
+    """All months of ``later`` come after every month of the period ``key``."""
+    months = _months(key)
+    return bool(months) and later.months[0] > months[-1]
+
+
+def _overlaps(period: Period, key: str) -> bool:
+    return bool(set(period.months) & set(_months(key)))
+
+
+def _cases_from_version_2(conn: sqlite3.Connection) -> None:
+    """Rebuild cases from a version-2 history, keeping its recorded deadlines.
+
+    Version 2 kept one state per station and period. A 限期整改 row is an open
+    case; a recheck that ended or cancelled it left the state on the same period
+    (the deadline is on that period's earlier result). A later period's 整改结束 /
+    建议取消 decides an open case only where the current rules say it may (its
+    months all after the case's, dated on or after the deadline): a year's
+    "整改后仍不合格" about its own half-year is not carried over."""
+    rows = conn.execute(
+        "SELECT r.station, r.period, r.state, r.deadline, r.since_run, runs.assessed_on, runs.recheck"
+        " FROM rectification r JOIN runs ON runs.run_id = r.since_run").fetchall()
+    cases: dict[tuple[str, str], list] = {}
+    later = []
+    for station, period, state, deadline, run_id, on, recheck in rows:
+        if state == ON_NOTICE and deadline:
+            cases[(station, period)] = [run_id, on, deadline, state, "", 0, "", None]
+        elif state in (ENDED, CANCEL) and recheck:
+            first = conn.execute(
+                "SELECT r.run_id, runs.assessed_on, r.deadline FROM results r JOIN runs USING (run_id)"
+                " WHERE r.station = ? AND r.period = ? AND r.rectification = ? AND r.deadline IS NOT NULL"
+                " ORDER BY runs.started_at LIMIT 1", (station, period, ON_NOTICE)).fetchone()
+            if first:
+                cases[(station, period)] = [first[0], first[1], first[2], state, period, 1, run_id, on]
+        elif state in (ENDED, CANCEL):
+            later.append((station, period, state, run_id, on))
+    order = {k: period_order(p) for k in {p for _, p, *_ in rows} if (p := parse_period(k))}
+    for station, period, state, run_id, on in sorted(later, key=lambda t: order.get(t[1], "")):
+        p = parse_period(period)
+        for (st, a), case in cases.items():
+            if st == station and case[3] != ENDED and p and _after(p, a) and on >= case[2]:
+                case[3:8] = [state, period, 0, run_id, on]
+    conn.executemany(
+        "INSERT INTO rectification_cases (station, period, started_run, started_on, deadline, state, decided_by,"
+        " decided_recheck, decided_run, decided_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(st, p, *case) for (st, p), case in sorted(cases.items())])
+    conn.execute("UPDATE results SET case_period = period WHERE rectification = ? AND deadline IS NOT NULL",
+                 (ON_NOTICE,))
+
+
+def _load_cases(conn, station: str) -> dict[str, RectificationCase]:
+    rows = conn.execute(
+        "SELECT period, started_on, deadline, state, decided_by, decided_recheck, decided_on"
+        " FROM rectification_cases WHERE station = ?", (station,)).fetchall()
+    out = {}
+    for period, on, deadline, state, by, by_recheck, decided_on in rows:
+        out[period] = RectificationCase(period, date.fromisoformat(on), date.fromisoformat(deadline), state, by,
+                                        bool(by_recheck), date.fromisoformat(decided_on) if decided_on else None)
+    return dict(sorted(out.items(), key=lambda kv: (_months(kv[0])[-1:], kv[1].started_on)))
+
+
+def decide(period: Period, result: StationResult, cases: dict[str, RectificationCase], *, recheck: bool,
+           today: date, deadline_days: int, failed_inside: bool) -> tuple[dict[str, RectificationCase],
+                                                                          RectificationCase | None]:
+    """The rectification rule for one station's new assessment (assessment-rules.md).
+
+    ``cases`` are the station's recorded cases by the period that started them;
+    ``failed_inside``: a period inside this one (a half-year of this year) has a
+    recorded final 不合格. Returns the cases that changed or began, and the case
+    the result shows (None: nothing to show)."""
+    changed: dict[str, RectificationCase] = {}
+    own = cases.get(period.key)
+    decisive = period.kind in ("half", "year") and result.graded
+    failed = result.graded and result.final_overall == FAIL
+    if decisive:
+        new_state = CANCEL if failed else ENDED
+        if recheck and own is not None and own.state in (ON_NOTICE, CANCEL):
+            # Before the deadline a failed recheck leaves the station its remaining time.
+            if not failed or own.state == CANCEL or today >= own.deadline:
+                if new_state != own.state:
+                    changed[own.period] = replace(own, state=new_state, decided_by=period.key,
+                                                  decided_recheck=True, decided_on=today)
+        for key, case in cases.items():
+            if key == period.key or case.state not in (ON_NOTICE, CANCEL):
+                continue
+            if _after(period, key) and today >= case.deadline and new_state != case.state:
+                changed[key] = replace(case, state=new_state, decided_by=period.key, decided_recheck=False,
+                                       decided_on=today)
+        cancelled = any(c.state == CANCEL for c in {**cases, **changed}.values() if _after(period, c.period))
+        overlapping = any(_overlaps(period, k) for k in cases if k != period.key)
+        if failed and own is None and not (overlapping or failed_inside or cancelled):
+            changed[period.key] = RectificationCase(period.key, today, today + timedelta(days=deadline_days),
+                                                    ON_NOTICE)
+    now = {**cases, **changed}
+    shown = now.get(period.key)
+    if shown is None:
+        decided_here = [c for k, c in changed.items() if c.decided_by == period.key]
+        still_open = [c for c in now.values() if c.state in (ON_NOTICE, CANCEL)]
+        earlier_failure = [c for c in now.values() if _overlaps(period, c.period)] if failed else []
+        for candidates in (decided_here, still_open, earlier_failure):
+            if candidates:
+                shown = candidates[-1]
+                break
+    return changed, shown
 
 
 def _item_grades_json(r: StationResult) -> str:
@@ -259,17 +378,18 @@ def _item_grades_json(r: StationResult) -> str:
 
 def record_assessment(db_path: Path, *, run_id: str, started_at: str, tool_version: str, rules: Rules,
                       input_files: list[FileOutcome], period: Period, results: list[StationResult],
-                      recheck: bool, today: date) -> list[StationResult]:
+                      recheck: bool, today: date, keep: bool = True) -> list[StationResult]:
     """Record one run in ONE transaction and return the results with their
-    rectification state and deadline filled in."""
+    rectification state and deadline filled in. ``keep=False``: work them out
+    against the history but record nothing (an assessment too thin to count)."""
     conn = connect(db_path)
     try:
         conn.execute("BEGIN IMMEDIATE")
         try:
             out = _record(conn, run_id=run_id, started_at=started_at, tool_version=tool_version,
                           rules=rules, input_files=input_files, period=period, results=results,
-                          recheck=recheck, today=today)
-            conn.execute("COMMIT")
+                          recheck=recheck, today=today, keep=keep)
+            conn.execute("COMMIT" if keep else "ROLLBACK")
         except BaseException:
             # A failed COMMIT (disk full) may already have ended the transaction; a second
             # error from ROLLBACK must not hide the first, which is the one the clerk needs.
@@ -286,7 +406,7 @@ def record_assessment(db_path: Path, *, run_id: str, started_at: str, tool_versi
 
 
 def _record(conn, *, run_id, started_at, tool_version, rules, input_files, period, results,
-            recheck, today) -> list[StationResult]:
+            recheck, today, keep=True) -> list[StationResult]:
     conn.execute(
         "INSERT INTO runs (run_id, started_at, tool_version, rules_path, rules_sha256, period, recheck,"
         " assessed_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -296,49 +416,75 @@ def _record(conn, *, run_id, started_at, tool_version, rules, input_files, perio
         "INSERT OR REPLACE INTO input_files (run_id, file, sha256, kind, status, station, month, reason)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [(run_id, f.file, f.sha256, f.kind, f.status, f.station, f.month, f.reason) for f in input_files])
+    if not recheck:
+        # A rerun replaces this period's grades: what its earlier run decided is decided again below.
+        conn.execute("UPDATE rectification_cases SET state = ?, decided_by = '', decided_run = '',"
+                     " decided_on = NULL WHERE decided_by = ? AND decided_recheck = 0",
+                     (ON_NOTICE, period.key))
+    inside = [k for k in (f"{period.year}H1", f"{period.year}H2") if period.kind == "year"]
     order = period_order(period)
     out = []
     for r in results:
         code = r.station.code
-        earlier = conn.execute(
-            "SELECT rectification, deadline, period FROM results WHERE station = ? AND current = 1"
-            " AND period <> ? AND period_order < ? ORDER BY period_order DESC LIMIT 1",
-            (code, period.key, order)).fetchone()
-        same = conn.execute(
-            "SELECT rectification, deadline FROM results WHERE station = ? AND current = 1 AND period = ?",
-            (code, period.key)).fetchone()
-        basis, basis_deadline = (earlier[0], earlier[1]) if earlier else (NONE, None)
-        if recheck and same and same[0] == ON_NOTICE:
-            basis, basis_deadline = same[0], same[1]
-        state = next_state(basis, r)
-        if state == ON_NOTICE and r.graded:
-            if same and same[0] == ON_NOTICE and same[1] and not recheck:
-                deadline = same[1]          # a rerun keeps the first deadline
-            else:
-                deadline = (today + timedelta(days=rules.deadline_days)).isoformat()
-        elif state == ON_NOTICE:
-            deadline = basis_deadline      # carried while not graded
-        else:
-            deadline = None
-        out.append(replace(r, rectification=state,
-                           deadline=date.fromisoformat(deadline) if deadline else None))
+        failed_inside = bool(inside) and conn.execute(
+            f"SELECT 1 FROM results WHERE station = ? AND current = 1 AND graded = 1 AND final_overall = ?"
+            f" AND period IN ({','.join('?' * len(inside))})", (code, FAIL, *inside)).fetchone() is not None
+        # Not kept: the result neither starts nor decides anything; it shows what is open.
+        changed, shown = decide(period, r if keep else replace(r, graded=False), _load_cases(conn, code),
+                                recheck=recheck, today=today,
+                                deadline_days=rules.deadline_days, failed_inside=failed_inside)
+        for c in changed.values():
+            conn.execute(
+                "INSERT INTO rectification_cases (station, period, started_run, started_on, deadline, state,"
+                " decided_by, decided_recheck, decided_run, decided_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (station, period) DO UPDATE SET state = excluded.state,"
+                " decided_by = excluded.decided_by, decided_recheck = excluded.decided_recheck,"
+                " decided_run = excluded.decided_run, decided_on = excluded.decided_on",
+                (code, c.period, run_id, c.started_on.isoformat(), c.deadline.isoformat(), c.state,
+                 c.decided_by, int(c.decided_recheck), run_id if c.decided_by else "",
+                 c.decided_on.isoformat() if c.decided_on else None))
+        state = shown.state if shown else NONE
+        deadline = shown.deadline if shown and state == ON_NOTICE else None
+        out.append(replace(r, rectification=state, deadline=deadline, case=shown, assessed_on=today))
 
     conn.execute("UPDATE results SET current = 0 WHERE period = ? AND current = 1", (period.key,))
     conn.execute("DELETE FROM rectification WHERE period = ?", (period.key,))
     for r in out:
         conn.execute(
             "INSERT INTO results (run_id, period, period_order, station, graded, item_grades,"
-            " computed_overall, final_overall, provisional, rectification, deadline, current)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+            " computed_overall, final_overall, provisional, rectification, deadline, current, case_period)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
             (run_id, period.key, order, r.station.code, int(r.graded), _item_grades_json(r),
              r.computed_overall, r.final_overall, int(r.provisional), r.rectification,
-             r.deadline.isoformat() if r.deadline else None))
+             r.deadline.isoformat() if r.deadline else None, r.case.period if r.case else ""))
         if r.rectification:
             conn.execute(
                 "INSERT INTO rectification (station, period, state, deadline, since_run) VALUES (?, ?, ?, ?, ?)",
                 (r.station.code, period.key, r.rectification,
                  r.deadline.isoformat() if r.deadline else None, run_id))
     return out
+
+
+def recorded_date(db_path: Path, period_key: str) -> date | None:
+    """The 考核日期 of the newest recorded assessment of a period (None: never assessed)."""
+    if not Path(db_path).is_file():
+        return None
+    conn = connect(db_path)
+    try:
+        row = conn.execute("SELECT runs.assessed_on FROM results JOIN runs USING (run_id)"
+                           " WHERE results.period = ? AND results.current = 1 LIMIT 1", (period_key,)).fetchone()
+        return date.fromisoformat(row[0]) if row else None
+    finally:
+        conn.close()
+
+
+def cases_of(db_path: Path, station: str) -> dict[str, RectificationCase]:
+    """Every rectification case of a station, by the period that started it."""
+    conn = connect(db_path)
+    try:
+        return _load_cases(conn, station)
+    finally:
+        conn.close()
 
 
 def current_results(db_path: Path, period_key: str) -> list[dict]:

@@ -143,8 +143,8 @@ CATALOGUE: dict[str, IssueType] = {t.code: t for t in (
     _t("D005", ERROR, "考核组意见考核期有误", "考核期填写了“{found}”，无法识别", "请写成 2023H1、2023年上半年 或 2023年度"),
     _t("D006", WARNING, "考核组意见对应驿站未参加本期考核", "驿站“{found}”本期不参加考核，考核组意见未采用",
        "请核对驿站编号和考核期"),
-    _t("D007", WARNING, "考核组意见重复", "同一驿站、考核期、考核项目有多条意见，采用最后一条（{expected}）",
-       "请删除多余的意见"),
+    _t("D007", ERROR, "考核组意见重复", "同一驿站、考核期、考核项目有两条意见：{found}；{expected}。两条均未采用",
+       "请确认考核组的意见，删除其中一条后重新运行"),
 )}
 
 
@@ -179,6 +179,10 @@ CATALOGUE.update({t.code: t for t in (
     _t("V017", WARNING, "身份证号存成了数字", "{what}的身份证号存成了数字（{found}），"
        "Excel 只保留 15 位有效数字，后几位已丢失",
        "请把该列设置为“文本”格式后重新录入身份证号"),
+    # The month of a report cannot come after the day it was filled in: the 报送年月 is a typing error
+    # (2032-03 for 2023-03), and which month it meant cannot be known.
+    _t("V019", ERROR, "报送年月晚于填报日期", "报送年月填写了“{found}”，晚于本表的填报日期 {expected}，无法确定是哪个月的报表",
+       "报送年月应为填报日期当月或之前的月份（一般为上个月），请改正后重新报送；本次未采用该报表"),
 )})
 
 

@@ -32,6 +32,7 @@ from .issues import Issue, sort_key
 from .periods import month_label
 from .records import Period, Station, StationResult
 from .template_spec import county_order
+from .wording import date_cn, failed_items_text, months_not_used, rectification_text
 
 MAIL_POLICY = policy.SMTP.clone(refold_source="none")
 
@@ -225,7 +226,7 @@ def _issue_row(i: Issue) -> dict:
 
 
 def _fmt_date(d) -> str:
-    return f"{d.year}年{d.month}月{d.day}日" if d else ""
+    return date_cn(d)
 
 
 def _context(*, kind: str, period: Period, station: Station, result: StationResult | None,
@@ -246,6 +247,10 @@ def _context(*, kind: str, period: Period, station: Station, result: StationResu
             "rejected_months": [month_label(m) for m in result.rejected_months],
             "failed_items": failed, "rectification": result.rectification,
             "deadline": _fmt_date(result.deadline),
+            "rectification_text": rectification_text(result),
+            "failed_reasons": failed_items_text(result) if result.final_overall == "不合格" else "",
+            "months_not_used": months_not_used(result),
+            "assessed_on": _fmt_date(result.assessed_on),
             "item_grades": [{"number": it.number, "name": it.name, "grade": it.final} for it in result.items],
             "at_risk": [a.text for a in result.at_risk],
         }

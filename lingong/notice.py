@@ -16,6 +16,7 @@ from pathlib import Path
 from . import outfiles
 from .records import Period, StationResult
 from .template_spec import GRADES, county_order
+from .wording import failed_items_text, months_not_used, rectification_text
 
 NOTICE_NAME = "通报（草稿）.docx"
 TEMPLATE_NAME = "通报模板.docx"
@@ -40,35 +41,16 @@ def _check_name(period: Period) -> str:
 
 
 def _failed_items(r: StationResult) -> str:
-    """不合格 items with the requirements they missed, e.g. 供求服务（人岗匹配 41 人，指标 50）."""
-    parts = []
-    for it in r.items:
-        if it.final != "不合格":
-            continue
-        missed = []
-        for q in it.requirements:
-            if q.level != "合格" or q.met:
-                continue
-            if q.kind == "monthly":
-                missed.append(f"{q.label}{len(q.failed_months)}个月未达标" if q.failed_months else f"{q.label}未达标")
-            elif q.kind == "ytd_max":
-                missed.append(f"{q.label}{q.figure}{q.unit}，超过上限{q.target}{q.unit}")
-            else:
-                missed.append(f"{q.label}{q.figure}{q.unit}，未达到指标{q.target}{q.unit}")
-        if it.decision is not None and it.computed != "不合格":
-            missed.append(f"考核组意见：{it.decision.reason}")
-        parts.append(f"{it.name}（{'；'.join(missed)}）" if missed else it.name)
-    if not parts and r.overall_decision is not None:
-        parts.append(f"考核组意见：{r.overall_decision.reason}")
-    return "、".join(parts) or "综合等次不合格"
+    """不合格 items with the requirements they missed (the wording every document shares)."""
+    return failed_items_text(r)
 
 
 def _remark(r: StationResult) -> str:
     bits = []
     if r.provisional:
         bits.append("暂定")
-    if r.missing_months:
-        bits.append("缺报" + "、".join(f"{int(m[5:])}月" for m in r.missing_months))
+    if unused := months_not_used(r):
+        bits.append(unused)
     if r.rectification == "限期整改":
         bits.append(f"限期整改至{_cn_date(r.deadline)}" if r.deadline else "限期整改")
     elif r.rectification:
@@ -99,12 +81,17 @@ def notice_context(*, period: Period, results: list[StationResult], issued: date
                  for county, rs in sorted(by_county.items(), key=lambda kv: county_order(kv[0]))
                  if any(r.final_overall == "优秀" for r in rs)]
     cancel = [r for r in graded if r.rectification == "建议取消"]
-    failing = [r for r in graded if r.final_overall == "不合格" and r.rectification != "建议取消"]
+    failing = [r for r in graded if r.final_overall == "不合格" and r.rectification != "建议取消"
+               and not r.provisional]
+    provisional = [r for r in graded if r.provisional and r.rectification != "建议取消"]
 
     def station(r: StationResult) -> dict:
         return {"code": m(r.station.code), "name": m(r.station.name), "county": r.station.county,
                 "failed": m(_failed_items(r)),
                 "deadline": _cn_date(r.deadline) if r.deadline else "",
+                "rectification": m(rectification_text(r)),
+                "grade": r.final_overall, "unused": months_not_used(r),
+                "case": m(rectification_text(r, with_state=False)),
                 "provisional": r.provisional}
 
     rows = [{"no": i, "county": r.station.county, "code": m(r.station.code), "name": m(r.station.name),
@@ -126,9 +113,11 @@ def notice_context(*, period: Period, results: list[StationResult], issued: date
         "excellent": excellent,
         "failing": [station(r) for r in failing],
         "cancel": [station(r) for r in cancel],
+        "provisional": [station(r) for r in provisional],
         "rows": rows,
         "issuer": ISSUER,
         "issued": _cn_date(issued) or "　　年　　月　　日",
+        "assessed_on": _cn_date(next((r.assessed_on for r in results if r.assessed_on), None)),
     }
 
 
@@ -272,7 +261,7 @@ def build_notice_template(path: Path) -> Path:
     _para(doc, "{{ title }}", font=TITLE_FONT, size=22, align="center", indent=False, space_after=16)
     _para(doc, "各县、市、区就业局（中心）：", indent=False)
     _para(doc, "根据《随州市零工驿站运维考核（暂行）办法》（以下简称《办法》），市、县就业部门组成联合考核组，"
-               "对全市{{ total }}个零工驿站{{ period_label }}运维情况进行了{{ check_name }}。现将考核结果通报如下：")
+               "{% if assessed_on %}于{{ assessed_on }}{% endif %}对全市{{ total }}个零工驿站{{ period_label }}运维情况进行了{{ check_name }}。现将考核结果通报如下：")
     _para(doc, "一、考核结果", font=HEADING_FONT)
     _para(doc, "本次共考核零工驿站{{ total }}个，其中优秀{{ counts.excellent }}个、合格{{ counts.passed }}个、"
                "不合格{{ counts.failed }}个。{% if provisional_count %}其中{{ provisional_count }}个驿站有报表因错误被退回，"
@@ -283,6 +272,14 @@ def build_notice_template(path: Path) -> Path:
            [4.6, 2.9, 2.6, 2.6, 2.6], loop="for c in counties",
            total=["合计", "{{ county_total.total }}", "{{ county_total.excellent }}", "{{ county_total.passed }}",
                   "{{ county_total.failed }}"])
+    _tag(doc, "{%p if provisional %}")
+    _para(doc, "以下驿站有报表被退回或未报送，考核结果暂定，待驿站重新报送、复查后确定：")
+    _tag(doc, "{%p for s in provisional %}")
+    _para(doc, "{{ loop.index }}. {{ s.name }}（{{ s.county }}，{{ s.code }}）：暂定{{ s.grade }}；"
+               "{% if s.grade == '不合格' %}{{ s.failed }}未达到考核要求{% else %}{{ s.unused }}{% endif %}"
+               "{% if s.rectification %}。{{ s.rectification }}{% endif %}。")
+    _tag(doc, "{%p endfor %}")
+    _tag(doc, "{%p endif %}")
     _para(doc, "二、优秀零工驿站", font=HEADING_FONT)
     _tag(doc, "{%p if excellent %}")
     _tag(doc, "{%p for e in excellent %}")
@@ -296,17 +293,18 @@ def build_notice_template(path: Path) -> Path:
     _tag(doc, "{%p if failing %}")
     _tag(doc, "{%p for s in failing %}")
     _para(doc, "{{ loop.index }}. {{ s.name }}（{{ s.county }}，{{ s.code }}）{% if s.provisional %}（结果暂定）{% endif %}："
-               "{{ s.failed }}未达到考核要求，限期于{{ s.deadline or '规定期限' }}前完成整改。")
+               "{{ s.failed }}未达到考核要求{% if s.rectification %}。{{ s.rectification }}。"
+               "{% else %}，限期于{{ s.deadline or '规定期限' }}前完成整改。{% endif %}")
     _tag(doc, "{%p endfor %}")
     _para(doc, "根据《办法》“对不合格的要求限期整改，整改后仍不合格的取消”的规定，请以上驿站对照考核验收表逐项整改，"
                "整改情况报所在县（市、区）就业部门，由其组织复核；整改后仍不合格的，予以取消。")
-    _tag(doc, "{%p else %}")
+    _tag(doc, "{%p elif not provisional %}")
     _para(doc, "本期无考核等次为不合格的零工驿站。")
     _tag(doc, "{%p endif %}")
     _tag(doc, "{%p if cancel %}")
     _para(doc, "四、建议取消的零工驿站", font=HEADING_FONT)
     _tag(doc, "{%p for s in cancel %}")
-    _para(doc, "{{ loop.index }}. {{ s.name }}（{{ s.county }}，{{ s.code }}）：整改后考核仍不合格（{{ s.failed }}），"
+    _para(doc, "{{ loop.index }}. {{ s.name }}（{{ s.county }}，{{ s.code }}）：{{ s.case }}（{{ s.failed }}），"
                "建议取消其零工驿站资格。")
     _tag(doc, "{%p endfor %}")
     _tag(doc, "{%p endif %}")

@@ -12,7 +12,7 @@ import sys
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from . import __version__
@@ -22,7 +22,9 @@ from .issues import ERROR, INFO, WARNING, Issue, issue
 from .outfiles import inside, locked_message, locked_outputs, write_text_atomic
 from .periods import make_period, parse_period
 from .reading import FileResult, isolated_failure, read_one
-from .records import KIND_REJECTED, KIND_REPORT, KIND_SKIPPED, KIND_UNSTABLE, FileOutcome, Period
+from .records import (KIND_DECISIONS, KIND_REGISTRY, KIND_REJECTED, KIND_REPORT, KIND_SKIPPED, KIND_UNSTABLE,
+                      FileOutcome, Period)
+from .wording import date_cn, rules_title
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = ROOT / "templates"
@@ -47,6 +49,8 @@ class RunOptions:
     mail_drafts: bool = False
     notice: bool = False
     write_documents: bool = True
+    assessed_on: date | None = None    # 考核日期 (--date); None: see ``recorded_date``, else today in China
+    recorded_date: bool = False         # mail: use the 考核日期 recorded for the period's assessment
 
 
 @dataclass
@@ -61,15 +65,29 @@ class RunSummary:
     started_at: str
     period_note: str = ""
     timings: dict[str, float] = field(default_factory=dict)
+    assessed_on: date | None = None
+    bureau_issues: list[Issue] = field(default_factory=list)   # 驿站名册 and 考核组意见: the clerk's
     paths: dict[str, Path] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
 
-def now_text() -> str:
-    """The run's time; SOURCE_DATE_EPOCH pins it so two runs can give identical files."""
+CHINA = timezone(timedelta(hours=8), "UTC+08:00")
+
+
+def now_china() -> datetime:
+    """The run's time in China (the bureau's clock, whatever the server's zone);
+    SOURCE_DATE_EPOCH pins it so two runs can give identical files."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     t = datetime.fromtimestamp(int(epoch), timezone.utc) if epoch else datetime.now(timezone.utc)
-    return t.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    return t.astimezone(CHINA)
+
+
+def now_text() -> str:
+    return now_china().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def today_china() -> date:
+    return now_china().date()
 
 
 def default_workers() -> int:
@@ -147,20 +165,64 @@ def refuse_same_folder(input_dir: Path, output_root: Path) -> None:
                          "或把报表放进单独的文件夹并用 --input 指定它。")
 
 
-def default_period(report_months: list[str]) -> tuple[Period | None, str]:
-    """The latest half-year that has reports; said aloud by the caller."""
-    if not report_months:
-        return None, ""
-    latest = max(report_months)
-    y, m = map(int, latest.split("-"))
-    p = make_period("half", y, 1 if m <= 6 else 2)
-    return p, f"未指定考核期，按最近有报表的半年度评定：{p.label}（{p.key}）"
+COVERAGE = 0.5  # a half-year is chosen, or recorded without --period, only above this share
+
+
+def coverage(period: Period, stations: dict, accepted) -> tuple[int, int]:
+    """(accepted reports, operating station-months) of a period, over all its months."""
+    from .aggregate import active_months
+    from .grading import assessed
+
+    operating = reported = 0
+    for code, st in stations.items():
+        if not assessed(st):
+            continue
+        for m in active_months(period, st):
+            operating += 1
+            reported += (code, m) in accepted
+    return reported, operating
+
+
+def _share(reported: int, operating: int) -> str:
+    return f"{reported}/{operating} 个站月（{reported / operating:.0%}）" if operating else "没有运营的驿站"
+
+
+def default_period(accepted, stations: dict, on: date) -> tuple[Period | None, str, bool]:
+    """The latest half-year, ended or current on the 考核日期 ``on``, whose accepted
+    reports cover more than half of its operating station-months; said aloud with
+    why. Without one, the latest half-year with any report (not after ``on``) is
+    assessed but not recorded (the third value: whether it may be recorded)."""
+    months = sorted({m for (_, m) in accepted if m <= f"{on.year:04d}-{on.month:02d}"})
+    if not months:
+        return None, "", False
+    halves = []
+    for y in range(int(months[0][:4]), on.year + 1):
+        for part in (1, 2):
+            p = make_period("half", y, part)
+            if p.months[0] <= f"{on.year:04d}-{on.month:02d}":
+                halves.append(p)
+    skipped = []
+    for p in reversed(halves):
+        reported, operating = coverage(p, stations, accepted)
+        if operating and reported / operating > COVERAGE:
+            why = (f"未指定考核期：按考核日期 {date_cn(on)}，选择已结束或进行中、多数运营驿站已报送的最近半年度"
+                   f"{p.label}（{p.key}），采用报表 {_share(reported, operating)}")
+            if skipped:
+                why += "；" + "；".join(skipped) + "，报送不足一半，未选"
+            return p, why, True
+        if reported:
+            skipped.append(f"{p.label}只有 {_share(reported, operating)}")
+    latest = next(p for p in reversed(halves) if months[-1] in p.months)
+    reported, operating = coverage(latest, stations, accepted)
+    return latest, (f"未指定考核期：没有报送超过一半的半年度，按最近有报表的{latest.label}（{latest.key}）评定，"
+                    f"采用报表 {_share(reported, operating)}。本次结果不记入考核历史，不开始整改；"
+                    f"确需正式考核该期请用 --period {latest.key} 指定"), False
 
 
 def run(opts: RunOptions) -> RunSummary:
     import time
 
-    from .decisions import read_decisions
+    from .decisions import drop_conflicts, read_decisions
     from .discover import discover
     from .grading import assess
     from .rules import RulesError, load_rules
@@ -215,40 +277,57 @@ def run(opts: RunOptions) -> RunSummary:
             ds, di = read_decisions(r.decision_rows, r.outcome.file, stations)
             decisions.extend(ds)
             issues.extend(di)
+    decisions, conflicts = drop_conflicts(decisions)
+    issues.extend(conflicts)
 
     records = [r.report for r in file_results if r.report is not None]
     selection = select_reports(records, stations)
     issues.extend(selection.issues)
 
     period_note = ""
+    keep_history = True
+    # mail speaks of an assessment already made: its recorded 考核日期, found once the period is known.
+    assessed_on = opts.assessed_on or (None if opts.recorded_date else today_china())
     if period is None:
-        period, period_note = default_period([m for (_, m) in selection.accepted])
+        period, period_note, keep_history = default_period(selection.accepted, stations,
+                                                           assessed_on or today_china())
         if period is None:
-            raise FatalInput("输入文件夹中没有可用的月度报表，无法确定考核期；请用 --period 指定")
+            raise FatalInput("输入文件夹中没有可用的月度报表（或报表的月份都在考核日期之后），无法确定考核期；"
+                             "请用 --period 指定")
 
     results, grade_issues = assess(period, stations, selection.accepted, selection.rejected, decisions, rules)
     issues.extend(grade_issues)
     timings["评定"] = time.perf_counter() - t
 
-    outcomes = _final_outcomes(disc.skipped, file_results, selection.statuses)
+    outcomes, outside = _scope(_final_outcomes(disc.skipped, file_results, selection.statuses), period)
+    # Reports of other months are not this run's business: no issue rows, no return copies.
+    issues = [i for i in issues if i.file not in outside]
     out_dir = inside(opts.output_root, period.key)
     out_dir.mkdir(parents=True, exist_ok=True)
 
     t = time.perf_counter()
-    from .history import record_assessment
+    from .history import record_assessment, recorded_date
 
     run_id = uuid.uuid4().hex[:12]
+    db = Path(opts.output_root) / HISTORY_DB
+    if assessed_on is None:
+        assessed_on = recorded_date(db, period.key) or today_china()
     results = record_assessment(
-        Path(opts.output_root) / HISTORY_DB, run_id=run_id, started_at=started_at, tool_version=__version__,
+        db, run_id=run_id, started_at=started_at, tool_version=__version__,
         rules=rules, input_files=outcomes, period=period, results=results, recheck=opts.recheck,
-        today=_today(started_at))
+        today=assessed_on, keep=keep_history)
     timings["记录历史"] = time.perf_counter() - t
 
     issues = _dedupe_sorted(issues, stations)
     exit_code = 1 if any(i.severity == ERROR for i in issues) else 0
+    # Problems in the bureau's own files are the clerk's: never a station's row, mail or return copy.
+    bureau_files = {o.file for o in outcomes if o.kind in (KIND_REGISTRY, KIND_DECISIONS)}
+    bureau_issues = [i for i in issues if i.file in bureau_files]
+    issues = [i for i in issues if i.file not in bureau_files]
     summary = RunSummary(period, out_dir, outcomes, issues, results, stations, exit_code, started_at,
-                         period_note, timings)
+                         period_note, timings, bureau_issues=bureau_issues)
     summary.paths["registry"] = Path(registry_file)
+    summary.assessed_on = assessed_on
 
     if opts.write_documents:
         t = time.perf_counter()
@@ -258,8 +337,19 @@ def run(opts: RunOptions) -> RunSummary:
     return summary
 
 
-def _today(started_at: str) -> date:
-    return datetime.strptime(started_at[:10], "%Y-%m-%d").date()
+OUT_OF_PERIOD = "考核期外（本次未使用）"
+
+
+def _scope(outcomes: list[FileOutcome], period: Period) -> tuple[list[FileOutcome], set[str]]:
+    """Mark the reports the period does not use. A run covers its months, the earlier
+    months of the year (year-to-date complaints) and files whose month is unknown."""
+    from dataclasses import replace
+
+    from .periods import months_in_year_through
+
+    used = set(months_in_year_through(period))
+    outside = {o.file for o in outcomes if o.kind == KIND_REPORT and o.month and o.month not in used}
+    return [replace(o, status=OUT_OF_PERIOD) if o.file in outside else o for o in outcomes], outside
 
 
 def _final_outcomes(skipped, file_results, statuses) -> list[FileOutcome]:
@@ -303,20 +393,23 @@ def write_documents(summary: RunSummary, opts: RunOptions, rules, run_id: str, f
     run_info = {
         "tool_version": __version__, "run_id": run_id, "started_at": summary.started_at,
         "input_dir": display_path(opts.input_dir), "period": summary.period.key, "recheck": opts.recheck,
+        "assessed_on": summary.assessed_on.isoformat() if summary.assessed_on else "",
         "files": Counter(o.kind for o in summary.outcomes),
     }
     plain_info = {k: (dict(v) if isinstance(v, Counter) else v) for k, v in run_info.items()}
-    rules_info = {"path": display_path(rules.path), "sha256": rules.sha256, "values": _flatten(rules.as_dict())}
+    label = rules_title(rules.name, rules.version)
+    rules_info = {"title": label, "path": display_path(rules.path), "sha256": rules.sha256,
+                  "values": _flatten(rules.as_dict())}
     if texts is None:
         texts = load_text_templates(opts.templates_dir)
-    label = f"{display_path(rules.path.name)}（{rules.sha256[:8]}）"
     # Jobs are module-level functions with plain-data arguments (functools.partial),
     # so that a spawned worker can be sent them; the single big documents first, so
     # that none of them is left for last.
     jobs: list = []
 
     vp = out / "校验报告.xlsx"
-    jobs.append(functools.partial(write_validation_report, vp, summary.issues, summary.stations, summary.outcomes))
+    jobs.append(functools.partial(write_validation_report, vp, summary.issues, summary.stations, summary.outcomes,
+                                  bureau_issues=summary.bureau_issues))
     summary.paths["validation"] = vp
 
     sp = summary_path(out, summary.period)
@@ -344,6 +437,7 @@ def write_documents(summary: RunSummary, opts: RunOptions, rules, run_id: str, f
     for r in file_results:
         rec = r.report
         # Errors found across files (e.g. R001 station not in the registry) reject a report too.
+        # (Reports outside the period have no issues here, so no copy.)
         if rec is None or not any(i.severity == ERROR for i in by_file.get(rec.file, ())):
             continue
         target = inside(out, "退回修改", copy_name(rec.station, rec.month))
@@ -368,7 +462,8 @@ def write_documents(summary: RunSummary, opts: RunOptions, rules, run_id: str, f
 
             drafts = write_drafts(out, period=summary.period, results=summary.results, stations=summary.stations,
                                   issues=summary.issues, templates_dir=opts.templates_dir,
-                                  date_header=datetime.strptime(summary.started_at, "%Y-%m-%d %H:%M:%S"))
+                                  date_header=datetime.strptime(summary.started_at, "%Y-%m-%d %H:%M:%S")
+                                  .replace(tzinfo=CHINA))
             summary.notes.append(f"邮件草稿：{len(drafts.written)} 封" + (
                 f"；没有可用邮箱的驿站 {len(drafts.no_address)} 个：" + "、".join(r.station for r in drafts.no_address)
                 if drafts.no_address else ""))
@@ -488,12 +583,23 @@ def digest(summary: RunSummary) -> str:
     lines = []
     if summary.period_note:
         lines.append(summary.period_note)
-    lines.append(f"考核期：{summary.period.label}（{summary.period.key}）")
+    lines.append(f"考核期：{summary.period.label}（{summary.period.key}）"
+                 + (f"　考核日期：{date_cn(summary.assessed_on)}" if summary.assessed_on else ""))
     lines.append(
         f"文件：共 {len(summary.outcomes)} 个；报表 {kinds.get(KIND_REPORT, 0)} 个，"
         f"跳过 {kinds.get(KIND_SKIPPED, 0)} 个，无法读取 {kinds.get(KIND_REJECTED, 0)} 个"
-        + (f"，正在写入未处理 {kinds[KIND_UNSTABLE]} 个" if kinds.get(KIND_UNSTABLE) else ""))
+        + (f"，正在写入未处理 {kinds[KIND_UNSTABLE]} 个" if kinds.get(KIND_UNSTABLE) else "")
+        + (f"；其中{OUT_OF_PERIOD}的报表 {outside} 个" if (outside := sum(
+            o.status == OUT_OF_PERIOD for o in summary.outcomes)) else ""))
     lines.append(f"校验问题：错误 {sev.get(ERROR, 0)} 条，警告 {sev.get(WARNING, 0)} 条，提示 {sev.get(INFO, 0)} 条")
+    if summary.bureau_issues:
+        lines.append(f"驿站名册和考核组意见的问题 {len(summary.bureau_issues)} 条（请业务人员处理，不发给驿站；"
+                     f"见校验报告“名册与考核组意见问题”工作表）：")
+        for i in summary.bureau_issues[:10]:
+            where = "!".join(x for x in (i.sheet, i.cell) if x)
+            lines.append(f"  【{i.severity}】{i.file}{' ' + where if where else ''}：{i.message}。{i.hint}")
+        if len(summary.bureau_issues) > 10:
+            lines.append(f"  ……其余 {len(summary.bureau_issues) - 10} 条见校验报告")
 
     graded = [r for r in summary.results if r.graded]
     lines.append("")
@@ -522,8 +628,8 @@ def digest(summary: RunSummary) -> str:
     prov = [r.station.code for r in graded if r.provisional]
     if prov:
         attention.append(f"  暂定结果 {len(prov)} 个驿站：" + "、".join(prov))
-    rect = [f"{r.station.code}（{r.rectification}）" for r in graded
-            if r.rectification in ("限期整改", "建议取消")]
+    rect = [f"{r.station.code}（{r.rectification}" + (f"，期限{date_cn(r.deadline)}" if r.deadline else "") + "）"
+            for r in graded if r.rectification in ("限期整改", "建议取消")]
     if rect:
         attention.append(f"  需整改或建议取消 {len(rect)} 个驿站：" + "、".join(rect))
     attention.extend(f"  {n}" for n in summary.notes)

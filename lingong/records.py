@@ -116,6 +116,7 @@ class RequirementResult:
     failed_months: tuple[str, ...] = ()
     clause: str = ""       # source clause, e.g. "附件 3"
     note: str = ""         # e.g. "上半年数据缺失"
+    prorated: bool = False  # the target was prorated to the station's operating months
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,19 @@ class AtRisk:
 
 
 @dataclass(frozen=True)
+class RectificationCase:
+    """One 限期整改 of a station: started by the assessment of ``period``, decided by
+    a recheck of that period or by a later assessment (see docs/rectification.md)."""
+    period: str            # period key of the assessment that started it, e.g. 2023H1
+    started_on: date       # its 考核日期
+    deadline: date
+    state: str             # 限期整改 | 整改结束 | 建议取消
+    decided_by: str = ""   # period key of the assessment that decided it ("" while open)
+    decided_recheck: bool = False
+    decided_on: date | None = None
+
+
+@dataclass(frozen=True)
 class StationResult:
     station: Station
     period: Period
@@ -160,6 +174,10 @@ class StationResult:
     provisional: bool                    # 暂定: a file of the station in the period was rejected
     rectification: str = ""              # "" | 限期整改 | 整改结束 | 建议取消
     deadline: date | None = None
+    # Filled by history: the 考核日期 of this assessment, and the rectification case the
+    # state above belongs to (it may have been started by another period's assessment).
+    assessed_on: date | None = None
+    case: "RectificationCase | None" = None
     at_risk: tuple[AtRisk, ...] = ()
     complaints_ytd: int = 0
     complaints_note: str = ""

@@ -209,6 +209,11 @@ def _read_info(sheet: Sheet, rec: ReportRecord, out: _Issues) -> None:
         rec.fill_date = p.value
         if p.code:
             out.add("V015", sheet=sheet.name, cell=a1(r, c), found=display(raw), what=what)
+    if rec.month and rec.fill_date and rec.month > f"{rec.fill_date.year:04d}-{rec.fill_date.month:02d}":
+        raw, r, c, _ = raw_of["month"]
+        out.add("V019", sheet=sheet.name, cell=a1(r, c), found=display(raw),
+                expected=f"{rec.fill_date.year}年{rec.fill_date.month}月{rec.fill_date.day}日")
+        rec.month = None   # unknown: the file stays in the run's scope and goes back to the station
 
 
 def _check_version(version: str, located, sheet: Sheet, out: _Issues) -> None:

@@ -11,6 +11,7 @@ from .issues import Issue, sort_key
 from .outfiles import atomic_path, inside, new_xlsxwriter
 from .records import FileOutcome, Period, Station, StationResult
 from .template_spec import GRADES, ITEMS, county_order
+from .wording import date_cn, failed_items_text, rectification_text
 
 SHEETS = ("考核结果", "县区统计", "指标完成", "报送情况", "整改名单", "预警", "校验问题", "说明")
 TITLE_ROWS = 2  # title line + header line above every table
@@ -114,7 +115,8 @@ def _decision_text(r: StationResult) -> str:
 
 
 def _results_sheet(bk: _Book, period: Period, results) -> None:
-    ws = bk.sheet("考核结果", f"随州市零工驿站{period.label}考核结果")
+    when = next((r.assessed_on for r in results if r.assessed_on), None)
+    ws = bk.sheet("考核结果", f"随州市零工驿站{period.label}考核结果" + (f"（考核日期：{date_cn(when)}）" if when else ""))
     headers = ["所属县（市、区）", "驿站编号", "驿站名称", *ITEMS, "计算综合等次", "考核组意见", "最终结果",
                "缺报月份", "暂定", "整改状态", "整改期限"]
     rows = []
@@ -126,7 +128,8 @@ def _results_sheet(bk: _Book, period: Period, results) -> None:
         items = {i.name: i for i in r.items}
         rows.append([r.station.county, r.station.code, r.station.name,
                      *(_item_cell(items[n]) if n in items else "" for n in ITEMS),
-                     r.computed_overall, _decision_text(r), r.final_overall, months_text(r.missing_months),
+                     r.computed_overall, _decision_text(r), r.final_overall + ("（暂定）" if r.provisional else ""),
+                     months_text(r.missing_months),
                      "暂定" if r.provisional else "", r.rectification, date_text(r.deadline)])
     widths = [COUNTY_W, 8, 18, *([8] * len(ITEMS)), 8, 34, 8, 10, 5, 8, 11]
     end = bk.table(ws, headers, rows, widths)
@@ -317,40 +320,22 @@ def _submissions_sheet(bk: _Book, period: Period, results) -> None:
 
 
 def _failed_reasons(res: StationResult) -> str:
-    parts = []
-    for item in res.items:
-        if item.final != "不合格":
-            continue
-        if item.decision is not None and item.decision.grade == "不合格":
-            parts.append(f"{item.name}：考核组意见（{item.decision.reason}）")
-            continue
-        short = []
-        for q in item.requirements:
-            if q.level == "优秀" or q.met:
-                continue
-            if q.kind == "monthly":
-                short.append(f"{q.label}{months_text(q.failed_months)}未达标")
-            elif q.kind == "ytd_max":
-                short.append(f"{q.label}{q.figure}{q.unit}超过上限{q.target}")
-            else:
-                short.append(f"{q.label}{q.figure}/{q.target}{q.unit}")
-        parts.append(f"{item.name}：{'，'.join(short)}")
-    if res.missing_months:
-        parts.append(f"缺报：{months_text(res.missing_months)}")
-    return "；\n".join(parts)
+    return failed_items_text(res)
 
 
 def _rectify_sheet(bk: _Book, period: Period, results) -> None:
     ws = bk.sheet("整改名单", f"随州市零工驿站{period.label}整改名单（限期整改、建议取消）")
-    headers = ["所属县（市、区）", "驿站编号", "驿站名称", "最终结果", "整改状态", "不合格项目", "原因", "整改期限", "暂定"]
+    headers = ["所属县（市、区）", "驿站编号", "驿站名称", "最终结果", "整改状态", "不合格项目", "原因", "整改期限", "暂定",
+               "整改说明"]
     rows = []
     for res in results:
         if res.rectification not in RECTIFY_STATES:
             continue
         rows.append([res.station.county, res.station.code, res.station.name, res.final_overall,
                      res.rectification, "、".join(i.name for i in res.items if i.final == "不合格"),
-                     _failed_reasons(res), date_text(res.deadline), "暂定" if res.provisional else ""])
-    bk.table(ws, headers, rows, [COUNTY_W, 9, 22, 8, 9, 22, 60, 13, 6])
+                     _failed_reasons(res), date_text(res.deadline), "暂定" if res.provisional else "",
+                     rectification_text(res)])
+    bk.table(ws, headers, rows, [COUNTY_W, 9, 22, 8, 9, 22, 60, 13, 6, 50])
 
 
 def _risk_sheet(bk: _Book, period: Period, results) -> None:
@@ -393,15 +378,18 @@ def _notes_sheet(bk: _Book, period: Period, results, outcomes, rules_info: dict,
     rows = [
         ("考核期", f"{period.label}（{span}）"),
         ("参加考核驿站", f"{sum(1 for r in results if r.graded)} 个（本期未运营 {sum(1 for r in results if not r.graded)} 个）"),
-        ("考核规则文件", rules_info.get("path", "")),
-        ("考核规则 SHA-256", rules_info.get("sha256", "")),
+        ("考核规则", rules_info.get("title", "")),
         ("月度报表", f"读取 {kinds.get('report', 0)} 份：" + "，".join(f"{k} {v} 份" for k, v in sorted(statuses.items()))),
         ("跳过的文件", f"{kinds.get('skipped', 0)} 个"),
         ("无法读取的文件", f"{kinds.get('rejected', 0)} 个"),
         ("读取时仍在变化的文件", f"{kinds.get('unstable', 0)} 个（下次运行再处理）"),
     ]
     for k in sorted(run_info):
+        if k in _DEVELOPER_KEYS:   # paths and ids are in 运行记录.json, not where a clerk reads
+            continue
         v = run_info[k]
+        if k == "assessed_on" and v:
+            v = month_long(v[:7]) + f"{int(v[8:])}日"
         if isinstance(v, dict):
             v = "，".join(f"{_KIND_LABELS.get(a, a)} {b}" for a, b in sorted(v.items()))
         elif isinstance(v, bool):
@@ -409,19 +397,8 @@ def _notes_sheet(bk: _Book, period: Period, results, outcomes, rules_info: dict,
         rows.append((_RUN_LABELS.get(k, k), str(v)))
     rows.append(("等次说明", "综合等次：任一项目不合格为不合格；无不合格且至少 4 项优秀为优秀；其余为合格。"
                  "考核组意见改定的等次已标注。暂定：本期有报表被退回，待重新报送后复核。"))
+    rows.extend(_rule_rows(rules_info.get("values", {})))
     r = bk.table(ws, ["项目", "内容"], rows, [24, 70], filters=False)
-    r += 1
-    ws.write_string(r, 0, "考核规则取值", bk.head)
-    ws.write_string(r, 1, "", bk.head)
-    r += 1
-    for key in sorted(rules_info.get("values", {})):
-        value = str(rules_info["values"][key])
-        if len(value) > _MAX_NOTE:  # the whole rules file is in 运行记录.json; a cell holds a readable part
-            value = value[:_MAX_NOTE] + "……（完整内容见规则文件）"
-        bk.cell(ws, r, 0, key)
-        bk.cell(ws, r, 1, value)
-        bk.fit_row(ws, r, [key, value], [24, 70])
-        r += 1
     unused = [o for o in outcomes if o.kind in ("skipped", "rejected", "unstable")]
     if unused:
         r += 1
@@ -435,10 +412,43 @@ def _notes_sheet(bk: _Book, period: Period, results, outcomes, rules_info: dict,
             r += 1
 
 
-_MAX_NOTE = 600
+_DEVELOPER_KEYS = {"input_dir", "input", "run_id"}
+_ROUNDING = {"up": "向上取整", "nearest": "四舍五入", "down": "向下取整"}
+_HALF = {"H1": "上半年", "H2": "下半年", "Y": "全年"}
+
+
+def _rule_rows(values: dict) -> list[tuple[str, str]]:
+    """The rules' general settings in words (each item's targets are on the forms)."""
+    import json
+
+    v = values.get
+    rows = []
+    if v("targets.prorate_rounding"):
+        rows.append(("目标折算", f"半年目标按运营月数折算，{_ROUNDING.get(v('targets.prorate_rounding'), '')}"))
+    if v("targets.excellent_ratio"):
+        ratio = float(v("targets.excellent_ratio"))
+        rows.append(("优秀比例", f"优秀要求为合格指标的 {ratio:.0%}，"
+                                 f"{_ROUNDING.get(v('targets.ratio_rounding'), '向上取整')}"))
+    if v("overall.fail_items") and v("overall.excellent_items"):
+        rows.append(("综合等次", f"{v('overall.fail_items')} 项及以上不合格为不合格；无不合格且至少 "
+                                 f"{v('overall.excellent_items')} 项优秀为优秀；其余为合格"))
+    if v("rectification.deadline_days"):
+        rows.append(("整改期限", f"考核日期后 {v('rectification.deadline_days')} 天"))
+    if v("at_risk.periods"):
+        try:
+            periods = json.loads(v("at_risk.periods"))
+        except (TypeError, ValueError):
+            periods = []
+        names = "、".join(_HALF.get(p, "") for p in periods if _HALF.get(p))
+        if names:
+            rows.append(("全年进度预警", f"{names}考核时提示按目前进度可能完不成全年要求的驿站"))
+    return rows
+
+
 _RUN_LABELS = {"version": "工具版本", "tool_version": "工具版本", "run_id": "运行编号", "started_at": "生成时间",
                "input": "输入文件夹", "input_dir": "输入文件夹", "counts": "统计", "period": "考核期代码",
-               "recheck": "整改复核", "files": "输入文件（按类别）"}
+               "recheck": "整改复核", "files": "输入文件（按类别）",
+               "assessed_on": "考核日期"}
 _KIND_LABELS = {"report": "月度报表", "registry": "驿站名册", "decisions": "考核组意见", "skipped": "跳过",
                 "rejected": "无法读取", "unstable": "仍在变化"}
 

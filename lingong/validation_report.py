@@ -70,8 +70,11 @@ def _formats(wb) -> dict:
     return fmts
 
 
-def _write_issues(wb, fmt, issues: list[Issue], stations: dict[str, Station]) -> None:
-    ws = wb.add_worksheet("校验问题")
+BUREAU_SHEET = "名册与考核组意见问题"
+
+
+def _write_issues(wb, fmt, issues: list[Issue], stations: dict[str, Station], name: str = "校验问题") -> None:
+    ws = wb.add_worksheet(name)
     for c, (label, width) in enumerate(COLUMNS):
         ws.set_column(c, c, width)
         ws.write_string(0, c, label, fmt["header"])
@@ -96,7 +99,7 @@ def _write_issues(wb, fmt, issues: list[Issue], stations: dict[str, Station]) ->
 
 
 def _write_summary(wb, fmt, issues: list[Issue], stations: dict[str, Station],
-                   outcomes: list[FileOutcome]) -> None:
+                   outcomes: list[FileOutcome], outside: int = 0) -> None:
     ws = wb.add_worksheet("汇总")
     for c, w in enumerate((14, 12, 30, 10, 10, 10, 10, 30)):
         ws.set_column(c, c, w)
@@ -143,6 +146,7 @@ def _write_summary(wb, fmt, issues: list[Issue], stations: dict[str, Station],
     kinds = Counter(o.kind for o in outcomes)
     ws.write_string(r, 0, "；".join(f"{KIND_LABELS.get(k, k)} {n} 个" for k, n in sorted(kinds.items(),
                     key=lambda kv: list(KIND_LABELS).index(kv[0]) if kv[0] in KIND_LABELS else 99))
+                    + (f"；另有{OUT_OF_PERIOD}的报表 {outside} 个，见同名工作表" if outside else "")
                     or "没有输入文件", fmt["plain"])
     r += 1
     for c, label in enumerate(("文件类别", "驿站编号", "文件", "月份", "状态")):
@@ -165,12 +169,48 @@ def _write_summary(wb, fmt, issues: list[Issue], stations: dict[str, Station],
     ws.fit_to_pages(1, 0)
 
 
+OUT_OF_PERIOD = "考核期外（本次未使用）"
+
+
+def _write_out_of_period(wb, fmt, outside: list[FileOutcome], stations: dict[str, Station]) -> None:
+    """Reports of months this period does not use: listed, never checked here."""
+    ws = wb.add_worksheet(OUT_OF_PERIOD)
+    widths = (14, 12, 24, 40, 10)
+    for c, w in enumerate(widths):
+        ws.set_column(c, c, w)
+    ws.write_string(0, 0, f"{OUT_OF_PERIOD}的报表 {len(outside)} 份：本次考核不使用，也不在本报告中校验；"
+                          "在考核它们所在月份时处理", fmt["title"])
+    for c, label in enumerate(("县区", "驿站编号", "驿站名称", "文件", "月份")):
+        ws.write_string(1, c, label, fmt["header"])
+    r = 1
+    def order(o: FileOutcome) -> tuple:
+        st = stations.get(o.station)
+        return (county_order(st.county) if st else (len(COUNTIES) + 1, ""), o.station, o.month, o.file)
+
+    for o in sorted(outside, key=order):
+        r += 1
+        st = stations.get(o.station)
+        for c, text in enumerate((st.county if st else "", o.station, st.name if st else "", o.file,
+                                  _month_text(o.month))):
+            ws.write_string(r, c, text, fmt["cell"])
+    ws.freeze_panes(2, 0)
+    ws.autofilter(1, 0, max(r, 1), 4)
+
+
 def write_validation_report(path: Path, issues: list[Issue], stations: dict[str, Station],
-                            outcomes: list[FileOutcome]) -> None:
-    """Write 校验报告.xlsx (sheets 校验问题 and 汇总) to ``path`` atomically."""
+                            outcomes: list[FileOutcome], bureau_issues: list[Issue] = ()) -> None:
+    """Write 校验报告.xlsx (sheets 校验问题, 名册与考核组意见问题 when there are any, 汇总 and
+    考核期外（本次未使用） when there are any) to ``path`` atomically."""
+    outside = [o for o in outcomes if o.status == OUT_OF_PERIOD]
     with outfiles.atomic_path(Path(path)) as tmp:
         wb = outfiles.new_xlsxwriter(tmp)
         fmt = _formats(wb)
         _write_issues(wb, fmt, issues, stations)
-        _write_summary(wb, fmt, issues, stations, outcomes)
+        if bureau_issues:
+            # The bureau's own files: for the clerk, kept apart from what is filtered and sent to stations.
+            _write_issues(wb, fmt, list(bureau_issues), stations, BUREAU_SHEET)
+        _write_summary(wb, fmt, issues, stations, [o for o in outcomes if o.status != OUT_OF_PERIOD],
+                       len(outside))
+        if outside:
+            _write_out_of_period(wb, fmt, outside, stations)
         wb.close()

@@ -10,10 +10,10 @@ form sees numbers that add up.
 from __future__ import annotations
 
 import math
-from datetime import date
+from datetime import date, timedelta
 
 from lingong.periods import make_period
-from lingong.records import (AtRisk, Decision, FileOutcome, ItemResult, MonthSource,
+from lingong.records import (AtRisk, Decision, FileOutcome, ItemResult, MonthSource, RectificationCase,
                              RequirementResult, Station, StationResult)
 from lingong.issues import issue
 from lingong.template_spec import INDICATORS, YESNO
@@ -61,8 +61,20 @@ def good_month(seed: int = 0) -> dict:
 
 
 def _req(key, label, kind, level, code, unit, figure, target, met, failed=(), clause="", note=""):
-    return RequirementResult(key, label, kind, level, code, unit, figure, target, met, tuple(failed),
-                             clause, note)
+    return RequirementResult(key, label, kind, level, code, unit, figure,
+                             int(target) if target is not None else None, met, tuple(failed), clause, note,
+                             prorated=getattr(target, "prorated", False))
+
+
+class _Target(int):
+    """A target that knows whether proration changed it (as grading.evaluate says)."""
+    prorated = False
+
+
+def _target(value: int, full: int) -> _Target:
+    t = _Target(value)
+    t.prorated = value != full
+    return t
 
 
 def _monthly(key, label, code, level, monthly, months, ok, clause):
@@ -79,8 +91,8 @@ def _sum(key, label, code, unit, level, sums, target, clause):
 def requirements(monthly: dict, months: tuple[str, ...], sums: dict, half_units: float,
                  complaints_ytd: int) -> dict[int, tuple[RequirementResult, ...]]:
     units = len(months) / 6 if half_units >= 1 else half_units
-    t = lambda x: math.ceil(x * units)  # noqa: E731
-    ex = lambda x: math.ceil(t(x) * 1.2)  # noqa: E731
+    t = lambda x: _target(math.ceil(x * units), math.ceil(x * max(units, half_units)))  # noqa: E731
+    ex = lambda x: _target(math.ceil(t(x) * 1.2), math.ceil(math.ceil(x * max(units, half_units)) * 1.2))  # noqa: E731
     mo = lambda key, label, code, level, ok, clause: _monthly(key, label, code, level, monthly, months,  # noqa: E731
                                                              ok, clause)
     su = lambda key, label, code, unit, level, target, clause: _sum(key, label, code, unit, level,  # noqa: E731
@@ -205,7 +217,11 @@ def make_result(*, code="ZD-001", name="东城街道零工驿站", county="曾�
         monthly=monthly, sums=sums, items=tuple(items), computed_overall=computed_overall,
         overall_decision=od, final_overall=od.grade if od else computed_overall,
         provisional=bool(rej), rectification=rectification, deadline=deadline, at_risk=at_risk,
-        complaints_ytd=complaints_ytd, complaints_note=complaints_note)
+        complaints_ytd=complaints_ytd, complaints_note=complaints_note,
+        # As the history fills it in: this period's failure started the rectification 30 days before the deadline.
+        assessed_on=deadline - timedelta(days=30) if deadline else None,
+        case=RectificationCase(period.key, deadline - timedelta(days=30), deadline, rectification)
+        if deadline and rectification else None)
 
 
 def _parse(key: str):

@@ -106,3 +106,15 @@ def test_the_slot_check_catches_what_it_is_for():
         assert EMPTY_SLOT.search(bad), bad
     assert not EMPTY_SLOT.search(_render("F005", {"found", "expected"})[0])
     assert EMPTY_SLOT.search(_render("F005", {"found"})[0])  # the bug this file was written for
+
+
+def test_no_code_is_defined_twice():
+    """CATALOGUE is built by dict comprehension: a second definition of a code would
+    silently replace the first (two branches once both took V018)."""
+    import re
+    from pathlib import Path
+
+    import lingong.issues
+
+    codes = re.findall(r'_t\("([A-Z]\d{3})"', Path(lingong.issues.__file__).read_text(encoding="utf-8"))
+    assert sorted(codes) == sorted(set(codes))

@@ -34,25 +34,27 @@ def write_registry(path: Path, rows=STATIONS) -> Path:
     return path
 
 
-def write_city(src: Path, *, broken=(("GS-001", 3),), skip=()) -> Path:
-    """The registry and a report for each station and month of 2023H1 under ``src``, except
-    the (code, month) pairs in ``skip``; those in ``broken`` have a count typed as 十二."""
-    (src / "曾都区").mkdir(parents=True)
-    write_registry(src / "驿站名册.xlsx")
-    for code, name, county, _ in STATIONS:
-        for m in range(1, 7):
+def write_city(src: Path, months=range(1, 7), values=None, *, stations=STATIONS, broken=(), skip=(),
+               folder: str = "曾都区") -> Path:
+    """The registry and a report for each station and month of 2023 under ``src/folder``:
+    ``values(code, month)`` overrides figures, the (code, month) pairs in ``skip`` have no
+    report and those in ``broken`` a count typed as 十二."""
+    (src / folder).mkdir(parents=True, exist_ok=True)
+    write_registry(src / "驿站名册.xlsx", rows=stations)
+    for code, name, county, _ in stations:
+        for m in months:
             if (code, m) in skip:
                 continue
-            values = {"C1": "十二"} if (code, m) in broken else None
-            write_report(src / "曾都区" / f"{code}_{m}月.xlsx", station=code, name=name, county=county,
-                         month=f"2023-{m:02d}", values=values)
+            figures = {"C1": "十二"} if (code, m) in broken else (values(code, m) if values else None)
+            write_report(src / folder / f"{code}_{m}月.xlsx", station=code, name=name, county=county,
+                         month=f"2023-{m:02d}", values=figures)
     return src
 
 
 @pytest.fixture
 def city(tmp_path) -> Path:
     """Three stations, six months of 2023H1, one report with an error (a count typed as 十二)."""
-    return write_city(tmp_path / "input")
+    return write_city(tmp_path / "input", broken=(("GS-001", 3),))
 
 
 def cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
@@ -165,7 +167,7 @@ def test_second_registry_is_named_and_ignored(tmp_path, city):
     os.utime(old, (1_600_000_000, 1_600_000_000))  # older than the real registry
     summary = run(RunOptions(input_dir=city, output_root=tmp_path / "out", period="2023H1", workers=1,
                              progress=False))
-    r007 = [i for i in summary.issues if i.code == "R007"]
+    r007 = [i for i in summary.bureau_issues if i.code == "R007"]   # the clerk's, not a station's
     assert len(r007) == 1 and r007[0].found == "z_旧名册.xlsx" and r007[0].expected == "驿站名册.xlsx"
     assert {r.station.code for r in summary.results} == {"ZD-001", "ZD-002", "GS-001"}
 
@@ -178,6 +180,7 @@ def test_missing_month_is_a_row_of_the_validation_report(tmp_path, city):
     assert p003 == [("ZD-002", "2023-04")]
 
 
+@pytest.mark.timeout(600)
 def test_demo_runs_the_whole_job_and_exits_0(tmp_path):
     p = cli("--demo", "--output", str(tmp_path / "demo"), "--quiet")
     assert p.returncode == 0, p.stderr
@@ -188,6 +191,24 @@ def test_demo_runs_the_whole_job_and_exits_0(tmp_path):
         assert list(out.glob("*/*_考核验收表.xlsx"))
     assert "故意放入了有错误的报表" in p.stdout
     assert not (ROOT / "input" / "样例输入").exists()
+    # The cycle a newcomer sees: the half-year check, the recheck after the deadline, H2 and the year.
+    assert [line for line in p.stdout.splitlines() if line.startswith("==== 演示：")] == [
+        "==== 演示：上半年检查，考核日期 2023年7月10日 ====",
+        "==== 演示：整改期满复查（高城镇零工驿站已更正 3 月报表并重新报送），考核日期 2023年8月10日 ====",
+        "==== 演示：下半年检查，考核日期 2024年1月12日 ====",
+        "==== 演示：年终考评，考核日期 2024年1月12日 ===="]
+    from lingong.history import HISTORY_DB_NAME, cases_of
+
+    db = tmp_path / "demo" / HISTORY_DB_NAME
+    cases = {code: {k: (c.state, c.decided_by, c.decided_recheck) for k, c in cases_of(db, code).items()}
+             for code in ("SX-002", "ZD-006", "GS-002", "SX-004")}
+    assert cases["SX-002"] == {"2023H1": ("整改结束", "2023H1", True)}      # corrected and resubmitted
+    assert cases["ZD-006"] == {"2023H1": ("整改结束", "2023H2", False)}     # 建议取消 at the recheck, kept, passed H2
+    assert cases["GS-002"] == {"2023H2": ("限期整改", "", False)}           # H2's failure, not the year's 建议取消
+    h1 = json.loads((tmp_path / "demo" / "2023H1" / "results.json").read_text(encoding="utf-8"))
+    assert {s["code"]: s["rectification"]["state"] for s in h1["stations"]}["ZD-006"] == "建议取消"
+    year = json.loads((tmp_path / "demo" / "2023" / "results.json").read_text(encoding="utf-8"))
+    assert "建议取消" not in {s["rectification"]["state"] for s in year["stations"]}
 
 
 def test_empty_input_folder_says_what_to_do(tmp_path):

@@ -2,7 +2,7 @@
 import openpyxl
 import pytest
 
-from lingong.decisions import read_decisions
+from lingong.decisions import drop_conflicts, read_decisions
 from lingong.records import Station
 from lingong.workbook import read_workbook
 from tests.report_factory import write_table
@@ -50,14 +50,30 @@ def test_D001_message_names_row(tmp_path):
     assert issues[0].message == "考核组意见第 3 行没有填写理由"
 
 
-def test_D007_duplicate_last_wins(tmp_path):
+def test_D007_two_rows_for_one_item_neither_applies(tmp_path):
     ds, issues = decisions(tmp_path, [
         ["ZD-001", "2023H1", "宣传推广", "不合格", "初审"],
         ["ZD-001", "2023H1", "综合", "合格", "其他"],
         ["ZD-001", "2023年上半年", "宣传推广", "合格", "复核"],
     ])
-    assert [(i.code, i.cell, i.expected) for i in issues] == [("D007", "A3", "第 5 行")]
-    assert [(d.item, d.grade, d.reason) for d in ds] == [("综合", "合格", "其他"), ("宣传推广", "合格", "复核")]
+    assert issues == [] and len(ds) == 3      # one file alone cannot tell: the run sees every file
+    kept, issues = drop_conflicts(ds)
+    assert [(d.item, d.grade) for d in kept] == [("综合", "合格")]
+    [i] = issues
+    assert (i.code, i.severity, i.file, i.cell) == ("D007", "错误", "意见.xlsx", "A3")
+    assert "意见.xlsx 第 3 行（不合格，理由：初审）" in i.message and "意见.xlsx 第 5 行（合格，理由：复核）" in i.message
+    assert "两条均未采用" in i.message
+
+
+def test_D007_across_two_files(tmp_path):
+    ds, _ = decisions(tmp_path, [["ZD-001", "2023H1", "宣传推广", "不合格", "初审"]])
+    other = write_table(tmp_path / "意见2.xlsx", "考核组意见", HEADER, [["ZD-001", "2023H1", "宣传推广", "合格", "复核"],
+                                                                  ["ZD-002", "2023H1", "宣传推广", "合格", "复核"]])
+    ds2, _ = read_decisions(read_workbook(other), "意见2.xlsx", STATIONS)
+    kept, issues = drop_conflicts(ds + ds2)
+    assert [d.station for d in kept] == ["ZD-002"]
+    assert [i.code for i in issues] == ["D007"]
+    assert "意见.xlsx 第 3 行" in issues[0].message and "意见2.xlsx 第 2 行" in issues[0].message
 
 
 def test_missing_column(tmp_path):

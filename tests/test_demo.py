@@ -212,3 +212,21 @@ def test_default_rules_grade_the_city_as_designed(demo, tmp_path, period):
         if p == period:
             assert {i.name: i.computed for i in got[station].items}[item] == grade, (station, item)
     assert got["GX-002"].provisional and not got["ZD-001"].provisional
+
+
+def test_each_demo_starts_its_year_afresh_and_never_touches_a_real_history(tmp_path):
+    from lingong.demo import MARKER, start_cycle
+    from lingong.history import HISTORY_DB_NAME
+
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / HISTORY_DB_NAME).write_bytes(b"a real history")
+    with pytest.raises(FileExistsError):
+        start_cycle(real / "样例输入", real, HISTORY_DB_NAME)
+    assert (real / HISTORY_DB_NAME).read_bytes() == b"a real history"
+
+    demo = tmp_path / "demo"
+    start_cycle(demo / "样例输入", demo, HISTORY_DB_NAME)     # a new folder: marked as the demo's
+    (demo / HISTORY_DB_NAME).write_bytes(b"the last demo's year")
+    start_cycle(demo / "样例输入", demo, HISTORY_DB_NAME)
+    assert not (demo / HISTORY_DB_NAME).exists() and (demo / MARKER).is_file()

@@ -38,7 +38,7 @@ def form_sheet(path):
 
 def test_form_has_title_identity_header_six_rows_summary_and_signatures(tmp_path, texts):
     ws = form_sheet(write(tmp_path, rf.failing(), texts))
-    assert ws["A1"].value == "随州市零工驿站2023年上半年运维考核验收表"
+    assert ws["A1"].value == "随州市零工驿站2023年上半年运维考核验收表（暂定）"
     ident = ws["A2"].value
     for part in ("被考核单位：随县厉山镇零工驿站", "驿站编号：SX-003", "所属县（市、区）：随县", "考核期：2023年上半年"):
         assert part in ident
@@ -47,11 +47,11 @@ def test_form_has_title_identity_header_six_rows_summary_and_signatures(tmp_path
     assert [ws.cell(r, 1).value for r in range(4, 10)] == ["1", "2", "3", "4", "5", "6"]
     assert ws["C6"].value.startswith("1.零工岗位信息收集")
     assert "随县零工驿站小程序" in ws["D5"].value  # 任务指标 2.2 names the station's own county
-    assert ws["A10"].value == "考核验收情况"
-    assert ws["A11"].value.startswith("考核领导小组签字：") and ws["A11"].value.endswith("年　　月　　日")
-    assert ws["D11"].value.startswith("被考核单位签字：") and ws["D11"].value.endswith("年　　月　　日")
+    assert (ws["A10"].value, ws["A11"].value) == ("暂定", "考核验收情况")
+    assert ws["A12"].value.startswith("考核领导小组签字：") and ws["A12"].value.endswith("年　　月　　日")
+    assert ws["D12"].value.startswith("被考核单位签字：") and ws["D12"].value.endswith("年　　月　　日")
     merged = {str(r) for r in ws.merged_cells.ranges}
-    assert {"A1:F1", "A2:F2", "A10:B10", "C10:F10", "A11:C11", "D11:F11"} <= merged
+    assert {"A1:F1", "A2:F2", "A10:B10", "C10:F10", "A11:B11", "C11:F11", "A12:C12", "D12:F12"} <= merged
 
 
 def test_opinion_ticks_final_grade_only(tmp_path, texts):
@@ -67,7 +67,8 @@ def test_decision_is_ticked_and_computed_grade_noted(tmp_path, texts):
     ws = form_sheet(write(tmp_path, result, texts))
     opinion = ws["F6"].value  # 供求服务: computed 合格, group decided 优秀
     assert opinion.startswith("☑优秀\n□合格\n□不合格")
-    assert "（计算结果：合格；考核组意见：优秀，理由：驿站承办全市春风行动专场" in opinion
+    assert "\n计算结果：合格；考核组意见：优秀，理由：驿站承办全市春风行动专场" in opinion
+    assert not any(line.startswith(("（", "，", "。", "；")) for line in opinion.splitlines())
     summary = ws["C10"].value
     assert summary.startswith("综合等次：合格（计算结果：优秀；考核组意见：合格，理由：投诉核实中")
 
@@ -80,19 +81,29 @@ def test_completion_names_figures_targets_and_failed_months(tmp_path, texts):
     assert "求职登记 210人次（指标 360，未完成）" in supply
     assert "人岗匹配 33人（指标 50，未完成）" in supply
     promo = ws["E7"].value
-    assert "就业政策宣传每月：2月、3月、4月、5月未达标" in promo  # Feb D2=0, Mar/May 缺报, Apr 退回
+    # Feb D2=0, Mar/May 缺报, Apr 退回: each month says why; none of them is "未达标".
+    assert "就业政策宣传每月：2月未达到，3月、5月未报送（缺报），4月报表被退回，未采用" in promo
+    assert "未达标" not in promo
     assert "被核实投诉 4次（上限 3，超出）" in ws["E9"].value
     good = form_sheet(write(tmp_path, rf.excellent(), texts, "good.xlsx"))["E6"].value
     assert "（指标 400，完成" in good and "%）" in good and "未完成" not in good
 
 
 def test_overall_lists_missing_months_provisional_rectification_and_risks(tmp_path, texts):
-    text = form_sheet(write(tmp_path, rf.failing(), texts))["C10"].value
+    ws = form_sheet(write(tmp_path, rf.failing(), texts))
+    # 暂定 shows: in the title, and a row of its own saying which months and what makes it final.
+    assert ws["A1"].value == "随州市零工驿站2023年上半年运维考核验收表（暂定）"
+    assert (ws["A10"].value, ws["C10"].value) == (
+        "暂定", "本结果为暂定：3月、5月未报送（缺报），4月报表被退回，未采用。驿站按退回副本修改（或补报）并重新报送后复查，"
+                "复查结果为最终等次")
+    text = ws["C11"].value
     assert text.startswith("综合等次：不合格（暂定）")
-    assert "缺报：3月、5月" in text
-    assert "退回：4月" in text
-    assert "暂定：4月报表有错误已退回" in text
-    assert "限期整改" in text and "整改期限 2023年8月4日" in text
+    assert "3月、5月未报送（缺报），当月各项月度要求均按未达到计" in text
+    assert "4月报表被退回，未采用" in text
+    assert "暂定：" not in text          # said once, in the form's own 暂定 row
+    # Which assessment started the rectification, its deadline and what decides it.
+    assert ("限期整改：2023年上半年考核（2023年7月5日）不合格，整改期限2023年8月4日；由2023年上半年复查"
+            "（驿站整改并重新报送后）或2023年下半年考核决定") in text
     assert "还需宣传推广 7 次" in text and "还需就业政策宣传 8 次" in text
     assert "被核实投诉按 2023年1月至6月 累计" in text
 

@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import replace
 from datetime import date
 
 import pytest
 
 from lingong import history
 from lingong.grading import assess
-from lingong.history import HistoryError, connect, next_state, record_assessment
+from lingong.history import HistoryError, connect, record_assessment
 from lingong.periods import parse_period
 from lingong.records import FileOutcome
 from lingong.rules import load_rules
@@ -97,19 +96,6 @@ def test_a_database_from_a_newer_tool_is_refused(tmp_path):
     connect(db).execute("INSERT INTO schema_version (version) VALUES (99)")
     with pytest.raises(HistoryError, match="新"):
         connect(db)
-
-
-@pytest.mark.parametrize("basis,graded,final,state", [
-    ("", True, "合格", ""), ("", True, "优秀", ""), ("", True, "不合格", "限期整改"),
-    ("整改结束", True, "不合格", "限期整改"), ("整改结束", True, "合格", ""),
-    ("限期整改", True, "合格", "整改结束"), ("限期整改", True, "优秀", "整改结束"),
-    ("限期整改", True, "不合格", "建议取消"), ("建议取消", True, "不合格", "建议取消"),
-    ("建议取消", True, "合格", "整改结束"), ("限期整改", False, "", "限期整改"), ("", False, "", ""),
-])
-def test_state_machine(basis, graded, final, state):
-    _, (r, *_) = results_for("2023H1")
-    r = replace(r, graded=graded, final_overall=final)
-    assert next_state(basis, r) == state
 
 
 def test_fail_puts_on_notice_with_deadline(tmp_path):

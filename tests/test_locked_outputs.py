@@ -123,7 +123,7 @@ def test_a_lock_outside_a_step_that_goes_on_still_gets_the_clerks_message(tmp_pa
 @pytest.fixture
 def clean_city(tmp_path) -> Path:
     """Three stations, six months, no error anywhere: a normal run ends with status 0."""
-    return write_city(tmp_path / "input", broken=())
+    return write_city(tmp_path / "input")
 
 
 def outputs(root: Path) -> dict[str, bytes]:

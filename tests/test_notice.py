@@ -62,10 +62,13 @@ def test_notice_has_counts_lists_deadline_and_table(tmp_path):
                           ["合计", "5", "2", "1", "2"]]
     # 优秀 list (escaped name intact), 不合格 with failed items and the deadline, 建议取消
     assert "曾都区：东城<街道>&零工驿站、=HYPERLINK(\"x\")/../东城。" in text
+    # SX-003's result is 暂定: listed apart from the final results, before the sections by grade.
     failing = next(line for line in text.splitlines() if line.startswith("1. 随县厉山镇零工驿站"))
-    assert "（随县，SX-003）" in failing and "结果暂定" in failing
+    assert "（随县，SX-003）：暂定不合格；3月、5月未报送（缺报），4月报表被退回，未采用" in failing
+    assert text.index("考核结果暂定，待驿站重新报送、复查后确定") < text.index("二、优秀零工驿站")
+    assert "本期无考核等次为不合格的零工驿站" not in text
     assert "人岗匹配33人，未达到指标50人" in failing and "被核实投诉4次，超过上限3次" in failing
-    assert "限期于2023年8月4日前完成整改" in failing
+    assert "限期整改：2023年上半年考核（2023年7月5日）不合格，整改期限2023年8月4日；由2023年上半年复查" in failing
     assert "四、建议取消的零工驿站" in text and "高新区淅河镇零工驿站（随州高新区，GX-004）" in text
     assert "建议取消其零工驿站资格" in text and "五、工作要求" in text
     assert "随州市零工驿站运维考核小组\n2023年7月10日\n" in text

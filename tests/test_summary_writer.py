@@ -12,8 +12,10 @@ from tests import results_factory as rf
 from lingong import summary_writer as sw
 
 GOLDEN = Path(__file__).parent / "golden"
-RULES_INFO = {"path": "templates/考核规则.toml", "sha256": "3f2a" * 16,
-              "values": {"供求服务.岗位数": 400, "供求服务.求职人次": 360, "宣传推广.全年次数": 12}}
+RULES_INFO = {"title": "随州市零工驿站运维考核（暂行）2023版", "path": "templates/考核规则.toml", "sha256": "3f2a" * 16,
+              "values": {"targets.prorate_rounding": "up", "targets.excellent_ratio": 1.2,
+                         "overall.fail_items": 1, "overall.excellent_items": 4, "rectification.deadline_days": 30,
+                         "at_risk.periods": '["H1"]'}}
 RUN_INFO = {"tool_version": "0.1.0", "run_id": "20230705-0001", "started_at": "2023-07-05 09:00:00",
             "input_dir": "input", "counts": {"报表": 3, "跳过": 1, "无法读取": 1}}
 
@@ -106,7 +108,8 @@ def test_rectification_and_risk_lists(book):
     rect = rows(book[1]["整改名单"])
     assert [r[1] for r in rect] == ["SX-003"]
     assert rect[0][4] == "限期整改" and rect[0][7] == "2023年8月4日"
-    assert "供求服务：收集岗位255/400个" in rect[0][6] and "缺报：3月、5月" in rect[0][6]
+    assert rect[0][6].startswith("3月、5月未报送（缺报），4月报表被退回，未采用；")
+    assert "供求服务（收集岗位255个，未达到指标400个" in rect[0][6]
     risk = rows(book[1]["预警"])
     assert [(r[1], r[6], r[8]) for r in risk] == [("SX-003", 7, "还需宣传推广 7 次"), ("SX-003", 8, "还需就业政策宣传 8 次")]
 
@@ -124,8 +127,14 @@ def test_issues_sorted_by_county_and_masked(book):
 def test_notes_name_rules_inputs_and_run(book):
     notes = {r[0]: r[1] for r in rows(book[1]["说明"], 2)}
     assert notes["考核期"] == "2023年上半年（2023年1月至2023年6月）"
-    assert notes["考核规则 SHA-256"] == "3f2a" * 16
-    assert notes["供求服务.岗位数"] == "400"
+    assert notes["考核规则"] == "随州市零工驿站运维考核（暂行）2023版"
+    assert notes["目标折算"] == "半年目标按运营月数折算，向上取整"
+    assert notes["整改期限"] == "考核日期后 30 天"
+    assert notes["全年进度预警"].startswith("上半年考核时")
+    # No developer text where a clerk reads: no file path, hash, TOML key, JSON or run id.
+    text = "\n".join(f"{k}\t{v}" for k, v in notes.items())
+    for dev in ("toml", "3f2a", "targets.", "at_risk", "[\"H1\"]", "input", "20230705-0001", "up"):
+        assert dev not in text, dev
     assert notes["工具版本"] == "0.1.0" and notes["生成时间"] == "2023-07-05 09:00:00"
     assert notes["~$ZD-001_2023-01.xlsx"] == "Office 临时锁文件"
     assert "退回 1 份" in notes["月度报表"]
