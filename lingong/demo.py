@@ -651,6 +651,7 @@ def resubmit(dest: Path) -> Path:
     target = src.with_name(src.stem + "（更正）.xlsx")
     with outfiles.atomic_path(target) as tmp:
         wb.save(tmp)
+        outfiles.fix_zip_timestamps(tmp)  # openpyxl stamps the clock: every demo must be the same
     return target
 
 

@@ -35,7 +35,7 @@ def write_registry(path: Path, rows=STATIONS) -> Path:
 
 
 def write_city(src: Path, months=range(1, 7), values=None, *, stations=STATIONS, broken=(), skip=(),
-               folder: str = "曾都区") -> Path:
+               folder: str = "") -> Path:
     """The registry and a report for each station and month of 2023 under ``src/folder``:
     ``values(code, month)`` overrides figures, the (code, month) pairs in ``skip`` have no
     report and those in ``broken`` a count typed as 十二."""
@@ -54,7 +54,7 @@ def write_city(src: Path, months=range(1, 7), values=None, *, stations=STATIONS,
 @pytest.fixture
 def city(tmp_path) -> Path:
     """Three stations, six months of 2023H1, one report with an error (a count typed as 十二)."""
-    return write_city(tmp_path / "input", broken=(("GS-001", 3),))
+    return write_city(tmp_path / "input", broken=(("GS-001", 3),), folder="曾都区")
 
 
 def cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:

@@ -134,7 +134,7 @@ def test_a_gbk_twin_of_a_utf8_name_is_read_as_a_file_of_its_own(tmp_path):
 def gbk_city(tmp_path) -> dict:
     """Three stations over 2023H1; ZD-002's February report, its broken March report, a
     note and a damaged workbook sit in a GBK-named folder under GBK names."""
-    src = write_city(tmp_path / "input", skip={("ZD-002", 2), ("ZD-002", 3), ("ZD-002", 4)})
+    src = write_city(tmp_path / "input", skip={("ZD-002", 2), ("ZD-002", 3), ("ZD-002", 4)}, folder="曾都区")
     sub = bpath(src, gbk("西城驿站报表"))
     sub.mkdir()
     feb = write_report(bpath(sub, gbk("西城2月") + b".xlsx"), station="ZD-002", name="西城零工驿站",

@@ -86,7 +86,7 @@ def test_a_wal_database_of_an_earlier_version_is_converted_with_its_unsaved_page
     finally:
         conn.close()
     assert not (crashed / (db.name + "-wal")).exists()
-    by = record(crashed / db.name, "2023H2", set(), run="r2")
+    by = record(crashed / db.name, "2023H2", set(), run="r2", today=date(2024, 1, 12))
     assert by["ZD-002"].rectification == "整改结束"  # the converted history still drives the rectification
     assert sorted(p.name for p in crashed.iterdir()) == [db.name]  # no -wal, -shm or -journal left
 

@@ -45,7 +45,7 @@ def test_the_half_year_share_of_a_yearly_target_is_rounded_up(tmp_path):
     rules = rules_mod.load_rules(path)
     d1 = rules.requirement("D1_sum")
     assert rules_mod.prorated_target(d1, 6, rules) == 7          # 13 a year: 6.5 a half-year, up
-    assert rules_mod._Targets(d1).half_year == 7
+    assert rules_mod._target_values(d1)["D1_sum.half_year"] == 7
     # Six promotions in a half-year fall short of a yearly 13.
     r, _ = grade_one("2023H1", half_year(), rules=rules)
     q = requirement(r, "D1_sum")

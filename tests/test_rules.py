@@ -87,7 +87,7 @@ BAD_EDITS = [
     ("C1 = 10000 ", "C1 = 1e300 ", ["[plausible_max]", "C1", "类型不对"]),
     ("C1 = 10000 ", "C9 = 10000 ", ["[plausible_max]", "C9", "不是计数指标"]),
     ("C1 = 10000 ", "", ["[plausible_max]", "C1", "缺失"]),
-    ('version = "2023.1"', 'version = ""', ["[meta]", "version", "不能为空"]),
+    ('version = "2023"', 'version = ""', ["[meta]", "version", "不能为空"]),
     # bureau-edited text cannot reach into the program
     ("{C1_sum.half_year}", "{C1_sum.__init__.__globals__}", ["target_text", "__globals__", "无法识别"]),
     ("{C1_sum.half_year}", "{C1_sum.half_year!r}", ["target_text", "不能带"]),
