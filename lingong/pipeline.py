@@ -568,10 +568,10 @@ def write_run_record(summary: RunSummary, rules, run_info: dict) -> Path:
         "outputs": {k: display_path(v) for k, v in summary.paths.items()},
     }
     p = summary.out_dir / "运行记录.json"
-    from .privacy import mask_json
+    from .privacy import dumps_masked
 
     # Masked like every output; the history database keeps the real file names.
-    write_text_atomic(p, json.dumps(mask_json(rec), ensure_ascii=False, indent=2, sort_keys=True))
+    write_text_atomic(p, dumps_masked(rec, ensure_ascii=False, indent=2, sort_keys=True))
     summary.paths["run_record"] = p
     return p
 

@@ -17,6 +17,7 @@ own sheets inside its own 退回 copy (it goes back to the sender), the public
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -26,7 +27,7 @@ _SEP = " \u00a0\u3000\\-\u2010\u2011\u2012\u2013\u2014\u2212\uff0d.\u00b7\u30fb"
 # and a trailing X (the check character of a 身份证号).
 _CANDIDATE = re.compile(
     rf"(?<![0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a])"
-    rf"([+\uff0b]?)([{_DIGIT}](?:[{_DIGIT}]|[{_SEP}]{{1,2}}(?=[{_DIGIT}]))*)([Xx\uff38\uff58]?)"
+    rf"([+\uff0b]?)([{_DIGIT}](?:[{_DIGIT}]|[{_SEP}]{{1,2}}(?=[{_DIGIT}])){{10,}})([Xx\uff38\uff58]?)"
     rf"(?![0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a])")
 _GROUP = re.compile(rf"[{_DIGIT}]+")
 _ANY_DIGIT = re.compile(rf"[{_DIGIT}]")
@@ -87,16 +88,35 @@ def _mask_span(m: re.Match) -> str:
 def mask(text: object) -> str:
     """``text`` with every 身份证号 and mobile number masked (420302********1234,
     139****5678); any other text unchanged."""
-    s = "" if text is None else str(text)
     if isinstance(text, Public):
-        return s
+        return str(text)
+    s = "" if text is None else str(text)
     if len(s) < 11 or not _ANY_DIGIT.search(s):
         return s
+    return _mask_cached(s)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _mask_cached(s: str) -> str:
+    # Outputs repeat the same texts (file names, cells, item wording) thousands of times.
     return _CANDIDATE.sub(_mask_span, s)
 
 
 class Public(str):
     """Text that is public by design (the station's 用工专线电话): ``mask`` leaves it."""
+
+
+def dumps_masked(obj, **kw) -> str:
+    """``json.dumps(obj, **kw)`` with every string masked. The text is searched once
+    (in C) for anything that could be a personal number; only a structure where
+    something is found is walked string by string (a results.json of a province has
+    millions of strings, nearly none of them a number)."""
+    import json
+
+    text = json.dumps(obj, **kw)
+    if not _CANDIDATE.search(text):
+        return text
+    return json.dumps(mask_json(obj), **kw)
 
 
 def mask_json(obj):

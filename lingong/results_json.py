@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .filenames import display_path
 from .outfiles import atomic_path
-from .privacy import mask_json
+from .privacy import dumps_masked
 from .records import Decision, Period, RequirementResult, StationResult
 from .rules import Rules
 
@@ -112,10 +112,10 @@ def write_results(path: Path, period: Period, results: list[StationResult], rule
     document as one object would hold every trace of a province in memory at once."""
     head = results_dict(period, [], rules, run_info)
     del head["stations"]
-    text = json.dumps(mask_json(head), ensure_ascii=False, indent=1, default=str)
+    text = dumps_masked(head, ensure_ascii=False, indent=1, default=str)
     with atomic_path(Path(path)) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as f:
         f.write(text[:-2] + ',\n "stations": [')
         for i, res in enumerate(results):
             f.write(",\n  " if i else "\n  ")
-            f.write(json.dumps(mask_json(station_dict(res)), ensure_ascii=False, default=str))
+            f.write(dumps_masked(station_dict(res), ensure_ascii=False, default=str))
         f.write("\n ]\n}\n" if results else "]\n}\n")
