@@ -36,10 +36,13 @@ def trend_sheet(bk, period: Period, results: list[StationResult]) -> None:
             "categories": [TREND_SHEET, first, 1, last, 1],
             "values": [TREND_SHEET, first, 2 + k, last, 2 + k],
             "marker": {"type": "circle", "size": 5},
+            # Promotions count in tens, jobs in thousands: their own axis keeps them readable.
+            "y2_axis": code.startswith("D"),
         })
     chart.set_title({"name": f"{period.label}{CITY}各月供求服务与宣传推广", "name_font": {"name": BODY_FONT, "size": 12}})
     chart.set_x_axis({"num_font": {"name": BODY_FONT}})
-    chart.set_y_axis({"name": "合计", "min": 0, "num_format": "0", "name_font": {"name": BODY_FONT}})
+    chart.set_y_axis({"name": "岗位、人次、人数", "min": 0, "num_format": "0", "name_font": {"name": BODY_FONT}})
+    chart.set_y2_axis({"name": "宣传次数", "min": 0, "num_format": "0", "name_font": {"name": BODY_FONT}})
     chart.set_legend({"position": "bottom", "font": {"name": BODY_FONT}})
     chart.set_size({"width": 640, "height": 320})
     ws.insert_chart(1, len(headers) + 1, chart)
