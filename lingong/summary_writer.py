@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from . import summary_data as sd
 from .form_writer import (BODY_FONT, TITLE_FONT, clean, date_text, month_long, month_short, months_text,
                           row_height)
 from .issues import Issue, sort_key
@@ -459,8 +460,6 @@ def write_summary(path: Path, *, period: Period, results: list[StationResult], i
                   run_info: dict, history: list | None = None) -> None:
     """Write the city summary workbook to ``path`` atomically (sheets in SHEETS order).
     ``history``: history_view.PeriodResult rows of every recorded period (this run's included)."""
-    from . import summary_data as sd
-
     ordered = _ordered(results)
     with atomic_path(Path(path)) as tmp:
         wb = new_xlsxwriter(tmp)

@@ -15,7 +15,7 @@ import pytest
 
 from lingong import cli
 from lingong.frames import load
-from lingong.history_view import recorded, period_label
+from lingong.history_view import period_label, recorded
 from lingong.monthly import CSV_NAME, TREND_CODES
 
 ROOT = Path(__file__).resolve().parent.parent
