@@ -46,6 +46,22 @@ def trend_sheet(bk, period: Period, results: list[StationResult]) -> None:
     chart.set_legend({"position": "bottom", "font": {"name": BODY_FONT}})
     chart.set_size({"width": 640, "height": 320})
     ws.insert_chart(1, len(headers) + 1, chart)
+    # Each county's block of rows follows the city's: one line per county, jobs posted (C1).
+    counties = [a for a in data if a != CITY]
+    by_county = bk.wb.add_chart({"type": "line"})
+    n = len(period.months)
+    for k, county in enumerate(counties, start=1):
+        top = first + k * n
+        by_county.add_series({"name": county, "categories": [TREND_SHEET, top, 1, top + n - 1, 1],
+                              "values": [TREND_SHEET, top, 2, top + n - 1, 2],
+                              "marker": {"type": "circle", "size": 5}})
+    by_county.set_title({"name": f"{period.label}各县（市、区）每月收集岗位（C1）",
+                         "name_font": {"name": BODY_FONT, "size": 12}})
+    by_county.set_x_axis({"num_font": {"name": BODY_FONT}})
+    by_county.set_y_axis({"name": "岗位数", "min": 0, "num_format": "0", "name_font": {"name": BODY_FONT}})
+    by_county.set_legend({"position": "bottom", "font": {"name": BODY_FONT}})
+    by_county.set_size({"width": 640, "height": 320})
+    ws.insert_chart(18, len(headers) + 1, by_county)
 
 
 def detail_sheet(bk, period: Period, results: list[StationResult]) -> None:

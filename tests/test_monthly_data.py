@@ -128,8 +128,12 @@ def test_trend_figures_are_sums_of_the_monthly_values(tmp_path):
 
     with zipfile.ZipFile(tmp_path / "汇总.xlsx") as z:
         charts = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/chart")]
-    line = next(x for x in charts if "<c:lineChart>" in x)
-    assert line.count("<c:ser>") == 5 and "月度趋势!$C$3:$C$8" in line
+    city, counties = sorted((x for x in charts if "<c:lineChart>" in x), key=lambda x: x.count("<c:ser>"))[::-1]
+    assert city.count("<c:ser>") == 5 and "月度趋势!$C$3:$C$8" in city and "月度趋势!$G$3:$G$8" in city
+    # One line per county, each over its own block of rows (曾都区 is rows 9–14, 随县 15–20).
+    assert counties.count("<c:ser>") == 4
+    assert "月度趋势!$C$9:$C$14" in counties and "月度趋势!$C$15:$C$20" in counties
+    assert [r[0] for r in body[6:12]] == ["曾都区"] * 6 and [r[0] for r in body[12:18]] == ["随县"] * 6
 
 
 def test_history_sheet_lists_every_recorded_period(tmp_path):
