@@ -76,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"零工驿站考核 {__version__}", help="显示版本号")
     _common(p)
     _date_option(p)
-    sub = p.add_subparsers(dest="command", metavar="{template,recheck,mail,send}", parser_class=Parser)
+    sub = p.add_subparsers(dest="command", metavar="{template,recheck,mail,send,history}", parser_class=Parser)
 
     t = sub.add_parser("template", help="为名册中运营的驿站生成预填的空白月报模板",
                        description="为驿站名册中当月运营的每个驿站生成一份预填基本信息的空白月度报表模板。")
@@ -108,6 +108,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--allow-plaintext-login", action="store_true",
                    help="允许在不加密的连接（security = none）上登录邮箱，密码将以明文传送；"
                         "只在邮件服务器位于本机或可信内网且不支持加密时使用，会显示警告")
+    h = sub.add_parser("history", help="查看一个驿站在历次考核中的等次和整改情况",
+                       description="从输出文件夹中的考核历史数据库读出一个驿站历次考核的最终等次、不合格项目和整改情况"
+                                   "（只读，不改变任何文件）。")
+    _common(h)
+    h.add_argument("--station", required=True, help="驿站编号，如 ZD-001")
     return p
 
 
@@ -206,6 +211,8 @@ def _dispatch(args, argv: list[str]) -> int:
     from .runlock import RunLock
 
     out_root = _output_root(args)
+    if args.command == "history":   # only reads: no lock, never waits for a run
+        return _history(args, out_root)
     if args.command != "send" and not args.demo:
         _check_folders(args.input, out_root)
     from .filenames import display_name
@@ -299,6 +306,24 @@ def _templates(args, out_root: Path) -> int:
         paths = write_blank_templates(stations, month.value, dest)
     print(f"已按驿站名册（{reg_file}）生成 {len(paths) - len(locked)} 份 {month.value} 月度报表模板：{dest}")
     return _tell_locked(locked)
+
+
+def _history(args, out_root: Path) -> int:
+    from .history_view import station_report
+    from .pipeline import HISTORY_DB
+
+    code = args.station.strip().upper()
+    if not (out_root / HISTORY_DB).is_file():
+        print(f"输出文件夹 {out_root} 中没有考核历史（{HISTORY_DB}）。请先运行考核，或用 --output 指定考核结果所在的文件夹。",
+              file=sys.stderr)
+        return EXIT_USAGE
+    text = station_report(out_root, HISTORY_DB, code)
+    if text is None:
+        print(f"考核历史中没有驿站 {code} 的记录：请核对驿站编号（如 ZD-001），或用 --output 指定考核结果所在的文件夹。",
+              file=sys.stderr)
+        return EXIT_USAGE
+    print(text)
+    return EXIT_OK
 
 
 def _tell_locked(locked: list[Path]) -> int:

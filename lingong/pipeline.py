@@ -384,6 +384,8 @@ def write_documents(summary: RunSummary, opts: RunOptions, rules, run_id: str, f
     workers, each job sending back nothing but "done"; mail drafts, which attach
     the forms, and the run record follow in this process."""
     from .form_writer import form_path, load_text_templates, write_form
+    from .history_view import recorded
+    from .monthly import CSV_NAME as MONTHLY_CSV, write_csv as write_monthly_csv
     from .results_json import write_results
     from .return_copy import copy_name, write_return_copy
     from .summary_writer import summary_path, write_summary
@@ -415,8 +417,13 @@ def write_documents(summary: RunSummary, opts: RunOptions, rules, run_id: str, f
     sp = summary_path(out, summary.period)
     jobs.append(functools.partial(write_summary, sp, period=summary.period, results=summary.results,
                                   issues=summary.issues, outcomes=summary.outcomes, stations=summary.stations,
-                                  rules_info=rules_info, run_info=plain_info))
+                                  rules_info=rules_info, run_info=plain_info,
+                                  history=recorded(Path(opts.output_root) / HISTORY_DB)))
     summary.paths["summary"] = sp
+
+    mp = out / MONTHLY_CSV
+    jobs.append(functools.partial(write_monthly_csv, mp, summary.results))
+    summary.paths["monthly"] = mp
 
     rp = out / "results.json"
     jobs.append(functools.partial(write_results, rp, summary.period, summary.results, rules, plain_info))

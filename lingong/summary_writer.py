@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from . import summary_data as sd
 from .form_writer import (BODY_FONT, TITLE_FONT, clean, date_text, month_long, month_short, months_text,
                           row_height)
 from .issues import Issue, sort_key
@@ -13,7 +14,8 @@ from .records import FileOutcome, Period, Station, StationResult
 from .template_spec import GRADES, ITEMS, county_order
 from .wording import date_cn, failed_items_text, rectification_text
 
-SHEETS = ("考核结果", "县区统计", "指标完成", "报送情况", "整改名单", "预警", "校验问题", "说明")
+SHEETS = ("考核结果", "县区统计", "月度趋势", "指标完成", "报送情况", "月度明细", "整改名单", "历次考核", "预警",
+          "校验问题", "说明")
 TITLE_ROWS = 2  # title line + header line above every table
 RECTIFY_STATES = ("限期整改", "建议取消")
 COUNTY_W = 16  # 大洪山风景名胜区 on one line
@@ -455,17 +457,21 @@ _KIND_LABELS = {"report": "月度报表", "registry": "驿站名册", "decisions
 
 def write_summary(path: Path, *, period: Period, results: list[StationResult], issues: list[Issue],
                   outcomes: list[FileOutcome], stations: dict[str, Station], rules_info: dict,
-                  run_info: dict) -> None:
-    """Write the city summary workbook to ``path`` atomically (sheets in SHEETS order)."""
+                  run_info: dict, history: list | None = None) -> None:
+    """Write the city summary workbook to ``path`` atomically (sheets in SHEETS order).
+    ``history``: history_view.PeriodResult rows of every recorded period (this run's included)."""
     ordered = _ordered(results)
     with atomic_path(Path(path)) as tmp:
         wb = new_xlsxwriter(tmp)
         bk = _Book(wb)
         _results_sheet(bk, period, ordered)
         _county_sheet(bk, period, ordered)
+        sd.trend_sheet(bk, period, ordered)
         _indicators_sheet(bk, period, ordered)
         _submissions_sheet(bk, period, ordered)
+        sd.detail_sheet(bk, period, ordered)
         _rectify_sheet(bk, period, ordered)
+        sd.history_sheet(bk, period, ordered, history or [])
         _risk_sheet(bk, period, ordered)
         _issues_sheet(bk, period, issues, stations)
         _notes_sheet(bk, period, ordered, outcomes, rules_info, run_info)

@@ -14,6 +14,7 @@ LINGONG_CRASH_KILLS (default 8) sets how many times the crash test kills a run.
 """
 from __future__ import annotations
 
+import csv
 import email
 import email.policy
 import io
@@ -49,7 +50,7 @@ KILLS = int(os.environ.get("LINGONG_CRASH_KILLS", "8"))
 SEED = 20230605
 BOUND_S = 300
 TMP_PREFIX = ".~tmp-"
-OUTPUT_SUFFIXES = (".xlsx", ".xlsm", ".docx", ".json", ".eml", ".sqlite3", ".pdf")
+OUTPUT_SUFFIXES = (".xlsx", ".xlsm", ".docx", ".json", ".eml", ".sqlite3", ".pdf", ".csv")
 
 
 def command(src: Path, out: Path, *extra: str, period: str = PERIOD, sub: str = "mail") -> list[str]:
@@ -126,6 +127,13 @@ def check_file(p: Path) -> None:
         msg = email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
         assert msg["To"] is not None or msg["Subject"] is not None, p
         assert not _eml_defects(msg), (p, _eml_defects(msg))
+    elif ext == ".csv":   # 月度明细.csv: the header and whole rows, each as long as the header
+        from lingong.monthly import HEADERS
+
+        text = p.read_bytes().decode("utf-8-sig")
+        assert text.endswith("\r\n"), p
+        rows = list(csv.reader(io.StringIO(text)))
+        assert rows[0] == list(HEADERS) and all(len(r) == len(HEADERS) for r in rows), p
     elif ext == ".sqlite3":
         conn = sqlite3.connect(p)
         try:

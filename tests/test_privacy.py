@@ -146,7 +146,7 @@ def test_no_output_holds_a_personal_number(job):
     out = job["out"]
     files = [p for p in out.rglob("*") if p.is_file() and not p.name.startswith("考核历史.sqlite3")]
     kinds = {p.suffix for p in files}
-    assert {".xlsx", ".json", ".eml", ".docx"} <= kinds
+    assert {".xlsx", ".json", ".eml", ".docx", ".csv"} <= kinds
     assert any("退回修改" in p.parts for p in files), "the test needs a 退回 copy"
     leaks = []
     for p in files:
@@ -208,3 +208,13 @@ def test_the_console_is_masked_too(tmp_path, capsys):
     code = main(["--input", str(tmp_path / f"张三{MOBILES[0]}的报表"), "--output", str(tmp_path / "out")])
     err = capsys.readouterr().err
     assert code == 2 and "139****0001" in err and MOBILES[0] not in err
+
+
+@pytest.mark.timeout(120)
+def test_history_command_masks_the_station_name(job):
+    """process.py history reads the name from results.json and prints it: masked, in Chinese."""
+    proc = subprocess.run([sys.executable, str(ROOT / "process.py"), "history", "--station", "ZD-001", "--output",
+                           str(job["out"])], capture_output=True, text=True, timeout=100)
+    assert proc.returncode == 0, proc.stderr
+    assert "驿站 ZD-001 东城零工驿站(联系139****0002)（曾都区）" in proc.stdout and "2023年上半年" in proc.stdout
+    assert _leaks(proc.stdout) == []

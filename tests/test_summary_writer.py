@@ -73,9 +73,9 @@ def test_county_stats_and_native_chart(book):
     assert stats["合计"] == [5, 3, 1, 1]
     assert body[0][5] == pytest.approx(1.0) and ws["F3"].number_format == "0.0%"
     with zipfile.ZipFile(path) as z:
-        charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
-        assert len(charts) == 1
-        xml = z.read(charts[0]).decode("utf-8")
+        charts = [z.read(n).decode("utf-8") for n in z.namelist() if n.startswith("xl/charts/chart")]
+    assert len(charts) == 3   # the county chart and 月度趋势's two line charts
+    xml = next(x for x in charts if "<c:barChart>" in x)
     assert "<c:barChart>" in xml and xml.count("<c:ser>") == 3
     assert "县区统计!$A$3:$A$6" in xml and "县区统计!$C$3:$C$6" in xml
 
