@@ -711,6 +711,9 @@ _SHAPETYPE = ('<v:shapetype id="_x0000_t202" coordsize="21600,21600" o:spt="202"
               '<v:stroke joinstyle="miter"/><v:path gradientshapeok="t" o:connecttype="rect"/></v:shapetype>')
 
 
+_VML_DECL = "".join(f' xmlns:{k}="{uri}"' for k, uri in VML_NS.items())
+
+
 def _vml_blocks(pkg: Package) -> set[int]:
     used: set[int] = set()
     for name in list(pkg.names) + list(pkg.added):
@@ -821,16 +824,20 @@ class SheetNotes:
         sheet_xml = self.sheet_xml
         if self.vml_part:
             vml = self.pkg.read(self.vml_part).decode("utf-8", "replace")
-            # Excel's VML is not always well-formed XML; only the prefixes are checked.
-            for k, uri in VML_NS.items():
-                if not re.search(rf'xmlns:{k}\s*=\s*"{re.escape(uri)}"', vml):
-                    raise Unpatchable("VML drawing with other prefixes")
+            # Excel's VML is not always well-formed XML, so it is edited as text. Our shapes
+            # use v:, o:, x:; where the drawing binds them otherwise (openpyxl writes ns0:
+            # on each element) they are declared on each shape, as openpyxl does.
+            local = "" if all(re.search(rf'xmlns:{k}\s*=\s*"{re.escape(uri)}"', vml[:vml.find(">", vml.find("<xml")) + 1])
+                              for k, uri in VML_NS.items()) else _VML_DECL
+            if "<xml" not in vml:
+                raise Unpatchable("VML drawing without <xml>")
             ids = [int(x) for x in re.findall(r"_x0000_s(\d+)", vml)]
             blocks = [int(x) for m in re.finditer(r'<o:idmap\b[^>]*\bdata\s*=\s*"([^"]*)"', vml)
                       for x in re.findall(r"\d+", m.group(1))]
             start = max(ids + [max(blocks or [1]) * 1024]) + 1
-            add = "" if 'id="_x0000_t202"' in vml else _SHAPETYPE
-            add += "".join(_vml_shape(start + i, r, c, t) for i, (r, c, t) in enumerate(shapes))
+            add = "" if 'id="_x0000_t202"' in vml else _SHAPETYPE.replace("<v:shapetype", "<v:shapetype" + local, 1)
+            add += "".join(_vml_shape(start + i, r, c, t).replace("<v:shape", "<v:shape" + local, 1)
+                           for i, (r, c, t) in enumerate(shapes))
             close = vml.rfind("</xml>")
             if close < 0:
                 raise Unpatchable("VML without </xml>")
@@ -915,8 +922,8 @@ def patch(data: bytes, marks: list[Mark], spec: ListSheet) -> tuple[bytes, int]:
         if m.start() < span[0]:
             continue
         tag = m.group(0)
-        rid = next((v for k, v in re.findall(r"""\s([\w:]+)\s*=\s*["']([^"']*)["']""", tag)
-                    if k.endswith(":id") and k.split(":")[0] == rp), None)
+        # r:id, whether its prefix is declared on the root or on the element itself
+        rid = next((v for k, v in re.findall(r"""\s([\w.-]+:id)\s*=\s*["']([^"']*)["']""", tag)), None)
         name = _unescape(_get_attr(tag, "name") or "")
         sheets.append((name, rid, m.start(), m.end(), tag))
     if not sheets or any(s[1] is None for s in sheets):
