@@ -35,6 +35,7 @@ MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 RT_WORKSHEET = REL_NS + "/worksheet"
+RT_SHEETS = (RT_WORKSHEET, REL_NS + "/chartsheet", REL_NS + "/dialogsheet")
 RT_STYLES = REL_NS + "/styles"
 RT_SST = REL_NS + "/sharedStrings"
 RT_COMMENTS = REL_NS + "/comments"
@@ -674,8 +675,11 @@ def style_cells(xml: str, p: str, cells: dict[tuple[int, int], object], style_of
             else:
                 pos = next((st for cc, st in positions if cc > c), close)
                 row_edits.append((pos, pos, f'<{p}c r="{col_letters(c)}{r}" s="{style_of(0, key)}"/>'))
+        grown = any(a == b for a, b, _t in row_edits)
         for a, b, text in sorted(row_edits, key=lambda t: (t[0], t[1]), reverse=True):
             row = row[:a] + text + row[b:]
+        if grown:  # "spans" is a hint of the row's first and last column; a new cell may fall outside it
+            row = _set_attr(row[:row.index(">") + 1], "spans", None) + row[row.index(">") + 1:]
         edits.append((s, e, row))
     for a, b, text in sorted(edits, key=lambda t: (t[0], t[1]), reverse=True):
         xml = xml[:a] + text + xml[b:]
@@ -959,17 +963,18 @@ def patch(data: bytes, marks: list[Mark], spec: ListSheet) -> tuple[bytes, int]:
         by_sheet.setdefault(mk.sheet, []).append(mk)
     for name, rid, *_ in sheets:
         rel = book_rels.by_id(rid)
-        if rel is None or rel.get("Type") != RT_WORKSHEET or rel.get("TargetMode") == "External":
+        if rel is None or rel.get("Type") not in RT_SHEETS or rel.get("TargetMode") == "External":
             continue
         part = _resolve(book, rel.get("Target", ""))
         if not pkg.has(part):
             continue
-        group = by_sheet.get(name, [])
+        # Only worksheets have cells to mark; a chart sheet that was active is deselected too.
+        group = by_sheet.get(name, []) if rel.get("Type") == RT_WORKSHEET else []
         raw = pkg.read(part)
         if not group and not re.search(rb"""tabSelected\s*=\s*["'](1|true)""", raw):
             continue
         xml = pkg.text(part)
-        p = _root_prefix(xml, "worksheet")
+        p = _root_prefix(xml, "worksheet" if rel.get("Type") == RT_WORKSHEET else r"(?:chartsheet|dialogsheet)")
         new = clear_tab_selected(xml, p)
         if group:
             merged = _merged_top_left(xml, p)
