@@ -29,7 +29,7 @@ import io
 import posixpath
 import re
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -83,7 +83,6 @@ class ListSheet:
     freeze_row: int                                          # rows above it stay in view
     header_fill: str = "D9E1F2"
     author: str = "零工驿站考核工具"
-    extra_fills: list[str] = field(default_factory=list)
 
 
 # ---- small XML helpers ------------------------------------------------------------
@@ -187,19 +186,13 @@ def _insert_into(xml: str, prefix: str, local: str, content: str, *, first: bool
     return xml[:close] + content + xml[close:]
 
 
-def _bump_count(xml: str, prefix: str, local: str, by: int, recount: str | None = None) -> str:
-    """Add ``by`` to the count attribute of the first <local> (when it has one)."""
+def _recount(xml: str, prefix: str, local: str, child: str) -> str:
+    """The count attribute of the first <local> (when it has one) set to its number of <child>."""
     m = re.search(rf"<{re.escape(prefix)}{local}\b[^>]*>", xml)
-    if m is None:
+    if m is None or _get_attr(m.group(0), "count") is None:
         return xml
-    tag = m.group(0)
-    old = _get_attr(tag, "count")
-    if old is None:
-        return xml
-    n = int(old) + by if old.isdigit() else by
-    if recount is not None:
-        n = _count_children(xml, prefix, local, recount)
-    return xml[:m.start()] + _set_attr(tag, "count", str(n)) + xml[m.end():]
+    n = _count_children(xml, prefix, local, child)
+    return xml[:m.start()] + _set_attr(m.group(0), "count", str(n)) + xml[m.end():]
 
 
 def _block(xml: str, prefix: str, local: str) -> tuple[int, int] | None:
@@ -540,7 +533,7 @@ class Styles:
                                   ("cellXfs", self.new_xfs, "xf")):
             if new:
                 xml = _insert_into(xml, self.p, local, "".join(new))
-                xml = _bump_count(xml, self.p, local, 0, recount=child)
+                xml = _recount(xml, self.p, local, child)
         self.pkg.put(self.part, xml)
 
 
@@ -663,12 +656,8 @@ def style_cells(xml: str, p: str, cells: dict[tuple[int, int], object], style_of
         row_edits = []
         for c, key in cols.items():
             if c in found:
-                cs, ce = found[c]
-                cell = row[cs:ce]
-                tag_end = cell.index(">") + 1
-                ctag = cell[:tag_end]
-                if ctag.endswith("/>"):
-                    tag_end = len(ctag)
+                cs, _ce = found[c]
+                ctag = row[cs:row.index(">", cs) + 1]
                 old = _get_attr(ctag, "s")
                 new_s = style_of(int(old) if old and old.isdigit() else 0, key)
                 row_edits.append((cs, cs + len(ctag), _set_attr(ctag, "s", str(new_s))))
@@ -767,12 +756,11 @@ class SheetNotes:
 
     def add(self, notes: list[tuple[int, int, str]]) -> str:
         """Add the notes (row, col, text); returns the sheet XML, changed when it had no drawing."""
-        p_main = MAIN_NS
         if self.comments_part:
             xml = self.pkg.text(self.comments_part)
         else:
             self.comments_part = self.pkg.free_name("xl/comments{}.xml")
-            xml = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<comments xmlns="{p_main}">'
+            xml = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<comments xmlns="{MAIN_NS}">'
                    "<authors></authors><commentList></commentList></comments>")
             self.rels.add(RT_COMMENTS, self.comments_part)
             self.ctypes.override(self.comments_part, CT_COMMENTS)
