@@ -83,7 +83,7 @@ def _rel_targets(parts: dict[str, bytes], owner: str) -> dict[str, tuple[str, st
 def _sheet_parts(parts: dict[str, bytes]) -> dict[str, str]:
     book = parts["xl/workbook.xml"].decode()
     rels = _rel_targets(parts, "xl/workbook.xml")
-    return {name: rels[rid][1] for name, rid in re.findall(r'<sheet\b[^>]*name="([^"]+)"[^>]*r:id="([^"]+)"', book)}
+    return {name: rels[rid][1] for name, rid in re.findall(r'<(?:x:)?sheet\b[^>]*name="([^"]+)"[^>]*r:id="([^"]+)"', book)}
 
 
 @pytest.mark.parametrize("kind", ["xlsx", "xlsm"])
@@ -355,3 +355,45 @@ def test_libreoffice_opens_every_copy_and_shows_the_marked_cells_filled(rich, de
         for sheet, cell, fill in marks:
             got = back[sheet][cell].fill
             assert got.fill_type == "solid" and got.fgColor.rgb.upper().endswith(fill), (stem, sheet, cell, got)
+
+
+def _prefixed(xml: bytes) -> bytes:
+    """A part written as the Open XML SDK writes it: the main namespace under the prefix x:."""
+    text = xml.decode()
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    text = text.replace(f'xmlns="{main}"', f'xmlns:x="{main}"', 1)
+    text = re.sub(r"<(/?)([A-Za-z][\w]*)(?=[\s>/])", r"<\1x:\2", text)
+    return text.encode()
+
+
+def test_a_workbook_with_a_prefixed_main_namespace_is_patched_with_that_prefix(rich, tmp_path):
+    """.NET programs write <x:worksheet xmlns:x=…>: what the patcher adds uses the same prefix."""
+    src, _copy = rich["xlsx"]
+    parts = _parts(src)
+    for name in list(parts):
+        if name == "xl/workbook.xml" or name == "xl/styles.xml" or re.match(r"xl/worksheets/sheet\d+\.xml$", name) \
+                or re.match(r"xl/comments/comment\d+\.xml$", name):
+            parts[name] = _prefixed(parts[name])
+    assert parts["xl/workbook.xml"].startswith(b"<x:workbook")
+    prefixed = tmp_path / "prefixed.xlsx"
+    with zipfile.ZipFile(prefixed, "w", zipfile.ZIP_DEFLATED) as z:
+        for n, d in parts.items():
+            z.writestr(n, d)
+    from lingong.return_copy import patched_copy
+
+    out = tmp_path / "out.xlsx"
+    out.write_bytes(patched_copy(prefixed.read_bytes(), "prefixed.xlsx", _issues("prefixed.xlsx")))
+    after = _parts(out)
+    sheets = _sheet_parts(after)
+    assert b"<x:legacyDrawing" in after[sheets["求职登记"]] and b"<legacyDrawing" not in after[sheets["求职登记"]]
+    assert b"<x:fill><x:patternFill" in after["xl/styles.xml"]
+    assert re.search(rb"<x:sheet name=\"" + LIST_SHEET.encode(), after["xl/workbook.xml"])
+    assert _audit_errors(out) == []
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames[0] == LIST_SHEET
+    for sheet, cell, fill in MARKED:
+        assert wb[sheet][cell].fill.fgColor.rgb == "FF" + fill and wb[sheet][cell].comment is not None
+    assert wb[INDICATORS][NOTED_CELL].comment.text.startswith(STATION_NOTE)
+    names = openpyxl.load_workbook(src).sheetnames
+    a, b = _grids_calamine(src, names), _grids_calamine(out, names)
+    assert {n: _trim(r) for n, r in a.items()} == {n: _trim(r) for n, r in b.items()}
