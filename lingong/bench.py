@@ -345,14 +345,19 @@ def _project_child(input_dir: str, output: str, period: str, workers: int) -> No
                       "outcomes": len(summary.outcomes)}, ensure_ascii=False))
 
 
+def _run_child(func: str, input_dir: Path, output: Path, period: str, n: int) -> subprocess.CompletedProcess:
+    """``func`` of this module in a fresh interpreter, as process.py would start."""
+    cmd = [sys.executable, "-c",
+           f"import sys; from lingong.bench import {func} as c; "
+           "c(sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]))",
+           str(input_dir), str(output), period, str(n)]
+    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+
+
 def time_project(input_dir: Path, output: Path, period: str, workers: int) -> dict:
     shutil.rmtree(output, ignore_errors=True)
-    cmd = [sys.executable, "-c",
-           "import sys; from lingong.bench import _project_child as c; "
-           "c(sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]))",
-           str(input_dir), str(output), period, str(workers)]
     t, c = time.perf_counter(), _cpu_children()
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    proc = _run_child("_project_child", input_dir, output, period, workers)
     wall, cpu = time.perf_counter() - t, _cpu_children() - c
     if proc.returncode != 0:
         raise SystemExit(f"项目运行失败：\n{proc.stderr[-3000:]}")
@@ -407,11 +412,7 @@ def _documents_child(input_dir: str, output: str, period: str, forms: int) -> No
 
 def time_documents(input_dir: Path, output: Path, period: str, forms: int) -> dict:
     shutil.rmtree(output, ignore_errors=True)
-    cmd = [sys.executable, "-c",
-           "import sys; from lingong.bench import _documents_child as c; "
-           "c(sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]))",
-           str(input_dir), str(output), period, str(forms)]
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    proc = _run_child("_documents_child", input_dir, output, period, forms)
     shutil.rmtree(output, ignore_errors=True)
     if proc.returncode != 0:
         raise SystemExit(f"文档计时失败：\n{proc.stderr[-3000:]}")
