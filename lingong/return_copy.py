@@ -2,9 +2,11 @@
 coloured and commented, plus a sheet 问题清单 listing all issues of the file.
 
 The station fixes this copy and sends it back, so it must stay their workbook:
-.xlsx/.xlsm are loaded with openpyxl from bytes read once (the source is never
-opened for writing); .xls/.xlsb/.ods, which openpyxl cannot open, are rebuilt from the
-grids calamine read, and 问题清单 says so.
+.xlsx/.xlsm are patched as a package (lingong.xlsx_patch: fills, notes and the list
+sheet added, every other part byte for byte; the source is never opened for writing);
+a package the patcher does not understand goes through openpyxl as before;
+.xls/.xlsb/.ods, which neither can open, are rebuilt from the grids calamine read,
+and 问题清单 says so.
 """
 from __future__ import annotations
 
@@ -221,22 +223,93 @@ def _slash_names(data: bytes) -> bytes:
         return data
 
 
+def _marks(issues: list[Issue]) -> list:
+    """One mark per (sheet, cell) named by the issues, worst first, with its note."""
+    from .xlsx_patch import Mark
+
+    by_cell: dict[tuple[str, str], list[Issue]] = {}
+    for i in issues:
+        if i.sheet and i.cell and i.sheet != LIST_SHEET:
+            by_cell.setdefault((i.sheet, i.cell), []).append(i)
+    marks = []
+    for (sheet, address), items in by_cell.items():
+        worst = min(items, key=lambda i: SEVERITY_ORDER.get(i.severity, 9)).severity
+        marks.append((SEVERITY_ORDER.get(worst, 9), Mark(sheet, address, FILLS.get(worst, FILLS[WARNING]),
+                                                          _comment_text(items))))
+    marks.sort(key=lambda t: t[0])
+    return [m for _, m in marks]
+
+
+def _list_spec(rel: str, issues: list[Issue], note: str):
+    """问题清单 as plain rows, the same for the patched and the rebuilt copy."""
+    from .xlsx_patch import ListCell, ListSheet
+
+    mask = outfiles.mask_text
+    rows = [(1, [ListCell("本报表的问题清单（标红为错误，标黄为警告，单元格批注有说明）", "title")], None),
+            (2, [ListCell(f"文件：{rel}", "plain")], None),
+            (3, [ListCell(note, "plain")], None),
+            (5, [ListCell(label, "header") for label, _ in LIST_COLUMNS], None)]
+    widths = [w for _, w in LIST_COLUMNS]
+    ordered = sorted(issues, key=lambda i: (SEVERITY_ORDER.get(i.severity, 9), i.sheet, i.cell, i.code))
+    for n, i in enumerate(ordered, start=1):
+        texts = (str(n), i.severity, i.sheet, i.cell, i.code, mask(i.message), mask(i.found),
+                 mask(i.expected), mask(i.hint))
+        cells = [ListCell(str(t or ""), "body") for t in texts]
+        if i.severity in FILLS:
+            cells[1].style = FILLS[i.severity]
+        rows.append((5 + n, cells, row_height(texts, widths)))
+    return ListSheet(LIST_SHEET, rows, widths, freeze_row=6, author=AUTHOR)
+
+
+PATCH_NOTE = "请直接在本文件中修改标出的单元格，保存后重新报送。"
+
+
+def patched_copy(data: bytes, rel: str, issues: list[Issue]) -> bytes:
+    """The station's package with the marks and 问题清单 added (lingong.xlsx_patch);
+    raises xlsx_patch.Unpatchable for a package it cannot patch safely."""
+    from .xlsx_patch import patch
+
+    copy, _marked = patch(data, _marks(issues), _list_spec(rel, issues, PATCH_NOTE))
+    return copy
+
+
 def write_return_copy(src: Path, rel: str, issues: list[Issue], out_path: Path,
                       sheet_rows: dict[str, list[list]] | None = None) -> Path:
     """Write the return copy of ``src`` and return the path written.
 
     The path is ``out_path``, except that a macro workbook (.xlsm) keeps its
-    macros and therefore its extension."""
-    from openpyxl import Workbook, load_workbook
+    macros and therefore its extension. .xlsx/.xlsm are patched part by part
+    (every part the marks do not need stays byte for byte); a package the patcher
+    does not understand is copied through openpyxl as before; other formats are
+    rebuilt from the grids."""
+    from .xlsx_patch import Unpatchable
 
     src = Path(src)
     out_path = Path(out_path)
     suffix = src.suffix.lower()
+    data = src.read_bytes() if suffix in (".xlsx", ".xlsm") else None
+    if data is not None:
+        try:
+            copy = patched_copy(data, rel, issues)
+        except Unpatchable:
+            copy = None
+        if copy is not None:
+            if suffix == ".xlsm":
+                out_path = out_path.with_suffix(".xlsm")
+            with outfiles.atomic_path(out_path) as tmp:
+                Path(tmp).write_bytes(copy)
+            return out_path
+    return _openpyxl_copy(data, suffix, rel, issues, out_path, sheet_rows)
+
+
+def _openpyxl_copy(data: bytes | None, suffix: str, rel: str, issues: list[Issue], out_path: Path,
+                   sheet_rows: dict[str, list[list]] | None) -> Path:
+    from openpyxl import Workbook, load_workbook
+
     names: dict[str, str] = {}
     wb = None
-    note = "请直接在本文件中修改标出的单元格，保存后重新报送。"
-    if suffix in (".xlsx", ".xlsm"):
-        data = src.read_bytes()
+    note = PATCH_NOTE
+    if data is not None:
         try:
             wb = load_workbook(io.BytesIO(_slash_names(data)), keep_vba=suffix == ".xlsm")
             if suffix == ".xlsm":
