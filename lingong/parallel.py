@@ -382,8 +382,13 @@ class _Pool:
                     try:
                         w.conn.send([(i, items[i]) for i in batch])
                     except (OSError, EOFError):
+                        # The worker died (an item killed it) before we noticed: this batch
+                        # goes back to the queue. Its batch in flight is settled below like
+                        # any dead worker's (the item being read blamed, the rest requeued);
+                        # retiring it here lost those items and left this loop spinning.
                         pending.extendleft(reversed(batch))
-                        self._retire(w, kill=True)
+                        if not w.batch:
+                            self._retire(w, kill=True)
                         continue
                     if not w.batch:
                         w.since = time.monotonic()
@@ -396,6 +401,8 @@ class _Pool:
                 break
             busy = [w for w in self.workers if w.batch]
             if not busy:
+                if not pending and next_out not in results:
+                    raise RuntimeError(f"parallel: item {next_out} has no result and is not queued")
                 continue
             deadline = min(w.since + w.limit(self.timeout) for w in busy)
             if all(len(w.batch) > 1 for w in busy):

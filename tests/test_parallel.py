@@ -31,6 +31,11 @@ def _work(x):
     return x * 2
 
 
+def _slow(x):
+    time.sleep(0.05)  # results come one by one: the next batch goes out while two are in flight
+    return x * 2
+
+
 def _pid(_):
     return os.getpid()
 
@@ -124,3 +129,26 @@ def test_a_native_reader_aborting_on_a_huge_sheet_costs_only_that_file(tmp_path)
     fine = hostile.stray_last_row(tmp_path, "fine.xlsx", cell="F9")
     out = list(run_isolated(_calamine_unguarded, [huge, fine], workers=1, mem_limit_mb=300))
     assert [(ok, r) for _, ok, r in out] == [(False, REASON_CRASH), (True, 9)]
+
+
+@pytest.mark.timeout(60)
+def test_a_worker_found_dead_when_sent_its_next_batch_loses_no_item(monkeypatch):
+    """An item can kill its worker just as the parent sends that worker its next batch.
+    The send then fails; the batch in flight must still be settled (once it was dropped,
+    and the parent spun for ever waiting for its results: seen under load)."""
+    from multiprocessing.connection import Connection
+
+    parent, real, sent = os.getpid(), Connection.send, []
+
+    def send(self, obj):
+        if os.getpid() == parent and isinstance(obj, list) and obj:
+            sent.append(obj)
+            if len(sent) == 2:
+                raise BrokenPipeError(32, "Broken pipe")
+        return real(self, obj)
+
+    monkeypatch.setattr(Connection, "send", send)
+    items = list(range(12))
+    out = list(run_isolated(_slow, items, workers=1, timeout_s=30, batch_size=4))
+    assert [(i, ok, r) for i, ok, r in out] == [(i, True, 2 * i) for i in items]
+    assert len(sent) >= 3  # the refused batch was sent again
