@@ -13,7 +13,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from . import __version__
+from lingong import __version__
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 # Errors in files the bureau edits (rules, text templates, SMTP settings): a message, exit status 2.
@@ -129,7 +129,7 @@ class _MaskedConsole:
         self._stream = stream
 
     def write(self, text):
-        from .privacy import mask
+        from lingong.runtime.privacy import mask
 
         return self._stream.write(mask(text))
 
@@ -155,15 +155,15 @@ def _main(argv: list[str] | None) -> int:
         print("\n已中断。已写完的文件完整可用，未写完的文件不会留下。", file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - the one place that turns failures into a clerk's message
-        from .pipeline import FatalInput
-        from .runlock import OutputBusy
+        from lingong.pipeline import FatalInput
+        from lingong.runtime.runlock import OutputBusy
 
         if args.debug:
             raise
         if isinstance(exc, (FatalInput, OutputBusy)) or type(exc).__name__ in _CONFIG_ERRORS:
             print(f"无法运行：{exc}", file=sys.stderr)
             return EXIT_USAGE
-        from .outfiles import OutputLocked
+        from lingong.runtime.outfiles import OutputLocked
 
         if isinstance(exc, OutputLocked):  # outside a step that goes on past it: the run stopped there
             print(f"{exc.strerror}", file=sys.stderr)
@@ -186,7 +186,7 @@ def _output_root(args) -> Path:
 def _input_dir(args, out_root: Path) -> Path:
     if not args.demo:
         return args.input
-    from .demo import build_demo
+    from lingong.demo import build_demo
 
     sample = out_root / "样例输入"
     build_demo(sample)
@@ -194,7 +194,7 @@ def _input_dir(args, out_root: Path) -> Path:
 
 
 def _options(args, out_root: Path, input_dir: Path, **kw):
-    from .pipeline import RunOptions
+    from lingong.pipeline import RunOptions
 
     return RunOptions(input_dir=input_dir, output_root=out_root, period=args.period, rules_path=args.rules,
                       workers=args.workers, progress=not args.quiet, **kw)
@@ -203,12 +203,12 @@ def _options(args, out_root: Path, input_dir: Path, **kw):
 def _dispatch(args, argv: list[str]) -> int:
     """Every command writes into the output folder (the demo its sample input too),
     so each holds it for its whole length: one run per output folder."""
-    from .runlock import RunLock
+    from lingong.runtime.runlock import RunLock
 
     out_root = _output_root(args)
     if args.command != "send" and not args.demo:
         _check_folders(args.input, out_root)
-    from .filenames import display_name
+    from lingong.discover.filenames import display_name
 
     # Arguments may hold a folder name in GBK bytes: the lock file is text others read.
     with RunLock(out_root, command=" ".join(["process.py", *(display_name(a) for a in argv)])):
@@ -216,8 +216,8 @@ def _dispatch(args, argv: list[str]) -> int:
 
 
 def _check_folders(input_dir: Path, out_root: Path) -> None:
-    from .discover import output_inside_input
-    from .pipeline import refuse_same_folder
+    from lingong.discover.walk import output_inside_input
+    from lingong.pipeline import refuse_same_folder
 
     refuse_same_folder(input_dir, out_root)
     if output_inside_input(input_dir, out_root):
@@ -225,7 +225,7 @@ def _check_folders(input_dir: Path, out_root: Path) -> None:
 
 
 def _dispatch_locked(args, out_root: Path) -> int:
-    from .pipeline import digest, run
+    from lingong.pipeline import digest, run
 
     if args.command == "template":
         return _templates(args, out_root)
@@ -233,8 +233,8 @@ def _dispatch_locked(args, out_root: Path) -> int:
         return _send(args, out_root)
 
     if args.demo and not args.period:
-        from .demo import start_cycle
-        from .pipeline import HISTORY_DB, FatalInput
+        from lingong.demo import start_cycle
+        from lingong.pipeline import HISTORY_DB, FatalInput
 
         try:
             start_cycle(out_root / "样例输入", out_root, HISTORY_DB)
@@ -249,7 +249,7 @@ def _dispatch_locked(args, out_root: Path) -> int:
     # (what is done, period, 考核日期, recheck)
     steps = [("", args.period, getattr(args, "date", None), args.command == "recheck")]
     if args.demo and not args.period:
-        from .demo import CYCLE
+        from lingong.demo import CYCLE
 
         # The demo runs a year as the bureau does: the half-year check in July, the recheck after the
         # deadline, then the second half-year (which decides the rest) and the year-end review.
@@ -259,7 +259,7 @@ def _dispatch_locked(args, out_root: Path) -> int:
         args.period = period
         if what:
             if recheck:
-                from .demo import resubmit
+                from lingong.demo import resubmit
 
                 resubmit(input_dir)
             print(f"==== 演示：{what}，考核日期 {assessed_on.year}年{assessed_on.month}月{assessed_on.day}日 ====")
@@ -280,11 +280,11 @@ def _dispatch_locked(args, out_root: Path) -> int:
 
 
 def _templates(args, out_root: Path) -> int:
-    from .pipeline import FatalInput, pick_registry, read_files
-    from .discover import discover
-    from .outfiles import locked_outputs
-    from .template_writer import write_blank_templates
-    from .values import parse_month
+    from lingong.pipeline import FatalInput, pick_registry, read_files
+    from lingong.discover.walk import discover
+    from lingong.runtime.outfiles import locked_outputs
+    from lingong.render.blank_template import write_blank_templates
+    from lingong.read.values import parse_month
 
     month = parse_month(args.month)
     if month.value is None:
@@ -303,7 +303,7 @@ def _templates(args, out_root: Path) -> int:
 
 def _tell_locked(locked: list[Path]) -> int:
     """Outputs left as they were because they are open in Excel/WPS: name them, status 1."""
-    from .outfiles import locked_message
+    from lingong.runtime.outfiles import locked_message
 
     for p in locked:
         print(locked_message(p))
@@ -311,13 +311,13 @@ def _tell_locked(locked: list[Path]) -> int:
 
 
 def _template_mail(args, out_root: Path, input_dir: Path) -> int:
-    from .mail_drafts import write_drafts
-    from .outfiles import locked_outputs
-    from .pipeline import FatalInput, pick_registry, read_files
-    from .discover import discover
-    from .template_writer import write_blank_templates
-    from .values import parse_month
-    from .periods import make_period
+    from lingong.mail.drafts import write_drafts
+    from lingong.runtime.outfiles import locked_outputs
+    from lingong.pipeline import FatalInput, pick_registry, read_files
+    from lingong.discover.walk import discover
+    from lingong.render.blank_template import write_blank_templates
+    from lingong.read.values import parse_month
+    from lingong.model.periods import make_period
 
     if not args.month:
         raise FatalInput("发送空白模板需要 --month，例如 --month 2023-07")
@@ -338,7 +338,7 @@ def _template_mail(args, out_root: Path, input_dir: Path) -> int:
         summary = write_drafts(out_root / "空白模板" / month, period=period, results=[], stations=stations,
                                issues=[], templates_dir=ROOT / "templates", kind="templates",
                                blank_templates=by_station)
-    from .mail_drafts import format_drafts_summary
+    from lingong.mail.drafts import format_drafts_summary
 
     print(f"已生成 {len(paths) - len(locked)} 份空白模板：{dest}")
     print(format_drafts_summary(summary))
@@ -346,12 +346,12 @@ def _template_mail(args, out_root: Path, input_dir: Path) -> int:
 
 
 def _send(args, out_root: Path) -> int:
-    from .mail_send import SmtpConfigError, check_login_security, format_summary, load_smtp_config, send_drafts
-    from .pipeline import HISTORY_DB, FatalInput
-    from .outfiles import inside
+    from lingong.mail.send import SmtpConfigError, check_login_security, format_summary, load_smtp_config, send_drafts
+    from lingong.pipeline import HISTORY_DB, FatalInput
+    from lingong.runtime.outfiles import inside
 
     if args.templates:
-        from .values import parse_month
+        from lingong.read.values import parse_month
 
         month = parse_month(args.month).value if args.month else None
         if month is None:

@@ -20,13 +20,13 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import outfiles
-from .periods import month_label
-from .records import Station
-from .template_spec import (DECISION_COLUMNS, ITEMS, REGISTRY_COLUMNS, SHEET_DECISIONS,
+from lingong.runtime import outfiles
+from lingong.model.periods import month_label
+from lingong.model.records import Station
+from lingong.spec.template import (DECISION_COLUMNS, ITEMS, REGISTRY_COLUMNS, SHEET_DECISIONS,
                             SHEET_INDICATORS, SHEET_INFO, SHEET_REGISTRY)
-from .template_writer import write_template
-from .values import id_check_digit
+from lingong.render.blank_template import write_template
+from lingong.read.values import id_check_digit
 
 SEED = 20230605  # the date of the policy
 YEAR = 2023
@@ -531,7 +531,7 @@ def _map(fn, args: list, workers: int) -> list:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    from .parallel import start_method
+    from lingong.runtime.parallel import start_method
 
     try:
         # The start method the run uses too: a Python without fork (Windows) spawns.

@@ -15,21 +15,21 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from . import __version__
-from . import template_spec as spec
-from .filenames import display_path
-from .issues import ERROR, INFO, WARNING, Issue, issue
-from .outfiles import inside, locked_message, locked_outputs, write_text_atomic
-from .periods import make_period, parse_period
-from .reading import FileResult, isolated_failure, read_one
-from .records import (KIND_DECISIONS, KIND_REGISTRY, KIND_REJECTED, KIND_REPORT, KIND_SKIPPED, KIND_UNSTABLE,
+from lingong import __version__
+from lingong.spec import template as spec
+from lingong.discover.filenames import display_path
+from lingong.spec.issues import ERROR, INFO, WARNING, Issue, issue
+from lingong.runtime.outfiles import inside, locked_message, locked_outputs, write_text_atomic
+from lingong.model.periods import make_period, parse_period
+from lingong.read.files import FileResult, isolated_failure, read_one
+from lingong.model.records import (KIND_DECISIONS, KIND_REGISTRY, KIND_REJECTED, KIND_REPORT, KIND_SKIPPED, KIND_UNSTABLE,
                       FileOutcome, Period)
-from .wording import date_cn, rules_title
+from lingong.render.wording import date_cn, rules_title
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = ROOT / "templates"
 DEFAULT_RULES = TEMPLATES_DIR / "rules.toml"
-from .history import HISTORY_DB_NAME as HISTORY_DB  # noqa: E402
+from lingong.grade.history import HISTORY_DB_NAME as HISTORY_DB  # noqa: E402
 
 
 class FatalInput(Exception):
@@ -96,7 +96,7 @@ def default_workers() -> int:
 
 def read_files(candidates: list[tuple[Path, str]], *, workers: int, progress: bool) -> list[FileResult]:
     """Read every candidate, in worker processes that a hostile file cannot take down."""
-    from .parallel import import_in_background, import_modules, run_isolated
+    from lingong.runtime.parallel import import_in_background, import_modules, run_isolated
 
     items = [(str(p), rel) for p, rel in candidates]
     bar = _progress(len(items), "读取报表", progress)
@@ -116,10 +116,10 @@ def read_files(candidates: list[tuple[Path, str]], *, workers: int, progress: bo
     return [out[rel] for _, rel in items]
 
 
-READER_MODULES = ("lingong.reading", "lingong.workbook", "lingong.preflight", "lingong.classify",
-                  "lingong.report_reader", "lingong.registry", "python_calamine")
-WRITER_MODULES = ("lingong.grading", "lingong.history", "lingong.form_writer", "lingong.summary_writer",
-                  "lingong.validation_report", "lingong.results_json", "lingong.return_copy", "xlsxwriter",
+READER_MODULES = ("lingong.read.files", "lingong.read.workbook", "lingong.discover.preflight", "lingong.read.classify",
+                  "lingong.read.report", "lingong.read.registry", "python_calamine")
+WRITER_MODULES = ("lingong.grade.grading", "lingong.grade.history", "lingong.render.form", "lingong.render.summary",
+                  "lingong.render.validation_report", "lingong.render.results_json", "lingong.render.return_copy", "xlsxwriter",
                   "openpyxl", "openpyxl.comments", "openpyxl.styles")
 
 
@@ -157,7 +157,7 @@ def pick_registry(results: list[FileResult]) -> tuple[dict, str, list[Issue]]:
 def refuse_same_folder(input_dir: Path, output_root: Path) -> None:
     """One folder for input and output would make every run read the last one's
     退回 copies and results as reports."""
-    from .discover import output_inside_input
+    from lingong.discover.walk import output_inside_input
 
     if output_inside_input(input_dir, output_root) == "":
         raise FatalInput(f"输入文件夹和输出文件夹是同一个文件夹（{output_root}）：那样下次运行会把本次生成的退回副本、"
@@ -170,8 +170,8 @@ COVERAGE = 0.5  # a half-year is chosen, or recorded without --period, only abov
 
 def coverage(period: Period, stations: dict, accepted) -> tuple[int, int]:
     """(accepted reports, operating station-months) of a period, over all its months."""
-    from .aggregate import active_months
-    from .grading import assessed
+    from lingong.grade.aggregate import active_months
+    from lingong.grade.grading import assessed
 
     operating = reported = 0
     for code, st in stations.items():
@@ -222,11 +222,11 @@ def default_period(accepted, stations: dict, on: date) -> tuple[Period | None, s
 def run(opts: RunOptions) -> RunSummary:
     import time
 
-    from .decisions import drop_conflicts, read_decisions
-    from .discover import discover
-    from .grading import assess
-    from .rules import RulesError, load_rules
-    from .selection import select_reports
+    from lingong.read.decisions import drop_conflicts, read_decisions
+    from lingong.discover.walk import discover
+    from lingong.grade.grading import assess
+    from lingong.spec.rules import RulesError, load_rules
+    from lingong.choose.selection import select_reports
 
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -237,7 +237,7 @@ def run(opts: RunOptions) -> RunSummary:
         raise FatalInput(str(exc)) from exc
     texts = None
     if opts.write_documents:
-        from .form_writer import load_text_templates
+        from lingong.render.form import load_text_templates
 
         # The bureau edits these too: a broken one stops the run before anything is written.
         texts = load_text_templates(opts.templates_dir)
@@ -261,7 +261,7 @@ def run(opts: RunOptions) -> RunSummary:
     timings["读取校验"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    from .plausibility import drop_implausible
+    from lingong.choose.plausibility import drop_implausible
 
     stations, registry_file, reg_issues = pick_registry(file_results)
     issues: list[Issue] = list(disc.issues) + reg_issues
@@ -306,7 +306,7 @@ def run(opts: RunOptions) -> RunSummary:
     out_dir.mkdir(parents=True, exist_ok=True)
 
     t = time.perf_counter()
-    from .history import record_assessment, recorded_date
+    from lingong.grade.history import record_assessment, recorded_date
 
     run_id = uuid.uuid4().hex[:12]
     db = Path(opts.output_root) / HISTORY_DB
@@ -345,7 +345,7 @@ def _scope(outcomes: list[FileOutcome], period: Period) -> tuple[list[FileOutcom
     months of the year (year-to-date complaints) and files whose month is unknown."""
     from dataclasses import replace
 
-    from .periods import months_in_year_through
+    from lingong.model.periods import months_in_year_through
 
     used = set(months_in_year_through(period))
     outside = {o.file for o in outcomes if o.kind == KIND_REPORT and o.month and o.month not in used}
@@ -365,7 +365,7 @@ def _final_outcomes(skipped, file_results, statuses) -> list[FileOutcome]:
 
 
 def _dedupe_sorted(issues: list[Issue], stations: dict) -> list[Issue]:
-    from .issues import sort_key
+    from lingong.spec.issues import sort_key
 
     seen = set()
     unique = []
@@ -383,11 +383,11 @@ def write_documents(summary: RunSummary, opts: RunOptions, rules, run_id: str, f
     results.json, 通报, each 退回副本 and each 考核验收表) are written by forked
     workers, each job sending back nothing but "done"; mail drafts, which attach
     the forms, and the run record follow in this process."""
-    from .form_writer import form_path, load_text_templates, write_form
-    from .results_json import write_results
-    from .return_copy import copy_name, write_return_copy
-    from .summary_writer import summary_path, write_summary
-    from .validation_report import write_validation_report
+    from lingong.render.form import form_path, load_text_templates, write_form
+    from lingong.render.results_json import write_results
+    from lingong.render.return_copy import copy_name, write_return_copy
+    from lingong.render.summary import summary_path, write_summary
+    from lingong.render.validation_report import write_validation_report
 
     out = summary.out_dir
     run_info = {
@@ -423,7 +423,7 @@ def write_documents(summary: RunSummary, opts: RunOptions, rules, run_id: str, f
     summary.paths["results"] = rp
 
     if opts.notice:
-        from .notice import write_notice
+        from lingong.render.notice import write_notice
 
         np_ = out / "通报（草稿）.docx"
         jobs.append(functools.partial(write_notice, np_, period=summary.period, results=summary.results,
@@ -458,7 +458,7 @@ def write_documents(summary: RunSummary, opts: RunOptions, rules, run_id: str, f
         _run_jobs(jobs, opts.workers or default_workers(), out, progress=opts.progress)
 
         if opts.mail_drafts:
-            from .mail_drafts import write_drafts
+            from lingong.mail.drafts import write_drafts
 
             drafts = write_drafts(out, period=summary.period, results=summary.results, stations=summary.stations,
                                   issues=summary.issues, templates_dir=opts.templates_dir,
@@ -497,7 +497,7 @@ def _run_jobs(jobs: list, workers: int, out_dir: Path | None = None, progress: b
             bar.update(1)
         bar.close()
         return
-    from .parallel import run_isolated
+    from lingong.runtime.parallel import run_isolated
 
     # Our own documents, not hostile input: no memory cap; a generous time limit per job.
     results = run_isolated(run_planned_job, range(len(jobs)), workers=workers, mem_limit_mb=0,
@@ -537,7 +537,7 @@ def _remove_partial(out_dir: Path | None) -> None:
     """Temporary files of documents whose worker was stopped (Ctrl-C, a crash): the
     clerk is told that an interrupted run leaves no half-written file."""
     if out_dir is not None:
-        from .outfiles import remove_temps
+        from lingong.runtime.outfiles import remove_temps
 
         remove_temps(Path(out_dir))
 
@@ -568,7 +568,7 @@ def write_run_record(summary: RunSummary, rules, run_info: dict) -> Path:
         "outputs": {k: display_path(v) for k, v in summary.paths.items()},
     }
     p = summary.out_dir / "运行记录.json"
-    from .privacy import mask_json
+    from lingong.runtime.privacy import mask_json
 
     # Masked like every output; the history database keeps the real file names.
     write_text_atomic(p, json.dumps(mask_json(rec), ensure_ascii=False, indent=2, sort_keys=True))

@@ -25,7 +25,7 @@ from typing import Callable
 
 import openpyxl
 
-from lingong import template_spec as ts
+from lingong.spec import template as ts
 from tests import hostile
 from tests.report_factory import DEFAULT_VALUES, sample_details, write_report
 
@@ -94,7 +94,7 @@ def rewrite_zip(path: Path, fn: Callable[[str, bytes], bytes | None], add: dict[
 
 
 def sheet_part(path: Path, sheet: str) -> str:
-    from lingong.workbook import xlsx_sheet_parts
+    from lingong.read.workbook import xlsx_sheet_parts
     with zipfile.ZipFile(path) as z:
         return xlsx_sheet_parts(z)[sheet]
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import hashlib
 from datetime import date
 
-from lingong.records import Decision, ReportRecord, Station
-from lingong.template_spec import INDICATORS
+from lingong.model.records import Decision, ReportRecord, Station
+from lingong.spec.template import INDICATORS
 
 # Six months of these reach every half-year target exactly (400/360/50 → 67/60/9 a
 # month) while staying below every 优秀 line.
@@ -59,7 +59,7 @@ def report(code: str, month: str, values: dict | None = None, *, file: str | Non
                        station=code, month=month, fill_date=fill_date,
                        version="LGYZ-M-1", values=dict(values), cells=cells_for(values))
     if rejected:
-        from lingong.issues import issue
+        from lingong.spec.issues import issue
         rec.issues.append(issue("V002", station=code, month=month, file=file, sheet="月度指标",
                                 cell="E14", found="十二", what="C1"))
         rec.values = {}
@@ -108,9 +108,9 @@ def with_total(month_values: dict[str, dict], code: str, total: int) -> dict[str
 def grade_one(period_key: str, month_values: dict[str, dict], *, st: Station | None = None,
               decisions=(), rules=None, rejected_months=()):
     """Assess one station; returns (StationResult, issues)."""
-    from lingong.grading import assess
-    from lingong.periods import parse_period
-    from lingong.rules import load_rules
+    from lingong.grade.grading import assess
+    from lingong.model.periods import parse_period
+    from lingong.spec.rules import load_rules
 
     st = st or station()
     acc = {(st.code, m): report(st.code, m, v) for m, v in month_values.items()}

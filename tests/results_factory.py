@@ -12,11 +12,11 @@ from __future__ import annotations
 import math
 from datetime import date, timedelta
 
-from lingong.periods import make_period
-from lingong.records import (AtRisk, Decision, FileOutcome, ItemResult, MonthSource, RectificationCase,
+from lingong.model.periods import make_period
+from lingong.model.records import (AtRisk, Decision, FileOutcome, ItemResult, MonthSource, RectificationCase,
                              RequirementResult, Station, StationResult)
-from lingong.issues import issue
-from lingong.template_spec import INDICATORS, YESNO
+from lingong.spec.issues import issue
+from lingong.spec.template import INDICATORS, YESNO
 
 # 考核内容 of the attached form, as the grading step passes it through.
 CONTENT = {

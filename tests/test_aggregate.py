@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from lingong.aggregate import aggregate
-from lingong.periods import parse_period
+from lingong.grade.aggregate import aggregate
+from lingong.model.periods import parse_period
 from tests.records_factory import GOOD_MONTH, cells_for, good_values, months, station
 
 H1 = parse_period("2023H1")

@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 from docx import Document
 
-from lingong.history import HISTORY_DB_NAME
+from lingong.grade.history import HISTORY_DB_NAME
 from lingong.pipeline import RunOptions, run
 from test_cli import ROOT, city  # noqa: F401 - the fixture
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from lingong import bench
+from benchmarks import bench
 from lingong.pipeline import RunOptions, run
-from lingong.reading import read_one
-from lingong.records import KIND_REJECTED, KIND_REPORT
+from lingong.read.files import read_one
+from lingong.model.records import KIND_REJECTED, KIND_REPORT
 
 
 @pytest.fixture(scope="module")

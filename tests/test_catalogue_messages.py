@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from lingong.issues import CATALOGUE, issue
+from lingong.spec.issues import CATALOGUE, issue
 
 PACKAGE = Path(__file__).resolve().parent.parent / "lingong"
 FIELDS = ("station", "month", "file", "sheet", "cell", "found", "expected", "what")
@@ -23,7 +23,7 @@ ALL = frozenset(FIELDS)
 
 # What a producer fills in besides the keywords written at the call site.
 IMPLIED = {
-    ("report_reader.py", "add"): {"station", "month", "file"},        # _Issues.build
+    ("report.py", "add"): {"station", "month", "file"},        # _Issues.build
     ("decisions.py", "add"): {"station", "file", "sheet", "cell"},
     ("preflight.py", "_fail"): {"file"},                               # reading.read_one
     ("workbook.py", "WorkbookError"): {"file"},
@@ -52,7 +52,7 @@ def call_sites() -> dict[str, list[tuple[str, frozenset]]]:
     """code -> [(where, fields given)] for every call in lingong/ whose first argument
     is a literal catalogue code. A ``**kwargs`` call counts as giving every field."""
     sites: dict[str, list[tuple[str, frozenset]]] = {}
-    for path in sorted(PACKAGE.glob("*.py")):
+    for path in sorted(PACKAGE.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if not (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)
@@ -114,7 +114,7 @@ def test_no_code_is_defined_twice():
     import re
     from pathlib import Path
 
-    import lingong.issues
+    import lingong.spec.issues
 
-    codes = re.findall(r'_t\("([A-Z]\d{3})"', Path(lingong.issues.__file__).read_text(encoding="utf-8"))
+    codes = re.findall(r'_t\("([A-Z]\d{3})"', Path(lingong.spec.issues.__file__).read_text(encoding="utf-8"))
     assert sorted(codes) == sorted(set(codes))

@@ -12,7 +12,7 @@ import pytest
 from docx import Document
 
 from lingong.pipeline import RunOptions, run
-from lingong.rules import load_rules
+from lingong.spec.rules import load_rules
 from test_cli import city  # noqa: F401 - the fixture
 
 DEV_TEXT = ("rules.toml", ".toml", "at_risk", "prorate_rounding", "deadline_days", "sha256", '{"', '["')

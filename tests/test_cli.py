@@ -9,7 +9,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from lingong import template_spec as spec
+from lingong.spec import template as spec
 from lingong.pipeline import RunOptions, run
 from report_factory import write_report
 
@@ -197,7 +197,7 @@ def test_demo_runs_the_whole_job_and_exits_0(tmp_path):
         "==== 演示：整改期满复查（高城镇零工驿站已更正 3 月报表并重新报送），考核日期 2023年8月10日 ====",
         "==== 演示：下半年检查，考核日期 2024年1月12日 ====",
         "==== 演示：年终考评，考核日期 2024年1月12日 ===="]
-    from lingong.history import HISTORY_DB_NAME, cases_of
+    from lingong.grade.history import HISTORY_DB_NAME, cases_of
 
     db = tmp_path / "demo" / HISTORY_DB_NAME
     cases = {code: {k: (c.state, c.decided_by, c.decided_recheck) for k, c in cases_of(db, code).items()}

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from lingong.issues import INFO
-from lingong.labels import norm_code
+from lingong.spec.issues import INFO
+from lingong.read.labels import norm_code
 from lingong.pipeline import RunOptions, run
 from report_factory import write_report, write_table
 from test_cli import write_registry

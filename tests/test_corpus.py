@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from lingong import discover as discover_mod
+from lingong.discover import walk as discover_mod
 from lingong.pipeline import RunOptions, run
 from tests import corpus
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from lingong.history import HISTORY_DB_NAME, cases_of
+from lingong.grade.history import HISTORY_DB_NAME, cases_of
 from lingong.pipeline import RunOptions, run
 from report_factory import write_report
 from test_cli import write_registry

@@ -2,9 +2,9 @@
 import openpyxl
 import pytest
 
-from lingong.decisions import drop_conflicts, read_decisions
-from lingong.records import Station
-from lingong.workbook import read_workbook
+from lingong.read.decisions import drop_conflicts, read_decisions
+from lingong.model.records import Station
+from lingong.read.workbook import read_workbook
 from tests.report_factory import write_table
 
 STATIONS = {c: Station(c, f"驿站{c}", "曾都区") for c in ("ZD-001", "ZD-002")}

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from lingong import template_spec as ts
+from lingong.spec import template as ts
 from lingong.demo import build_demo
-from lingong.report_reader import read_report
-from lingong.values import id_check_ok
-from lingong.workbook import read_workbook
+from lingong.read.report import read_report
+from lingong.read.values import id_check_ok
+from lingong.read.workbook import read_workbook
 
 
 def _hashes(root: Path) -> dict[str, str]:
@@ -216,7 +216,7 @@ def test_default_rules_grade_the_city_as_designed(demo, tmp_path, period):
 
 def test_each_demo_starts_its_year_afresh_and_never_touches_a_real_history(tmp_path):
     from lingong.demo import MARKER, start_cycle
-    from lingong.history import HISTORY_DB_NAME
+    from lingong.grade.history import HISTORY_DB_NAME
 
     real = tmp_path / "real"
     real.mkdir()

@@ -2,9 +2,9 @@
 import os
 
 from tests import hostile
-from lingong import discover as discover_mod
-from lingong.discover import REASON_HIDDEN, REASON_LOCK, discover, skip_reason, stat_signature
-from lingong.records import KIND_SKIPPED
+from lingong.discover import walk as discover_mod
+from lingong.discover.walk import REASON_HIDDEN, REASON_LOCK, discover, skip_reason, stat_signature
+from lingong.model.records import KIND_SKIPPED
 
 
 def _tree(root):

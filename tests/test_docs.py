@@ -1,13 +1,13 @@
 """The docs that are generated from data must match that data."""
 import re
 
-from lingong import catalogue_doc
-from lingong.issues import CATALOGUE, ERROR, INFO, WARNING, issue
+from lingong.spec import catalogue_doc
+from lingong.spec.issues import CATALOGUE, ERROR, INFO, WARNING, issue
 
 
 def test_issue_code_page_is_current():
     assert catalogue_doc.DOC.read_text(encoding="utf-8") == catalogue_doc.render(), \
-        "run: python -m lingong.catalogue_doc"
+        "run: python -m lingong.spec.catalogue_doc"
 
 
 def test_catalogue_is_well_formed():

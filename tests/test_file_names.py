@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from lingong.discover import discover
-from lingong.filenames import display_name, display_names, display_path
+from lingong.discover.walk import discover
+from lingong.discover.filenames import display_name, display_names, display_path
 from lingong.pipeline import RunOptions, run
-from lingong.workbook import read_workbook
+from lingong.read.workbook import read_workbook
 from report_factory import write_report
 from test_cli import write_city
 

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from tests import results_factory as rf
-from lingong import form_writer as fw
-from lingong.textfit import text_lines
-from lingong.records import Decision
+from lingong.render import form as fw
+from lingong.render.textfit import text_lines
+from lingong.model.records import Decision
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).parent / "golden"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from lingong.grading import assess, overall_grade
-from lingong.periods import parse_period
-from lingong.rules import load_rules
+from lingong.grade.grading import assess, overall_grade
+from lingong.model.periods import parse_period
+from lingong.spec.rules import load_rules
 from tests.records_factory import (EXCELLENT_MONTH, GOOD_MONTH, decision, grade_one, half_year, item,
                                    months, report, requirement, station, with_total)
 

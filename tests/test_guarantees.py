@@ -33,11 +33,13 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from lingong import cli, outfiles
-from lingong import template_spec as ts
+from lingong import cli
+
+from lingong.runtime import outfiles
+from lingong.spec import template as ts
 from lingong.demo import build_demo
-from lingong.runlock import LOCK_NAME
-from lingong.workbook import read_workbook
+from lingong.runtime.runlock import LOCK_NAME
+from lingong.read.workbook import read_workbook
 from tests import corpus
 from tests.report_factory import DEFAULT_VALUES, sample_details, valid_id
 

@@ -15,8 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from lingong import cli, outfiles
-from lingong.outfiles import LOCKED_HINT, OutputLocked, atomic_path, locked_outputs, write_bytes_atomic
+from lingong import cli
+
+from lingong.runtime import outfiles
+from lingong.runtime.outfiles import LOCKED_HINT, OutputLocked, atomic_path, locked_outputs, write_bytes_atomic
 from test_cli import write_city
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -185,7 +187,7 @@ def test_a_locked_blank_template_is_named_and_the_others_written(clean_city, tmp
 # document workers inherit the refusal.
 LOCKED_RUN = r"""
 import os, runpy, sys
-from lingong import outfiles
+from lingong.runtime import outfiles
 _replace, LOCKED = os.replace, set(os.environ["LINGONG_TEST_LOCKED"].split("|"))
 
 def replace(src, dst, *a, **kw):

@@ -15,9 +15,9 @@ import openpyxl
 import pytest
 
 from tests import results_factory as rf
-from lingong import mail_drafts as md
-from lingong.addresses import check_address
-from lingong.periods import make_period
+from lingong.mail import drafts as md
+from lingong.read.addresses import check_address
+from lingong.model.periods import make_period
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 RUN_DATE = datetime(2023, 7, 5, 9, 30, tzinfo=timezone(timedelta(hours=8)))

@@ -20,7 +20,7 @@ from email.parser import BytesParser
 import pytest
 from aiosmtpd.controller import Controller
 
-from lingong import mail_send as ms
+from lingong.mail import send as ms
 from tests.test_mail_drafts import write
 
 SEND_TIME = datetime(2023, 7, 6, 10, 0, tzinfo=timezone(timedelta(hours=8)))

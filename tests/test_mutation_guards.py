@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import dataclasses
 
-from lingong import rules as rules_mod
-from lingong.form_writer import load_text_templates, overall_text
-from lingong.grading import item_grade
+from lingong.spec import rules as rules_mod
+from lingong.render.form import load_text_templates, overall_text
+from lingong.grade.grading import item_grade
 from lingong.pipeline import TEMPLATES_DIR
-from lingong.records import RequirementResult
+from lingong.model.records import RequirementResult
 from tests import results_factory as rf
 from tests.records_factory import decision, grade_one, half_year, requirement, station
 from tests.test_registry import registry, row

@@ -13,8 +13,8 @@ import pytest
 from docx import Document
 
 from tests import results_factory as rf
-from lingong import notice
-from lingong.periods import make_period
+from lingong.render import notice
+from lingong.model.periods import make_period
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "templates" / notice.TEMPLATE_NAME
 H1 = make_period("half", 2023, 1)
@@ -41,8 +41,8 @@ def test_default_template_is_reproducible(tmp_path):
     a = notice.build_notice_template(tmp_path / "a.docx")
     text, tables = doc_text(a)
     assert "{{ title }}" in text and "{%p for s in failing %}" in text
-    assert TEMPLATE.is_file(), "run: python -m lingong.notice"
-    assert doc_text(TEMPLATE) == (text, tables), "templates/通报模板.docx is stale: run python -m lingong.notice"
+    assert TEMPLATE.is_file(), "run: python -m lingong.render.notice"
+    assert doc_text(TEMPLATE) == (text, tables), "templates/通报模板.docx is stale: run python -m lingong.render.notice"
 
 
 def test_notice_has_counts_lists_deadline_and_table(tmp_path):

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lingong.outfiles import atomic_path, file_name, inside, mask_id, mask_phone, mask_text, safe_component
+from lingong.runtime.outfiles import atomic_path, file_name, inside, mask_id, mask_phone, mask_text, safe_component
 
 
 @pytest.mark.parametrize("raw", [

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from lingong.history import HISTORY_DB_NAME
-from lingong.runlock import ENV_WAIT, LOCK_NAME, this_host
-from lingong.workbook import read_workbook
+from lingong.grade.history import HISTORY_DB_NAME
+from lingong.runtime.runlock import ENV_WAIT, LOCK_NAME, this_host
+from lingong.read.workbook import read_workbook
 from test_cli import city  # noqa: F401 - the three-station city fixture
 
 ROOT = Path(__file__).resolve().parent.parent

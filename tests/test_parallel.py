@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from lingong.parallel import REASON_CRASH, run_isolated
+from lingong.runtime.parallel import REASON_CRASH, run_isolated
 
 # Every case under fork (Linux's default) and spawn (the only method on Windows).
 pytestmark = pytest.mark.timeout(180)

@@ -14,7 +14,7 @@ import pytest
 from lingong import pipeline
 from lingong.demo import build_demo
 from lingong.pipeline import RunOptions, run
-from lingong.workbook import read_workbook
+from lingong.read.workbook import read_workbook
 
 VOLATILE = {"run_id", "input_dir"}  # differ between any two runs by design
 HASHED_HEADERS = {"Message-ID", "Content-Type", "X-Lingong-Attachments-SHA256"}  # hash the attachments' bytes
@@ -98,7 +98,7 @@ def test_two_workers_write_what_one_process_writes(demo_input, tmp_path, monkeyp
     assert one.outcomes == two.outcomes
     assert one.issues == two.issues
     assert one.exit_code == two.exit_code
-    from lingong.results_json import station_dict
+    from lingong.render.results_json import station_dict
     assert [station_dict(r) for r in one.results] == [station_dict(r) for r in two.results]
 
     a, b = _outputs(tmp_path / "one"), _outputs(tmp_path / "two")
@@ -130,7 +130,7 @@ def test_a_document_that_fails_in_a_worker_fails_the_run_as_in_one_process(tmp_p
 def test_a_worker_dying_mid_write_leaves_no_temporary_file(tmp_path):
     import os
 
-    from lingong.outfiles import atomic_path, write_text_atomic
+    from lingong.runtime.outfiles import atomic_path, write_text_atomic
 
     parent = os.getpid()
 

@@ -7,7 +7,7 @@ from datetime import date
 import openpyxl
 import pytest
 
-from lingong.history import HISTORY_DB_NAME
+from lingong.grade.history import HISTORY_DB_NAME
 from lingong.pipeline import RunOptions, default_period, run
 from report_factory import write_report
 from test_cli import STATIONS, write_city, write_registry

@@ -1,6 +1,6 @@
 import pytest
 
-from lingong.periods import months_between, months_in_year_through, parse_period
+from lingong.model.periods import months_between, months_in_year_through, parse_period
 
 
 @pytest.mark.parametrize("text,key,label,n", [

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from lingong.issues import ERROR
+from lingong.spec.issues import ERROR
 from lingong.pipeline import RunOptions, run
-from lingong.plausibility import implausible
-from lingong.rules import load_rules
+from lingong.choose.plausibility import implausible
+from lingong.spec.rules import load_rules
 from records_factory import report
 from report_factory import write_report
 from test_cli import write_registry
@@ -68,7 +68,7 @@ def test_the_maximum_itself_is_still_believable():
 
 
 def test_every_count_indicator_has_a_maximum_and_no_yes_no_indicator_has_one():
-    from lingong.template_spec import COUNT, INDICATORS
+    from lingong.spec.template import COUNT, INDICATORS
 
     for ind in INDICATORS:
         assert (RULES.monthly_max(ind.code) is not None) == (ind.kind == COUNT), ind.code

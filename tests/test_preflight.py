@@ -6,9 +6,9 @@ import zipfile
 import pytest
 
 from tests import hostile
-from lingong.issues import CATALOGUE
-from lingong.preflight import MAX_TOTAL_UNPACKED, preflight
-from lingong.workbook import WorkbookError, read_workbook
+from lingong.spec.issues import CATALOGUE
+from lingong.discover.preflight import MAX_TOTAL_UNPACKED, preflight
+from lingong.read.workbook import WorkbookError, read_workbook
 
 
 @pytest.mark.parametrize("make,code", list(hostile.ALL_BAD.items()), ids=lambda v: getattr(v, "__name__", v))
@@ -134,7 +134,7 @@ def _zip_with(path, names):
 
 
 def test_backslash_names_are_read_as_slashes_and_ambiguous_names_refused(tmp_path):
-    from lingong.preflight import normalize_member_names
+    from lingong.discover.preflight import normalize_member_names
 
     ok = _zip_with(tmp_path / "ok.xlsx", ["[Content_Types].xml", "xl\\workbook.xml", "xl\\worksheets\\sheet1.xml"])
     with zipfile.ZipFile(ok) as z:

@@ -24,7 +24,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from lingong.privacy import mask
+from lingong.runtime.privacy import mask
 from report_factory import sample_details, valid_id, write_report, write_table
 from test_cli import write_registry
 

@@ -6,7 +6,7 @@ import zipfile
 
 import pytest
 
-from lingong.preflight import preflight
+from lingong.discover.preflight import preflight
 
 
 def _xlsx(tmp_path, sheet: str):

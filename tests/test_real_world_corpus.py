@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from lingong.issues import issue
-from lingong.workbook import CellError, read_checked
+from lingong.spec.issues import issue
+from lingong.read.workbook import CellError, read_checked
 from tests import corpus
 from tests.test_catalogue_messages import EMPTY_SLOT
 
@@ -79,7 +79,7 @@ def _openpyxl_sheets(path: Path) -> list[str] | None:
 
     from openpyxl import load_workbook
 
-    from lingong.return_copy import _slash_names
+    from lingong.render.return_copy import _slash_names
 
     try:
         with warnings.catch_warnings():
@@ -214,7 +214,7 @@ def test_xlsb_error_cells_are_errors_not_blanks(tmp_path):
 
 
 def test_an_xlsb_far_cell_is_cut_before_calamine_builds_its_grid(tmp_path):
-    from lingong.workbook import MAX_ROWS
+    from lingong.read.workbook import MAX_ROWS
     from tests.xlsb_edit import edit_sheet, move_last_row
 
     p = edit_sheet(DATA / "files" / "issue_186.xlsb", tmp_path / "far.xlsb", move_last_row(1_048_000))

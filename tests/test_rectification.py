@@ -12,12 +12,12 @@ from datetime import date
 
 import pytest
 
-from lingong import history
-from lingong.grading import assess
-from lingong.history import cases_of, connect, record_assessment
-from lingong.periods import parse_period
-from lingong.records import FileOutcome
-from lingong.rules import load_rules
+from lingong.grade import history
+from lingong.grade.grading import assess
+from lingong.grade.history import cases_of, connect, record_assessment
+from lingong.model.periods import parse_period
+from lingong.model.records import FileOutcome
+from lingong.spec.rules import load_rules
 from tests.records_factory import half_year, report, station
 
 RULES = load_rules()

@@ -3,10 +3,10 @@ from datetime import date
 
 import pytest
 
-from lingong.issues import CATALOGUE
-from lingong.registry import read_registry
-from lingong.template_spec import REGISTRY_COLUMNS
-from lingong.workbook import read_workbook
+from lingong.spec.issues import CATALOGUE
+from lingong.read.registry import read_registry
+from lingong.spec.template import REGISTRY_COLUMNS
+from lingong.read.workbook import read_workbook
 from tests.report_factory import write_table
 
 HEADER = [label for _, label in REGISTRY_COLUMNS]

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from tests import results_factory as rf
-from lingong import form_writer as fw
-from lingong import summary_writer as sw
+from lingong.render import form as fw
+from lingong.render import summary as sw
 
 ROOT = Path(__file__).resolve().parents[1]
 A4 = (595, 842)

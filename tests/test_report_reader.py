@@ -3,10 +3,10 @@ from datetime import date
 
 import pytest
 
-from lingong import template_spec as ts
-from lingong.issues import CATALOGUE
-from lingong.report_reader import read_report
-from lingong.workbook import CellError, Sheet, Workbook, read_workbook
+from lingong.spec import template as ts
+from lingong.spec.issues import CATALOGUE
+from lingong.read.report import read_report
+from lingong.read.workbook import CellError, Sheet, Workbook, read_workbook
 from report_factory import DEFAULT_VALUES, OMIT, sample_details, valid_id, write_report
 
 
@@ -316,8 +316,8 @@ def test_personal_data_in_a_wrong_cell_is_masked(tmp_path):
 
 def test_round_trip_through_the_template_writer(tmp_path):
     """The blank template the bureau hands out, filled by code, reads back to the same values."""
-    from lingong.records import Station
-    from lingong.template_writer import write_template
+    from lingong.model.records import Station
+    from lingong.render.blank_template import write_template
 
     values = {c: (v == "是" if isinstance(v, str) else v) for c, v in DEFAULT_VALUES.items()}
     path = tmp_path / "t.xlsx"

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from lingong.grading import assess
-from lingong.periods import parse_period
-from lingong.results_json import SCHEMA_VERSION, write_results
-from lingong.rules import load_rules
+from lingong.grade.grading import assess
+from lingong.model.periods import parse_period
+from lingong.render.results_json import SCHEMA_VERSION, write_results
+from lingong.spec.rules import load_rules
 from tests.records_factory import (GOOD_MONTH, decision, half_year, months, report, station, with_total)
 
 RULES = load_rules()

@@ -8,11 +8,11 @@ import hashlib
 import openpyxl
 import pytest
 
-from lingong import template_spec as ts
-from lingong.issues import issue
-from lingong.records import Station
-from lingong.return_copy import LIST_SHEET, write_return_copy
-from lingong.template_writer import write_template
+from lingong.spec import template as ts
+from lingong.spec.issues import issue
+from lingong.model.records import Station
+from lingong.render.return_copy import LIST_SHEET, write_return_copy
+from lingong.render.blank_template import write_template
 
 STATION = Station("GX-002", "白云湖社区零工驿站", "随州高新区")
 REL = "随州高新区/白云湖社区/白云湖社区零工驿站-2023-05.xlsx"
@@ -162,7 +162,7 @@ def test_xlsb_is_rebuilt_from_the_grids_calamine_read(tmp_path):
     No tool here writes .xlsb, so the source is an Excel-written file of the calamine corpus."""
     from pathlib import Path
 
-    from lingong.workbook import read_checked
+    from lingong.read.workbook import read_checked
 
     src = Path(__file__).parent / "data" / "calamine-tests" / "files" / "issues.xlsb"
     before = _sha(src)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from lingong.rules import DEFAULT_RULES, RulesError, load_rules, render_target_text
+from lingong.spec.rules import DEFAULT_RULES, RulesError, load_rules, render_target_text
 from tests.records_factory import grade_one, half_year, item, requirement, with_total
 
 DEFAULT_TEXT = DEFAULT_RULES.read_text(encoding="utf-8")
@@ -133,7 +133,7 @@ def test_missing_rules_file(tmp_path):
 THRESHOLDS = ("400", "360", "50", "24", "100", "12", "1.2", "30", "120")
 
 
-@pytest.mark.parametrize("module", ["grading.py", "aggregate.py", "history.py", "results_json.py"])
+@pytest.mark.parametrize("module", ["grade/grading.py", "grade/aggregate.py", "grade/history.py", "render/results_json.py"])
 def test_no_threshold_in_code(module):
     code = (LINGONG / module).read_text(encoding="utf-8")
     code = re.sub(r'""".*?"""', "", code, flags=re.S)           # docstrings may explain
@@ -144,7 +144,7 @@ def test_no_threshold_in_code(module):
 
 from hypothesis import given, strategies as hs  # noqa: E402
 
-from lingong.rules import prorated_target, ratio_target  # noqa: E402
+from lingong.spec.rules import prorated_target, ratio_target  # noqa: E402
 
 
 _DEFAULT = load_rules()
@@ -161,7 +161,7 @@ def test_prorating_is_exact_integer_ceiling(target, active):
 
 
 def test_placeholders_are_filled_by_lookup_never_by_attribute_access():
-    from lingong.placeholders import PlaceholderError, fill
+    from lingong.spec.placeholders import PlaceholderError, fill
 
     assert fill("半年不少于{C1_sum.half_year}个，{{不是占位符}}", {"C1_sum.half_year": 400}) == \
         "半年不少于400个，{不是占位符}"

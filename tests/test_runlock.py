@@ -1,4 +1,4 @@
-"""The run lock of an output folder (lingong/runlock.py): who holds it, waiting, refusing,
+"""The run lock of an output folder (lingong/runtime/runlock.py): who holds it, waiting, refusing,
 taking over stale locks, and mutual exclusion between real processes."""
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from lingong import runlock
-from lingong.runlock import LOCK_NAME, OutputBusy, RunLock, pid_alive, this_host
+from lingong.runtime import runlock
+from lingong.runtime.runlock import LOCK_NAME, OutputBusy, RunLock, pid_alive, this_host
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -240,7 +240,7 @@ def test_timeouts_come_from_the_environment_for_tests_and_default_to_the_clerks_
 HOLDER = r"""
 import json, sys, time
 from pathlib import Path
-from lingong.runlock import RunLock
+from lingong.runtime.runlock import RunLock
 folder, log = Path(sys.argv[1]), Path(sys.argv[2])
 with RunLock(folder, wait_s=60, poll_s=0.01, say=lambda s: None):
     t0 = time.time()
@@ -277,7 +277,7 @@ def test_a_killed_run_leaves_a_lock_the_next_run_takes_over(tmp_path):
     """A run killed outright cannot clean up; the next run here finds the process gone."""
     if sys.platform == "win32":
         pytest.skip("POSIX signals")
-    p = subprocess.Popen([sys.executable, "-c", "import sys, time\nfrom lingong.runlock import RunLock\n"
+    p = subprocess.Popen([sys.executable, "-c", "import sys, time\nfrom lingong.runtime.runlock import RunLock\n"
                           "RunLock(sys.argv[1]).acquire()\nprint('held', flush=True)\ntime.sleep(60)",
                           str(tmp_path)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
     try:

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from lingong import parallel
-from lingong.parallel import WorkerStartError, run_isolated, start_method
+from lingong.runtime import parallel
+from lingong.runtime.parallel import WorkerStartError, run_isolated, start_method
 
 ROOT = Path(__file__).resolve().parent.parent
 NOFORK = Path(__file__).resolve().parent / "nofork_run.py"
@@ -62,7 +62,7 @@ def test_a_worker_that_cannot_set_itself_up_stops_the_run_with_the_reason(monkey
 def test_a_spawned_worker_gets_its_initializer_and_plain_items(monkeypatch):
     monkeypatch.setenv("LINGONG_START_METHOD", "spawn")
     out = list(run_isolated(_double, range(40), workers=2, initializer=parallel.import_modules,
-                            initargs=("lingong.reading",), timeout_s=1))
+                            initargs=("lingong.read.files",), timeout_s=1))
     # timeout_s=1 does not count the interpreter's start-up against the first item
     assert [(i, ok, r) for i, ok, r in out] == [(i, True, 2 * i) for i in range(40)]
 
@@ -105,7 +105,7 @@ def test_the_demo_without_fork_writes_what_the_forked_demo_writes(tmp_path):
 _KILL_SCRIPT = textwrap.dedent("""
     import os, sys, time
     sys.path.insert(0, {root!r})
-    from lingong import parallel
+    from lingong.runtime import parallel
     if {no_pdeathsig!r}:
         parallel._arm_parent_death_signal = lambda: None  # only the watchdog is left
     from test_spawn import _sleep_and_report

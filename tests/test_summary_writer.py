@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 
 from tests import results_factory as rf
-from lingong import summary_writer as sw
+from lingong.render import summary as sw
 
 GOLDEN = Path(__file__).parent / "golden"
 RULES_INFO = {"title": "随州市零工驿站运维考核（暂行）2023版", "path": "templates/考核规则.toml", "sha256": "3f2a" * 16,

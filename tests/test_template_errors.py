@@ -2,7 +2,7 @@
 import jinja2
 import pytest
 
-from lingong.template_errors import explain
+from lingong.spec.template_errors import explain
 
 
 def _error(source: str, loader_names=()):

@@ -5,8 +5,8 @@ import unicodedata
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lingong import textfit
-from lingong.textfit import row_height, text_lines
+from lingong.render import textfit
+from lingong.render.textfit import row_height, text_lines
 
 
 def _lines_char_by_char(text: str, width_chars: float, font_pt: float) -> int:

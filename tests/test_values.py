@@ -5,12 +5,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lingong.cells import a1, col_letter, ref
-from lingong.issues import CATALOGUE
-from lingong.labels import loose_label, norm_code, norm_label
-from lingong.values import (as_text, id_check_digit, id_check_ok, id_lost_digits, is_valid_phone,
+from lingong.model.cells import a1, col_letter, ref
+from lingong.spec.issues import CATALOGUE
+from lingong.read.labels import loose_label, norm_code, norm_label
+from lingong.read.values import (as_text, id_check_digit, id_check_ok, id_lost_digits, is_valid_phone,
                             parse_count, parse_date, parse_month, parse_yesno)
-from lingong.workbook import CellError
+from lingong.read.workbook import CellError
 
 # ---- labels and addresses ----------------------------------------------------
 

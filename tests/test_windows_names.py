@@ -8,12 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lingong import form_writer as fw
-from lingong.mail_drafts import write_drafts
-from lingong.outfiles import MAX_PATH_CHARS, file_name, safe_component
-from lingong.records import Station
-from lingong.return_copy import copy_name
-from lingong.template_writer import write_blank_templates
+from lingong.render import form as fw
+from lingong.mail.drafts import write_drafts
+from lingong.runtime.outfiles import MAX_PATH_CHARS, file_name, safe_component
+from lingong.model.records import Station
+from lingong.render.return_copy import copy_name
+from lingong.render.blank_template import write_blank_templates
 from tests import results_factory as rf
 
 ROOT = Path(__file__).resolve().parent.parent

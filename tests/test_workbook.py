@@ -6,8 +6,8 @@ import openpyxl
 import pytest
 
 from tests import hostile
-from lingong.parallel import run_isolated
-from lingong.workbook import MAX_COLS, MAX_ROWS, CellError, WorkbookError, read_workbook, trim_sheet_xml
+from lingong.runtime.parallel import run_isolated
+from lingong.read.workbook import MAX_COLS, MAX_ROWS, CellError, WorkbookError, read_workbook, trim_sheet_xml
 
 
 def test_a_table_starting_at_c5_keeps_its_address(tmp_path):
@@ -127,8 +127,8 @@ def test_unreadable_files_raise_workbook_error_with_catalogue_code(tmp_path, mak
 
 
 def test_read_checked_reports_a_file_that_grows_while_read(tmp_path, monkeypatch):
-    from lingong import workbook as wbmod
-    from lingong.workbook import read_checked
+    from lingong.read import workbook as wbmod
+    from lingong.read.workbook import read_checked
     p = hostile.small_workbook(tmp_path)
     real = wbmod.read_workbook
 
@@ -145,7 +145,7 @@ def test_read_checked_reports_a_file_that_grows_while_read(tmp_path, monkeypatch
 
 def test_read_checked_gives_workbook_hash_or_code(tmp_path):
     import hashlib
-    from lingong.workbook import read_checked
+    from lingong.read.workbook import read_checked
     good = hostile.small_workbook(tmp_path)
     r = read_checked(good, {"基本信息"})
     assert r.code is None and r.workbook.has("基本信息") and r.fmt == "xlsx"
@@ -156,7 +156,7 @@ def test_read_checked_gives_workbook_hash_or_code(tmp_path):
 
 def test_a_rejected_file_still_gets_the_hash_of_what_was_read(tmp_path):
     import hashlib
-    from lingong.workbook import read_checked
+    from lingong.read.workbook import read_checked
     pdf = tmp_path / "报表.xlsx"
     pdf.write_bytes(b"%PDF-1.7\n" + b"x" * 500)
     r = read_checked(pdf)
@@ -165,7 +165,7 @@ def test_a_rejected_file_still_gets_the_hash_of_what_was_read(tmp_path):
 
 
 def test_a_file_too_large_for_a_report_is_refused_unread(tmp_path):
-    from lingong.workbook import MAX_FILE_BYTES, read_checked
+    from lingong.read.workbook import MAX_FILE_BYTES, read_checked
     huge = tmp_path / "全年汇总.xlsx"
     with open(huge, "wb") as f:
         f.write(b"PK\x03\x04")
@@ -176,7 +176,7 @@ def test_a_file_too_large_for_a_report_is_refused_unread(tmp_path):
 
 def test_a_whole_hostile_folder_through_workers(tmp_path):
     """The pipeline's shape: every file gets a workbook or a code, none takes the others down."""
-    from lingong.workbook import read_checked
+    from lingong.read.workbook import read_checked
     expected = {p: c for p, c in hostile.bad_folder(tmp_path).items()}
     goods = [hostile.small_workbook(tmp_path, f"g{i}.xlsx") for i in range(3)]
     goods.append(hostile.stray_last_row(tmp_path, cell="XFD1048576"))
@@ -189,7 +189,7 @@ def test_a_whole_hostile_folder_through_workers(tmp_path):
 
 
 def test_sheet_extent_is_exact_for_far_cells_and_bounded_otherwise():
-    from lingong.workbook import sheet_extent
+    from lingong.read.workbook import sheet_extent
     assert sheet_extent(b'<row r="3"><c r="B3"/></row>') == (999, 26)
     assert sheet_extent(b'<row r="3"><c r="B3"/><c r="AC3"/></row>') == (3, 29)
     assert sheet_extent(b'<row r="1048576"><c r="A1048576"/></row>') == (1048576, 1)
@@ -197,7 +197,7 @@ def test_sheet_extent_is_exact_for_far_cells_and_bounded_otherwise():
 
 
 def test_old_xls_error_cells_are_found_in_the_biff_records(tmp_path):
-    from lingong.workbook import scan_xls_errors
+    from lingong.read.workbook import scan_xls_errors
     found = scan_xls_errors(hostile.biff8_with_errors(tmp_path), {"月度指标"})
     assert found["月度指标"].errors == {(1, 4): "#N/A", (2, 4): "#DIV/0!"}
     assert scan_xls_errors(hostile.biff8_with_errors(tmp_path), {"基本信息"}) == {}
@@ -229,7 +229,7 @@ def test_an_ods_with_a_value_in_the_last_cell_is_refused_not_expanded(tmp_path):
 
 
 def read_checked_far(path):
-    from lingong.workbook import read_checked
+    from lingong.read.workbook import read_checked
     return read_checked(path).code
 
 
@@ -237,7 +237,7 @@ def test_sheet_part_maps_are_remembered_by_content_but_never_a_huge_part(tmp_pat
     import io
     import zipfile
 
-    from lingong import workbook as wbmod
+    from lingong.read import workbook as wbmod
     good = hostile.small_workbook(tmp_path)
     wbmod._MEMO.clear()
     with zipfile.ZipFile(good) as zf:
@@ -263,8 +263,8 @@ def test_every_f005_names_the_limit_it_exceeded(tmp_path):
     calamine's cell limit (a far cell in .ods) alike."""
     import re
 
-    from lingong.issues import issue
-    from lingong.workbook import MAX_FILE_BYTES, read_checked
+    from lingong.spec.issues import issue
+    from lingong.read.workbook import MAX_FILE_BYTES, read_checked
 
     huge = tmp_path / "全年汇总.xlsx"
     with open(huge, "wb") as f:

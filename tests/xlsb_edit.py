@@ -9,7 +9,7 @@ import zipfile
 from pathlib import Path
 from typing import Callable
 
-from lingong.workbook import xlsb_records, xlsb_sheet_parts
+from lingong.read.workbook import xlsb_records, xlsb_sheet_parts
 
 
 def _varint(n: int, max_bytes: int) -> bytes:

@@ -14,7 +14,7 @@ import struct
 import zipfile
 from pathlib import Path
 
-from lingong.workbook import xlsb_records
+from lingong.read.workbook import xlsb_records
 from tests.xlsb_edit import record
 
 SHELL = Path(__file__).parent / "data" / "calamine-tests" / "files" / "issue_186.xlsb"
@@ -100,7 +100,7 @@ def write_xlsb(path: Path, sheets: dict[str, list[list]], hidden: frozenset = fr
 
 def report_as_xlsb(xlsx: Path, dst: Path) -> Path:
     """The same report, every sheet and cell as calamine reads it, saved as .xlsb."""
-    from lingong.workbook import read_workbook
+    from lingong.read.workbook import read_workbook
 
     wb = read_workbook(xlsx)
     sheets = {n: wb.sheet(n).rows for n in wb.sheet_names}
