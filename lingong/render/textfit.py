@@ -14,7 +14,7 @@ import unicodedata
 MAX_ROW_PT = 409  # Excel's tallest row
 
 # A run of printable ASCII wraps as one word; a run of CJK or full-width characters (all
-# as wide as the font, tests/test_textfit.py checks every one) breaks anywhere and is
+# as wide as the font, tests/render/test_textfit.py checks every one) breaks anywhere and is
 # placed at once; any other character alone.
 WIDE_RUN = "\u3001-\u303e\u3041-\u3096\u3099-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff01-\uff60\uffe0-\uffe6"
 _TOKENS = re.compile(f"[!-~]+|[{WIDE_RUN}]+|.", re.S)
