@@ -13,13 +13,12 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from lingong import layout
+from lingong.errors import EXIT_USAGE, LingongError
+from lingong.model.periods import date_cn
 from lingong import __version__
 
-EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
-# Errors in files the bureau edits (rules, text templates, SMTP settings): a message, exit status 2.
-_CONFIG_ERRORS = {"RulesError", "SmtpConfigError", "MailTemplateError", "NoticeTemplateError", "HistoryError",
-                  "TextTemplateError"}
-ROOT = Path(__file__).resolve().parent.parent
+EXIT_OK, EXIT_DATA = 0, 1
 
 
 class ChineseHelpFormatter(argparse.RawDescriptionHelpFormatter):
@@ -43,10 +42,10 @@ class Parser(argparse.ArgumentParser):
 
 
 def _common(p: argparse.ArgumentParser, *, period_help: str = "考核期：2023H1、2023H2、2023 或 2023-03") -> None:
-    p.add_argument("--input", type=Path, default=ROOT / "input", help="报表所在文件夹（含子文件夹），默认 input/")
+    p.add_argument("--input", type=Path, default=layout.DEFAULT_INPUT, help="报表所在文件夹（含子文件夹），默认 input/")
     p.add_argument("--output", type=Path, default=None, help="输出文件夹，默认 output/（演示时为 output/demo/）")
     p.add_argument("--period", default=None, help=period_help)
-    p.add_argument("--rules", type=Path, default=ROOT / "templates" / "rules.toml",
+    p.add_argument("--rules", type=Path, default=layout.DEFAULT_RULES,
                    help="考核规则文件，默认 templates/rules.toml")
     p.add_argument("--workers", type=int, default=None, help="并行读取的进程数，默认按 CPU 核数")
     p.add_argument("--demo", action="store_true", help="用内置的随州市样例数据演示全部流程（不读写 input/）")
@@ -155,14 +154,11 @@ def _main(argv: list[str] | None) -> int:
         print("\n已中断。已写完的文件完整可用，未写完的文件不会留下。", file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - the one place that turns failures into a clerk's message
-        from lingong.pipeline import FatalInput
-        from lingong.runtime.runlock import OutputBusy
-
         if args.debug:
             raise
-        if isinstance(exc, (FatalInput, OutputBusy)) or type(exc).__name__ in _CONFIG_ERRORS:
-            print(f"无法运行：{exc}", file=sys.stderr)
-            return EXIT_USAGE
+        if isinstance(exc, LingongError):
+            print(f"{exc.prefix}{exc}", file=sys.stderr)
+            return exc.exit_status
         from lingong.runtime.outfiles import OutputLocked
 
         if isinstance(exc, OutputLocked):  # outside a step that goes on past it: the run stopped there
@@ -180,7 +176,7 @@ def _main(argv: list[str] | None) -> int:
 def _output_root(args) -> Path:
     if args.output is not None:
         return args.output
-    return ROOT / "output" / ("demo" if args.demo else "")
+    return layout.DEFAULT_OUTPUT / (layout.DEMO_FOLDER if args.demo else "")
 
 
 def _input_dir(args, out_root: Path) -> Path:
@@ -188,7 +184,7 @@ def _input_dir(args, out_root: Path) -> Path:
         return args.input
     from lingong.demo import build_demo
 
-    sample = out_root / "样例输入"
+    sample = out_root / layout.SAMPLE_INPUT_FOLDER
     build_demo(sample)
     return sample
 
@@ -237,7 +233,7 @@ def _dispatch_locked(args, out_root: Path) -> int:
         from lingong.pipeline import HISTORY_DB, FatalInput
 
         try:
-            start_cycle(out_root / "样例输入", out_root, HISTORY_DB)
+            start_cycle(out_root / layout.SAMPLE_INPUT_FOLDER, out_root, HISTORY_DB)
         except FileExistsError:
             raise FatalInput(f"输出文件夹 {out_root} 中已有正式考核的历史，演示不能写在这里；"
                              "请用 --output 指定一个新的文件夹") from None
@@ -262,7 +258,7 @@ def _dispatch_locked(args, out_root: Path) -> int:
                 from lingong.demo import resubmit
 
                 resubmit(input_dir)
-            print(f"==== 演示：{what}，考核日期 {assessed_on.year}年{assessed_on.month}月{assessed_on.day}日 ====")
+            print(f"==== 演示：{what}，考核日期 {date_cn(assessed_on)} ====")
         # mail writes about an assessment already made: its 考核日期 is the recorded one.
         opts = _options(args, out_root, input_dir, recheck=recheck, mail_drafts=mail, notice=mail,
                         assessed_on=assessed_on, recorded_date=args.command == "mail")
@@ -294,7 +290,7 @@ def _templates(args, out_root: Path) -> int:
     regs = [(p, rel) for p, rel in disc.candidates]
     results = read_files(regs, workers=args.workers or 1, progress=not args.quiet)
     stations, reg_file, _ = pick_registry(results)
-    dest = out_root / "空白模板" / month.value
+    dest = layout.blank_templates_dir(out_root, month.value)
     with locked_outputs() as locked:
         paths = write_blank_templates(stations, month.value, dest)
     print(f"已按驿站名册（{reg_file}）生成 {len(paths) - len(locked)} 份 {month.value} 月度报表模板：{dest}")
@@ -327,7 +323,7 @@ def _template_mail(args, out_root: Path, input_dir: Path) -> int:
     disc = discover(input_dir, exclude=out_root)
     results = read_files(disc.candidates, workers=args.workers or 1, progress=not args.quiet)
     stations, _, _ = pick_registry(results)
-    dest = out_root / "空白模板" / month
+    dest = layout.blank_templates_dir(out_root, month)
     with locked_outputs() as locked:
         paths = write_blank_templates(stations, month, dest)
         by_station = {}
@@ -335,8 +331,8 @@ def _template_mail(args, out_root: Path, input_dir: Path) -> int:
             by_station[p.name.split("_", 1)[0]] = p
         y, m = map(int, month.split("-"))
         period = make_period("month", y, m)
-        summary = write_drafts(out_root / "空白模板" / month, period=period, results=[], stations=stations,
-                               issues=[], templates_dir=ROOT / "templates", kind="templates",
+        summary = write_drafts(layout.blank_templates_dir(out_root, month), period=period, results=[], stations=stations,
+                               issues=[], templates_dir=layout.TEMPLATES_DIR, kind="templates",
                                blank_templates=by_station)
     from lingong.mail.drafts import format_drafts_summary
 
@@ -356,12 +352,12 @@ def _send(args, out_root: Path) -> int:
         month = parse_month(args.month).value if args.month else None
         if month is None:
             raise FatalInput("发送空白模板邮件需要 --month，例如 --month 2023-07")
-        key, drafts = month, inside(out_root, "空白模板", month, "邮件", "空白模板")
+        key, drafts = month, inside(out_root, layout.BLANK_TEMPLATES_FOLDER, month, layout.MAIL_FOLDER, layout.BLANK_TEMPLATES_FOLDER)
         make = f"python process.py mail --templates --month {month}"
     else:
         if not args.period:
             raise FatalInput("发送邮件需要指定考核期，例如 --period 2023H1")
-        key, drafts = args.period, inside(out_root, args.period, "邮件")
+        key, drafts = args.period, inside(out_root, args.period, layout.MAIL_FOLDER)
         make = f"python process.py mail --period {args.period}"
     if not drafts.is_dir():
         raise FatalInput(f"没有找到邮件草稿：{drafts}。请先运行 {make}")

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from lingong import __version__
+from lingong.errors import FatalInput  # noqa: F401 - also imported from here
+from lingong import __version__, layout
 from lingong.spec import template as spec
 from lingong.discover.filenames import display_path
 from lingong.spec.issues import ERROR, INFO, WARNING, Issue, issue
@@ -26,14 +27,8 @@ from lingong.model.records import (KIND_DECISIONS, KIND_REGISTRY, KIND_REJECTED,
                       FileOutcome, Period)
 from lingong.render.wording import date_cn, rules_title
 
-ROOT = Path(__file__).resolve().parent.parent
-TEMPLATES_DIR = ROOT / "templates"
-DEFAULT_RULES = TEMPLATES_DIR / "rules.toml"
-from lingong.grade.history import HISTORY_DB_NAME as HISTORY_DB  # noqa: E402
-
-
-class FatalInput(Exception):
-    """The run cannot go on (exit status 2): unreadable rules file or no usable registry."""
+from lingong.layout import DEFAULT_RULES, TEMPLATES_DIR  # noqa: E402
+from lingong.layout import HISTORY_DB_NAME as HISTORY_DB  # noqa: E402
 
 
 @dataclass
@@ -407,7 +402,7 @@ def write_documents(summary: RunSummary, opts: RunOptions, rules, run_id: str, f
     # that none of them is left for last.
     jobs: list = []
 
-    vp = out / "校验报告.xlsx"
+    vp = out / layout.VALIDATION_REPORT_NAME
     jobs.append(functools.partial(write_validation_report, vp, summary.issues, summary.stations, summary.outcomes,
                                   bureau_issues=summary.bureau_issues))
     summary.paths["validation"] = vp
@@ -418,14 +413,14 @@ def write_documents(summary: RunSummary, opts: RunOptions, rules, run_id: str, f
                                   rules_info=rules_info, run_info=plain_info))
     summary.paths["summary"] = sp
 
-    rp = out / "results.json"
+    rp = out / layout.RESULTS_JSON_NAME
     jobs.append(functools.partial(write_results, rp, summary.period, summary.results, rules, plain_info))
     summary.paths["results"] = rp
 
     if opts.notice:
         from lingong.render.notice import write_notice
 
-        np_ = out / "通报（草稿）.docx"
+        np_ = out / layout.NOTICE_NAME
         jobs.append(functools.partial(write_notice, np_, period=summary.period, results=summary.results,
                                       template=opts.templates_dir / "通报模板.docx", issued=None))
         summary.paths["notice"] = np_
@@ -440,13 +435,13 @@ def write_documents(summary: RunSummary, opts: RunOptions, rules, run_id: str, f
         # (Reports outside the period have no issues here, so no copy.)
         if rec is None or not any(i.severity == ERROR for i in by_file.get(rec.file, ())):
             continue
-        target = inside(out, "退回修改", copy_name(rec.station, rec.month))
+        target = inside(out, layout.RETURNS_FOLDER, copy_name(rec.station, rec.month))
         if target in returned:  # two broken files for one station and month
-            target = inside(out, "退回修改", copy_name(rec.station, rec.month, len(returned)))
+            target = inside(out, layout.RETURNS_FOLDER, copy_name(rec.station, rec.month, len(returned)))
         jobs.append(functools.partial(write_return_copy, Path(r.source or opts.input_dir / rec.file), rec.file,
                                       by_file.get(rec.file, []), target, r.grids))
         returned.append(target)
-    summary.paths["returns"] = out / "退回修改"
+    summary.paths["returns"] = layout.returns_dir(out)
 
     for res in summary.results:
         if res.graded:
@@ -467,7 +462,7 @@ def write_documents(summary: RunSummary, opts: RunOptions, rules, run_id: str, f
             summary.notes.append(f"邮件草稿：{len(drafts.written)} 封" + (
                 f"；没有可用邮箱的驿站 {len(drafts.no_address)} 个：" + "、".join(r.station for r in drafts.no_address)
                 if drafts.no_address else ""))
-            summary.paths["mail"] = out / "邮件"
+            summary.paths["mail"] = layout.mail_dir(out)
 
         _tell_locked(summary, locked)  # before the run record, which keeps the exit status
         write_run_record(summary, rules, run_info)
@@ -567,7 +562,7 @@ def write_run_record(summary: RunSummary, rules, run_info: dict) -> Path:
         "issues": dict(Counter(i.severity for i in summary.issues)),
         "outputs": {k: display_path(v) for k, v in summary.paths.items()},
     }
-    p = summary.out_dir / "运行记录.json"
+    p = summary.out_dir / layout.RUN_RECORD_NAME
     from lingong.runtime.privacy import mask_json
 
     # Masked like every output; the history database keeps the real file names.

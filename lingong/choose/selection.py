@@ -74,7 +74,7 @@ def select_reports(records: list[ReportRecord], stations: dict[str, Station]) ->
             sel.rejected.setdefault(key, []).append(rec)
             sel.statuses[rec.file] = RETURNED
             continue
-        if (st.start_month and rec.month < st.start_month) or (st.end_month and rec.month > st.end_month):
+        if not st.operates_in(rec.month):
             sel.issues.append(issue("P002", **stamp, sheet=ts.SHEET_INFO, found=rec.month,
                                     expected=_operating_text(st)))
             sel.statuses[rec.file] = OUTSIDE

@@ -52,14 +52,7 @@ class Aggregate:
 
 
 def active_months(period: Period, station: Station) -> tuple[str, ...]:
-    return tuple(m for m in period.months
-                 if (station.start_month is None or m >= station.start_month)
-                 and (station.end_month is None or m <= station.end_month))
-
-
-def operating(month: str, station: Station) -> bool:
-    return ((station.start_month is None or month >= station.start_month)
-            and (station.end_month is None or month <= station.end_month))
+    return tuple(m for m in period.months if station.operates_in(m))
 
 
 def aggregate(period: Period, station: Station, accepted: dict[str, dict[str, int | bool]],
@@ -100,7 +93,7 @@ def aggregate(period: Period, station: Station, accepted: dict[str, dict[str, in
             sums[code] = sum(v for _, v in series[code] if isinstance(v, int) and not isinstance(v, bool))
 
     # Complaints: the period's own accepted months win over anything else found.
-    ytd_months = [m for m in months_in_year_through(period) if operating(m, station)]
+    ytd_months = [m for m in months_in_year_through(period) if station.operates_in(m)]
     by_month: dict[str, int] = {}
     absent_before = []
     for m in ytd_months:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from lingong.grade.aggregate import Aggregate, aggregate, active_months, operating
+from lingong.grade.aggregate import Aggregate, active_months, aggregate
 from lingong.spec.issues import Issue, issue
 from lingong.model.periods import make_period
 from lingong.model.records import (AtRisk, Decision, ItemResult, Period, ReportRecord, RequirementResult,
@@ -226,7 +226,7 @@ def assess(period: Period, stations: dict[str, Station], accepted: dict[tuple[st
         if not assessed(st):
             continue
         recs = by_station_acc.get(st.code, {})
-        in_period = {m: r for m, r in recs.items() if m in period.months and operating(m, st)}
+        in_period = {m: r for m, r in recs.items() if m in period.months and st.operates_in(m)}
         same_year = {m: r for m, r in recs.items() if m.startswith(f"{period.year:04d}-")}
         agg = aggregate(
             period, st,

@@ -47,21 +47,18 @@ from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
+from lingong.errors import HistoryError  # noqa: F401 - also imported from here
+from lingong.layout import HISTORY_DB_NAME  # noqa: F401 - re-exported: callers name the database through the history
 from lingong.discover.filenames import display_path
 from lingong.model.periods import parse_period
 from lingong.model.records import FileOutcome, Period, RectificationCase, StationResult
 from lingong.spec.rules import FAIL, Rules
 
-HISTORY_DB_NAME = "考核历史.sqlite3"
 BUSY_TIMEOUT_MS = 30_000   # another run (or a viewer) holding the file: wait rather than fail
 JOURNAL_MODE = "DELETE"    # rollback journal; the journal file exists only during a write
 
 NONE, ON_NOTICE, ENDED, CANCEL = "", "限期整改", "整改结束", "建议取消"
 STATES = (NONE, ON_NOTICE, ENDED, CANCEL)
-
-
-class HistoryError(Exception):
-    """The history database cannot be used; ``str(e)`` is a Chinese message."""
 
 
 MIGRATIONS: tuple[tuple[str, ...], ...] = (

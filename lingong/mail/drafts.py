@@ -26,6 +26,8 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 
+from lingong.errors import MailTemplateError  # noqa: F401 - also imported from here
+from lingong.layout import BLANK_TEMPLATES_FOLDER, MAIL_FOLDER, MAIL_LIST_NAME, returns_dir  # noqa: F401
 from lingong.runtime import outfiles
 from lingong.read.addresses import check_address, is_bare_address
 from lingong.spec.issues import Issue, sort_key
@@ -36,9 +38,6 @@ from lingong.render.wording import date_cn, failed_items_text, months_not_used, 
 
 MAIL_POLICY = policy.SMTP.clone(refold_source="none")
 
-MAIL_FOLDER = "邮件"
-TEMPLATES_SUBFOLDER = "空白模板"
-LIST_NAME = "邮件清单.xlsx"
 
 SUBJECT_TEMPLATE = "邮件主题.j2"
 BODY_TEMPLATE = "邮件正文.j2"
@@ -65,10 +64,6 @@ DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 
 _ENCODED_WORD_BYTES = 39   # 52 base64 characters: the first line of filename="..." stays under 78
 _RFC2231_WIDTH = 60
-
-
-class MailTemplateError(Exception):
-    """A mail template cannot be read or rendered; the message says which and where."""
 
 
 @dataclass(frozen=True)
@@ -267,7 +262,7 @@ def _form_path(out_dir: Path, result: StationResult) -> Path:
 
 def return_copies(out_dir: Path, code: str, months) -> list[Path]:
     """退回修改/<code>_<YYYY-MM>_退回.xlsx (and _<n>_ variants for a second broken file)."""
-    folder = Path(out_dir) / "退回修改"
+    folder = returns_dir(out_dir)
     if not folder.is_dir():
         return []
     from lingong.render.return_copy import copy_stem
@@ -342,7 +337,7 @@ def write_drafts(out_dir: Path, *, period: Period, results: list[StationResult],
         raise ValueError(kind)
     folder = outfiles.inside(out_dir, MAIL_FOLDER)
     if kind == KIND_TEMPLATES:
-        folder = folder / TEMPLATES_SUBFOLDER
+        folder = folder / BLANK_TEMPLATES_FOLDER
     env = _environment(Path(templates_dir))
     body_name = BODY_TEMPLATE if kind == KIND_RESULTS else BLANK_BODY_TEMPLATE
 
@@ -419,7 +414,7 @@ def write_drafts(out_dir: Path, *, period: Period, results: list[StationResult],
         for old in folder.glob("*.eml"):
             if old not in written:
                 old.unlink()
-    list_path = folder / LIST_NAME
+    list_path = folder / MAIL_LIST_NAME
     _write_list(list_path, rows)
     return DraftsSummary(folder=folder, list_path=list_path, kind=kind, rows=tuple(rows))
 

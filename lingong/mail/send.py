@@ -33,6 +33,8 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Callable, Mapping
 
+from lingong.errors import SmtpConfigError  # noqa: F401 - also imported from here
+from lingong import layout
 from lingong.runtime import outfiles
 from lingong.read.addresses import is_bare_address
 from lingong.mail.drafts import H_ATTACHMENTS, H_KIND, H_PERIOD, H_STATION, MAIL_POLICY
@@ -67,11 +69,7 @@ LOG_SENDING, LOG_SENT, LOG_FAILED, LOG_REFUSED = "sending", "sent", "failed", "r
 RESEND_OPTION = "--resend-unknown"
 PLAINTEXT_OPTION = "--allow-plaintext-login"
 
-_REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-class SmtpConfigError(Exception):
-    """The SMTP settings cannot be used; the message says what to change."""
+_REPO_ROOT = layout.ROOT
 
 
 class TlsUnavailable(SmtpConfigError):

@@ -84,3 +84,8 @@ def months_in_year_through(period: Period) -> tuple[str, ...]:
     """Months that count for year-to-date figures of a period (complaints)."""
     last = period.months[-1]
     return tuple(months_between(month_key(period.year, 1), last))
+
+
+def date_cn(d) -> str:
+    """A date as every document and message writes it: 2023年7月10日 (no leading zeros)."""
+    return f"{d.year}年{d.month}月{d.day}日" if d else ""

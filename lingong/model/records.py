@@ -35,6 +35,12 @@ class Station:
     end_month: str | None = None     # last operating month, None: still operating
     source: str = ""                 # registry file (relative path) and row, for tracing
 
+    def operates_in(self, month: str) -> bool:
+        """Whether ``month`` (YYYY-MM) lies in the registry's 启用年月..停用年月; the status
+        (运营, 已取消 …) is a separate question its callers ask."""
+        return ((not self.start_month or month >= self.start_month)
+                and (not self.end_month or month <= self.end_month))
+
 
 @dataclass
 class ReportRecord:

@@ -16,7 +16,7 @@ from lingong.model.cells import a1, ref
 from lingong.spec.issues import Issue, issue
 from lingong.read.labels import code_typed_oddly, loose_label, norm_code, norm_label
 from lingong.runtime.outfiles import mask_id, mask_phone, mask_text
-from lingong.model.periods import month_label
+from lingong.model.periods import date_cn, month_label
 from lingong.model.records import ReportRecord
 from lingong.read.values import (Parsed, as_text, display, id_check_ok, id_lost_digits, is_valid_phone,
                      parse_count, parse_date, parse_month, parse_yesno)
@@ -212,7 +212,7 @@ def _read_info(sheet: Sheet, rec: ReportRecord, out: _Issues) -> None:
     if rec.month and rec.fill_date and rec.month > f"{rec.fill_date.year:04d}-{rec.fill_date.month:02d}":
         raw, r, c, _ = raw_of["month"]
         out.add("V019", sheet=sheet.name, cell=a1(r, c), found=display(raw),
-                expected=f"{rec.fill_date.year}年{rec.fill_date.month}月{rec.fill_date.day}日")
+                expected=date_cn(rec.fill_date))
         rec.month = None   # unknown: the file stays in the run's scope and goes back to the station
 
 

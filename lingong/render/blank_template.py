@@ -12,6 +12,7 @@ import datetime as _dt
 import re
 from pathlib import Path
 
+from lingong.layout import TEMPLATES_DIR
 from lingong.runtime import outfiles
 from lingong.model.periods import month_label
 from lingong.model.records import Station
@@ -270,13 +271,7 @@ def write_template(path: Path, *, station: Station | None = None, month: str | N
 
 def is_operating(station: Station, month: str) -> bool:
     """Whether a station is expected to report for ``month`` (YYYY-MM)."""
-    if station.status not in OPERATING_STATUSES:
-        return False
-    if station.start_month and month < station.start_month:
-        return False
-    if station.end_month and month > station.end_month:
-        return False
-    return True
+    return station.status in OPERATING_STATUSES and station.operates_in(month)
 
 
 def blank_template_name(station: Station, month: str, folder: Path | None = None) -> str:
@@ -305,7 +300,7 @@ def write_blank_templates(registry: dict[str, Station], month: str, out_dir: Pat
 def write_blank_template_file(templates_dir: Path | None = None) -> Path:
     """(Re)generate the plain blank template kept in ``templates/``."""
     if templates_dir is None:
-        templates_dir = Path(__file__).resolve().parents[2] / "templates"
+        templates_dir = TEMPLATES_DIR
     path = Path(templates_dir) / BLANK_TEMPLATE_NAME
     write_template(path)
     return path

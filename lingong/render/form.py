@@ -18,6 +18,8 @@ from pathlib import Path
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from lingong.errors import TextTemplateError  # noqa: F401 - also imported from here
+from lingong.layout import FORM_SUFFIX
 from lingong.render import textfit
 from lingong.runtime.outfiles import atomic_path, clip, file_name, inside, mask_text, new_xlsxwriter, safe_component
 from lingong.model.records import ItemResult, RequirementResult, StationResult
@@ -37,10 +39,6 @@ TITLE_FONT = "黑体"
 BODY_PT = 10
 # Column widths in Excel character units; they add up to about one A4 portrait width.
 FORM_WIDTHS = (4.5, 7.5, 21, 25, 33, 14)
-
-
-class TextTemplateError(ValueError):
-    """A text template in templates/ is missing or cannot be read (message in Chinese)."""
 
 
 @dataclass(frozen=True)
@@ -91,8 +89,7 @@ def pct(figure, target) -> str:
     return f"{math.floor(100 * figure / target)}%"
 
 
-def date_text(d) -> str:
-    return f"{d.year}年{d.month}月{d.day}日" if d else ""
+date_text = date_cn  # the name the 汇总表 imports it by
 
 
 # ---- templates ------------------------------------------------------------------
@@ -186,7 +183,7 @@ def form_path(out_dir: Path, result: StationResult) -> Path:
     name = clip(safe_component(st.name, "未命名"), 90).rstrip(" ._") or "未命名"
     county = safe_component(st.county, "未知县区")
     return inside(Path(out_dir), county,
-                  file_name(f"{code}_{name}", "_考核验收表.xlsx", folder=Path(out_dir) / county))
+                  file_name(f"{code}_{name}", FORM_SUFFIX, folder=Path(out_dir) / county))
 
 
 # ---- the workbook -------------------------------------------------------------------

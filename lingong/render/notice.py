@@ -13,12 +13,13 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 
+from lingong.errors import NoticeTemplateError  # noqa: F401 - also imported from here
+from lingong.layout import NOTICE_NAME, TEMPLATES_DIR  # noqa: F401 - NOTICE_NAME is part of this module's interface
 from lingong.runtime import outfiles
 from lingong.model.records import Period, StationResult
 from lingong.spec.template import GRADES, county_order
-from lingong.render.wording import failed_items_text, months_not_used, rectification_text
+from lingong.render.wording import date_cn, failed_items_text, months_not_used, rectification_text
 
-NOTICE_NAME = "通报（草稿）.docx"
 TEMPLATE_NAME = "通报模板.docx"
 ISSUER = "随州市零工驿站运维考核小组"
 
@@ -26,14 +27,6 @@ TITLE_FONT = "方正小标宋简体"
 HEADING_FONT = "黑体"
 BODY_FONT = "仿宋_GB2312"
 TABLE_FONT = "宋体"
-
-
-class NoticeTemplateError(Exception):
-    """The 通报 template cannot be read or rendered; the message says what to do."""
-
-
-def _cn_date(d: date | None) -> str:
-    return f"{d.year}年{d.month}月{d.day}日" if d else ""
 
 
 def _check_name(period: Period) -> str:
@@ -52,7 +45,7 @@ def _remark(r: StationResult) -> str:
     if unused := months_not_used(r):
         bits.append(unused)
     if r.rectification == "限期整改":
-        bits.append(f"限期整改至{_cn_date(r.deadline)}" if r.deadline else "限期整改")
+        bits.append(f"限期整改至{date_cn(r.deadline)}" if r.deadline else "限期整改")
     elif r.rectification:
         bits.append(r.rectification)
     if r.overall_decision is not None:
@@ -88,7 +81,7 @@ def notice_context(*, period: Period, results: list[StationResult], issued: date
     def station(r: StationResult) -> dict:
         return {"code": m(r.station.code), "name": m(r.station.name), "county": r.station.county,
                 "failed": m(_failed_items(r)),
-                "deadline": _cn_date(r.deadline) if r.deadline else "",
+                "deadline": date_cn(r.deadline) if r.deadline else "",
                 "rectification": m(rectification_text(r)),
                 "grade": r.final_overall, "unused": months_not_used(r),
                 "case": m(rectification_text(r, with_state=False)),
@@ -116,8 +109,8 @@ def notice_context(*, period: Period, results: list[StationResult], issued: date
         "provisional": [station(r) for r in provisional],
         "rows": rows,
         "issuer": ISSUER,
-        "issued": _cn_date(issued) or "　　年　　月　　日",
-        "assessed_on": _cn_date(next((r.assessed_on for r in results if r.assessed_on), None)),
+        "issued": date_cn(issued) or "　　年　　月　　日",
+        "assessed_on": date_cn(next((r.assessed_on for r in results if r.assessed_on), None)),
     }
 
 
@@ -335,5 +328,5 @@ def build_notice_template(path: Path) -> Path:
 
 
 if __name__ == "__main__":  # python -m lingong.render.notice: regenerate templates/通报模板.docx
-    out = build_notice_template(Path(__file__).resolve().parents[2] / "templates" / TEMPLATE_NAME)
+    out = build_notice_template(TEMPLATES_DIR / TEMPLATE_NAME)
     print(f"已生成 {out}")

@@ -10,6 +10,7 @@ from lingong.render.form import (BODY_FONT, TITLE_FONT, clean, date_text, month_
 from lingong.spec.issues import Issue, sort_key
 from lingong.runtime.outfiles import atomic_path, inside, new_xlsxwriter
 from lingong.model.records import FileOutcome, Period, Station, StationResult
+from lingong.spec.vocab import KIND_LABELS
 from lingong.spec.template import GRADES, ITEMS, county_order
 from lingong.render.wording import date_cn, failed_items_text, rectification_text
 
@@ -391,7 +392,7 @@ def _notes_sheet(bk: _Book, period: Period, results, outcomes, rules_info: dict,
         if k == "assessed_on" and v:
             v = month_long(v[:7]) + f"{int(v[8:])}日"
         if isinstance(v, dict):
-            v = "，".join(f"{_KIND_LABELS.get(a, a)} {b}" for a, b in sorted(v.items()))
+            v = "，".join(f"{KIND_LABELS.get(a, a)} {b}" for a, b in sorted(v.items()))
         elif isinstance(v, bool):
             v = "是" if v else "否"
         rows.append((_RUN_LABELS.get(k, k), str(v)))
@@ -449,8 +450,6 @@ _RUN_LABELS = {"version": "工具版本", "tool_version": "工具版本", "run_i
                "input": "输入文件夹", "input_dir": "输入文件夹", "counts": "统计", "period": "考核期代码",
                "recheck": "整改复核", "files": "输入文件（按类别）",
                "assessed_on": "考核日期"}
-_KIND_LABELS = {"report": "月度报表", "registry": "驿站名册", "decisions": "考核组意见", "skipped": "跳过",
-                "rejected": "无法读取", "unstable": "仍在变化"}
 
 
 def write_summary(path: Path, *, period: Period, results: list[StationResult], issues: list[Issue],

@@ -11,6 +11,7 @@ from lingong.runtime import outfiles
 from lingong.render import textfit
 from lingong.spec.issues import ERROR, INFO, WARNING, Issue, sort_key
 from lingong.model.periods import month_label
+from lingong.spec.vocab import KIND_LABELS
 from lingong.model.records import (KIND_DECISIONS, KIND_REGISTRY, KIND_REJECTED, KIND_REPORT, KIND_SKIPPED,
                       KIND_UNSTABLE, FileOutcome, Station)
 from lingong.spec.template import COUNTIES, county_order
@@ -23,10 +24,6 @@ COLUMNS: tuple[tuple[str, int], ...] = (
 )
 SEVERITY_COLOURS = {ERROR: "#FFC7CE", WARNING: "#FFEB9C", INFO: "#DDEBF7"}
 UNKNOWN_COUNTY = "（未识别驿站）"
-KIND_LABELS = {
-    KIND_REPORT: "月度报表", KIND_REGISTRY: "驿站名册", KIND_DECISIONS: "考核组意见",
-    KIND_SKIPPED: "已跳过", KIND_REJECTED: "无法读取", KIND_UNSTABLE: "正在写入，未处理",
-}
 _CELL_RE = re.compile(r"^([A-Z]{1,3})(\d+)$")
 
 

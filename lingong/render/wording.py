@@ -3,16 +3,11 @@ requirement failed. The form, the 汇总表, the 通报 and the mails all take t
 texts from here, so a station reads the same sentence wherever it looks."""
 from __future__ import annotations
 
-from datetime import date
 
-from lingong.model.periods import make_period, parse_period
+from lingong.model.periods import date_cn, make_period, parse_period
 from lingong.model.records import RectificationCase, StationResult
 
 ON_NOTICE, ENDED, CANCEL = "限期整改", "整改结束", "建议取消"
-
-
-def date_cn(d: date | None) -> str:
-    return f"{d.year}年{d.month}月{d.day}日" if d else ""
 
 
 def _label(period_key: str) -> str:

@@ -42,19 +42,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
+from lingong.errors import OutputBusy  # noqa: F401 - also imported from here
+from lingong.layout import LOCK_NAME
 from lingong.runtime.outfiles import TEMP_PREFIX, TEMP_SUFFIX, _write_error
 
-LOCK_NAME = "运行中.lock"
 WAIT_S, STALE_S, REFRESH_S, POLL_S = 60.0, 600.0, 30.0, 1.0
 ENV_WAIT, ENV_STALE, ENV_REFRESH = "LINGONG_LOCK_WAIT_S", "LINGONG_LOCK_STALE_S", "LINGONG_LOCK_REFRESH_S"
 _NOTE = "本文件表示有一次考核程序正在使用这个输出文件夹，程序结束后自动删除。请勿手动删除，除非确认那次运行已经结束。"
 
 
 _HELD: set[str] = set()  # tokens of the locks this process holds
-
-
-class OutputBusy(Exception):
-    """Another run holds the output folder; ``str(e)`` is a Chinese message saying what to do."""
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,11 @@
 """Generate docs/问题代码.md from the issue catalogue: `python -m lingong.spec.catalogue_doc`."""
 from __future__ import annotations
 
-from pathlib import Path
 
+from lingong.layout import DOCS_DIR
 from lingong.spec.issues import CATALOGUE
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "问题代码.md"
+DOC = DOCS_DIR / "问题代码.md"
 
 
 def render() -> str:

@@ -19,10 +19,11 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
+from lingong.errors import RulesError  # noqa: F401 - also imported from here
 from lingong.spec import placeholders
 from lingong.spec.template import COUNT, GRADES, INDICATOR_BY_CODE, INDICATORS, ITEMS
 
-DEFAULT_RULES = Path(__file__).resolve().parents[2] / "templates" / "rules.toml"
+from lingong.layout import DEFAULT_RULES  # noqa: E402
 
 PASS, EXCELLENT, FAIL = "合格", "优秀", "不合格"
 LEVELS = (PASS, EXCELLENT)
@@ -31,10 +32,6 @@ PERS = ("half_year", "year", "period")
 ROUNDINGS = ("up", "nearest", "down")
 # Months a target of each ``per`` is stated for; "period" targets are not prorated.
 PER_MONTHS = {"half_year": 6, "year": 12}
-
-
-class RulesError(Exception):
-    """The rules file cannot be used. ``str(e)`` is a Chinese message for the clerk."""
 
 
 @dataclass(frozen=True)

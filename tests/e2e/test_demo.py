@@ -14,7 +14,7 @@ from lingong.spec import template as ts
 from lingong.demo import build_demo
 from lingong.read.report import read_report
 from lingong.read.values import id_check_ok
-from lingong.read.workbook import read_workbook
+from lingong.read.workbook import WorkbookError, read_workbook
 
 
 def _hashes(root: Path) -> dict[str, str]:
@@ -175,7 +175,7 @@ def test_broken_and_skipped_files(demo):
     for rel in demo.broken_files:
         path = demo.dest / rel
         assert path.exists() and path.stat().st_size > 0
-        with pytest.raises(Exception):
+        with pytest.raises(WorkbookError):
             read_workbook(path)
     names = [Path(r).name for r in demo.skipped_files]
     assert any(n.startswith("~$") for n in names)

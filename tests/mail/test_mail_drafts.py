@@ -15,6 +15,7 @@ import openpyxl
 import pytest
 
 from support import results_factory as rf
+from lingong.layout import MAIL_LIST_NAME
 from lingong.mail import drafts as md
 from support.drafts import FORM_BYTES, RUN_DATE, SENDER, TEMPLATES, form_bytes, make_run, write  # noqa: F401
 from lingong.read.addresses import check_address
@@ -292,6 +293,6 @@ def test_a_registry_address_with_a_bcc_line_is_an_issue_and_no_mail_end_to_end(t
     rows_ = [[c.value for c in r] for r in report["名册与考核组意见问题"].iter_rows()]  # the clerk's sheet
     hit = next(r for r in rows_ if "R008" in r)
     assert "ZD-001" in hit and any("（换行）Bcc" in str(v) for v in hit)
-    listing = openpyxl.load_workbook(out / "2023H1" / "邮件" / md.LIST_NAME)["邮件清单"]
+    listing = openpyxl.load_workbook(out / "2023H1" / "邮件" / MAIL_LIST_NAME)["邮件清单"]
     status = {r[0].value: r[6].value for r in listing.iter_rows(min_row=2)}
     assert status["ZD-001"].startswith(md.STATUS_BAD_ADDRESS) and status["GS-001"] == md.STATUS_WRITTEN

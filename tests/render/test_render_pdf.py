@@ -30,7 +30,7 @@ def pdfs(tmp_path_factory):
     missing = _missing_tools()
     if missing:
         msg = f"!!! 渲染测试已跳过：找不到 {', '.join(missing)}（LibreOffice / poppler 未安装）!!!"
-        warnings.warn(msg)
+        warnings.warn(msg, stacklevel=2)
         pytest.skip(msg)
     work = tmp_path_factory.mktemp("render")
     texts = fw.load_text_templates(ROOT / "templates")

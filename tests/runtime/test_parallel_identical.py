@@ -56,8 +56,6 @@ def test_two_workers_write_what_one_process_writes(demo_input, tmp_path, monkeyp
 
 
 def test_a_document_that_fails_in_a_worker_fails_the_run_as_in_one_process(tmp_path):
-    written = []
-
     def ok(i):
         return lambda: (tmp_path / f"{i}.txt").write_text(str(i))
 
