@@ -19,6 +19,8 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+import olefile
+
 # ---- limits (one place) -----------------------------------------------------
 MAX_TOTAL_UNPACKED = 50 * 1024 * 1024     # declared unpacked size of all members together
 MAX_MEMBER_RATIO = 200                    # unpacked/packed ratio of one member ...
@@ -27,7 +29,6 @@ MAX_MEMBERS = 5000                        # a workbook has tens of parts, not th
 PROLOG_FIRST_READ = 4096                  # bytes of each XML part read to find its prolog
 PROLOG_MAX_READ = 64 * 1024               # a prolog longer than this is itself suspicious
 QUICK_HEAD = 256                          # what the fast path inflates of each part (x 17 parts a file)
-OLE_MAX_SECTORS = 1 << 20                 # bound on the FAT walk of a compound file
 
 ZIP_MAGIC = b"PK\x03\x04"
 EMPTY_ZIP_MAGIC = b"PK\x05\x06"
@@ -327,145 +328,89 @@ def _quick_head(f, info: zipfile.ZipInfo) -> bytes | None:
 
 
 # ---- OLE2 compound files: .xls (and .et), or an encrypted OOXML -----------
-
-ENDOFCHAIN = 0xFFFFFFFE
-FREESECT = 0xFFFFFFFF
-
-
-def ole_stream_names(f, size: int) -> tuple[list[str], dict[str, tuple[int, int]], int, list[int]]:
-    """Read the directory of a compound file (MS-CFB): names, {name: (start, size)},
-    sector size and the FAT. Bounded by the file size; raises ValueError if damaged."""
-    f.seek(0)
-    hdr = f.read(512)
-    if len(hdr) < 512:
-        raise ValueError("header")
-    shift = struct.unpack_from("<H", hdr, 30)[0]
-    if shift not in (9, 12):
-        raise ValueError("sector size")
-    ss = 1 << shift
-    n_fat, first_dir = struct.unpack_from("<II", hdr, 44)
-    first_difat, n_difat = struct.unpack_from("<II", hdr, 68)
-    max_sectors = min(OLE_MAX_SECTORS, (size + ss - 1) // ss)
-    if n_fat > max_sectors:
-        raise ValueError("fat count")
-
-    def read_sector(sid: int) -> bytes:
-        if sid >= max_sectors:
-            raise ValueError("sector out of range")
-        f.seek((sid + 1) * ss)
-        data = f.read(ss)
-        if len(data) < ss:
-            raise ValueError("truncated")
-        return data
-
-    fat_sids = [s for s in struct.unpack_from("<109I", hdr, 76) if s not in (FREESECT, ENDOFCHAIN)]
-    sid, seen = first_difat, set()
-    while sid not in (ENDOFCHAIN, FREESECT) and len(fat_sids) < n_fat:
-        if sid in seen:
-            raise ValueError("difat loop")
-        seen.add(sid)
-        block = struct.unpack(f"<{ss // 4}I", read_sector(sid))
-        fat_sids.extend(s for s in block[:-1] if s not in (FREESECT, ENDOFCHAIN))
-        sid = block[-1]
-    fat: list[int] = []
-    for s in fat_sids[:n_fat]:
-        fat.extend(struct.unpack(f"<{ss // 4}I", read_sector(s)))
-
-    names: list[str] = []
-    streams: dict[str, tuple[int, int]] = {}
-    sid, seen = first_dir, set()
-    while sid not in (ENDOFCHAIN, FREESECT):
-        if sid in seen or sid >= len(fat):
-            raise ValueError("directory chain")
-        seen.add(sid)
-        block = read_sector(sid)
-        for off in range(0, ss, 128):
-            e = block[off:off + 128]
-            nlen = struct.unpack_from("<H", e, 64)[0]
-            etype = e[66]
-            if etype == 0 or not 2 <= nlen <= 64:
-                continue
-            name = e[:nlen - 2].decode("utf-16-le", errors="replace")
-            start = struct.unpack_from("<I", e, 116)[0]
-            length = struct.unpack_from("<Q", e, 120)[0]
-            names.append(name)
-            if etype in (2, 5):  # the root's "stream" is the mini-stream container
-                streams.setdefault(name if etype == 2 else "\0root", (start, length))
-        sid = fat[sid]
-    streams["\0minifat"] = struct.unpack_from("<II", hdr, 60)
-    return names, streams, ss, fat
-
-
-def ole_read_stream(f, size: int, candidates: tuple[str, ...], max_bytes: int) -> bytes | None:
-    """The first stream of ``candidates`` found in a compound file, or None (absent or
-    longer than ``max_bytes``). Follows the FAT, or the mini FAT for small streams."""
-    _names, streams, ss, fat = ole_stream_names(f, size)
-    name = next((n for n in candidates if n in streams), None)
-    if name is None:
-        return None
-    start, length = streams[name]
-    if length > max_bytes:
-        return None
-
-    def chain(sid: int, limit: int) -> bytes:
-        out, seen = bytearray(), set()
-        while len(out) < limit and sid not in seen and sid < len(fat):
-            seen.add(sid)
-            f.seek((sid + 1) * ss)
-            out += f.read(ss)
-            sid = fat[sid]
-        if len(out) < limit:
-            raise ValueError("stream chain too short")
-        return bytes(out[:limit])
-
-    if length >= OLE_MINI_CUTOFF:
-        return chain(start, length)
-    root_start, root_len = streams.get("\0root", (ENDOFCHAIN, 0))
-    minifat_start, n_minifat = streams["\0minifat"]
-    if root_len > max_bytes or n_minifat * ss > max_bytes:
-        return None
-    container = chain(root_start, root_len)
-    minifat = struct.unpack(f"<{n_minifat * ss // 4}I", chain(minifat_start, n_minifat * ss))
-    out, sid, seen = bytearray(), start, set()
-    while len(out) < length and sid not in seen and sid < len(minifat):
-        seen.add(sid)
-        out += container[sid * 64:(sid + 1) * 64]
-        sid = minifat[sid]
-    if len(out) < length:
-        raise ValueError("mini stream chain too short")
-    return bytes(out[:length])
-
+# olefile walks the sector chains and the directory (MS-CFB) with its own bounds:
+# every sector index is checked against the file size and a loop ends the walk.
 
 OLE_MINI_CUTOFF = 4096
 BIFF_FILEPASS = 0x002F
 BIFF_BOF = 0x0809
+BOOK_STREAMS = ("Workbook", "Book", "WORKBOOK", "BOOK")
+
+
+class OleDamaged(ValueError):
+    """A compound file whose header, FAT or directory cannot be followed."""
+
+
+def _open_ole(f) -> olefile.OleFileIO:
+    """Any failure of the parser on a hostile file is a damaged file, whatever its type:
+    olefile raises OSError for most defects but struct/index errors for some. Strict
+    (DEFECT_INCORRECT): a defect olefile could work around, such as the sector indexes
+    of calamine's OOM_alloc3.xls, is damage here, so no reader ever opens that file."""
+    f.seek(0)
+    try:
+        return olefile.OleFileIO(f, raise_defects=olefile.DEFECT_INCORRECT)
+    except Exception as e:  # noqa: BLE001 - see above
+        raise OleDamaged(str(e)) from e
+
+
+def ole_stream_names(f) -> tuple[olefile.OleFileIO, set[str]]:
+    """The open compound file and the names of all its streams and storages, at any depth."""
+    ole = _open_ole(f)
+    try:
+        return ole, {path[-1] for path in ole.listdir(streams=True, storages=True)}
+    except Exception as e:  # noqa: BLE001 - a directory olefile cannot list is damaged
+        raise OleDamaged(str(e)) from e
+
+
+def ole_read_stream(f, size: int, candidates: tuple[str, ...], max_bytes: int) -> bytes | None:
+    """The first top-level stream of ``candidates`` in a compound file, or None (absent or
+    longer than ``max_bytes``)."""
+    ole = _open_ole(f)
+    try:
+        name = next((n for n in candidates if ole.exists(n) and ole.get_type(n) == olefile.STGTY_STREAM), None)
+        if name is None or ole.get_size(name) > max_bytes:
+            return None
+        data = ole.openstream(name).read()
+    except Exception as e:  # noqa: BLE001 - a chain olefile cannot follow is damage
+        raise OleDamaged(str(e)) from e
+    if len(data) < ole.get_size(name):
+        raise OleDamaged("stream chain too short")
+    return data
 
 
 def _check_ole(f, size: int) -> Preflight:
     try:
-        names, streams, ss, fat = ole_stream_names(f, size)
-    except (ValueError, struct.error, IndexError, OSError):
+        _ole, names = ole_stream_names(f)
+    except OleDamaged:
         return _fail("F003", "文件结构损坏", "xls")
     if "EncryptionInfo" in names or "EncryptedPackage" in names:
         return _fail("F004", "加密的 Excel 文件", "xlsx")
-    book = next((n for n in ("Workbook", "Book", "WORKBOOK", "BOOK") if n in streams), None)
-    if book is None:
+    if not any(n in names for n in BOOK_STREAMS):
         kind = ("Word 文档(.doc)" if "WordDocument" in names
                 else "PowerPoint 演示文稿(.ppt)" if "PowerPoint Document" in names
                 else "不含工作簿的 OLE 文件")
         return _fail("F002", kind)
-    start, length = streams[book]
     try:
-        if length >= OLE_MINI_CUTOFF and start < len(fat):
-            f.seek((start + 1) * ss)
-            first = f.read(min(ss, length))
-        else:
-            first = ole_read_stream(f, size, (book,), OLE_MINI_CUTOFF) or b""
-        if _biff_has_filepass(first):
-            return _fail("F004", "加密的 Excel 文件", "xls")
-    except (OSError, ValueError, struct.error):
+        first = _first_book_bytes(f)
+    except OleDamaged:
         return _fail("F003", "文件结构损坏", "xls")
+    if _biff_has_filepass(first):
+        return _fail("F004", "加密的 Excel 文件", "xls")
     return Preflight(True, None, "", "xls")
+
+
+def _first_book_bytes(f) -> bytes:
+    """The start of the workbook stream, enough to see whether FILEPASS follows BOF."""
+    ole = _open_ole(f)
+    try:
+        name = next((n for n in BOOK_STREAMS if ole.exists(n)), None)
+        if name is None or ole.get_type(name) != olefile.STGTY_STREAM:
+            raise OleDamaged("no workbook stream at the top level")
+        return ole.openstream(name).read(OLE_MINI_CUTOFF)
+    except OleDamaged:
+        raise
+    except Exception as e:  # noqa: BLE001
+        raise OleDamaged(str(e)) from e
 
 
 def _biff_has_filepass(data: bytes) -> bool:
