@@ -154,8 +154,8 @@ def build_city(dest: Path, stations: int, *, workers: int = 2) -> dict:
     """Write the synthetic city of about ``stations`` stations (whole copies of the
     25-station demo city) into ``dest``; reuse it when already there."""
     from lingong.demo import DECISIONS_FILE, REGISTRY_FILE
-    from lingong.spec.template import REGISTRY_COLUMNS, SHEET_REGISTRY
     from lingong.read.workbook import read_workbook
+    from lingong.spec.template import REGISTRY_COLUMNS, SHEET_REGISTRY
 
     dest = Path(dest)
     blocks = max(1, -(-stations // BLOCK))

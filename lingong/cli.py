@@ -13,10 +13,9 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from lingong import layout
+from lingong import __version__, layout
 from lingong.errors import EXIT_USAGE, LingongError
 from lingong.model.periods import date_cn
-from lingong import __version__
 
 EXIT_OK, EXIT_DATA = 0, 1
 
@@ -276,11 +275,11 @@ def _dispatch_locked(args, out_root: Path) -> int:
 
 
 def _templates(args, out_root: Path) -> int:
-    from lingong.pipeline import FatalInput, pick_registry, read_files
     from lingong.discover.walk import discover
-    from lingong.runtime.outfiles import locked_outputs
-    from lingong.render.blank_template import write_blank_templates
+    from lingong.pipeline import FatalInput, pick_registry, read_files
     from lingong.read.values import parse_month
+    from lingong.render.blank_template import write_blank_templates
+    from lingong.runtime.outfiles import locked_outputs
 
     month = parse_month(args.month)
     if month.value is None:
@@ -307,13 +306,13 @@ def _tell_locked(locked: list[Path]) -> int:
 
 
 def _template_mail(args, out_root: Path, input_dir: Path) -> int:
-    from lingong.mail.drafts import write_drafts
-    from lingong.runtime.outfiles import locked_outputs
-    from lingong.pipeline import FatalInput, pick_registry, read_files
     from lingong.discover.walk import discover
-    from lingong.render.blank_template import write_blank_templates
-    from lingong.read.values import parse_month
+    from lingong.mail.drafts import write_drafts
     from lingong.model.periods import make_period
+    from lingong.pipeline import FatalInput, pick_registry, read_files
+    from lingong.read.values import parse_month
+    from lingong.render.blank_template import write_blank_templates
+    from lingong.runtime.outfiles import locked_outputs
 
     if not args.month:
         raise FatalInput("发送空白模板需要 --month，例如 --month 2023-07")

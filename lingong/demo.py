@@ -20,13 +20,20 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lingong.runtime import outfiles
 from lingong.model.periods import month_label
 from lingong.model.records import Station
-from lingong.spec.template import (DECISION_COLUMNS, ITEMS, REGISTRY_COLUMNS, SHEET_DECISIONS,
-                            SHEET_INDICATORS, SHEET_INFO, SHEET_REGISTRY)
-from lingong.render.blank_template import write_template
 from lingong.read.values import id_check_digit
+from lingong.render.blank_template import write_template
+from lingong.runtime import outfiles
+from lingong.spec.template import (
+    DECISION_COLUMNS,
+    ITEMS,
+    REGISTRY_COLUMNS,
+    SHEET_DECISIONS,
+    SHEET_INDICATORS,
+    SHEET_INFO,
+    SHEET_REGISTRY,
+)
 
 SEED = 20230605  # the date of the policy
 YEAR = 2023

@@ -15,20 +15,27 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from lingong.errors import FatalInput  # noqa: F401 - also imported from here
 from lingong import __version__, layout
-from lingong.spec import template as spec
 from lingong.discover.filenames import display_path
-from lingong.spec.issues import ERROR, INFO, WARNING, Issue, issue
-from lingong.runtime.outfiles import inside, locked_message, locked_outputs, write_text_atomic
-from lingong.model.periods import make_period, parse_period
-from lingong.read.files import FileResult, isolated_failure, read_one
-from lingong.model.records import (KIND_DECISIONS, KIND_REGISTRY, KIND_REJECTED, KIND_REPORT, KIND_SKIPPED, KIND_UNSTABLE,
-                      FileOutcome, Period)
-from lingong.render.wording import date_cn, rules_title
-
+from lingong.errors import FatalInput  # noqa: F401 - also imported from here
 from lingong.layout import DEFAULT_RULES, TEMPLATES_DIR  # noqa: E402
 from lingong.layout import HISTORY_DB_NAME as HISTORY_DB  # noqa: E402
+from lingong.model.periods import make_period, parse_period
+from lingong.model.records import (
+    KIND_DECISIONS,
+    KIND_REGISTRY,
+    KIND_REJECTED,
+    KIND_REPORT,
+    KIND_SKIPPED,
+    KIND_UNSTABLE,
+    FileOutcome,
+    Period,
+)
+from lingong.read.files import FileResult, isolated_failure, read_one
+from lingong.render.wording import date_cn, rules_title
+from lingong.runtime.outfiles import inside, locked_message, locked_outputs, write_text_atomic
+from lingong.spec import template as spec
+from lingong.spec.issues import ERROR, INFO, WARNING, Issue, issue
 
 
 @dataclass
@@ -217,11 +224,11 @@ def default_period(accepted, stations: dict, on: date) -> tuple[Period | None, s
 def run(opts: RunOptions) -> RunSummary:
     import time
 
-    from lingong.read.decisions import drop_conflicts, read_decisions
+    from lingong.choose.selection import select_reports
     from lingong.discover.walk import discover
     from lingong.grade.grading import assess
+    from lingong.read.decisions import drop_conflicts, read_decisions
     from lingong.spec.rules import RulesError, load_rules
-    from lingong.choose.selection import select_reports
 
     timings: dict[str, float] = {}
     t0 = time.perf_counter()

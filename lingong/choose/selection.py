@@ -11,10 +11,10 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import date
 
+from lingong.model.records import ReportRecord, Station
+from lingong.read.labels import norm_text
 from lingong.spec import template as ts
 from lingong.spec.issues import Issue, issue
-from lingong.read.labels import norm_text
-from lingong.model.records import ReportRecord, Station
 
 ACCEPTED = "采用"
 SUPERSEDED = "已被替代"

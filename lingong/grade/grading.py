@@ -23,12 +23,29 @@ from __future__ import annotations
 from dataclasses import replace
 
 from lingong.grade.aggregate import Aggregate, active_months, aggregate
-from lingong.spec.issues import Issue, issue
 from lingong.model.periods import make_period
-from lingong.model.records import (AtRisk, Decision, ItemResult, Period, ReportRecord, RequirementResult,
-                      Station, StationResult)
-from lingong.spec.rules import (EXCELLENT, FAIL, PASS, Requirement, Rules, prorated_target, ratio_target,
-                    render_target_text, render_at_risk_text)
+from lingong.model.records import (
+    AtRisk,
+    Decision,
+    ItemResult,
+    Period,
+    ReportRecord,
+    RequirementResult,
+    Station,
+    StationResult,
+)
+from lingong.spec.issues import Issue, issue
+from lingong.spec.rules import (
+    EXCELLENT,
+    FAIL,
+    PASS,
+    Requirement,
+    Rules,
+    prorated_target,
+    ratio_target,
+    render_at_risk_text,
+    render_target_text,
+)
 from lingong.spec.template import OVERALL_ITEM, county_order
 
 _KIND_OF = {"monthly_yes": "monthly", "monthly_min": "monthly", "sum_min": "sum",

@@ -47,9 +47,9 @@ from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
+from lingong.discover.filenames import display_path
 from lingong.errors import HistoryError  # noqa: F401 - also imported from here
 from lingong.layout import HISTORY_DB_NAME  # noqa: F401 - re-exported: callers name the database through the history
-from lingong.discover.filenames import display_path
 from lingong.model.periods import parse_period
 from lingong.model.records import FileOutcome, Period, RectificationCase, StationResult
 from lingong.spec.rules import FAIL, Rules

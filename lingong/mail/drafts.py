@@ -28,13 +28,13 @@ from pathlib import Path
 
 from lingong.errors import MailTemplateError  # noqa: F401 - also imported from here
 from lingong.layout import BLANK_TEMPLATES_FOLDER, MAIL_FOLDER, MAIL_LIST_NAME, returns_dir  # noqa: F401
-from lingong.runtime import outfiles
-from lingong.read.addresses import check_address, is_bare_address
-from lingong.spec.issues import Issue, sort_key
 from lingong.model.periods import month_label
 from lingong.model.records import Period, Station, StationResult
-from lingong.spec.template import county_order
+from lingong.read.addresses import check_address, is_bare_address
 from lingong.render.wording import date_cn, failed_items_text, months_not_used, rectification_text
+from lingong.runtime import outfiles
+from lingong.spec.issues import Issue, sort_key
+from lingong.spec.template import county_order
 
 MAIL_POLICY = policy.SMTP.clone(refold_source="none")
 

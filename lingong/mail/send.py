@@ -33,11 +33,11 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Callable, Mapping
 
-from lingong.errors import SmtpConfigError  # noqa: F401 - also imported from here
 from lingong import layout
-from lingong.runtime import outfiles
-from lingong.read.addresses import is_bare_address
+from lingong.errors import SmtpConfigError  # noqa: F401 - also imported from here
 from lingong.mail.drafts import H_ATTACHMENTS, H_KIND, H_PERIOD, H_STATION, MAIL_POLICY
+from lingong.read.addresses import is_bare_address
+from lingong.runtime import outfiles
 
 ENV_HOST = "LINGONG_SMTP_HOST"
 ENV_PORT = "LINGONG_SMTP_PORT"

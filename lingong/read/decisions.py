@@ -5,13 +5,13 @@ rows apply. Applying a decision to the grades is grading's job.
 """
 from __future__ import annotations
 
-from lingong.spec import template as ts
 from lingong.model.cells import a1
-from lingong.spec.issues import Issue, issue
-from lingong.read.labels import code_typed_oddly, find_sheet, loose_label, norm_code, norm_label, norm_text
 from lingong.model.periods import parse_period
 from lingong.model.records import Decision, Station
+from lingong.read.labels import code_typed_oddly, find_sheet, loose_label, norm_code, norm_label, norm_text
 from lingong.read.values import as_text
+from lingong.spec import template as ts
+from lingong.spec.issues import Issue, issue
 
 HEADER_SCAN_ROWS = 60
 _LABELS = {**{norm_label(lab): key for key, lab in ts.DECISION_COLUMNS},

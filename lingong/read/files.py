@@ -11,10 +11,19 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lingong.model.records import (
+    KIND_DECISIONS,
+    KIND_REGISTRY,
+    KIND_REJECTED,
+    KIND_REPORT,
+    KIND_SKIPPED,
+    KIND_UNSTABLE,
+    FileOutcome,
+    ReportRecord,
+    Station,
+)
 from lingong.spec import template as spec
 from lingong.spec.issues import Issue, issue
-from lingong.model.records import (KIND_DECISIONS, KIND_REGISTRY, KIND_REJECTED, KIND_REPORT, KIND_SKIPPED,
-                      KIND_UNSTABLE, FileOutcome, ReportRecord, Station)
 
 # Sheets any of our readers look at; everything else in a workbook is never parsed.
 WANTED_SHEETS = {spec.SHEET_INFO, spec.SHEET_INDICATORS, spec.SHEET_REGISTRY, spec.SHEET_DECISIONS,

@@ -11,16 +11,26 @@ import re
 from datetime import date
 from pathlib import PurePath
 
-from lingong.spec import template as ts
 from lingong.model.cells import a1, ref
-from lingong.spec.issues import Issue, issue
-from lingong.read.labels import code_typed_oddly, loose_label, norm_code, norm_label
-from lingong.runtime.outfiles import mask_id, mask_phone, mask_text
 from lingong.model.periods import date_cn, month_label
 from lingong.model.records import ReportRecord
-from lingong.read.values import (Parsed, as_text, display, id_check_ok, id_lost_digits, is_valid_phone,
-                     parse_count, parse_date, parse_month, parse_yesno)
+from lingong.read.labels import code_typed_oddly, loose_label, norm_code, norm_label
+from lingong.read.values import (
+    Parsed,
+    as_text,
+    display,
+    id_check_ok,
+    id_lost_digits,
+    is_valid_phone,
+    parse_count,
+    parse_date,
+    parse_month,
+    parse_yesno,
+)
 from lingong.read.workbook import CellError, Sheet, Workbook
+from lingong.runtime.outfiles import mask_id, mask_phone, mask_text
+from lingong.spec import template as ts
+from lingong.spec.issues import Issue, issue
 
 HEADER_SCAN_ROWS = 60  # a header further down than this is not a header
 _IND_CODE = re.compile(r"[A-Z]\d{1,2}")

@@ -13,13 +13,29 @@ import re
 from pathlib import Path
 
 from lingong.layout import TEMPLATES_DIR
-from lingong.runtime import outfiles
 from lingong.model.periods import month_label
 from lingong.model.records import Station
 from lingong.render.validation_report import row_height
-from lingong.spec.template import (COUNTIES, COUNT, DATE, DETAIL_SHEETS, ID_NUMBER, INDICATOR_HEADER, INDICATORS,
-                            INFO_FIELDS, INFO_HEADER, MONTH, PHONE, SHEET_HELP, SHEET_INFO,
-                            SHEET_INDICATORS, TEMPLATE_VERSION, YESNO, CODE)
+from lingong.runtime import outfiles
+from lingong.spec.template import (
+    CODE,
+    COUNT,
+    COUNTIES,
+    DATE,
+    DETAIL_SHEETS,
+    ID_NUMBER,
+    INDICATOR_HEADER,
+    INDICATORS,
+    INFO_FIELDS,
+    INFO_HEADER,
+    MONTH,
+    PHONE,
+    SHEET_HELP,
+    SHEET_INDICATORS,
+    SHEET_INFO,
+    TEMPLATE_VERSION,
+    YESNO,
+)
 
 FONT = "宋体"
 DETAIL_ROWS = 500          # rows below a detail header that carry validations and formats

@@ -20,12 +20,12 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from lingong.errors import TextTemplateError  # noqa: F401 - also imported from here
 from lingong.layout import FORM_SUFFIX
-from lingong.render import textfit
-from lingong.runtime.outfiles import atomic_path, clip, file_name, inside, mask_text, new_xlsxwriter, safe_component
 from lingong.model.records import ItemResult, RequirementResult, StationResult
-from lingong.spec.template_errors import explain
-from lingong.spec.template import INDICATORS, YESNO
+from lingong.render import textfit
 from lingong.render.wording import date_cn, failed_months_text, prorated_note, provisional_text, rectification_text
+from lingong.runtime.outfiles import atomic_path, clip, file_name, inside, mask_text, new_xlsxwriter, safe_component
+from lingong.spec.template import INDICATORS, YESNO
+from lingong.spec.template_errors import explain
 
 FORM_SHEET = "考核验收表"
 EVIDENCE_SHEET = "佐证数据"

@@ -15,10 +15,10 @@ from pathlib import Path
 
 from lingong.errors import NoticeTemplateError  # noqa: F401 - also imported from here
 from lingong.layout import NOTICE_NAME, TEMPLATES_DIR  # noqa: F401 - NOTICE_NAME is part of this module's interface
-from lingong.runtime import outfiles
 from lingong.model.records import Period, StationResult
-from lingong.spec.template import GRADES, county_order
 from lingong.render.wording import date_cn, failed_items_text, months_not_used, rectification_text
+from lingong.runtime import outfiles
+from lingong.spec.template import GRADES, county_order
 
 TEMPLATE_NAME = "通报模板.docx"
 ISSUER = "随州市零工驿站运维考核小组"
@@ -118,8 +118,8 @@ def write_notice(path: Path, *, period: Period, results: list[StationResult], te
                  issued: date | None = None) -> Path:
     """Render ``template`` (a docxtpl .docx) to ``path`` (normally 通报（草稿）.docx)."""
     import jinja2
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
     from docxtpl import DocxTemplate
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
 
     from lingong.spec.template_errors import explain
 

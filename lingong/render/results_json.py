@@ -10,9 +10,9 @@ import json
 from pathlib import Path
 
 from lingong.discover.filenames import display_path
+from lingong.model.records import Decision, Period, RequirementResult, StationResult
 from lingong.runtime.outfiles import atomic_path
 from lingong.runtime.privacy import mask_json
-from lingong.model.records import Decision, Period, RequirementResult, StationResult
 from lingong.spec.rules import Rules
 
 SCHEMA_ID = "lingong-results"

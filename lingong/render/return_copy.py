@@ -14,9 +14,9 @@ import math
 import re
 from pathlib import Path
 
+from lingong.render.validation_report import row_height
 from lingong.runtime import outfiles
 from lingong.spec.issues import ERROR, INFO, SEVERITY_ORDER, WARNING, Issue
-from lingong.render.validation_report import row_height
 
 LIST_SHEET = "问题清单"
 AUTHOR = "零工驿站考核工具"

@@ -5,14 +5,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lingong.render.form import (BODY_FONT, TITLE_FONT, clean, date_text, month_long, month_short, months_text,
-                          row_height)
-from lingong.spec.issues import Issue, sort_key
-from lingong.runtime.outfiles import atomic_path, inside, new_xlsxwriter
 from lingong.model.records import FileOutcome, Period, Station, StationResult
-from lingong.spec.vocab import KIND_LABELS
-from lingong.spec.template import GRADES, ITEMS, county_order
+from lingong.render.form import (
+    BODY_FONT,
+    TITLE_FONT,
+    clean,
+    date_text,
+    month_long,
+    month_short,
+    months_text,
+    row_height,
+)
 from lingong.render.wording import date_cn, failed_items_text, rectification_text
+from lingong.runtime.outfiles import atomic_path, inside, new_xlsxwriter
+from lingong.spec.issues import Issue, sort_key
+from lingong.spec.template import GRADES, ITEMS, county_order
+from lingong.spec.vocab import KIND_LABELS
 
 SHEETS = ("考核结果", "县区统计", "指标完成", "报送情况", "整改名单", "预警", "校验问题", "说明")
 TITLE_ROWS = 2  # title line + header line above every table

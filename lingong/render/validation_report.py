@@ -6,15 +6,22 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from lingong.runtime import outfiles
-
-from lingong.render import textfit
-from lingong.spec.issues import ERROR, INFO, WARNING, Issue, sort_key
 from lingong.model.periods import month_label
-from lingong.spec.vocab import KIND_LABELS
-from lingong.model.records import (KIND_DECISIONS, KIND_REGISTRY, KIND_REJECTED, KIND_REPORT, KIND_SKIPPED,
-                      KIND_UNSTABLE, FileOutcome, Station)
+from lingong.model.records import (
+    KIND_DECISIONS,
+    KIND_REGISTRY,
+    KIND_REJECTED,
+    KIND_REPORT,
+    KIND_SKIPPED,
+    KIND_UNSTABLE,
+    FileOutcome,
+    Station,
+)
+from lingong.render import textfit
+from lingong.runtime import outfiles
+from lingong.spec.issues import ERROR, INFO, WARNING, Issue, sort_key
 from lingong.spec.template import COUNTIES, county_order
+from lingong.spec.vocab import KIND_LABELS
 
 FONT = "宋体"
 COLUMNS: tuple[tuple[str, int], ...] = (

@@ -3,7 +3,6 @@ requirement failed. The form, the 汇总表, the 通报 and the mails all take t
 texts from here, so a station reads the same sentence wherever it looks."""
 from __future__ import annotations
 
-
 from lingong.model.periods import date_cn, make_period, parse_period
 from lingong.model.records import RectificationCase, StationResult
 

@@ -1,7 +1,6 @@
 """Generate docs/问题代码.md from the issue catalogue: `python -m lingong.spec.catalogue_doc`."""
 from __future__ import annotations
 
-
 from lingong.layout import DOCS_DIR
 from lingong.spec.issues import CATALOGUE
 

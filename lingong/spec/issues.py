@@ -6,7 +6,7 @@ say what to do. Checks never build messages by hand; they call ``issue()``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, asdict
+from dataclasses import asdict, dataclass
 
 from lingong.model.cells import cell_order
 from lingong.spec.template import COUNTIES, county_order

@@ -20,10 +20,9 @@ from fractions import Fraction
 from pathlib import Path
 
 from lingong.errors import RulesError  # noqa: F401 - also imported from here
+from lingong.layout import DEFAULT_RULES  # noqa: E402
 from lingong.spec import placeholders
 from lingong.spec.template import COUNT, GRADES, INDICATOR_BY_CODE, INDICATORS, ITEMS
-
-from lingong.layout import DEFAULT_RULES  # noqa: E402
 
 PASS, EXCELLENT, FAIL = "合格", "优秀", "不合格"
 LEVELS = (PASS, EXCELLENT)

@@ -1,8 +1,7 @@
 """The words for the program's own categories, as every document prints them."""
 from __future__ import annotations
 
-from lingong.model.records import (KIND_DECISIONS, KIND_REGISTRY, KIND_REJECTED, KIND_REPORT, KIND_SKIPPED,
-                                   KIND_UNSTABLE)
+from lingong.model.records import KIND_DECISIONS, KIND_REGISTRY, KIND_REJECTED, KIND_REPORT, KIND_SKIPPED, KIND_UNSTABLE
 
 # What an input file turned out to be (校验报告, 汇总表 说明, the console digest).
 KIND_LABELS = {

@@ -9,9 +9,9 @@ import pytest
 
 from lingong.grade.history import HISTORY_DB_NAME
 from lingong.pipeline import RunOptions, default_period, run
-from support.report_factory import write_report
 from support.city import STATIONS, write_city, write_registry
 from support.records_factory import station
+from support.report_factory import write_report
 
 ST = {c: station(c) for c in ("ZD-001", "ZD-002", "ZD-003", "ZD-004")}
 

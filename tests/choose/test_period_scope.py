@@ -9,8 +9,8 @@ import openpyxl
 import pytest
 
 from lingong.pipeline import RunOptions, digest, run
-from support.report_factory import write_report
 from support.city import write_city
+from support.report_factory import write_report
 
 
 @pytest.fixture

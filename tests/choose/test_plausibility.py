@@ -6,13 +6,13 @@ import json
 
 import pytest
 
-from lingong.spec.issues import ERROR
-from lingong.pipeline import RunOptions, run
 from lingong.choose.plausibility import implausible
+from lingong.pipeline import RunOptions, run
+from lingong.spec.issues import ERROR
 from lingong.spec.rules import load_rules
+from support.city import write_registry
 from support.records_factory import report
 from support.report_factory import write_report
-from support.city import write_registry
 
 RULES = load_rules()
 

@@ -4,10 +4,10 @@ from datetime import date
 
 import pytest
 
+from lingong.choose.selection import select_reports
+from lingong.model.records import ReportRecord, Station
 from lingong.spec import template as ts
 from lingong.spec.issues import issue
-from lingong.model.records import ReportRecord, Station
-from lingong.choose.selection import select_reports
 
 STATIONS = {
     "ZD-001": Station("ZD-001", "东城零工驿站", "曾都区"),

@@ -15,8 +15,8 @@ import pytest
 from lingong.discover import walk as discover_mod
 from lingong.pipeline import RunOptions, run
 from support import corpus
-
 from support.paths import ROOT  # noqa: E402
+
 HAVE_SOFFICE = shutil.which("soffice") is not None
 ALL_CASES = corpus.CASES + (corpus.SOFFICE_CASES if HAVE_SOFFICE else ())
 UNREADABLE = "无权限的文件夹"

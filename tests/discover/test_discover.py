@@ -1,10 +1,10 @@
 """Discovery: what is read, what is passed over and why, and that odd folders cannot stop a run."""
 import os
 
-from support import hostile
 from lingong.discover import walk as discover_mod
 from lingong.discover.walk import REASON_HIDDEN, REASON_LOCK, discover, skip_reason, stat_signature
 from lingong.model.records import KIND_SKIPPED
+from support import hostile
 
 
 def _tree(root):

@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from lingong.discover.walk import discover
 from lingong.discover.filenames import display_name, display_names, display_path
+from lingong.discover.walk import discover
 from lingong.pipeline import RunOptions, run
 from lingong.read.workbook import read_workbook
-from support.report_factory import write_report
 from support.city import write_city
-
 from support.paths import ROOT  # noqa: E402
+from support.report_factory import write_report
+
 PERIOD = "2023H1"
 
 

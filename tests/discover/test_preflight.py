@@ -5,10 +5,10 @@ import zipfile
 
 import pytest
 
-from support import hostile
-from lingong.spec.issues import CATALOGUE
 from lingong.discover.preflight import MAX_TOTAL_UNPACKED, preflight
 from lingong.read.workbook import WorkbookError, read_workbook
+from lingong.spec.issues import CATALOGUE
+from support import hostile
 
 
 @pytest.mark.parametrize("make,code", list(hostile.ALL_BAD.items()), ids=lambda v: getattr(v, "__name__", v))

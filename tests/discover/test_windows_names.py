@@ -8,15 +8,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lingong.render import form as fw
 from lingong.mail.drafts import write_drafts
-from lingong.runtime.outfiles import MAX_PATH_CHARS, file_name, safe_component
 from lingong.model.records import Station
-from lingong.render.return_copy import copy_name
+from lingong.render import form as fw
 from lingong.render.blank_template import write_blank_templates
+from lingong.render.return_copy import copy_name
+from lingong.runtime.outfiles import MAX_PATH_CHARS, file_name, safe_component
 from support import results_factory as rf
-
 from support.paths import ROOT  # noqa: E402
+
 # Written out here rather than imported: the test must not share a typo with the code.
 RESERVED = {"CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9",
             "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9"}

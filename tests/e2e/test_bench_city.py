@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from benchmarks import bench
+from lingong.model.records import KIND_REJECTED, KIND_REPORT
 from lingong.pipeline import RunOptions, run
 from lingong.read.files import read_one
-from lingong.model.records import KIND_REJECTED, KIND_REPORT
 
 
 @pytest.fixture(scope="module")

@@ -6,10 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import openpyxl
 import pytest
 
-from lingong.spec import template as spec
 from lingong.pipeline import RunOptions, run
 from support.city import STATIONS, write_city, write_registry  # noqa: F401
 from support.paths import ROOT

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from lingong.spec import template as ts
 from lingong.demo import build_demo
 from lingong.read.report import read_report
 from lingong.read.values import id_check_ok
 from lingong.read.workbook import WorkbookError, read_workbook
+from lingong.spec import template as ts
 
 
 def _hashes(root: Path) -> dict[str, str]:

@@ -34,16 +34,15 @@ import openpyxl
 import pytest
 
 from lingong import cli
-
-from lingong.runtime import outfiles
-from lingong.spec import template as ts
 from lingong.demo import build_demo
-from lingong.runtime.runlock import LOCK_NAME
 from lingong.read.workbook import read_workbook
+from lingong.runtime import outfiles
+from lingong.runtime.runlock import LOCK_NAME
+from lingong.spec import template as ts
 from support import corpus
+from support.paths import ROOT  # noqa: E402
 from support.report_factory import DEFAULT_VALUES, sample_details, valid_id
 
-from support.paths import ROOT  # noqa: E402
 PROCESS = str(ROOT / "process.py")
 ENV = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000"}  # one "today" for every run: deadlines agree
 PERIOD = "2023H1"

@@ -15,8 +15,8 @@ import pytest
 
 from lingong.cli import build_parser
 from lingong.demo import build_demo
-
 from support.paths import ROOT  # noqa: E402
+
 LAUNCHER = ROOT / "运行考核.bat"
 
 

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from lingong.grade.history import HISTORY_DB_NAME
-from lingong.runtime.runlock import ENV_WAIT, LOCK_NAME, this_host
 from lingong.read.workbook import read_workbook
-
+from lingong.runtime.runlock import ENV_WAIT, LOCK_NAME, this_host
 from support.paths import ROOT  # noqa: E402
+
 PROCESS = str(ROOT / "process.py")
 LIMIT_S = 120
 

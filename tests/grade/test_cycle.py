@@ -10,8 +10,8 @@ import pytest
 
 from lingong.grade.history import HISTORY_DB_NAME, cases_of
 from lingong.pipeline import RunOptions, run
-from support.report_factory import write_report
 from support.city import write_registry
+from support.report_factory import write_report
 
 # Enough every month for every 合格 requirement of the default rules.
 GOOD = {"C1": 70, "C2": 62, "C3": 10, "D1": 2, "D2": 2}

@@ -7,8 +7,19 @@ import pytest
 from lingong.grade.grading import assess, overall_grade
 from lingong.model.periods import parse_period
 from lingong.spec.rules import load_rules
-from support.records_factory import (EXCELLENT_MONTH, GOOD_MONTH, decision, grade_one, half_year, item,
-                                   months, report, requirement, station, with_total)
+from support.records_factory import (
+    EXCELLENT_MONTH,
+    GOOD_MONTH,
+    decision,
+    grade_one,
+    half_year,
+    item,
+    months,
+    report,
+    requirement,
+    station,
+    with_total,
+)
 
 RULES = load_rules()
 

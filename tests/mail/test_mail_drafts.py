@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import re
 import shutil
-from datetime import datetime, timedelta, timezone
 from email import policy
 from email.header import decode_header, make_header
 from email.parser import BytesParser
@@ -14,12 +13,13 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from support import results_factory as rf
 from lingong.layout import MAIL_LIST_NAME
 from lingong.mail import drafts as md
-from support.drafts import FORM_BYTES, RUN_DATE, SENDER, TEMPLATES, form_bytes, make_run, write  # noqa: F401
-from lingong.read.addresses import check_address
 from lingong.model.periods import make_period
+from lingong.read.addresses import check_address
+from support import results_factory as rf
+from support.drafts import FORM_BYTES, RUN_DATE, SENDER, TEMPLATES, form_bytes, make_run, write  # noqa: F401
+
 
 def parse(path: Path):
     return BytesParser(policy=policy.default).parsebytes(path.read_bytes())
@@ -266,10 +266,9 @@ def test_the_draft_writer_never_puts_an_unchecked_address_in_a_header(recipients
 def test_a_registry_address_with_a_bcc_line_is_an_issue_and_no_mail_end_to_end(tmp_path):
     """The whole run: the registry cell is an R008 error in the 校验报告, the station is
     assessed as usual, and neither its draft nor any other names the smuggled recipient."""
-    from support.report_factory import write_report
-    from support.city import write_registry
-
     from lingong.pipeline import RunOptions, run
+    from support.city import write_registry
+    from support.report_factory import write_report
 
     src = tmp_path / "input"
     src.mkdir()

@@ -13,9 +13,9 @@ import subprocess
 import sys
 import threading
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from email import policy
 from email.parser import BytesParser
+from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -298,6 +298,7 @@ def test_sending_without_password_for_a_login_is_refused_before_connecting(tmp_p
 # ---- at most once: 'sending' before the transaction, 状态不明 on resume ------------
 
 from support.paths import ROOT  # noqa: E402
+
 DRAFT_ORDER = ["GS-002", "GX-004", "SX-003", "ZD-001", "ZD-005"]   # the drafts' file names, sorted
 
 

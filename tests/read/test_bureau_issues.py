@@ -10,8 +10,8 @@ import openpyxl
 import pytest
 
 from lingong.pipeline import RunOptions, digest, run
-from support.report_factory import write_table
 from support.city import write_city
+from support.report_factory import write_table
 
 
 @pytest.fixture

@@ -2,8 +2,8 @@
 import openpyxl
 import pytest
 
-from lingong.read.decisions import drop_conflicts, read_decisions
 from lingong.model.records import Station
+from lingong.read.decisions import drop_conflicts, read_decisions
 from lingong.read.workbook import read_workbook
 from support.report_factory import write_table
 

@@ -22,12 +22,12 @@ import openpyxl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lingong.spec import template as ts
-from lingong.spec.issues import CATALOGUE, ERROR
-from lingong.runtime.parallel import REASON_CRASH, REASON_MEMORY, run_isolated
+from lingong.model.records import KIND_REJECTED, KIND_REPORT, KIND_SKIPPED, KIND_UNSTABLE
 from lingong.pipeline import RunOptions, run
 from lingong.read.files import read_one
-from lingong.model.records import KIND_REJECTED, KIND_REPORT, KIND_SKIPPED, KIND_UNSTABLE
+from lingong.runtime.parallel import REASON_CRASH, REASON_MEMORY, run_isolated
+from lingong.spec import template as ts
+from lingong.spec.issues import CATALOGUE, ERROR
 from support import corpus
 
 LONG = int(os.environ.get("LINGONG_FUZZ_EXAMPLES", "0"))

@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from lingong.spec.issues import issue
 from lingong.read.workbook import CellError, read_checked
+from lingong.spec.issues import issue
 from support import corpus
+from support.paths import ROOT  # noqa: E402
 from support.text import EMPTY_SLOT
 
-from support.paths import ROOT  # noqa: E402
 DATA = ROOT / "tests" / "data" / "calamine-tests"
 FILES = sorted(p.name for p in (DATA / "files").iterdir())
 HAVE_SOFFICE = shutil.which("soffice") is not None

@@ -4,10 +4,8 @@ from datetime import date
 import pytest
 
 from lingong.spec.issues import CATALOGUE
-from lingong.read.registry import read_registry
-from lingong.spec.template import REGISTRY_COLUMNS
-from lingong.read.workbook import read_workbook
 from support.registry_rows import HEADER, registry, row  # noqa: F401
+
 
 def test_reads_stations(tmp_path):
     stations, issues = registry(tmp_path, [

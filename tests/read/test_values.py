@@ -6,11 +6,20 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lingong.model.cells import a1, col_letter, ref
-from lingong.spec.issues import CATALOGUE
 from lingong.read.labels import loose_label, norm_code, norm_label
-from lingong.read.values import (as_text, id_check_digit, id_check_ok, id_lost_digits, is_valid_phone,
-                            parse_count, parse_date, parse_month, parse_yesno)
+from lingong.read.values import (
+    as_text,
+    id_check_digit,
+    id_check_ok,
+    id_lost_digits,
+    is_valid_phone,
+    parse_count,
+    parse_date,
+    parse_month,
+    parse_yesno,
+)
 from lingong.read.workbook import CellError
+from lingong.spec.issues import CATALOGUE
 
 # ---- labels and addresses ----------------------------------------------------
 

@@ -5,9 +5,9 @@ import datetime as dt
 import openpyxl
 import pytest
 
-from support import hostile
-from lingong.runtime.parallel import run_isolated
 from lingong.read.workbook import MAX_COLS, MAX_ROWS, CellError, WorkbookError, read_workbook, trim_sheet_xml
+from lingong.runtime.parallel import run_isolated
+from support import hostile
 
 
 def test_a_table_starting_at_c5_keeps_its_address(tmp_path):
@@ -145,6 +145,7 @@ def test_read_checked_reports_a_file_that_grows_while_read(tmp_path, monkeypatch
 
 def test_read_checked_gives_workbook_hash_or_code(tmp_path):
     import hashlib
+
     from lingong.read.workbook import read_checked
     good = hostile.small_workbook(tmp_path)
     r = read_checked(good, {"基本信息"})
@@ -156,6 +157,7 @@ def test_read_checked_gives_workbook_hash_or_code(tmp_path):
 
 def test_a_rejected_file_still_gets_the_hash_of_what_was_read(tmp_path):
     import hashlib
+
     from lingong.read.workbook import read_checked
     pdf = tmp_path / "报表.xlsx"
     pdf.write_bytes(b"%PDF-1.7\n" + b"x" * 500)
@@ -263,8 +265,8 @@ def test_every_f005_names_the_limit_it_exceeded(tmp_path):
     calamine's cell limit (a far cell in .ods) alike."""
     import re
 
-    from lingong.spec.issues import issue
     from lingong.read.workbook import MAX_FILE_BYTES, read_checked
+    from lingong.spec.issues import issue
 
     huge = tmp_path / "全年汇总.xlsx"
     with open(huge, "wb") as f:

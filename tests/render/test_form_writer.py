@@ -3,19 +3,21 @@ evidence sheet, print set-up, safe names, text-only cells, masking, golden cells
 from __future__ import annotations
 
 import zipfile
-from pathlib import Path
 
 import openpyxl
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from support import results_factory as rf
+from lingong.model.records import Decision
 from lingong.render import form as fw
 from lingong.render.textfit import text_lines
-from lingong.model.records import Decision
+from support import results_factory as rf
+from support.paths import (
+    GOLDEN,  # noqa: E402
+    ROOT,  # noqa: E402
+)
 
-from support.paths import ROOT  # noqa: E402
-from support.paths import GOLDEN  # noqa: E402
 RULES = "templates/考核规则.toml（sha256 3f2a9c1e）"
 
 

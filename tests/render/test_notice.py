@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from docx import Document
 
-from support import results_factory as rf
-from lingong.render import notice
 from lingong.model.periods import make_period
+from lingong.render import notice
+from support import results_factory as rf
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / notice.TEMPLATE_NAME
 H1 = make_period("half", 2023, 1)

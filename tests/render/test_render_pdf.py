@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from support import results_factory as rf
 from lingong.render import form as fw
 from lingong.render import summary as sw
-
+from support import results_factory as rf
 from support.paths import ROOT  # noqa: E402
+
 A4 = (595, 842)
 
 

@@ -11,7 +11,7 @@ from lingong.grade.grading import assess
 from lingong.model.periods import parse_period
 from lingong.render.results_json import SCHEMA_VERSION, write_results
 from lingong.spec.rules import load_rules
-from support.records_factory import (GOOD_MONTH, decision, half_year, months, report, station, with_total)
+from support.records_factory import GOOD_MONTH, decision, half_year, months, report, station, with_total
 
 RULES = load_rules()
 DOC = Path(__file__).resolve().parents[2] / "docs" / "results-schema.md"

@@ -8,10 +8,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from support import results_factory as rf
 from lingong.render import summary as sw
-
+from support import results_factory as rf
 from support.paths import GOLDEN  # noqa: E402
+
 RULES_INFO = {"title": "随州市零工驿站运维考核（暂行）2023版", "path": "templates/考核规则.toml", "sha256": "3f2a" * 16,
               "values": {"targets.prorate_rounding": "up", "targets.excellent_ratio": 1.2,
                          "overall.fail_items": 1, "overall.excellent_items": 4, "rectification.deadline_days": 30,

@@ -8,12 +8,17 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from lingong.spec import template as ts
 from lingong.model.records import Station
 from lingong.read.report import read_report
-from lingong.render.blank_template import (BLANK_TEMPLATE_NAME, blank_template_name, write_blank_template_file,
-                                     write_blank_templates, write_template)
 from lingong.read.workbook import read_workbook
+from lingong.render.blank_template import (
+    BLANK_TEMPLATE_NAME,
+    blank_template_name,
+    write_blank_template_file,
+    write_blank_templates,
+    write_template,
+)
+from lingong.spec import template as ts
 
 STATION = Station("ZD-003", "南郊街道零工驿站", "曾都区", hotline="0722-3456789")
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 import openpyxl
 import pytest
 
-from lingong.spec.issues import issue
 from lingong.model.records import KIND_REJECTED, KIND_REPORT, KIND_SKIPPED, FileOutcome, Station
 from lingong.render.validation_report import COLUMNS, write_validation_report
+from lingong.spec.issues import issue
 
 STATIONS = {
     "ZD-001": Station("ZD-001", "=1+1", "曾都区"),

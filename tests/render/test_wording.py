@@ -3,11 +3,12 @@ once, a prorated target says so, and the form, 汇总表, 通报 and mail say th
 from __future__ import annotations
 
 import openpyxl
+
+from lingong.mail.drafts import _context
+from lingong.pipeline import TEMPLATES_DIR
 from lingong.render import wording
 from lingong.render.form import completion_text, load_text_templates, overall_text, write_form
-from lingong.mail.drafts import _context
 from lingong.render.notice import notice_context
-from lingong.pipeline import TEMPLATES_DIR
 from lingong.render.summary import _failed_reasons
 from support.records_factory import good_values, grade_one, half_year, item, requirement, station
 

@@ -16,12 +16,11 @@ from pathlib import Path
 import pytest
 
 from lingong import cli
-
 from lingong.runtime import outfiles
 from lingong.runtime.outfiles import LOCKED_HINT, OutputLocked, atomic_path, locked_outputs, write_bytes_atomic
 from support.city import write_city
-
 from support.paths import ROOT  # noqa: E402
+
 PERIOD = "2023H1"
 ENV = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000"}
 FORM = "ZD-001_东城零工驿站_考核验收表.xlsx"

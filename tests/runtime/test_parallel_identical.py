@@ -16,6 +16,7 @@ from lingong.demo import build_demo
 from lingong.pipeline import RunOptions, run
 from support.normalise import content
 
+
 @pytest.fixture(scope="module")
 def demo_input(tmp_path_factory) -> Path:
     return build_demo(tmp_path_factory.mktemp("city") / "input", workers=1).dest

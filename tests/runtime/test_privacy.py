@@ -25,10 +25,9 @@ import openpyxl
 import pytest
 
 from lingong.runtime.privacy import mask
-from support.report_factory import sample_details, valid_id, write_report, write_table
 from support.city import write_registry
-
 from support.paths import ROOT  # noqa: E402
+from support.report_factory import sample_details, valid_id, write_report, write_table
 
 ID1, ID2, ID3, ID4 = (valid_id(s, b) for s, b in ((11, "19900307"), (22, "19851212"), (33, "20010101"),
                                                   (44, "19770707")))

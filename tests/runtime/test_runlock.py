@@ -15,7 +15,6 @@ import pytest
 
 from lingong.runtime import runlock
 from lingong.runtime.runlock import LOCK_NAME, OutputBusy, RunLock, pid_alive, this_host
-
 from support.paths import ROOT  # noqa: E402
 
 

@@ -20,7 +20,6 @@ import pytest
 
 from lingong.runtime import parallel
 from lingong.runtime.parallel import WorkerStartError, run_isolated, start_method
-
 from support.normalise import content
 from support.paths import NOFORK, ROOT
 

@@ -100,7 +100,6 @@ def test_the_slot_check_catches_what_it_is_for():
 def test_no_code_is_defined_twice():
     """CATALOGUE is built by dict comprehension: a second definition of a code would
     silently replace the first (two branches once both took V018)."""
-    import re
     from pathlib import Path
 
     import lingong.spec.issues

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from lingong.spec.issues import INFO
-from lingong.read.labels import norm_code
 from lingong.pipeline import RunOptions, run
-from support.report_factory import write_report, write_table
+from lingong.read.labels import norm_code
+from lingong.spec.issues import INFO
 from support.city import write_registry
+from support.report_factory import write_report, write_table
 
 INVISIBLE = ["\u2060", "\u200c", "\u200d", "\u00ad", "\ufeff", "\u200b", "\u2063", "\u180e"]
 

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import dataclasses
 
-from lingong.spec import rules as rules_mod
-from lingong.render.form import load_text_templates, overall_text
 from lingong.grade.grading import item_grade
-from lingong.pipeline import TEMPLATES_DIR
 from lingong.model.records import RequirementResult
+from lingong.pipeline import TEMPLATES_DIR
+from lingong.render.form import load_text_templates, overall_text
+from lingong.spec import rules as rules_mod
 from support import results_factory as rf
 from support.records_factory import decision, grade_one, half_year, requirement, station
 from support.registry_rows import registry, row

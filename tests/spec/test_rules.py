@@ -142,10 +142,10 @@ def test_no_threshold_in_code(module):
     assert not numbers & set(THRESHOLDS), numbers & set(THRESHOLDS)
 
 
-from hypothesis import given, strategies as hs  # noqa: E402
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as hs  # noqa: E402
 
 from lingong.spec.rules import prorated_target, ratio_target  # noqa: E402
-
 
 _DEFAULT = load_rules()
 

@@ -17,7 +17,6 @@ from pathlib import Path
 import openpyxl
 
 
-
 def _write_ods(p: Path, content, manifest) -> Path:
     """An .ods package: mimetype first and stored, as LibreOffice writes it."""
     with zipfile.ZipFile(p, "w") as z:

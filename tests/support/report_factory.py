@@ -15,8 +15,8 @@ from pathlib import Path
 
 import openpyxl
 
-from lingong.spec import template as ts
 from lingong.read.values import id_check_digit
+from lingong.spec import template as ts
 
 DEFAULT_VALUES: dict[str, object] = {
     "A1": 3, "A2": 3, "A3": "是", "A4": "是", "A5": 4,

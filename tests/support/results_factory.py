@@ -13,8 +13,17 @@ import math
 from datetime import date, timedelta
 
 from lingong.model.periods import make_period
-from lingong.model.records import (AtRisk, Decision, FileOutcome, ItemResult, MonthSource, RectificationCase,
-                             RequirementResult, Station, StationResult)
+from lingong.model.records import (
+    AtRisk,
+    Decision,
+    FileOutcome,
+    ItemResult,
+    MonthSource,
+    RectificationCase,
+    RequirementResult,
+    Station,
+    StationResult,
+)
 from lingong.spec.issues import issue
 from lingong.spec.template import INDICATORS, YESNO
 
