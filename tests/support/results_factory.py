@@ -102,10 +102,12 @@ def requirements(monthly: dict, months: tuple[str, ...], sums: dict, half_units:
     units = len(months) / 6 if half_units >= 1 else half_units
     t = lambda x: _target(math.ceil(x * units), math.ceil(x * max(units, half_units)))  # noqa: E731
     ex = lambda x: _target(math.ceil(t(x) * 1.2), math.ceil(math.ceil(x * max(units, half_units)) * 1.2))  # noqa: E731
-    mo = lambda key, label, code, level, ok, clause: _monthly(key, label, code, level, monthly, months,  # noqa: E731
-                                                             ok, clause)
-    su = lambda key, label, code, unit, level, target, clause: _sum(key, label, code, unit, level,  # noqa: E731
-                                                                   sums, target, clause)
+    def mo(key, label, code, level, ok, clause):
+        return _monthly(key, label, code, level, monthly, months, ok, clause)
+
+    def su(key, label, code, unit, level, target, clause):
+        return _sum(key, label, code, unit, level, sums, target, clause)
+
     a2 = sums.get("A2", 0)
     a1 = sums.get("A1", 0)
     return {
