@@ -30,11 +30,8 @@ RESULTS_JSON_NAME = "results.json"
 RUN_RECORD_NAME = "运行记录.json"
 NOTICE_NAME = "通报（草稿）.docx"
 FORM_SUFFIX = "_考核验收表.xlsx"
-RETURN_COPY_SUFFIX = "_退回.xlsx"
-
-
-def summary_name(period_label: str) -> str:
-    return f"随州市零工驿站{period_label}考核汇总表.xlsx"
+# The 汇总表 and return copies still name themselves (render/summary.py, render/return_copy.py):
+# both modules are being changed on other branches; they move here after that merge.
 
 
 def returns_dir(period_dir: Path) -> Path:
