@@ -5,6 +5,7 @@
 the output folder held by another run (runlock) or the same as the input folder.
 A clerk never sees a traceback unless --debug is given.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -13,13 +14,11 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from . import __version__
+from lingong import __version__, layout
+from lingong.errors import EXIT_USAGE, LingongError
+from lingong.model.periods import date_cn
 
-EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
-# Errors in files the bureau edits (rules, text templates, SMTP settings): a message, exit status 2.
-_CONFIG_ERRORS = {"RulesError", "SmtpConfigError", "MailTemplateError", "NoticeTemplateError", "HistoryError",
-                  "TextTemplateError"}
-ROOT = Path(__file__).resolve().parent.parent
+EXIT_OK, EXIT_DATA = 0, 1
 
 
 class ChineseHelpFormatter(argparse.RawDescriptionHelpFormatter):
@@ -43,11 +42,10 @@ class Parser(argparse.ArgumentParser):
 
 
 def _common(p: argparse.ArgumentParser, *, period_help: str = "考核期：2023H1、2023H2、2023 或 2023-03") -> None:
-    p.add_argument("--input", type=Path, default=ROOT / "input", help="报表所在文件夹（含子文件夹），默认 input/")
+    p.add_argument("--input", type=Path, default=layout.DEFAULT_INPUT, help="报表所在文件夹（含子文件夹），默认 input/")
     p.add_argument("--output", type=Path, default=None, help="输出文件夹，默认 output/（演示时为 output/demo/）")
     p.add_argument("--period", default=None, help=period_help)
-    p.add_argument("--rules", type=Path, default=ROOT / "templates" / "rules.toml",
-                   help="考核规则文件，默认 templates/rules.toml")
+    p.add_argument("--rules", type=Path, default=layout.DEFAULT_RULES, help="考核规则文件，默认 templates/rules.toml")
     p.add_argument("--workers", type=int, default=None, help="并行读取的进程数，默认按 CPU 核数")
     p.add_argument("--demo", action="store_true", help="用内置的随州市样例数据演示全部流程（不读写 input/）")
     p.add_argument("--quiet", action="store_true", help="不显示进度条")
@@ -65,52 +63,79 @@ def _assessment_date(text: str):
 
 
 def _date_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--date", type=_assessment_date, default=None, metavar="YYYY-MM-DD",
-                   help="考核日期（联合考核组考核的日期，整改期限从这天起算），默认今天（北京时间）")
+    p.add_argument(
+        "--date",
+        type=_assessment_date,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="考核日期（联合考核组考核的日期，整改期限从这天起算），默认今天（北京时间）",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = Parser(prog="python process.py",
-               description="随州市零工驿站运维考核工具：读取各驿站月度报表，校验、评定等次，"
-                           "生成考核验收表、汇总表、校验报告和邮件草稿。")
+    p = Parser(
+        prog="python process.py",
+        description="随州市零工驿站运维考核工具：读取各驿站月度报表，校验、评定等次，"
+        "生成考核验收表、汇总表、校验报告和邮件草稿。",
+    )
     p.add_argument("--version", action="version", version=f"零工驿站考核 {__version__}", help="显示版本号")
     _common(p)
     _date_option(p)
     sub = p.add_subparsers(dest="command", metavar="{template,recheck,mail,send,history}", parser_class=Parser)
 
-    t = sub.add_parser("template", help="为名册中运营的驿站生成预填的空白月报模板",
-                       description="为驿站名册中当月运营的每个驿站生成一份预填基本信息的空白月度报表模板。")
+    t = sub.add_parser(
+        "template",
+        help="为名册中运营的驿站生成预填的空白月报模板",
+        description="为驿站名册中当月运营的每个驿站生成一份预填基本信息的空白月度报表模板。",
+    )
     _common(t)
     t.add_argument("--month", required=True, help="报送年月，如 2023-07")
 
-    r = sub.add_parser("recheck", help="整改后复查：重新评定某考核期",
-                       description="驿站整改并重新报送后，复查同一考核期：合格及以上结束整改，仍不合格则建议取消。")
+    r = sub.add_parser(
+        "recheck",
+        help="整改后复查：重新评定某考核期",
+        description="驿站整改并重新报送后，复查同一考核期：合格及以上结束整改，仍不合格则建议取消。",
+    )
     _common(r)
     _date_option(r)
 
-    m = sub.add_parser("mail", help="生成发给各驿站的邮件草稿（.eml）和通报草稿，不发送",
-                       description="评定考核期后，为每个驿站生成邮件草稿（附考核验收表、退回副本），以及通报草稿。")
+    m = sub.add_parser(
+        "mail",
+        help="生成发给各驿站的邮件草稿（.eml）和通报草稿，不发送",
+        description="评定考核期后，为每个驿站生成邮件草稿（附考核验收表、退回副本），以及通报草稿。",
+    )
     _common(m)
     m.add_argument("--templates", action="store_true", help="改为发送下月预填空白模板的邮件草稿")
     m.add_argument("--month", default=None, help="与 --templates 一起使用：模板的报送年月，如 2023-07")
 
-    s = sub.add_parser("send", help="通过 SMTP 发送已生成的邮件草稿（须明确执行，默认不发送）",
-                       description="发送 mail 命令生成的邮件草稿。SMTP 设置来自配置文件或环境变量，"
-                                   "密码只从环境变量 LINGONG_SMTP_PASSWORD 或 LINGONG_SMTP_PASSWORD_FILE 指定的文件读取。")
+    s = sub.add_parser(
+        "send",
+        help="通过 SMTP 发送已生成的邮件草稿（须明确执行，默认不发送）",
+        description="发送 mail 命令生成的邮件草稿。SMTP 设置来自配置文件或环境变量，"
+        "密码只从环境变量 LINGONG_SMTP_PASSWORD 或 LINGONG_SMTP_PASSWORD_FILE 指定的文件读取。",
+    )
     _common(s)
     s.add_argument("--config", type=Path, default=None, help="SMTP 配置文件（TOML），也可用环境变量 LINGONG_SMTP_*")
     s.add_argument("--dry-run", action="store_true", help="只显示将发送给谁，不实际发送")
     s.add_argument("--templates", action="store_true", help="发送空白模板邮件草稿（与 --month 一起使用）")
     s.add_argument("--month", default=None, help="与 --templates 一起使用：模板的报送年月，如 2023-07")
-    s.add_argument("--resend-unknown", action="store_true",
-                   help="重新发送“状态不明”的邮件（上次发送在服务器确认前中断，驿站可能已收到）；"
-                        "请先向驿站核实没有收到再使用")
-    s.add_argument("--allow-plaintext-login", action="store_true",
-                   help="允许在不加密的连接（security = none）上登录邮箱，密码将以明文传送；"
-                        "只在邮件服务器位于本机或可信内网且不支持加密时使用，会显示警告")
-    h = sub.add_parser("history", help="查看一个驿站在历次考核中的等次和整改情况",
-                       description="从输出文件夹中的考核历史数据库读出一个驿站历次考核的最终等次、不合格项目和整改情况"
-                                   "（只读，不改变任何文件）。")
+    s.add_argument(
+        "--resend-unknown",
+        action="store_true",
+        help="重新发送“状态不明”的邮件（上次发送在服务器确认前中断，驿站可能已收到）；请先向驿站核实没有收到再使用",
+    )
+    s.add_argument(
+        "--allow-plaintext-login",
+        action="store_true",
+        help="允许在不加密的连接（security = none）上登录邮箱，密码将以明文传送；"
+        "只在邮件服务器位于本机或可信内网且不支持加密时使用，会显示警告",
+    )
+    h = sub.add_parser(
+        "history",
+        help="查看一个驿站在历次考核中的等次和整改情况",
+        description="从输出文件夹中的考核历史数据库读出一个驿站历次考核的最终等次、不合格项目和整改情况"
+        "（只读，不改变任何文件）。",
+    )
     _common(h)
     h.add_argument("--station", required=True, help="驿站编号，如 ZD-001")
     return p
@@ -134,7 +159,7 @@ class _MaskedConsole:
         self._stream = stream
 
     def write(self, text):
-        from .privacy import mask
+        from lingong.runtime.privacy import mask
 
         return self._stream.write(mask(text))
 
@@ -160,62 +185,70 @@ def _main(argv: list[str] | None) -> int:
         print("\n已中断。已写完的文件完整可用，未写完的文件不会留下。", file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - the one place that turns failures into a clerk's message
-        from .pipeline import FatalInput
-        from .runlock import OutputBusy
-
         if args.debug:
             raise
-        if isinstance(exc, (FatalInput, OutputBusy)) or type(exc).__name__ in _CONFIG_ERRORS:
-            print(f"无法运行：{exc}", file=sys.stderr)
-            return EXIT_USAGE
-        from .outfiles import OutputLocked
+        if isinstance(exc, LingongError):
+            print(f"{exc.prefix}{exc}", file=sys.stderr)
+            return exc.exit_status
+        from lingong.runtime.outfiles import OutputLocked
 
         if isinstance(exc, OutputLocked):  # outside a step that goes on past it: the run stopped there
             print(f"{exc.strerror}", file=sys.stderr)
             return EXIT_USAGE
         if isinstance(exc, OSError):
-            print(f"写入或读取文件失败：{exc.strerror or exc}（{getattr(exc, 'filename', '') or ''}）。"
-                  "请检查磁盘空间和输出文件夹权限后重新运行。", file=sys.stderr)
+            print(
+                f"写入或读取文件失败：{exc.strerror or exc}（{getattr(exc, 'filename', '') or ''}）。"
+                "请检查磁盘空间和输出文件夹权限后重新运行。",
+                file=sys.stderr,
+            )
             return EXIT_USAGE
-        print(f"程序内部错误：{type(exc).__name__}: {exc}\n请加 --debug 重新运行，并把输出发给维护人员。",
-              file=sys.stderr)
+        print(
+            f"程序内部错误：{type(exc).__name__}: {exc}\n请加 --debug 重新运行，并把输出发给维护人员。", file=sys.stderr
+        )
         return EXIT_USAGE
 
 
 def _output_root(args) -> Path:
     if args.output is not None:
         return args.output
-    return ROOT / "output" / ("demo" if args.demo else "")
+    return layout.DEFAULT_OUTPUT / (layout.DEMO_FOLDER if args.demo else "")
 
 
 def _input_dir(args, out_root: Path) -> Path:
     if not args.demo:
         return args.input
-    from .demo import build_demo
+    from lingong.demo import build_demo
 
-    sample = out_root / "样例输入"
+    sample = out_root / layout.SAMPLE_INPUT_FOLDER
     build_demo(sample)
     return sample
 
 
 def _options(args, out_root: Path, input_dir: Path, **kw):
-    from .pipeline import RunOptions
+    from lingong.pipeline import RunOptions
 
-    return RunOptions(input_dir=input_dir, output_root=out_root, period=args.period, rules_path=args.rules,
-                      workers=args.workers, progress=not args.quiet, **kw)
+    return RunOptions(
+        input_dir=input_dir,
+        output_root=out_root,
+        period=args.period,
+        rules_path=args.rules,
+        workers=args.workers,
+        progress=not args.quiet,
+        **kw,
+    )
 
 
 def _dispatch(args, argv: list[str]) -> int:
     """Every command writes into the output folder (the demo its sample input too),
     so each holds it for its whole length: one run per output folder."""
-    from .runlock import RunLock
+    from lingong.runtime.runlock import RunLock
 
     out_root = _output_root(args)
-    if args.command == "history":   # only reads: no lock, never waits for a run
+    if args.command == "history":  # only reads: no lock, never waits for a run
         return _history(args, out_root)
     if args.command != "send" and not args.demo:
         _check_folders(args.input, out_root)
-    from .filenames import display_name
+    from lingong.discover.filenames import display_name
 
     # Arguments may hold a folder name in GBK bytes: the lock file is text others read.
     with RunLock(out_root, command=" ".join(["process.py", *(display_name(a) for a in argv)])):
@@ -223,8 +256,8 @@ def _dispatch(args, argv: list[str]) -> int:
 
 
 def _check_folders(input_dir: Path, out_root: Path) -> None:
-    from .discover import output_inside_input
-    from .pipeline import refuse_same_folder
+    from lingong.discover.walk import output_inside_input
+    from lingong.pipeline import refuse_same_folder
 
     refuse_same_folder(input_dir, out_root)
     if output_inside_input(input_dir, out_root):
@@ -232,7 +265,7 @@ def _check_folders(input_dir: Path, out_root: Path) -> None:
 
 
 def _dispatch_locked(args, out_root: Path) -> int:
-    from .pipeline import digest, run
+    from lingong.pipeline import digest, run
 
     if args.command == "template":
         return _templates(args, out_root)
@@ -240,14 +273,15 @@ def _dispatch_locked(args, out_root: Path) -> int:
         return _send(args, out_root)
 
     if args.demo and not args.period:
-        from .demo import start_cycle
-        from .pipeline import HISTORY_DB, FatalInput
+        from lingong.demo import start_cycle
+        from lingong.pipeline import HISTORY_DB, FatalInput
 
         try:
-            start_cycle(out_root / "样例输入", out_root, HISTORY_DB)
+            start_cycle(out_root / layout.SAMPLE_INPUT_FOLDER, out_root, HISTORY_DB)
         except FileExistsError:
-            raise FatalInput(f"输出文件夹 {out_root} 中已有正式考核的历史，演示不能写在这里；"
-                             "请用 --output 指定一个新的文件夹") from None
+            raise FatalInput(
+                f"输出文件夹 {out_root} 中已有正式考核的历史，演示不能写在这里；请用 --output 指定一个新的文件夹"
+            ) from None
     input_dir = _input_dir(args, out_root)
     mail = args.command == "mail" or args.demo
     if args.command == "mail" and args.templates:
@@ -256,7 +290,7 @@ def _dispatch_locked(args, out_root: Path) -> int:
     # (what is done, period, 考核日期, recheck)
     steps = [("", args.period, getattr(args, "date", None), args.command == "recheck")]
     if args.demo and not args.period:
-        from .demo import CYCLE
+        from lingong.demo import CYCLE
 
         # The demo runs a year as the bureau does: the half-year check in July, the recheck after the
         # deadline, then the second half-year (which decides the rest) and the year-end review.
@@ -266,13 +300,21 @@ def _dispatch_locked(args, out_root: Path) -> int:
         args.period = period
         if what:
             if recheck:
-                from .demo import resubmit
+                from lingong.demo import resubmit
 
                 resubmit(input_dir)
-            print(f"==== 演示：{what}，考核日期 {assessed_on.year}年{assessed_on.month}月{assessed_on.day}日 ====")
+            print(f"==== 演示：{what}，考核日期 {date_cn(assessed_on)} ====")
         # mail writes about an assessment already made: its 考核日期 is the recorded one.
-        opts = _options(args, out_root, input_dir, recheck=recheck, mail_drafts=mail, notice=mail,
-                        assessed_on=assessed_on, recorded_date=args.command == "mail")
+        opts = _options(
+            args,
+            out_root,
+            input_dir,
+            recheck=recheck,
+            mail_drafts=mail,
+            notice=mail,
+            assessed_on=assessed_on,
+            recorded_date=args.command == "mail",
+        )
         summary = run(opts)
         print(digest(summary))
         print()
@@ -287,11 +329,11 @@ def _dispatch_locked(args, out_root: Path) -> int:
 
 
 def _templates(args, out_root: Path) -> int:
-    from .pipeline import FatalInput, pick_registry, read_files
-    from .discover import discover
-    from .outfiles import locked_outputs
-    from .template_writer import write_blank_templates
-    from .values import parse_month
+    from lingong.discover.walk import discover
+    from lingong.pipeline import FatalInput, pick_registry, read_files
+    from lingong.read.values import parse_month
+    from lingong.render.blank_template import write_blank_templates
+    from lingong.runtime.outfiles import locked_outputs
 
     month = parse_month(args.month)
     if month.value is None:
@@ -301,7 +343,7 @@ def _templates(args, out_root: Path) -> int:
     regs = [(p, rel) for p, rel in disc.candidates]
     results = read_files(regs, workers=args.workers or 1, progress=not args.quiet)
     stations, reg_file, _ = pick_registry(results)
-    dest = out_root / "空白模板" / month.value
+    dest = layout.blank_templates_dir(out_root, month.value)
     with locked_outputs() as locked:
         paths = write_blank_templates(stations, month.value, dest)
     print(f"已按驿站名册（{reg_file}）生成 {len(paths) - len(locked)} 份 {month.value} 月度报表模板：{dest}")
@@ -309,18 +351,23 @@ def _templates(args, out_root: Path) -> int:
 
 
 def _history(args, out_root: Path) -> int:
-    from .history_view import station_report
+    from lingong.grade.history_view import station_report
+
     from .pipeline import HISTORY_DB
 
     code = args.station.strip().upper()
     if not (out_root / HISTORY_DB).is_file():
-        print(f"输出文件夹 {out_root} 中没有考核历史（{HISTORY_DB}）。请先运行考核，或用 --output 指定考核结果所在的文件夹。",
-              file=sys.stderr)
+        print(
+            f"输出文件夹 {out_root} 中没有考核历史（{HISTORY_DB}）。请先运行考核，或用 --output 指定考核结果所在的文件夹。",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     text = station_report(out_root, HISTORY_DB, code)
     if text is None:
-        print(f"考核历史中没有驿站 {code} 的记录：请核对驿站编号（如 ZD-001），或用 --output 指定考核结果所在的文件夹。",
-              file=sys.stderr)
+        print(
+            f"考核历史中没有驿站 {code} 的记录：请核对驿站编号（如 ZD-001），或用 --output 指定考核结果所在的文件夹。",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     print(text)
     return EXIT_OK
@@ -328,7 +375,7 @@ def _history(args, out_root: Path) -> int:
 
 def _tell_locked(locked: list[Path]) -> int:
     """Outputs left as they were because they are open in Excel/WPS: name them, status 1."""
-    from .outfiles import locked_message
+    from lingong.runtime.outfiles import locked_message
 
     for p in locked:
         print(locked_message(p))
@@ -336,13 +383,13 @@ def _tell_locked(locked: list[Path]) -> int:
 
 
 def _template_mail(args, out_root: Path, input_dir: Path) -> int:
-    from .mail_drafts import write_drafts
-    from .outfiles import locked_outputs
-    from .pipeline import FatalInput, pick_registry, read_files
-    from .discover import discover
-    from .template_writer import write_blank_templates
-    from .values import parse_month
-    from .periods import make_period
+    from lingong.discover.walk import discover
+    from lingong.mail.drafts import write_drafts
+    from lingong.model.periods import make_period
+    from lingong.pipeline import FatalInput, pick_registry, read_files
+    from lingong.read.values import parse_month
+    from lingong.render.blank_template import write_blank_templates
+    from lingong.runtime.outfiles import locked_outputs
 
     if not args.month:
         raise FatalInput("发送空白模板需要 --month，例如 --month 2023-07")
@@ -352,7 +399,7 @@ def _template_mail(args, out_root: Path, input_dir: Path) -> int:
     disc = discover(input_dir, exclude=out_root)
     results = read_files(disc.candidates, workers=args.workers or 1, progress=not args.quiet)
     stations, _, _ = pick_registry(results)
-    dest = out_root / "空白模板" / month
+    dest = layout.blank_templates_dir(out_root, month)
     with locked_outputs() as locked:
         paths = write_blank_templates(stations, month, dest)
         by_station = {}
@@ -360,10 +407,17 @@ def _template_mail(args, out_root: Path, input_dir: Path) -> int:
             by_station[p.name.split("_", 1)[0]] = p
         y, m = map(int, month.split("-"))
         period = make_period("month", y, m)
-        summary = write_drafts(out_root / "空白模板" / month, period=period, results=[], stations=stations,
-                               issues=[], templates_dir=ROOT / "templates", kind="templates",
-                               blank_templates=by_station)
-    from .mail_drafts import format_drafts_summary
+        summary = write_drafts(
+            layout.blank_templates_dir(out_root, month),
+            period=period,
+            results=[],
+            stations=stations,
+            issues=[],
+            templates_dir=layout.TEMPLATES_DIR,
+            kind="templates",
+            blank_templates=by_station,
+        )
+    from lingong.mail.drafts import format_drafts_summary
 
     print(f"已生成 {len(paths) - len(locked)} 份空白模板：{dest}")
     print(format_drafts_summary(summary))
@@ -371,35 +425,39 @@ def _template_mail(args, out_root: Path, input_dir: Path) -> int:
 
 
 def _send(args, out_root: Path) -> int:
-    from .mail_send import SmtpConfigError, check_login_security, format_summary, load_smtp_config, send_drafts
-    from .pipeline import HISTORY_DB, FatalInput
-    from .outfiles import inside
+    from lingong.mail.send import SmtpConfigError, check_login_security, format_summary, load_smtp_config, send_drafts
+    from lingong.pipeline import HISTORY_DB, FatalInput
+    from lingong.runtime.outfiles import inside
 
     if args.templates:
-        from .values import parse_month
+        from lingong.read.values import parse_month
 
         month = parse_month(args.month).value if args.month else None
         if month is None:
             raise FatalInput("发送空白模板邮件需要 --month，例如 --month 2023-07")
-        key, drafts = month, inside(out_root, "空白模板", month, "邮件", "空白模板")
+        key, drafts = (
+            month,
+            inside(out_root, layout.BLANK_TEMPLATES_FOLDER, month, layout.MAIL_FOLDER, layout.BLANK_TEMPLATES_FOLDER),
+        )
         make = f"python process.py mail --templates --month {month}"
     else:
         if not args.period:
             raise FatalInput("发送邮件需要指定考核期，例如 --period 2023H1")
-        key, drafts = args.period, inside(out_root, args.period, "邮件")
+        key, drafts = args.period, inside(out_root, args.period, layout.MAIL_FOLDER)
         make = f"python process.py mail --period {args.period}"
     if not drafts.is_dir():
         raise FatalInput(f"没有找到邮件草稿：{drafts}。请先运行 {make}")
     config = replace(load_smtp_config(args.config, os.environ), allow_plaintext_login=args.allow_plaintext_login)
     try:
-        warning = check_login_security(config)   # refuses a plain-text login unless allowed
+        warning = check_login_security(config)  # refuses a plain-text login unless allowed
     except SmtpConfigError as e:
         if not args.dry_run:
             raise
         warning = f"提示：试运行照常列出邮件，但正式发送时会停止——{e}"
     if warning:
         print(warning, file=sys.stderr)
-    summary = send_drafts(drafts, out_root / HISTORY_DB, config, period=key, dry_run=args.dry_run,
-                          resend_unknown=args.resend_unknown)
+    summary = send_drafts(
+        drafts, out_root / HISTORY_DB, config, period=key, dry_run=args.dry_run, resend_unknown=args.resend_unknown
+    )
     print(format_summary(summary))
     return EXIT_DATA if summary.needs_attention else EXIT_OK

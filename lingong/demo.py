@@ -8,6 +8,7 @@ so that every reading branch shows at least once (messy values, resubmission,
 缺报, a rejected file, damaged files, a lock file). ``DemoInfo.planted`` lists
 what was planted where.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -20,13 +21,20 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import outfiles
-from .periods import month_label
-from .records import Station
-from .template_spec import (DECISION_COLUMNS, ITEMS, REGISTRY_COLUMNS, SHEET_DECISIONS,
-                            SHEET_INDICATORS, SHEET_INFO, SHEET_REGISTRY)
-from .template_writer import write_template
-from .values import id_check_digit
+from lingong.model.periods import month_label
+from lingong.model.records import Station
+from lingong.read.values import id_check_digit
+from lingong.render.blank_template import write_template
+from lingong.runtime import outfiles
+from lingong.spec.template import (
+    DECISION_COLUMNS,
+    ITEMS,
+    REGISTRY_COLUMNS,
+    SHEET_DECISIONS,
+    SHEET_INDICATORS,
+    SHEET_INFO,
+    SHEET_REGISTRY,
+)
 
 SEED = 20230605  # the date of the policy
 YEAR = 2023
@@ -38,10 +46,46 @@ DECISIONS_FILE = "考核组意见_2023年.xlsx"
 # pass without reaching 优秀 (see assessment-rules.md; the rules file holds the
 # real thresholds, these are only the demo's choices of figures).
 HALF_TOTALS = {
-    "E": {"A1": 18, "A5": 30, "B1": 180, "B4": 120, "C1": 510, "C2": 450, "C3": 66, "C4": 120,
-          "D1": 12, "D2": 12, "D3": 4, "E1": 36, "E2": 3, "E3": 36, "E4": 2, "F1": 3, "F2": 4, "F3": 3},
-    "P": {"A1": 12, "A5": 18, "B1": 120, "B4": 60, "C1": 420, "C2": 372, "C3": 54, "C4": 60,
-          "D1": 6, "D2": 6, "D3": 1, "E1": 18, "E2": 1, "E3": 18, "E4": 1, "F1": 1, "F2": 2, "F3": 1},
+    "E": {
+        "A1": 18,
+        "A5": 30,
+        "B1": 180,
+        "B4": 120,
+        "C1": 510,
+        "C2": 450,
+        "C3": 66,
+        "C4": 120,
+        "D1": 12,
+        "D2": 12,
+        "D3": 4,
+        "E1": 36,
+        "E2": 3,
+        "E3": 36,
+        "E4": 2,
+        "F1": 3,
+        "F2": 4,
+        "F3": 3,
+    },
+    "P": {
+        "A1": 12,
+        "A5": 18,
+        "B1": 120,
+        "B4": 60,
+        "C1": 420,
+        "C2": 372,
+        "C3": 54,
+        "C4": 60,
+        "D1": 6,
+        "D2": 6,
+        "D3": 1,
+        "E1": 18,
+        "E2": 1,
+        "E3": 18,
+        "E4": 1,
+        "F1": 1,
+        "F2": 2,
+        "F3": 1,
+    },
 }
 STAFF = {"E": (2, 1), "P": (0, 1)}  # (G1 full-time, G2 part-time)
 MONTHLY_MIN = {"A1": 1, "B1": 1, "D1": 1, "D2": 1}
@@ -54,30 +98,36 @@ class Plan:
     code: str
     name: str
     county: str
-    levels: str                          # six letters E/P, one per item (驿站运维 … 服务效能)
+    levels: str  # six letters E/P, one per item (驿站运维 … 服务效能)
     status: str = "运营"
     start: str | None = None
     end: str | None = None
     email: bool = True
     hotline: bool = True
     bump: bool = True
-    totals: tuple[tuple[int, str, int], ...] = ()   # (half, code, total) overrides
-    zero: tuple[tuple[str, str], ...] = ()          # (month, code) forced to 0
-    complaints: tuple[tuple[str, int], ...] = ()    # (month, verified complaints)
+    totals: tuple[tuple[int, str, int], ...] = ()  # (half, code, total) overrides
+    zero: tuple[tuple[str, str], ...] = ()  # (month, code) forced to 0
+    complaints: tuple[tuple[str, int], ...] = ()  # (month, verified complaints)
     at_least: tuple[tuple[str, str, int], ...] = ()  # (month, code, minimum) moved there from other months
     full_details: bool = False
-    folder: str = ""                                # sub-folder under the county
+    folder: str = ""  # sub-folder under the county
 
 
 PLANS: tuple[Plan, ...] = (
     Plan("ZD-001", "东城街道零工驿站", "曾都区", "EEEEEE", full_details=True, folder="东城街道零工驿站"),
-    Plan("ZD-002", "西城街道零工驿站", "曾都区", "EEEEEE", bump=False, folder="西城街道零工驿站",
-         at_least=((f"{YEAR}-03", "C1", 80),)),
+    Plan(
+        "ZD-002",
+        "西城街道零工驿站",
+        "曾都区",
+        "EEEEEE",
+        bump=False,
+        folder="西城街道零工驿站",
+        at_least=((f"{YEAR}-03", "C1", 80),),
+    ),
     Plan("ZD-003", "南郊街道零工驿站", "曾都区", "PPPPPP"),
     Plan("ZD-004", "北郊街道零工驿站", "曾都区", "EEEEPP"),
     Plan("ZD-005", "万店镇零工驿站", "曾都区", "PPPPPP"),
-    Plan("ZD-006", "何店镇零工驿站", "曾都区", "PPPPPP", status="整改中",
-         totals=((1, "C1", 380), (2, "C1", 440))),
+    Plan("ZD-006", "何店镇零工驿站", "曾都区", "PPPPPP", status="整改中", totals=((1, "C1", 380), (2, "C1", 440))),
     Plan("ZD-007", "洛阳镇零工驿站", "曾都区", "EEEEEE", full_details=True),
     # A name typed by someone testing the system: it must stay text and never become a path.
     Plan("ZD-008", '=HYPERLINK("x")/../府河镇零工驿站', "曾都区", "EEPPPP"),
@@ -89,8 +139,13 @@ PLANS: tuple[Plan, ...] = (
     Plan("SX-006", "淮河镇零工驿站", "随县", "PPPPPP"),
     Plan("SX-007", "万和镇零工驿站", "随县", "PPPPPP", status="已取消"),
     Plan("GS-001", "应山街道零工驿站", "广水市", "EEEEEE"),
-    Plan("GS-002", "十里街道零工驿站", "广水市", "EEEEEE",
-         complaints=((f"{YEAR}-02", 1), (f"{YEAR}-04", 1), (f"{YEAR}-05", 1), (f"{YEAR}-10", 1))),
+    Plan(
+        "GS-002",
+        "十里街道零工驿站",
+        "广水市",
+        "EEEEEE",
+        complaints=((f"{YEAR}-02", 1), (f"{YEAR}-04", 1), (f"{YEAR}-05", 1), (f"{YEAR}-10", 1)),
+    ),
     Plan("GS-003", "广水街道零工驿站", "广水市", "EEEEEE", totals=((1, "C3", 41), (2, "C3", 66))),
     Plan("GS-004", "武胜关镇零工驿站", "广水市", "PPPPPP"),
     Plan("GS-005", "杨寨镇零工驿站", "广水市", "PEPEPE"),
@@ -105,14 +160,30 @@ PLANS: tuple[Plan, ...] = (
 # The intended 综合 (computed, before 考核组意见) under the default rules.
 EXPECTED_OVERALL: dict[tuple[str, str], str] = {}
 for _code, _h1, _y in (
-    ("ZD-001", "优秀", "优秀"), ("ZD-002", "优秀", "优秀"), ("ZD-003", "合格", "合格"),
-    ("ZD-004", "优秀", "优秀"), ("ZD-005", "合格", "合格"), ("ZD-006", "不合格", "合格"),
-    ("ZD-007", "优秀", "优秀"), ("ZD-008", "合格", "合格"), ("SX-001", "优秀", "优秀"),
-    ("SX-002", "不合格", "不合格"), ("SX-003", "合格", "合格"), ("SX-004", "不合格", "不合格"),
-    ("SX-005", "优秀", "优秀"), ("SX-006", "合格", "合格"), ("GS-001", "优秀", "优秀"),
-    ("GS-002", "优秀", "不合格"), ("GS-003", "不合格", "优秀"), ("GS-004", "合格", "合格"),
-    ("GS-005", "合格", "合格"), ("GS-006", "合格", "合格"), ("GX-001", "优秀", "优秀"),
-    ("GX-002", "不合格", "不合格"), ("GX-003", "优秀", "优秀"), ("DHS-001", "合格", "合格"),
+    ("ZD-001", "优秀", "优秀"),
+    ("ZD-002", "优秀", "优秀"),
+    ("ZD-003", "合格", "合格"),
+    ("ZD-004", "优秀", "优秀"),
+    ("ZD-005", "合格", "合格"),
+    ("ZD-006", "不合格", "合格"),
+    ("ZD-007", "优秀", "优秀"),
+    ("ZD-008", "合格", "合格"),
+    ("SX-001", "优秀", "优秀"),
+    ("SX-002", "不合格", "不合格"),
+    ("SX-003", "合格", "合格"),
+    ("SX-004", "不合格", "不合格"),
+    ("SX-005", "优秀", "优秀"),
+    ("SX-006", "合格", "合格"),
+    ("GS-001", "优秀", "优秀"),
+    ("GS-002", "优秀", "不合格"),
+    ("GS-003", "不合格", "优秀"),
+    ("GS-004", "合格", "合格"),
+    ("GS-005", "合格", "合格"),
+    ("GS-006", "合格", "合格"),
+    ("GX-001", "优秀", "优秀"),
+    ("GX-002", "不合格", "不合格"),
+    ("GX-003", "优秀", "优秀"),
+    ("DHS-001", "合格", "合格"),
     ("DHS-002", None, "优秀"),
 ):
     if _h1:
@@ -121,20 +192,25 @@ for _code, _h1, _y in (
 
 # Item grades that differ from what the levels alone say (the designed failures).
 EXPECTED_ITEMS: dict[tuple[str, str, str], str] = {
-    ("ZD-006", f"{YEAR}H1", "供求服务"): "不合格", ("ZD-006", str(YEAR), "供求服务"): "合格",
-    ("SX-002", f"{YEAR}H1", "宣传推广"): "不合格", ("SX-002", str(YEAR), "宣传推广"): "不合格",
-    ("GS-002", f"{YEAR}H1", "服务效能"): "合格", ("GS-002", str(YEAR), "服务效能"): "不合格",
-    ("GS-003", f"{YEAR}H1", "供求服务"): "不合格", ("GS-003", str(YEAR), "供求服务"): "合格",
-    ("SX-004", f"{YEAR}H1", "驿站运维"): "不合格", ("SX-004", f"{YEAR}H1", "宣传推广"): "不合格",
+    ("ZD-006", f"{YEAR}H1", "供求服务"): "不合格",
+    ("ZD-006", str(YEAR), "供求服务"): "合格",
+    ("SX-002", f"{YEAR}H1", "宣传推广"): "不合格",
+    ("SX-002", str(YEAR), "宣传推广"): "不合格",
+    ("GS-002", f"{YEAR}H1", "服务效能"): "合格",
+    ("GS-002", str(YEAR), "服务效能"): "不合格",
+    ("GS-003", f"{YEAR}H1", "供求服务"): "不合格",
+    ("GS-003", str(YEAR), "供求服务"): "合格",
+    ("SX-004", f"{YEAR}H1", "驿站运维"): "不合格",
+    ("SX-004", f"{YEAR}H1", "宣传推广"): "不合格",
     ("GX-002", f"{YEAR}H1", "线上平台"): "不合格",
 }
 
 
 @dataclass(frozen=True)
 class Planted:
-    key: str            # stable id, e.g. "c3_short"
+    key: str  # stable id, e.g. "c3_short"
     station: str
-    where: str          # a file (relative path), a month or a period
+    where: str  # a file (relative path), a month or a period
     description: str
 
 
@@ -143,10 +219,10 @@ class DemoInfo:
     dest: Path
     registry_file: str
     decisions_file: str
-    stations: tuple[str, ...]                   # every code in the registry
-    report_files: tuple[str, ...]               # every file written as a monthly report
-    broken_files: tuple[str, ...]               # damaged: cannot be read
-    skipped_files: tuple[str, ...]              # lock file and a non-spreadsheet
+    stations: tuple[str, ...]  # every code in the registry
+    report_files: tuple[str, ...]  # every file written as a monthly report
+    broken_files: tuple[str, ...]  # damaged: cannot be read
+    skipped_files: tuple[str, ...]  # lock file and a non-spreadsheet
     planted: tuple[Planted, ...]
     expected_overall: dict[tuple[str, str], str] = field(default_factory=dict)
     expected_items: dict[tuple[str, str, str], str] = field(default_factory=dict)
@@ -158,14 +234,68 @@ class DemoInfo:
 
 # ---- plausible people, employers and phone numbers ------------------------
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程魏吕丁沈姚卢钟谭汪金廖夏付方邹熊邱"
-GIVEN = ("伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "霞",
-         "平", "刚", "桂英", "华", "建国", "建华", "志强", "红梅", "春燕", "海燕", "玉兰", "德明", "国华", "文斌")
+GIVEN = (
+    "伟",
+    "芳",
+    "娜",
+    "敏",
+    "静",
+    "丽",
+    "强",
+    "磊",
+    "军",
+    "勇",
+    "艳",
+    "杰",
+    "娟",
+    "涛",
+    "明",
+    "超",
+    "秀英",
+    "霞",
+    "平",
+    "刚",
+    "桂英",
+    "华",
+    "建国",
+    "建华",
+    "志强",
+    "红梅",
+    "春燕",
+    "海燕",
+    "玉兰",
+    "德明",
+    "国华",
+    "文斌",
+)
 FIRMS = ("鸿运", "金泰", "楚天", "神农", "编钟", "银杏", "炎帝", "曾侯", "泰晶", "齐星", "程力", "白云", "府河", "汉东")
-FIRM_KINDS = ("汽车零部件有限公司", "农业专业合作社", "建筑劳务有限公司", "物流有限公司", "食品有限公司",
-              "商贸有限公司", "家政服务中心", "香菇产业有限公司")
-JOBS = (("装卸工", "搬运"), ("焊工", "焊接"), ("保洁员", "保洁"), ("采摘工", "农业"), ("普工", "制造"),
-        ("叉车司机", "驾驶"), ("厨师", "餐饮"), ("服务员", "餐饮"), ("瓦工", "建筑"), ("钢筋工", "建筑"),
-        ("育婴员", "家政"), ("保安", "安保"), ("快递分拣员", "物流"), ("电工", "电工"), ("香菇分拣工", "农业"))
+FIRM_KINDS = (
+    "汽车零部件有限公司",
+    "农业专业合作社",
+    "建筑劳务有限公司",
+    "物流有限公司",
+    "食品有限公司",
+    "商贸有限公司",
+    "家政服务中心",
+    "香菇产业有限公司",
+)
+JOBS = (
+    ("装卸工", "搬运"),
+    ("焊工", "焊接"),
+    ("保洁员", "保洁"),
+    ("采摘工", "农业"),
+    ("普工", "制造"),
+    ("叉车司机", "驾驶"),
+    ("厨师", "餐饮"),
+    ("服务员", "餐饮"),
+    ("瓦工", "建筑"),
+    ("钢筋工", "建筑"),
+    ("育婴员", "家政"),
+    ("保安", "安保"),
+    ("快递分拣员", "物流"),
+    ("电工", "电工"),
+    ("香菇分拣工", "农业"),
+)
 PAY = ("150元/天", "日结180元", "200元/天", "4000-5000元/月", "计件", "3500元/月起")
 LEVELS = ("无", "无", "无", "初级工", "中级工", "高级工")
 MATCH_WAYS = ("现场推荐", "线上匹配", "电话推荐", "招聘会")
@@ -176,11 +306,21 @@ TOPICS = {
 }
 COMPLAINTS = ("推荐岗位与实际不符", "工作人员服务态度差", "推荐岗位工资未按约发放", "咨询电话无人接听")
 OUTCOMES = ("已核实并整改，已回访，投诉人满意", "已协调用工单位补发工资", "已约谈工作人员并通报")
-REGION = {"曾都区": "421303", "随县": "421321", "广水市": "421381", "随州高新区": "421302",
-          "大洪山风景名胜区": "421321"}
+REGION = {
+    "曾都区": "421303",
+    "随县": "421321",
+    "广水市": "421381",
+    "随州高新区": "421302",
+    "大洪山风景名胜区": "421321",
+}
 COUNTY_PREFIX = {"曾都区": "ZD", "随县": "SX", "广水市": "GS", "随州高新区": "GX", "大洪山风景名胜区": "DHS"}
-BUILDERS = {"曾都区": "曾都区就业局", "随县": "随县就业局", "广水市": "广水市就业局",
-            "随州高新区": "随州高新区社会事务局", "大洪山风景名胜区": "大洪山风景名胜区社会事务局"}
+BUILDERS = {
+    "曾都区": "曾都区就业局",
+    "随县": "随县就业局",
+    "广水市": "广水市就业局",
+    "随州高新区": "随州高新区社会事务局",
+    "大洪山风景名胜区": "大洪山风景名胜区社会事务局",
+}
 
 
 def _person(rng: random.Random) -> str:
@@ -188,8 +328,10 @@ def _person(rng: random.Random) -> str:
 
 
 def _mobile(rng: random.Random) -> str:
-    return rng.choice(("133", "135", "138", "139", "150", "151", "158", "177", "180", "186", "189")) + \
-        f"{rng.randrange(10**8):08d}"
+    return (
+        rng.choice(("133", "135", "138", "139", "150", "151", "158", "177", "180", "186", "189"))
+        + f"{rng.randrange(10**8):08d}"
+    )
 
 
 def _landline(rng: random.Random) -> str:
@@ -275,48 +417,96 @@ def _details(plan: Plan, month: str, v: dict, rng: random.Random) -> dict[str, l
     for code, kind in (("D1", "驿站推广"), ("D2", "政策宣传"), ("D3", "媒体报道")):
         for _ in range(v[code]):
             form = "线上" if kind == "媒体报道" else rng.choice(("户外", "线上"))
-            promo.append({"日期": _day(rng, month), "类别": kind, "形式": form,
-                          "主题": rng.choice(TOPICS[kind]), "覆盖人数": rng.randrange(50, 2000, 10)})
+            promo.append(
+                {
+                    "日期": _day(rng, month),
+                    "类别": kind,
+                    "形式": form,
+                    "主题": rng.choice(TOPICS[kind]),
+                    "覆盖人数": rng.randrange(50, 2000, 10),
+                }
+            )
     promo.sort(key=lambda r: r["日期"])
     details["宣传活动"] = [{"序号": i, **r} for i, r in enumerate(promo, start=1)]
     if v["G5"]:
-        details["投诉记录"] = [{"序号": i + 1, "日期": _day(rng, month), "投诉事由": rng.choice(COMPLAINTS),
-                             "是否核实": "是", "处理结果": rng.choice(OUTCOMES)} for i in range(v["G5"])]
+        details["投诉记录"] = [
+            {
+                "序号": i + 1,
+                "日期": _day(rng, month),
+                "投诉事由": rng.choice(COMPLAINTS),
+                "是否核实": "是",
+                "处理结果": rng.choice(OUTCOMES),
+            }
+            for i in range(v["G5"])
+        ]
     if not plan.full_details:
         return details
     firms = [rng.choice(FIRMS) + rng.choice(FIRM_KINDS) for _ in range(8)]
     details["岗位信息"] = []
     for i in range(v["C1"]):
         job, trade = rng.choice(JOBS)
-        details["岗位信息"].append({"序号": i + 1, "用工单位": rng.choice(firms), "岗位名称": job, "工种": trade,
-                                   "需求人数": rng.randint(1, 10), "薪酬待遇": rng.choice(PAY),
-                                   "联系电话": _mobile(rng), "登记日期": _day(rng, month)})
+        details["岗位信息"].append(
+            {
+                "序号": i + 1,
+                "用工单位": rng.choice(firms),
+                "岗位名称": job,
+                "工种": trade,
+                "需求人数": rng.randint(1, 10),
+                "薪酬待遇": rng.choice(PAY),
+                "联系电话": _mobile(rng),
+                "登记日期": _day(rng, month),
+            }
+        )
     seekers = []
     for i in range(v["C2"]):
         male = rng.random() < 0.6
-        seekers.append({"序号": i + 1, "姓名": _person(rng), "性别": "男" if male else "女",
-                        "身份证号": valid_id(rng, plan.county, male), "联系电话": _mobile(rng),
-                        "求职工种": rng.choice(JOBS)[1], "职业资格等级": rng.choice(LEVELS),
-                        "登记日期": _day(rng, month)})
+        seekers.append(
+            {
+                "序号": i + 1,
+                "姓名": _person(rng),
+                "性别": "男" if male else "女",
+                "身份证号": valid_id(rng, plan.county, male),
+                "联系电话": _mobile(rng),
+                "求职工种": rng.choice(JOBS)[1],
+                "职业资格等级": rng.choice(LEVELS),
+                "登记日期": _day(rng, month),
+            }
+        )
     details["求职登记"] = seekers
     details["人岗匹配"] = []
-    for i, s in enumerate(seekers[:v["C3"]]):
+    for i, s in enumerate(seekers[: v["C3"]]):
         job, _ = rng.choice(JOBS)
-        details["人岗匹配"].append({"序号": i + 1, "姓名": s["姓名"], "身份证号": s["身份证号"],
-                                   "用工单位": rng.choice(firms), "岗位名称": job,
-                                   "匹配方式": rng.choice(MATCH_WAYS), "上岗日期": _day(rng, month)})
+        details["人岗匹配"].append(
+            {
+                "序号": i + 1,
+                "姓名": s["姓名"],
+                "身份证号": s["身份证号"],
+                "用工单位": rng.choice(firms),
+                "岗位名称": job,
+                "匹配方式": rng.choice(MATCH_WAYS),
+                "上岗日期": _day(rng, month),
+            }
+        )
     return details
 
 
 def _station(plan: Plan) -> Station:
     rng = random.Random(f"{SEED}-{plan.code}-registry")
     digits = plan.code.replace("-", "").lower()
-    return Station(code=plan.code, name=plan.name, county=plan.county, builder=BUILDERS[plan.county],
-                   address=f"随州市{plan.county}{plan.name.removesuffix('零工驿站')}便民服务中心一楼",
-                   leader=_person(rng), phone=_mobile(rng),
-                   email=f"{digits}@example.com" if plan.email else "",
-                   hotline=_landline(rng) if plan.hotline else "", status=plan.status,
-                   start_month=plan.start, end_month=plan.end)
+    return Station(
+        code=plan.code,
+        name=plan.name,
+        county=plan.county,
+        builder=BUILDERS[plan.county],
+        address=f"随州市{plan.county}{plan.name.removesuffix('零工驿站')}便民服务中心一楼",
+        leader=_person(rng),
+        phone=_mobile(rng),
+        email=f"{digits}@example.com" if plan.email else "",
+        hotline=_landline(rng) if plan.hotline else "",
+        status=plan.status,
+        start_month=plan.start,
+        end_month=plan.end,
+    )
 
 
 def _default_name(plan: Plan, month: str) -> str:
@@ -446,8 +636,12 @@ def _station_files(dest: Path, plan: Plan) -> tuple[list[str], list[Planted], di
     filler, filler_phone = _person(rng), _mobile(rng)
     for month, v in figures.items():
         details = _details(plan, month, v, rng)
-        info = {"filler": filler, "filler_phone": filler_phone, "fill_date": _fill_date(month, rng),
-                "hotline": st.hotline}
+        info = {
+            "filler": filler,
+            "filler_phone": filler_phone,
+            "fill_date": _fill_date(month, rng),
+            "hotline": st.hotline,
+        }
         values: dict[str, object] = dict(v)
         rel = _rel(plan, _default_name(plan, month))
         key = (plan.code, month)
@@ -459,8 +653,10 @@ def _station_files(dest: Path, plan: Plan) -> tuple[list[str], list[Planted], di
             rel = _rel(plan, "东城驿站1月报表(修改版).xlsx", "修改")
             plant("renamed_file", plan.code, rel, "文件被改名并放在子文件夹中，驿站和月份以表内“基本信息”为准")
             lock = _rel(plan, "~$东城驿站1月报表(修改版).xlsx", "修改")
-            outfiles.write_bytes_atomic(dest.joinpath(*lock.split("/")),
-                                        b"\x08clerk-pc" + b"\x00" * 48 + b"\x08\x00c\x00l\x00e\x00r\x00k" + b"\x20" * 96)
+            outfiles.write_bytes_atomic(
+                dest.joinpath(*lock.split("/")),
+                b"\x08clerk-pc" + b"\x00" * 48 + b"\x08\x00c\x00l\x00e\x00r\x00k" + b"\x20" * 96,
+            )
             plant("lock_file", plan.code, lock, "Excel 打开文件时留下的锁文件 ~$…，应悄悄跳过")
         if plan.code == "ZD-002" and month == f"{YEAR}-03":
             old = dict(values, C1=v["C1"] - 40)  # at_least keeps this above 0
@@ -468,9 +664,13 @@ def _station_files(dest: Path, plan: Plan) -> tuple[list[str], list[Planted], di
             write(old_rel, st, month, old, details, dict(info, fill_date=_dt.date(YEAR, 4, 3)))
             rel = _rel(plan, "西城街道3月报表（更正）.xlsx", "补报")
             info["fill_date"] = _dt.date(YEAR, 4, 10)
-            plant("resubmission", plan.code, rel,
-                  f"3 月报送两次：{old_rel}（填报日期 2023-04-03，C1 少 40）与更正版（2023-04-10），应采用更正版；"
-                  "若误用旧版，上半年 C1 合计低于优秀线")
+            plant(
+                "resubmission",
+                plan.code,
+                rel,
+                f"3 月报送两次：{old_rel}（填报日期 2023-04-03，C1 少 40）与更正版（2023-04-10），应采用更正版；"
+                "若误用旧版，上半年 C1 合计低于优秀线",
+            )
         if plan.code == "ZD-004":
             if month == f"{YEAR}-02":
                 values["C1"] = str(v["C1"]).translate(FULLWIDTH)
@@ -497,8 +697,12 @@ def _station_files(dest: Path, plan: Plan) -> tuple[list[str], list[Planted], di
             info["month"] = "2023/4"
         if plan.code == "GX-002" and month == f"{YEAR}-05":
             values["C1"] = "十二"
-            plant("rejected_only_file", plan.code, rel,
-                  "5 月唯一的报表 C1 填了“十二”（错误），整份退回，该月按未报送处理，结果为暂定")
+            plant(
+                "rejected_only_file",
+                plan.code,
+                rel,
+                "5 月唯一的报表 C1 填了“十二”（错误），整份退回，该月按未报送处理，结果为暂定",
+            )
         if plan.code == "GS-004" and month == f"{YEAR}-08":
             rel = _rel(plan, _default_name(plan, f"{YEAR}-07").replace(".xlsx", "(1).xlsx"))
             plant("name_mismatch", plan.code, rel, "文件名写的是 7 月，表内是 8 月：警告，以表内为准")
@@ -531,12 +735,11 @@ def _map(fn, args: list, workers: int) -> list:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    from .parallel import start_method
+    from lingong.runtime.parallel import start_method
 
     try:
         # The start method the run uses too: a Python without fork (Windows) spawns.
-        with ProcessPoolExecutor(max_workers=workers,
-                                 mp_context=multiprocessing.get_context(start_method())) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(start_method())) as pool:
             return list(pool.map(fn, *zip(*args)))
     except (OSError, NotImplementedError, RuntimeError):  # no processes here: do it in line
         return [fn(*a) for a in args]
@@ -568,8 +771,13 @@ def build_demo(dest: Path, *, workers: int | None = None) -> DemoInfo:
     stray = Station("ZD-009", "文峰社区零工驿站", "曾都区")
     stray_rel = "曾都区/文峰社区零工驿站2023年6月报表.xlsx"
     stray_values = _figures(Plan("ZD-009", stray.name, stray.county, "PPPPPP"))[f"{YEAR}-06"]
-    write_template(dest.joinpath(*stray_rel.split("/")), station=stray, month=f"{YEAR}-06", values=stray_values,
-                   info={"fill_date": _dt.date(YEAR, 7, 5)})
+    write_template(
+        dest.joinpath(*stray_rel.split("/")),
+        station=stray,
+        month=f"{YEAR}-06",
+        values=stray_values,
+        info={"fill_date": _dt.date(YEAR, 7, 5)},
+    )
     reports.append(stray_rel)
     plant("unknown_station", "ZD-009", stray_rel, "驿站编号 ZD-009 不在驿站名册中（错误）")
 
@@ -590,25 +798,51 @@ def build_demo(dest: Path, *, workers: int | None = None) -> DemoInfo:
     plant("opens_late", "DHS-002", f"{YEAR}", "大洪山景区零工驿站 2023-09 启用：上半年不参加考核，全年按 4 个月折算")
     plant("cancelled_with_end", "GS-006", f"{YEAR}", "陈巷镇零工驿站已取消，停用年月 2023-08：全年按 8 个月考核")
     plant("cancelled_no_end", "SX-007", f"{YEAR}", "万和镇零工驿站已取消且无停用年月：不参加考核，无报表")
-    plant("rectifying", "ZD-006", f"{YEAR}H1", "何店镇零工驿站状态为整改中，上半年 C1 合计 380 < 400（供求服务不合格），全年 820 合格")
-    plant("c3_short", "GS-003", f"{YEAR}H1", "广水街道零工驿站上半年人岗匹配 C3 合计 41 < 50（供求服务不合格），全年 107 合格")
-    plant("missing_d1", "SX-002", f"{YEAR}-03", "高城镇零工驿站 3 月 D1=0：宣传推广每月要求不达标（半年与全年均不合格）")
-    plant("complaints_4", "GS-002", f"{YEAR}", "十里街道零工驿站全年核实投诉 4 次（上半年 3 次）：上半年服务效能合格，全年不合格")
+    plant(
+        "rectifying",
+        "ZD-006",
+        f"{YEAR}H1",
+        "何店镇零工驿站状态为整改中，上半年 C1 合计 380 < 400（供求服务不合格），全年 820 合格",
+    )
+    plant(
+        "c3_short",
+        "GS-003",
+        f"{YEAR}H1",
+        "广水街道零工驿站上半年人岗匹配 C3 合计 41 < 50（供求服务不合格），全年 107 合格",
+    )
+    plant(
+        "missing_d1", "SX-002", f"{YEAR}-03", "高城镇零工驿站 3 月 D1=0：宣传推广每月要求不达标（半年与全年均不合格）"
+    )
+    plant(
+        "complaints_4",
+        "GS-002",
+        f"{YEAR}",
+        "十里街道零工驿站全年核实投诉 4 次（上半年 3 次）：上半年服务效能合格，全年不合格",
+    )
     plant("three_excellent", "GS-005", f"{YEAR}H1", "杨寨镇零工驿站 3 个单项优秀，不足 4 个：综合合格")
     plant("no_email", "GX-001", "驿站名册", "淅河镇零工驿站名册中没有电子邮箱")
     plant("no_hotline", "DHS-001", "驿站名册", "长岗镇零工驿站没有用工专线电话（每月警告）")
     for r, row in enumerate(DECISION_ROWS, start=2):
         key = "decision_invalid" if not row[4] else ("decision_overall" if row[2] == "综合" else "decision_item")
-        plant(key, row[0], f"{DECISIONS_FILE}!A{r}", f"考核组意见：{row[1]} {row[2]} {row[3]}" +
-              ("（没有理由，该行无效）" if not row[4] else ""))
+        plant(
+            key,
+            row[0],
+            f"{DECISIONS_FILE}!A{r}",
+            f"考核组意见：{row[1]} {row[2]} {row[3]}" + ("（没有理由，该行无效）" if not row[4] else ""),
+        )
 
     assert set(ITEMS) >= {i for _, _, i in EXPECTED_ITEMS}
     return DemoInfo(
-        dest=dest, registry_file=REGISTRY_FILE, decisions_file=DECISIONS_FILE,
-        stations=tuple(s.code for s in stations), report_files=tuple(reports),
+        dest=dest,
+        registry_file=REGISTRY_FILE,
+        decisions_file=DECISIONS_FILE,
+        stations=tuple(s.code for s in stations),
+        report_files=tuple(reports),
         broken_files=(truncated, junk),
         skipped_files=(_rel(PLANS[0], "~$东城驿站1月报表(修改版).xlsx", "修改"), note),
-        planted=tuple(planted), expected_overall=dict(EXPECTED_OVERALL), expected_items=dict(EXPECTED_ITEMS),
+        planted=tuple(planted),
+        expected_overall=dict(EXPECTED_OVERALL),
+        expected_items=dict(EXPECTED_ITEMS),
         values=accepted,
     )
 

@@ -8,6 +8,7 @@ Reads what the run wrote: results.json (stations, items, requirements), 月度�
 (every indicator of every operating station-month) and 校验报告.xlsx (issues). The run
 itself never imports this module: pandas costs half a second to import.
 """
+
 from __future__ import annotations
 
 import json
@@ -16,11 +17,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from .monthly import CSV_NAME, FIXED_HEADERS, ROW_STATUSES
-from .template_spec import COUNT, COUNTIES, GRADES, INDICATORS, ITEMS
+from lingong.grade.monthly import CSV_NAME, FIXED_HEADERS, ROW_STATUSES
+from lingong.spec.template import COUNT, COUNTIES, GRADES, INDICATORS, ITEMS
 
 COUNTY = pd.CategoricalDtype(COUNTIES, ordered=True)
-GRADE = pd.CategoricalDtype(GRADES[::-1], ordered=True)       # 不合格 < 合格 < 优秀
+GRADE = pd.CategoricalDtype(GRADES[::-1], ordered=True)  # 不合格 < 合格 < 优秀
 STATUS = pd.CategoricalDtype(ROW_STATUSES)
 ITEM = pd.CategoricalDtype(ITEMS + ("招聘活动",), ordered=True)
 RECTIFICATION = pd.CategoricalDtype(("限期整改", "整改结束", "建议取消"))
@@ -29,19 +30,31 @@ MONTH = pd.PeriodDtype("M")
 COUNT_CODES = tuple(i.code for i in INDICATORS if i.kind == COUNT)
 YESNO_CODES = tuple(i.code for i in INDICATORS if i.kind != COUNT)
 _FIXED = ("county", "station", "name", "month", "status", "file")
-_ISSUE_COLUMNS = {"严重程度": "severity", "县区": "county", "驿站编号": "station", "驿站名称": "name",
-                  "月份": "month", "文件": "file", "工作表": "sheet", "单元格": "cell", "问题代码": "code",
-                  "问题": "message", "发现": "found", "应为": "expected", "处理建议": "hint"}
+_ISSUE_COLUMNS = {
+    "严重程度": "severity",
+    "县区": "county",
+    "驿站编号": "station",
+    "驿站名称": "name",
+    "月份": "month",
+    "文件": "file",
+    "工作表": "sheet",
+    "单元格": "cell",
+    "问题代码": "code",
+    "问题": "message",
+    "发现": "found",
+    "应为": "expected",
+    "处理建议": "hint",
+}
 
 
 @dataclass(frozen=True)
 class Frames:
-    period: str                  # period key, e.g. 2023H1
+    period: str  # period key, e.g. 2023H1
     stations: pd.DataFrame
     items: pd.DataFrame
     requirements: pd.DataFrame
-    monthly: pd.DataFrame        # long: one row per station, month and count indicator
-    monthly_wide: pd.DataFrame   # one row per operating station-month, one column per indicator code
+    monthly: pd.DataFrame  # long: one row per station, month and count indicator
+    monthly_wide: pd.DataFrame  # one row per operating station-month, one column per indicator code
     issues: pd.DataFrame
 
 
@@ -51,8 +64,15 @@ def load(path) -> Frames:
     folder = path if path.is_dir() else path.parent
     doc = json.loads((folder / "results.json" if path.is_dir() else path).read_text(encoding="utf-8"))
     wide = _monthly_wide(folder / CSV_NAME) if (folder / CSV_NAME).is_file() else _wide_from_sources(doc)
-    return Frames(doc["period"]["key"], _stations(doc), _items(doc), _requirements(doc), _long(wide), wide,
-                  _issues(folder / "校验报告.xlsx"))
+    return Frames(
+        doc["period"]["key"],
+        _stations(doc),
+        _items(doc),
+        _requirements(doc),
+        _long(wide),
+        wide,
+        _issues(folder / "校验报告.xlsx"),
+    )
 
 
 def _int(values) -> pd.Series:
@@ -60,43 +80,145 @@ def _int(values) -> pd.Series:
 
 
 def _stations(doc) -> pd.DataFrame:
-    rows = [{
-        "station": s["code"], "name": s["name"], "county": s["county"], "registry_status": s["registry_status"],
-        "graded": s["graded"], "active_months": len(s["active_months"]), "missing_months": len(s["missing_months"]),
-        "rejected_months": len(s["rejected_months"]), "provisional": s["provisional"],
-        "computed": s["overall"]["computed"] or None, "final": s["overall"]["final"] or None,
-        "rectification": s["rectification"]["state"] or None, "deadline": s["rectification"]["deadline"],
-        "complaints_ytd": s["complaints"]["year_to_date"],
-    } for s in doc["stations"]]
-    df = pd.DataFrame(rows, columns=["station", "name", "county", "registry_status", "graded", "active_months",
-                                     "missing_months", "rejected_months", "provisional", "computed", "final",
-                                     "rectification", "deadline", "complaints_ytd"])
-    return df.astype({"station": "string", "name": "string", "county": COUNTY, "registry_status": "category",
-                      "graded": "boolean", "active_months": "Int64", "missing_months": "Int64",
-                      "rejected_months": "Int64", "provisional": "boolean", "computed": GRADE, "final": GRADE,
-                      "rectification": RECTIFICATION, "deadline": "datetime64[s]", "complaints_ytd": "Int64"})
+    rows = [
+        {
+            "station": s["code"],
+            "name": s["name"],
+            "county": s["county"],
+            "registry_status": s["registry_status"],
+            "graded": s["graded"],
+            "active_months": len(s["active_months"]),
+            "missing_months": len(s["missing_months"]),
+            "rejected_months": len(s["rejected_months"]),
+            "provisional": s["provisional"],
+            "computed": s["overall"]["computed"] or None,
+            "final": s["overall"]["final"] or None,
+            "rectification": s["rectification"]["state"] or None,
+            "deadline": s["rectification"]["deadline"],
+            "complaints_ytd": s["complaints"]["year_to_date"],
+        }
+        for s in doc["stations"]
+    ]
+    df = pd.DataFrame(
+        rows,
+        columns=[
+            "station",
+            "name",
+            "county",
+            "registry_status",
+            "graded",
+            "active_months",
+            "missing_months",
+            "rejected_months",
+            "provisional",
+            "computed",
+            "final",
+            "rectification",
+            "deadline",
+            "complaints_ytd",
+        ],
+    )
+    return df.astype(
+        {
+            "station": "string",
+            "name": "string",
+            "county": COUNTY,
+            "registry_status": "category",
+            "graded": "boolean",
+            "active_months": "Int64",
+            "missing_months": "Int64",
+            "rejected_months": "Int64",
+            "provisional": "boolean",
+            "computed": GRADE,
+            "final": GRADE,
+            "rectification": RECTIFICATION,
+            "deadline": "datetime64[s]",
+            "complaints_ytd": "Int64",
+        }
+    )
 
 
 def _items(doc) -> pd.DataFrame:
-    rows = [{"station": s["code"], "county": s["county"], "number": it["number"], "item": it["name"],
-             "computed": it["computed"], "decision": (it["decision"] or {}).get("grade"), "final": it["final"]}
-            for s in doc["stations"] for it in s["items"]]
+    rows = [
+        {
+            "station": s["code"],
+            "county": s["county"],
+            "number": it["number"],
+            "item": it["name"],
+            "computed": it["computed"],
+            "decision": (it["decision"] or {}).get("grade"),
+            "final": it["final"],
+        }
+        for s in doc["stations"]
+        for it in s["items"]
+    ]
     df = pd.DataFrame(rows, columns=["station", "county", "number", "item", "computed", "decision", "final"])
-    return df.astype({"station": "string", "county": COUNTY, "number": "Int64", "item": ITEM, "computed": GRADE,
-                      "decision": GRADE, "final": GRADE})
+    return df.astype(
+        {
+            "station": "string",
+            "county": COUNTY,
+            "number": "Int64",
+            "item": ITEM,
+            "computed": GRADE,
+            "decision": GRADE,
+            "final": GRADE,
+        }
+    )
 
 
 def _requirements(doc) -> pd.DataFrame:
-    rows = [{"station": s["code"], "county": s["county"], "item": it["name"], "key": q["key"], "label": q["label"],
-             "kind": q["kind"], "level": q["level"], "codes": q["codes"], "unit": q["unit"], "figure": q["figure"],
-             "target": q["target"], "met": q["met"], "failed_months": list(q["failed_months"])}
-            for s in doc["stations"] for it in s["items"] for q in it["requirements"]]
-    cols = ["station", "county", "item", "key", "label", "kind", "level", "codes", "unit", "figure", "target", "met",
-            "failed_months"]
+    rows = [
+        {
+            "station": s["code"],
+            "county": s["county"],
+            "item": it["name"],
+            "key": q["key"],
+            "label": q["label"],
+            "kind": q["kind"],
+            "level": q["level"],
+            "codes": q["codes"],
+            "unit": q["unit"],
+            "figure": q["figure"],
+            "target": q["target"],
+            "met": q["met"],
+            "failed_months": list(q["failed_months"]),
+        }
+        for s in doc["stations"]
+        for it in s["items"]
+        for q in it["requirements"]
+    ]
+    cols = [
+        "station",
+        "county",
+        "item",
+        "key",
+        "label",
+        "kind",
+        "level",
+        "codes",
+        "unit",
+        "figure",
+        "target",
+        "met",
+        "failed_months",
+    ]
     df = pd.DataFrame(rows, columns=cols)
-    return df.astype({"station": "string", "county": COUNTY, "item": ITEM, "key": "string", "label": "string",
-                      "kind": "category", "level": pd.CategoricalDtype(("合格", "优秀")), "codes": "string",
-                      "unit": "string", "figure": "Int64", "target": "Int64", "met": "boolean"})
+    return df.astype(
+        {
+            "station": "string",
+            "county": COUNTY,
+            "item": ITEM,
+            "key": "string",
+            "label": "string",
+            "kind": "category",
+            "level": pd.CategoricalDtype(("合格", "优秀")),
+            "codes": "string",
+            "unit": "string",
+            "figure": "Int64",
+            "target": "Int64",
+            "met": "boolean",
+        }
+    )
 
 
 def _unquote(text: str) -> str:
@@ -109,16 +231,17 @@ def _typed_wide(df: pd.DataFrame) -> pd.DataFrame:
         df[code] = pd.to_numeric(df[code].replace("", None), errors="coerce").astype("Int64")
     for code in YESNO_CODES:
         df[code] = df[code].map({"是": True, "否": False}).astype("boolean")
-    return df.astype({"county": COUNTY, "station": "string", "name": "string", "status": STATUS,
-                      "file": "string"}).assign(month=pd.PeriodIndex(df["month"], freq="M"))
+    return df.astype(
+        {"county": COUNTY, "station": "string", "name": "string", "status": STATUS, "file": "string"}
+    ).assign(month=pd.PeriodIndex(df["month"], freq="M"))
 
 
 def _monthly_wide(csv_path: Path) -> pd.DataFrame:
     raw = pd.read_csv(csv_path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
-    if tuple(raw.columns[:len(FIXED_HEADERS)]) != FIXED_HEADERS:
-        raise ValueError(f"{csv_path} 的表头不是月度明细的表头：{list(raw.columns[:len(FIXED_HEADERS)])}")
+    if tuple(raw.columns[: len(FIXED_HEADERS)]) != FIXED_HEADERS:
+        raise ValueError(f"{csv_path} 的表头不是月度明细的表头：{list(raw.columns[: len(FIXED_HEADERS)])}")
     # Headers are "C1 收集审核零工岗位数": the code is the column name.
-    raw.columns = [*_FIXED, *(c.split(" ", 1)[0] for c in raw.columns[len(_FIXED):])]
+    raw.columns = [*_FIXED, *(c.split(" ", 1)[0] for c in raw.columns[len(_FIXED) :])]
     for c in ("county", "station", "name", "file"):
         raw[c] = raw[c].map(_unquote)
     return _typed_wide(raw)
@@ -138,8 +261,14 @@ def _wide_from_sources(doc) -> pd.DataFrame:
         for m in s["months"]:
             if m["status"] not in ROW_STATUSES:
                 continue
-            row = {"county": s["county"], "station": s["code"], "name": s["name"], "month": m["month"],
-                   "status": m["status"], "file": m["file"]}
+            row = {
+                "county": s["county"],
+                "station": s["code"],
+                "name": s["name"],
+                "month": m["month"],
+                "status": m["status"],
+                "file": m["file"],
+            }
             for c in (*COUNT_CODES, *YESNO_CODES):
                 v = values.get(m["month"], {}).get(c) if m["status"] == "采用" else None
                 row[c] = "" if v is None else ("是" if v is True else "否" if v is False else str(v))

@@ -1,0 +1,147 @@
+"""Choose one report per station and month, and the checks that need the registry
+or several files: R001-R003, P001 (duplicates), P002 (outside the operating
+period), X003 (outliers against the station's own months).
+
+Pure and order-independent: the same records in any order give the same result.
+Records are not modified; new issues carry ``file`` so callers can attach them.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from datetime import date
+
+from lingong.model.records import ReportRecord, Station
+from lingong.read.labels import norm_text
+from lingong.spec import template as ts
+from lingong.spec.issues import Issue, issue
+
+ACCEPTED = "采用"
+SUPERSEDED = "已被替代"
+RETURNED = "退回"
+OUTSIDE = "运营期外"
+NOT_REGISTERED = "驿站不在名册"
+
+OUTLIER_MIN = 50  # spec: a figure at least 50 ...
+OUTLIER_FACTOR = 10  # ... and more than ten times the station's median month
+
+
+@dataclass
+class Selection:
+    accepted: dict[tuple[str, str], ReportRecord] = field(default_factory=dict)
+    rejected: dict[tuple[str, str], list[ReportRecord]] = field(default_factory=dict)
+    statuses: dict[str, str] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+
+    def issues_of(self, file: str) -> list[Issue]:
+        return [i for i in self.issues if i.file == file]
+
+
+def _operating_text(st: Station) -> str:
+    if st.start_month and st.end_month:
+        return f"{st.start_month} 至 {st.end_month}"
+    if st.start_month:
+        return f"{st.start_month} 起"
+    return f"至 {st.end_month}"
+
+
+def _newest_key(rec: ReportRecord) -> tuple:
+    return (rec.fill_date or date.min, rec.mtime, rec.file)
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else f"{x:.1f}"
+
+
+def select_reports(records: list[ReportRecord], stations: dict[str, Station]) -> Selection:
+    sel = Selection()
+    candidates: dict[tuple[str, str], list[ReportRecord]] = {}
+    for rec in sorted(records, key=lambda r: r.file):
+        st = stations.get(rec.station)
+        month = rec.month or ""
+        key = (rec.station, month)
+        stamp = dict(station=rec.station, month=month, file=rec.file)
+        if st is None:
+            sel.issues.append(issue("R001", **stamp, sheet=ts.SHEET_INFO, found=rec.station or "（空）"))
+            sel.rejected.setdefault(key, []).append(rec)
+            sel.statuses[rec.file] = NOT_REGISTERED
+            continue
+        if rec.name and norm_text(rec.name) != norm_text(st.name):
+            sel.issues.append(issue("R002", **stamp, sheet=ts.SHEET_INFO, found=rec.name, expected=st.name))
+        if rec.county and norm_text(rec.county) != norm_text(st.county):
+            sel.issues.append(issue("R003", **stamp, sheet=ts.SHEET_INFO, found=rec.county, expected=st.county))
+        if rec.has_error or not rec.month:
+            sel.rejected.setdefault(key, []).append(rec)
+            sel.statuses[rec.file] = RETURNED
+            continue
+        if not st.operates_in(rec.month):
+            sel.issues.append(
+                issue("P002", **stamp, sheet=ts.SHEET_INFO, found=rec.month, expected=_operating_text(st))
+            )
+            sel.statuses[rec.file] = OUTSIDE
+            continue
+        candidates.setdefault(key, []).append(rec)
+
+    for key in sorted(candidates):
+        recs = sorted(candidates[key], key=_newest_key)
+        winner = recs[-1]
+        sel.accepted[key] = winner
+        sel.statuses[winner.file] = ACCEPTED
+        for loser in recs[:-1]:
+            sel.statuses[loser.file] = SUPERSEDED
+            sel.issues.append(
+                issue(
+                    "P001",
+                    station=loser.station,
+                    month=loser.month or "",
+                    file=loser.file,
+                    found=loser.file,
+                    expected=winner.file,
+                )
+            )
+
+    sel.issues.extend(_outliers(sel.accepted))
+    return sel
+
+
+def _outliers(accepted: dict[tuple[str, str], ReportRecord]) -> list[Issue]:
+    by_station: dict[str, list[ReportRecord]] = {}
+    for (station, _), rec in sorted(accepted.items()):
+        by_station.setdefault(station, []).append(rec)
+    out: list[Issue] = []
+    for station, recs in sorted(by_station.items()):
+        for ind in ts.INDICATORS:
+            if ind.kind != ts.COUNT:
+                continue
+            figures = [
+                r.values[ind.code]
+                for r in recs
+                if isinstance(r.values.get(ind.code), int) and not isinstance(r.values.get(ind.code), bool)
+            ]
+            if len(figures) < 2:
+                continue
+            median = statistics.median(figures)
+            if median <= 0:
+                continue
+            for rec in recs:
+                v = rec.values.get(ind.code)
+                if isinstance(v, bool) or not isinstance(v, int):
+                    continue
+                if v >= OUTLIER_MIN and v > OUTLIER_FACTOR * median:
+                    location = rec.cells.get(ind.code, "")
+                    sheet, _, cell = location.partition("!")
+                    out.append(
+                        issue(
+                            "X003",
+                            station=station,
+                            month=rec.month or "",
+                            file=rec.file,
+                            sheet=sheet,
+                            cell=cell,
+                            found=v,
+                            expected=_fmt(median),
+                            what=f"{location}（{ind.code} {ind.name}）",
+                        )
+                    )
+    return out

@@ -1,0 +1,55 @@
+"""Why a command cannot go on: one exception tree, each carrying its Chinese message.
+
+Validation problems in the stations' files are never exceptions (they are issues,
+see ``spec.issues``); these are the failures that stop a command: wrong usage, a
+file the bureau edits that cannot be used, an output folder held by another run.
+``str(e)`` is the message for the clerk; the CLI prints it after ``prefix`` and
+exits with ``exit_status``, and matches nothing but ``LingongError``.
+"""
+
+from __future__ import annotations
+
+EXIT_USAGE = 2  # wrong usage, unusable rules/registry/templates/settings, output folder busy
+
+
+class LingongError(Exception):
+    """A failure the clerk can act on."""
+
+    exit_status = EXIT_USAGE
+    prefix = "无法运行："
+
+
+class FatalInput(LingongError):
+    """The run cannot go on (exit status 2): unreadable rules file or no usable registry."""
+
+
+class ConfigError(LingongError):
+    """A file the bureau edits (rules, text templates, SMTP settings, the history) cannot be used."""
+
+
+class RulesError(ConfigError):
+    """The rules file cannot be used. ``str(e)`` is a Chinese message for the clerk."""
+
+
+class SmtpConfigError(ConfigError):
+    """The SMTP settings cannot be used; the message says what to change."""
+
+
+class MailTemplateError(ConfigError):
+    """A mail template cannot be read or rendered; the message says which and where."""
+
+
+class TextTemplateError(ConfigError, ValueError):
+    """A text template in templates/ is missing or cannot be read (message in Chinese)."""
+
+
+class NoticeTemplateError(ConfigError):
+    """The 通报 template cannot be read or rendered; the message says what to do."""
+
+
+class HistoryError(ConfigError):
+    """The history database cannot be used; ``str(e)`` is a Chinese message."""
+
+
+class OutputBusy(LingongError):
+    """Another run holds the output folder; ``str(e)`` is a Chinese message saying what to do."""

@@ -1,0 +1,184 @@
+"""Read-only views of the history database (lingong/history.py writes it): each
+station's current final grade and rectification state in every recorded period,
+for the 汇总表's 历次考核 sheet and ``process.py history --station``.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from lingong.model.periods import parse_period
+from lingong.model.records import StationResult
+from lingong.spec.template import ITEMS
+
+
+@dataclass(frozen=True)
+class PeriodResult:
+    period: str  # period key, e.g. 2023H1
+    period_order: str  # sorts periods as history.period_order does
+    station: str
+    graded: bool
+    final: str  # 最终等次 ("" when not graded)
+    provisional: bool
+    rectification: str  # "" | 限期整改 | 整改结束 | 建议取消
+    deadline: str  # ISO date or ""
+    assessed_on: str  # ISO date of the assessment, "" when unknown
+    failed_items: tuple[str, ...] = ()  # items whose final grade is 不合格
+    recheck: bool = False  # the current result is a recheck's (assessed_on is then its date)
+
+
+def period_label(key: str) -> str:
+    p = parse_period(key)
+    return p.label if p else key
+
+
+def _read_only(db_path: Path) -> sqlite3.Connection:
+    """Looking never changes, migrates or creates the database."""
+    return sqlite3.connect(f"{Path(db_path).resolve().as_uri()}?mode=ro", uri=True)
+
+
+def _failed(item_grades: str) -> tuple[str, ...]:
+    try:
+        grades = json.loads(item_grades or "{}")
+    except ValueError:
+        return ()
+    return tuple(n for n in ITEMS if (grades.get(n) or {}).get("final") == "不合格")
+
+
+def recorded(db_path: Path, station: str | None = None) -> list[PeriodResult]:
+    """The current result of every station (or one) in every recorded period, oldest
+    period first; [] when there is no database yet."""
+    db_path = Path(db_path)
+    if not db_path.is_file():
+        return []
+    conn = _read_only(db_path)
+    try:
+        sql = (
+            "SELECT r.period, r.period_order, r.station, r.graded, r.final_overall, r.provisional,"
+            " r.rectification, COALESCE(r.deadline, ''), COALESCE(runs.assessed_on, ''), r.item_grades,"
+            " COALESCE(runs.recheck, 0)"
+            " FROM results r LEFT JOIN runs USING (run_id) WHERE r.current = 1"
+        )
+        args: tuple = ()
+        if station is not None:
+            sql += " AND r.station = ?"
+            args = (station,)
+        rows = conn.execute(sql + " ORDER BY r.period_order, r.station", args).fetchall()
+    finally:
+        conn.close()
+    return [
+        PeriodResult(p, o, s, bool(g), f or "", bool(pv), rc or "", d, a, _failed(ig), bool(rk))
+        for p, o, s, g, f, pv, rc, d, a, ig, rk in rows
+    ]
+
+
+def with_current(history: list[PeriodResult], results: list[StationResult], order: str) -> list[PeriodResult]:
+    """The recorded periods with this run's results for its own period (also when the run
+    was too thin to be recorded), so the sheet always shows what the run decided."""
+    if not results:
+        return list(history)
+    key = results[0].period.key
+    mine = [
+        PeriodResult(
+            key,
+            order,
+            r.station.code,
+            r.graded,
+            r.final_overall if r.graded else "",
+            r.provisional,
+            r.rectification,
+            r.deadline.isoformat() if r.deadline else "",
+            r.assessed_on.isoformat() if r.assessed_on else "",
+            tuple(i.name for i in r.items if i.final == "不合格"),
+        )
+        for r in results
+    ]
+    rows = [h for h in history if h.period != key] + mine
+    return sorted(rows, key=lambda h: (h.period_order, h.station))
+
+
+def periods_of(rows: list[PeriodResult]) -> list[str]:
+    """Period keys in assessment order."""
+    seen: dict[str, str] = {}
+    for h in rows:
+        seen.setdefault(h.period, h.period_order)
+    return sorted(seen, key=lambda k: (seen[k], k))
+
+
+def grade_text(h: PeriodResult) -> str:
+    if not h.graded:
+        return "本期未运营"
+    return h.final + ("（暂定）" if h.provisional else "")
+
+
+def _cn(iso: str) -> str:
+    d = date.fromisoformat(iso)
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def _station_identity(out_root: Path, code: str) -> tuple[str, str]:
+    """(name, county) from the newest results.json that lists the station; the history
+    database keeps only codes. results.json holds one station per line: no full parse."""
+    needle = json.dumps({"code": code}, ensure_ascii=False)[1:-1]
+    found = ("", "")
+    for path in sorted(Path(out_root).glob("*/results.json"), key=lambda p: p.stat().st_mtime):
+        try:
+            with open(path, encoding="utf-8") as f:
+                for line in f:
+                    if needle in line:
+                        st = json.loads(line.strip().rstrip(","))
+                        found = (st.get("name", ""), st.get("county", ""))
+                        break
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+def station_report(out_root: Path, db_name: str, code: str) -> str | None:
+    """One station's record in Chinese: every recorded period's final grade, failed items
+    and rectification state, then its rectification cases. None: not in the history."""
+    from lingong.grade.history import _load_cases  # the same reading of the cases as the assessment's
+
+    db = Path(out_root) / db_name
+    rows = recorded(db, code)
+    if not rows:
+        return None
+    conn = _read_only(db)
+    try:
+        cases = _load_cases(conn, code)
+    except sqlite3.OperationalError:  # a database from before rectification cases
+        cases = {}
+    finally:
+        conn.close()
+    name, county = _station_identity(out_root, code)
+    who = f"{code} {name}" + (f"（{county}）" if county else "")
+    lines = [f"驿站 {who}的历次考核（{len(rows)} 个考核期）："]
+    for h in rows:
+        when = f"，{'复查' if h.recheck else '考核'}日期 {_cn(h.assessed_on)}" if h.assessed_on else ""
+        text = f"  {period_label(h.period)}{when}：{grade_text(h)}"
+        if h.failed_items:
+            text += f"（不合格项目：{'、'.join(h.failed_items)}）"
+        if h.rectification:
+            text += f"；{h.rectification}"
+            if h.rectification == "限期整改" and h.deadline:
+                text += f"，期限 {_cn(h.deadline)}"
+        lines.append(text)
+    if cases:
+        lines.append("整改记录：")
+        for c in cases.values():
+            text = (
+                f"  {period_label(c.period)}考核（{_cn(c.started_on.isoformat())}）决定限期整改，"
+                f"期限 {_cn(c.deadline.isoformat())}："
+            )
+            if c.decided_by:
+                how = "复查" if c.decided_recheck else "考核"
+                on = f"（{_cn(c.decided_on.isoformat())}）" if c.decided_on else ""
+                text += f"{period_label(c.decided_by)}{how}{on}后{c.state}"
+            else:
+                text += "尚未复查"
+            lines.append(text)
+    return "\n".join(lines)

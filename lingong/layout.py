@@ -1,0 +1,47 @@
+"""Where everything is: the project's folders and every output folder and file name.
+
+Stated once so that a step that needs another step's files (the mail step the return
+copies, the recheck the history) asks here rather than repeating a literal.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES_DIR = ROOT / "templates"
+DEFAULT_RULES = TEMPLATES_DIR / "rules.toml"
+DEFAULT_INPUT = ROOT / "input"
+DEFAULT_OUTPUT = ROOT / "output"
+DOCS_DIR = ROOT / "docs"
+
+# Under the output folder
+DEMO_FOLDER = "demo"  # output/demo when --demo has no --output
+SAMPLE_INPUT_FOLDER = "样例输入"  # the demo's generated city
+BLANK_TEMPLATES_FOLDER = "空白模板"  # <out>/空白模板/<YYYY-MM>/
+HISTORY_DB_NAME = "考核历史.sqlite3"
+LOCK_NAME = "运行中.lock"
+
+# Under a period's folder <out>/<period>/
+RETURNS_FOLDER = "退回修改"
+MAIL_FOLDER = "邮件"
+MAIL_LIST_NAME = "邮件清单.xlsx"
+VALIDATION_REPORT_NAME = "校验报告.xlsx"
+RESULTS_JSON_NAME = "results.json"
+RUN_RECORD_NAME = "运行记录.json"
+NOTICE_NAME = "通报（草稿）.docx"
+FORM_SUFFIX = "_考核验收表.xlsx"
+# The 汇总表 and return copies still name themselves (render/summary.py, render/return_copy.py):
+# both modules are being changed on other branches; they move here after that merge.
+
+
+def returns_dir(period_dir: Path) -> Path:
+    return Path(period_dir) / RETURNS_FOLDER
+
+
+def mail_dir(period_dir: Path) -> Path:
+    return Path(period_dir) / MAIL_FOLDER
+
+
+def blank_templates_dir(out_root: Path, month: str) -> Path:
+    return Path(out_root) / BLANK_TEMPLATES_FOLDER / month

@@ -1,0 +1,450 @@
+"""The 考核验收表 of one station: the policy's attached form, filled in, plus its evidence.
+
+Written with xlsxwriter rather than by filling a workbook template with openpyxl:
+it is several times faster for hundreds of forms, it writes native charts for the
+summary, and ``new_xlsxwriter`` keeps every station text a text cell. The form's
+wording lives here and in the Jinja2 text templates of ``templates/``.
+
+LibreOffice and WPS do not grow the height of wrapped merged cells, so every row
+height is computed from its text (see ``row_height``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from lingong.errors import TextTemplateError  # noqa: F401 - also imported from here
+from lingong.layout import FORM_SUFFIX
+from lingong.model.records import ItemResult, RequirementResult, StationResult
+from lingong.render import textfit
+from lingong.render.wording import date_cn, failed_months_text, prorated_note, provisional_text, rectification_text
+from lingong.runtime.outfiles import atomic_path, clip, file_name, inside, mask_text, new_xlsxwriter, safe_component
+from lingong.spec.template import INDICATORS, YESNO
+from lingong.spec.template_errors import explain
+
+FORM_SHEET = "考核验收表"
+EVIDENCE_SHEET = "佐证数据"
+HEADER = ("编号", "考核项目", "考核内容", "任务指标", "完成情况", "验收意见")
+GRADE_BOXES = ("优秀", "合格", "不合格")
+COMPLETION_TEMPLATE = "完成情况.j2"
+OVERALL_TEMPLATE = "考核验收情况.j2"
+
+BODY_FONT = "宋体"
+TITLE_FONT = "黑体"
+BODY_PT = 10
+# Column widths in Excel character units; they add up to about one A4 portrait width.
+FORM_WIDTHS = (4.5, 7.5, 21, 25, 33, 14)
+
+
+@dataclass(frozen=True)
+class TextTemplates:
+    completion: jinja2.Template
+    overall: jinja2.Template
+    folder: Path
+
+    def __reduce__(self):
+        # Compiled templates cannot be pickled; a spawned document worker loads its own.
+        return load_text_templates, (self.folder,)
+
+
+# ---- text helpers shared with the summary -----------------------------------
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean(text: object) -> str:
+    """Station-typed text as one printable cell value: no control or direction
+    characters, personal numbers masked. Never a formula: callers write it with
+    write_string on a workbook from new_xlsxwriter."""
+    s = "" if text is None else str(text)
+    s = _CONTROL.sub("", s.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " "))
+    return mask_text(s)[:_MAX_CELL]
+
+
+_MAX_CELL = 32000  # Excel's limit is 32,767 characters a cell; xlsxwriter would drop the string
+
+
+def month_short(month: str) -> str:
+    return f"{int(month.split('-')[1])}月"
+
+
+def months_text(months) -> str:
+    """("2023-03", "2023-05") -> "3月、5月"; months of other years keep their year."""
+    return "、".join(month_short(m) for m in months) if months else ""
+
+
+def month_long(month: str) -> str:
+    y, m = month.split("-")
+    return f"{int(y)}年{int(m)}月"
+
+
+def pct(figure, target) -> str:
+    if not target:
+        return ""
+    return f"{math.floor(100 * figure / target)}%"
+
+
+date_text = date_cn  # the name the 汇总表 imports it by
+
+
+# ---- templates ------------------------------------------------------------------
+
+
+def load_text_templates(templates_dir: Path) -> TextTemplates:
+    """Load the editable text templates once; reuse the result for every station."""
+    folder = Path(templates_dir)
+    # Sandboxed: the bureau edits these files, and a template must not reach the program's
+    # objects ({{ x.__init__.__globals__ }} would print the environment, SMTP password included).
+    env = ImmutableSandboxedEnvironment(
+        loader=jinja2.FileSystemLoader(str(folder), encoding="utf-8"),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.filters["months"] = months_text
+    env.filters["pct"] = pct
+    loaded = {}
+    for name in (COMPLETION_TEMPLATE, OVERALL_TEMPLATE):
+        try:
+            loaded[name] = env.get_template(name)
+        except jinja2.TemplateError as e:
+            raise TextTemplateError(explain(e, f"文本模板 {folder / name}")) from None
+    return TextTemplates(loaded[COMPLETION_TEMPLATE], loaded[OVERALL_TEMPLATE], folder)
+
+
+def _render(template: jinja2.Template, **context) -> str:
+    try:
+        text = template.render(**context)
+    except jinja2.TemplateError as e:
+        raise TextTemplateError(explain(e, f"文本模板 {template.filename}", "可用变量见模板开头的说明")) from None
+    lines = [ln.rstrip() for ln in text.strip().splitlines()]
+    return "\n".join(ln for ln in lines if ln)
+
+
+def completion_text(item: ItemResult, result: StationResult, texts: TextTemplates) -> str:
+    if not result.graded:
+        return "本期无运营月份，不参加考核。"
+    return clean(
+        _render(
+            texts.completion,
+            item=item,
+            pass_reqs=[r for r in item.requirements if r.level != "优秀"],
+            excellent_reqs=[r for r in item.requirements if r.level == "优秀"],
+            active_count=len(result.active_months),
+            prorated=prorated_note(result),
+            why=lambda r: failed_months_text(r.failed_months, result),
+        )
+    )
+
+
+def overall_text(result: StationResult, texts: TextTemplates) -> str:
+    if not result.graded:
+        return f"{result.period.label}无运营月份，不参加考核。"
+    accepted = sum(1 for s in result.month_sources if s.status == "采用")
+    return clean(
+        _render(
+            texts.overall,
+            final=result.final_overall,
+            computed=result.computed_overall,
+            decision=result.overall_decision,
+            decided_items=[i.name for i in result.items if i.decision and i.decision.grade != i.computed],
+            failed_items=[i.name for i in result.items if i.final == "不合格"],
+            provisional=result.provisional,
+            missing=result.missing_months,
+            rejected=result.rejected_months,
+            active_count=len(result.active_months),
+            accepted_count=accepted,
+            rectification=result.rectification,
+            deadline=date_text(result.deadline),
+            rectification_text=rectification_text(result),
+            assessed_on=date_cn(result.assessed_on),
+            at_risk=result.at_risk,
+            complaints_note=result.complaints_note,
+            period_label=result.period.label,
+        )
+    )
+
+
+def grade_boxes(grade: str | None, sep: str = " ") -> str:
+    """The form's three boxes with ``grade`` ticked: ☑优秀 □合格 □不合格."""
+    return sep.join(("☑" if g == grade else "□") + g for g in GRADE_BOXES)
+
+
+def opinion_text(item: ItemResult, graded: bool = True) -> str:
+    """验收意见: the final grade ticked; a decision that changed it is noted with its reason."""
+    # One box a line: the column is narrow and CJK text would otherwise break inside a word.
+    if not graded:
+        return grade_boxes(None, "\n")
+    text = grade_boxes(item.final, "\n")
+    d = item.decision
+    if d is not None and d.grade != item.computed:
+        text += f"\n计算结果：{item.computed}；考核组意见：{d.grade}，理由：{clean(d.reason)}"
+    elif d is not None:
+        text += f"\n考核组确认：{clean(d.reason)}"
+    return text
+
+
+# ---- row heights ------------------------------------------------------------------
+
+
+def row_height(texts_widths, font_pt: float = BODY_PT, minimum: float = 18) -> float:
+    """Height in points so every (text, width) of a row shows all its lines."""
+    return textfit.row_height(texts_widths, font_pt, minimum)
+
+
+# ---- file name ------------------------------------------------------------------
+
+
+def form_path(out_dir: Path, result: StationResult) -> Path:
+    """out_dir/<所属县>/<驿站编号>_<驿站名称>_考核验收表.xlsx, safe and inside out_dir."""
+    st = result.station
+    code = clip(safe_component(st.code, "无编号"), 40)
+    name = clip(safe_component(st.name, "未命名"), 90).rstrip(" ._") or "未命名"
+    county = safe_component(st.county, "未知县区")
+    return inside(Path(out_dir), county, file_name(f"{code}_{name}", FORM_SUFFIX, folder=Path(out_dir) / county))
+
+
+# ---- the workbook -------------------------------------------------------------------
+
+
+def _formats(wb) -> dict:
+    base = {"font_name": BODY_FONT, "font_size": BODY_PT, "text_wrap": True, "valign": "vcenter"}
+    f = lambda **kw: wb.add_format({**base, **kw})  # noqa: E731
+    return {
+        "title": f(font_name=TITLE_FONT, font_size=18, align="center", text_wrap=False),
+        "ident": f(font_size=10.5, align="left"),
+        "head": f(bold=True, font_size=11, align="center", border=1, bg_color="#F2F2F2"),
+        "center": f(align="center", border=1),
+        "cell": f(align="left", border=1),
+        "opinion": f(align="left", border=1),
+        "label": f(bold=True, align="center", border=1),
+        "sign": f(align="left", valign="top", border=1),
+        "small": f(font_size=9, align="left", font_color="#595959", text_wrap=True),
+        "ev_head": f(bold=True, align="center", border=1, bg_color="#F2F2F2"),
+        "ev_text": f(align="left", border=1),
+        "ev_yes": f(align="center", border=1),
+        "ev_num": f(align="right", border=1, num_format="0"),
+        "ev_gap": f(align="center", border=1, font_color="#7F7F7F", italic=True, bg_color="#EDEDED"),
+        "ev_sum": f(align="right", border=1, bold=True, num_format="0"),
+    }
+
+
+def write_form(path: Path, result: StationResult, *, rules_label: str, texts: TextTemplates) -> None:
+    """Write the station's 考核验收表 (sheet 1) and 佐证数据 (sheet 2) to ``path`` atomically."""
+    with atomic_path(Path(path)) as tmp:
+        wb = new_xlsxwriter(tmp)
+        fmt = _formats(wb)
+        _write_form_sheet(wb, fmt, result, rules_label, texts)
+        _write_evidence_sheet(wb, fmt, result, rules_label)
+        wb.close()
+
+
+def identity_line(result: StationResult) -> str:
+    st, p = result.station, result.period
+    months = result.active_months or p.months
+    span = month_long(months[0]) if len(months) == 1 else f"{month_long(months[0])}至{month_long(months[-1])}"
+    # The 考核日期 starts a second line with the period, so neither breaks in the middle.
+    when = (
+        f"\n考核期：{p.label}（{span}）　　考核日期：{date_cn(result.assessed_on)}"
+        if result.assessed_on
+        else f"　　考核期：{p.label}（{span}）"
+    )
+    return f"被考核单位：{clean(st.name)}　　驿站编号：{clean(st.code)}　　所属县（市、区）：{clean(st.county)}" + when
+
+
+def _write_form_sheet(wb, fmt, result: StationResult, rules_label: str, texts: TextTemplates) -> None:
+    ws = wb.add_worksheet(FORM_SHEET)
+    widths = FORM_WIDTHS
+    for c, w in enumerate(widths):
+        ws.set_column(c, c, w)
+    total = sum(widths)
+    last = len(widths) - 1
+
+    ws.set_row(0, 36)
+    title = f"随州市零工驿站{result.period.label}运维考核验收表" + ("（暂定）" if result.provisional else "")
+    ws.merge_range(0, 0, 0, last, title, fmt["title"])
+    ident = identity_line(result)
+    ws.set_row(1, row_height([(ident, total)], 10.5, minimum=22))
+    ws.merge_range(1, 0, 1, last, ident, fmt["ident"])
+    ws.set_row(2, 24)
+    for c, h in enumerate(HEADER):
+        ws.write_string(2, c, h, fmt["head"])
+
+    row = 3
+    for item in result.items:
+        cells = (
+            str(item.number),
+            item.name,
+            clean(item.content),
+            clean(item.target_text),
+            completion_text(item, result, texts),
+            opinion_text(item, result.graded),
+        )
+        ws.set_row(row, row_height(zip(cells, widths)))
+        for c, text in enumerate(cells):
+            style = "center" if c < 2 else ("opinion" if c == last else "cell")
+            ws.write_string(row, c, text, fmt[style])
+        row += 1
+
+    if result.provisional and result.graded:
+        note = provisional_text(result)
+        ws.set_row(row, row_height([(note, sum(widths[2:]))], minimum=30))
+        ws.merge_range(row, 0, row, 1, "暂定", fmt["label"])
+        ws.merge_range(row, 2, row, last, note, fmt["cell"])
+        row += 1
+
+    summary = overall_text(result, texts)
+    ws.set_row(row, row_height([(summary, sum(widths[2:]))], minimum=48))
+    ws.merge_range(row, 0, row, 1, "考核验收情况", fmt["label"])
+    ws.merge_range(row, 2, row, last, summary, fmt["cell"])
+    row += 1
+
+    sign_left = "考核领导小组签字：\n\n\n\n" + "　" * 10 + "年　　月　　日"
+    sign_right = "被考核单位签字：\n\n\n\n" + "　" * 10 + "年　　月　　日"
+    ws.set_row(row, row_height([(sign_left, sum(widths[:3]))], minimum=96))
+    ws.merge_range(row, 0, row, 2, sign_left, fmt["sign"])
+    ws.merge_range(row, 3, row, last, sign_right, fmt["sign"])
+    row += 1
+
+    note = f"考核规则：{clean(rules_label)}。完成情况依据各月采用的报表，逐月数据见“{EVIDENCE_SHEET}”工作表。"
+    ws.set_row(row, row_height([(note, total)], 9))
+    ws.merge_range(row, 0, row, last, note, fmt["small"])
+
+    ws.set_paper(9)  # A4
+    ws.set_portrait()
+    ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
+    ws.center_horizontally()
+    ws.repeat_rows(0, 2)
+    ws.print_area(0, 0, row, last)
+    ws.fit_to_pages(1, 1)
+    ws.set_footer("&C&9第 &P 页，共 &N 页")
+
+
+_CODE = re.compile(r"[A-Z]\d+")
+
+
+def _targets_by_code(result: StationResult) -> dict[str, list[str]]:
+    """Indicator code -> the targets graded on it, e.g. C1 -> ["≥400", "优秀≥480"]."""
+    out: dict[str, list[str]] = {}
+    for item in result.items:
+        for r in item.requirements:
+            text = _target_text(r)
+            codes = _CODE.findall(r.code)
+            if not text or not codes:
+                continue
+            # "A2≥A1" compares two figures: the target belongs to the first one only.
+            for code in codes[:1] if r.kind == "compare" else codes:
+                lst = out.setdefault(code, [])
+                if text not in lst:
+                    lst.append(text)
+    return out
+
+
+def _target_text(r: RequirementResult) -> str:
+    prefix = "优秀" if r.level == "优秀" else ""
+    if r.kind == "monthly":
+        return f"{prefix}每月达标"
+    if r.target is None:
+        return ""
+    if r.kind == "ytd_max":
+        return f"{prefix}全年≤{r.target}"
+    if r.kind == "compare":
+        return f"{prefix}≥{r.target}（{r.code}）"
+    return f"{prefix}≥{r.target}"
+
+
+def _write_evidence_sheet(wb, fmt, result: StationResult, rules_label: str) -> None:
+    ws = wb.add_worksheet(EVIDENCE_SHEET)
+    months = list(result.active_months)
+    status = {s.month: s for s in result.month_sources}
+    head = ["指标代码", "考核项目", "指标名称", "单位", *(month_short(m) for m in months), "合计", "指标"]
+    widths = [6, 8, 30, 5, *([7] * len(months)), 9, 18]
+    for c, w in enumerate(widths):
+        ws.set_column(c, c, w)
+    last = len(head) - 1
+    st = result.station
+
+    title = f"佐证数据：{clean(st.name)}（{clean(st.code)}）{result.period.label}"
+    ws.set_row(0, 28)
+    ws.merge_range(0, 0, 0, last, title, fmt["title"])
+    note = (
+        "各月数值取自当月采用的报表；缺报、退回月份不计入合计，当月的月度要求按不达标计。"
+        f"考核规则：{clean(rules_label)}"
+    )
+    ws.set_row(1, row_height([(note, sum(widths))], 9))
+    ws.merge_range(1, 0, 1, last, note, fmt["small"])
+    ws.set_row(2, 22)
+    for c, h in enumerate(head):
+        ws.write_string(2, c, h, fmt["ev_head"])
+
+    targets = _targets_by_code(result)
+    row = 3
+    for ind in INDICATORS:
+        target = "；".join(targets.get(ind.code, ()))
+        ws.set_row(row, row_height([(ind.name, widths[2]), (target, widths[-1])]))
+        ws.write_string(row, 0, ind.code, fmt["ev_text"])
+        ws.write_string(row, 1, ind.item, fmt["ev_text"])
+        ws.write_string(row, 2, ind.name, fmt["ev_text"])
+        ws.write_string(row, 3, ind.unit, fmt["ev_text"])
+        for j, m in enumerate(months):
+            col = 4 + j
+            src = status.get(m)
+            if src is not None and src.status != "采用":
+                ws.write_string(row, col, src.status, fmt["ev_gap"])
+                continue
+            v = result.monthly.get(m, {}).get(ind.code)
+            if v is None:
+                ws.write_blank(row, col, None, fmt["ev_num"])
+            elif isinstance(v, bool):
+                ws.write_string(row, col, "是" if v else "否", fmt["ev_yes"])
+            else:
+                ws.write_number(row, col, v, fmt["ev_num"])
+        s = result.sums.get(ind.code)
+        if s is None:
+            ws.write_blank(row, 4 + len(months), None, fmt["ev_sum"])
+        elif ind.kind == YESNO or isinstance(s, bool):
+            ws.write_string(row, 4 + len(months), f"{int(s)}个月为是", fmt["ev_sum"])
+        else:
+            ws.write_number(row, 4 + len(months), s, fmt["ev_sum"])
+        ws.write_string(row, last, target, fmt["ev_text"])
+        row += 1
+
+    row += 1
+    ws.set_row(row, 22)
+    ws.merge_range(row, 0, row, 1, "月份", fmt["ev_head"])
+    ws.write_string(row, 2, "报表状态", fmt["ev_head"])
+    ws.merge_range(row, 3, row, last, "报表文件", fmt["ev_head"])
+    row += 1
+    for src in result.month_sources:
+        text = (
+            clean(src.file)
+            if src.file
+            else {"缺报": "未收到报表", "未运营": "驿站尚未运营或已停用"}.get(src.status, "")
+        )
+        status_text = "重报（采用最后一份）" if src.superseded and src.status == "采用" else src.status
+        if src.superseded:
+            text += "\n被替代：" + "；".join(clean(f) for f in src.superseded)
+        ws.set_row(row, row_height([(text, sum(widths[3:]))]))
+        ws.merge_range(row, 0, row, 1, month_long(src.month), fmt["ev_text"])
+        ws.write_string(row, 2, status_text, fmt["ev_text"])
+        ws.merge_range(row, 3, row, last, text, fmt["ev_text"])
+        row += 1
+
+    ws.freeze_panes(3, 3)
+    ws.set_paper(9)
+    if len(months) > 6:
+        ws.set_landscape()
+    else:
+        ws.set_portrait()
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    ws.repeat_rows(0, 2)
+    ws.fit_to_pages(1, 0)
+    ws.set_footer("&C&9第 &P 页，共 &N 页")

@@ -1,0 +1,132 @@
+"""Personal numbers (身份证号, mobile numbers) masked wherever text leaves the program.
+
+One function, ``mask``, used at every way out: each xlsxwriter cell and comment
+(``outfiles.new_xlsxwriter``), each output file and folder name
+(``outfiles.safe_component``), the JSON files, the 通报, the mails, the 退回 copies'
+问题清单 and notes, and the console. What stays on the machine (the history
+database, the input) keeps the real text.
+
+Numbers are found as people write them: full-width digits, separators between
+digit groups (``139 1234 5678``, ``421302-19900307-1234``), a ``+86`` / ``0086``
+prefix. A number counts only as a whole run of digits: the digits of a longer
+run, of a hash or of a code (letters or digits right beside it) are left alone.
+
+Documented exceptions (docs/bad-input.md, the template's 填报说明): the station's
+own sheets inside its own 退回 copy (it goes back to the sender), the public
+用工专线电话, and the recipient address of a mail draft (needed to deliver it).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+
+_DIGIT = "0-9\uff10-\uff19"
+_SEP = " \u00a0\u3000\\-\u2010\u2011\u2012\u2013\u2014\u2212\uff0d.\u00b7\u30fb"
+# A run of digit groups joined by at most two separators, with an optional leading +
+# and a trailing X (the check character of a 身份证号).
+_CANDIDATE = re.compile(
+    rf"(?<![0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a])"
+    rf"([+\uff0b]?)([{_DIGIT}](?:[{_DIGIT}]|[{_SEP}]{{1,2}}(?=[{_DIGIT}])){{10,}})([Xx\uff38\uff58]?)"
+    rf"(?![0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a])"
+)
+_GROUP = re.compile(rf"[{_DIGIT}]+")
+_ANY_DIGIT = re.compile(rf"[{_DIGIT}]")
+_MOBILE = re.compile(r"1[3-9]\d{9}")
+
+
+def _digits(s: str) -> str:
+    return unicodedata.normalize("NFKC", s)
+
+
+def _masked(digits: str, check: str) -> str | None:
+    """The masked form of a whole number, or None when it is not a personal number."""
+    if check:
+        return digits[:6] + "*" * 8 + digits[14:17] + check.upper() if len(digits) == 17 else None
+    n = len(digits)
+    if n == 11 and _MOBILE.fullmatch(digits):
+        return digits[:3] + "****" + digits[7:]
+    for prefix in ("0086", "86"):
+        rest = digits[len(prefix) :]
+        if digits.startswith(prefix) and len(rest) == 11 and _MOBILE.fullmatch(rest):
+            return prefix + rest[:3] + "****" + rest[7:]
+    if n == 18:
+        return digits[:6] + "*" * 8 + digits[14:]
+    if n == 15:
+        return digits[:6] + "*" * 5 + digits[11:]
+    return None
+
+
+def _mask_span(m: re.Match) -> str:
+    plus, body, check = m.group(1), m.group(2), m.group(3)
+    groups = [(g.start(), g.end(), _digits(g.group())) for g in _GROUP.finditer(body)]
+    whole = _masked("".join(d for _, _, d in groups), _digits(check))
+    if whole is not None:
+        return plus + whole
+    # Not one number as a whole: look for one inside, group by group ("共 3 人 139 1234 5678").
+    out, i, last = [], 0, 0
+    while i < len(groups):
+        for j in range(len(groups), i, -1):
+            run = "".join(d for _, _, d in groups[i:j])
+            tail = _digits(check) if j == len(groups) and check else ""
+            hit = _masked(run, tail) if tail else None
+            if hit is None:
+                hit, tail = _masked(run, ""), ""
+            if hit is not None:
+                out.append(body[last : groups[i][0]] + hit)
+                last = groups[j - 1][1]
+                i = j
+                if tail:
+                    check = ""
+                break
+        else:
+            i += 1
+    if not out:
+        return m.group(0)
+    return plus + "".join(out) + body[last:] + check
+
+
+def mask(text: object) -> str:
+    """``text`` with every 身份证号 and mobile number masked (420302********1234,
+    139****5678); any other text unchanged."""
+    if isinstance(text, Public):
+        return str(text)
+    s = "" if text is None else str(text)
+    if len(s) < 11 or not _ANY_DIGIT.search(s):
+        return s
+    return _mask_cached(s)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _mask_cached(s: str) -> str:
+    # Outputs repeat the same texts (file names, cells, item wording) thousands of times.
+    return _CANDIDATE.sub(_mask_span, s)
+
+
+class Public(str):
+    """Text that is public by design (the station's 用工专线电话): ``mask`` leaves it."""
+
+
+def dumps_masked(obj, **kw) -> str:
+    """``json.dumps(obj, **kw)`` with every string masked. The text is searched once
+    (in C) for anything that could be a personal number; only a structure where
+    something is found is walked string by string (a results.json of a province has
+    millions of strings, nearly none of them a number)."""
+    import json
+
+    text = json.dumps(obj, **kw)
+    if not _CANDIDATE.search(text):
+        return text
+    return json.dumps(mask_json(obj), **kw)
+
+
+def mask_json(obj):
+    """Every string (keys too) of a JSON-ready structure masked."""
+    if isinstance(obj, str):
+        return mask(obj)
+    if isinstance(obj, dict):
+        return {mask(k) if isinstance(k, str) else k: mask_json(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [mask_json(v) for v in obj]
+    return obj

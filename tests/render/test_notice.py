@@ -1,0 +1,145 @@
+"""The 通报 draft: counts per grade and county, the 优秀 and 不合格 lists with
+failed items and deadline, 建议取消, a results table; it opens in LibreOffice."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import shutil
+import subprocess
+from datetime import date
+from pathlib import Path
+
+import pytest
+from docx import Document
+
+from lingong.model.periods import make_period
+from lingong.render import notice
+from support import results_factory as rf
+
+TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / notice.TEMPLATE_NAME
+H1 = make_period("half", 2023, 1)
+
+
+def scenario():
+    """The factory's five stations, one of them 不合格 again after rectification (建议取消),
+    one not operating in the period, and a name with XML-breaking characters."""
+    res = rf.all_results()
+    res[3] = dataclasses.replace(res[3], final_overall="不合格", rectification="建议取消", deadline=None)
+    res.append(
+        dataclasses.replace(
+            rf.excellent(),
+            graded=False,
+            station=dataclasses.replace(rf.excellent().station, code="DHS-9", county="大洪山风景名胜区"),
+        )
+    )
+    res[0] = dataclasses.replace(res[0], station=dataclasses.replace(res[0].station, name="东城<街道>&零工驿站"))
+    return res
+
+
+def doc_text(path: Path) -> tuple[str, list[list[list[str]]]]:
+    d = Document(str(path))
+    return "\n".join(p.text for p in d.paragraphs), [[[c.text for c in r.cells] for r in t.rows] for t in d.tables]
+
+
+def test_default_template_is_reproducible(tmp_path):
+    a = notice.build_notice_template(tmp_path / "a.docx")
+    text, tables = doc_text(a)
+    assert "{{ title }}" in text and "{%p for s in failing %}" in text
+    assert TEMPLATE.is_file(), "run: python -m lingong.render.notice"
+    assert doc_text(TEMPLATE) == (text, tables), "templates/通报模板.docx is stale: run python -m lingong.render.notice"
+
+
+def test_notice_has_counts_lists_deadline_and_table(tmp_path):
+    out = notice.write_notice(
+        tmp_path / notice.NOTICE_NAME, period=H1, results=scenario(), template=TEMPLATE, issued=date(2023, 7, 10)
+    )
+    text, tables = doc_text(out)
+    assert "关于2023年上半年全市零工驿站运维考核结果的通报" in text
+    assert "半年检查" in text
+    assert "本次共考核零工驿站5个，其中优秀2个、合格1个、不合格2个" in text
+    assert "另有1个驿站本期未运营" in text and "有报表因错误被退回" in text
+    assert "{{" not in text and "{%" not in text
+    # per county, in the order of the counties, with a total
+    counts = tables[0]
+    assert counts[0] == ["县（市、区）", "考核驿站数", "优秀", "合格", "不合格"]
+    assert counts[1:] == [
+        ["曾都区", "2", "2", "0", "0"],
+        ["随县", "1", "0", "0", "1"],
+        ["广水市", "1", "0", "1", "0"],
+        ["随州高新区", "1", "0", "0", "1"],
+        ["合计", "5", "2", "1", "2"],
+    ]
+    # 优秀 list (escaped name intact), 不合格 with failed items and the deadline, 建议取消
+    assert '曾都区：东城<街道>&零工驿站、=HYPERLINK("x")/../东城。' in text
+    # SX-003's result is 暂定: listed apart from the final results, before the sections by grade.
+    failing = next(line for line in text.splitlines() if line.startswith("1. 随县厉山镇零工驿站"))
+    assert "（随县，SX-003）：暂定不合格；3月、5月未报送（缺报），4月报表被退回，未采用" in failing
+    assert text.index("考核结果暂定，待驿站重新报送、复查后确定") < text.index("二、优秀零工驿站")
+    assert "本期无考核等次为不合格的零工驿站" not in text
+    assert "人岗匹配33人，未达到指标50人" in failing and "被核实投诉4次，超过上限3次" in failing
+    assert "限期整改：2023年上半年考核（2023年7月5日）不合格，整改期限2023年8月4日；由2023年上半年复查" in failing
+    assert "四、建议取消的零工驿站" in text and "高新区淅河镇零工驿站（随州高新区，GX-004）" in text
+    assert "建议取消其零工驿站资格" in text and "五、工作要求" in text
+    assert "随州市零工驿站运维考核小组\n2023年7月10日\n" in text
+    # results table: one row a graded station
+    rows = tables[1]
+    assert rows[0] == ["序号", "县（市、区）", "驿站编号", "驿站名称", "综合等次", "未达标项目", "备注"]
+    assert [r[2] for r in rows[1:]] == ["ZD-001", "ZD-005", "SX-003", "GS-002", "GX-004"]
+    sx = rows[3]
+    assert sx[4] == "不合格（暂定）" and "供求服务" in sx[5] and "限期整改至2023年8月4日" in sx[6]
+    assert "考核组认定（计算结果" in rows[4][6]
+
+
+def test_without_failures_or_excellence_the_sections_say_so(tmp_path):
+    only = [rf.passing_with_decision()]
+    out = notice.write_notice(tmp_path / "n.docx", period=H1, results=only, template=TEMPLATE, issued=None)
+    text, _ = doc_text(out)
+    assert "本期无考核等次为优秀的零工驿站" in text and "本期无考核等次为不合格的零工驿站" in text
+    assert "建议取消" not in text and "四、工作要求" in text
+    assert "年　　月　　日" in text
+
+
+def test_year_title_and_check_name():
+    ctx = notice.notice_context(period=make_period("year", 2023), results=[], issued=None)
+    assert ctx["title"] == "关于2023年度全市零工驿站运维考核结果的通报" and ctx["check_name"] == "年终考评"
+
+
+def test_a_broken_template_names_itself(tmp_path):
+    bad = tmp_path / "通报模板.docx"
+    shutil.copy(TEMPLATE, bad)
+    from docx import Document as D
+
+    d = D(str(bad))
+    d.add_paragraph("{{ totl }}")
+    d.save(str(bad))
+    with pytest.raises(notice.NoticeTemplateError, match="通报模板.docx.*不存在的变量"):
+        notice.write_notice(tmp_path / "n.docx", period=H1, results=scenario(), template=bad)
+    assert not (tmp_path / "n.docx").exists()
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
+def test_notice_converts_to_pdf_with_libreoffice(tmp_path):
+    out = notice.write_notice(
+        tmp_path / notice.NOTICE_NAME, period=H1, results=scenario(), template=TEMPLATE, issued=date(2023, 7, 10)
+    )
+    profile = (tmp_path / "lo-profile").as_uri()
+    proc = subprocess.run(
+        [
+            "soffice",
+            f"-env:UserInstallation={profile}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(out),
+        ],
+        capture_output=True,
+        timeout=180,
+    )
+    pdf = tmp_path / "通报（草稿）.pdf"
+    assert proc.returncode == 0 and pdf.is_file(), proc.stderr.decode("utf-8", "replace")
+    data = pdf.read_bytes()
+    pages = len(re.findall(rb"/Type\s*/Page(?![s\w])", data))
+    assert data.startswith(b"%PDF") and pages >= 3  # two of text, one of the results table

@@ -1,0 +1,291 @@
+"""Personal numbers never leave the program unmasked.
+
+IDs and mobile numbers are planted the way people write them — with separators,
++86 / 0086, full-width digits — in detail sheets, 备注, complaint texts, a count
+cell, file and folder names, a station name and a 考核组意见 理由. The whole job
+runs, mail drafts and 通报 included, and every output is searched for the full
+numbers: unzipped workbooks and documents, decoded mail parts and attachments,
+JSON, the console. The documented exceptions: the station's own sheets inside its
+own 退回 copy, and the history database (it never leaves the machine).
+"""
+
+from __future__ import annotations
+
+import email
+import io
+import json
+import re
+import subprocess
+import sys
+import unicodedata
+import zipfile
+from email import policy
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from lingong.runtime.privacy import mask
+from support.city import write_registry
+from support.paths import ROOT  # noqa: E402
+from support.report_factory import sample_details, valid_id, write_report, write_table
+
+ID1, ID2, ID3, ID4 = (
+    valid_id(s, b) for s, b in ((11, "19900307"), (22, "19851212"), (33, "20010101"), (44, "19770707"))
+)
+MOBILES = [f"1391234{i:04d}" for i in range(1, 10)]
+PLANTED = [ID1, ID2, ID3, ID4, *MOBILES]
+
+
+def _spaced(n: str) -> str:
+    return f"{n[:6]} {n[6:14]} {n[14:]}"
+
+
+def _dashed(n: str) -> str:
+    return f"{n[:6]}-{n[6:14]}-{n[14:]}"
+
+
+def _fullwidth(n: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) for c in n)
+
+
+@pytest.fixture(scope="module")
+def job(tmp_path_factory):
+    base = tmp_path_factory.mktemp("privacy")
+    src = base / "input"
+    folder = src / f"张三{MOBILES[0]}的报表"
+    folder.mkdir(parents=True)
+    write_registry(
+        src / "驿站名册.xlsx",
+        rows=[
+            ("ZD-001", f"东城零工驿站（联系{MOBILES[1]}）", "曾都区", "zd001@example.com"),
+            ("ZD-002", "西城零工驿站", "曾都区", "zd002@example.com"),
+        ],
+    )
+    for m in range(1, 7):
+        values = {"C2": 2}
+        details = sample_details({**values, "C1": 3, "C3": 2, "D1": 2, "D2": 1, "D3": 1}, f"2023-{m:02d}")
+        seekers = details["求职登记"]
+        seekers[0]["身份证号"] = _spaced(ID1)
+        seekers[0]["联系电话"] = f"+86 {MOBILES[2][:3]}-{MOBILES[2][3:7]}-{MOBILES[2][7:]}"
+        seekers[1]["身份证号"] = ID1[:-1] + ("0" if ID1[-1] != "0" else "1")  # wrong check digit: V010 quotes it
+        details["投诉记录"] = [
+            {
+                "日期": f"2023-{m:02d}-05",
+                "投诉事由": f"求职者李四（电话{_fullwidth(MOBILES[3])}，身份证{_dashed(ID2)}）投诉未及时回访",
+                "是否核实": "否",
+                "处理结果": "已回访",
+            }
+        ]
+        name = f"张三{MOBILES[4]}_{ID3}_东城{m}月.xlsx" if m == 1 else f"东城{m}月.xlsx"
+        path = write_report(
+            folder / name,
+            station="ZD-001",
+            name=f"东城零工驿站（联系{MOBILES[1]}）",
+            month=f"2023-{m:02d}",
+            values=values,
+            details=details,
+        )
+        _remark(path, "C2", f"联系人王五 {MOBILES[5][:3]} {MOBILES[5][3:7]} {MOBILES[5][7:]}")
+        write_report(
+            src / f"西城{m}月.xlsx",
+            station="ZD-002",
+            name="西城零工驿站",
+            month=f"2023-{m:02d}",
+            values={"C1": MOBILES[6] if m == 2 else 3},
+        )  # a phone typed into a count cell
+    write_table(
+        src / "考核组意见.xlsx",
+        "考核组意见",
+        ["驿站编号", "考核期", "考核项目", "等次", "理由"],
+        [
+            [
+                "ZD-001",
+                "2023H1",
+                "服务效能",
+                "合格",
+                f"经核实投诉不实（投诉人赵六 0086{MOBILES[7]}，身份证{ID4}，备用 {MOBILES[8]}）",
+            ]
+        ],
+    )
+    out = base / "output"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "process.py"),
+            "mail",
+            "--input",
+            str(src),
+            "--output",
+            str(out),
+            "--period",
+            "2023H1",
+            "--quiet",
+            "--workers",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=280,
+        env={**__import__("os").environ, "SOURCE_DATE_EPOCH": "1700000000"},
+    )
+    assert proc.returncode in (0, 1), proc.stderr[-3000:]
+    return {"src": src, "out": out, "console": proc.stdout + proc.stderr}
+
+
+def _remark(path: Path, code: str, text: str) -> None:
+    wb = openpyxl.load_workbook(path)
+    ws = wb["月度指标"]
+    for row in ws.iter_rows():
+        if row[0].value == code:
+            row[5].value = text
+    wb.save(path)
+
+
+_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212\uff0d.\u00b7+]")
+
+
+def _leaks(text: str) -> list[str]:
+    """Planted numbers found in ``text``, however they are written there."""
+    flat = _SEPARATORS.sub("", unicodedata.normalize("NFKC", text))
+    return [n for n in PLANTED if n in flat]
+
+
+def _xlsx_texts(data: bytes, own_sheets_exempt: bool) -> list[tuple[str, str]]:
+    """(where, text) of a workbook: every part, or for a 退回 copy the parts the
+    program added (问题清单, the notes) — the station's own sheets are the exception."""
+    if not own_sheets_exempt:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            return [(n, z.read(n).decode("utf-8", "replace")) for n in z.namelist()]
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    out = []
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if ws.title == "问题清单" and c.value is not None:
+                    out.append((f"问题清单!{c.coordinate}", str(c.value)))
+                if c.comment is not None:
+                    out.append((f"{ws.title}!{c.coordinate} 批注", c.comment.text))
+    return out
+
+
+def _texts(path: Path, rel: str) -> list[tuple[str, str]]:
+    data = path.read_bytes()
+    if path.suffix in (".xlsx", ".docx"):
+        return [(f"{rel}:{w}", t) for w, t in _xlsx_texts(data, "退回修改/" in rel and path.suffix == ".xlsx")]
+    if path.suffix == ".eml":
+        msg = email.message_from_bytes(data, policy=policy.default)
+        out = [(f"{rel}:{k}", str(v)) for k, v in msg.items() if k.lower() != "to"]
+        for part in msg.walk():
+            if part.is_multipart():
+                continue
+            name = part.get_filename() or ""
+            out.append((f"{rel}:附件名", name))
+            payload = part.get_payload(decode=True) or b""
+            if name.endswith(".xlsx"):
+                out += [(f"{rel}:{name}:{w}", t) for w, t in _xlsx_texts(payload, "退回" in name)]
+            else:
+                out.append((f"{rel}:{part.get_content_type()}", payload.decode("utf-8", "replace")))
+        return out
+    return [(rel, data.decode("utf-8", "replace"))]
+
+
+@pytest.mark.timeout(600)
+def test_no_output_holds_a_personal_number(job):
+    out = job["out"]
+    files = [p for p in out.rglob("*") if p.is_file() and not p.name.startswith("考核历史.sqlite3")]
+    kinds = {p.suffix for p in files}
+    assert {".xlsx", ".json", ".eml", ".docx", ".csv"} <= kinds
+    assert any("退回修改" in p.parts for p in files), "the test needs a 退回 copy"
+    leaks = []
+    for p in files:
+        rel = p.relative_to(out).as_posix()
+        leaks += [(rel, n) for n in _leaks(rel)]
+        for where, text in _texts(p, rel):
+            leaks += [(where, n) for n in _leaks(text)]
+    leaks += [("控制台", n) for n in _leaks(job["console"])]
+    assert leaks == []
+
+
+def test_the_planted_numbers_reached_the_run(job):
+    """The search above means something only if the numbers were read and quoted."""
+    record = json.loads((job["out"] / "2023H1" / "运行记录.json").read_text(encoding="utf-8"))
+    files = " ".join(f["file"] for f in record["input_files"])
+    assert "139****0001" in files and "139****0005" in files  # folder and file name, masked
+    report = (job["out"] / "2023H1").glob("*校验报告*.xlsx")
+    assert list(report)
+    assert any("退回" in p.name for p in (job["out"] / "2023H1" / "退回修改").iterdir())
+
+
+def test_the_station_gets_its_own_numbers_back_in_its_return_copy(job):
+    """The documented exception: a 退回 copy's own sheets are the station's workbook."""
+    [copy] = list((job["out"] / "2023H1" / "退回修改").iterdir())
+    wb = openpyxl.load_workbook(copy)
+    cells = [
+        str(c.value)
+        for ws in wb.worksheets
+        if ws.title != "问题清单"
+        for row in ws.iter_rows()
+        for c in row
+        if c.value is not None
+    ]
+    assert MOBILES[6] in " ".join(cells)
+
+
+@pytest.mark.parametrize(
+    "typed,shown",
+    [
+        ("+86 139-1234-5678", "+86139****5678"),
+        ("008613912345678", "0086139****5678"),
+        ("１３９１２３４５６７８", "139****5678"),
+        ("139 1234 5678", "139****5678"),
+        ("421302 19900307 1234", "421302********1234"),
+        ("421302-19900307-1234", "421302********1234"),
+        ("42130219900307123X", "421302********123X"),
+        ("421302900307123", "421302*****7123"),
+        ("张三13912345678_4213…_西城2月", "张三139****5678_4213…_西城2月"),
+        ("共 3 人，139 1234 5678", "共 3 人，139****5678"),
+    ],
+)
+def test_the_mask_finds_numbers_as_people_write_them(typed, shown):
+    assert mask(typed) == shown
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sha256 2a04401d13912345678ff",
+        "ZD13912345678",
+        "13912345678901",
+        "4213021990030712345",
+        "2023-07-10",
+        "1,234,567.89",
+        "0722-3201234",
+        "报送年月 2023-03，填报日期 2023-04-03",
+    ],
+)
+def test_the_mask_leaves_codes_hashes_longer_runs_and_dates_alone(text):
+    assert mask(text) == text
+
+
+def test_the_console_is_masked_too(tmp_path, capsys):
+    """A message quoting a path: the clerk's console is a way out like any file."""
+    from lingong.cli import main
+
+    code = main(["--input", str(tmp_path / f"张三{MOBILES[0]}的报表"), "--output", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2 and "139****0001" in err and MOBILES[0] not in err
+
+
+@pytest.mark.timeout(120)
+def test_history_command_masks_the_station_name(job):
+    """process.py history reads the name from results.json and prints it: masked, in Chinese."""
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "process.py"), "history", "--station", "ZD-001", "--output", str(job["out"])],
+        capture_output=True,
+        text=True,
+        timeout=100,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "驿站 ZD-001 东城零工驿站(联系139****0002)（曾都区）" in proc.stdout and "2023年上半年" in proc.stdout
+    assert _leaks(proc.stdout) == []

@@ -1,0 +1,53 @@
+"""A small run's results with forms and return copies on disk, and its mail drafts."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from lingong.mail import drafts as md
+from lingong.model.periods import make_period
+from support import results_factory as rf
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+RUN_DATE = datetime(2023, 7, 5, 9, 30, tzinfo=timezone(timedelta(hours=8)))
+SENDER = "lgyz_kaohe@suizhou.gov.cn"
+# Bytes a careless encoder would damage: NUL, bare CR/LF, high bytes, a "From " line.
+FORM_BYTES = b"PK\x03\x04" + bytes(range(256)) * 30 + b"\r\nFrom x\n.\r\n"
+
+
+def form_bytes(code: str) -> bytes:
+    return FORM_BYTES + code.encode()
+
+
+def make_run(out: Path, *, emails: dict[str, str] | None = None):
+    """Results, stations and issues of a small run with its forms and one return copy on disk."""
+    results = rf.all_results()
+    stations = rf.stations(results)
+    emails = emails if emails is not None else {}
+    for code, st in list(stations.items()):
+        stations[code] = dataclasses.replace(st, email=emails.get(code, f"{code.lower()}@example.cn"))
+    for r in results:
+        p = md._form_path(out, r)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(form_bytes(r.station.code))
+    (out / "退回修改").mkdir(parents=True, exist_ok=True)
+    (out / "退回修改" / "SX-003_2023-04_退回.xlsx").write_bytes(b"return-copy" + bytes(range(200)))
+    (out / "退回修改" / "SX-003_2023-09_退回.xlsx").write_bytes(b"another period")
+    return results, stations, rf.sample_issues()
+
+
+def write(out: Path, **kw):
+    results, stations, issues = make_run(out, emails=kw.pop("emails", None))
+    return md.write_drafts(
+        out,
+        period=make_period("half", 2023, 1),
+        results=results,
+        stations=stations,
+        issues=issues,
+        templates_dir=kw.pop("templates_dir", TEMPLATES),
+        sender=SENDER,
+        date_header=RUN_DATE,
+        **kw,
+    )
