@@ -137,7 +137,7 @@ def _plant_error(data: bytes) -> bytes:
     import io
     import re
 
-    from lingong.read.workbook import xlsx_sheet_parts
+    from lingong.read.scan_xlsx import xlsx_sheet_parts
     from lingong.spec.template import SHEET_INDICATORS
 
     try:

@@ -6,7 +6,8 @@ import datetime as dt
 import openpyxl
 import pytest
 
-from lingong.read.workbook import MAX_COLS, MAX_ROWS, CellError, WorkbookError, read_workbook, trim_sheet_xml
+from lingong.read.scan_xlsx import trim_sheet_xml
+from lingong.read.workbook import MAX_COLS, MAX_ROWS, CellError, WorkbookError, read_workbook
 from lingong.runtime.parallel import run_isolated
 from support import hostile
 
@@ -200,7 +201,7 @@ def test_a_whole_hostile_folder_through_workers(tmp_path):
 
 
 def test_sheet_extent_is_exact_for_far_cells_and_bounded_otherwise():
-    from lingong.read.workbook import sheet_extent
+    from lingong.read.scan_xlsx import sheet_extent
 
     assert sheet_extent(b'<row r="3"><c r="B3"/></row>') == (999, 26)
     assert sheet_extent(b'<row r="3"><c r="B3"/><c r="AC3"/></row>') == (3, 29)
@@ -209,7 +210,7 @@ def test_sheet_extent_is_exact_for_far_cells_and_bounded_otherwise():
 
 
 def test_old_xls_error_cells_are_found_in_the_biff_records(tmp_path):
-    from lingong.read.workbook import scan_xls_errors
+    from lingong.read.scan_xls import scan_xls_errors
 
     found = scan_xls_errors(hostile.biff8_with_errors(tmp_path), {"月度指标"})
     assert found["月度指标"].errors == {(1, 4): "#N/A", (2, 4): "#DIV/0!"}
@@ -267,7 +268,7 @@ def test_sheet_part_maps_are_remembered_by_content_but_never_a_huge_part(tmp_pat
     import io
     import zipfile
 
-    from lingong.read import workbook as wbmod
+    from lingong.read import scan_xlsx as wbmod
 
     good = hostile.small_workbook(tmp_path)
     wbmod._MEMO.clear()

@@ -105,7 +105,7 @@ def rewrite_zip(path: Path, fn: Callable[[str, bytes], bytes | None], add: dict[
 
 
 def sheet_part(path: Path, sheet: str) -> str:
-    from lingong.read.workbook import xlsx_sheet_parts
+    from lingong.read.scan_xlsx import xlsx_sheet_parts
 
     with zipfile.ZipFile(path) as z:
         return xlsx_sheet_parts(z)[sheet]

@@ -10,7 +10,7 @@ import zipfile
 from pathlib import Path
 from typing import Callable
 
-from lingong.read.workbook import xlsb_records, xlsb_sheet_parts
+from lingong.read.scan_xlsb import xlsb_records, xlsb_sheet_parts
 
 
 def _varint(n: int, max_bytes: int) -> bytes:

@@ -15,7 +15,7 @@ import struct
 import zipfile
 from pathlib import Path
 
-from lingong.read.workbook import xlsb_records
+from lingong.read.scan_xlsb import xlsb_records
 from support.xlsb_edit import record
 
 SHELL = Path(__file__).parents[1] / "data" / "calamine-tests" / "files" / "issue_186.xlsb"
