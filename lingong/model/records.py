@@ -18,6 +18,7 @@ KIND_DECISIONS = "decisions"
 KIND_SKIPPED = "skipped"  # not ours: lock files, hidden files, other documents
 KIND_REJECTED = "rejected"  # meant to be read but cannot be (damaged, encrypted, ...)
 KIND_UNSTABLE = "unstable"  # changed while read; left for the next run
+OUT_OF_PERIOD = "考核期外（本次未使用）"  # status of a report of a month the period does not use
 
 
 @dataclass(frozen=True)

@@ -190,7 +190,7 @@ def _is_locked(e: OSError) -> bool:
 
 # (pid, list) while locked_outputs() is active in that process; a forked worker inherits
 # it but, with another pid, raises instead, so its job fails and is noted when the
-# parent runs it again (see pipeline._run_jobs).
+# parent runs it again (see documents._run_jobs).
 _locked_collector: tuple[int, list] | None = None
 
 

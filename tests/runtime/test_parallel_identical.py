@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from lingong import pipeline
+from lingong import documents
 from lingong.demo import build_demo
 from lingong.pipeline import RunOptions, run
 from support.normalise import content
@@ -77,7 +77,7 @@ def test_a_document_that_fails_in_a_worker_fails_the_run_as_in_one_process(tmp_p
 
     jobs = [ok(0), ok(1), disk_full, ok(3)]
     with pytest.raises(OSError) as e:
-        pipeline._run_jobs(jobs, workers=2)
+        documents._run_jobs(jobs, workers=2)
     assert e.value.errno == 28
     assert sorted(p.name for p in tmp_path.iterdir()) == ["0.txt", "1.txt", "3.txt"]
 
@@ -100,6 +100,6 @@ def test_a_worker_dying_mid_write_leaves_no_temporary_file(tmp_path):
         dies_mid_write,
         lambda: write_text_atomic(tmp_path / "c.txt", "c"),
     ]
-    pipeline._run_jobs(jobs, workers=2, out_dir=tmp_path)
+    documents._run_jobs(jobs, workers=2, out_dir=tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.txt", "c.txt"]
     assert (tmp_path / "b.txt").read_text() == "half"  # written again, in this process

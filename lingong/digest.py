@@ -1,0 +1,109 @@
+"""The console digest: the end-of-run text a clerk reads."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from lingong.discover.filenames import display_path
+from lingong.model.records import KIND_REJECTED, KIND_REPORT, KIND_SKIPPED, KIND_UNSTABLE, OUT_OF_PERIOD
+from lingong.render.wording import date_cn
+from lingong.spec import template as spec
+from lingong.spec.issues import ERROR, INFO, WARNING
+
+if TYPE_CHECKING:
+    from lingong.pipeline import RunSummary
+
+
+def digest(summary: RunSummary) -> str:
+    """The end-of-run text for the console: what was read, what needs a person."""
+    kinds = Counter(o.kind for o in summary.outcomes)
+    sev = Counter(i.severity for i in summary.issues)
+    lines = []
+    if summary.period_note:
+        lines.append(summary.period_note)
+    lines.append(
+        f"考核期：{summary.period.label}（{summary.period.key}）"
+        + (f"　考核日期：{date_cn(summary.assessed_on)}" if summary.assessed_on else "")
+    )
+    lines.append(
+        f"文件：共 {len(summary.outcomes)} 个；报表 {kinds.get(KIND_REPORT, 0)} 个，"
+        f"跳过 {kinds.get(KIND_SKIPPED, 0)} 个，无法读取 {kinds.get(KIND_REJECTED, 0)} 个"
+        + (f"，正在写入未处理 {kinds[KIND_UNSTABLE]} 个" if kinds.get(KIND_UNSTABLE) else "")
+        + (
+            f"；其中{OUT_OF_PERIOD}的报表 {outside} 个"
+            if (outside := sum(o.status == OUT_OF_PERIOD for o in summary.outcomes))
+            else ""
+        )
+    )
+    lines.append(f"校验问题：错误 {sev.get(ERROR, 0)} 条，警告 {sev.get(WARNING, 0)} 条，提示 {sev.get(INFO, 0)} 条")
+    if summary.bureau_issues:
+        lines.append(
+            f"驿站名册和考核组意见的问题 {len(summary.bureau_issues)} 条（请业务人员处理，不发给驿站；"
+            f"见校验报告“名册与考核组意见问题”工作表）："
+        )
+        for i in summary.bureau_issues[:10]:
+            where = "!".join(x for x in (i.sheet, i.cell) if x)
+            lines.append(f"  【{i.severity}】{i.file}{' ' + where if where else ''}：{i.message}。{i.hint}")
+        if len(summary.bureau_issues) > 10:
+            lines.append(f"  ……其余 {len(summary.bureau_issues) - 10} 条见校验报告")
+
+    graded = [r for r in summary.results if r.graded]
+    lines.append("")
+    lines.append("各县（市、区）考核结果：")
+    per = {}
+    for r in graded:
+        per.setdefault(r.station.county, Counter())[r.final_overall] += 1
+    for county in sorted(per, key=spec.county_order):
+        c = per[county]
+        lines.append(f"  {county}：优秀 {c.get('优秀', 0)}，合格 {c.get('合格', 0)}，不合格 {c.get('不合格', 0)}")
+    total = Counter(r.final_overall for r in graded)
+    lines.append(
+        f"  合计 {len(graded)} 个驿站：优秀 {total.get('优秀', 0)}，合格 {total.get('合格', 0)}，"
+        f"不合格 {total.get('不合格', 0)}"
+    )
+
+    attention = []
+    rejected = [o for o in summary.outcomes if o.kind == KIND_REJECTED]
+    returned = [o for o in summary.outcomes if o.kind == KIND_REPORT and o.status == "退回"]
+    if rejected:
+        attention.append(
+            f"  无法读取的文件 {len(rejected)} 个："
+            + "、".join(o.file for o in rejected[:5])
+            + ("等" if len(rejected) > 5 else "")
+        )
+    if returned:
+        attention.append(f"  有错误已退回的报表 {len(returned)} 份，退回副本在“退回修改”文件夹")
+    missing = sum(len(r.missing_months) for r in graded)
+    if missing:
+        attention.append(f"  缺报 {missing} 个站月（{sum(1 for r in graded if r.missing_months)} 个驿站）")
+    prov = [r.station.code for r in graded if r.provisional]
+    if prov:
+        attention.append(f"  暂定结果 {len(prov)} 个驿站：" + "、".join(prov))
+    rect = [
+        f"{r.station.code}（{r.rectification}" + (f"，期限{date_cn(r.deadline)}" if r.deadline else "") + "）"
+        for r in graded
+        if r.rectification in ("限期整改", "建议取消")
+    ]
+    if rect:
+        attention.append(f"  需整改或建议取消 {len(rect)} 个驿站：" + "、".join(rect))
+    attention.extend(f"  {n}" for n in summary.notes)
+    if attention:
+        lines.append("")
+        lines.append("需要人工关注：")
+        lines.extend(attention)
+
+    lines.append("")
+    lines.append(f"输出文件夹：{display_path(summary.out_dir)}")
+    names = {
+        "summary": "汇总表",
+        "validation": "校验报告",
+        "results": "结果数据",
+        "run_record": "运行记录",
+        "notice": "通报草稿",
+        "mail": "邮件草稿",
+    }
+    for key, label in names.items():
+        if key in summary.paths:
+            lines.append(f"  {label}：{display_path(summary.paths[key])}")
+    return "\n".join(lines)

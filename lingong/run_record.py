@@ -1,0 +1,46 @@
+"""The run record (运行记录.json): what a run read, with which rules, and what it wrote,
+so that every grade can be reproduced."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lingong import layout
+from lingong.discover.filenames import display_path
+from lingong.runtime.outfiles import write_text_atomic
+
+if TYPE_CHECKING:
+    from lingong.pipeline import RunSummary
+
+
+def write_run_record(summary: RunSummary, rules, run_info: dict) -> Path:
+    rec = {
+        "schema": "lingong-run-record/1",
+        **{k: (dict(v) if isinstance(v, Counter) else v) for k, v in run_info.items()},
+        "rules": {"path": display_path(rules.path), "sha256": rules.sha256},
+        "exit_code": summary.exit_code,
+        "input_files": [
+            {
+                "file": o.file,
+                "sha256": o.sha256,
+                "size": o.size,
+                "kind": o.kind,
+                "status": o.status,
+                "station": o.station,
+                "month": o.month,
+                "reason": o.reason,
+            }
+            for o in summary.outcomes
+        ],
+        "issues": dict(Counter(i.severity for i in summary.issues)),
+        "outputs": {k: display_path(v) for k, v in summary.paths.items()},
+    }
+    p = summary.out_dir / layout.RUN_RECORD_NAME
+    from lingong.runtime.privacy import dumps_masked
+
+    # Masked like every output; the history database keeps the real file names.
+    write_text_atomic(p, dumps_masked(rec, ensure_ascii=False, indent=2, sort_keys=True))
+    summary.paths["run_record"] = p
+    return p
