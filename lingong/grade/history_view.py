@@ -1,4 +1,4 @@
-"""Read-only views of the history database (lingong/history.py writes it): each
+"""Read-only views of the history database (lingong/grade/history.py writes it): each
 station's current final grade and rectification state in every recorded period,
 for the 汇总表's 历次考核 sheet and ``process.py history --station``.
 """
