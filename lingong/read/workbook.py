@@ -29,6 +29,10 @@ The contract every reader relies on:
   format itself bounds the grid (65536 x 256); for .ods a far cell is refused by
   calamine's cell limit. The worker's memory cap (parallel.run_isolated) is the
   last line for anything else.
+
+What calamine misses is found by one scanner a format (scan_xlsx, scan_xlsb, scan_xls,
+scan_ods). Over 300 lines because this docstring is the contract, and the mapping of
+every way a file fails to a catalogue code (read_workbook, read_checked) belongs with it.
 """
 
 from __future__ import annotations
