@@ -219,7 +219,10 @@ def _render(env, name: str, context: dict) -> str:
 
 
 def _issue_row(i: Issue) -> dict:
-    where = "!".join(p for p in (i.sheet, i.cell) if p)
+    # A message that names the place already must not be preceded by it: "月度指标!E11：月度指标!E11（…）".
+    sheet = "" if i.sheet and i.sheet in i.message else i.sheet
+    cell = "" if i.cell and f"{i.sheet}!{i.cell}" in i.message else i.cell
+    where = "!".join(p for p in (sheet, cell) if p)
     m = outfiles.mask_text
     return {
         "severity": i.severity,
