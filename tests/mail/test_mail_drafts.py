@@ -361,7 +361,7 @@ def test_a_registry_address_with_a_bcc_line_is_an_issue_and_no_mail_end_to_end(t
     emls = sorted((out / "2023H1" / "邮件").glob("*.eml"))
     assert [p.name.split("_")[0] for p in emls] == ["GS-001"]
     assert not any(b"evil.example" in p.read_bytes() for p in emls)
-    report = openpyxl.load_workbook(out / "2023H1" / "校验报告.xlsx")
+    report = openpyxl.load_workbook(out / "2023H1" / "随州市零工驿站2023年上半年校验报告.xlsx")
     rows_ = [[c.value for c in r] for r in report["名册与考核组意见问题"].iter_rows()]  # the clerk's sheet
     hit = next(r for r in rows_ if "R008" in r)
     assert "ZD-001" in hit and any("（换行）Bcc" in str(v) for v in hit)
