@@ -177,6 +177,7 @@ def write_notice(
     props = tpl.docx.core_properties
     props.created = props.modified = outfiles.FIXED_TIMESTAMP
     props.title = ctx["title"]
+    _drop_styles_with_effects(tpl.docx)  # a template written before this fix still has it
     with outfiles.atomic_path(Path(path)) as tmp:
         tpl.save(str(tmp))
         outfiles.fix_zip_timestamps(tmp)  # two runs, one file
@@ -248,7 +249,6 @@ def _table(
 ):
     """A table: header row, the docxtpl ``{%tr for %}`` row, one row of fields, ``{%tr endfor %}``."""
     from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
     from docx.shared import Cm
 
     t = doc.add_table(rows=0, cols=len(headers))
@@ -266,9 +266,8 @@ def _table(
         row = t.add_row()
         if r == 0:  # repeat the header on every page
             tr_pr = row._tr.get_or_add_trPr()
-            h = OxmlElement("w:tblHeader")
-            h.set(qn("w:val"), "true")
-            tr_pr.append(h)
+            # No w:val: the schema allows on/off only, and absent means on.
+            tr_pr.append(OxmlElement("w:tblHeader"))
         for c, v in enumerate(values):
             _cell(
                 row.cells[c],
@@ -284,6 +283,17 @@ def _table(
         for c, w in enumerate(widths_cm):
             row.cells[c].width = Cm(w)
     return t
+
+
+def _drop_styles_with_effects(doc) -> None:
+    """Remove word/stylesWithEffects.xml, which python-docx's base document carries and
+    never updates: once styles.xml has the header, footer and font settings it no longer
+    matches, and Word may report the file as unreadable content. The part is optional
+    (Word 2010 writes it for itself); styles.xml holds every style."""
+    part = doc.part
+    for rid, rel in list(part.rels.items()):
+        if rel.reltype.endswith("/stylesWithEffects"):
+            del part.rels[rid]  # no XML refers to it by rId: the part goes with its relationship
 
 
 def build_notice_template(path: Path) -> Path:
@@ -424,6 +434,7 @@ def build_notice_template(path: Path) -> Path:
     props.created = props.modified = outfiles.FIXED_TIMESTAMP
     props.author = "零工驿站考核工具"
     props.title = "零工驿站运维考核结果通报模板"
+    _drop_styles_with_effects(doc)
     with outfiles.atomic_path(Path(path)) as tmp:
         doc.save(str(tmp))
     return Path(path)

@@ -143,3 +143,23 @@ def test_notice_converts_to_pdf_with_libreoffice(tmp_path):
     data = pdf.read_bytes()
     pages = len(re.findall(rb"/Type\s*/Page(?![s\w])", data))
     assert data.startswith(b"%PDF") and pages >= 3  # two of text, one of the results table
+
+
+@pytest.mark.timeout(120)
+def test_the_notice_and_its_template_pass_openxml_audit(tmp_path):
+    """Independent schema and Office-repair checks (openxml-audit): the header row's
+    w:tblHeader had w:val="true" (allowed: on/off), and python-docx's stale
+    stylesWithEffects.xml disagreed with styles.xml, which Word may call unreadable."""
+    import zipfile
+
+    from openxml_audit import OpenXmlValidator, ValidationSeverity
+
+    out = notice.write_notice(
+        tmp_path / notice.NOTICE_NAME, period=H1, results=scenario(), template=TEMPLATE, issued=date(2023, 7, 10)
+    )
+    for path in (TEMPLATE, out):
+        result = OpenXmlValidator().validate(str(path))
+        errors = [f"{e.part_uri} {e.path}: {e.description}" for e in result.errors]
+        assert not [e for e, x in zip(errors, result.errors) if x.severity == ValidationSeverity.ERROR], errors
+        assert "word/stylesWithEffects.xml" not in zipfile.ZipFile(path).namelist()
+    assert b"w:tblHeader/>" in zipfile.ZipFile(out).read("word/document.xml")
