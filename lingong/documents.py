@@ -67,7 +67,7 @@ def write_documents(summary: RunSummary, opts: RunOptions, rules, run_id: str, f
     # that none of them is left for last.
     jobs: list = []
 
-    vp = out / layout.VALIDATION_REPORT_NAME
+    vp = out / layout.validation_report_name(summary.period.label)
     jobs.append(
         functools.partial(
             write_validation_report,
@@ -76,6 +76,8 @@ def write_documents(summary: RunSummary, opts: RunOptions, rules, run_id: str, f
             summary.stations,
             summary.outcomes,
             bureau_issues=summary.bureau_issues,
+            period_label=summary.period.label,
+            assessed_on=summary.assessed_on,
         )
     )
     summary.paths["validation"] = vp

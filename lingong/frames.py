@@ -5,7 +5,7 @@
     f.monthly_wide.groupby(["county", "month"], observed=True)["C1"].sum()
 
 Reads what the run wrote: results.json (stations, items, requirements), 月度明细.csv
-(every indicator of every operating station-month) and 校验报告.xlsx (issues). The run
+(every indicator of every operating station-month) and the 校验报告 (issues). The run
 itself never imports this module: pandas costs half a second to import.
 """
 
@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from lingong import layout
 from lingong.grade.monthly import CSV_NAME, FIXED_HEADERS, ROW_STATUSES
 from lingong.spec.template import COUNT, COUNTIES, GRADES, INDICATORS, ITEMS
 
@@ -71,7 +72,7 @@ def load(path) -> Frames:
         _requirements(doc),
         _long(wide),
         wide,
-        _issues(folder / "校验报告.xlsx"),
+        _issues(folder / layout.validation_report_name(doc["period"]["label"])),
     )
 
 

@@ -26,13 +26,19 @@ LOCK_NAME = "运行中.lock"
 RETURNS_FOLDER = "退回修改"
 MAIL_FOLDER = "邮件"
 MAIL_LIST_NAME = "邮件清单.xlsx"
-VALIDATION_REPORT_NAME = "校验报告.xlsx"
+VALIDATION_REPORT_SUFFIX = "校验报告.xlsx"  # 随州市零工驿站<period>校验报告.xlsx: see validation_report_name
 RESULTS_JSON_NAME = "results.json"
 RUN_RECORD_NAME = "运行记录.json"
 NOTICE_NAME = "通报（草稿）.docx"
 FORM_SUFFIX = "_考核验收表.xlsx"
 # The 汇总表 and return copies still name themselves (render/summary.py, render/return_copy.py):
 # both modules are being changed on other branches; they move here after that merge.
+
+
+def validation_report_name(period_label: str) -> str:
+    """Named with the period, as the other documents people open are: two reports attached
+    to one mail, or copied out of their period folders, can be told apart."""
+    return f"随州市零工驿站{period_label}{VALIDATION_REPORT_SUFFIX}"
 
 
 def returns_dir(period_dir: Path) -> Path:

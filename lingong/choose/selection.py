@@ -54,6 +54,12 @@ def _fmt(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else f"{x:.1f}"
 
 
+def _info_cell(rec: ReportRecord, key: str) -> dict:
+    """sheet and cell of a 基本信息 field as read, so the issue names (and the return copy marks) it."""
+    sheet, _, cell = rec.cells.get(f"info:{key}", "").partition("!")
+    return {"sheet": sheet or ts.SHEET_INFO, "cell": cell}
+
+
 def select_reports(records: list[ReportRecord], stations: dict[str, Station]) -> Selection:
     sel = Selection()
     candidates: dict[tuple[str, str], list[ReportRecord]] = {}
@@ -63,14 +69,14 @@ def select_reports(records: list[ReportRecord], stations: dict[str, Station]) ->
         key = (rec.station, month)
         stamp = dict(station=rec.station, month=month, file=rec.file)
         if st is None:
-            sel.issues.append(issue("R001", **stamp, sheet=ts.SHEET_INFO, found=rec.station or "（空）"))
+            sel.issues.append(issue("R001", **stamp, **_info_cell(rec, "station"), found=rec.station or "（空）"))
             sel.rejected.setdefault(key, []).append(rec)
             sel.statuses[rec.file] = NOT_REGISTERED
             continue
         if rec.name and norm_text(rec.name) != norm_text(st.name):
-            sel.issues.append(issue("R002", **stamp, sheet=ts.SHEET_INFO, found=rec.name, expected=st.name))
+            sel.issues.append(issue("R002", **stamp, **_info_cell(rec, "name"), found=rec.name, expected=st.name))
         if rec.county and norm_text(rec.county) != norm_text(st.county):
-            sel.issues.append(issue("R003", **stamp, sheet=ts.SHEET_INFO, found=rec.county, expected=st.county))
+            sel.issues.append(issue("R003", **stamp, **_info_cell(rec, "county"), found=rec.county, expected=st.county))
         if rec.has_error or not rec.month:
             sel.rejected.setdefault(key, []).append(rec)
             sel.statuses[rec.file] = RETURNED

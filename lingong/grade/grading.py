@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from lingong.grade.aggregate import Aggregate, active_months, aggregate
-from lingong.model.periods import make_period
+from lingong.model.periods import make_period, month_label
 from lingong.model.records import (
     AtRisk,
     Decision,
@@ -351,5 +351,5 @@ def assess(
     # also tells it which months to submit.
     for r in results:
         for m in r.missing_months:
-            issues.append(issue("P003", station=r.station.code, month=m, expected=period.label))
+            issues.append(issue("P003", station=r.station.code, month=m, expected=f"{month_label(m)}的月报"))
     return results, issues

@@ -18,14 +18,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import mimetypes
+import os
 import re
 import urllib.parse
 from dataclasses import dataclass
 from datetime import datetime
 from email import policy
 from email.message import EmailMessage
-from email.utils import format_datetime
+from email.utils import format_datetime, formataddr
 from pathlib import Path
+from typing import Mapping
 
 from lingong.errors import MailTemplateError  # noqa: F401 - also imported from here
 from lingong.layout import BLANK_TEMPLATES_FOLDER, MAIL_FOLDER, MAIL_LIST_NAME, returns_dir  # noqa: F401
@@ -219,7 +221,10 @@ def _render(env, name: str, context: dict) -> str:
 
 
 def _issue_row(i: Issue) -> dict:
-    where = "!".join(p for p in (i.sheet, i.cell) if p)
+    # A message that names the place already must not be preceded by it: "月度指标!E11：月度指标!E11（…）".
+    sheet = "" if i.sheet and i.sheet in i.message else i.sheet
+    cell = "" if i.cell and f"{i.sheet}!{i.cell}" in i.message else i.cell
+    where = "!".join(p for p in (sheet, cell) if p)
     m = outfiles.mask_text
     return {
         "severity": i.severity,
@@ -360,6 +365,26 @@ def build_message(
     return msg
 
 
+# The office that signs every mail body, short enough for one encoded word: Python's own parser
+# (not Outlook or Foxmail) reads a space into a display name folded over two encoded words.
+SENDER_NAME = "随州市零工驿站考核小组办公室"
+
+
+def draft_from(sender: str, env: Mapping[str, str]) -> str:
+    """The From: of a draft: the given address, else the SMTP settings' sender (or login)
+    from the environment, shown with the office's name; "" when none is set.
+
+    Outlook and Foxmail open an X-Unsent draft with the account chosen there, so this
+    only tells a clerk who the mail is from; ``send`` sets the From of its SMTP login.
+    The Message-ID does not depend on it, so setting it later changes no mail's identity."""
+    from lingong.mail.send import ENV_SENDER, ENV_USER  # send imports this module
+
+    address = (sender or env.get(ENV_SENDER, "") or env.get(ENV_USER, "")).strip()
+    if not address or not is_bare_address(address):
+        return ""
+    return formataddr((SENDER_NAME, address))
+
+
 def _one_line(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
@@ -376,6 +401,7 @@ def write_drafts(
     kind: str = KIND_RESULTS,
     date_header: datetime | None = None,
     blank_templates: dict[str, Path] | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> DraftsSummary:
     """Write out_dir/邮件/<code>_<name>.eml for each station and 邮件清单.xlsx.
 
@@ -385,6 +411,7 @@ def write_drafts(
     no draft but a row saying why. Drafts of an earlier run that this run did
     not write again are removed so they cannot be sent by mistake."""
     out_dir = Path(out_dir)
+    from_header = draft_from(sender, os.environ if env is None else env)
     if kind not in (KIND_RESULTS, KIND_TEMPLATES):
         raise ValueError(kind)
     folder = outfiles.inside(out_dir, MAIL_FOLDER)
@@ -480,7 +507,7 @@ def write_drafts(
             attachments=attachments,
             msg_id=mid,
             date_header=date_header,
-            sender=sender,
+            sender=from_header,
             station=code,
             period=period.key,
             kind=kind,

@@ -182,6 +182,8 @@ def _read_info(sheet: Sheet, rec: ReportRecord, out: _Issues) -> None:
         if _special(sheet, r, c, raw, what, out):
             continue
         raw_of[f.key] = (raw, r, c, what)
+        # Cross-file checks (R001-R003) name the cell too, so the return copy can mark it.
+        rec.cells[f"info:{f.key}"] = ref(sheet.name, r, c)
 
     def text(key: str) -> str:
         return as_text(raw_of[key][0]) if key in raw_of else ""

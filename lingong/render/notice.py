@@ -98,6 +98,17 @@ def notice_context(*, period: Period, results: list[StationResult], issued: date
             "grade": r.final_overall,
             "unused": months_not_used(r),
             "case": m(rectification_text(r, with_state=False)),
+            # s.failed has brackets of its own: after the case, never inside another pair.
+            "cancel_reason": m(
+                "，".join(
+                    t
+                    for t in (
+                        rectification_text(r, with_state=False),
+                        _failed_items(r) and f"不合格项目为{_failed_items(r)}",
+                    )
+                    if t
+                )
+            ),
             "provisional": r.provisional,
         }
 
@@ -174,9 +185,12 @@ def write_notice(
         raise NoticeTemplateError(
             explain(e, f"通报模板 {template.name}", "请用 Word 或 WPS 打开检查，或重新生成默认模板")
         ) from None
+    for table in tpl.docx.tables:
+        _fit_columns(table)
     props = tpl.docx.core_properties
     props.created = props.modified = outfiles.FIXED_TIMESTAMP
     props.title = ctx["title"]
+    _drop_styles_with_effects(tpl.docx)  # a template written before this fix still has it
     with outfiles.atomic_path(Path(path)) as tmp:
         tpl.save(str(tmp))
         outfiles.fix_zip_timestamps(tmp)  # two runs, one file
@@ -248,7 +262,6 @@ def _table(
 ):
     """A table: header row, the docxtpl ``{%tr for %}`` row, one row of fields, ``{%tr endfor %}``."""
     from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
     from docx.shared import Cm
 
     t = doc.add_table(rows=0, cols=len(headers))
@@ -266,9 +279,8 @@ def _table(
         row = t.add_row()
         if r == 0:  # repeat the header on every page
             tr_pr = row._tr.get_or_add_trPr()
-            h = OxmlElement("w:tblHeader")
-            h.set(qn("w:val"), "true")
-            tr_pr.append(h)
+            # No w:val: the schema allows on/off only, and absent means on.
+            tr_pr.append(OxmlElement("w:tblHeader"))
         for c, v in enumerate(values):
             _cell(
                 row.cells[c],
@@ -284,6 +296,68 @@ def _table(
         for c, w in enumerate(widths_cm):
             row.cells[c].width = Cm(w)
     return t
+
+
+CELL_PAD_PT = 16.0  # Word's default cell margins (0.19 cm a side) and the font's own side bearings
+
+
+def _text_pt(text: str, font_pt: float) -> float:
+    from lingong.render.textfit import _wide
+
+    return max((sum(font_pt if _wide(ch) else font_pt * 0.6 for ch in line) for line in text.split("\n")), default=0.0)
+
+
+def _fit_columns(table, font_pt: float = 10.5) -> None:
+    """Widths from the longest entry of each column, within the table's width: short
+    columns (县区, 编号, 等次, dates) get all they need so they never wrap; what is left
+    is shared by the long ones (名称, 未达标项目, 备注), a shorter one in full first."""
+    from docx.shared import Emu, Pt
+
+    rows = table.rows
+    if len(rows) < 2:
+        return
+    n = len(table.columns)
+    total = sum(c.width or 0 for c in table.columns)
+    if not total or any(len(r.cells) != n for r in rows):
+        return  # merged or hand-made tables keep their own widths
+    body = rows[1:]
+    # A long header may wrap onto two lines ("县（市、区）"); a two-character one ("序号") must not.
+    heads = [rows[0].cells[c].text for c in range(n)]
+    need = [
+        max([_text_pt(r.cells[c].text, font_pt) for r in body] + [_text_pt(h, font_pt) / (1 if len(h) <= 2 else 2)])
+        + CELL_PAD_PT
+        for c, h in enumerate(heads)
+    ]
+    avail = Emu(total).pt
+    # An entry of up to 8 characters (县区, 编号, 等次 with 暂定, a date) is one word: its column gets
+    # its full width. The long columns share what is left in proportion to their longest entry.
+    short = [c for c in range(n) if need[c] <= 8 * font_pt + CELL_PAD_PT]
+    long_ = [c for c in range(n) if c not in short]
+    fixed = sum(need[c] for c in short)
+    if not long_ or fixed + len(long_) * 4 * font_pt > avail:
+        widths = [need[c] * avail / sum(need) for c in range(n)]
+    else:
+        left = avail - fixed
+        widths = [need[c] for c in range(n)]
+        for k, c in enumerate(sorted(long_, key=lambda c: need[c])):  # max-min fair: a shorter one in full
+            widths[c] = min(need[c], left / (len(long_) - k))
+            left -= widths[c]
+        widths = [w * avail / sum(widths) for w in widths]  # any width to spare, spread by size
+    for c, w in enumerate(widths):
+        table.columns[c].width = Pt(w)
+        for r in rows:
+            r.cells[c].width = Pt(w)
+
+
+def _drop_styles_with_effects(doc) -> None:
+    """Remove word/stylesWithEffects.xml, which python-docx's base document carries and
+    never updates: once styles.xml has the header, footer and font settings it no longer
+    matches, and Word may report the file as unreadable content. The part is optional
+    (Word 2010 writes it for itself); styles.xml holds every style."""
+    part = doc.part
+    for rid, rel in list(part.rels.items()):
+        if rel.reltype.endswith("/stylesWithEffects"):
+            del part.rels[rid]  # no XML refers to it by rId: the part goes with its relationship
 
 
 def build_notice_template(path: Path) -> Path:
@@ -375,8 +449,8 @@ def build_notice_template(path: Path) -> Path:
     _tag(doc, "{%p for s in cancel %}")
     _para(
         doc,
-        "{{ loop.index }}. {{ s.name }}（{{ s.county }}，{{ s.code }}）：{{ s.case }}（{{ s.failed }}），"
-        "建议取消其零工驿站资格。",
+        "{{ loop.index }}. {{ s.name }}（{{ s.county }}，{{ s.code }}）：{% if s.cancel_reason %}{{ s.cancel_reason }}，"
+        "{% endif %}建议取消其零工驿站资格。",
     )
     _tag(doc, "{%p endfor %}")
     _tag(doc, "{%p endif %}")
@@ -424,6 +498,7 @@ def build_notice_template(path: Path) -> Path:
     props.created = props.modified = outfiles.FIXED_TIMESTAMP
     props.author = "零工驿站考核工具"
     props.title = "零工驿站运维考核结果通报模板"
+    _drop_styles_with_effects(doc)
     with outfiles.atomic_path(Path(path)) as tmp:
         doc.save(str(tmp))
     return Path(path)

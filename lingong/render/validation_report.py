@@ -1,4 +1,4 @@
-"""校验报告.xlsx: every validation issue of a run, one row each, sorted so a clerk
+"""The 校验报告 (随州市零工驿站<period>校验报告.xlsx): every validation issue of a run, one row each, sorted so a clerk
 can cut out each station's rows and send them on (outputs.md §3)."""
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from lingong.model.records import (
     Station,
 )
 from lingong.render import textfit
+from lingong.render.wording import date_cn
 from lingong.runtime import outfiles
 from lingong.spec.issues import ERROR, INFO, WARNING, Issue, sort_key
 from lingong.spec.template import COUNTIES, county_order
@@ -103,8 +104,23 @@ def _formats(wb) -> dict:
 BUREAU_SHEET = "名册与考核组意见问题"
 
 
-def _write_issues(wb, fmt, issues: list[Issue], stations: dict[str, Station], name: str = "校验问题") -> None:
+def _month_order(text: str) -> tuple:
+    """Natural order of names with numbers in them: 1月 … 9月, 10月 … 12月, not 10月, 11月, 12月, 1月."""
+    return tuple((0, int(t), "") if t.isdigit() else (1, 0, t) for t in re.findall(r"\d+|\D+", text or ""))
+
+
+def _print_setup(ws, title: str) -> None:
+    """The title and period on every page, 第 N 页 共 M 页 at the foot (xlsxwriter header codes)."""
+    if title:
+        ws.set_header(f'&C&"{FONT},Bold"&12{title.replace("&", "&&")}')
+    ws.set_footer("&C第 &P 页 共 &N 页")
+
+
+def _write_issues(
+    wb, fmt, issues: list[Issue], stations: dict[str, Station], name: str = "校验问题", title: str = ""
+) -> None:
     ws = wb.add_worksheet(name)
+    _print_setup(ws, title)
     for c, (label, width) in enumerate(COLUMNS):
         ws.set_column(c, c, width)
         ws.write_string(0, c, label, fmt["header"])
@@ -129,13 +145,41 @@ def _write_issues(wb, fmt, issues: list[Issue], stations: dict[str, Station], na
 
 
 def _write_summary(
-    wb, fmt, issues: list[Issue], stations: dict[str, Station], outcomes: list[FileOutcome], outside: int = 0
+    wb,
+    fmt,
+    issues: list[Issue],
+    stations: dict[str, Station],
+    outcomes: list[FileOutcome],
+    outside: int = 0,
+    title: str = "",
+    assessed_on=None,
 ) -> None:
     ws = wb.add_worksheet("汇总")
+    _print_setup(ws, title)
     for c, w in enumerate((14, 12, 30, 10, 10, 10, 10, 30)):
         ws.set_column(c, c, w)
     r = 0
-    ws.write_string(r, 0, "校验问题汇总", fmt["title"])
+    ws.write_string(r, 0, title or "校验问题汇总", fmt["title"])
+    if assessed_on:
+        r += 1
+        ws.write_string(r, 0, f"考核日期：{date_cn(assessed_on)}", fmt["plain"])
+    r += 2
+    ws.write_string(r, 0, "按县区", fmt["title"])
+    r += 1
+    for c, label in enumerate(("县区", ERROR, WARNING, INFO, "合计")):
+        ws.write_string(r, c, label, fmt["header"])
+    per_county: dict[str, Counter] = {}
+    for i in issues:
+        st = stations.get(i.station)
+        county = st.county if st else (UNKNOWN_COUNTY if not i.station else "（不在名册）")
+        per_county.setdefault(county, Counter())[i.severity] += 1
+    for county in sorted(per_county, key=lambda c: county_order(c) if c in COUNTIES else (len(COUNTIES) + 1, c)):
+        r += 1
+        counts = per_county[county]
+        ws.write_string(r, 0, county, fmt["cell"])
+        for c, sev in enumerate((ERROR, WARNING, INFO), start=1):
+            ws.write_number(r, c, counts.get(sev, 0), fmt["num"])
+        ws.write_number(r, 4, sum(counts.values()), fmt["num"])
     r += 2
     ws.write_string(r, 0, "按严重程度", fmt["title"])
     r += 1
@@ -202,7 +246,7 @@ def _write_summary(
         k: n
         for n, k in enumerate((KIND_REJECTED, KIND_UNSTABLE, KIND_REPORT, KIND_REGISTRY, KIND_DECISIONS, KIND_SKIPPED))
     }
-    for o in sorted(outcomes, key=lambda o: (kind_rank.get(o.kind, 9), o.file)):
+    for o in sorted(outcomes, key=lambda o: (kind_rank.get(o.kind, 9), _month_order(o.file))):
         r += 1
         texts = (KIND_LABELS.get(o.kind, o.kind), o.station, o.file, _month_text(o.month), o.status)
         for c, text in enumerate(texts):
@@ -214,14 +258,16 @@ def _write_summary(
     ws.set_paper(9)
     ws.set_landscape()
     ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0)
 
 
 OUT_OF_PERIOD = "考核期外（本次未使用）"
 
 
-def _write_out_of_period(wb, fmt, outside: list[FileOutcome], stations: dict[str, Station]) -> None:
+def _write_out_of_period(wb, fmt, outside: list[FileOutcome], stations: dict[str, Station], title: str = "") -> None:
     """Reports of months this period does not use: listed, never checked here."""
     ws = wb.add_worksheet(OUT_OF_PERIOD)
+    _print_setup(ws, title)
     widths = (14, 12, 24, 40, 10)
     for c, w in enumerate(widths):
         ws.set_column(c, c, w)
@@ -237,7 +283,7 @@ def _write_out_of_period(wb, fmt, outside: list[FileOutcome], stations: dict[str
 
     def order(o: FileOutcome) -> tuple:
         st = stations.get(o.station)
-        return (county_order(st.county) if st else (len(COUNTIES) + 1, ""), o.station, o.month, o.file)
+        return (county_order(st.county) if st else (len(COUNTIES) + 1, ""), o.station, o.month, _month_order(o.file))
 
     for o in sorted(outside, key=order):
         r += 1
@@ -256,18 +302,30 @@ def write_validation_report(
     stations: dict[str, Station],
     outcomes: list[FileOutcome],
     bureau_issues: list[Issue] = (),
+    period_label: str = "",
+    assessed_on=None,
 ) -> None:
-    """Write 校验报告.xlsx (sheets 校验问题, 名册与考核组意见问题 when there are any, 汇总 and
+    """Write the 校验报告 (sheets 校验问题, 名册与考核组意见问题 when there are any, 汇总 and
     考核期外（本次未使用） when there are any) to ``path`` atomically."""
     outside = [o for o in outcomes if o.status == OUT_OF_PERIOD]
+    title = f"随州市零工驿站{period_label}报表校验报告" if period_label else ""
     with outfiles.atomic_path(Path(path)) as tmp:
         wb = outfiles.new_xlsxwriter(tmp)
         fmt = _formats(wb)
-        _write_issues(wb, fmt, issues, stations)
+        _write_issues(wb, fmt, issues, stations, title=title)
         if bureau_issues:
             # The bureau's own files: for the clerk, kept apart from what is filtered and sent to stations.
-            _write_issues(wb, fmt, list(bureau_issues), stations, BUREAU_SHEET)
-        _write_summary(wb, fmt, issues, stations, [o for o in outcomes if o.status != OUT_OF_PERIOD], len(outside))
+            _write_issues(wb, fmt, list(bureau_issues), stations, BUREAU_SHEET, title=title)
+        _write_summary(
+            wb,
+            fmt,
+            issues,
+            stations,
+            [o for o in outcomes if o.status != OUT_OF_PERIOD],
+            len(outside),
+            title=title,
+            assessed_on=assessed_on,
+        )
         if outside:
-            _write_out_of_period(wb, fmt, outside, stations)
+            _write_out_of_period(wb, fmt, outside, stations, title=title)
         wb.close()

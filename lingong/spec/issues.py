@@ -7,6 +7,7 @@ say what to do. Checks never build messages by hand; they call ``issue()``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 
 from lingong.model.cells import cell_order
@@ -171,7 +172,7 @@ CATALOGUE: dict[str, IssueType] = {
             WARNING,
             "报送年月可能有歧义",
             "报送年月填写了数字“{found}”，已按 {expected} 读取；Excel 会把 2023.10 存成 2023.1",
-            "请写成 2023-10 或 2023年10月 这样的文字",
+            "请写成 {expected} 或 {expected_cn} 这样的文字",
         ),
         _t(
             "V009",
@@ -180,7 +181,7 @@ CATALOGUE: dict[str, IssueType] = {
             "{what}填写了“{found}”，不是有效的电话号码",
             "请填写 11 位手机号或带区号的座机号",
         ),
-        _t("V010", WARNING, "身份证号校验位错误", "{what}的身份证号“{found}”校验位不正确", "请核对身份证号后重新报送"),
+        _t("V010", WARNING, "身份证号校验位错误", "{what}填写的“{found}”校验位不正确", "请核对身份证号后重新报送"),
         _t(
             "V011",
             WARNING,
@@ -193,7 +194,7 @@ CATALOGUE: dict[str, IssueType] = {
             "V013",
             WARNING,
             "未填写用工专线电话",
-            "用工专线电话未填写（政策三(一)2 要求公布用工专线电话）",
+            "用工专线电话未填写（政策三(一)2 要求对外公布）",
             "请填写驿站对外公布的用工专线电话",
         ),
         _t("V014", ERROR, "单元格为错误值", "{what}的单元格显示错误值 {found}", "请修正公式或直接填写数值"),
@@ -263,7 +264,7 @@ CATALOGUE: dict[str, IssueType] = {
             WARNING,
             "重复报送，已被替代",
             "同一驿站同一月份有多份报表，本份未采用，采用的是 {expected}",
-            "无需处理；如采用有误请删除旧文件后重新运行",
+            "无需处理；如应采用的是本份，请告知县区就业部门",
         ),
         _t(
             "P002",
@@ -272,7 +273,7 @@ CATALOGUE: dict[str, IssueType] = {
             "报送月份 {found} 不在驿站运营期（{expected}）内，未使用",
             "请核对报送年月",
         ),
-        _t("P003", INFO, "缺报", "{month} 未收到该驿站的报表（缺报），本月各项按未完成计", "请尽快补报该月报表"),
+        _t("P003", WARNING, "缺报", "未收到该驿站这个月的报表（缺报），该月各项按未完成计", "请尽快补报{expected}"),
         # ---- decisions (考核组意见) ------------------------------------------------
         _t("D001", ERROR, "考核组意见缺少理由", "考核组意见第 {what} 行没有填写理由", "请补填理由，该行本次未采用"),
         _t(
@@ -350,9 +351,17 @@ def issue(
         cell=cell,
         found=found_s,
         expected=expected_s,
-        hint=hint if hint is not None else t.hint.format(expected=expected_s, found=found_s),
+        hint=hint
+        if hint is not None
+        else t.hint.format(expected=expected_s, found=found_s, expected_cn=_cn(expected_s)),
         message=message,
     )
+
+
+def _cn(month_key: str) -> str:
+    """2023-01 -> 2023年1月, so a hint can show the report's own month both ways."""
+    m = re.fullmatch(r"(\d{4})-(\d{2})", month_key)
+    return f"{m[1]}年{int(m[2])}月" if m else month_key
 
 
 def sort_key(i: Issue, stations: dict | None = None) -> tuple:
@@ -382,7 +391,7 @@ CATALOGUE.update(
                 "V017",
                 WARNING,
                 "身份证号存成了数字",
-                "{what}的身份证号存成了数字（{found}），Excel 只保留 15 位有效数字，后几位已丢失",
+                "{what}存成了数字（{found}），Excel 只保留 15 位有效数字，后几位已丢失",
                 "请把该列设置为“文本”格式后重新录入身份证号",
             ),
             # The month of a report cannot come after the day it was filled in: the 报送年月 is a typing error

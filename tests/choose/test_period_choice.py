@@ -91,7 +91,10 @@ def test_a_month_after_the_fill_date_is_an_error_and_never_a_period(tmp_path, ci
     assert "2023-03" not in gs.monthly  # the report is not used
     # It is in the run's scope: a row of the 校验报告 and a copy to correct.
     rows = [
-        [c.value for c in r] for r in openpyxl.load_workbook(out / "2023H1" / "校验报告.xlsx").worksheets[0].iter_rows()
+        [c.value for c in r]
+        for r in openpyxl.load_workbook(out / "2023H1" / "随州市零工驿站2023年上半年校验报告.xlsx")
+        .worksheets[0]
+        .iter_rows()
     ]
     assert any("GS-001_3月.xlsx" in map(str, r) and "V019" in map(str, r) for r in rows)
     assert [p.name for p in (out / "2023H1" / "退回修改").iterdir()] != []

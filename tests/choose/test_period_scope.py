@@ -41,13 +41,13 @@ def test_the_half_year_reports_only_its_own_reports(tmp_path, year_input):
         )
     )
     h1 = out / "2023H1"
-    cells = {str(c) for r in rows(h1 / "校验报告.xlsx") for c in r if c}
+    cells = {str(c) for r in rows(h1 / "随州市零工驿站2023年上半年校验报告.xlsx") for c in r if c}
     assert "ZD-001_5月.xlsx" in cells  # May is the period's
     assert "ZD-001_9月.xlsx" not in cells  # September is not
     assert "ZD-002_无月份.xlsx" in cells  # month unknown: in scope
     assert any("2023-05" in p.name for p in (h1 / "退回修改").iterdir())
     assert not any("2023-09" in p.name for p in (h1 / "退回修改").iterdir())
-    outside = rows(h1 / "校验报告.xlsx", "考核期外（本次未使用）")
+    outside = rows(h1 / "随州市零工驿站2023年上半年校验报告.xlsx", "考核期外（本次未使用）")
     assert "18 份" in outside[0][0]
     assert sorted(r[4] for r in outside[2:]) == sorted(f"2023年{m}月" for m in range(7, 13) for _ in range(3))
     notes = {r[0]: r[1] for r in rows(next(h1.glob("*考核汇总表.xlsx")), "说明") if r and r[0]}

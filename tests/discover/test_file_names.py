@@ -207,9 +207,14 @@ def test_gbk_names_are_read_graded_and_listed_in_every_output(gbk_city, monkeypa
         files = {f for (f,) in conn.execute("SELECT file FROM input_files")}
     assert {FEB, MAR, NOTE, damaged[0]} <= files
 
-    listed = {c for row in read_workbook(p / "校验报告.xlsx").sheet("汇总").rows for c in row if isinstance(c, str)}
+    listed = {
+        c
+        for row in read_workbook(p / "随州市零工驿站2023年上半年校验报告.xlsx").sheet("汇总").rows
+        for c in row
+        if isinstance(c, str)
+    }
     assert {FEB, MAR, NOTE, damaged[0]} <= listed
-    problems = read_workbook(p / "校验报告.xlsx").sheet("校验问题").rows
+    problems = read_workbook(p / "随州市零工驿站2023年上半年校验报告.xlsx").sheet("校验问题").rows
     assert any(MAR in row for row in problems)
 
     # The return copy was made from the real (GBK-named) file, and the input is untouched.

@@ -154,9 +154,9 @@ def test_missing_month_is_a_row_of_the_validation_report(tmp_path, city):
 def test_demo_runs_the_whole_job_and_exits_0(tmp_path):
     p = cli("--demo", "--output", str(tmp_path / "demo"), "--quiet")
     assert p.returncode == 0, p.stderr
-    for period in ("2023H1", "2023H2", "2023"):
+    for period, label in (("2023H1", "2023年上半年"), ("2023H2", "2023年下半年"), ("2023", "2023年度")):
         out = tmp_path / "demo" / period
-        assert (out / "results.json").is_file() and (out / "校验报告.xlsx").is_file()
+        assert (out / "results.json").is_file() and (out / f"随州市零工驿站{label}校验报告.xlsx").is_file()
         assert (out / "通报（草稿）.docx").is_file() and any((out / "邮件").glob("*.eml"))
         assert list(out.glob("*/*_考核验收表.xlsx"))
     assert "故意放入了有错误的报表" in p.stdout

@@ -47,7 +47,9 @@ def test_every_station_with_an_address_gets_a_draft_that_parses(tmp_path):
     for row in summary.written:
         msg = parse(row.eml)
         assert msg["To"] == f"{row.station.lower()}@example.cn"
-        assert msg["From"] == SENDER
+        assert msg["From"].addresses[0].addr_spec == SENDER
+        assert msg["From"].addresses[0].display_name == md.SENDER_NAME
+        assert msg["X-Unsent"] == "1"
         assert str(msg["Subject"]).startswith("【零工驿站】2023年上半年运维考核验收表")
         assert msg["Message-ID"].strip() == row.message_id
         assert msg["X-Lingong-Station"] == row.station and msg["X-Lingong-Period"] == "2023H1"
@@ -359,10 +361,46 @@ def test_a_registry_address_with_a_bcc_line_is_an_issue_and_no_mail_end_to_end(t
     emls = sorted((out / "2023H1" / "邮件").glob("*.eml"))
     assert [p.name.split("_")[0] for p in emls] == ["GS-001"]
     assert not any(b"evil.example" in p.read_bytes() for p in emls)
-    report = openpyxl.load_workbook(out / "2023H1" / "校验报告.xlsx")
+    report = openpyxl.load_workbook(out / "2023H1" / "随州市零工驿站2023年上半年校验报告.xlsx")
     rows_ = [[c.value for c in r] for r in report["名册与考核组意见问题"].iter_rows()]  # the clerk's sheet
     hit = next(r for r in rows_ if "R008" in r)
     assert "ZD-001" in hit and any("（换行）Bcc" in str(v) for v in hit)
     listing = openpyxl.load_workbook(out / "2023H1" / "邮件" / MAIL_LIST_NAME)["邮件清单"]
     status = {r[0].value: r[6].value for r in listing.iter_rows(min_row=2)}
     assert status["ZD-001"].startswith(md.STATUS_BAD_ADDRESS) and status["GS-001"] == md.STATUS_WRITTEN
+
+
+def _drafts_without_sender(out: Path, env: dict):
+    results, stations, issues = make_run(out)
+    return md.write_drafts(
+        out,
+        period=make_period("half", 2023, 1),
+        results=results,
+        stations=stations,
+        issues=issues,
+        templates_dir=TEMPLATES,
+        date_header=RUN_DATE,
+        env=env,
+    )
+
+
+def test_a_draft_is_from_the_smtp_settings_sender_and_stays_a_draft(tmp_path):
+    from lingong.mail.send import ENV_SENDER, ENV_USER
+
+    plain = _drafts_without_sender(tmp_path / "a", {})
+    assert all(parse(r.eml)["From"] is None for r in plain.written)  # nothing configured: nothing made up
+    by_login = _drafts_without_sender(tmp_path / "b", {ENV_USER: "kaohe@suizhou.gov.cn"})
+    configured = _drafts_without_sender(
+        tmp_path / "c", {ENV_SENDER: " lgyz@suizhou.gov.cn ", ENV_USER: "kaohe@suizhou.gov.cn"}
+    )
+    assert parse(by_login.written[0].eml)["From"].addresses[0].addr_spec == "kaohe@suizhou.gov.cn"
+    for row, before in zip(configured.written, plain.written):
+        msg = parse(row.eml)
+        (addr,) = msg["From"].addresses
+        assert (addr.display_name, addr.addr_spec) == (md.SENDER_NAME, "lgyz@suizhou.gov.cn")
+        assert msg["X-Unsent"] == "1" and msg["To"] == f"{row.station.lower()}@example.cn"
+        assert not msg.defects
+        # The From is no part of the mail's identity: the send log matches drafts of either run.
+        assert row.message_id == before.message_id
+    bad = _drafts_without_sender(tmp_path / "d", {ENV_SENDER: "a@x.cn, b@y.cn"})
+    assert all(parse(r.eml)["From"] is None for r in bad.written)

@@ -51,7 +51,7 @@ def test_bureau_file_issues_go_to_the_clerk_only(tmp_path, city):
     zd = {r.station.code: r for r in summary.results}["ZD-001"]
     assert all(i.decision is None for i in zd.items)
 
-    wb = openpyxl.load_workbook(out / "2023H1" / "校验报告.xlsx")
+    wb = openpyxl.load_workbook(out / "2023H1" / "随州市零工驿站2023年上半年校验报告.xlsx")
     station_rows = ["|".join(str(c.value) for c in r) for r in wb["校验问题"].iter_rows()]
     assert not any("考核组意见" in r for r in station_rows)
     clerk_rows = ["|".join(str(c.value) for c in r) for r in wb["名册与考核组意见问题"].iter_rows()]

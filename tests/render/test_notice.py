@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from docx import Document
+from docx.shared import Cm
 
 from lingong.model.periods import make_period
 from lingong.render import notice
@@ -143,3 +144,68 @@ def test_notice_converts_to_pdf_with_libreoffice(tmp_path):
     data = pdf.read_bytes()
     pages = len(re.findall(rb"/Type\s*/Page(?![s\w])", data))
     assert data.startswith(b"%PDF") and pages >= 3  # two of text, one of the results table
+
+
+@pytest.mark.timeout(120)
+def test_the_notice_and_its_template_pass_openxml_audit(tmp_path):
+    """Independent schema and Office-repair checks (openxml-audit): the header row's
+    w:tblHeader had w:val="true" (allowed: on/off), and python-docx's stale
+    stylesWithEffects.xml disagreed with styles.xml, which Word may call unreadable."""
+    import zipfile
+
+    from openxml_audit import OpenXmlValidator, ValidationSeverity
+
+    out = notice.write_notice(
+        tmp_path / notice.NOTICE_NAME, period=H1, results=scenario(), template=TEMPLATE, issued=date(2023, 7, 10)
+    )
+    for path in (TEMPLATE, out):
+        result = OpenXmlValidator().validate(str(path))
+        errors = [f"{e.part_uri} {e.path}: {e.description}" for e in result.errors]
+        assert not [e for e, x in zip(errors, result.errors) if x.severity == ValidationSeverity.ERROR], errors
+        assert "word/stylesWithEffects.xml" not in zipfile.ZipFile(path).namelist()
+    assert b"w:tblHeader/>" in zipfile.ZipFile(out).read("word/document.xml")
+
+
+def _nested_bracket(text: str) -> str:
+    depth = 0
+    for n, ch in enumerate(text):
+        if ch == "（":
+            depth += 1
+            if depth == 2:
+                return text[max(0, n - 20) : n + 20]
+        elif ch == "）":
+            depth = max(0, depth - 1)
+    return ""
+
+
+def test_no_generated_sentence_nests_full_width_brackets(tmp_path):
+    assert _nested_bracket("（服务效能（宣传推广少于 3 次））")  # the check catches what it is for
+    res = scenario()
+    out = notice.write_notice(
+        tmp_path / notice.NOTICE_NAME, period=H1, results=res, template=TEMPLATE, issued=date(2023, 7, 10)
+    )
+    text, tables = doc_text(out)
+    assert "不合格项目为" in text  # the 建议取消 station's failed items are there, outside brackets
+    for line in text.splitlines() + [c for t in tables for r in t for c in r]:
+        assert not _nested_bracket(line), line
+        assert "：，" not in line and "，，" not in line, line
+
+
+def test_attachment_table_columns_fit_their_longest_short_entry(tmp_path):
+    """县区, 驿站编号 and 综合等次 never wrap ("随州高新/区", "GS-/001", "不合格（暂/定）" did):
+    each column is as wide as its longest entry needs; the long ones share the rest."""
+    res = scenario()
+    res[2] = dataclasses.replace(res[2], provisional=True)
+    out = notice.write_notice(
+        tmp_path / notice.NOTICE_NAME, period=H1, results=res, template=TEMPLATE, issued=date(2023, 7, 10)
+    )
+    table = Document(str(out)).tables[-1]
+    heads = [c.text for c in table.rows[0].cells]
+    assert heads[:5] == ["序号", "县（市、区）", "驿站编号", "驿站名称", "综合等次"]
+    widths = [c.width.pt for c in table.columns]
+    assert abs(sum(widths) - Cm(15.6).pt) < 1  # the 版心 width, as the template had it
+    entries = {c: [r.cells[c].text for r in table.rows[1:]] for c in (0, 1, 2, 4)}
+    assert "随州高新区" in entries[1] and any("（暂定）" in e for e in entries[4])
+    for c, texts in entries.items():
+        for text in texts:
+            assert notice._text_pt(text, 10.5) + notice.CELL_PAD_PT <= widths[c] + 0.01, (heads[c], text, widths)

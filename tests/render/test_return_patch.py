@@ -460,3 +460,22 @@ def test_a_workbook_with_a_prefixed_main_namespace_is_patched_with_that_prefix(r
     names = openpyxl.load_workbook(src).sheetnames
     a, b = _grids_calamine(src, names), _grids_calamine(out, names)
     assert {n: _trim(r) for n, r in a.items()} == {n: _trim(r) for n, r in b.items()}
+
+
+@pytest.mark.timeout(400)
+def test_openxml_audit_finds_no_error_in_any_kind_of_document_the_demo_writes(demo_copies):
+    """Forms, 汇总表, 校验报告, 邮件清单, 通报 (and the return copies above), for every period:
+    an independent check of the schemas and of what makes Office offer a repair."""
+    out, _copies = demo_copies
+    written = [
+        p for p in out.rglob("*") if p.suffix in (".xlsx", ".docx") and "样例输入" not in p.relative_to(out).parts
+    ]
+    kinds: dict[str, list[Path]] = {}
+    for p in written:
+        kind = "form" if p.name.endswith("_考核验收表.xlsx") else re.sub(r"\d{4}(年上半年|年下半年|年度)?", "", p.name)
+        kinds.setdefault(kind, []).append(p)
+    assert {"form", "随州市零工驿站校验报告.xlsx", "随州市零工驿站考核汇总表.xlsx", "邮件清单.xlsx"} <= kinds.keys()
+    assert "通报（草稿）.docx" in kinds, sorted(kinds)
+    for kind, paths in sorted(kinds.items()):
+        for p in sorted(paths)[:2] if kind == "form" else paths:
+            assert _audit_errors(p) == [], p

@@ -178,3 +178,41 @@ def test_empty_run_still_writes_a_report(tmp_path):
     write_validation_report(path, [], {}, [])
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == ["校验问题", "汇总"]
+
+
+def test_a_document_named_with_its_period_with_title_date_counts_and_page_numbers(tmp_path):
+    from datetime import date
+
+    from lingong import layout
+    from lingong.spec.template import county_order
+
+    name = layout.validation_report_name("2023年上半年")
+    assert name == "随州市零工驿站2023年上半年校验报告.xlsx"
+    outcomes = [
+        FileOutcome(
+            f"曾都区/ZD-002_2023年{m}月.xlsx", KIND_REPORT, station="ZD-002", month=f"2023-{m:02d}", status="采用"
+        )
+        for m in (12, 10, 1, 11, 2)
+    ]
+    path = tmp_path / name
+    write_validation_report(
+        path, _issues(), STATIONS, outcomes, period_label="2023年上半年", assessed_on=date(2023, 7, 10)
+    )
+    wb = openpyxl.load_workbook(path)
+    summary = wb["汇总"]
+    values = [[c.value for c in r] for r in summary.iter_rows()]
+    assert values[0][0] == "随州市零工驿站2023年上半年报表校验报告"
+    assert values[1][0] == "考核日期：2023年7月10日"
+    start = next(n for n, r in enumerate(values) if r[0] == "按县区") + 2
+    end = next(n for n in range(start, len(values)) if values[n][0] is None)
+    by_county = {r[0]: r[1:5] for r in values[start:end]}
+    counties = {STATIONS[i.station].county for i in _issues() if i.station in STATIONS}
+    assert list(by_county)[: len(counties)] == sorted(counties, key=county_order)
+    errors = sum(1 for i in _issues() if i.severity == "错误")
+    assert sum(row[0] for row in by_county.values()) == errors
+    assert sum(row[3] for row in by_county.values()) == len(_issues())
+    listed = [r[2] for r in values if isinstance(r[2], str) and r[2].startswith("曾都区/ZD-002_2023年")]
+    assert [f.split("年")[1] for f in listed] == ["1月.xlsx", "2月.xlsx", "10月.xlsx", "11月.xlsx", "12月.xlsx"]
+    for ws in wb.worksheets:
+        assert "随州市零工驿站2023年上半年报表校验报告" in ws.oddHeader.center.text, ws.title
+        assert ws.oddFooter.center.text == "第 &P 页 共 &N 页", ws.title

@@ -224,7 +224,7 @@ runpy.run_path(sys.argv[0], run_name="__main__")
 @pytest.mark.timeout(300)
 def test_locked_outputs_through_the_command_with_document_workers(clean_city, tmp_path):
     out = tmp_path / "out"
-    locked = [FORM, "校验报告.xlsx", "邮件清单.xlsx"]
+    locked = [FORM, "随州市零工驿站2023年上半年校验报告.xlsx", "邮件清单.xlsx"]
     p = subprocess.run(
         [
             sys.executable,

@@ -126,3 +126,72 @@ def test_no_code_is_defined_twice():
 
     codes = re.findall(r'_t\("([A-Z]\d{3})"', Path(lingong.spec.issues.__file__).read_text(encoding="utf-8"))
     assert sorted(codes) == sorted(set(codes))
+
+
+# A typical example per code where the generic one would not be what the code is raised with.
+EXAMPLE = {
+    "V008": {"found": "2023.1", "expected": "2023-01"},
+    "V009": {"what": "基本信息!B9（联系电话）", "found": "138****5678", "cell": "B9", "sheet": "基本信息"},
+    "V010": {"what": "岗位信息!F5（身份证号）", "found": "420302********1234", "cell": "F5", "sheet": "岗位信息"},
+    "V017": {"what": "岗位信息!F5（身份证号）", "found": "4.20302E+17", "cell": "F5", "sheet": "岗位信息"},
+    "P003": {"month": "2023-05", "expected": "2023年5月的月报", "sheet": "", "cell": "", "what": ""},
+    "X002": {"what": "C1 收集审核零工岗位数", "sheet": "岗位信息", "cell": "", "found": "11", "expected": "12"},
+    "R001": {"found": "ZD-009", "sheet": "基本信息", "cell": "B3", "what": ""},
+}
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]{4,}")
+
+
+def _typical(code: str):
+    fields = {**TYPICAL, **EXAMPLE.get(code, {})}
+    return issue(code, **fields)
+
+
+def _repeated_phrase(text: str) -> str:
+    """The first run of 4 Chinese characters that occurs twice (as in "身份证号）的身份证号")."""
+    for run in _CJK_RUN.findall(text):
+        for k in range(len(run) - 3):
+            piece = run[k : k + 4]
+            if text.count(piece) > 1:
+                return piece
+    return ""
+
+
+def test_the_repeat_check_catches_what_it_is_for():
+    assert _repeated_phrase("岗位信息!F5（身份证号）的身份证号“4203”校验位不正确") == "身份证号"
+    assert _repeated_phrase("月度指标!E11：月度指标!E11（C1）未填写") == "月度指标"
+    assert not _repeated_phrase("岗位信息!F5（身份证号）填写的“4203”校验位不正确")
+
+
+@pytest.mark.parametrize("code", sorted(CATALOGUE))
+def test_every_message_with_a_typical_example_says_each_thing_once(code):
+    from lingong.mail.drafts import _issue_row
+
+    i = _typical(code)
+    assert not EMPTY_SLOT.search(i.message) and not EMPTY_SLOT.search(i.hint), (i.message, i.hint)
+    assert "{" not in i.hint and "}" not in i.hint
+    assert not _repeated_phrase(i.message), i.message
+    # The line a station reads in its mail: month, place, then the message.
+    row = _issue_row(i)
+    line = f"{row['month']} {row['where']}：{row['message']}"
+    assert not _repeated_phrase(line), line
+    # Every view shows the month beside the message ("2023年5月：2023-05 未收到…" said it twice).
+    assert "{month}" not in CATALOGUE[code].message, line
+
+
+def test_a_station_facing_hint_never_asks_for_a_program_run():
+    # R (registry), D (考核组意见) and F007/F012 (the input folder) are the clerk's; the rest go to stations.
+    for code, t in CATALOGUE.items():
+        if code[0] in "RD" or code in ("F007", "F012"):
+            continue
+        assert "运行" not in t.hint, f"{code}: {t.hint}"
+
+
+def test_a_month_example_is_the_reports_own_month():
+    i = _typical("V008")
+    assert "2023-01" in i.hint and "2023年1月" in i.hint and "2023-10" not in i.hint, i.hint
+
+
+def test_missing_report_is_a_warning_asking_for_that_months_report():
+    i = _typical("P003")
+    assert i.severity == "警告"
+    assert i.expected == "2023年5月的月报" and "2023年5月的月报" in i.hint

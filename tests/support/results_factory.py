@@ -451,7 +451,7 @@ def sample_issues() -> list:
             found="十二",
             what="月度指标!E14（C1 收集审核零工岗位数）",
         ),
-        issue("P003", station="SX-003", month="2023-03"),
+        issue("P003", station="SX-003", month="2023-03", expected="2023年3月的月报"),
         issue(
             "V009",
             station="ZD-001",
