@@ -16,7 +16,7 @@ from pathlib import Path
 
 from lingong import __version__, layout
 from lingong.errors import EXIT_USAGE, LingongError
-from lingong.model.periods import date_cn
+from lingong.model.periods import date_cn, parse_period
 
 EXIT_OK, EXIT_DATA = 0, 1
 
@@ -443,8 +443,13 @@ def _send(args, out_root: Path) -> int:
     else:
         if not args.period:
             raise FatalInput("发送邮件需要指定考核期，例如 --period 2023H1")
-        key, drafts = args.period, inside(out_root, args.period, layout.MAIL_FOLDER)
-        make = f"python process.py mail --period {args.period}"
+        # The folder `mail` wrote is named by the period's key, however the clerk typed it
+        # (2023H1, 2023年上半年, ２０２３Ｈ１).
+        period = parse_period(args.period)
+        if period is None:
+            raise FatalInput(f"考核期“{args.period}”无法识别，请写成 2023H1、2023H2、2023 或 2023-03")
+        key, drafts = period.key, inside(out_root, period.key, layout.MAIL_FOLDER)
+        make = f"python process.py mail --period {period.key}"
     if not drafts.is_dir():
         raise FatalInput(f"没有找到邮件草稿：{drafts}。请先运行 {make}")
     config = replace(load_smtp_config(args.config, os.environ), allow_plaintext_login=args.allow_plaintext_login)

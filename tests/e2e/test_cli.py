@@ -131,6 +131,20 @@ def test_mail_then_dry_run_send(tmp_path, city):
     p = cli("send", "--period", "2023H2", "--output", str(out), "--dry-run")
     assert p.returncode == 2 and "mail --period 2023H2" in p.stderr
 
+    # However the period is written, send finds what mail wrote (once 2023年上半年 found nothing).
+    for typed in ("2023年上半年", "２０２３Ｈ１"):
+        p = subprocess.run(
+            [sys.executable, str(ROOT / "process.py"), "send", "--period", typed, "--output", str(out), "--dry-run"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+        assert p.returncode == 0, (typed, p.stderr)
+        assert "gs001@example.com" in p.stdout
+    p = cli("send", "--period", "上半年", "--output", str(out), "--dry-run")
+    assert p.returncode == 2 and "无法识别" in p.stderr
+
 
 def test_second_registry_is_named_and_ignored(tmp_path, city):
     old = write_registry(city / "z_旧名册.xlsx", rows=STATIONS[:1])
