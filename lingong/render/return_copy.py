@@ -185,21 +185,8 @@ def _write_list(wb, rel: str, issues: list[Issue], note: str) -> None:
         cell.font = Font(name="宋体", size=10, bold=True)
         cell.fill = PatternFill("solid", fgColor="D9E1F2")
         ws.column_dimensions[cell.column_letter].width = width
-    ordered = sorted(issues, key=lambda i: (SEVERITY_ORDER.get(i.severity, 9), i.sheet, i.cell, i.code))
-    mask = outfiles.mask_text
-    for n, i in enumerate(ordered, start=1):
+    for n, (i, texts) in enumerate(_list_rows(issues), start=1):
         r = header_row + n
-        texts = (
-            str(n),
-            i.severity,
-            i.sheet,
-            i.cell,
-            i.code,
-            mask(i.message),
-            mask(i.found),
-            mask(i.expected),
-            mask(i.hint),
-        )
         for c, text in enumerate(texts, start=1):
             cell = ws.cell(row=r, column=c)
             set_text(cell, text)
@@ -259,11 +246,33 @@ def _marks(issues: list[Issue]) -> list:
     return [m for _, m in marks]
 
 
+def _list_rows(issues: list[Issue]) -> list[tuple[Issue, tuple[str, ...]]]:
+    """The 问题清单's rows, worst first: (issue, the texts of its LIST_COLUMNS), masked."""
+    mask = outfiles.mask_text
+    ordered = sorted(issues, key=lambda i: (SEVERITY_ORDER.get(i.severity, 9), i.sheet, i.cell, i.code))
+    return [
+        (
+            i,
+            (
+                str(n),
+                i.severity,
+                i.sheet,
+                i.cell,
+                i.code,
+                mask(i.message),
+                mask(i.found),
+                mask(i.expected),
+                mask(i.hint),
+            ),
+        )
+        for n, i in enumerate(ordered, start=1)
+    ]
+
+
 def _list_spec(rel: str, issues: list[Issue], note: str):
     """问题清单 as plain rows, the same for the patched and the rebuilt copy."""
     from .xlsx_patch import ListCell, ListSheet
 
-    mask = outfiles.mask_text
     rows = [
         (1, [ListCell("本报表的问题清单（标红为错误，标黄为警告，单元格批注有说明）", "title")], None),
         (2, [ListCell(f"文件：{rel}", "plain")], None),
@@ -271,19 +280,7 @@ def _list_spec(rel: str, issues: list[Issue], note: str):
         (5, [ListCell(label, "header") for label, _ in LIST_COLUMNS], None),
     ]
     widths = [w for _, w in LIST_COLUMNS]
-    ordered = sorted(issues, key=lambda i: (SEVERITY_ORDER.get(i.severity, 9), i.sheet, i.cell, i.code))
-    for n, i in enumerate(ordered, start=1):
-        texts = (
-            str(n),
-            i.severity,
-            i.sheet,
-            i.cell,
-            i.code,
-            mask(i.message),
-            mask(i.found),
-            mask(i.expected),
-            mask(i.hint),
-        )
+    for n, (i, texts) in enumerate(_list_rows(issues), start=1):
         cells = [ListCell(str(t or ""), "body") for t in texts]
         if i.severity in FILLS:
             cells[1].style = FILLS[i.severity]
