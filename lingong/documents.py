@@ -127,6 +127,7 @@ def write_documents(summary: RunSummary, opts: RunOptions, rules, run_id: str, f
     for i in summary.issues:
         by_file.setdefault(i.file, []).append(i)
     returned = []
+    rebuilt = False  # a copy rebuilt with openpyxl from an .xls/.xlsb/.ods report's grids
     for r in file_results:
         rec = r.report
         # Errors found across files (e.g. R001 station not in the registry) reject a report too.
@@ -147,7 +148,13 @@ def write_documents(summary: RunSummary, opts: RunOptions, rules, run_id: str, f
             )
         )
         returned.append(target)
+        if r.grids is not None:
+            rebuilt = True
     summary.paths["returns"] = layout.returns_dir(out)
+    if rebuilt:
+        # Imported once here, before the workers fork, rather than once in each of them
+        # (pipeline.WRITER_MODULES leaves it out: most runs rebuild no copy).
+        import openpyxl  # noqa: F401
 
     for res in summary.results:
         if res.graded:
