@@ -289,3 +289,19 @@ def test_history_command_masks_the_station_name(job):
     assert proc.returncode == 0, proc.stderr
     assert "驿站 ZD-001 东城零工驿站(联系139****0002)（曾都区）" in proc.stdout and "2023年上半年" in proc.stdout
     assert _leaks(proc.stdout) == []
+
+
+@pytest.mark.parametrize("stamp", [{}, {"t": "2023-07-10 08:00:00"}])
+@pytest.mark.parametrize("indent", [None, 1])
+@pytest.mark.parametrize(
+    "text", ["联系人：\n13912345678", "备注\t421302199003071234", '"13912345678"', "时间 08:00，13912345678"]
+)
+def test_json_outputs_mask_a_number_after_an_escaped_character(text, indent, stamp):
+    """In the JSON text "\\n13912345678" the number follows a letter: the search that
+    lets a file without numbers through must not be fooled by that (nor by a time
+    stamp, which looks like a number and is not masked)."""
+    from lingong.runtime.privacy import dumps_masked
+
+    out = json.loads(dumps_masked({"k": [text], **stamp}, ensure_ascii=False, indent=indent))
+    assert out == {"k": [mask(text)], **stamp}
+    assert mask(text) != text
