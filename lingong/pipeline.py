@@ -96,8 +96,17 @@ def default_workers() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
-def read_files(candidates: list[tuple[Path, str]], *, workers: int, progress: bool) -> list[FileResult]:
-    """Read every candidate, in worker processes that a hostile file cannot take down."""
+def start_readers(workers: int):
+    """The reading workers of ``read_files``, started now: they import the readers
+    while this process loads the rules and templates and walks the input folder."""
+    from lingong.runtime.parallel import import_modules, start_workers
+
+    return start_workers(read_one, workers=workers, initializer=import_modules, initargs=READER_MODULES)
+
+
+def read_files(candidates: list[tuple[Path, str]], *, workers: int, progress: bool, started=None) -> list[FileResult]:
+    """Read every candidate, in worker processes that a hostile file cannot take down
+    (``started``: from start_readers)."""
     from lingong.runtime.parallel import import_in_background, import_modules, run_isolated
 
     items = [(str(p), rel) for p, rel in candidates]
@@ -105,7 +114,7 @@ def read_files(candidates: list[tuple[Path, str]], *, workers: int, progress: bo
     out: dict[str, FileResult] = {}
     warm = None
     for item, ok, value in run_isolated(
-        read_one, items, workers=workers, initializer=import_modules, initargs=READER_MODULES
+        read_one, items, workers=workers, initializer=import_modules, initargs=READER_MODULES, started=started
     ):
         if warm is None and workers > 1:
             # The workers are forked by now and this process only waits: load what the
@@ -128,7 +137,10 @@ READER_MODULES = (
     "lingong.read.registry",
     "python_calamine",
 )
-WRITER_MODULES = (
+WRITER_MODULES = (  # and what the run needs between reading and writing
+    "lingong.choose.plausibility",
+    "lingong.choose.selection",
+    "lingong.read.decisions",
     "lingong.grade.grading",
     "lingong.grade.history",
     "lingong.render.form",
@@ -248,18 +260,14 @@ def default_period(accepted, stations: dict, on: date) -> tuple[Period | None, s
     )
 
 
-def run(opts: RunOptions) -> RunSummary:
+def _read_input(opts: RunOptions, readers, workers: int, timings: dict, t0: float):
+    """The run up to its file results: rules, templates and period checked, the input
+    folder walked and every file read (by ``readers``, started before all this)."""
     import time
 
-    from lingong.choose.selection import select_reports
     from lingong.discover.walk import discover
-    from lingong.grade.grading import assess
-    from lingong.read.decisions import drop_conflicts, read_decisions
     from lingong.spec.rules import RulesError, load_rules
 
-    timings: dict[str, float] = {}
-    t0 = time.perf_counter()
-    started_at = now_text()
     try:
         rules = load_rules(opts.rules_path)
     except RulesError as exc:
@@ -287,12 +295,31 @@ def run(opts: RunOptions) -> RunSummary:
     timings["发现文件"] = time.perf_counter() - t0
 
     t = time.perf_counter()
-    workers = opts.workers or default_workers()
-    file_results = read_files(disc.candidates, workers=workers, progress=opts.progress)
+    file_results = read_files(disc.candidates, workers=workers, progress=opts.progress, started=readers)
     timings["读取校验"] = time.perf_counter() - t
+    return file_results, disc, rules, texts, period
+
+
+def run(opts: RunOptions) -> RunSummary:
+    import time
+
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    started_at = now_text()
+    workers = opts.workers or default_workers()
+    # Started first, so that they set themselves up while this process loads the rules
+    # and templates and walks the input folder.
+    readers = start_readers(workers)
+    try:
+        file_results, disc, rules, texts, period = _read_input(opts, readers, workers, timings, t0)
+    finally:
+        readers.close()  # ends them if the run stopped before reading (a usage error)
 
     t = time.perf_counter()
     from lingong.choose.plausibility import drop_implausible
+    from lingong.choose.selection import select_reports
+    from lingong.grade.grading import assess
+    from lingong.read.decisions import drop_conflicts, read_decisions
 
     stations, registry_file, reg_issues = pick_registry(file_results)
     issues: list[Issue] = list(disc.issues) + reg_issues

@@ -73,6 +73,7 @@ def run_isolated(
     quiet: bool = True,
     initializer: Callable[..., Any] | None = None,
     initargs: tuple = (),
+    started: StartedWorkers | None = None,
 ) -> Iterator[tuple[Any, bool, Any]]:
     """Yield ``(item, ok, result_or_reason)`` for every item, in input order.
 
@@ -83,23 +84,77 @@ def run_isolated(
     ran longer than ``timeout_s`` on the item; the third element is then a
     Chinese reason. ``isolate=False`` runs inline, for tests and debugging;
     ``quiet=False`` keeps the workers' stderr (native crash messages) visible.
+    ``started`` (from ``start_workers``) brings workers already started, with the
+    func, limits and initializer they were started with; the others are then unused.
     """
     items = list(items)
-    if not isolate:
-        if initializer is not None:
-            initializer(*initargs)
-        yield from _run_inline(func, items)
-        return
-    if not items:
-        return
-    workers = max(1, min(int(workers), len(items)))
+    if started is not None:
+        pool = started.take()
+        if not items:
+            pool.shutdown()
+            return
+        workers = pool.n
+    else:
+        if not isolate:
+            if initializer is not None:
+                initializer(*initargs)
+            yield from _run_inline(func, items)
+            return
+        if not items:
+            return
+        workers = max(1, min(int(workers), len(items)))
+        pool = _Pool(func, workers, mem_limit_mb, timeout_s, 1, quiet, initializer, tuple(initargs))
     if batch_size is None:
         batch_size = max(1, min(MAX_BATCH, len(items) // (workers * 8)))
-    pool = _Pool(func, workers, mem_limit_mb, timeout_s, batch_size, quiet, initializer, tuple(initargs))
+    pool.batch_size = batch_size
     try:
         yield from pool.run(items)
     finally:
         pool.shutdown()
+
+
+class StartedWorkers:
+    """Workers started ahead of the items they will get (``start_workers``): they
+    set themselves up (a spawned one imports everything, a forked one its
+    initializer's modules) while this process does something else. Hand them to
+    ``run_isolated(started=...)``; ``close()`` ends them if they were never used."""
+
+    def __init__(self, pool: _Pool | None):
+        self._pool = pool
+
+    def take(self) -> _Pool:
+        if self._pool is None:
+            raise RuntimeError("parallel: started workers used twice")
+        pool, self._pool = self._pool, None
+        return pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            pool = self.take()
+            for w in list(pool.workers):  # no work to finish; a spawned one may still be starting
+                pool._retire(w, kill=True)
+
+
+def start_workers(
+    func: Callable[[Any], Any],
+    *,
+    workers: int,
+    mem_limit_mb: int = 1024,
+    timeout_s: float = 60,
+    quiet: bool = True,
+    initializer: Callable[..., Any] | None = None,
+    initargs: tuple = (),
+) -> StartedWorkers:
+    """Start ``workers`` worker processes for a later ``run_isolated(func, items,
+    started=...)``, as it would start them (same limits, same initializer)."""
+    pool = _Pool(func, max(1, int(workers)), mem_limit_mb, timeout_s, 1, quiet, initializer, tuple(initargs))
+    try:
+        for _ in range(pool.n):
+            pool._start()
+    except BaseException:
+        pool.shutdown()
+        raise
+    return StartedWorkers(pool)
 
 
 def _run_inline(func, items):

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from lingong.runtime.parallel import REASON_CRASH, run_isolated
+from lingong.runtime.parallel import REASON_CRASH, run_isolated, start_workers
 
 # Every case under fork (Linux's default) and spawn (the only method on Windows).
 pytestmark = pytest.mark.timeout(180)
@@ -113,6 +113,31 @@ def test_stopping_early_leaves_no_worker_behind():
     assert _children() == []
 
 
+def test_workers_started_ahead_do_the_work_and_a_crash_still_costs_one_item():
+    started = start_workers(_work, workers=2, mem_limit_mb=256, timeout_s=30)
+    ahead = set(_children())
+    assert len(ahead) == 2
+    out = list(run_isolated(_work, [1, "kill", 2, 3], workers=2, started=started))
+    assert [(ok, r) for _, ok, r in out] == [(True, 2), (False, REASON_CRASH), (True, 4), (True, 6)]
+    assert _children() == []
+    started.close()  # already used: nothing left to end
+
+
+def test_workers_started_ahead_of_a_run_that_stops_early_are_ended():
+    started = start_workers(_pid, workers=2)
+    assert len(_children()) == 2
+    started.close()
+    assert _children() == []
+    with pytest.raises(RuntimeError):
+        list(run_isolated(_pid, [1], workers=2, started=started))
+
+
+def test_workers_started_ahead_for_fewer_items_than_workers():
+    started = start_workers(_pid, workers=2)
+    pids = {r for _, _, r in run_isolated(_pid, [0], workers=2, started=started)}
+    assert len(pids) == 1 and os.getpid() not in pids and _children() == []
+
+
 def test_many_small_items():
     out = list(run_isolated(_work, range(3000), workers=2))
     assert [r for _, _, r in out] == [2 * i for i in range(3000)]
@@ -155,3 +180,20 @@ def test_a_worker_found_dead_when_sent_its_next_batch_loses_no_item(monkeypatch)
     out = list(run_isolated(_slow, items, workers=1, timeout_s=30, batch_size=4))
     assert [(i, ok, r) for i, ok, r in out] == [(i, True, 2 * i) for i in items]
     assert len(sent) >= 3  # the refused batch was sent again
+
+
+def test_a_run_stopped_by_a_usage_error_leaves_no_reader_behind(tmp_path):
+    """The readers start before the period and the folder are checked (they set
+    themselves up meanwhile); a run that stops there ends them."""
+    from lingong.errors import FatalInput
+    from lingong.pipeline import RunOptions, run
+
+    (tmp_path / "in").mkdir()
+    for opts in (
+        RunOptions(input_dir=tmp_path / "in", output_root=tmp_path / "out", period="2023Q9", workers=2),
+        RunOptions(input_dir=tmp_path / "missing", output_root=tmp_path / "out", workers=2),
+        RunOptions(input_dir=tmp_path / "in", output_root=tmp_path / "out", workers=2),  # no files
+    ):
+        with pytest.raises(FatalInput):
+            run(opts)
+        assert _children() == []
