@@ -149,7 +149,9 @@ def _may_hold_formula_or_error(data: bytes) -> bool:
     lo, hi = data.find(b"sheetData"), data.rfind(b"sheetData")
     if lo < 0 or hi <= lo:
         lo, hi = 0, len(data)
-    if all(data.find(p, lo, hi) < 0 for p in (b"<f", b":f", b't="e"', b"t='e'")):
+    # One byte first: a formula tag needs an "f", and cell data (upper-case references,
+    # numbers, shared-string indices) seldom has one.
+    if data.find(b"f", lo, hi) < 0 and data.find(b't="e"', lo, hi) < 0 and data.find(b"t='e'", lo, hi) < 0:
         return False
     return any(data.find(p, lo, hi) >= 0 for p in _PROBES)
 

@@ -13,6 +13,7 @@ bureau can read, and has typed values (an integer stays an integer).
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import math
 import tomllib
@@ -101,10 +102,23 @@ class Rules:
         return {"path": display_path(self.path), "sha256": self.sha256, **copy.deepcopy(self.raw)}
 
     def monthly_max(self, code: str) -> int | None:
+        return self._monthly_max.get(code)
+
+    # Derived once per Rules (frozen: they cannot go stale); asked per report and per station.
+    @functools.cached_property
+    def _monthly_max(self) -> dict[str, int]:
+        out: dict[str, int] = {}
         for c, m in self.plausible_max:
-            if c == code:
-                return m
-        return None
+            out.setdefault(c, m)
+        return out
+
+    @functools.cached_property
+    def _target_values(self) -> dict[str, object]:
+        values: dict[str, object] = {}
+        for it in self.items:
+            for r in it.requirements:
+                values.update(_target_values(r))
+        return values
 
     def short_county(self, county: str) -> str:
         for full, short in self.county_short:
@@ -170,10 +184,7 @@ def target_placeholders(rules_items) -> frozenset[str]:
 
 def render_target_text(item: Item, rules: Rules, county: str) -> str:
     """The form's 任务指标 wording with the rules' targets and the station's county."""
-    values: dict[str, object] = {"county_short": rules.short_county(county)}
-    for it in rules.items:
-        for r in it.requirements:
-            values.update(_target_values(r))
+    values: dict[str, object] = {"county_short": rules.short_county(county), **rules._target_values}
     return placeholders.fill(item.target_text, values)
 
 
