@@ -252,6 +252,8 @@ def as_text(raw: object) -> str:
     already dropped from a long number cannot come back (see ``id_lost_digits``)."""
     if raw is None:
         return ""
+    if isinstance(raw, str):  # the usual case first: it is none of the types below
+        return _nfkc(raw).strip().replace("\u200b", "")
     if isinstance(raw, bool):
         return "TRUE" if raw else "FALSE"
     if isinstance(raw, float):
