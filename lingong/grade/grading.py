@@ -37,9 +37,6 @@ from lingong.model.records import (
 )
 from lingong.spec.issues import Issue, issue
 from lingong.spec.rules import (
-    EXCELLENT,
-    FAIL,
-    PASS,
     Requirement,
     Rules,
     prorated_target,
@@ -48,6 +45,7 @@ from lingong.spec.rules import (
     render_target_text,
 )
 from lingong.spec.template import OVERALL_ITEM, county_order
+from lingong.spec.vocab import EXCELLENT, FAIL, PASS
 
 _KIND_OF = {
     "monthly_yes": "monthly",

@@ -38,7 +38,8 @@ from lingong.grade.history_schema import MIGRATIONS, SCHEMA_VERSION, _cannot_wri
 from lingong.grade.rectification import NONE, ON_NOTICE, _months, decide, period_order
 from lingong.layout import HISTORY_DB_NAME  # noqa: F401 - re-exported: callers name the database through the history
 from lingong.model.records import FileOutcome, Period, RectificationCase, StationResult
-from lingong.spec.rules import FAIL, Rules
+from lingong.spec.rules import Rules
+from lingong.spec.vocab import FAIL
 
 
 def _load_cases(conn, station: str) -> dict[str, RectificationCase]:

@@ -30,13 +30,14 @@ from pathlib import Path
 from typing import Mapping
 
 from lingong.errors import MailTemplateError  # noqa: F401 - also imported from here
+from lingong.grade.city import failed_facts
 from lingong.layout import BLANK_TEMPLATES_FOLDER, MAIL_FOLDER, MAIL_LIST_NAME, returns_dir  # noqa: F401
 from lingong.model.periods import month_label
 from lingong.model.records import Period, Station, StationResult
 from lingong.read.addresses import check_address, is_bare_address
-from lingong.render.wording import date_cn, failed_items_text, months_not_used, rectification_text
+from lingong.render.wording import date_cn, rectification_text
 from lingong.runtime import outfiles
-from lingong.spec.issues import Issue, sort_key
+from lingong.spec.issues import ERROR, Issue, sort_key
 from lingong.spec.template import county_order
 
 MAIL_POLICY = policy.SMTP.clone(refold_source="none")
@@ -263,11 +264,11 @@ def _context(
         "return_copies": list(return_names),
         "sender": sender,
         "issues": [_issue_row(i) for i in issues],
-        "errors": sum(1 for i in issues if i.severity == "错误"),
+        "errors": sum(1 for i in issues if i.severity == ERROR),
         "result": None,
     }
     if result is not None:
-        failed = [it.name for it in result.items if it.final == "不合格"]
+        failed = failed_facts(result)
         ctx["result"] = {
             "grade": result.final_overall,
             "computed": result.computed_overall,
@@ -275,12 +276,12 @@ def _context(
             "provisional": result.provisional,
             "missing_months": [month_label(m) for m in result.missing_months],
             "rejected_months": [month_label(m) for m in result.rejected_months],
-            "failed_items": failed,
+            "failed_items": list(failed.names),
             "rectification": result.rectification,
             "deadline": _fmt_date(result.deadline),
             "rectification_text": rectification_text(result),
-            "failed_reasons": failed_items_text(result) if result.final_overall == "不合格" else "",
-            "months_not_used": months_not_used(result),
+            "failed_reasons": failed.text,
+            "months_not_used": failed.unused,
             "assessed_on": _fmt_date(result.assessed_on),
             "item_grades": [{"number": it.number, "name": it.name, "grade": it.final} for it in result.items],
             "at_risk": [a.text for a in result.at_risk],

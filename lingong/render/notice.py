@@ -10,16 +10,17 @@ from code; rendering never computes a grade.
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import date
 from pathlib import Path
 
 from lingong.errors import NoticeTemplateError  # noqa: F401 - also imported from here
+from lingong.grade.city import CountyTally, city_tally, county_of, failed_facts, failed_item_names
 from lingong.layout import NOTICE_NAME, TEMPLATES_DIR  # noqa: F401 - NOTICE_NAME is part of this module's interface
 from lingong.model.records import Period, StationResult
-from lingong.render.wording import date_cn, failed_items_text, months_not_used, rectification_text
+from lingong.render.wording import date_cn, rectification_text
 from lingong.runtime import outfiles
-from lingong.spec.template import GRADES, county_order
+from lingong.spec.template import county_order
+from lingong.spec.vocab import CANCEL, EXCELLENT, FAIL, GRADES, ON_NOTICE
 
 TEMPLATE_NAME = "通报模板.docx"
 ISSUER = "随州市零工驿站运维考核小组"
@@ -34,19 +35,14 @@ def _check_name(period: Period) -> str:
     return {"half": "半年检查", "year": "年终考评"}.get(period.kind, "考核")
 
 
-def _failed_items(r: StationResult) -> str:
-    """不合格 items with the requirements they missed (the wording every document shares)."""
-    return failed_items_text(r)
-
-
 def _remark(r: StationResult) -> str:
     bits = []
     if r.provisional:
         bits.append("暂定")
-    if unused := months_not_used(r):
+    if unused := failed_facts(r).unused:
         bits.append(unused)
-    if r.rectification == "限期整改":
-        bits.append(f"限期整改至{date_cn(r.deadline)}" if r.deadline else "限期整改")
+    if r.rectification == ON_NOTICE:
+        bits.append(f"{ON_NOTICE}至{date_cn(r.deadline)}" if r.deadline else ON_NOTICE)
     elif r.rectification:
         bits.append(r.rectification)
     if r.overall_decision is not None:
@@ -54,49 +50,40 @@ def _remark(r: StationResult) -> str:
     return "；".join(bits)
 
 
+def _excellent_in(r: StationResult, county: str) -> bool:
+    return r.final_overall == EXCELLENT and county_of(r) == county
+
+
 def notice_context(*, period: Period, results: list[StationResult], issued: date | None) -> dict:
     """Everything the template shows, as plain strings and lists (testable without Word)."""
     m = outfiles.mask_text
     graded = sorted((r for r in results if r.graded), key=lambda r: (county_order(r.station.county), r.station.code))
-    not_graded = [r for r in results if not r.graded]
-    counts = Counter(r.final_overall for r in graded)
-    by_county: dict[str, list[StationResult]] = {}
-    for r in graded:
-        by_county.setdefault(r.station.county or "未填县区", []).append(r)
+    tally = city_tally(results)
 
-    county_rows = []
-    for county in sorted(by_county, key=county_order):
-        rs = by_county[county]
-        c = Counter(r.final_overall for r in rs)
-        county_rows.append(
-            {
-                "county": county,
-                "total": len(rs),
-                "excellent": c["优秀"],
-                "passed": c["合格"],
-                "failed": c["不合格"],
-                "provisional": sum(r.provisional for r in rs),
-            }
-        )
+    def counts(t: CountyTally) -> dict:
+        return {"total": t.graded, "excellent": t.excellent, "passed": t.passed, "failed": t.failed}
+
+    county_rows = [{"county": t.county, **counts(t), "provisional": t.provisional} for t in tally.counties if t.graded]
     excellent = [
-        {"county": county, "names": "、".join(m(r.station.name) for r in rs if r.final_overall == "优秀")}
-        for county, rs in sorted(by_county.items(), key=lambda kv: county_order(kv[0]))
-        if any(r.final_overall == "优秀" for r in rs)
+        {"county": t.county, "names": "、".join(m(r.station.name) for r in graded if _excellent_in(r, t.county))}
+        for t in tally.counties
+        if t.excellent
     ]
-    cancel = [r for r in graded if r.rectification == "建议取消"]
-    failing = [r for r in graded if r.final_overall == "不合格" and r.rectification != "建议取消" and not r.provisional]
-    provisional = [r for r in graded if r.provisional and r.rectification != "建议取消"]
+    cancel = [r for r in graded if r.rectification == CANCEL]
+    failing = [r for r in graded if r.final_overall == FAIL and r.rectification != CANCEL and not r.provisional]
+    provisional = [r for r in graded if r.provisional and r.rectification != CANCEL]
 
     def station(r: StationResult) -> dict:
+        failed = failed_facts(r)
         return {
             "code": m(r.station.code),
             "name": m(r.station.name),
             "county": r.station.county,
-            "failed": m(_failed_items(r)),
+            "failed": m(failed.text),
             "deadline": date_cn(r.deadline) if r.deadline else "",
             "rectification": m(rectification_text(r)),
             "grade": r.final_overall,
-            "unused": months_not_used(r),
+            "unused": failed.unused,
             "case": m(rectification_text(r, with_state=False)),
             # s.failed has brackets of its own: after the case, never inside another pair.
             "cancel_reason": m(
@@ -104,7 +91,7 @@ def notice_context(*, period: Period, results: list[StationResult], issued: date
                     t
                     for t in (
                         rectification_text(r, with_state=False),
-                        _failed_items(r) and f"不合格项目为{_failed_items(r)}",
+                        failed.text and f"不合格项目为{failed.text}",
                     )
                     if t
                 )
@@ -119,7 +106,7 @@ def notice_context(*, period: Period, results: list[StationResult], issued: date
             "code": m(r.station.code),
             "name": m(r.station.name),
             "grade": r.final_overall + ("（暂定）" if r.provisional else ""),
-            "failed": "、".join(it.name for it in r.items if it.final == "不合格"),
+            "failed": "、".join(failed_item_names(r)),
             "remark": m(_remark(r)),
         }
         for i, r in enumerate(graded, 1)
@@ -129,18 +116,13 @@ def notice_context(*, period: Period, results: list[StationResult], issued: date
         "period_label": period.label,
         "period_key": period.key,
         "check_name": _check_name(period),
-        "total": len(graded),
-        "counts": {"excellent": counts["优秀"], "passed": counts["合格"], "failed": counts["不合格"]},
+        "total": tally.total.graded,
+        "counts": {k: v for k, v in counts(tally.total).items() if k != "total"},
         "grades": list(GRADES),
-        "provisional_count": sum(r.provisional for r in graded),
-        "not_graded_count": len(not_graded),
+        "provisional_count": tally.total.provisional,
+        "not_graded_count": tally.total.not_graded,
         "counties": county_rows,
-        "county_total": {
-            "total": len(graded),
-            "excellent": counts["优秀"],
-            "passed": counts["合格"],
-            "failed": counts["不合格"],
-        },
+        "county_total": counts(tally.total),
         "excellent": excellent,
         "failing": [station(r) for r in failing],
         "cancel": [station(r) for r in cancel],
@@ -394,7 +376,7 @@ def build_notice_template(path: Path) -> Path:
     )
     _table(
         doc,
-        ["县（市、区）", "考核驿站数", "优秀", "合格", "不合格"],
+        ["县（市、区）", "考核驿站数", *GRADES],
         ["{{ c.county }}", "{{ c.total }}", "{{ c.excellent }}", "{{ c.passed }}", "{{ c.failed }}"],
         [4.6, 2.9, 2.6, 2.6, 2.6],
         loop="for c in counties",

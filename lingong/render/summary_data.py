@@ -13,6 +13,7 @@ from lingong.grade.monthly import CITY, HEADERS, TREND_CODES, indicator_header, 
 from lingong.model.records import Period, StationResult
 from lingong.render.form import BODY_FONT, date_text, month_short
 from lingong.spec.template import county_order
+from lingong.spec.vocab import ON_NOTICE
 
 TREND_SHEET, DETAIL_SHEET, HISTORY_SHEET = "月度趋势", "月度明细", "历次考核"
 TREND_LABELS = {"C1": "收集岗位", "C2": "求职登记", "C3": "人岗匹配", "D1": "宣传推广", "D2": "政策宣传"}
@@ -133,6 +134,6 @@ def history_sheet(bk, period: Period, results: list[StationResult], history: lis
 
 
 def _rect_text(h: PeriodResult) -> str:
-    if h.rectification == "限期整改" and h.deadline:
+    if h.rectification == ON_NOTICE and h.deadline:
         return f"限期整改（{date_text(date.fromisoformat(h.deadline))}前）"
     return h.rectification

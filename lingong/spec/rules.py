@@ -23,9 +23,9 @@ from pathlib import Path
 from lingong.errors import RulesError  # noqa: F401 - also imported from here
 from lingong.layout import DEFAULT_RULES  # noqa: E402
 from lingong.spec import placeholders
-from lingong.spec.template import COUNT, GRADES, INDICATOR_BY_CODE, INDICATORS, ITEMS
+from lingong.spec.template import COUNT, INDICATOR_BY_CODE, INDICATORS, ITEMS
+from lingong.spec.vocab import EXCELLENT, GRADES, PASS
 
-PASS, EXCELLENT, FAIL = "合格", "优秀", "不合格"
 LEVELS = (PASS, EXCELLENT)
 KINDS = ("monthly_yes", "monthly_min", "sum_min", "sum_compare", "ytd_max", "sum_ratio")
 PERS = ("half_year", "year", "period")
