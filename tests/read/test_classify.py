@@ -1,5 +1,6 @@
 from lingong.model.records import KIND_DECISIONS, KIND_REGISTRY, KIND_REPORT, KIND_SKIPPED
-from lingong.read.classify import REASON_NOT_OURS, classify, sheet_lookup
+from lingong.read.classify import REASON_NOT_OURS, classify
+from lingong.read.labels import sheet_lookup
 
 
 def test_a_report_needs_only_one_of_its_two_sheets_to_be_recognised():
