@@ -16,7 +16,7 @@ from pathlib import Path
 
 from lingong import __version__, layout
 from lingong.errors import EXIT_USAGE, LingongError
-from lingong.model.periods import date_cn, parse_period
+from lingong.model.periods import PERIOD_FORMS, date_cn, period_option
 
 EXIT_OK, EXIT_DATA = 0, 1
 
@@ -41,7 +41,7 @@ class Parser(argparse.ArgumentParser):
         sys.exit(EXIT_USAGE)
 
 
-def _common(p: argparse.ArgumentParser, *, period_help: str = "考核期：2023H1、2023H2、2023 或 2023-03") -> None:
+def _common(p: argparse.ArgumentParser, *, period_help: str = f"考核期：{PERIOD_FORMS}") -> None:
     p.add_argument("--input", type=Path, default=layout.DEFAULT_INPUT, help="报表所在文件夹（含子文件夹），默认 input/")
     p.add_argument("--output", type=Path, default=None, help="输出文件夹，默认 output/（演示时为 output/demo/）")
     p.add_argument("--period", default=None, help=period_help)
@@ -241,6 +241,7 @@ def _options(args, out_root: Path, input_dir: Path, **kw):
 def _dispatch(args, argv: list[str]) -> int:
     """Every command writes into the output folder (the demo its sample input too),
     so each holds it for its whole length: one run per output folder."""
+    args.period = period_option(getattr(args, "period", None))
     from lingong.runtime.runlock import RunLock
 
     out_root = _output_root(args)
@@ -297,7 +298,7 @@ def _dispatch_locked(args, out_root: Path) -> int:
         steps = list(CYCLE)
     code = 0
     for what, period, assessed_on, recheck in steps:
-        args.period = period
+        args.period = period_option(period)
         if what:
             if recheck:
                 from lingong.demo import resubmit
@@ -443,13 +444,9 @@ def _send(args, out_root: Path) -> int:
     else:
         if not args.period:
             raise FatalInput("发送邮件需要指定考核期，例如 --period 2023H1")
-        # The folder `mail` wrote is named by the period's key, however the clerk typed it
-        # (2023H1, 2023年上半年, ２０２３Ｈ１).
-        period = parse_period(args.period)
-        if period is None:
-            raise FatalInput(f"考核期“{args.period}”无法识别，请写成 2023H1、2023H2、2023 或 2023-03")
-        key, drafts = period.key, inside(out_root, period.key, layout.MAIL_FOLDER)
-        make = f"python process.py mail --period {period.key}"
+        # The folder `mail` wrote is named by the period's key, however the clerk typed it.
+        key, drafts = args.period.key, inside(out_root, args.period.key, layout.MAIL_FOLDER)
+        make = f"python process.py mail --period {key}"
     if not drafts.is_dir():
         raise FatalInput(f"没有找到邮件草稿：{drafts}。请先运行 {make}")
     config = replace(load_smtp_config(args.config, os.environ), allow_plaintext_login=args.allow_plaintext_login)

@@ -244,28 +244,16 @@ def at_risk(agg: Aggregate, rules: Rules) -> tuple[AtRisk, ...]:
             # figure / elapsed < year_target / year_active, in integers
             if figure * len(year_active) >= year_target * len(elapsed):
                 continue
-            needed = year_target - figure
-            text = render_at_risk_text(
-                rules,
+            # The same figures make the record and its sentence (rules' at_risk_text).
+            facts = dict(
                 label=req.label,
-                needed=needed,
-                unit=req.unit,
                 figure=figure,
                 year_target=year_target,
+                needed=year_target - figure,
                 months_left=months_left,
             )
-            out.append(
-                AtRisk(
-                    station=agg.station.code,
-                    key=req.key,
-                    label=req.label,
-                    figure=figure,
-                    year_target=year_target,
-                    needed=needed,
-                    months_left=months_left,
-                    text=text,
-                )
-            )
+            text = render_at_risk_text(rules, unit=req.unit, **facts)
+            out.append(AtRisk(station=agg.station.code, key=req.key, text=text, **facts))
     return tuple(out)
 
 

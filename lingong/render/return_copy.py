@@ -17,7 +17,7 @@ import math
 import re
 from pathlib import Path
 
-from lingong.render.validation_report import row_height
+from lingong.render.validation_report import issue_cells, row_height
 from lingong.runtime import outfiles
 from lingong.spec.issues import ERROR, INFO, SEVERITY_ORDER, WARNING, Issue
 
@@ -248,25 +248,8 @@ def _marks(issues: list[Issue]) -> list:
 
 def _list_rows(issues: list[Issue]) -> list[tuple[Issue, tuple[str, ...]]]:
     """The 问题清单's rows, worst first: (issue, the texts of its LIST_COLUMNS), masked."""
-    mask = outfiles.mask_text
     ordered = sorted(issues, key=lambda i: (SEVERITY_ORDER.get(i.severity, 9), i.sheet, i.cell, i.code))
-    return [
-        (
-            i,
-            (
-                str(n),
-                i.severity,
-                i.sheet,
-                i.cell,
-                i.code,
-                mask(i.message),
-                mask(i.found),
-                mask(i.expected),
-                mask(i.hint),
-            ),
-        )
-        for n, i in enumerate(ordered, start=1)
-    ]
+    return [(i, (str(n), i.severity, *issue_cells(i))) for n, i in enumerate(ordered, start=1)]
 
 
 def _list_spec(rel: str, issues: list[Issue], note: str):

@@ -66,24 +66,28 @@ def _month_text(month: str) -> str:
         return month or ""
 
 
+def issue_cells(i: Issue) -> tuple[str, ...]:
+    """Where and what an issue is, masked: sheet, cell, code, message, found, expected, hint
+    (the 校验报告's columns and the return copy's 问题清单 end alike)."""
+    mask = outfiles.mask_text
+    return (i.sheet, i.cell, i.code, mask(i.message), mask(i.found), mask(i.expected), mask(i.hint))
+
+
+def _county(code: str, stations: dict[str, Station]) -> str:
+    st = stations.get(code)
+    return st.county if st else (UNKNOWN_COUNTY if not code else "（不在名册）")
+
+
 def _row(i: Issue, stations: dict[str, Station]) -> list[str]:
     st = stations.get(i.station)
-    county = st.county if st else (UNKNOWN_COUNTY if not i.station else "（不在名册）")
-    mask = outfiles.mask_text
     return [
         i.severity,
-        county,
+        _county(i.station, stations),
         i.station,
         st.name if st else "",
         _month_text(i.month),
         i.file,
-        i.sheet,
-        i.cell,
-        i.code,
-        mask(i.message),
-        mask(i.found),
-        mask(i.expected),
-        mask(i.hint),
+        *issue_cells(i),
     ]
 
 
@@ -213,8 +217,7 @@ def _write_summary(
         r += 1
         st = stations.get(code)
         counts = per_station[code]
-        county = st.county if st else (UNKNOWN_COUNTY if not code else "（不在名册）")
-        for c, text in enumerate((county, code, st.name if st else "")):
+        for c, text in enumerate((_county(code, stations), code, st.name if st else "")):
             ws.write_string(r, c, text, fmt["cell"])
         for c, sev in enumerate((ERROR, WARNING, INFO), start=3):
             ws.write_number(r, c, counts.get(sev, 0), fmt["num"])

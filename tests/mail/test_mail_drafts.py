@@ -16,6 +16,7 @@ import pytest
 
 from lingong.layout import MAIL_LIST_NAME
 from lingong.mail import drafts as md
+from lingong.mail import mail_list, mime
 from lingong.model.periods import make_period
 from lingong.read.addresses import check_address
 from support import results_factory as rf
@@ -59,7 +60,7 @@ def test_every_station_with_an_address_gets_a_draft_that_parses(tmp_path):
         form = md._form_path(tmp_path, next(r for r in rf.all_results() if r.station.code == row.station))
         assert atts[0].get_filename() == form.name
         assert atts[0].get_content() == form.read_bytes() == form_bytes(row.station)
-        assert atts[0].get_content_type() == md.XLSX_TYPE
+        assert atts[0].get_content_type() == mime.XLSX_TYPE
         # every line folded short (80: the xlsx Content-Type line, as Outlook writes it)
         assert max(len(line) for line in row.eml.read_bytes().split(b"\r\n")) <= 80
 
@@ -85,7 +86,7 @@ def test_chinese_attachment_name_is_written_in_both_rfc2231_and_rfc2047(tmp_path
     ],
 )
 def test_attachment_name_round_trips_through_both_parsers(name):
-    msg = md.build_message(
+    msg = mime.build_message(
         recipients=("a@b.cn",),
         subject="主题",
         body="正文",
@@ -98,7 +99,7 @@ def test_attachment_name_round_trips_through_both_parsers(name):
         kind="results",
         attachments_sha256="0",
     )
-    data = msg.as_bytes(policy=md.MAIL_POLICY)
+    data = msg.as_bytes(policy=mime.MAIL_POLICY)
     for pol in (policy.default, policy.SMTP, policy.HTTP):
         part = next(BytesParser(policy=pol).parsebytes(data).iter_attachments())
         assert part.get_filename() == name
@@ -137,7 +138,7 @@ def test_stations_without_a_usable_address_are_listed_not_skipped(tmp_path):
     wb = openpyxl.load_workbook(summary.list_path)
     ws = wb["邮件清单"]
     rows = [[c.value for c in row] for row in ws.iter_rows()]
-    assert rows[0] == list(md.LIST_COLUMNS)
+    assert rows[0] == list(mail_list.LIST_COLUMNS)
     status = {r[0]: r[6] for r in rows[1:]}
     assert status["GX-004"].startswith(md.STATUS_NO_ADDRESS) and status["ZD-001"] == md.STATUS_WRITTEN
     # station text stays text: the hostile name is not a formula
@@ -318,7 +319,7 @@ def test_a_hostile_registry_address_holds_that_stations_mail(tmp_path):
 )
 def test_the_draft_writer_never_puts_an_unchecked_address_in_a_header(recipients):
     with pytest.raises(ValueError):
-        md.build_message(
+        mime.build_message(
             recipients=recipients,
             subject="主题",
             body="正文",
