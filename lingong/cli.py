@@ -4,6 +4,9 @@
 (all outputs still written); 2: wrong usage, unreadable rules file or registry,
 the output folder held by another run (runlock) or the same as the input folder.
 A clerk never sees a traceback unless --debug is given.
+
+Just over 300 lines because build_parser is the whole Chinese help of every sub-command;
+the sub-commands besides a run are in commands.py.
 """
 
 from __future__ import annotations

@@ -5,6 +5,9 @@ unsent message thanks to ``X-Unsent: 1``) and ``send`` sends unchanged
 but for From/Date. Everything in it is derived from the run, so the same run
 gives byte-identical drafts and the same Message-ID. The message itself is built
 in mail/mime.py, the 邮件清单 workbook written by mail/mail_list.py.
+
+Over 300 lines because write_drafts is one loop (what to attach, why a station gets no
+draft, the message) whose outcomes the 邮件清单 rows record together.
 """
 
 from __future__ import annotations

@@ -3,6 +3,9 @@
 Pure: grids in, record out; it runs in worker processes without the registry,
 so checks that need the registry live in ``selection``. Rows are found by label
 or code, never by address, because stations insert rows and move tables.
+
+Over 300 lines because it reads one template top to bottom, a section per sheet
+(基本信息, 月度指标, the detail sheets), all sharing the per-file _Issues collector.
 """
 
 from __future__ import annotations

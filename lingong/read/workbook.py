@@ -33,6 +33,9 @@ The contract every reader relies on:
 What calamine misses is found by one scanner a format (scan_xlsx, scan_xlsb, scan_xls,
 scan_ods). Over 300 lines because this docstring is the contract, and the mapping of
 every way a file fails to a catalogue code (read_workbook, read_checked) belongs with it.
+
+Over 300 lines because it is the reading contract above and read_workbook/read_checked,
+which apply it; the per-format scanners are in scan_*.py.
 """
 
 from __future__ import annotations

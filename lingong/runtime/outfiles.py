@@ -3,6 +3,9 @@
 Every writer goes through here so that the run-level guarantees hold in one place:
 no half-written file that looks finished, no station text turned into a path,
 a formula or a link, no personal data unmasked.
+
+Over 300 lines because it is the one door every output goes through (names, atomic
+writes, locked files, masking): the guarantees stay together so none is bypassed.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from docx import Document
 from docx.shared import Cm
 
 from lingong.model.periods import make_period
-from lingong.render import notice
+from lingong.render import notice, notice_template
 from support import results_factory as rf
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / notice.TEMPLATE_NAME
@@ -44,11 +44,11 @@ def doc_text(path: Path) -> tuple[str, list[list[list[str]]]]:
 
 
 def test_default_template_is_reproducible(tmp_path):
-    a = notice.build_notice_template(tmp_path / "a.docx")
+    a = notice_template.build_notice_template(tmp_path / "a.docx")
     text, tables = doc_text(a)
     assert "{{ title }}" in text and "{%p for s in failing %}" in text
-    assert TEMPLATE.is_file(), "run: python -m lingong.render.notice"
-    assert doc_text(TEMPLATE) == (text, tables), "templates/通报模板.docx is stale: run python -m lingong.render.notice"
+    assert TEMPLATE.is_file(), "run: python -m lingong.render.notice_template"
+    assert doc_text(TEMPLATE) == (text, tables), "templates/通报模板.docx is stale: run python -m lingong.render.notice_template"
 
 
 def test_notice_has_counts_lists_deadline_and_table(tmp_path):
