@@ -48,7 +48,9 @@ def test_default_template_is_reproducible(tmp_path):
     text, tables = doc_text(a)
     assert "{{ title }}" in text and "{%p for s in failing %}" in text
     assert TEMPLATE.is_file(), "run: python -m lingong.render.notice_template"
-    assert doc_text(TEMPLATE) == (text, tables), "templates/通报模板.docx is stale: run python -m lingong.render.notice_template"
+    assert doc_text(TEMPLATE) == (text, tables), (
+        "templates/通报模板.docx is stale: run python -m lingong.render.notice_template"
+    )
 
 
 def test_notice_has_counts_lists_deadline_and_table(tmp_path):
