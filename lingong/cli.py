@@ -286,7 +286,7 @@ def _dispatch_locked(args, out_root: Path) -> int:
     input_dir = _input_dir(args, out_root)
     mail = args.command == "mail" or args.demo
     if args.command == "mail" and args.templates:
-        return commands.template_mail(args, out_root, input_dir)
+        return commands.templates(args, out_root, input_dir, mail=True)
 
     # (what is done, period, 考核日期, recheck)
     steps = [("", args.period, getattr(args, "date", None), args.command == "recheck")]

@@ -36,18 +36,42 @@ def _registry(args, out_root: Path, input_dir: Path) -> tuple[dict, str]:
     return stations, reg_file
 
 
-def templates(args, out_root: Path, input_dir: Path) -> int:
-    """template: a blank monthly report for every station of the registry."""
+def templates(args, out_root: Path, input_dir: Path, *, mail: bool = False) -> int:
+    """template: a blank monthly report for every station of the registry;
+    mail --templates (``mail``): the same, each with a draft to its station."""
     from lingong.render.blank_template import write_blank_templates
     from lingong.runtime.outfiles import locked_outputs
 
-    month = _month(args, "生成空白模板需要 --month，例如 --month 2023-07")
+    needs = "发送空白模板需要 --month" if mail else "生成空白模板需要 --month"
+    month = _month(args, f"{needs}，例如 --month 2023-07")
     stations, reg_file = _registry(args, out_root, input_dir)
     dest = layout.blank_templates_dir(out_root, month)
     with locked_outputs() as locked:
         paths = write_blank_templates(stations, month, dest)
+        drafts = _template_drafts(stations, month, paths, dest) if mail else None
     print(f"已按驿站名册（{reg_file}）生成 {len(paths) - len(locked)} 份 {month} 月度报表模板：{dest}")
+    if drafts is not None:
+        from lingong.mail.drafts import format_drafts_summary
+
+        print(format_drafts_summary(drafts))
     return _tell_locked(locked)
+
+
+def _template_drafts(stations: dict, month: str, paths: list[Path], dest: Path):
+    from lingong.mail.drafts import write_drafts
+    from lingong.model.periods import make_period
+
+    y, m = map(int, month.split("-"))
+    return write_drafts(
+        dest,
+        period=make_period("month", y, m),
+        results=[],
+        stations=stations,
+        issues=[],
+        templates_dir=layout.TEMPLATES_DIR,
+        kind="templates",
+        blank_templates={p.name.split("_", 1)[0]: p for p in paths},
+    )
 
 
 def history(args, out_root: Path) -> int:
@@ -80,40 +104,6 @@ def _tell_locked(locked: list[Path]) -> int:
     for p in locked:
         print(locked_message(p))
     return EXIT_DATA if locked else EXIT_OK
-
-
-def template_mail(args, out_root: Path, input_dir: Path) -> int:
-    """mail --templates: blank templates with a draft to each station."""
-    from lingong.mail.drafts import write_drafts
-    from lingong.model.periods import make_period
-    from lingong.render.blank_template import write_blank_templates
-    from lingong.runtime.outfiles import locked_outputs
-
-    month = _month(args, "发送空白模板需要 --month，例如 --month 2023-07")
-    stations, _ = _registry(args, out_root, input_dir)
-    dest = layout.blank_templates_dir(out_root, month)
-    with locked_outputs() as locked:
-        paths = write_blank_templates(stations, month, dest)
-        by_station = {}
-        for p in paths:
-            by_station[p.name.split("_", 1)[0]] = p
-        y, m = map(int, month.split("-"))
-        period = make_period("month", y, m)
-        summary = write_drafts(
-            layout.blank_templates_dir(out_root, month),
-            period=period,
-            results=[],
-            stations=stations,
-            issues=[],
-            templates_dir=layout.TEMPLATES_DIR,
-            kind="templates",
-            blank_templates=by_station,
-        )
-    from lingong.mail.drafts import format_drafts_summary
-
-    print(f"已生成 {len(paths) - len(locked)} 份空白模板：{dest}")
-    print(format_drafts_summary(summary))
-    return _tell_locked(locked)
 
 
 def send(args, out_root: Path) -> int:
