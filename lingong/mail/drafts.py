@@ -280,6 +280,9 @@ def _context(
             "deadline": _fmt_date(result.deadline),
             "rectification_text": rectification_text(result),
             "failed_reasons": failed_items_text(result) if result.final_overall == "不合格" else "",
+            "failed_item_reasons": (
+                failed_items_text(result, with_unused=False) if result.final_overall == "不合格" else ""
+            ),
             "months_not_used": months_not_used(result),
             "assessed_on": _fmt_date(result.assessed_on),
             "item_grades": [{"number": it.number, "name": it.name, "grade": it.final} for it in result.items],

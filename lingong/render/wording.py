@@ -55,6 +55,8 @@ def rectification_text(result: StationResult, *, with_state: bool = True) -> str
             text = f"建议取消：{origin}，整改期限{date_cn(case.deadline)}，{decider}仍不合格"
     if not own and set(result.period.months) & set(parse_period(case.period).months):
         text += f"。本期包含{_label(case.period)}的月份，不另行限期整改"
+        if case.state == ON_NOTICE:
+            text += "，仍按上述期限整改"
     return text if with_state else text.split("：", 1)[1]
 
 
@@ -124,10 +126,11 @@ def months_not_used(result: StationResult) -> str:
     return "，".join(parts)
 
 
-def failed_items_text(result: StationResult) -> str:
+def failed_items_text(result: StationResult, *, with_unused: bool = True) -> str:
     """The 不合格 items with what they missed, for the 通报, the 整改名单 and the mails.
     A month with no usable report fails every monthly requirement: it is said once,
-    before the items, not under each requirement."""
+    before the items, not under each requirement. ``with_unused=False`` leaves that
+    sentence out, for a text (the mail) that has already said it."""
     unused = set(result.missing_months) | set(result.rejected_months)
     parts = []
     for it in result.items:
@@ -150,7 +153,7 @@ def failed_items_text(result: StationResult) -> str:
     if not parts and result.overall_decision is not None:
         parts.append(f"考核组意见：{result.overall_decision.reason}")
     text = "、".join(parts) or "综合等次不合格"
-    unused_text = months_not_used(result)
+    unused_text = months_not_used(result) if with_unused else ""
     return f"{unused_text}；{text}" if unused_text else text
 
 
