@@ -115,6 +115,7 @@ def test_validation_rows_go_in_the_body_masked_with_the_return_copy_attached(tmp
     # the deadline is said once, in the rectification sentence; the month not used once, before the items
     assert body.count("2023年8月4日") == 1 and "整改期限2023年8月4日" in body
     assert body.count("报表被退回，未采用") == 1
+    assert "4月报表被退回，未采用。请尽快补报，并按退回副本修改后重新报送，复查后确定最终等次。" in body
     names = [p.get_filename() for p in parse(by["SX-003"].eml).iter_attachments()]
     assert names == ["SX-003_随县厉山镇零工驿站_考核验收表.xlsx", "SX-003_2023-04_退回.xlsx"]  # not September's
     # ZD-001's issue found a phone and an ID number: never unmasked in any output
@@ -406,3 +407,25 @@ def test_a_draft_is_from_the_smtp_settings_sender_and_stays_a_draft(tmp_path):
         assert row.message_id == before.message_id
     bad = _drafts_without_sender(tmp_path / "d", {ENV_SENDER: "a@x.cn, b@y.cn"})
     assert all(parse(r.eml)["From"] is None for r in bad.written)
+
+
+def test_a_station_that_only_missed_a_month_is_asked_to_send_it_not_to_correct_a_copy(tmp_path):
+    results, stations, _issues = make_run(tmp_path)
+    results = [
+        dataclasses.replace(r, rejected_months=(), provisional=False) if r.station.code == "SX-003" else r
+        for r in results
+    ]
+    summary = md.write_drafts(
+        tmp_path,
+        period=make_period("half", 2023, 1),
+        results=results,
+        stations=stations,
+        issues=[],
+        templates_dir=TEMPLATES,
+        sender=SENDER,
+        date_header=RUN_DATE,
+    )
+    eml = next(r.eml for r in summary.written if r.station == "SX-003")
+    body = parse(eml).get_body().get_content()
+    assert "3月、5月未报送（缺报）。请尽快补报。" in body
+    assert "退回" not in body
