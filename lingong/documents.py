@@ -119,6 +119,7 @@ def write_documents(summary: RunSummary, opts: RunOptions, rules, run_id: str, f
                 results=summary.results,
                 template=opts.templates_dir / "通报模板.docx",
                 issued=None,
+                recheck=opts.recheck,
             )
         )
         summary.paths["notice"] = np_

@@ -113,11 +113,16 @@ def test_when_every_failing_station_is_proposed_for_cancellation_part_three_says
     part3 = text[text.index("三、不合格零工驿站及整改要求") : text.index("四、建议取消的零工驿站")]
     assert part3.strip().endswith("除下文建议取消的驿站外，本期无其他考核等次为不合格的零工驿站。")
     assert "本期无考核等次为不合格的零工驿站" not in text  # that would deny the station listed under 四
+    # months not used are said as such, never as a 不合格项目
+    assert "；3月、5月未报送（缺报），4月报表被退回，未采用；不合格项目为驿站运维、线上平台、供求服务（" in text
+    assert "不合格项目为3月" not in text
 
 
 def test_year_title_and_check_name():
     ctx = notice.notice_context(period=make_period("year", 2023), results=[], issued=None)
     assert ctx["title"] == "关于2023年度全市零工驿站运维考核结果的通报" and ctx["check_name"] == "年终考评"
+    again = notice.notice_context(period=H1, results=[], issued=None, recheck=True)
+    assert again["check_name"] == "整改复查"  # the recheck's notice does not call itself the half-year check
 
 
 def test_a_broken_template_names_itself(tmp_path):
