@@ -429,3 +429,61 @@ def test_a_station_that_only_missed_a_month_is_asked_to_send_it_not_to_correct_a
     body = parse(eml).get_body().get_content()
     assert "3月、5月未报送（缺报）。请尽快补报。" in body
     assert "退回" not in body
+
+
+@pytest.mark.parametrize(
+    "months,text",
+    [
+        (["2023-05"], "2023年5月"),
+        ([f"2023-{m:02d}" for m in range(1, 13)], "2023年1月至12月"),
+        (["2023-03", "2023-01", "2023-05"], "2023年1月、3月、5月"),
+        (["2023-12", "2024-01"], "2023年12月、2024年1月"),
+    ],
+)
+def test_months_of_a_repeated_issue_read_as_a_person_writes_them(months, text):
+    assert md._months_text(months) == text
+
+
+def test_the_same_issue_in_every_months_report_is_one_line_naming_its_months(tmp_path):
+    from lingong.spec.issues import issue
+
+    results, stations, _issues = make_run(tmp_path)
+    repeated = [
+        issue(
+            "V001",
+            station="ZD-001",
+            month=f"2023-{m:02d}",
+            file=f"曾都区/ZD-001_2023-{m:02d}.xlsx",
+            sheet="基本信息",
+            cell="B7",
+            what="基本信息!B7（用工专线电话）",
+        )
+        for m in range(1, 7)
+    ]
+    other = issue(
+        "V002",
+        station="ZD-001",
+        month="2023-02",
+        file="曾都区/ZD-001_2023-02.xlsx",
+        sheet="月度指标",
+        cell="E11",
+        found="十二",
+        what="月度指标!E11（C1 收集审核零工岗位数）",
+    )
+    summary = md.write_drafts(
+        tmp_path,
+        period=make_period("half", 2023, 1),
+        results=results,
+        stations=stations,
+        issues=[*repeated, other],
+        templates_dir=TEMPLATES,
+        sender=SENDER,
+        date_header=RUN_DATE,
+    )
+    body = parse(next(r.eml for r in summary.written if r.station == "ZD-001")).get_body().get_content()
+    assert "共 7 条，其中错误 7 条；几个月相同的问题合并为一条" in body
+    lines = [line for line in body.splitlines() if line[:2] in ("1.", "2.", "3.")]
+    assert len(lines) == 2, lines
+    assert "2023年1月至6月（6份报表）" in lines[0] and lines[0].count("基本信息!B7") == 1
+    assert "ZD-001_2023-0" not in lines[0]  # six file names would bury the one thing to do
+    assert "2023年2月 曾都区/ZD-001_2023-02.xlsx" in lines[1]
