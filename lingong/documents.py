@@ -111,6 +111,7 @@ def write_documents(summary: RunSummary, opts: RunOptions, rules, run_id: str, f
             results=summary.results,
             template=opts.templates_dir / TEMPLATE_NAME,
             issued=None,
+            recheck=opts.recheck,
         )
 
     by_file: dict[str, list[Issue]] = {}

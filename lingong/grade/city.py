@@ -73,10 +73,11 @@ def months_not_used(result: StationResult) -> str:
     return "，".join(parts)
 
 
-def failed_items_text(result: StationResult) -> str:
+def failed_items_text(result: StationResult, *, with_unused: bool = True) -> str:
     """The 不合格 items with what they missed, for the 通报, the 整改名单 and the mails.
     A month with no usable report fails every monthly requirement: it is said once,
-    before the items, not under each requirement."""
+    before the items, not under each requirement. ``with_unused=False`` leaves that
+    sentence out, for a text (the mail, a 建议取消 entry) that says it on its own."""
     unused = set(result.missing_months) | set(result.rejected_months)
     parts = []
     for it in result.items:
@@ -99,7 +100,7 @@ def failed_items_text(result: StationResult) -> str:
     if not parts and result.overall_decision is not None:
         parts.append(f"考核组意见：{result.overall_decision.reason}")
     text = "、".join(parts) or "综合等次不合格"
-    unused_text = months_not_used(result)
+    unused_text = months_not_used(result) if with_unused else ""
     return f"{unused_text}；{text}" if unused_text else text
 
 
@@ -120,6 +121,7 @@ class FailedFacts:
 
     names: tuple[str, ...]  # the 不合格 items
     text: str  # the items with what they missed (failed_items_text)
+    items: str  # the same without the months not used, for a text that says those on its own
     unused: str  # the months with no usable report (months_not_used), whatever the grade
 
 
@@ -128,6 +130,7 @@ def failed_facts(result: StationResult) -> FailedFacts:
     return FailedFacts(
         names=failed_item_names(result),
         text=failed_items_text(result) if failed else "",
+        items=failed_items_text(result, with_unused=False) if failed else "",
         unused=months_not_used(result),
     )
 

@@ -120,6 +120,40 @@ def _issue_row(i: Issue) -> dict:
     }
 
 
+def _months_text(keys: list[str]) -> str:
+    """2023-01..2023-12 -> 2023年1月至12月; 2023-01, 2023-03 -> 2023年1月、3月 (one year, as a period is)."""
+    months = sorted(set(keys))
+    if len(months) == 1:
+        return month_label(months[0])
+    nums = [int(k[5:]) for k in months]
+    year = months[0][:4]
+    if all(k[:4] == year for k in months) and nums == list(range(nums[0], nums[-1] + 1)):
+        return f"{year}年{nums[0]}月至{nums[-1]}月"
+    if all(k[:4] == year for k in months):
+        return f"{year}年" + "、".join(f"{n}月" for n in nums)
+    return "、".join(month_label(k) for k in months)
+
+
+def _issue_rows(issues: list[Issue]) -> list[dict]:
+    """One row an issue, except that the same issue in the same place of several monthly reports
+    (a phone number never filled in, all year) is one row naming its months: a station reads
+    what to fix once, not twelve times."""
+    groups: dict[tuple, list[Issue]] = {}
+    for i in issues:
+        monthly = bool(re.fullmatch(r"\d{4}-\d{2}", i.month or ""))
+        key = (i.severity, i.code, i.sheet, i.cell, i.message, i.hint) if monthly else (id(i),)
+        groups.setdefault(key, []).append(i)
+    rows = []
+    for same in groups.values():
+        row = _issue_row(same[0])
+        if len(same) > 1:
+            row["month"] = f"{_months_text([i.month for i in same])}（{len(same)}份报表）"
+            row["file"] = ""
+        row["count"] = len(same)
+        rows.append(row)
+    return rows
+
+
 def _fmt_date(d) -> str:
     return date_cn(d)
 
@@ -143,7 +177,8 @@ def _context(
         "attachments": attachments,
         "return_copies": list(return_names),
         "sender": sender,
-        "issues": [_issue_row(i) for i in issues],
+        "issues": _issue_rows(issues),
+        "issue_count": len(issues),
         "errors": sum(1 for i in issues if i.severity == ERROR),
         "result": None,
     }
@@ -161,6 +196,7 @@ def _context(
             "deadline": _fmt_date(result.deadline),
             "rectification_text": rectification_text(result),
             "failed_reasons": failed.text,
+            "failed_item_reasons": failed.items,
             "months_not_used": failed.unused,
             "assessed_on": _fmt_date(result.assessed_on),
             "item_grades": [{"number": it.number, "name": it.name, "grade": it.final} for it in result.items],

@@ -8,6 +8,7 @@ rejected as 驿站不在名册 because of, say, a mistyped 状态.
 from __future__ import annotations
 
 from lingong.model.cells import a1
+from lingong.model.periods import month_label
 from lingong.model.records import Station
 from lingong.read.addresses import EXAMPLE, check_address
 from lingong.read.labels import code_typed_oddly, find_sheet, loose_label, norm_code, norm_label, norm_text
@@ -107,8 +108,8 @@ def read_registry(wb, rel: str) -> tuple[dict[str, Station], list[Issue]]:
             elif p.code == "V008":
                 bad(
                     key,
-                    f"{_LABEL_OF[key]}填写了数字“{as_text(v)}”，已按 {p.value} 读取；"
-                    "Excel 会把 2023.10 存成 2023.1，请写成 2023-10 这样的文字",
+                    f"{_LABEL_OF[key]}填写了数字“{as_text(v)}”，已按 {month_label(p.value)}读取"
+                    f"（Excel 会把 2023.10 这样的数字存成 2023.1）；请写成 {p.value} 或 {month_label(p.value)} 这样的文字",
                 )
         if months["start_month"] and months["end_month"] and months["end_month"] < months["start_month"]:
             bad("end_month", f"停用年月 {months['end_month']} 早于启用年月 {months['start_month']}")

@@ -31,8 +31,18 @@ BODY_FONT = "仿宋_GB2312"
 TABLE_FONT = "宋体"
 
 
-def _check_name(period: Period) -> str:
+def _check_name(period: Period, recheck: bool = False) -> str:
+    if recheck:  # the period's recheck after the deadline: the notice does not call itself the first check
+        return "整改复查"
     return {"half": "半年检查", "year": "年终考评"}.get(period.kind, "考核")
+
+
+def _cancel_reason(r: StationResult) -> str:
+    """The case, then the months not used, then the items: the items' text has brackets of its
+    own, so it comes after the case, never inside another pair; a month is no 考核项目."""
+    failed = failed_facts(r)
+    parts = (rectification_text(r, with_state=False), failed.unused, failed.items and f"不合格项目为{failed.items}")
+    return "；".join(t for t in parts if t)
 
 
 def _remark(r: StationResult) -> str:
@@ -54,7 +64,7 @@ def _excellent_in(r: StationResult, county: str) -> bool:
     return r.final_overall == EXCELLENT and county_of(r) == county
 
 
-def notice_context(*, period: Period, results: list[StationResult], issued: date | None) -> dict:
+def notice_context(*, period: Period, results: list[StationResult], issued: date | None, recheck: bool = False) -> dict:
     """Everything the template shows, as plain strings and lists (testable without Word)."""
     m = outfiles.mask_text
     graded = sorted((r for r in results if r.graded), key=lambda r: (county_order(r.station.county), r.station.code))
@@ -85,17 +95,7 @@ def notice_context(*, period: Period, results: list[StationResult], issued: date
             "grade": r.final_overall,
             "unused": failed.unused,
             "case": m(rectification_text(r, with_state=False)),
-            # s.failed has brackets of its own: after the case, never inside another pair.
-            "cancel_reason": m(
-                "，".join(
-                    t
-                    for t in (
-                        rectification_text(r, with_state=False),
-                        failed.text and f"不合格项目为{failed.text}",
-                    )
-                    if t
-                )
-            ),
+            "cancel_reason": m(_cancel_reason(r)),
             "provisional": r.provisional,
         }
 
@@ -115,7 +115,7 @@ def notice_context(*, period: Period, results: list[StationResult], issued: date
         "title": f"关于{period.label}全市零工驿站运维考核结果的通报",
         "period_label": period.label,
         "period_key": period.key,
-        "check_name": _check_name(period),
+        "check_name": _check_name(period, recheck),
         "total": tally.total.graded,
         "counts": {k: v for k, v in counts(tally.total).items() if k != "total"},
         "grades": list(GRADES),
@@ -135,7 +135,13 @@ def notice_context(*, period: Period, results: list[StationResult], issued: date
 
 
 def write_notice(
-    path: Path, *, period: Period, results: list[StationResult], template: Path, issued: date | None = None
+    path: Path,
+    *,
+    period: Period,
+    results: list[StationResult],
+    template: Path,
+    issued: date | None = None,
+    recheck: bool = False,
 ) -> Path:
     """Render ``template`` (a docxtpl .docx) to ``path`` (normally 通报（草稿）.docx)."""
     import jinja2
@@ -149,7 +155,7 @@ def write_notice(
         raise NoticeTemplateError(f"找不到通报模板 {template}；可运行程序重新生成默认模板")
     from lingong.runtime.privacy import mask_json
 
-    ctx = mask_json(notice_context(period=period, results=results, issued=issued))
+    ctx = mask_json(notice_context(period=period, results=results, issued=issued, recheck=recheck))
     try:
         tpl = DocxTemplate(str(template))
         # autoescape: a station name with & or < must not break the document's XML.

@@ -198,7 +198,15 @@ def build_notice_template(path: Path) -> Path:
         "根据《办法》“对不合格的要求限期整改，整改后仍不合格的取消”的规定，请以上驿站对照考核验收表逐项整改，"
         "整改情况报所在县（市、区）就业部门，由其组织复核；整改后仍不合格的，予以取消。",
     )
-    _tag(doc, "{%p elif not provisional %}")
+    # Under its heading this part always says something true: stations listed elsewhere (暂定 above,
+    # 建议取消 below) are named as the exceptions, never left to a bare heading or a false "无".
+    _tag(doc, "{%p elif provisional or cancel %}")
+    _para(
+        doc,
+        "除{% if provisional %}上文结果暂定{% endif %}{% if provisional and cancel %}和{% endif %}"
+        "{% if cancel %}下文建议取消{% endif %}的驿站外，本期无其他考核等次为不合格的零工驿站。",
+    )
+    _tag(doc, "{%p else %}")
     _para(doc, "本期无考核等次为不合格的零工驿站。")
     _tag(doc, "{%p endif %}")
     _tag(doc, "{%p if cancel %}")
@@ -206,7 +214,8 @@ def build_notice_template(path: Path) -> Path:
     _tag(doc, "{%p for s in cancel %}")
     _para(
         doc,
-        "{{ loop.index }}. {{ s.name }}（{{ s.county }}，{{ s.code }}）：{% if s.cancel_reason %}{{ s.cancel_reason }}，"
+        "{{ loop.index }}. {{ s.name }}（{{ s.county }}，{{ s.code }}）{% if s.provisional %}（结果暂定）{% endif %}："
+        "{% if s.cancel_reason %}{{ s.cancel_reason }}，"
         "{% endif %}建议取消其零工驿站资格。",
     )
     _tag(doc, "{%p endfor %}")

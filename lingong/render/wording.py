@@ -54,6 +54,8 @@ def rectification_text(result: StationResult, *, with_state: bool = True) -> str
             text = f"建议取消：{origin}，整改期限{date_cn(case.deadline)}，{decider}仍不合格"
     if not own and set(result.period.months) & set(parse_period(case.period).months):
         text += f"。本期包含{_label(case.period)}的月份，不另行限期整改"
+        if case.state == ON_NOTICE:
+            text += "，仍按上述期限整改"
     return text if with_state else text.split("：", 1)[1]
 
 

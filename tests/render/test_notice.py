@@ -80,6 +80,9 @@ def test_notice_has_counts_lists_deadline_and_table(tmp_path):
     assert "（随县，SX-003）：暂定不合格；3月、5月未报送（缺报），4月报表被退回，未采用" in failing
     assert text.index("考核结果暂定，待驿站重新报送、复查后确定") < text.index("二、优秀零工驿站")
     assert "本期无考核等次为不合格的零工驿站" not in text
+    # every failing station is listed elsewhere: part 三 says so rather than stand empty
+    part3 = text[text.index("三、不合格零工驿站及整改要求") : text.index("四、建议取消的零工驿站")]
+    assert part3.strip().endswith("除上文结果暂定和下文建议取消的驿站外，本期无其他考核等次为不合格的零工驿站。")
     assert "人岗匹配33人，未达到指标50人" in failing and "被核实投诉4次，超过上限3次" in failing
     assert "限期整改：2023年上半年考核（2023年7月5日）不合格，整改期限2023年8月4日；由2023年上半年复查" in failing
     assert "四、建议取消的零工驿站" in text and "高新区淅河镇零工驿站（随州高新区，GX-004）" in text
@@ -103,9 +106,25 @@ def test_without_failures_or_excellence_the_sections_say_so(tmp_path):
     assert "年　　月　　日" in text
 
 
+def test_when_every_failing_station_is_proposed_for_cancellation_part_three_says_so(tmp_path):
+    cancelled = dataclasses.replace(rf.failing(), rectification="建议取消", deadline=None, provisional=False)
+    out = notice.write_notice(
+        tmp_path / "n.docx", period=H1, results=[rf.excellent(), cancelled], template=TEMPLATE, issued=None
+    )
+    text, _ = doc_text(out)
+    part3 = text[text.index("三、不合格零工驿站及整改要求") : text.index("四、建议取消的零工驿站")]
+    assert part3.strip().endswith("除下文建议取消的驿站外，本期无其他考核等次为不合格的零工驿站。")
+    assert "本期无考核等次为不合格的零工驿站" not in text  # that would deny the station listed under 四
+    # months not used are said as such, never as a 不合格项目
+    assert "；3月、5月未报送（缺报），4月报表被退回，未采用；不合格项目为驿站运维、线上平台、供求服务（" in text
+    assert "不合格项目为3月" not in text
+
+
 def test_year_title_and_check_name():
     ctx = notice.notice_context(period=make_period("year", 2023), results=[], issued=None)
     assert ctx["title"] == "关于2023年度全市零工驿站运维考核结果的通报" and ctx["check_name"] == "年终考评"
+    again = notice.notice_context(period=H1, results=[], issued=None, recheck=True)
+    assert again["check_name"] == "整改复查"  # the recheck's notice does not call itself the half-year check
 
 
 def test_a_broken_template_names_itself(tmp_path):
