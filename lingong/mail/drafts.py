@@ -35,6 +35,7 @@ from lingong.model.periods import month_label
 from lingong.model.records import Period, Station, StationResult
 from lingong.read.addresses import check_address, is_bare_address
 from lingong.render.wording import date_cn, failed_items_text, months_not_used, rectification_text
+from lingong.render import print_layout, textfit
 from lingong.runtime import outfiles
 from lingong.spec.issues import Issue, sort_key
 from lingong.spec.template import county_order
@@ -586,13 +587,22 @@ def _write_list(path: Path, rows: list[DraftRow]) -> None:
             )
             for c, v in enumerate(values):
                 ws.write_string(r, c, v, cell if row.written or c != 6 else warn)
+            ws.set_row(r, textfit.row_height(zip(values, widths), 11))
+        ws.set_row(0, textfit.row_height(zip(LIST_COLUMNS, widths), 11))
         ws.freeze_panes(1, 0)
         ws.autofilter(0, 0, max(len(rows), 1), len(LIST_COLUMNS) - 1)
-        ws.set_paper(9)
-        ws.set_landscape()
-        ws.fit_to_pages(1, 0)
-        ws.repeat_rows(0)
+        # 编号 and 名称 repeat beside the mail's subject, attachments and status on their page.
+        print_layout.setup(ws, widths, f"{_list_title(rows)}邮件清单", repeat=(0, 0), keep=2)
         wb.close()
+
+
+def _list_title(rows: list[DraftRow]) -> str:
+    """The period the mails are about, from their subjects, for the printed page header."""
+    for row in rows:
+        m = re.search(r"\d{4}年(?:度|上半年|下半年)", row.subject or "")
+        if m:
+            return f"随州市零工驿站{m.group(0)}"
+    return "随州市零工驿站"
 
 
 def format_drafts_summary(summary: DraftsSummary) -> str:

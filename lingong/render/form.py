@@ -22,7 +22,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from lingong.errors import TextTemplateError  # noqa: F401 - also imported from here
 from lingong.layout import FORM_SUFFIX
 from lingong.model.records import ItemResult, RequirementResult, StationResult
-from lingong.render import textfit
+from lingong.render import print_layout, textfit
 from lingong.render.wording import date_cn, failed_months_text, prorated_note, provisional_text, rectification_text
 from lingong.runtime.outfiles import atomic_path, clip, file_name, inside, mask_text, new_xlsxwriter, safe_component
 from lingong.spec.template import INDICATORS, YESNO
@@ -318,14 +318,19 @@ def _write_form_sheet(wb, fmt, result: StationResult, rules_label: str, texts: T
     ws.set_row(row, row_height([(note, total)], 9))
     ws.merge_range(row, 0, row, last, note, fmt["small"])
 
-    ws.set_paper(9)  # A4
-    ws.set_portrait()
-    ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
+    # One portrait page when that still prints at >= 85 %, else as large as the width allows
+    # over two pages, the title and column headers repeated.
+    height = sum(ws.row_sizes[r][0] * 0.75 if r in ws.row_sizes else 15 for r in range(row + 1))  # px -> pt
+    print_layout.setup(
+        ws,
+        widths,
+        f"{title}　{clean(result.station.name)}",
+        repeat=(0, 2),
+        orientation="portrait",
+        height_pt=height,
+    )
     ws.center_horizontally()
-    ws.repeat_rows(0, 2)
     ws.print_area(0, 0, row, last)
-    ws.fit_to_pages(1, 1)
-    ws.set_footer("&C&9第 &P 页，共 &N 页")
 
 
 _CODE = re.compile(r"[A-Z]\d+")
@@ -439,12 +444,4 @@ def _write_evidence_sheet(wb, fmt, result: StationResult, rules_label: str) -> N
         row += 1
 
     ws.freeze_panes(3, 3)
-    ws.set_paper(9)
-    if len(months) > 6:
-        ws.set_landscape()
-    else:
-        ws.set_portrait()
-    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-    ws.repeat_rows(0, 2)
-    ws.fit_to_pages(1, 0)
-    ws.set_footer("&C&9第 &P 页，共 &N 页")
+    print_layout.setup(ws, widths, title, repeat=(0, 2), keep=3)

@@ -11,6 +11,7 @@ from datetime import date
 from lingong.grade.history_view import PeriodResult, grade_text, period_label, periods_of, with_current
 from lingong.grade.monthly import CITY, HEADERS, TREND_CODES, indicator_header, month_rows, trend
 from lingong.model.records import Period, StationResult
+from lingong.render import print_layout
 from lingong.render.form import BODY_FONT, date_text, month_short
 from lingong.spec.template import county_order
 
@@ -29,7 +30,9 @@ def trend_sheet(bk, period: Period, results: list[StationResult]) -> None:
         for m, by_code in by_month.items()
     ]
     widths = [16, 8, *([12] * len(TREND_CODES))]
-    bk.table(ws, headers, rows, widths)
+    chart_col = len(headers) + 1
+    # The charts beside the table print on a page of their own, one above the other.
+    bk.table(ws, headers, rows, [*widths, 2, *([8.43] * 10)], keep=0, breaks=(chart_col,))
     first, last = 2, 1 + len(period.months)  # the 全市 rows
     if not results:
         return
@@ -52,8 +55,8 @@ def trend_sheet(bk, period: Period, results: list[StationResult]) -> None:
     chart.set_y_axis({"name": "岗位、人次、人数", "min": 0, "num_format": "0", "name_font": {"name": BODY_FONT}})
     chart.set_y2_axis({"name": "宣传次数", "min": 0, "num_format": "0", "name_font": {"name": BODY_FONT}})
     chart.set_legend({"position": "bottom", "font": {"name": BODY_FONT}})
-    chart.set_size({"width": 640, "height": 320})
-    ws.insert_chart(1, len(headers) + 1, chart)
+    chart.set_size({"width": 640, "height": 300})
+    ws.insert_chart(1, chart_col, chart)
     # Each county's block of rows follows the city's: one line per county, jobs posted (C1).
     counties = [a for a in data if a != CITY]
     by_county = bk.wb.add_chart({"type": "line"})
@@ -74,8 +77,8 @@ def trend_sheet(bk, period: Period, results: list[StationResult]) -> None:
     by_county.set_x_axis({"num_font": {"name": BODY_FONT}})
     by_county.set_y_axis({"name": "岗位数", "min": 0, "num_format": "0", "name_font": {"name": BODY_FONT}})
     by_county.set_legend({"position": "bottom", "font": {"name": BODY_FONT}})
-    by_county.set_size({"width": 640, "height": 320})
-    ws.insert_chart(18, len(headers) + 1, by_county)
+    by_county.set_size({"width": 640, "height": 300})
+    ws.insert_chart(1, chart_col, by_county, {"y_offset": 310})
 
 
 def detail_sheet(bk, period: Period, results: list[StationResult]) -> None:
@@ -101,6 +104,14 @@ def detail_sheet(bk, period: Period, results: list[StationResult]) -> None:
     )
     ws.set_row(0, 42)
     ws.freeze_panes(1, 3)
+    # Exempt from the >= 85 % rule: a filter table for the screen, wider than any page. It
+    # still prints with the title, page numbers and its header row, as wide as a page allows.
+    ws.set_paper(9)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0)
+    ws.set_header(print_layout.header(f"随州市零工驿站{period.label}月度明细"))
+    ws.set_footer(print_layout.FOOTER)
 
 
 def history_sheet(bk, period: Period, results: list[StationResult], history: list[PeriodResult]) -> None:

@@ -345,7 +345,10 @@ def new_xlsxwriter(path: Path, *, mask: bool = True):
     reports and registry), never for an output."""
     import xlsxwriter
 
-    wb = xlsxwriter.Workbook(str(path), xlsxwriter_options())
+    from lingong.render.print_layout import DEFAULT_FONT
+
+    # The default font sets the unit of every column width, so the print plan can trust it.
+    wb = xlsxwriter.Workbook(str(path), {**xlsxwriter_options(), "default_format_properties": DEFAULT_FONT})
     if mask:
         wb.worksheet_class = _masking_worksheet_class()
     wb.set_properties({"created": FIXED_TIMESTAMP, "author": "零工驿站考核工具"})
