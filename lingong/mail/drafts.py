@@ -34,8 +34,8 @@ from lingong.layout import BLANK_TEMPLATES_FOLDER, MAIL_FOLDER, MAIL_LIST_NAME, 
 from lingong.model.periods import month_label
 from lingong.model.records import Period, Station, StationResult
 from lingong.read.addresses import check_address, is_bare_address
-from lingong.render.wording import date_cn, failed_items_text, months_not_used, rectification_text
 from lingong.render import print_layout, textfit
+from lingong.render.wording import date_cn, failed_items_text, months_not_used, rectification_text
 from lingong.runtime import outfiles
 from lingong.spec.issues import Issue, sort_key
 from lingong.spec.template import county_order
@@ -569,7 +569,7 @@ def _write_list(path: Path, rows: list[DraftRow]) -> None:
         warn = wb.add_format(
             {"border": 1, "text_wrap": True, "font_name": "宋体", "valign": "top", "font_color": "#C00000"}
         )
-        widths = (10, 26, 14, 28, 40, 44, 30, 30, 10)
+        widths = (10, 20, 12, 24, 34, 36, 26, 24, 8)
         for c, (title, w) in enumerate(zip(LIST_COLUMNS, widths)):
             ws.write_string(0, c, title, head)
             ws.set_column(c, c, w)

@@ -38,8 +38,9 @@ OVERALL_TEMPLATE = "考核验收情况.j2"
 BODY_FONT = "宋体"
 TITLE_FONT = "黑体"
 BODY_PT = 10
-# Column widths in Excel character units; they add up to about one A4 portrait width.
-FORM_WIDTHS = (4.5, 7.5, 21, 25, 33, 14)
+# Column widths in Excel character units: one A4 portrait page wide at >= 85 % even where a
+# digit is 8.6 px (print_layout.DIGIT_PX), a full page at 100 % in Excel.
+FORM_WIDTHS = (4, 7, 19, 23, 29, 12)
 
 
 @dataclass(frozen=True)

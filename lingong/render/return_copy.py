@@ -31,10 +31,10 @@ LIST_COLUMNS: tuple[tuple[str, int], ...] = (  # narrow by design: one landscape
     ("工作表", 9),
     ("单元格", 7),
     ("问题代码", 6),
-    ("问题", 36),
+    ("问题", 34),
     ("发现", 14),
     ("应为", 12),
-    ("处理建议", 28),
+    ("处理建议", 26),
 )
 _CELL_RE = re.compile(r"^\$?([A-Z]{1,3})\$?([1-9]\d{0,6})$")
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")

@@ -454,7 +454,7 @@ def _rectify_sheet(bk: _Book, period: Period, results) -> None:
                 rectification_text(res),
             ]
         )
-    bk.table(ws, headers, rows, [COUNTY_W, 9, 22, 8, 9, 22, 60, 13, 6, 50])
+    bk.table(ws, headers, rows, [COUNTY_W, 9, 22, 8, 9, 22, 40, 13, 6, 40])
 
 
 def _risk_sheet(bk: _Book, period: Period, results) -> None:
@@ -515,7 +515,7 @@ def _issues_sheet(bk: _Book, period: Period, issues, stations: dict[str, Station
                 i.code,
             ]
         )
-    bk.table(ws, headers, rows, [7, COUNTY_W, 9, 18, 9, 26, 9, 7, 40, 16, 12, 30, 6], keep=4)
+    bk.table(ws, headers, rows, [7, 12, 9, 18, 9, 22, 9, 7, 34, 16, 12, 26, 6], keep=3)
 
 
 def _is_month(text: str) -> bool:

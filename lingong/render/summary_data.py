@@ -104,14 +104,9 @@ def detail_sheet(bk, period: Period, results: list[StationResult]) -> None:
     )
     ws.set_row(0, 42)
     ws.freeze_panes(1, 3)
-    # Exempt from the >= 85 % rule: a filter table for the screen, wider than any page. It
-    # still prints with the title, page numbers and its header row, as wide as a page allows.
-    ws.set_paper(9)
-    ws.set_landscape()
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(0)
-    ws.set_header(print_layout.header(f"随州市零工驿站{period.label}月度明细"))
-    ws.set_footer(print_layout.FOOTER)
+    # A filter table for the screen, wider than any page: on paper in column groups, each
+    # repeating 县区、编号、名称, as the other sheets.
+    print_layout.setup(ws, widths, f"随州市零工驿站{period.label}月度明细", repeat=(0, 0), keep=3)
 
 
 def history_sheet(bk, period: Period, results: list[StationResult], history: list[PeriodResult]) -> None:

@@ -28,18 +28,18 @@ from lingong.spec.vocab import KIND_LABELS
 FONT = "宋体"
 COLUMNS: tuple[tuple[str, int], ...] = (
     ("严重程度", 8),
-    ("县区", 12),
+    ("县区", 10),
     ("驿站编号", 10),
     ("驿站名称", 18),
     ("月份", 10),
-    ("文件", 28),
+    ("文件", 22),
     ("工作表", 10),
     ("单元格", 7),
     ("问题代码", 8),
-    ("问题", 40),
-    ("发现", 18),
+    ("问题", 34),
+    ("发现", 16),
     ("应为", 14),
-    ("处理建议", 30),
+    ("处理建议", 26),
 )
 SEVERITY_COLOURS = {ERROR: "#FFC7CE", WARNING: "#FFEB9C", INFO: "#DDEBF7"}
 UNKNOWN_COUNTY = "（未识别驿站）"
@@ -121,7 +121,7 @@ def _write_issues(
     ws = wb.add_worksheet(name)
     # The sheet name tells 校验问题 from 名册与考核组意见问题 on paper; the columns that say
     # whose problem it is repeat beside 问题 … 处理建议 when the row is split across pages.
-    _print_setup(ws, f"{title}　{name}", [w for _, w in COLUMNS], keep=4)
+    _print_setup(ws, f"{title}　{name}", [w for _, w in COLUMNS], keep=3)
     for c, (label, width) in enumerate(COLUMNS):
         ws.set_column(c, c, width)
         ws.write_string(0, c, label, fmt["header"])
