@@ -569,7 +569,7 @@ def _write_list(path: Path, rows: list[DraftRow]) -> None:
         warn = wb.add_format(
             {"border": 1, "text_wrap": True, "font_name": "宋体", "valign": "top", "font_color": "#C00000"}
         )
-        widths = (10, 20, 12, 24, 34, 36, 26, 24, 8)
+        widths = (10, 18, 16, 24, 34, 36, 26, 24, 8)
         for c, (title, w) in enumerate(zip(LIST_COLUMNS, widths)):
             ws.write_string(0, c, title, head)
             ws.set_column(c, c, w)
@@ -587,8 +587,8 @@ def _write_list(path: Path, rows: list[DraftRow]) -> None:
             )
             for c, v in enumerate(values):
                 ws.write_string(r, c, v, cell if row.written or c != 6 else warn)
-            ws.set_row(r, textfit.row_height(zip(values, widths), 11))
-        ws.set_row(0, textfit.row_height(zip(LIST_COLUMNS, widths), 11))
+            ws.set_row(r, textfit.row_height(zip(values, widths), 10))
+        ws.set_row(0, textfit.row_height(zip(LIST_COLUMNS, widths), 10))
         ws.freeze_panes(1, 0)
         ws.autofilter(0, 0, max(len(rows), 1), len(LIST_COLUMNS) - 1)
         # 编号 and 名称 repeat beside the mail's subject, attachments and status on their page.

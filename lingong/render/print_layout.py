@@ -21,6 +21,8 @@ MARGIN_SIDE = 0.4
 MARGIN_TOP = 0.7  # room for the page header above the table
 MARGIN_BOTTOM = 0.7
 MARGIN_HEADER = 0.3
+# A one-page form (height_pt given) gets the page's full height: its signatures stay on it.
+FORM_MARGIN, FORM_HEADER = 0.5, 0.2
 FOOTER = f'&C&"{FONT},Regular"&9第 &P 页 共 &N 页'
 _PX_PER_IN = 96
 # A column's width is counted in digits of the workbook's default font. Excel's digit is 7 px;
@@ -38,13 +40,14 @@ def column_px(width: float, digit: float = DIGIT_PX) -> float:
 
 
 def printable_px(landscape: bool) -> float:
-    """Printable width of an A4 page at 100 %, in pixels."""
-    return ((A4_IN[1] if landscape else A4_IN[0]) - 2 * MARGIN_SIDE) * _PX_PER_IN
+    """Printable width of an A4 page at 100 %, in pixels, less 2 % for the rounding of column
+    widths to whole pixels and twips, which adds up over many columns."""
+    return ((A4_IN[1] if landscape else A4_IN[0]) - 2 * MARGIN_SIDE) * _PX_PER_IN * 0.98
 
 
-def printable_pt(landscape: bool) -> float:
+def printable_pt(landscape: bool, top: float = MARGIN_TOP, bottom: float = MARGIN_BOTTOM) -> float:
     """Printable height of an A4 page at 100 %, in points."""
-    return ((A4_IN[0] if landscape else A4_IN[1]) - MARGIN_TOP - MARGIN_BOTTOM) * 72
+    return ((A4_IN[0] if landscape else A4_IN[1]) - top - bottom) * 72
 
 
 @dataclass(frozen=True)
@@ -97,7 +100,7 @@ def _one_way(
     if not forced and total * MIN_SCALE / 100 <= width:
         scale = min(100, math.floor(width / total * 100)) if total else 100
         if height_pt:  # a one-page form: as large as still fits the page, if that is readable
-            fit = math.floor(printable_pt(landscape) / height_pt * 100)
+            fit = math.floor(printable_pt(landscape, FORM_MARGIN, FORM_MARGIN) / height_pt * 100)
             if fit >= MIN_SCALE:
                 scale = min(scale, fit)
         return 1, scale, []
@@ -184,14 +187,16 @@ def setup(
         ws.set_landscape()
     else:
         ws.set_portrait()
-    ws.set_margins(left=MARGIN_SIDE, right=MARGIN_SIDE, top=MARGIN_TOP, bottom=MARGIN_BOTTOM)
+    top, head = (FORM_MARGIN, FORM_HEADER) if height_pt else (MARGIN_TOP, MARGIN_HEADER)
+    ws.set_margins(left=MARGIN_SIDE, right=MARGIN_SIDE, top=top, bottom=top if height_pt else MARGIN_BOTTOM)
     ws.set_print_scale(lay.scale)
-    ws.set_header(header(title), {"margin": MARGIN_HEADER})
-    ws.set_footer(FOOTER, {"margin": MARGIN_HEADER})
+    ws.set_header(header(title), {"margin": head})
+    ws.set_footer(FOOTER, {"margin": head})
     if repeat is not None:
         ws.repeat_rows(*repeat)
     if lay.breaks:
         ws.set_v_pagebreaks(list(lay.breaks))
+        ws.print_across()  # the column groups of the same rows print one after the other
         if lay.keep:
             ws.repeat_columns(0, lay.keep - 1)
     return lay
@@ -214,6 +219,7 @@ def setup_openpyxl(ws, widths, title: str, *, repeat=None, digit: float = STATIO
     if repeat is not None:
         ws.print_title_rows = f"{repeat[0]}:{repeat[1]}"
     if lay.breaks:
+        ws.page_setup.pageOrder = "overThenDown"
         ws.col_breaks = ColBreak()
         for c in lay.breaks:
             ws.col_breaks.append(Break(id=c))
@@ -222,6 +228,9 @@ def setup_openpyxl(ws, widths, title: str, *, repeat=None, digit: float = STATIO
 
 def _xml_text(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+ACROSS = ' pageOrder="overThenDown"'
 
 
 def sheet_xml(widths, title: str, digit: float = STATION_DIGIT_PX) -> tuple[str, str]:
@@ -236,6 +245,7 @@ def sheet_xml(widths, title: str, digit: float = STATION_DIGIT_PX) -> tuple[str,
         f'<pageMargins left="{MARGIN_SIDE}" right="{MARGIN_SIDE}" top="{MARGIN_TOP}" bottom="{MARGIN_BOTTOM}"'
         f' header="{MARGIN_HEADER}" footer="{MARGIN_HEADER}"/>'
         f'<pageSetup paperSize="{PAPER_A4}" scale="{lay.scale}"'
+        f"{ACROSS if lay.breaks else ''}"
         f' orientation="{"landscape" if lay.landscape else "portrait"}"/>'
         f"<headerFooter><oddHeader>{_xml_text(header(title))}</oddHeader>"
         f"<oddFooter>{_xml_text(FOOTER)}</oddFooter></headerFooter>{breaks}"

@@ -32,8 +32,8 @@ LIST_COLUMNS: tuple[tuple[str, int], ...] = (  # narrow by design: one landscape
     ("单元格", 7),
     ("问题代码", 6),
     ("问题", 34),
-    ("发现", 14),
-    ("应为", 12),
+    ("发现", 13),
+    ("应为", 11),
     ("处理建议", 26),
 )
 _CELL_RE = re.compile(r"^\$?([A-Z]{1,3})\$?([1-9]\d{0,6})$")

@@ -86,6 +86,14 @@ class _Book:
         (县区、编号、名称) repeated on every column group when the sheet is split."""
         print_layout.setup(ws, widths, self.titles[ws.name], repeat=header_rows, keep=keep, breaks=breaks)
 
+    def print_areas(self) -> None:
+        """Each titled sheet prints from its header row: the page header carries the title on
+        every page, and a title left in row 1 would be cut on the pages of a column group."""
+        for ws in self.wb.worksheets():
+            if ws.name in self.titles and ws.dim_rowmax is not None:
+                chart_rows = 40 if ws.charts else 0  # charts under the table: their rows too
+                ws.print_area(1, 0, ws.dim_rowmax + chart_rows, ws.dim_colmax)
+
     def cell(self, ws, r: int, c: int, value, fmt=None):
         """Every value goes through here: text as text (never a formula or link), numbers as numbers."""
         if value is None or value == "":
@@ -665,4 +673,5 @@ def write_summary(
         _risk_sheet(bk, period, ordered)
         _issues_sheet(bk, period, issues, stations)
         _notes_sheet(bk, period, ordered, outcomes, rules_info, run_info)
+        bk.print_areas()
         wb.close()

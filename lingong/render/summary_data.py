@@ -30,9 +30,10 @@ def trend_sheet(bk, period: Period, results: list[StationResult]) -> None:
         for m, by_code in by_month.items()
     ]
     widths = [16, 8, *([12] * len(TREND_CODES))]
-    chart_col = len(headers) + 1
-    # The charts beside the table print on a page of their own, one above the other.
-    bk.table(ws, headers, rows, [*widths, 2, *([8.43] * 10)], keep=0, breaks=(chart_col,))
+    end = bk.table(ws, headers, rows, widths, keep=0)
+    # The charts go under the table, together on a page of their own: never cut by a page edge.
+    chart_row = end + 1
+    ws.set_h_pagebreaks([chart_row])
     first, last = 2, 1 + len(period.months)  # the 全市 rows
     if not results:
         return
@@ -55,8 +56,8 @@ def trend_sheet(bk, period: Period, results: list[StationResult]) -> None:
     chart.set_y_axis({"name": "岗位、人次、人数", "min": 0, "num_format": "0", "name_font": {"name": BODY_FONT}})
     chart.set_y2_axis({"name": "宣传次数", "min": 0, "num_format": "0", "name_font": {"name": BODY_FONT}})
     chart.set_legend({"position": "bottom", "font": {"name": BODY_FONT}})
-    chart.set_size({"width": 640, "height": 300})
-    ws.insert_chart(1, chart_col, chart)
+    chart.set_size({"width": 640, "height": 280})
+    ws.insert_chart(chart_row, 0, chart)
     # Each county's block of rows follows the city's: one line per county, jobs posted (C1).
     counties = [a for a in data if a != CITY]
     by_county = bk.wb.add_chart({"type": "line"})
@@ -77,8 +78,8 @@ def trend_sheet(bk, period: Period, results: list[StationResult]) -> None:
     by_county.set_x_axis({"num_font": {"name": BODY_FONT}})
     by_county.set_y_axis({"name": "岗位数", "min": 0, "num_format": "0", "name_font": {"name": BODY_FONT}})
     by_county.set_legend({"position": "bottom", "font": {"name": BODY_FONT}})
-    by_county.set_size({"width": 640, "height": 300})
-    ws.insert_chart(1, chart_col, by_county, {"y_offset": 310})
+    by_county.set_size({"width": 640, "height": 280})
+    ws.insert_chart(chart_row, 0, by_county, {"y_offset": 290})
 
 
 def detail_sheet(bk, period: Period, results: list[StationResult]) -> None:

@@ -28,9 +28,10 @@ from support.paths import ROOT
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 CAL_PT = 10
-# Sheets not laid out for print: the station's own sheets in a 退回 copy (they are the
-# station's file) and 月度明细, a filter table wider than any page.
-EXEMPT = {"summary": {"月度明细"}}
+# Sheets not held to the rule, by document. None: even 月度明细, a filter table for the screen,
+# prints in column groups. The station's own sheets in a 退回 copy are left out by checking
+# only its 问题清单 (they print as the station laid them out).
+EXEMPT: dict[str, set[str]] = {}
 
 
 def _missing_tools() -> list[str]:
@@ -195,15 +196,23 @@ def _by_sheet(xlsx: Path, pdf: Path, exempt: set[str], only: set[str] | None = N
             if isinstance(c.value, str) and c.value.strip()
         ]
         wanted[ws.title] = SheetPages(ws.title, body_pt(ws), [], cells)
-    heads = {ws.title: header_text(ws) for ws in wb.worksheets if ws.title in wanted}
+    # Exempt sheets are still told apart by their headers, so no page goes unaccounted for.
+    heads = {ws.title: header_text(ws) for ws in wb.worksheets if ws.title in wanted or header_text(ws)}
     assert len(set(heads.values())) == len(heads), f"{xlsx.name}: two sheets share a page header {heads}"
+    unmatched = []
     for page in read_pages(pdf):
         top = re.sub(r"\s+", "", page.line(top=True))
         match = [t for t, h in heads.items() if h == top]
         if match:
-            wanted[match[0]].pages.append(page)
+            if match[0] in wanted:
+                wanted[match[0]].pages.append(page)
+        else:
+            unmatched.append(page.number)
     for sp in wanted.values():
         assert sp.pages, f"{xlsx.name} / {sp.sheet}: no printed page carries its header {heads[sp.sheet]!r}"
+    # Every page of a workbook we wrote whole is some sheet's (a chart alone on a page too);
+    # in a 退回 copy the station's own sheets print as the station laid them out.
+    assert only is not None or not unmatched, f"{xlsx.name}: pages {unmatched} carry no sheet's header"
     return wanted
 
 
