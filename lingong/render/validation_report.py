@@ -280,10 +280,10 @@ def _write_out_of_period(wb, fmt, outside: list[FileOutcome], stations: dict[str
     for o in sorted(outside, key=order):
         r += 1
         st = stations.get(o.station)
-        for c, text in enumerate(
-            (st.county if st else "", o.station, st.name if st else "", o.file, _month_text(o.month))
-        ):
+        texts = (st.county if st else "", o.station, st.name if st else "", o.file, _month_text(o.month))
+        for c, text in enumerate(texts):
             ws.write_string(r, c, text, fmt["cell"])
+        ws.set_row(r, row_height(texts, widths))
     ws.freeze_panes(2, 0)
     ws.autofilter(1, 0, max(r, 1), 4)
 

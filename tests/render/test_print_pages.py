@@ -144,6 +144,9 @@ def rendered(tmp_path_factory):
         "mail": year / "邮件" / "邮件清单.xlsx",
         "notice": next(year.glob("通报*.docx")),
     }
+    from lingong.render.blank_template import write_blank_template_file
+
+    files["template"] = write_blank_template_file(work)  # what stations print to fill in by hand
     for n, copy in enumerate(sorted((year / "退回修改").glob("*.xlsx"))):
         files[f"return{n}"] = copy
     assert any(k.startswith("return") for k in files), "the demo returns no report"
@@ -238,7 +241,7 @@ def _check(rendered, key: str, exempt=frozenset(), only=None) -> list[str]:
 
 
 @pytest.mark.timeout(600)
-@pytest.mark.parametrize("key", ["summary", "report", "form", "mail"])
+@pytest.mark.parametrize("key", ["summary", "report", "form", "mail", "template"])
 def test_documents_print_readable_and_whole(rendered, key):
     problems = _check(rendered, key, EXEMPT.get(key, ()))
     assert not problems, "\n".join(problems)
