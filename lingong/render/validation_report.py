@@ -112,7 +112,7 @@ def _month_order(text: str) -> tuple:
 def _print_setup(ws, title: str, widths, *, repeat=(0, 0), keep: int = 0) -> None:
     """A4 pages at >= 85 % with the title and period on every page, 第 N 页 共 M 页 at the
     foot and the header row repeated (lingong.render.print_layout)."""
-    print_layout.setup(ws, widths, title or "报表校验报告", repeat=repeat, keep=keep)
+    print_layout.setup(ws, widths, title, repeat=repeat, keep=keep)
 
 
 def _write_issues(
@@ -121,7 +121,7 @@ def _write_issues(
     ws = wb.add_worksheet(name)
     # The sheet name tells 校验问题 from 名册与考核组意见问题 on paper; the columns that say
     # whose problem it is repeat beside 问题 … 处理建议 when the row is split across pages.
-    _print_setup(ws, f"{title}　{name}", [w for _, w in COLUMNS], keep=3)
+    _print_setup(ws, f"{title}　{name}" if title else name, [w for _, w in COLUMNS], keep=3)
     for c, (label, width) in enumerate(COLUMNS):
         ws.set_column(c, c, width)
         ws.write_string(0, c, label, fmt["header"])
@@ -151,7 +151,7 @@ def _write_summary(
     assessed_on=None,
 ) -> None:
     ws = wb.add_worksheet("汇总")
-    _print_setup(ws, f"{title}　汇总", (14, 12, 30, 10, 10, 10, 10, 30), repeat=None)
+    _print_setup(ws, f"{title}　汇总" if title else "汇总", (14, 12, 30, 10, 10, 10, 10, 30), repeat=None)
     for c, w in enumerate((14, 12, 30, 10, 10, 10, 10, 30)):
         ws.set_column(c, c, w)
     r = 0
@@ -260,7 +260,7 @@ def _write_out_of_period(wb, fmt, outside: list[FileOutcome], stations: dict[str
     """Reports of months this period does not use: listed, never checked here."""
     ws = wb.add_worksheet(OUT_OF_PERIOD)
     widths = (14, 12, 24, 40, 10)
-    _print_setup(ws, f"{title}　{OUT_OF_PERIOD}", widths, repeat=(1, 1))
+    _print_setup(ws, f"{title}　{OUT_OF_PERIOD}" if title else OUT_OF_PERIOD, widths, repeat=(1, 1))
     for c, w in enumerate(widths):
         ws.set_column(c, c, w)
     ws.write_string(
