@@ -45,15 +45,17 @@ class Page:
     words: list[tuple[float, float, float, str]] = field(default_factory=list)  # yMin, yMax, xMin, text
 
     def line(self, top: bool) -> str:
-        """The text of the page's first (header) or last (footer) line."""
-        if not self.words:
-            return ""
-        edge = min(w[1] for w in self.words) if top else max(w[0] for w in self.words)
-        near = [w for w in self.words if (w[1] <= edge + 1 if top else w[0] >= edge - 1)]
-        return "".join(w[3] for w in sorted(near, key=lambda w: w[2]))
+        """The text of the page's top or bottom inch (header or footer), line by line. LibreOffice
+        leaves clipped slivers of a chart on the next page in the PDF's text, outside the
+        printed area: a zone, not the outermost line."""
+        inch = 72
+        near = [w for w in self.words if (w[1] <= inch if top else w[0] >= self.height - inch)]
+        return "".join(w[3] for w in sorted(near, key=lambda w: (round(w[0]), w[2])))
 
     def glyph_pt(self) -> float | None:
         """Median height of the CJK words between the header and footer lines."""
+        if not self.words:
+            return None
         top = min(w[1] for w in self.words)
         bottom = max(w[0] for w in self.words)
         heights = [y1 - y0 for y0, y1, _, t in self.words if y1 > top + 1 and y0 < bottom - 1 and CJK.search(t)]
@@ -205,7 +207,7 @@ def _by_sheet(xlsx: Path, pdf: Path, exempt: set[str], only: set[str] | None = N
     unmatched = []
     for page in read_pages(pdf):
         top = re.sub(r"\s+", "", page.line(top=True))
-        match = [t for t, h in heads.items() if h == top]
+        match = sorted((t for t, h in heads.items() if h and h in top), key=lambda t: -len(heads[t]))
         if match:
             if match[0] in wanted:
                 wanted[match[0]].pages.append(page)
