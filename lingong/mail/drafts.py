@@ -395,7 +395,8 @@ def write_drafts(
             if old not in written:
                 old.unlink()
     list_path = folder / MAIL_LIST_NAME
-    write_mail_list(list_path, rows)
+    what = "考核结果" if kind == KIND_RESULTS else "空白模板"
+    write_mail_list(list_path, rows, title=f"随州市零工驿站{period.label}{what}邮件清单")
     return DraftsSummary(folder=folder, list_path=list_path, kind=kind, rows=tuple(rows))
 
 

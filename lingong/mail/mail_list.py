@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from lingong.render import print_layout, textfit
 from lingong.runtime import outfiles
 
 
@@ -40,7 +41,8 @@ LIST_COLUMNS = (
 )
 
 
-def write_mail_list(path: Path, rows: list[DraftRow]) -> None:
+def write_mail_list(path: Path, rows: list[DraftRow], *, title: str = "随州市零工驿站邮件清单") -> None:
+    """The list a clerk checks before sending; ``title`` heads every printed page."""
     with outfiles.atomic_path(path) as tmp:
         wb = outfiles.new_xlsxwriter(tmp)
         ws = wb.add_worksheet("邮件清单")
@@ -58,7 +60,7 @@ def write_mail_list(path: Path, rows: list[DraftRow]) -> None:
         warn = wb.add_format(
             {"border": 1, "text_wrap": True, "font_name": "宋体", "valign": "top", "font_color": "#C00000"}
         )
-        widths = (10, 26, 14, 28, 40, 44, 30, 30, 10)
+        widths = (10, 18, 16, 24, 34, 36, 26, 24, 8)
         for c, (title, w) in enumerate(zip(LIST_COLUMNS, widths)):
             ws.write_string(0, c, title, head)
             ws.set_column(c, c, w)
@@ -76,10 +78,10 @@ def write_mail_list(path: Path, rows: list[DraftRow]) -> None:
             )
             for c, v in enumerate(values):
                 ws.write_string(r, c, v, cell if row.written or c != 6 else warn)
+            ws.set_row(r, textfit.row_height(zip(values, widths), 10))
+        ws.set_row(0, textfit.row_height(zip(LIST_COLUMNS, widths), 10))
         ws.freeze_panes(1, 0)
         ws.autofilter(0, 0, max(len(rows), 1), len(LIST_COLUMNS) - 1)
-        ws.set_paper(9)
-        ws.set_landscape()
-        ws.fit_to_pages(1, 0)
-        ws.repeat_rows(0)
+        # 编号 and 名称 repeat beside the mail's subject, attachments and status on their page.
+        print_layout.setup(ws, widths, title, repeat=(0, 0), keep=2)
         wb.close()

@@ -23,7 +23,7 @@ from lingong.errors import TextTemplateError  # noqa: F401 - also imported from 
 from lingong.grade.city import failed_item_names, failed_months_text, prorated_note, provisional_text
 from lingong.layout import FORM_SUFFIX
 from lingong.model.records import ItemResult, RequirementResult, StationResult
-from lingong.render import textfit
+from lingong.render import print_layout, textfit
 from lingong.render.wording import date_cn, rectification_text
 from lingong.runtime.outfiles import atomic_path, clip, file_name, inside, mask_text, new_xlsxwriter, safe_component
 from lingong.spec.template import INDICATORS, YESNO
@@ -40,8 +40,9 @@ OVERALL_TEMPLATE = "考核验收情况.j2"
 BODY_FONT = "宋体"
 TITLE_FONT = "黑体"
 BODY_PT = 10
-# Column widths in Excel character units; they add up to about one A4 portrait width.
-FORM_WIDTHS = (4.5, 7.5, 21, 25, 33, 14)
+# Column widths in Excel character units: one A4 portrait page wide at >= 85 % even where a
+# digit is 8.6 px (print_layout.DIGIT_PX), a full page at 100 % in Excel.
+FORM_WIDTHS = (4, 7, 18, 23, 28, 12)
 
 
 @dataclass(frozen=True)
@@ -320,14 +321,19 @@ def _write_form_sheet(wb, fmt, result: StationResult, rules_label: str, texts: T
     ws.set_row(row, row_height([(note, total)], 9))
     ws.merge_range(row, 0, row, last, note, fmt["small"])
 
-    ws.set_paper(9)  # A4
-    ws.set_portrait()
-    ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
+    # One portrait page when that still prints at >= 85 %, else as large as the width allows
+    # over two pages, the title and column headers repeated.
+    height = sum(ws.row_sizes[r][0] * 0.75 if r in ws.row_sizes else 15 for r in range(row + 1))  # px -> pt
+    print_layout.setup(
+        ws,
+        widths,
+        f"{title}　{clean(result.station.name)}",
+        repeat=(0, 2),
+        orientation="portrait",
+        height_pt=height,
+    )
     ws.center_horizontally()
-    ws.repeat_rows(0, 2)
     ws.print_area(0, 0, row, last)
-    ws.fit_to_pages(1, 1)
-    ws.set_footer("&C&9第 &P 页，共 &N 页")
 
 
 _CODE = re.compile(r"[A-Z]\d+")
@@ -368,7 +374,8 @@ def _write_evidence_sheet(wb, fmt, result: StationResult, rules_label: str) -> N
     months = list(result.active_months)
     status = {s.month: s for s in result.month_sources}
     head = ["指标代码", "考核项目", "指标名称", "单位", *(month_short(m) for m in months), "合计", "指标"]
-    widths = [6, 8, 30, 5, *([7] * len(months)), 9, 18]
+    # Narrow by design: a year of months prints on one landscape page at >= 85 %.
+    widths = [6, 8, 22, 5, *([5.5] * len(months)), 9, 13]
     for c, w in enumerate(widths):
         ws.set_column(c, c, w)
     last = len(head) - 1
@@ -441,12 +448,4 @@ def _write_evidence_sheet(wb, fmt, result: StationResult, rules_label: str) -> N
         row += 1
 
     ws.freeze_panes(3, 3)
-    ws.set_paper(9)
-    if len(months) > 6:
-        ws.set_landscape()
-    else:
-        ws.set_portrait()
-    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-    ws.repeat_rows(0, 2)
-    ws.fit_to_pages(1, 0)
-    ws.set_footer("&C&9第 &P 页，共 &N 页")
+    print_layout.setup(ws, widths, title, repeat=(0, 2), keep=3)

@@ -175,6 +175,7 @@ def write_notice(
         ) from None
     for table in tpl.docx.tables:
         _fit_columns(table)
+    _page_numbers(tpl.docx)
     props = tpl.docx.core_properties
     props.created = props.modified = outfiles.FIXED_TIMESTAMP
     props.title = ctx["title"]
@@ -234,6 +235,30 @@ def _fit_columns(table, font_pt: float = 10.5) -> None:
         table.columns[c].width = Pt(w)
         for r in rows:
             r.cells[c].width = Pt(w)
+
+
+def _page_numbers(doc) -> None:
+    """第 N 页 共 M 页 at the foot of every page, unless the template's footer says something already."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    for sec in doc.sections:
+        footer = sec.footer
+        if any(p.text.strip() for p in footer.paragraphs) or footer.tables:
+            continue
+        para = footer.paragraphs[0] if footer.paragraphs else footer.add_paragraph()
+        para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        for text, field in (("第 ", "PAGE"), (" 页 共 ", "NUMPAGES"), (" 页", None)):
+            _set_font(para.add_run(text), BODY_FONT, 12)
+            if field:
+                para._p.append(
+                    parse_xml(
+                        f'<w:fldSimple {nsdecls("w")} w:instr=" {field} "><w:r><w:rPr>'
+                        f'<w:rFonts w:ascii="{BODY_FONT}" w:hAnsi="{BODY_FONT}" w:eastAsia="{BODY_FONT}"/>'
+                        '<w:sz w:val="24"/></w:rPr><w:t>1</w:t></w:r></w:fldSimple>'
+                    )
+                )
 
 
 def _drop_styles_with_effects(doc) -> None:

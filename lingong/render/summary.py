@@ -8,6 +8,7 @@ from pathlib import Path
 
 from lingong.grade.city import CountyTally, city_tally, failed_facts
 from lingong.model.records import FileOutcome, Period, Station, StationResult
+from lingong.render import print_layout
 from lingong.render import summary_data as sd
 from lingong.render.form import (
     BODY_FONT,
@@ -75,6 +76,7 @@ class _Book:
 
     def __init__(self, wb):
         self.wb = wb
+        self.titles: dict[str, str] = {}
         base = {"font_name": BODY_FONT, "font_size": 10, "valign": "vcenter", "text_wrap": True}
         f = lambda **kw: wb.add_format({**base, **kw})  # noqa: E731
         self.title = f(font_name=TITLE_FONT, font_size=14, text_wrap=False)
@@ -90,17 +92,25 @@ class _Book:
         self.status = {k: f(border=1, align="center", bg_color=c) for k, c in _STATUS_COLORS.items()}
 
     def sheet(self, name: str, title: str, landscape: bool = True):
+        """A sheet with its title row; ``print_setup`` lays out its pages once its widths are known."""
         ws = self.wb.add_worksheet(name)
         ws.set_row(0, 24)
         ws.write_string(0, 0, title, self.title)
-        ws.set_paper(9)
-        if landscape:
-            ws.set_landscape()
-        ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-        ws.fit_to_pages(1, 0)
-        ws.repeat_rows(0, TITLE_ROWS - 1)
-        ws.set_footer("&C&9第 &P 页，共 &N 页")
+        self.titles[name] = title
         return ws
+
+    def print_setup(self, ws, widths, *, header_rows=(TITLE_ROWS - 1, TITLE_ROWS - 1), keep: int = 3, breaks=()):
+        """The print policy (lingong.render.print_layout); ``keep``: the identifying columns
+        (县区、编号、名称) repeated on every column group when the sheet is split."""
+        print_layout.setup(ws, widths, self.titles[ws.name], repeat=header_rows, keep=keep, breaks=breaks)
+
+    def print_areas(self) -> None:
+        """Each titled sheet prints from its header row: the page header carries the title on
+        every page, and a title left in row 1 would be cut on the pages of a column group."""
+        for ws in self.wb.worksheets():
+            if ws.name in self.titles and ws.dim_rowmax is not None:
+                chart_rows = 40 if ws.charts else 0  # charts under the table: their rows too
+                ws.print_area(1, 0, ws.dim_rowmax + chart_rows, ws.dim_colmax)
 
     def cell(self, ws, r: int, c: int, value, fmt=None):
         """Every value goes through here: text as text (never a formula or link), numbers as numbers."""
@@ -120,8 +130,11 @@ class _Book:
         if pairs:
             ws.set_row(r, row_height(pairs, minimum=16))
 
-    def table(self, ws, headers, rows, widths, *, header_row: int = TITLE_ROWS - 1, filters=True) -> int:
-        """Header, rows, widths, frozen header and filter; returns the row after the table."""
+    def table(
+        self, ws, headers, rows, widths, *, header_row: int = TITLE_ROWS - 1, filters=True, keep: int = 3, breaks=()
+    ) -> int:
+        """Header, rows, widths, frozen header, filter and print setup; returns the row after the table."""
+        self.print_setup(ws, widths, header_rows=(header_row, header_row), keep=keep, breaks=breaks)
         for c, w in enumerate(widths):
             ws.set_column(c, c, w)
         for c, h in enumerate(headers):
@@ -240,7 +253,7 @@ def _county_sheet(bk: _Book, period: Period, results) -> None:
     tally = city_tally(results)
     rows = [_tally_row(t) for t in tally.counties]
     widths = [COUNTY_W, 9, 7, 7, 7, 9, 9, 9, 9, 8, 8, 9]
-    end = bk.table(ws, headers, rows, widths, filters=False)
+    end = bk.table(ws, headers, rows, widths, filters=False, keep=1)
     for r in range(TITLE_ROWS, end):
         for c in range(5, 8):
             ws.write_number(r, c, rows[r - TITLE_ROWS][c], bk.pct)
@@ -340,7 +353,7 @@ def _indicators_sheet(bk: _Book, period: Period, results) -> None:
         ws.set_column(4, text_col - 1, 5.5)
     ws.set_column(text_col, text_col, 36)
     ws.freeze_panes(header_row + 1, 3)
-    ws.repeat_rows(0, header_row)
+    bk.print_setup(ws, [COUNTY_W, 8, 18, 5, *([5.5] * (2 * len(cols))), 36], header_rows=(1, header_row))
     ws.autofilter(header_row, 0, max(r - 1, header_row), text_col)
     if r > header_row + 1:
         for k, (_, _, kind, _) in enumerate(cols):
@@ -442,7 +455,7 @@ def _rectify_sheet(bk: _Book, period: Period, results) -> None:
                 rectification_text(res),
             ]
         )
-    bk.table(ws, headers, rows, [COUNTY_W, 9, 22, 8, 9, 22, 60, 13, 6, 50])
+    bk.table(ws, headers, rows, [COUNTY_W, 9, 22, 8, 9, 22, 40, 13, 6, 40])
 
 
 def _risk_sheet(bk: _Book, period: Period, results) -> None:
@@ -503,7 +516,7 @@ def _issues_sheet(bk: _Book, period: Period, issues, stations: dict[str, Station
                 i.code,
             ]
         )
-    bk.table(ws, headers, rows, [7, COUNTY_W, 9, 18, 9, 26, 9, 7, 40, 16, 12, 30, 6])
+    bk.table(ws, headers, rows, [7, 12, 9, 18, 9, 22, 9, 7, 34, 16, 12, 26, 6], keep=3)
 
 
 def _is_month(text: str) -> bool:
@@ -556,7 +569,7 @@ def _notes_sheet(bk: _Book, period: Period, results, outcomes, rules_info: dict,
         )
     )
     rows.extend(_rule_rows(rules_info.get("values", {})))
-    r = bk.table(ws, ["项目", "内容"], rows, [24, 70], filters=False)
+    r = bk.table(ws, ["项目", "内容"], rows, [24, 70], filters=False, keep=0)
     unused = [o for o in outcomes if o.kind in ("skipped", "rejected", "unstable")]
     if unused:
         r += 1
@@ -653,4 +666,5 @@ def write_summary(
         _risk_sheet(bk, period, ordered)
         _issues_sheet(bk, period, issues, stations)
         _notes_sheet(bk, period, ordered, outcomes, rules_info, run_info)
+        bk.print_areas()
         wb.close()
