@@ -237,6 +237,19 @@ def _fit_columns(table, font_pt: float = 10.5) -> None:
             r.cells[c].width = Pt(w)
 
 
+def _set_font(run, name: str, size: float, bold: bool = False) -> None:
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    run.font.name = name
+    run.font.size = Pt(size)
+    run.font.bold = bold
+    rpr = run._element.get_or_add_rPr()
+    fonts = rpr.get_or_add_rFonts()
+    for attr in ("w:eastAsia", "w:ascii", "w:hAnsi"):
+        fonts.set(qn(attr), name)
+
+
 def _page_numbers(doc) -> None:
     """第 N 页 共 M 页 at the foot of every page, unless the template's footer says something already."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH

@@ -14,22 +14,10 @@ from lingong.render.notice import (
     TEMPLATE_NAME,
     TITLE_FONT,
     _drop_styles_with_effects,
+    _set_font,
 )
 from lingong.runtime import outfiles
 from lingong.spec.vocab import GRADES
-
-
-def _set_font(run, name: str, size: float, bold: bool = False) -> None:
-    from docx.oxml.ns import qn
-    from docx.shared import Pt
-
-    run.font.name = name
-    run.font.size = Pt(size)
-    run.font.bold = bold
-    rpr = run._element.get_or_add_rPr()
-    fonts = rpr.get_or_add_rFonts()
-    for attr in ("w:eastAsia", "w:ascii", "w:hAnsi"):
-        fonts.set(qn(attr), name)
 
 
 def _para(doc, text: str, *, font=BODY_FONT, size=16, bold=False, align=None, indent=True, space_after=0):
