@@ -61,8 +61,8 @@ def write_mail_list(path: Path, rows: list[DraftRow], *, title: str = "随州市
             {"border": 1, "text_wrap": True, "font_name": "宋体", "valign": "top", "font_color": "#C00000"}
         )
         widths = (10, 18, 16, 24, 34, 36, 26, 24, 8)
-        for c, (title, w) in enumerate(zip(LIST_COLUMNS, widths)):
-            ws.write_string(0, c, title, head)
+        for c, (column, w) in enumerate(zip(LIST_COLUMNS, widths)):
+            ws.write_string(0, c, column, head)
             ws.set_column(c, c, w)
         for r, row in enumerate(rows, 1):
             values = (

@@ -269,3 +269,14 @@ def test_notice_prints_full_size_with_page_numbers(rendered):
         assert f"第{page.number}页" in re.sub(r"\s+", "", page.line(top=False)) or re.search(
             rf"(^|\D){page.number}(\D|$)", page.line(top=False)
         ), (page.number, page.line(top=False))
+
+
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize("key", ["summary", "report", "form", "mail"])
+def test_every_page_header_names_the_document_and_its_period(rendered, key):
+    """A stack of printed pages is sorted by its headers: each says the city's document and the
+    period (the 邮件清单's once said its last column's title instead)."""
+    wb = openpyxl.load_workbook(rendered["sources"][key])
+    heads = {ws.title: header_text(ws) for ws in wb.worksheets if ws.title != "历次考核"}  # 历次: every period
+    assert heads and all("2023年度" in h for h in heads.values()), heads
+    assert all(h.startswith(("随州市零工驿站", "佐证数据")) for h in heads.values()), heads
