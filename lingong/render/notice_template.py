@@ -108,7 +108,7 @@ def _table(
 def build_notice_template(path: Path) -> Path:
     """Write the default 通报模板.docx (docxtpl tags inside) to ``path``."""
     from docx import Document
-    from docx.enum.section import WD_ORIENT
+    from docx.enum.section import WD_ORIENT, WD_SECTION
     from docx.shared import Cm, Pt
 
     doc = Document()
@@ -220,7 +220,14 @@ def build_notice_template(path: Path) -> Path:
     _para(doc, "{{ issuer }}", align="right", indent=False)
     _para(doc, "{{ issued }}", align="right", indent=False)
 
-    doc.add_page_break()
+    # The attachment's table has seven columns, four of which must not wrap (县区, 编号, 等次 with
+    # 暂定): on a portrait page the names, items and remarks were left five characters a line.
+    # A landscape section of its own gives them room, as 公文 attachments with wide tables do.
+    att = doc.add_section(WD_SECTION.NEW_PAGE)
+    att.orientation = WD_ORIENT.LANDSCAPE
+    att.page_width, att.page_height = Cm(29.7), Cm(21.0)
+    att.top_margin, att.bottom_margin = Cm(2.8), Cm(2.6)
+    att.left_margin, att.right_margin = Cm(2.5), Cm(2.5)
     _para(doc, "附件", font=HEADING_FONT, indent=False)
     _para(
         doc,
@@ -243,7 +250,7 @@ def build_notice_template(path: Path) -> Path:
             "{{ r.failed }}",
             "{{ r.remark }}",
         ],
-        [1.2, 2.0, 1.9, 3.4, 1.7, 2.8, 2.6],
+        [1.4, 3.2, 2.4, 5.2, 2.9, 5.2, 4.4],  # the landscape text width, 24.7 cm
         loop="for r in rows",
         left=(3, 5, 6),
         size=10.5,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from docx import Document
-from docx.shared import Cm
+from docx.shared import Emu
 
 from lingong.model.periods import make_period
 from lingong.render import notice, notice_template
@@ -220,11 +220,18 @@ def test_attachment_table_columns_fit_their_longest_short_entry(tmp_path):
     out = notice.write_notice(
         tmp_path / notice.NOTICE_NAME, period=H1, results=res, template=TEMPLATE, issued=date(2023, 7, 10)
     )
-    table = Document(str(out)).tables[-1]
+    doc = Document(str(out))
+    table = doc.tables[-1]
     heads = [c.text for c in table.rows[0].cells]
     assert heads[:5] == ["序号", "县（市、区）", "驿站编号", "驿站名称", "综合等次"]
     widths = [c.width.pt for c in table.columns]
-    assert abs(sum(widths) - Cm(15.6).pt) < 1  # the 版心 width, as the template had it
+    # The attachment is a landscape section of its own: the table spans its text width.
+    last = doc.sections[-1]
+    assert last.page_width > last.page_height and doc.sections[0].page_width < doc.sections[0].page_height
+    assert abs(sum(widths) - Emu(last.page_width - last.left_margin - last.right_margin).pt) < 1
+    # ... so a station's name, its failed items and the remark get a line of 9 characters or more
+    for c in (3, 5, 6):
+        assert widths[c] >= notice._text_pt("白云湖社区零工驿站", 10.5) + notice.CELL_PAD_PT, (heads[c], widths)
     entries = {c: [r.cells[c].text for r in table.rows[1:]] for c in (0, 1, 2, 4)}
     assert "随州高新区" in entries[1] and any("（暂定）" in e for e in entries[4])
     for c, texts in entries.items():
