@@ -52,7 +52,9 @@ def _cell(cell, text: str, *, bold=False, size=12, align="center"):
     cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
     p = cell.paragraphs[0]
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER if align == "center" else WD_ALIGN_PARAGRAPH.LEFT
-    p.paragraph_format.space_after = Pt(0)
+    # A little air above and below: at single spacing the glyphs touched the cell borders.
+    p.paragraph_format.space_before = Pt(2)
+    p.paragraph_format.space_after = Pt(2)
     _set_font(p.add_run(text), TABLE_FONT, size, bold)
 
 
