@@ -4,21 +4,21 @@
 (all outputs still written); 2: wrong usage, unreadable rules file or registry,
 the output folder held by another run (runlock) or the same as the input folder.
 A clerk never sees a traceback unless --debug is given.
+
+Just over 300 lines because build_parser is the whole Chinese help of every sub-command;
+the sub-commands besides a run are in commands.py.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from dataclasses import replace
 from pathlib import Path
 
-from lingong import __version__, layout
+from lingong import __version__, commands, layout
+from lingong.commands import EXIT_DATA, EXIT_OK
 from lingong.errors import EXIT_USAGE, LingongError
-from lingong.model.periods import date_cn, parse_period
-
-EXIT_OK, EXIT_DATA = 0, 1
+from lingong.model.periods import PERIOD_FORMS, date_cn, period_option
 
 
 class ChineseHelpFormatter(argparse.RawDescriptionHelpFormatter):
@@ -41,7 +41,7 @@ class Parser(argparse.ArgumentParser):
         sys.exit(EXIT_USAGE)
 
 
-def _common(p: argparse.ArgumentParser, *, period_help: str = "考核期：2023H1、2023H2、2023 或 2023-03") -> None:
+def _common(p: argparse.ArgumentParser, *, period_help: str = f"考核期：{PERIOD_FORMS}") -> None:
     p.add_argument("--input", type=Path, default=layout.DEFAULT_INPUT, help="报表所在文件夹（含子文件夹），默认 input/")
     p.add_argument("--output", type=Path, default=None, help="输出文件夹，默认 output/（演示时为 output/demo/）")
     p.add_argument("--period", default=None, help=period_help)
@@ -241,11 +241,12 @@ def _options(args, out_root: Path, input_dir: Path, **kw):
 def _dispatch(args, argv: list[str]) -> int:
     """Every command writes into the output folder (the demo its sample input too),
     so each holds it for its whole length: one run per output folder."""
+    args.period = period_option(getattr(args, "period", None))
     from lingong.runtime.runlock import RunLock
 
     out_root = _output_root(args)
     if args.command == "history":  # only reads: no lock, never waits for a run
-        return _history(args, out_root)
+        return commands.history(args, out_root)
     if args.command != "send" and not args.demo:
         _check_folders(args.input, out_root)
     from lingong.discover.filenames import display_name
@@ -268,9 +269,9 @@ def _dispatch_locked(args, out_root: Path) -> int:
     from lingong.pipeline import digest, run
 
     if args.command == "template":
-        return _templates(args, out_root)
+        return commands.templates(args, out_root, _input_dir(args, out_root))
     if args.command == "send":
-        return _send(args, out_root)
+        return commands.send(args, out_root)
 
     if args.demo and not args.period:
         from lingong.demo import start_cycle
@@ -285,7 +286,7 @@ def _dispatch_locked(args, out_root: Path) -> int:
     input_dir = _input_dir(args, out_root)
     mail = args.command == "mail" or args.demo
     if args.command == "mail" and args.templates:
-        return _template_mail(args, out_root, input_dir)
+        return commands.templates(args, out_root, input_dir, mail=True)
 
     # (what is done, period, 考核日期, recheck)
     steps = [("", args.period, getattr(args, "date", None), args.command == "recheck")]
@@ -297,7 +298,7 @@ def _dispatch_locked(args, out_root: Path) -> int:
         steps = list(CYCLE)
     code = 0
     for what, period, assessed_on, recheck in steps:
-        args.period = period
+        args.period = period_option(period)
         if what:
             if recheck:
                 from lingong.demo import resubmit
@@ -326,143 +327,3 @@ def _dispatch_locked(args, out_root: Path) -> int:
             print("演示数据中故意放入了有错误的报表；正式运行时遇到这种情况，程序的退出状态为 1。")
             code = EXIT_OK
     return code
-
-
-def _templates(args, out_root: Path) -> int:
-    from lingong.discover.walk import discover
-    from lingong.pipeline import FatalInput, pick_registry, read_files
-    from lingong.read.values import parse_month
-    from lingong.render.blank_template import write_blank_templates
-    from lingong.runtime.outfiles import locked_outputs
-
-    month = parse_month(args.month)
-    if month.value is None:
-        raise FatalInput(f"报送年月“{args.month}”无法识别，请写成 2023-07")
-    input_dir = _input_dir(args, out_root)
-    disc = discover(input_dir, exclude=out_root)
-    regs = [(p, rel) for p, rel in disc.candidates]
-    results = read_files(regs, workers=args.workers or 1, progress=not args.quiet)
-    stations, reg_file, _ = pick_registry(results)
-    dest = layout.blank_templates_dir(out_root, month.value)
-    with locked_outputs() as locked:
-        paths = write_blank_templates(stations, month.value, dest)
-    print(f"已按驿站名册（{reg_file}）生成 {len(paths) - len(locked)} 份 {month.value} 月度报表模板：{dest}")
-    return _tell_locked(locked)
-
-
-def _history(args, out_root: Path) -> int:
-    from lingong.grade.history_view import station_report
-
-    from .pipeline import HISTORY_DB
-
-    code = args.station.strip().upper()
-    if not (out_root / HISTORY_DB).is_file():
-        print(
-            f"输出文件夹 {out_root} 中没有考核历史（{HISTORY_DB}）。请先运行考核，或用 --output 指定考核结果所在的文件夹。",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
-    text = station_report(out_root, HISTORY_DB, code)
-    if text is None:
-        print(
-            f"考核历史中没有驿站 {code} 的记录：请核对驿站编号（如 ZD-001），或用 --output 指定考核结果所在的文件夹。",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
-    print(text)
-    return EXIT_OK
-
-
-def _tell_locked(locked: list[Path]) -> int:
-    """Outputs left as they were because they are open in Excel/WPS: name them, status 1."""
-    from lingong.runtime.outfiles import locked_message
-
-    for p in locked:
-        print(locked_message(p))
-    return EXIT_DATA if locked else EXIT_OK
-
-
-def _template_mail(args, out_root: Path, input_dir: Path) -> int:
-    from lingong.discover.walk import discover
-    from lingong.mail.drafts import write_drafts
-    from lingong.model.periods import make_period
-    from lingong.pipeline import FatalInput, pick_registry, read_files
-    from lingong.read.values import parse_month
-    from lingong.render.blank_template import write_blank_templates
-    from lingong.runtime.outfiles import locked_outputs
-
-    if not args.month:
-        raise FatalInput("发送空白模板需要 --month，例如 --month 2023-07")
-    month = parse_month(args.month).value
-    if month is None:
-        raise FatalInput(f"报送年月“{args.month}”无法识别，请写成 2023-07")
-    disc = discover(input_dir, exclude=out_root)
-    results = read_files(disc.candidates, workers=args.workers or 1, progress=not args.quiet)
-    stations, _, _ = pick_registry(results)
-    dest = layout.blank_templates_dir(out_root, month)
-    with locked_outputs() as locked:
-        paths = write_blank_templates(stations, month, dest)
-        by_station = {}
-        for p in paths:
-            by_station[p.name.split("_", 1)[0]] = p
-        y, m = map(int, month.split("-"))
-        period = make_period("month", y, m)
-        summary = write_drafts(
-            layout.blank_templates_dir(out_root, month),
-            period=period,
-            results=[],
-            stations=stations,
-            issues=[],
-            templates_dir=layout.TEMPLATES_DIR,
-            kind="templates",
-            blank_templates=by_station,
-        )
-    from lingong.mail.drafts import format_drafts_summary
-
-    print(f"已生成 {len(paths) - len(locked)} 份空白模板：{dest}")
-    print(format_drafts_summary(summary))
-    return _tell_locked(locked)
-
-
-def _send(args, out_root: Path) -> int:
-    from lingong.mail.send import SmtpConfigError, check_login_security, format_summary, load_smtp_config, send_drafts
-    from lingong.pipeline import HISTORY_DB, FatalInput
-    from lingong.runtime.outfiles import inside
-
-    if args.templates:
-        from lingong.read.values import parse_month
-
-        month = parse_month(args.month).value if args.month else None
-        if month is None:
-            raise FatalInput("发送空白模板邮件需要 --month，例如 --month 2023-07")
-        key, drafts = (
-            month,
-            inside(out_root, layout.BLANK_TEMPLATES_FOLDER, month, layout.MAIL_FOLDER, layout.BLANK_TEMPLATES_FOLDER),
-        )
-        make = f"python process.py mail --templates --month {month}"
-    else:
-        if not args.period:
-            raise FatalInput("发送邮件需要指定考核期，例如 --period 2023H1")
-        # The folder `mail` wrote is named by the period's key, however the clerk typed it
-        # (2023H1, 2023年上半年, ２０２３Ｈ１).
-        period = parse_period(args.period)
-        if period is None:
-            raise FatalInput(f"考核期“{args.period}”无法识别，请写成 2023H1、2023H2、2023 或 2023-03")
-        key, drafts = period.key, inside(out_root, period.key, layout.MAIL_FOLDER)
-        make = f"python process.py mail --period {period.key}"
-    if not drafts.is_dir():
-        raise FatalInput(f"没有找到邮件草稿：{drafts}。请先运行 {make}")
-    config = replace(load_smtp_config(args.config, os.environ), allow_plaintext_login=args.allow_plaintext_login)
-    try:
-        warning = check_login_security(config)  # refuses a plain-text login unless allowed
-    except SmtpConfigError as e:
-        if not args.dry_run:
-            raise
-        warning = f"提示：试运行照常列出邮件，但正式发送时会停止——{e}"
-    if warning:
-        print(warning, file=sys.stderr)
-    summary = send_drafts(
-        drafts, out_root / HISTORY_DB, config, period=key, dry_run=args.dry_run, resend_unknown=args.resend_unknown
-    )
-    print(format_summary(summary))
-    return EXIT_DATA if summary.needs_attention else EXIT_OK

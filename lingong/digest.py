@@ -6,13 +6,18 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from lingong.discover.filenames import display_path
+from lingong.grade.city import CountyTally, city_tally
 from lingong.model.records import KIND_REJECTED, KIND_REPORT, KIND_SKIPPED, KIND_UNSTABLE, OUT_OF_PERIOD
 from lingong.render.wording import date_cn
-from lingong.spec import template as spec
 from lingong.spec.issues import ERROR, INFO, WARNING
+from lingong.spec.vocab import GRADES, RECTIFY_STATES, RETURNED
 
 if TYPE_CHECKING:
     from lingong.pipeline import RunSummary
+
+
+def _grades(tally: CountyTally) -> str:
+    return "，".join(f"{g} {n}" for g, n in zip(GRADES, tally.grades))
 
 
 def digest(summary: RunSummary) -> str:
@@ -51,21 +56,15 @@ def digest(summary: RunSummary) -> str:
     graded = [r for r in summary.results if r.graded]
     lines.append("")
     lines.append("各县（市、区）考核结果：")
-    per = {}
-    for r in graded:
-        per.setdefault(r.station.county, Counter())[r.final_overall] += 1
-    for county in sorted(per, key=spec.county_order):
-        c = per[county]
-        lines.append(f"  {county}：优秀 {c.get('优秀', 0)}，合格 {c.get('合格', 0)}，不合格 {c.get('不合格', 0)}")
-    total = Counter(r.final_overall for r in graded)
-    lines.append(
-        f"  合计 {len(graded)} 个驿站：优秀 {total.get('优秀', 0)}，合格 {total.get('合格', 0)}，"
-        f"不合格 {total.get('不合格', 0)}"
-    )
+    tally = city_tally(summary.results)
+    for c in tally.counties:
+        if c.graded:
+            lines.append(f"  {c.county}：{_grades(c)}")
+    lines.append(f"  合计 {tally.total.graded} 个驿站：{_grades(tally.total)}")
 
     attention = []
     rejected = [o for o in summary.outcomes if o.kind == KIND_REJECTED]
-    returned = [o for o in summary.outcomes if o.kind == KIND_REPORT and o.status == "退回"]
+    returned = [o for o in summary.outcomes if o.kind == KIND_REPORT and o.status == RETURNED]
     if rejected:
         attention.append(
             f"  无法读取的文件 {len(rejected)} 个："
@@ -83,7 +82,7 @@ def digest(summary: RunSummary) -> str:
     rect = [
         f"{r.station.code}（{r.rectification}" + (f"，期限{date_cn(r.deadline)}" if r.deadline else "") + "）"
         for r in graded
-        if r.rectification in ("限期整改", "建议取消")
+        if r.rectification in RECTIFY_STATES
     ]
     if rect:
         attention.append(f"  需整改或建议取消 {len(rect)} 个驿站：" + "、".join(rect))

@@ -67,61 +67,52 @@ def write_documents(summary: RunSummary, opts: RunOptions, rules, run_id: str, f
     # that none of them is left for last.
     jobs: list = []
 
-    vp = out / layout.validation_report_name(summary.period.label)
-    jobs.append(
-        functools.partial(
-            write_validation_report,
-            vp,
-            summary.issues,
-            summary.stations,
-            summary.outcomes,
-            bureau_issues=summary.bureau_issues,
-            period_label=summary.period.label,
-            assessed_on=summary.assessed_on,
-        )
-    )
-    summary.paths["validation"] = vp
+    def document(key: str, path: Path, write, *args, **kw) -> None:
+        """A job that writes ``path``; the digest names it by ``key``."""
+        jobs.append(functools.partial(write, path, *args, **kw))
+        summary.paths[key] = path
 
-    sp = summary_path(out, summary.period)
-    jobs.append(
-        functools.partial(
-            write_summary,
-            sp,
+    document(
+        "validation",
+        out / layout.validation_report_name(summary.period.label),
+        write_validation_report,
+        summary.issues,
+        summary.stations,
+        summary.outcomes,
+        bureau_issues=summary.bureau_issues,
+        period_label=summary.period.label,
+        assessed_on=summary.assessed_on,
+    )
+    document(
+        "summary",
+        summary_path(out, summary.period),
+        write_summary,
+        period=summary.period,
+        results=summary.results,
+        issues=summary.issues,
+        outcomes=summary.outcomes,
+        stations=summary.stations,
+        rules_info=rules_info,
+        run_info=plain_info,
+        history=recorded(Path(opts.output_root) / HISTORY_DB),
+    )
+    document("monthly", out / MONTHLY_CSV, write_monthly_csv, summary.results)
+    document(
+        "results", out / layout.RESULTS_JSON_NAME, write_results, summary.period, summary.results, rules, plain_info
+    )
+    if opts.notice:
+        from lingong.render.notice import TEMPLATE_NAME, write_notice
+
+        document(
+            "notice",
+            out / layout.NOTICE_NAME,
+            write_notice,
             period=summary.period,
             results=summary.results,
-            issues=summary.issues,
-            outcomes=summary.outcomes,
-            stations=summary.stations,
-            rules_info=rules_info,
-            run_info=plain_info,
-            history=recorded(Path(opts.output_root) / HISTORY_DB),
+            template=opts.templates_dir / TEMPLATE_NAME,
+            issued=None,
+            recheck=opts.recheck,
         )
-    )
-    summary.paths["summary"] = sp
-
-    mp = out / MONTHLY_CSV
-    jobs.append(functools.partial(write_monthly_csv, mp, summary.results))
-    summary.paths["monthly"] = mp
-
-    rp = out / layout.RESULTS_JSON_NAME
-    jobs.append(functools.partial(write_results, rp, summary.period, summary.results, rules, plain_info))
-    summary.paths["results"] = rp
-
-    if opts.notice:
-        from lingong.render.notice import write_notice
-
-        np_ = out / layout.NOTICE_NAME
-        jobs.append(
-            functools.partial(
-                write_notice,
-                np_,
-                period=summary.period,
-                results=summary.results,
-                template=opts.templates_dir / "通报模板.docx",
-                issued=None,
-            )
-        )
-        summary.paths["notice"] = np_
 
     by_file: dict[str, list[Issue]] = {}
     for i in summary.issues:

@@ -19,13 +19,14 @@ import pandas as pd
 
 from lingong import layout
 from lingong.grade.monthly import CSV_NAME, FIXED_HEADERS, ROW_STATUSES
-from lingong.spec.template import COUNT, COUNTIES, GRADES, INDICATORS, ITEMS
+from lingong.spec.template import COUNT, COUNTIES, INDICATORS, ITEMS
+from lingong.spec.vocab import ACCEPTED, CANCEL, ENDED, EXCELLENT, GRADES, ON_NOTICE, PASS
 
 COUNTY = pd.CategoricalDtype(COUNTIES, ordered=True)
 GRADE = pd.CategoricalDtype(GRADES[::-1], ordered=True)  # 不合格 < 合格 < 优秀
 STATUS = pd.CategoricalDtype(ROW_STATUSES)
 ITEM = pd.CategoricalDtype(ITEMS + ("招聘活动",), ordered=True)
-RECTIFICATION = pd.CategoricalDtype(("限期整改", "整改结束", "建议取消"))
+RECTIFICATION = pd.CategoricalDtype((ON_NOTICE, ENDED, CANCEL))
 SEVERITY = pd.CategoricalDtype(("错误", "警告", "提示"), ordered=True)
 MONTH = pd.PeriodDtype("M")
 COUNT_CODES = tuple(i.code for i in INDICATORS if i.kind == COUNT)
@@ -212,7 +213,7 @@ def _requirements(doc) -> pd.DataFrame:
             "key": "string",
             "label": "string",
             "kind": "category",
-            "level": pd.CategoricalDtype(("合格", "优秀")),
+            "level": pd.CategoricalDtype((PASS, EXCELLENT)),
             "codes": "string",
             "unit": "string",
             "figure": "Int64",
@@ -271,7 +272,7 @@ def _wide_from_sources(doc) -> pd.DataFrame:
                 "file": m["file"],
             }
             for c in (*COUNT_CODES, *YESNO_CODES):
-                v = values.get(m["month"], {}).get(c) if m["status"] == "采用" else None
+                v = values.get(m["month"], {}).get(c) if m["status"] == ACCEPTED else None
                 row[c] = "" if v is None else ("是" if v is True else "否" if v is False else str(v))
             rows.append(row)
     df = pd.DataFrame(rows, columns=[*_FIXED, *(i.code for i in INDICATORS)], dtype=object).fillna("")

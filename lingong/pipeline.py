@@ -13,17 +13,23 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from lingong import __version__
+from lingong.choose.plausibility import drop_implausible
+from lingong.choose.selection import select_reports
 from lingong.digest import digest  # noqa: F401 - cli and tests import it from here
+from lingong.discover.walk import discover, output_inside_input
 from lingong.errors import FatalInput  # noqa: F401 - also imported from here
+from lingong.grade.aggregate import active_months
+from lingong.grade.grading import assess, assessed
 from lingong.layout import DEFAULT_RULES, TEMPLATES_DIR  # noqa: E402
 from lingong.layout import HISTORY_DB_NAME as HISTORY_DB  # noqa: E402
-from lingong.model.periods import make_period, parse_period
+from lingong.model.periods import make_period, months_in_year_through, period_option
 from lingong.model.records import (
     KIND_DECISIONS,
     KIND_REGISTRY,
@@ -32,17 +38,20 @@ from lingong.model.records import (
     FileOutcome,
     Period,
 )
+from lingong.read.decisions import drop_conflicts, read_decisions
 from lingong.read.files import FileResult, isolated_failure, read_one
 from lingong.render.wording import date_cn
 from lingong.runtime.outfiles import inside
-from lingong.spec.issues import ERROR, Issue, issue
+from lingong.runtime.parallel import import_in_background, import_modules, run_isolated, start_workers
+from lingong.spec.issues import ERROR, Issue, issue, sort_key
+from lingong.spec.rules import RulesError, load_rules
 
 
 @dataclass
 class RunOptions:
     input_dir: Path
     output_root: Path
-    period: str | None = None
+    period: Period | str | None = None  # text as typed is parsed by period_option, as the CLI does
     rules_path: Path = DEFAULT_RULES
     templates_dir: Path = TEMPLATES_DIR
     workers: int | None = None
@@ -99,16 +108,12 @@ def default_workers() -> int:
 def start_readers(workers: int):
     """The reading workers of ``read_files``, started now: they import the readers
     while this process loads the rules and templates and walks the input folder."""
-    from lingong.runtime.parallel import import_modules, start_workers
-
     return start_workers(read_one, workers=workers, initializer=import_modules, initargs=READER_MODULES)
 
 
 def read_files(candidates: list[tuple[Path, str]], *, workers: int, progress: bool, started=None) -> list[FileResult]:
     """Read every candidate, in worker processes that a hostile file cannot take down
     (``started``: from start_readers)."""
-    from lingong.runtime.parallel import import_in_background, import_modules, run_isolated
-
     items = [(str(p), rel) for p, rel in candidates]
     bar = _progress(len(items), "读取报表", progress)
     out: dict[str, FileResult] = {}
@@ -137,10 +142,7 @@ READER_MODULES = (
     "lingong.read.registry",
     "python_calamine",
 )
-WRITER_MODULES = (  # and what the run needs between reading and writing
-    "lingong.choose.plausibility",
-    "lingong.choose.selection",
-    "lingong.read.decisions",
+WRITER_MODULES = (
     "lingong.grade.grading",
     "lingong.grade.history",
     "lingong.render.form",
@@ -166,7 +168,7 @@ class _NoBar:
 def _progress(total: int, desc: str, enabled: bool):
     if not enabled or total < 50 or not sys.stderr.isatty():
         return _NoBar()
-    from tqdm import tqdm
+    from tqdm import tqdm  # only for a long run on a terminal: no import cost otherwise
 
     return tqdm(total=total, desc=desc, unit="个", file=sys.stderr, leave=False)
 
@@ -188,8 +190,6 @@ def pick_registry(results: list[FileResult]) -> tuple[dict, str, list[Issue]]:
 def refuse_same_folder(input_dir: Path, output_root: Path) -> None:
     """One folder for input and output would make every run read the last one's
     退回 copies and results as reports."""
-    from lingong.discover.walk import output_inside_input
-
     if output_inside_input(input_dir, output_root) == "":
         raise FatalInput(
             f"输入文件夹和输出文件夹是同一个文件夹（{output_root}）：那样下次运行会把本次生成的退回副本、"
@@ -203,9 +203,6 @@ COVERAGE = 0.5  # a half-year is chosen, or recorded without --period, only abov
 
 def coverage(period: Period, stations: dict, accepted) -> tuple[int, int]:
     """(accepted reports, operating station-months) of a period, over all its months."""
-    from lingong.grade.aggregate import active_months
-    from lingong.grade.grading import assessed
-
     operating = reported = 0
     for code, st in stations.items():
         if not assessed(st):
@@ -263,25 +260,20 @@ def default_period(accepted, stations: dict, on: date) -> tuple[Period | None, s
 def _read_input(opts: RunOptions, readers, workers: int, timings: dict, t0: float):
     """The run up to its file results: rules, templates and period checked, the input
     folder walked and every file read (by ``readers``, started before all this)."""
-    import time
-
-    from lingong.discover.walk import discover
-    from lingong.spec.rules import RulesError, load_rules
-
     try:
         rules = load_rules(opts.rules_path)
     except RulesError as exc:
         raise FatalInput(str(exc)) from exc
     texts = None
     if opts.write_documents:
+        # Imported here, not at the top: jinja2 and the writers load in a thread while the
+        # files are read (WRITER_MODULES); a run that writes nothing never pays for them.
         from lingong.render.form import load_text_templates
 
         # The bureau edits these too: a broken one stops the run before anything is written.
         texts = load_text_templates(opts.templates_dir)
     # A mistyped period is a usage error: say so before reading a thousand files.
-    period = parse_period(opts.period) if opts.period else None
-    if opts.period and period is None:
-        raise FatalInput(f"考核期“{opts.period}”无法识别，请写成 2023H1、2023H2、2023 或 2023-03")
+    period = period_option(opts.period)
     if not opts.input_dir.is_dir():
         raise FatalInput(f"输入文件夹不存在：{opts.input_dir}，请检查 --input 参数")
     refuse_same_folder(opts.input_dir, opts.output_root)
@@ -301,8 +293,6 @@ def _read_input(opts: RunOptions, readers, workers: int, timings: dict, t0: floa
 
 
 def run(opts: RunOptions) -> RunSummary:
-    import time
-
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     started_at = now_text()
@@ -316,11 +306,6 @@ def run(opts: RunOptions) -> RunSummary:
         readers.close()  # ends them if the run stopped before reading (a usage error)
 
     t = time.perf_counter()
-    from lingong.choose.plausibility import drop_implausible
-    from lingong.choose.selection import select_reports
-    from lingong.grade.grading import assess
-    from lingong.read.decisions import drop_conflicts, read_decisions
-
     stations, registry_file, reg_issues = pick_registry(file_results)
     issues: list[Issue] = list(disc.issues) + reg_issues
     for r in file_results:
@@ -364,6 +349,7 @@ def run(opts: RunOptions) -> RunSummary:
     out_dir.mkdir(parents=True, exist_ok=True)
 
     t = time.perf_counter()
+    # Loaded in the background while the files were read (WRITER_MODULES), so imported here.
     from lingong.grade.history import record_assessment, recorded_date
 
     run_id = uuid.uuid4().hex[:12]
@@ -409,7 +395,7 @@ def run(opts: RunOptions) -> RunSummary:
 
     if opts.write_documents:
         t = time.perf_counter()
-        from lingong.documents import write_documents
+        from lingong.documents import write_documents  # imports this module: a cycle at the top
 
         write_documents(summary, opts, rules, run_id, file_results, texts=texts)
         timings["生成文档"] = time.perf_counter() - t
@@ -420,18 +406,12 @@ def run(opts: RunOptions) -> RunSummary:
 def _scope(outcomes: list[FileOutcome], period: Period) -> tuple[list[FileOutcome], set[str]]:
     """Mark the reports the period does not use. A run covers its months, the earlier
     months of the year (year-to-date complaints) and files whose month is unknown."""
-    from dataclasses import replace
-
-    from lingong.model.periods import months_in_year_through
-
     used = set(months_in_year_through(period))
     outside = {o.file for o in outcomes if o.kind == KIND_REPORT and o.month and o.month not in used}
     return [replace(o, status=OUT_OF_PERIOD) if o.file in outside else o for o in outcomes], outside
 
 
 def _final_outcomes(skipped, file_results, statuses) -> list[FileOutcome]:
-    from dataclasses import replace
-
     out = list(skipped)
     for r in file_results:
         o = r.outcome
@@ -442,8 +422,6 @@ def _final_outcomes(skipped, file_results, statuses) -> list[FileOutcome]:
 
 
 def _dedupe_sorted(issues: list[Issue], stations: dict) -> list[Issue]:
-    from lingong.spec.issues import sort_key
-
     seen = set()
     unique = []
     for i in issues:

@@ -16,10 +16,8 @@ from lingong.model.records import ReportRecord, Station
 from lingong.read.labels import norm_text
 from lingong.spec import template as ts
 from lingong.spec.issues import Issue, issue
+from lingong.spec.vocab import ACCEPTED, RETURNED, SUPERSEDED
 
-ACCEPTED = "采用"
-SUPERSEDED = "已被替代"
-RETURNED = "退回"
 OUTSIDE = "运营期外"
 NOT_REGISTERED = "驿站不在名册"
 

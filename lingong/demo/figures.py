@@ -1,5 +1,8 @@
 """Plausible people, employers and phone numbers, and each station's monthly figures
-and details, drawn from a random.Random seeded per station."""
+and details, drawn from a random.Random seeded per station.
+
+Over 300 lines because of its data: the name and employer tables the figures draw from.
+"""
 
 from __future__ import annotations
 

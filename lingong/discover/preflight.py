@@ -8,6 +8,9 @@ catalogue code (F001..F006) with a short Chinese detail. The checks run in order
 of cost; the first failure wins.
 
 The file is only ever opened read-only and closed promptly.
+
+Over 300 lines because each container kind (zip, OLE, foreign bytes) has its own few
+checks and the limits they share are set in one place at the top.
 """
 
 from __future__ import annotations

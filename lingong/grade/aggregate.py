@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from lingong.model.periods import month_label, months_in_year_through
 from lingong.model.records import MonthSource, Period, Station
 from lingong.spec.template import COUNT, INDICATOR_BY_CODE, INDICATOR_CODES
+from lingong.spec.vocab import ACCEPTED, MISSING, NOT_OPERATING, RETURNED
 
-ACCEPTED, MISSING, REJECTED, NOT_OPERATING = "采用", "缺报", "退回", "未运营"
 COMPLAINTS_CODE = "G5"
 
 
@@ -86,7 +86,7 @@ def aggregate(
             monthly[m] = dict(accepted[m])
             trace[m] = {"file": accepted_files.get(m, ""), "cells": dict(accepted_cells.get(m, {}))}
         elif rej:
-            sources.append(MonthSource(m, REJECTED, rej[-1], rej[:-1]))
+            sources.append(MonthSource(m, RETURNED, rej[-1], rej[:-1]))
             rejected.append(m)
         else:
             sources.append(MonthSource(m, MISSING))

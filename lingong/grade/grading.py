@@ -17,6 +17,9 @@ Choices where the spec is silent:
   the station's operating months of the year is compared with the pace so far.
 - Decisions: the last decision for a (station, period, item) wins; the overall
   result is recomputed from the final item grades unless 综合 is decided.
+
+Over 300 lines because a requirement, an item, a station and a period are graded here in
+that order, with the at-risk pace beside them: the spec's grading read in one place.
 """
 
 from __future__ import annotations
@@ -37,9 +40,6 @@ from lingong.model.records import (
 )
 from lingong.spec.issues import Issue, issue
 from lingong.spec.rules import (
-    EXCELLENT,
-    FAIL,
-    PASS,
     Requirement,
     Rules,
     prorated_target,
@@ -48,6 +48,7 @@ from lingong.spec.rules import (
     render_target_text,
 )
 from lingong.spec.template import OVERALL_ITEM, county_order
+from lingong.spec.vocab import EXCELLENT, FAIL, PASS
 
 _KIND_OF = {
     "monthly_yes": "monthly",
@@ -246,28 +247,16 @@ def at_risk(agg: Aggregate, rules: Rules) -> tuple[AtRisk, ...]:
             # figure / elapsed < year_target / year_active, in integers
             if figure * len(year_active) >= year_target * len(elapsed):
                 continue
-            needed = year_target - figure
-            text = render_at_risk_text(
-                rules,
+            # The same figures make the record and its sentence (rules' at_risk_text).
+            facts = dict(
                 label=req.label,
-                needed=needed,
-                unit=req.unit,
                 figure=figure,
                 year_target=year_target,
+                needed=year_target - figure,
                 months_left=months_left,
             )
-            out.append(
-                AtRisk(
-                    station=agg.station.code,
-                    key=req.key,
-                    label=req.label,
-                    figure=figure,
-                    year_target=year_target,
-                    needed=needed,
-                    months_left=months_left,
-                    text=text,
-                )
-            )
+            text = render_at_risk_text(rules, unit=req.unit, **facts)
+            out.append(AtRisk(station=agg.station.code, key=req.key, text=text, **facts))
     return tuple(out)
 
 

@@ -38,7 +38,8 @@ from lingong.grade.history_schema import MIGRATIONS, SCHEMA_VERSION, _cannot_wri
 from lingong.grade.rectification import NONE, ON_NOTICE, _months, decide, period_order
 from lingong.layout import HISTORY_DB_NAME  # noqa: F401 - re-exported: callers name the database through the history
 from lingong.model.records import FileOutcome, Period, RectificationCase, StationResult
-from lingong.spec.rules import FAIL, Rules
+from lingong.spec.rules import Rules
+from lingong.spec.vocab import FAIL
 
 
 def _load_cases(conn, station: str) -> dict[str, RectificationCase]:
@@ -231,54 +232,41 @@ def _record(
     return out
 
 
+def _rows(db_path: Path, sql: str, args: tuple) -> list[dict]:
+    with contextlib.closing(connect(db_path)) as conn:
+        conn.row_factory = sqlite3.Row
+        return [dict(r) for r in conn.execute(sql, args).fetchall()]
+
+
 def recorded_date(db_path: Path, period_key: str) -> date | None:
     """The 考核日期 of the newest recorded assessment of a period (None: never assessed)."""
     if not Path(db_path).is_file():
         return None
-    conn = connect(db_path)
-    try:
-        row = conn.execute(
-            "SELECT runs.assessed_on FROM results JOIN runs USING (run_id)"
-            " WHERE results.period = ? AND results.current = 1 LIMIT 1",
-            (period_key,),
-        ).fetchone()
-        return date.fromisoformat(row[0]) if row else None
-    finally:
-        conn.close()
+    rows = _rows(
+        db_path,
+        "SELECT runs.assessed_on FROM results JOIN runs USING (run_id)"
+        " WHERE results.period = ? AND results.current = 1 LIMIT 1",
+        (period_key,),
+    )
+    return date.fromisoformat(rows[0]["assessed_on"]) if rows else None
 
 
 def cases_of(db_path: Path, station: str) -> dict[str, RectificationCase]:
     """Every rectification case of a station, by the period that started it."""
-    conn = connect(db_path)
-    try:
+    with contextlib.closing(connect(db_path)) as conn:
         return _load_cases(conn, station)
-    finally:
-        conn.close()
 
 
 def current_results(db_path: Path, period_key: str) -> list[dict]:
     """The current (newest) recorded result of each station for a period."""
-    conn = connect(db_path)
-    try:
-        conn.row_factory = sqlite3.Row
-        rows = conn.execute(
-            "SELECT * FROM results WHERE period = ? AND current = 1 ORDER BY station", (period_key,)
-        ).fetchall()
-        return [dict(r) for r in rows]
-    finally:
-        conn.close()
+    return _rows(db_path, "SELECT * FROM results WHERE period = ? AND current = 1 ORDER BY station", (period_key,))
 
 
 def station_history(db_path: Path, station: str) -> list[dict]:
     """Every recorded result of a station, oldest period first, superseded reruns included."""
-    conn = connect(db_path)
-    try:
-        conn.row_factory = sqlite3.Row
-        rows = conn.execute(
-            "SELECT r.*, runs.started_at, runs.recheck FROM results r JOIN runs USING (run_id)"
-            " WHERE r.station = ? ORDER BY r.period_order, runs.started_at",
-            (station,),
-        ).fetchall()
-        return [dict(r) for r in rows]
-    finally:
-        conn.close()
+    return _rows(
+        db_path,
+        "SELECT r.*, runs.started_at, runs.recheck FROM results r JOIN runs USING (run_id)"
+        " WHERE r.station = ? ORDER BY r.period_order, runs.started_at",
+        (station,),
+    )

@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from lingong.grade.city import failed_item_names
 from lingong.model.periods import parse_period
 from lingong.model.records import StationResult
 from lingong.spec.template import ITEMS
+from lingong.spec.vocab import FAIL, ON_NOTICE
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,7 @@ def _failed(item_grades: str) -> tuple[str, ...]:
         grades = json.loads(item_grades or "{}")
     except ValueError:
         return ()
-    return tuple(n for n in ITEMS if (grades.get(n) or {}).get("final") == "不合格")
+    return tuple(n for n in ITEMS if (grades.get(n) or {}).get("final") == FAIL)
 
 
 def recorded(db_path: Path, station: str | None = None) -> list[PeriodResult]:
@@ -93,7 +95,7 @@ def with_current(history: list[PeriodResult], results: list[StationResult], orde
             r.rectification,
             r.deadline.isoformat() if r.deadline else "",
             r.assessed_on.isoformat() if r.assessed_on else "",
-            tuple(i.name for i in r.items if i.final == "不合格"),
+            failed_item_names(r),
         )
         for r in results
     ]
@@ -164,7 +166,7 @@ def station_report(out_root: Path, db_name: str, code: str) -> str | None:
             text += f"（不合格项目：{'、'.join(h.failed_items)}）"
         if h.rectification:
             text += f"；{h.rectification}"
-            if h.rectification == "限期整改" and h.deadline:
+            if h.rectification == ON_NOTICE and h.deadline:
                 text += f"，期限 {_cn(h.deadline)}"
         lines.append(text)
     if cases:

@@ -15,10 +15,11 @@ from lingong.model.records import StationResult
 from lingong.runtime.outfiles import atomic_path
 from lingong.runtime.privacy import mask
 from lingong.spec.template import COUNT, INDICATORS, county_order
+from lingong.spec.vocab import ACCEPTED, MONTH_STATUSES
 
 CSV_NAME = "月度明细.csv"
 # Statuses of an operating month; 未运营 months are not rows.
-ROW_STATUSES = ("采用", "缺报", "退回")
+ROW_STATUSES = MONTH_STATUSES
 FIXED_HEADERS = ("县（市、区）", "驿站编号", "驿站名称", "月份", "报送状态", "来源文件")
 TREND_CODES = ("C1", "C2", "C3", "D1", "D2")
 CITY = "全市"
@@ -70,7 +71,7 @@ def month_rows(results: list[StationResult]) -> list[MonthRow]:
         for src in sorted(res.month_sources, key=lambda s: s.month):
             if src.status not in ROW_STATUSES:
                 continue
-            values = dict(res.monthly.get(src.month, {})) if src.status == "采用" else {}
+            values = dict(res.monthly.get(src.month, {})) if src.status == ACCEPTED else {}
             rows.append(MonthRow(st.county, st.code, st.name, src.month, src.status, src.file, values))
     return rows
 
@@ -81,7 +82,7 @@ def trend(rows: list[MonthRow], months: tuple[str, ...] | list[str]) -> dict[str
     counties = sorted({r.county for r in rows}, key=county_order)
     out = {a: {m: dict.fromkeys(TREND_CODES, 0) for m in months} for a in (CITY, *counties)}
     for r in rows:
-        if r.status != "采用" or r.month not in out[CITY]:
+        if r.status != ACCEPTED or r.month not in out[CITY]:
             continue
         for code in TREND_CODES:
             v = r.values.get(code)

@@ -16,10 +16,10 @@ from datetime import date, timedelta
 
 from lingong.model.periods import parse_period
 from lingong.model.records import Period, RectificationCase, StationResult
-from lingong.spec.rules import FAIL
+from lingong.spec.vocab import CANCEL, ENDED, FAIL, ON_NOTICE, RECTIFICATION_STATES
+from lingong.spec.vocab import NO_RECTIFICATION as NONE
 
-NONE, ON_NOTICE, ENDED, CANCEL = "", "限期整改", "整改结束", "建议取消"
-STATES = (NONE, ON_NOTICE, ENDED, CANCEL)
+STATES = (NONE, *RECTIFICATION_STATES)
 
 
 def period_order(period: Period) -> str:

@@ -1,46 +1,38 @@
 """Mail drafts to stations: one .eml per station plus a mail-merge list.
 
 A draft is a complete message a mail program opens (Outlook opens it as an
-unsent message thanks to ``X-Unsent: 1``) and ``mail_send`` sends unchanged
+unsent message thanks to ``X-Unsent: 1``) and ``send`` sends unchanged
 but for From/Date. Everything in it is derived from the run, so the same run
-gives byte-identical drafts and the same Message-ID: that is how the sender
-recognises a draft it has already sent.
+gives byte-identical drafts and the same Message-ID. The message itself is built
+in mail/mime.py, the 邮件清单 workbook written by mail/mail_list.py.
 
-Chinese attachment names are written twice (as Outlook and Thunderbird do):
-RFC 2231 ``filename*`` for programs that follow the standard, RFC 2047
-``filename="=?UTF-8?B?...?="`` for those that only know that form (older
-Outlook, Foxmail, several web mails). Those headers are folded by hand, so
-MAIL_POLICY never refolds them.
+Over 300 lines because write_drafts is one loop (what to attach, why a station gets no
+draft, the message) whose outcomes the 邮件清单 rows record together.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import mimetypes
 import os
 import re
-import urllib.parse
 from dataclasses import dataclass
 from datetime import datetime
-from email import policy
-from email.message import EmailMessage
-from email.utils import format_datetime, formataddr
+from email.utils import formataddr
 from pathlib import Path
 from typing import Mapping
 
 from lingong.errors import MailTemplateError  # noqa: F401 - also imported from here
+from lingong.grade.city import failed_facts
 from lingong.layout import BLANK_TEMPLATES_FOLDER, MAIL_FOLDER, MAIL_LIST_NAME, returns_dir  # noqa: F401
+from lingong.mail.mail_list import DraftRow, write_mail_list
+from lingong.mail.mime import MAIL_POLICY, _attachments_hash, build_message, message_id
+from lingong.mail.send import ENV_SENDER, ENV_USER
 from lingong.model.periods import month_label
 from lingong.model.records import Period, Station, StationResult
 from lingong.read.addresses import check_address, is_bare_address
-from lingong.render.wording import date_cn, failed_items_text, months_not_used, rectification_text
+from lingong.render.wording import date_cn, rectification_text
 from lingong.runtime import outfiles
-from lingong.spec.issues import Issue, sort_key
+from lingong.spec.issues import ERROR, Issue, sort_key
 from lingong.spec.template import county_order
-
-MAIL_POLICY = policy.SMTP.clone(refold_source="none")
-
 
 SUBJECT_TEMPLATE = "邮件主题.j2"
 BODY_TEMPLATE = "邮件正文.j2"
@@ -49,11 +41,6 @@ BLANK_BODY_TEMPLATE = "模板邮件正文.j2"
 KIND_RESULTS = "results"
 KIND_TEMPLATES = "templates"
 
-# Headers the sender reads back; they name what the draft is about.
-H_STATION = "X-Lingong-Station"
-H_PERIOD = "X-Lingong-Period"
-H_KIND = "X-Lingong-Kind"
-H_ATTACHMENTS = "X-Lingong-Attachments-SHA256"
 
 STATUS_WRITTEN = "已生成草稿"
 STATUS_NO_ADDRESS = "未生成：驿站名册中没有电子邮箱"
@@ -61,31 +48,6 @@ STATUS_BAD_ADDRESS = "未生成：电子邮箱无法使用"
 STATUS_NO_FORM = "未生成：没有找到考核验收表"
 STATUS_NO_TEMPLATE = "未生成：没有找到空白模板"
 STATUS_NOT_GRADED = "未生成：本期不参加考核"
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-_ENCODED_WORD_BYTES = 39  # 52 base64 characters: the first line of filename="..." stays under 78
-_RFC2231_WIDTH = 60
-
-
-@dataclass(frozen=True)
-class DraftRow:
-    station: str
-    name: str
-    county: str
-    recipients: tuple[str, ...]
-    subject: str
-    attachments: tuple[str, ...]  # names as the station sees them
-    status: str  # one of STATUS_*, possibly with a detail
-    eml: Path | None = None
-    message_id: str = ""
-    issue_count: int = 0
-    address_as_typed: str = ""
-
-    @property
-    def written(self) -> bool:
-        return self.eml is not None
 
 
 @dataclass(frozen=True)
@@ -107,87 +69,6 @@ class DraftsSummary:
     @property
     def not_written(self) -> tuple[DraftRow, ...]:
         return tuple(r for r in self.rows if not r.written)
-
-
-# ---- attachment names: both RFC 2047 and RFC 2231 --------------------------
-
-
-def rfc2047_words(name: str) -> list[str]:
-    """Encoded words, split between characters (a split UTF-8 sequence shows as garbage)."""
-    words, cur = [], b""
-    for ch in name:
-        b = ch.encode("utf-8")
-        if cur and len(cur) + len(b) > _ENCODED_WORD_BYTES:
-            words.append(cur)
-            cur = b""
-        cur += b
-    words.append(cur)
-    return ["=?UTF-8?B?" + base64.b64encode(w).decode("ascii") + "?=" for w in words]
-
-
-def rfc2231_segments(name: str) -> list[str]:
-    """``UTF-8''%E4...`` cut into continuation segments between characters."""
-    segs, cur = [], "UTF-8''"
-    for ch in name:
-        t = urllib.parse.quote(ch, safe="")
-        if len(cur) + len(t) > _RFC2231_WIDTH and cur != "UTF-8''":
-            segs.append(cur)
-            cur = ""
-        cur += t
-    segs.append(cur)
-    return segs
-
-
-def _plain_ok(name: str) -> bool:
-    return name.isascii() and len(name) < 60 and not any(c in name for c in '"\\\r\n')
-
-
-def _filename_params(param: str, name: str) -> list[str]:
-    if _plain_ok(name):
-        return [f'{param}="{name}"']
-    lines = [f'{param}="' + "\n ".join(rfc2047_words(name)) + '"']
-    segs = rfc2231_segments(name)
-    if len(segs) == 1:
-        lines.append(f"{param}*={segs[0]}")
-    else:
-        lines.extend(f"{param}*{i}*={s}" for i, s in enumerate(segs))
-    return lines
-
-
-def content_type_for(name: str) -> str:
-    low = name.lower()
-    if low.endswith(".xlsx"):
-        return XLSX_TYPE
-    if low.endswith(".docx"):
-        return DOCX_TYPE
-    return mimetypes.guess_type(name)[0] or "application/octet-stream"
-
-
-def add_attachment(msg: EmailMessage, data: bytes, name: str) -> None:
-    """Attach ``data`` under ``name``, the name in both RFC 2231 and RFC 2047 form."""
-    ctype = content_type_for(name)
-    maintype, subtype = ctype.split("/", 1)
-    msg.add_attachment(data, maintype=maintype, subtype=subtype, filename="attachment")
-    part = list(msg.iter_parts())[-1]
-    for h in ("Content-Type", "Content-Disposition", "MIME-Version"):
-        del part[h]  # add_attachment gives every part a MIME-Version; only the top needs one
-    # Content-Type's "name" carries only the 2047 form: it is what old programs read.
-    # The xlsx media type makes this first line 80 characters, exactly as Outlook writes it;
-    # folding before the media type would be legal but trips some programs.
-    part.set_raw("Content-Type", f"{ctype};\n " + _filename_params("name", name)[0])
-    part.set_raw("Content-Disposition", "attachment;\n " + ";\n ".join(_filename_params("filename", name)))
-
-
-# ---- addresses ----------------------------------------------------------------
-
-
-def _checked_recipients(recipients: tuple[str, ...]) -> str:
-    """The To header for ``recipients``, or ValueError if any is not one checked address.
-
-    write_drafts only passes checked addresses; this guards every other way in."""
-    if not recipients or not all(isinstance(a, str) and is_bare_address(a) for a in recipients):
-        raise ValueError(f"unchecked recipient address in a mail header: {recipients!r}")
-    return ", ".join(recipients)
 
 
 # ---- templates ------------------------------------------------------------------
@@ -239,6 +120,40 @@ def _issue_row(i: Issue) -> dict:
     }
 
 
+def _months_text(keys: list[str]) -> str:
+    """2023-01..2023-12 -> 2023年1月至12月; 2023-01, 2023-03 -> 2023年1月、3月 (one year, as a period is)."""
+    months = sorted(set(keys))
+    if len(months) == 1:
+        return month_label(months[0])
+    nums = [int(k[5:]) for k in months]
+    year = months[0][:4]
+    if all(k[:4] == year for k in months) and nums == list(range(nums[0], nums[-1] + 1)):
+        return f"{year}年{nums[0]}月至{nums[-1]}月"
+    if all(k[:4] == year for k in months):
+        return f"{year}年" + "、".join(f"{n}月" for n in nums)
+    return "、".join(month_label(k) for k in months)
+
+
+def _issue_rows(issues: list[Issue]) -> list[dict]:
+    """One row an issue, except that the same issue in the same place of several monthly reports
+    (a phone number never filled in, all year) is one row naming its months: a station reads
+    what to fix once, not twelve times."""
+    groups: dict[tuple, list[Issue]] = {}
+    for i in issues:
+        monthly = bool(re.fullmatch(r"\d{4}-\d{2}", i.month or ""))
+        key = (i.severity, i.code, i.sheet, i.cell, i.message, i.hint) if monthly else (id(i),)
+        groups.setdefault(key, []).append(i)
+    rows = []
+    for same in groups.values():
+        row = _issue_row(same[0])
+        if len(same) > 1:
+            row["month"] = f"{_months_text([i.month for i in same])}（{len(same)}份报表）"
+            row["file"] = ""
+        row["count"] = len(same)
+        rows.append(row)
+    return rows
+
+
 def _fmt_date(d) -> str:
     return date_cn(d)
 
@@ -262,12 +177,13 @@ def _context(
         "attachments": attachments,
         "return_copies": list(return_names),
         "sender": sender,
-        "issues": [_issue_row(i) for i in issues],
-        "errors": sum(1 for i in issues if i.severity == "错误"),
+        "issues": _issue_rows(issues),
+        "issue_count": len(issues),
+        "errors": sum(1 for i in issues if i.severity == ERROR),
         "result": None,
     }
     if result is not None:
-        failed = [it.name for it in result.items if it.final == "不合格"]
+        failed = failed_facts(result)
         ctx["result"] = {
             "grade": result.final_overall,
             "computed": result.computed_overall,
@@ -275,12 +191,13 @@ def _context(
             "provisional": result.provisional,
             "missing_months": [month_label(m) for m in result.missing_months],
             "rejected_months": [month_label(m) for m in result.rejected_months],
-            "failed_items": failed,
+            "failed_items": list(failed.names),
             "rectification": result.rectification,
             "deadline": _fmt_date(result.deadline),
             "rectification_text": rectification_text(result),
-            "failed_reasons": failed_items_text(result) if result.final_overall == "不合格" else "",
-            "months_not_used": months_not_used(result),
+            "failed_reasons": failed.text,
+            "failed_item_reasons": failed.items,
+            "months_not_used": failed.unused,
             "assessed_on": _fmt_date(result.assessed_on),
             "item_grades": [{"number": it.number, "name": it.name, "grade": it.final} for it in result.items],
             "at_risk": [a.text for a in result.at_risk],
@@ -312,59 +229,6 @@ def return_copies(out_dir: Path, code: str, months) -> list[Path]:
     return found
 
 
-def _attachments_hash(items: list[tuple[str, bytes]]) -> str:
-    h = hashlib.sha256()
-    for name, data in sorted(items):
-        h.update(name.encode("utf-8") + b"\0" + hashlib.sha256(data).hexdigest().encode() + b"\n")
-    return h.hexdigest()
-
-
-def message_id(period: str, station: str, kind: str, attachments_sha256: str, sender: str = "") -> str:
-    """Stable Message-ID: the same draft content gives the same id on every run."""
-    digest = hashlib.sha256(f"{period}\0{station}\0{kind}\0{attachments_sha256}".encode("utf-8")).hexdigest()
-    domain = sender.rsplit("@", 1)[1] if "@" in sender else "lingong.local"
-    domain = re.sub(r"[^A-Za-z0-9.\-]", "", domain) or "lingong.local"
-    return f"<{digest[:24]}.{period}.{kind[0]}@{domain}>"
-
-
-def build_message(
-    *,
-    recipients: tuple[str, ...],
-    subject: str,
-    body: str,
-    attachments: list[tuple[str, bytes]],
-    msg_id: str,
-    date_header: datetime | None,
-    sender: str,
-    station: str,
-    period: str,
-    kind: str,
-    attachments_sha256: str,
-) -> EmailMessage:
-    msg = EmailMessage(policy=MAIL_POLICY)
-    if sender:
-        msg["From"] = sender
-    msg["To"] = _checked_recipients(tuple(recipients))
-    if msg["To"].defects or [a.addr_spec for a in msg["To"].addresses] != list(recipients):
-        raise ValueError(f"the To header does not hold exactly {recipients!r}")
-    msg["Subject"] = subject
-    if date_header is not None:
-        msg["Date"] = format_datetime(date_header)
-    msg["Message-ID"] = msg_id
-    msg["X-Unsent"] = "1"  # Outlook opens the .eml as a draft ready to send
-    msg[H_STATION] = station
-    msg[H_PERIOD] = period
-    msg[H_KIND] = kind
-    msg[H_ATTACHMENTS] = attachments_sha256
-    msg.set_content(body, charset="utf-8", cte="base64")
-    for name, data in attachments:
-        add_attachment(msg, data, name)
-    if msg.is_multipart():
-        # A fixed boundary: the same draft must give the same bytes on every run.
-        msg.set_boundary("=_lingong_" + hashlib.sha256(msg_id.encode()).hexdigest()[:24])
-    return msg
-
-
 # The office that signs every mail body, short enough for one encoded word: Python's own parser
 # (not Outlook or Foxmail) reads a space into a display name folded over two encoded words.
 SENDER_NAME = "随州市零工驿站考核小组办公室"
@@ -377,8 +241,6 @@ def draft_from(sender: str, env: Mapping[str, str]) -> str:
     Outlook and Foxmail open an X-Unsent draft with the account chosen there, so this
     only tells a clerk who the mail is from; ``send`` sets the From of its SMTP login.
     The Message-ID does not depend on it, so setting it later changes no mail's identity."""
-    from lingong.mail.send import ENV_SENDER, ENV_USER  # send imports this module
-
     address = (sender or env.get(ENV_SENDER, "") or env.get(ENV_USER, "")).strip()
     if not address or not is_bare_address(address):
         return ""
@@ -533,66 +395,9 @@ def write_drafts(
             if old not in written:
                 old.unlink()
     list_path = folder / MAIL_LIST_NAME
-    _write_list(list_path, rows)
+    what = "考核结果" if kind == KIND_RESULTS else "空白模板"
+    write_mail_list(list_path, rows, title=f"随州市零工驿站{period.label}{what}邮件清单")
     return DraftsSummary(folder=folder, list_path=list_path, kind=kind, rows=tuple(rows))
-
-
-LIST_COLUMNS = (
-    "驿站编号",
-    "驿站名称",
-    "所属县（市、区）",
-    "电子邮箱",
-    "邮件主题",
-    "附件",
-    "状态",
-    "邮件文件",
-    "校验问题数",
-)
-
-
-def _write_list(path: Path, rows: list[DraftRow]) -> None:
-    with outfiles.atomic_path(path) as tmp:
-        wb = outfiles.new_xlsxwriter(tmp)
-        ws = wb.add_worksheet("邮件清单")
-        head = wb.add_format(
-            {
-                "bold": True,
-                "bg_color": "#DDEBF7",
-                "border": 1,
-                "text_wrap": True,
-                "font_name": "宋体",
-                "valign": "vcenter",
-            }
-        )
-        cell = wb.add_format({"border": 1, "text_wrap": True, "font_name": "宋体", "valign": "top"})
-        warn = wb.add_format(
-            {"border": 1, "text_wrap": True, "font_name": "宋体", "valign": "top", "font_color": "#C00000"}
-        )
-        widths = (10, 26, 14, 28, 40, 44, 30, 30, 10)
-        for c, (title, w) in enumerate(zip(LIST_COLUMNS, widths)):
-            ws.write_string(0, c, title, head)
-            ws.set_column(c, c, w)
-        for r, row in enumerate(rows, 1):
-            values = (
-                row.station,
-                row.name,
-                row.county,
-                "；".join(row.recipients) or row.address_as_typed,
-                row.subject,
-                "\n".join(row.attachments),
-                row.status,
-                row.eml.name if row.eml else "",
-                str(row.issue_count),
-            )
-            for c, v in enumerate(values):
-                ws.write_string(r, c, v, cell if row.written or c != 6 else warn)
-        ws.freeze_panes(1, 0)
-        ws.autofilter(0, 0, max(len(rows), 1), len(LIST_COLUMNS) - 1)
-        ws.set_paper(9)
-        ws.set_landscape()
-        ws.fit_to_pages(1, 0)
-        ws.repeat_rows(0)
-        wb.close()
 
 
 def format_drafts_summary(summary: DraftsSummary) -> str:

@@ -1,4 +1,4 @@
-"""Sending the drafts written by mail_drafts over SMTP, at most once each.
+"""Sending the drafts written by mail/drafts over SMTP, at most once each.
 
 Sending is its own command and never the default. The history database (table
 mail_log, keyed by station, kind and the draft's Message-ID) gets a 'sending'
@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Callable
 
 from lingong.errors import SmtpConfigError
-from lingong.mail.drafts import H_ATTACHMENTS, H_KIND, H_PERIOD, H_STATION, MAIL_POLICY
+from lingong.mail.mime import H_ATTACHMENTS, H_KIND, H_PERIOD, H_STATION, MAIL_POLICY
 from lingong.mail.send_log import (
     ALREADY_SENT,
     FAILED,
@@ -131,7 +131,7 @@ class _Draft:
 def _recipients(msg) -> tuple[tuple[str, ...], str]:
     """The draft's To addresses, and why they cannot be used ("" when they can).
 
-    A draft holds one checked address (mail_drafts); a draft edited by hand or
+    A draft holds one checked address (mail/drafts); a draft edited by hand or
     written by an older version with a second address, a name, a Cc or a Bcc is
     refused rather than sent to whoever it names."""
     to = msg.get_all("To", [])

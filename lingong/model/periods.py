@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from lingong.errors import FatalInput
 from lingong.model.records import Period
 
 _HALF_NAMES = {1: "上半年", 2: "下半年"}
@@ -77,6 +78,21 @@ def parse_period(text: object) -> Period | None:
             return make_period("half", year, 1 if m.group(2) == "上" else 2)
         return make_period("year", year)
     return None
+
+
+PERIOD_FORMS = "2023H1、2023H2、2023 或 2023-03"
+
+
+def period_option(text: object) -> Period | None:
+    """``--period`` as every command takes it, parsed once: None when not given, else the
+    Period however it was typed (2023H1, 2023年上半年, ２０２３Ｈ１); a period that cannot be
+    read is a usage error, said before any file is read."""
+    if isinstance(text, Period) or text is None or text == "":
+        return text or None
+    period = parse_period(text)
+    if period is None:
+        raise FatalInput(f"考核期“{text}”无法识别，请写成 {PERIOD_FORMS}")
+    return period
 
 
 def months_in_year_through(period: Period) -> tuple[str, ...]:

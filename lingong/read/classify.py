@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 from lingong.model.records import KIND_DECISIONS, KIND_REGISTRY, KIND_REPORT, KIND_SKIPPED
+from lingong.read.labels import sheet_key, sheet_lookup
+from lingong.spec import template as ts
 
-REPORT_SHEETS = ("基本信息", "月度指标")
-REGISTRY_SHEET = "驿站名册"
-DECISIONS_SHEET = "考核组意见"
+REPORT_SHEETS = (ts.SHEET_INFO, ts.SHEET_INDICATORS)
+REGISTRY_SHEET = ts.SHEET_REGISTRY
+DECISIONS_SHEET = ts.SHEET_DECISIONS
 REASON_NOT_OURS = "不含报表、驿站名册或考核组意见工作表"
-
-
-def sheet_lookup(sheet_names: list[str]) -> dict[str, str]:
-    """Trimmed name -> name as in the file (first wins), so readers can select by
-    the template's name even when a station typed a trailing space."""
-    out: dict[str, str] = {}
-    for n in sheet_names:
-        out.setdefault(str(n).strip().replace("\u3000", ""), n)
-    return out
 
 
 def classify(sheet_names: list[str]) -> tuple[tuple[str, ...], str]:
@@ -26,9 +19,11 @@ def classify(sheet_names: list[str]) -> tuple[tuple[str, ...], str]:
     A report wins over the other kinds: a station's report is never read as a
     registry because someone pasted a 驿站名册 sheet into it."""
     names = sheet_lookup(sheet_names)
-    if any(s in names for s in REPORT_SHEETS):
+    if any(sheet_key(s) in names for s in REPORT_SHEETS):
         return (KIND_REPORT,), ""
-    kinds = tuple(k for k, s in ((KIND_REGISTRY, REGISTRY_SHEET), (KIND_DECISIONS, DECISIONS_SHEET)) if s in names)
+    kinds = tuple(
+        k for k, s in ((KIND_REGISTRY, REGISTRY_SHEET), (KIND_DECISIONS, DECISIONS_SHEET)) if sheet_key(s) in names
+    )
     if kinds:
         return kinds, ""
     return (KIND_SKIPPED,), REASON_NOT_OURS

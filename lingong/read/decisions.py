@@ -13,6 +13,7 @@ from lingong.read.labels import code_typed_oddly, find_sheet, loose_label, norm_
 from lingong.read.values import as_text
 from lingong.spec import template as ts
 from lingong.spec.issues import Issue, issue
+from lingong.spec.vocab import GRADES
 
 HEADER_SCAN_ROWS = 60
 _LABELS = {
@@ -21,7 +22,7 @@ _LABELS = {
 }
 _ITEMS = (*ts.ITEMS, ts.OVERALL_ITEM)
 _ITEM_OF = {norm_text(i): i for i in _ITEMS}
-_GRADE_OF = {norm_text(g): g for g in ts.GRADES}
+_GRADE_OF = {norm_text(g): g for g in GRADES}
 
 
 def _item(raw: str) -> str | None:

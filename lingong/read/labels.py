@@ -138,15 +138,26 @@ def norm_text(s: object) -> str:
     return _SPACE.sub("", unicodedata.normalize("NFKC", str(s)))
 
 
-def find_sheet(wb, name: str):
-    """The sheet whose name matches ``name`` after label normalisation, or None.
+def sheet_key(name: object) -> str:
+    """How a sheet's name is compared, everywhere (choosing the sheets to read, classifying a
+    workbook, finding a sheet in it): stations retype the template's names with stray spaces,
+    ideographic ones too, and full-width brackets; the label normalisation forgives all of them."""
+    return norm_label(name)
 
-    Stations retype sheet names with stray spaces or full-width brackets; the
-    workbook itself only forgives spaces."""
-    for n in wb.sheet_names:
-        if norm_label(n) == norm_label(name):
-            try:
-                return wb.sheet(n)
-            except KeyError:  # listed in the file but not read (not a wanted sheet)
-                return None
-    return None
+
+def sheet_lookup(sheet_names) -> dict[str, str]:
+    """sheet_key -> the name as in the file (the first wins), so readers select by the
+    template's name whatever a station typed around it."""
+    out: dict[str, str] = {}
+    for n in sheet_names:
+        out.setdefault(sheet_key(n), n)
+    return out
+
+
+def find_sheet(wb, name: str):
+    """The sheet whose name matches ``name`` by sheet_key, or None (also when it is listed in
+    the file but was not read: not a wanted sheet)."""
+    try:
+        return wb.sheet(name)
+    except KeyError:
+        return None

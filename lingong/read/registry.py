@@ -8,6 +8,7 @@ rejected as 驿站不在名册 because of, say, a mistyped 状态.
 from __future__ import annotations
 
 from lingong.model.cells import a1
+from lingong.model.periods import month_label
 from lingong.model.records import Station
 from lingong.read.addresses import EXAMPLE, check_address
 from lingong.read.labels import code_typed_oddly, find_sheet, loose_label, norm_code, norm_label, norm_text
@@ -64,6 +65,9 @@ def read_registry(wb, rel: str) -> tuple[dict[str, Station], list[Issue]]:
         def cell(key):
             return a1(r, cols.get(key, 0))
 
+        def note(issue_code: str, at: str, **kw) -> None:
+            issues.append(issue(issue_code, file=rel, sheet=sheet.name, cell=at, **kw))
+
         if all(raw(k) is None or not as_text(raw(k)) for k in cols):
             continue
         problems: list[tuple[str, str]] = []  # (cell, text)
@@ -73,43 +77,13 @@ def read_registry(wb, rel: str) -> tuple[dict[str, Station], list[Issue]]:
 
         code = norm_code(as_text(raw("code")))
         if odd := code_typed_oddly(raw("code")):  # the cell as typed: as_text has folded it
-            issues.append(
-                issue(
-                    "N001",
-                    station=code,
-                    file=rel,
-                    sheet=sheet.name,
-                    cell=cell("code"),
-                    what=f"驿站名册第 {r + 1} 行的驿站编号",
-                    found=odd,
-                    expected=code,
-                )
-            )
+            note("N001", cell("code"), station=code, what=f"驿站名册第 {r + 1} 行的驿站编号", found=odd, expected=code)
         fields = {k: as_text(raw(k)) for k in cols if k not in ("code", "start_month", "end_month")}
         if not code:
-            issues.append(
-                issue(
-                    "R005",
-                    file=rel,
-                    sheet=sheet.name,
-                    cell=cell("code"),
-                    what=f"第 {r + 1} 行",
-                    found="驿站编号为空，该行未读取",
-                )
-            )
+            note("R005", cell("code"), what=f"第 {r + 1} 行", found="驿站编号为空，该行未读取")
             continue
         if code in stations:
-            issues.append(
-                issue(
-                    "R006",
-                    station=code,
-                    file=rel,
-                    sheet=sheet.name,
-                    cell=cell("code"),
-                    found=code,
-                    expected=f"第 {first_row[code]} 行",
-                )
-            )
+            note("R006", cell("code"), station=code, found=code, expected=f"第 {first_row[code]} 行")
             continue
         for key in ("name", "county"):
             if not fields.get(key):
@@ -134,8 +108,8 @@ def read_registry(wb, rel: str) -> tuple[dict[str, Station], list[Issue]]:
             elif p.code == "V008":
                 bad(
                     key,
-                    f"{_LABEL_OF[key]}填写了数字“{as_text(v)}”，已按 {p.value} 读取；"
-                    "Excel 会把 2023.10 存成 2023.1，请写成 2023-10 这样的文字",
+                    f"{_LABEL_OF[key]}填写了数字“{as_text(v)}”，已按 {month_label(p.value)}读取"
+                    f"（Excel 会把 2023.10 这样的数字存成 2023.1）；请写成 {p.value} 或 {month_label(p.value)} 这样的文字",
                 )
         if months["start_month"] and months["end_month"] and months["end_month"] < months["start_month"]:
             bad("end_month", f"停用年月 {months['end_month']} 早于启用年月 {months['start_month']}")
@@ -143,30 +117,16 @@ def read_registry(wb, rel: str) -> tuple[dict[str, Station], list[Issue]]:
             # A bad address is held here and in the drafts: it could add a recipient (a Bcc line).
             email = check_address(fields.get("email", ""))
             if email.problem:
-                issues.append(
-                    issue(
-                        "R008",
-                        station=code,
-                        file=rel,
-                        sheet=sheet.name,
-                        cell=cell("email"),
-                        what=f"第 {r + 1} 行（{code}）",
-                        found=f"“{email.shown}”：{email.problem}",
-                        expected=f"一个电子邮箱地址，如 {EXAMPLE}",
-                    )
+                note(
+                    "R008",
+                    cell("email"),
+                    station=code,
+                    what=f"第 {r + 1} 行（{code}）",
+                    found=f"“{email.shown}”：{email.problem}",
+                    expected=f"一个电子邮箱地址，如 {EXAMPLE}",
                 )
         for cell_ref, text in problems:
-            issues.append(
-                issue(
-                    "R005",
-                    station=code,
-                    file=rel,
-                    sheet=sheet.name,
-                    cell=cell_ref,
-                    what=f"第 {r + 1} 行（{code}）",
-                    found=text,
-                )
-            )
+            note("R005", cell_ref, station=code, what=f"第 {r + 1} 行（{code}）", found=text)
         first_row[code] = r + 1
         stations[code] = Station(
             code=code,

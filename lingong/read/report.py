@@ -3,6 +3,9 @@
 Pure: grids in, record out; it runs in worker processes without the registry,
 so checks that need the registry live in ``selection``. Rows are found by label
 or code, never by address, because stations insert rows and move tables.
+
+Over 300 lines because it reads one template top to bottom, a section per sheet
+(基本信息, 月度指标, the detail sheets), all sharing the per-file _Issues collector.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from pathlib import PurePath
 from lingong.model.cells import a1, ref
 from lingong.model.periods import date_cn, month_label
 from lingong.model.records import ReportRecord
-from lingong.read.labels import code_typed_oddly, loose_label, norm_code, norm_label
+from lingong.read.labels import code_typed_oddly, loose_label, norm_code, norm_label, sheet_key, sheet_lookup
 from lingong.read.values import (
     Parsed,
     as_text,
@@ -69,13 +72,6 @@ class _Issues:
                 kw = {**kw, "found": mask_text(kw["found"])}
             out.append(issue(code, station=station, month=month, file=self.rel, **kw))
         return out
-
-
-def _sheet_lookup(wb: Workbook) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for name in wb.sheet_names:
-        out.setdefault(norm_label(name), name)
-    return out
 
 
 def _get(wb: Workbook, name: str) -> Sheet | None:
@@ -467,9 +463,9 @@ def read_report(wb: Workbook, rel: str, *, sha256: str = "", mtime: float = 0.0)
     in ``record.issues`` (stamped with station, month and ``rel``)."""
     rec = ReportRecord(file=rel, sha256=sha256, mtime=mtime, station="", month=None)
     out = _Issues(rel)
-    sheets = _sheet_lookup(wb)
-    info = _get(wb, sheets.get(norm_label(ts.SHEET_INFO), ts.SHEET_INFO))
-    ind = _get(wb, sheets.get(norm_label(ts.SHEET_INDICATORS), ts.SHEET_INDICATORS))
+    sheets = sheet_lookup(wb.sheet_names)
+    info = _get(wb, sheets.get(sheet_key(ts.SHEET_INFO), ts.SHEET_INFO))
+    ind = _get(wb, sheets.get(sheet_key(ts.SHEET_INDICATORS), ts.SHEET_INDICATORS))
     for wanted, found in ((ts.SHEET_INFO, info), (ts.SHEET_INDICATORS, ind)):
         if found is None:
             out.add("S001", expected=wanted)
@@ -482,7 +478,7 @@ def read_report(wb: Workbook, rel: str, *, sha256: str = "", mtime: float = 0.0)
             cell = rec.cells["A2"].split("!", 1)[1]
             out.add("X001", sheet=ind.name, cell=cell, found=a2v, expected=a1v)
     for spec in ts.DETAIL_SHEETS:
-        name = sheets.get(norm_label(spec.name))
+        name = sheets.get(sheet_key(spec.name))
         if name is not None and (sheet := _get(wb, name)) is not None:
             _read_detail(sheet, spec, rec, out)
     _check_file_name(rel, rec, out)

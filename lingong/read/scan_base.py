@@ -15,6 +15,8 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lingong.read.labels import sheet_key
+
 MAX_ROWS = 5000  # a stray value in row 1,048,576 must not build a million-row grid
 MAX_COLS = 60
 MAX_PART_BYTES = 50 * 1024 * 1024  # same bound as preflight; read_workbook may be called alone
@@ -43,14 +45,10 @@ class WorkbookError(Exception):
         self.expected = expected
 
 
-def _norm_name(name: str) -> str:
-    return str(name).strip().replace("\u3000", "")
-
-
 def _wants(wanted: set[str] | None, name: str) -> bool:
     if wanted is None:
         return True
-    return name in wanted or _norm_name(name) in {_norm_name(w) for w in wanted}
+    return name in wanted or sheet_key(name) in {sheet_key(w) for w in wanted}
 
 
 MAX_FILE_BYTES = 64 * 1024 * 1024  # a monthly report is ~20 KB; past the unpacked-size bound of preflight

@@ -5,6 +5,9 @@ Every parser returns a ``Parsed``: the value (None when unusable), the catalogue
 code of what to tell the station (None when accepted silently) and ``read_as``,
 the value as the warning message shows it. Parsers never raise. Formula cells
 without a cached value and error cells are the caller's to report (V006, V014).
+
+Over 300 lines because it is the spec's table of values as people type them, one parser
+per kind of cell.
 """
 
 from __future__ import annotations

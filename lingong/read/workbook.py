@@ -33,6 +33,9 @@ The contract every reader relies on:
 What calamine misses is found by one scanner a format (scan_xlsx, scan_xlsb, scan_xls,
 scan_ods). Over 300 lines because this docstring is the contract, and the mapping of
 every way a file fails to a catalogue code (read_workbook, read_checked) belongs with it.
+
+Over 300 lines because it is the reading contract above and read_workbook/read_checked,
+which apply it; the per-format scanners are in scan_*.py.
 """
 
 from __future__ import annotations
@@ -48,6 +51,8 @@ from xml.etree.ElementTree import ParseError
 
 from defusedxml import DefusedXmlException
 
+from lingong.read.labels import sheet_key
+
 # The limits and WorkbookError are part of this contract; _new_parser, _NoDTD and
 # _elements are re-exported for the return copy's package reader (render/xlsx_package).
 from lingong.read.scan_base import (  # noqa: F401
@@ -61,7 +66,6 @@ from lingong.read.scan_base import (  # noqa: F401
     _far_cells,
     _new_parser,
     _NoDTD,
-    _norm_name,
     _patched_zip,
     _wants,
     read_limited,
@@ -103,8 +107,8 @@ class Workbook:
     def _resolve(self, name: str) -> str | None:
         if name in self.sheet_names:
             return name
-        key = _norm_name(name)
-        return next((n for n in self.sheet_names if _norm_name(n) == key), None)
+        key = sheet_key(name)
+        return next((n for n in self.sheet_names if sheet_key(n) == key), None)
 
     def has(self, name: str) -> bool:
         return self._resolve(name) is not None

@@ -16,6 +16,7 @@ from pathlib import Path
 from lingong.layout import TEMPLATES_DIR
 from lingong.model.periods import month_label
 from lingong.model.records import Station
+from lingong.render import print_layout
 from lingong.render.validation_report import row_height
 from lingong.runtime import outfiles
 from lingong.spec.template import (
@@ -205,8 +206,11 @@ def _write_help(wb, fmt) -> None:
             ws.set_row(r, row_height([text], [HELP_WIDTH], 15))
         elif kind == "title":
             ws.set_row(r, 24)
-    ws.set_paper(9)
-    ws.fit_to_pages(1, 0)
+    print_layout.setup(ws, [HELP_WIDTH], _page_title(SHEET_HELP))
+
+
+def _page_title(sheet: str) -> str:
+    return f"零工驿站月度运维报表（模板 {TEMPLATE_VERSION}）　{sheet}"
 
 
 def _info_values(station: Station | None, month: str | None, info: dict | None) -> dict:
@@ -231,6 +235,7 @@ def _write_info(wb, fmt, values: dict) -> None:
     for i, field in enumerate(INFO_FIELDS, start=1):
         ws.write_string(i, 0, field.label, fmt["label"])
         ws.write_string(i, 2, field.note, fmt["note"])
+        ws.set_row(i, row_height([field.note, field.label], [40, 20], 15))
         value = values.get(field.key)
         if field.kind == DATE:
             _write_value(ws, i, 1, value, fmt["input_date"], fmt["input_date"])
@@ -246,8 +251,7 @@ def _write_info(wb, fmt, values: dict) -> None:
             ws.data_validation(i, 1, i, 1, {"validate": "any", "input_title": prompt[0], "input_message": prompt[1]})
     ws.freeze_panes(1, 0)
     ws.protect("", {"format_columns": True, "format_rows": True, "format_cells": True})
-    ws.set_paper(9)
-    ws.fit_to_pages(1, 0)
+    print_layout.setup(ws, [20, 30, 40], _page_title(SHEET_INFO), repeat=(0, 0))
 
 
 def _write_indicators(wb, fmt, values: dict) -> None:
@@ -269,10 +273,9 @@ def _write_indicators(wb, fmt, values: dict) -> None:
         ws.data_validation(r, value_col, r, value_col, rule)
     ws.freeze_panes(1, 0)
     ws.protect("", {"format_columns": True, "format_rows": True, "format_cells": True})
-    ws.set_paper(9)
-    ws.set_landscape()
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(0)
+    print_layout.setup(
+        ws, [widths.get(label, 12) for label in INDICATOR_HEADER], _page_title(SHEET_INDICATORS), repeat=(0, 0)
+    )
 
 
 def _write_detail(wb, fmt, sheet, rows: list[dict]) -> None:
@@ -297,10 +300,15 @@ def _write_detail(wb, fmt, sheet, rows: list[dict]) -> None:
             text_fmt = fmt["cell_text"] if col.kind in (ID_NUMBER, PHONE) else fmt["cell"]
             _write_value(ws, r, c, record.get(col.label), text_fmt, fmt["cell_date"])
     ws.freeze_panes(1, 0)
-    ws.set_paper(9)
-    ws.set_landscape()
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(0)
+    widths = [
+        (21 if col.kind == ID_NUMBER else 15)
+        if col.kind in (ID_NUMBER, PHONE)
+        else 12
+        if col.kind == DATE
+        else (6 if col.label == "序号" else max(10, 2 * len(col.label) + 4))
+        for col in sheet.columns
+    ]
+    print_layout.setup(ws, widths, _page_title(sheet.name), repeat=(0, 0), keep=2)
 
 
 def write_template(

@@ -20,26 +20,29 @@ import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from lingong.errors import TextTemplateError  # noqa: F401 - also imported from here
+from lingong.grade.city import failed_item_names, failed_months_text, prorated_note, provisional_text
 from lingong.layout import FORM_SUFFIX
 from lingong.model.records import ItemResult, RequirementResult, StationResult
-from lingong.render import textfit
-from lingong.render.wording import date_cn, failed_months_text, prorated_note, provisional_text, rectification_text
+from lingong.render import print_layout, textfit
+from lingong.render.wording import date_cn, rectification_text
 from lingong.runtime.outfiles import atomic_path, clip, file_name, inside, mask_text, new_xlsxwriter, safe_component
 from lingong.spec.template import INDICATORS, YESNO
 from lingong.spec.template_errors import explain
+from lingong.spec.vocab import ACCEPTED, EXCELLENT, GRADES, MISSING, NOT_OPERATING
 
 FORM_SHEET = "考核验收表"
 EVIDENCE_SHEET = "佐证数据"
 HEADER = ("编号", "考核项目", "考核内容", "任务指标", "完成情况", "验收意见")
-GRADE_BOXES = ("优秀", "合格", "不合格")
+GRADE_BOXES = GRADES
 COMPLETION_TEMPLATE = "完成情况.j2"
 OVERALL_TEMPLATE = "考核验收情况.j2"
 
 BODY_FONT = "宋体"
 TITLE_FONT = "黑体"
 BODY_PT = 10
-# Column widths in Excel character units; they add up to about one A4 portrait width.
-FORM_WIDTHS = (4.5, 7.5, 21, 25, 33, 14)
+# Column widths in Excel character units: one A4 portrait page wide at >= 85 % even where a
+# digit is 8.6 px (print_layout.DIGIT_PX), a full page at 100 % in Excel.
+FORM_WIDTHS = (4, 7, 18, 23, 28, 12)
 
 
 @dataclass(frozen=True)
@@ -136,8 +139,8 @@ def completion_text(item: ItemResult, result: StationResult, texts: TextTemplate
         _render(
             texts.completion,
             item=item,
-            pass_reqs=[r for r in item.requirements if r.level != "优秀"],
-            excellent_reqs=[r for r in item.requirements if r.level == "优秀"],
+            pass_reqs=[r for r in item.requirements if r.level != EXCELLENT],
+            excellent_reqs=[r for r in item.requirements if r.level == EXCELLENT],
             active_count=len(result.active_months),
             prorated=prorated_note(result),
             why=lambda r: failed_months_text(r.failed_months, result),
@@ -148,7 +151,7 @@ def completion_text(item: ItemResult, result: StationResult, texts: TextTemplate
 def overall_text(result: StationResult, texts: TextTemplates) -> str:
     if not result.graded:
         return f"{result.period.label}无运营月份，不参加考核。"
-    accepted = sum(1 for s in result.month_sources if s.status == "采用")
+    accepted = sum(1 for s in result.month_sources if s.status == ACCEPTED)
     return clean(
         _render(
             texts.overall,
@@ -156,7 +159,7 @@ def overall_text(result: StationResult, texts: TextTemplates) -> str:
             computed=result.computed_overall,
             decision=result.overall_decision,
             decided_items=[i.name for i in result.items if i.decision and i.decision.grade != i.computed],
-            failed_items=[i.name for i in result.items if i.final == "不合格"],
+            failed_items=list(failed_item_names(result)),
             provisional=result.provisional,
             missing=result.missing_months,
             rejected=result.rejected_months,
@@ -318,14 +321,19 @@ def _write_form_sheet(wb, fmt, result: StationResult, rules_label: str, texts: T
     ws.set_row(row, row_height([(note, total)], 9))
     ws.merge_range(row, 0, row, last, note, fmt["small"])
 
-    ws.set_paper(9)  # A4
-    ws.set_portrait()
-    ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
+    # One portrait page when that still prints at >= 85 %, else as large as the width allows
+    # over two pages, the title and column headers repeated.
+    height = sum(ws.row_sizes[r][0] * 0.75 if r in ws.row_sizes else 15 for r in range(row + 1))  # px -> pt
+    print_layout.setup(
+        ws,
+        widths,
+        f"{title}　{clean(result.station.name)}",
+        repeat=(0, 2),
+        orientation="portrait",
+        height_pt=height,
+    )
     ws.center_horizontally()
-    ws.repeat_rows(0, 2)
     ws.print_area(0, 0, row, last)
-    ws.fit_to_pages(1, 1)
-    ws.set_footer("&C&9第 &P 页，共 &N 页")
 
 
 _CODE = re.compile(r"[A-Z]\d+")
@@ -349,7 +357,7 @@ def _targets_by_code(result: StationResult) -> dict[str, list[str]]:
 
 
 def _target_text(r: RequirementResult) -> str:
-    prefix = "优秀" if r.level == "优秀" else ""
+    prefix = EXCELLENT if r.level == EXCELLENT else ""
     if r.kind == "monthly":
         return f"{prefix}每月达标"
     if r.target is None:
@@ -366,7 +374,8 @@ def _write_evidence_sheet(wb, fmt, result: StationResult, rules_label: str) -> N
     months = list(result.active_months)
     status = {s.month: s for s in result.month_sources}
     head = ["指标代码", "考核项目", "指标名称", "单位", *(month_short(m) for m in months), "合计", "指标"]
-    widths = [6, 8, 30, 5, *([7] * len(months)), 9, 18]
+    # Narrow by design: a year of months prints on one landscape page at >= 85 %.
+    widths = [6, 8, 22, 5, *([5.5] * len(months)), 9, 13]
     for c, w in enumerate(widths):
         ws.set_column(c, c, w)
     last = len(head) - 1
@@ -397,7 +406,7 @@ def _write_evidence_sheet(wb, fmt, result: StationResult, rules_label: str) -> N
         for j, m in enumerate(months):
             col = 4 + j
             src = status.get(m)
-            if src is not None and src.status != "采用":
+            if src is not None and src.status != ACCEPTED:
                 ws.write_string(row, col, src.status, fmt["ev_gap"])
                 continue
             v = result.monthly.get(m, {}).get(ind.code)
@@ -427,9 +436,9 @@ def _write_evidence_sheet(wb, fmt, result: StationResult, rules_label: str) -> N
         text = (
             clean(src.file)
             if src.file
-            else {"缺报": "未收到报表", "未运营": "驿站尚未运营或已停用"}.get(src.status, "")
+            else {MISSING: "未收到报表", NOT_OPERATING: "驿站尚未运营或已停用"}.get(src.status, "")
         )
-        status_text = "重报（采用最后一份）" if src.superseded and src.status == "采用" else src.status
+        status_text = "重报（采用最后一份）" if src.superseded and src.status == ACCEPTED else src.status
         if src.superseded:
             text += "\n被替代：" + "；".join(clean(f) for f in src.superseded)
         ws.set_row(row, row_height([(text, sum(widths[3:]))]))
@@ -439,12 +448,4 @@ def _write_evidence_sheet(wb, fmt, result: StationResult, rules_label: str) -> N
         row += 1
 
     ws.freeze_panes(3, 3)
-    ws.set_paper(9)
-    if len(months) > 6:
-        ws.set_landscape()
-    else:
-        ws.set_portrait()
-    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-    ws.repeat_rows(0, 2)
-    ws.fit_to_pages(1, 0)
-    ws.set_footer("&C&9第 &P 页，共 &N 页")
+    print_layout.setup(ws, widths, title, repeat=(0, 2), keep=3)

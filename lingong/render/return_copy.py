@@ -17,23 +17,24 @@ import math
 import re
 from pathlib import Path
 
-from lingong.render.validation_report import row_height
+from lingong.render import print_layout
+from lingong.render.validation_report import issue_cells, row_height
 from lingong.runtime import outfiles
 from lingong.spec.issues import ERROR, INFO, SEVERITY_ORDER, WARNING, Issue
 
 LIST_SHEET = "问题清单"
 AUTHOR = "零工驿站考核工具"
 FILLS = {ERROR: "FFC7CE", WARNING: "FFEB9C", INFO: "DDEBF7"}
-LIST_COLUMNS: tuple[tuple[str, int], ...] = (
-    ("序号", 6),
-    ("严重程度", 9),
-    ("工作表", 10),
-    ("单元格", 8),
-    ("问题代码", 9),
-    ("问题", 46),
-    ("发现", 18),
-    ("应为", 14),
-    ("处理建议", 34),
+LIST_COLUMNS: tuple[tuple[str, int], ...] = (  # narrow by design: one landscape page at >= 85 %
+    ("序号", 5),
+    ("严重程度", 6),
+    ("工作表", 9),
+    ("单元格", 7),
+    ("问题代码", 6),
+    ("问题", 34),
+    ("发现", 13),
+    ("应为", 11),
+    ("处理建议", 26),
 )
 _CELL_RE = re.compile(r"^\$?([A-Z]{1,3})\$?([1-9]\d{0,6})$")
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
@@ -185,6 +186,7 @@ def _write_list(wb, rel: str, issues: list[Issue], note: str) -> None:
         cell.font = Font(name="宋体", size=10, bold=True)
         cell.fill = PatternFill("solid", fgColor="D9E1F2")
         ws.column_dimensions[cell.column_letter].width = width
+    ws.row_dimensions[header_row].height = _header_height()
     for n, (i, texts) in enumerate(_list_rows(issues), start=1):
         r = header_row + n
         for c, text in enumerate(texts, start=1):
@@ -196,11 +198,7 @@ def _write_list(wb, rel: str, issues: list[Issue], note: str) -> None:
         if i.severity in FILLS:
             ws.cell(row=r, column=2).fill = PatternFill("solid", fgColor=FILLS[i.severity])
     ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    print_layout.setup_openpyxl(ws, [w for _, w in LIST_COLUMNS], list_title(rel), repeat=(header_row, header_row))
     for other in wb.worksheets:
         other.sheet_view.tabSelected = False
     ws.sheet_view.tabSelected = True
@@ -248,25 +246,8 @@ def _marks(issues: list[Issue]) -> list:
 
 def _list_rows(issues: list[Issue]) -> list[tuple[Issue, tuple[str, ...]]]:
     """The 问题清单's rows, worst first: (issue, the texts of its LIST_COLUMNS), masked."""
-    mask = outfiles.mask_text
     ordered = sorted(issues, key=lambda i: (SEVERITY_ORDER.get(i.severity, 9), i.sheet, i.cell, i.code))
-    return [
-        (
-            i,
-            (
-                str(n),
-                i.severity,
-                i.sheet,
-                i.cell,
-                i.code,
-                mask(i.message),
-                mask(i.found),
-                mask(i.expected),
-                mask(i.hint),
-            ),
-        )
-        for n, i in enumerate(ordered, start=1)
-    ]
+    return [(i, (str(n), i.severity, *issue_cells(i))) for n, i in enumerate(ordered, start=1)]
 
 
 def _list_spec(rel: str, issues: list[Issue], note: str):
@@ -277,7 +258,7 @@ def _list_spec(rel: str, issues: list[Issue], note: str):
         (1, [ListCell("本报表的问题清单（标红为错误，标黄为警告，单元格批注有说明）", "title")], None),
         (2, [ListCell(f"文件：{rel}", "plain")], None),
         (3, [ListCell(note, "plain")], None),
-        (5, [ListCell(label, "header") for label, _ in LIST_COLUMNS], None),
+        (5, [ListCell(label, "header") for label, _ in LIST_COLUMNS], _header_height()),
     ]
     widths = [w for _, w in LIST_COLUMNS]
     for n, (i, texts) in enumerate(_list_rows(issues), start=1):
@@ -285,7 +266,17 @@ def _list_spec(rel: str, issues: list[Issue], note: str):
         if i.severity in FILLS:
             cells[1].style = FILLS[i.severity]
         rows.append((5 + n, cells, row_height(texts, widths)))
-    return ListSheet(LIST_SHEET, rows, widths, freeze_row=6, author=AUTHOR)
+    return ListSheet(LIST_SHEET, rows, widths, freeze_row=6, author=AUTHOR, title=list_title(rel))
+
+
+def _header_height() -> float:
+    """The narrow columns' labels wrap (严重/程度): their row grows with them."""
+    return row_height([label for label, _ in LIST_COLUMNS], [w for _, w in LIST_COLUMNS])
+
+
+def list_title(rel: str) -> str:
+    """The page header of the 问题清单: which report it is about."""
+    return f"{LIST_SHEET}：{Path(rel).name}"
 
 
 PATCH_NOTE = "请直接在本文件中修改标出的单元格，保存后重新报送。"

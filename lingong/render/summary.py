@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from lingong.grade.city import CountyTally, city_tally, failed_facts
 from lingong.model.records import FileOutcome, Period, Station, StationResult
+from lingong.render import print_layout
 from lingong.render import summary_data as sd
 from lingong.render.form import (
     BODY_FONT,
@@ -18,11 +20,23 @@ from lingong.render.form import (
     months_text,
     row_height,
 )
-from lingong.render.wording import date_cn, failed_items_text, rectification_text
+from lingong.render.wording import date_cn, rectification_text
 from lingong.runtime.outfiles import atomic_path, inside, new_xlsxwriter
 from lingong.spec.issues import Issue, sort_key
-from lingong.spec.template import GRADES, ITEMS, county_order
-from lingong.spec.vocab import KIND_LABELS
+from lingong.spec.template import ITEMS, county_order
+from lingong.spec.vocab import (
+    ACCEPTED,
+    EXCELLENT,
+    FAIL,
+    GRADES,
+    KIND_LABELS,
+    MISSING,
+    MONTH_STATUSES,
+    NOT_OPERATING,
+    PASS,
+    RECTIFY_STATES,
+    RETURNED,
+)
 
 SHEETS = (
     "考核结果",
@@ -38,10 +52,15 @@ SHEETS = (
     "说明",
 )
 TITLE_ROWS = 2  # title line + header line above every table
-RECTIFY_STATES = ("限期整改", "建议取消")
 COUNTY_W = 16  # 大洪山风景名胜区 on one line
 
-_STATUS_COLORS = {"采用": "#E2EFDA", "重报": "#DDEBF7", "缺报": "#FCE4D6", "退回": "#F8CBAD", "未运营": "#EDEDED"}
+_STATUS_COLORS = {
+    ACCEPTED: "#E2EFDA",
+    "重报": "#DDEBF7",
+    MISSING: "#FCE4D6",
+    RETURNED: "#F8CBAD",
+    NOT_OPERATING: "#EDEDED",
+}
 
 
 def summary_path(out_dir: Path, period: Period) -> Path:
@@ -57,6 +76,7 @@ class _Book:
 
     def __init__(self, wb):
         self.wb = wb
+        self.titles: dict[str, str] = {}
         base = {"font_name": BODY_FONT, "font_size": 10, "valign": "vcenter", "text_wrap": True}
         f = lambda **kw: wb.add_format({**base, **kw})  # noqa: E731
         self.title = f(font_name=TITLE_FONT, font_size=14, text_wrap=False)
@@ -72,17 +92,25 @@ class _Book:
         self.status = {k: f(border=1, align="center", bg_color=c) for k, c in _STATUS_COLORS.items()}
 
     def sheet(self, name: str, title: str, landscape: bool = True):
+        """A sheet with its title row; ``print_setup`` lays out its pages once its widths are known."""
         ws = self.wb.add_worksheet(name)
         ws.set_row(0, 24)
         ws.write_string(0, 0, title, self.title)
-        ws.set_paper(9)
-        if landscape:
-            ws.set_landscape()
-        ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-        ws.fit_to_pages(1, 0)
-        ws.repeat_rows(0, TITLE_ROWS - 1)
-        ws.set_footer("&C&9第 &P 页，共 &N 页")
+        self.titles[name] = title
         return ws
+
+    def print_setup(self, ws, widths, *, header_rows=(TITLE_ROWS - 1, TITLE_ROWS - 1), keep: int = 3, breaks=()):
+        """The print policy (lingong.render.print_layout); ``keep``: the identifying columns
+        (县区、编号、名称) repeated on every column group when the sheet is split."""
+        print_layout.setup(ws, widths, self.titles[ws.name], repeat=header_rows, keep=keep, breaks=breaks)
+
+    def print_areas(self) -> None:
+        """Each titled sheet prints from its header row: the page header carries the title on
+        every page, and a title left in row 1 would be cut on the pages of a column group."""
+        for ws in self.wb.worksheets():
+            if ws.name in self.titles and ws.dim_rowmax is not None:
+                chart_rows = 40 if ws.charts else 0  # charts under the table: their rows too
+                ws.print_area(1, 0, ws.dim_rowmax + chart_rows, ws.dim_colmax)
 
     def cell(self, ws, r: int, c: int, value, fmt=None):
         """Every value goes through here: text as text (never a formula or link), numbers as numbers."""
@@ -102,8 +130,11 @@ class _Book:
         if pairs:
             ws.set_row(r, row_height(pairs, minimum=16))
 
-    def table(self, ws, headers, rows, widths, *, header_row: int = TITLE_ROWS - 1, filters=True) -> int:
-        """Header, rows, widths, frozen header and filter; returns the row after the table."""
+    def table(
+        self, ws, headers, rows, widths, *, header_row: int = TITLE_ROWS - 1, filters=True, keep: int = 3, breaks=()
+    ) -> int:
+        """Header, rows, widths, frozen header, filter and print setup; returns the row after the table."""
+        self.print_setup(ws, widths, header_rows=(header_row, header_row), keep=keep, breaks=breaks)
         for c, w in enumerate(widths):
             ws.set_column(c, c, w)
         for c, h in enumerate(headers):
@@ -196,35 +227,15 @@ def _results_sheet(bk: _Book, period: Period, results) -> None:
     if end > TITLE_ROWS:
         for c0, c1 in ((grade_cols[0], grade_cols[0] + len(ITEMS)), (grade_cols[1], grade_cols[1])):
             rng = (TITLE_ROWS, c0, end - 1, c1)
+            ws.conditional_format(*rng, {"type": "text", "criteria": "begins with", "value": FAIL, "format": bk.bad})
             ws.conditional_format(
-                *rng, {"type": "text", "criteria": "begins with", "value": "不合格", "format": bk.bad}
+                *rng, {"type": "text", "criteria": "begins with", "value": EXCELLENT, "format": bk.good}
             )
-            ws.conditional_format(*rng, {"type": "text", "criteria": "begins with", "value": "优秀", "format": bk.good})
 
 
-def county_stats(results) -> list[list]:
-    """Per county: graded stations, 优秀/合格/不合格 counts and shares, 缺报 stations and months, 暂定."""
-    by: dict[str, list[StationResult]] = {}
-    for r in results:
-        by.setdefault(r.station.county, []).append(r)
-    rows = []
-    for county in sorted(by, key=county_order):
-        rs = [r for r in by[county] if r.graded]
-        n = len(rs)
-        counts = [sum(1 for r in rs if r.final_overall == g) for g in GRADES]
-        rows.append(
-            [
-                county,
-                n,
-                *counts,
-                *((c / n if n else 0.0) for c in counts),
-                sum(1 for r in rs if r.missing_months),
-                sum(len(r.missing_months) for r in rs),
-                sum(1 for r in rs if r.provisional),
-                len(by[county]) - n,
-            ]
-        )
-    return rows
+def _tally_row(t: CountyTally) -> list:
+    """Graded stations, 优秀/合格/不合格 counts and shares, 缺报 stations and months, 暂定, not graded."""
+    return [t.county, t.graded, *t.grades, *t.shares, t.missing_stations, t.missing_months, t.provisional, t.not_graded]
 
 
 def _county_sheet(bk: _Book, period: Period, results) -> None:
@@ -239,25 +250,23 @@ def _county_sheet(bk: _Book, period: Period, results) -> None:
         "暂定驿站数",
         "本期未运营驿站数",
     ]
-    rows = county_stats(results)
+    tally = city_tally(results)
+    rows = [_tally_row(t) for t in tally.counties]
     widths = [COUNTY_W, 9, 7, 7, 7, 9, 9, 9, 9, 8, 8, 9]
-    end = bk.table(ws, headers, rows, widths, filters=False)
+    end = bk.table(ws, headers, rows, widths, filters=False, keep=1)
     for r in range(TITLE_ROWS, end):
         for c in range(5, 8):
             ws.write_number(r, c, rows[r - TITLE_ROWS][c], bk.pct)
     # 合计 row: plain values, so every reader (and the golden test) sees the numbers.
-    total_n = sum(row[1] for row in rows)
-    totals = [sum(row[c] for row in rows) for c in (2, 3, 4)]
-    bk.cell(ws, end, 0, "合计", bk.bold)
-    bk.cell(ws, end, 1, total_n, bk.bold_num)
-    for k, v in enumerate(totals):
-        bk.cell(ws, end, 2 + k, v, bk.bold_num)
-        ws.write_number(end, 5 + k, v / total_n if total_n else 0.0, bk.bold_pct)
-    for c in (8, 9, 10, 11):
-        bk.cell(ws, end, c, sum(row[c] for row in rows), bk.bold_num)
+    total = _tally_row(tally.total)
+    bk.cell(ws, end, 0, total[0], bk.bold)
+    for c in (1, 2, 3, 4, 8, 9, 10, 11):
+        bk.cell(ws, end, c, total[c], bk.bold_num)
+    for c in (5, 6, 7):
+        ws.write_number(end, c, total[c], bk.bold_pct)
     if rows:
         chart = bk.wb.add_chart({"type": "column"})
-        colors = {"优秀": "#70AD47", "合格": "#5B9BD5", "不合格": "#C00000"}
+        colors = {EXCELLENT: "#70AD47", PASS: "#5B9BD5", FAIL: "#C00000"}
         for k, g in enumerate(GRADES):
             chart.add_series(
                 {
@@ -287,7 +296,7 @@ def _graded_columns(results) -> list[tuple[str, str, str, str]]:
     for r in results:
         for item in r.items:
             for q in item.requirements:
-                if q.level != "优秀" and q.kind != "monthly" and q.key not in seen:
+                if q.level != EXCELLENT and q.kind != "monthly" and q.key not in seen:
                     seen[q.key] = (q.key, f"{q.label}（{q.code}）", q.kind, q.unit)
     return list(seen.values())
 
@@ -298,7 +307,7 @@ def monthly_failures(res: StationResult) -> str:
         f"{q.code} {q.label}：{months_text(q.failed_months)}"
         for i in res.items
         for q in i.requirements
-        if q.level != "优秀" and q.kind == "monthly" and not q.met
+        if q.level != EXCELLENT and q.kind == "monthly" and not q.met
     )
 
 
@@ -344,7 +353,7 @@ def _indicators_sheet(bk: _Book, period: Period, results) -> None:
         ws.set_column(4, text_col - 1, 5.5)
     ws.set_column(text_col, text_col, 36)
     ws.freeze_panes(header_row + 1, 3)
-    ws.repeat_rows(0, header_row)
+    bk.print_setup(ws, [COUNTY_W, 8, 18, 5, *([5.5] * (2 * len(cols))), 36], header_rows=(1, header_row))
     ws.autofilter(header_row, 0, max(r - 1, header_row), text_col)
     if r > header_row + 1:
         for k, (_, _, kind, _) in enumerate(cols):
@@ -370,7 +379,7 @@ def _cell_ref(row: int, col: int) -> str:
 
 
 def _submission_text(src) -> tuple[str, str]:
-    if src.status == "采用" and src.superseded:
+    if src.status == ACCEPTED and src.superseded:
         return f"重报（采用 {Path(src.file).name}）", "重报"
     return src.status, src.status
 
@@ -378,7 +387,7 @@ def _submission_text(src) -> tuple[str, str]:
 def _submissions_sheet(bk: _Book, period: Period, results) -> None:
     ws = bk.sheet("报送情况", f"随州市零工驿站{period.label}报送情况（采用 / 缺报 / 退回 / 重报 / 未运营）")
     months = list(period.months)
-    headers = ["所属县（市、区）", "驿站编号", "驿站名称", *(month_short(m) for m in months), "采用", "缺报", "退回"]
+    headers = ["所属县（市、区）", "驿站编号", "驿站名称", *(month_short(m) for m in months), *MONTH_STATUSES]
     widths = [COUNTY_W, 9, 22, *([9] * len(months)), 6, 6, 6]
     end = bk.table(ws, headers, [], widths)
     r = end
@@ -406,15 +415,11 @@ def _submissions_sheet(bk: _Book, period: Period, results) -> None:
             widths,
         )
         statuses = [s.status for s in res.month_sources]
-        for k, s in enumerate(("采用", "缺报", "退回")):
+        for k, s in enumerate(MONTH_STATUSES):
             bk.cell(ws, r, 3 + len(months) + k, statuses.count(s))
         r += 1
     ws.autofilter(TITLE_ROWS - 1, 0, max(r - 1, TITLE_ROWS - 1), len(headers) - 1)
     ws.freeze_panes(TITLE_ROWS, 3)
-
-
-def _failed_reasons(res: StationResult) -> str:
-    return failed_items_text(res)
 
 
 def _rectify_sheet(bk: _Book, period: Period, results) -> None:
@@ -435,6 +440,7 @@ def _rectify_sheet(bk: _Book, period: Period, results) -> None:
     for res in results:
         if res.rectification not in RECTIFY_STATES:
             continue
+        failed = failed_facts(res)
         rows.append(
             [
                 res.station.county,
@@ -442,14 +448,14 @@ def _rectify_sheet(bk: _Book, period: Period, results) -> None:
                 res.station.name,
                 res.final_overall,
                 res.rectification,
-                "、".join(i.name for i in res.items if i.final == "不合格"),
-                _failed_reasons(res),
+                "、".join(failed.names),
+                failed.text,
                 date_text(res.deadline),
                 "暂定" if res.provisional else "",
                 rectification_text(res),
             ]
         )
-    bk.table(ws, headers, rows, [COUNTY_W, 9, 22, 8, 9, 22, 60, 13, 6, 50])
+    bk.table(ws, headers, rows, [COUNTY_W, 9, 22, 8, 9, 22, 40, 13, 6, 40])
 
 
 def _risk_sheet(bk: _Book, period: Period, results) -> None:
@@ -510,7 +516,7 @@ def _issues_sheet(bk: _Book, period: Period, issues, stations: dict[str, Station
                 i.code,
             ]
         )
-    bk.table(ws, headers, rows, [7, COUNTY_W, 9, 18, 9, 26, 9, 7, 40, 16, 12, 30, 6])
+    bk.table(ws, headers, rows, [7, 12, 9, 18, 9, 22, 9, 7, 34, 16, 12, 26, 6], keep=3)
 
 
 def _is_month(text: str) -> bool:
@@ -563,7 +569,7 @@ def _notes_sheet(bk: _Book, period: Period, results, outcomes, rules_info: dict,
         )
     )
     rows.extend(_rule_rows(rules_info.get("values", {})))
-    r = bk.table(ws, ["项目", "内容"], rows, [24, 70], filters=False)
+    r = bk.table(ws, ["项目", "内容"], rows, [24, 70], filters=False, keep=0)
     unused = [o for o in outcomes if o.kind in ("skipped", "rejected", "unstable")]
     if unused:
         r += 1
@@ -660,4 +666,5 @@ def write_summary(
         _risk_sheet(bk, period, ordered)
         _issues_sheet(bk, period, issues, stations)
         _notes_sheet(bk, period, ordered, outcomes, rules_info, run_info)
+        bk.print_areas()
         wb.close()

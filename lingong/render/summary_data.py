@@ -11,8 +11,10 @@ from datetime import date
 from lingong.grade.history_view import PeriodResult, grade_text, period_label, periods_of, with_current
 from lingong.grade.monthly import CITY, HEADERS, TREND_CODES, indicator_header, month_rows, trend
 from lingong.model.records import Period, StationResult
+from lingong.render import print_layout
 from lingong.render.form import BODY_FONT, date_text, month_short
 from lingong.spec.template import county_order
+from lingong.spec.vocab import ON_NOTICE
 
 TREND_SHEET, DETAIL_SHEET, HISTORY_SHEET = "月度趋势", "月度明细", "历次考核"
 TREND_LABELS = {"C1": "收集岗位", "C2": "求职登记", "C3": "人岗匹配", "D1": "宣传推广", "D2": "政策宣传"}
@@ -29,7 +31,10 @@ def trend_sheet(bk, period: Period, results: list[StationResult]) -> None:
         for m, by_code in by_month.items()
     ]
     widths = [16, 8, *([12] * len(TREND_CODES))]
-    bk.table(ws, headers, rows, widths)
+    end = bk.table(ws, headers, rows, widths, keep=0)
+    # The charts go under the table, together on a page of their own: never cut by a page edge.
+    chart_row = end + 1
+    ws.set_h_pagebreaks([chart_row])
     first, last = 2, 1 + len(period.months)  # the 全市 rows
     if not results:
         return
@@ -52,8 +57,8 @@ def trend_sheet(bk, period: Period, results: list[StationResult]) -> None:
     chart.set_y_axis({"name": "岗位、人次、人数", "min": 0, "num_format": "0", "name_font": {"name": BODY_FONT}})
     chart.set_y2_axis({"name": "宣传次数", "min": 0, "num_format": "0", "name_font": {"name": BODY_FONT}})
     chart.set_legend({"position": "bottom", "font": {"name": BODY_FONT}})
-    chart.set_size({"width": 640, "height": 320})
-    ws.insert_chart(1, len(headers) + 1, chart)
+    chart.set_size({"width": 640, "height": 280})
+    ws.insert_chart(chart_row, 0, chart)
     # Each county's block of rows follows the city's: one line per county, jobs posted (C1).
     counties = [a for a in data if a != CITY]
     by_county = bk.wb.add_chart({"type": "line"})
@@ -74,8 +79,8 @@ def trend_sheet(bk, period: Period, results: list[StationResult]) -> None:
     by_county.set_x_axis({"num_font": {"name": BODY_FONT}})
     by_county.set_y_axis({"name": "岗位数", "min": 0, "num_format": "0", "name_font": {"name": BODY_FONT}})
     by_county.set_legend({"position": "bottom", "font": {"name": BODY_FONT}})
-    by_county.set_size({"width": 640, "height": 320})
-    ws.insert_chart(18, len(headers) + 1, by_county)
+    by_county.set_size({"width": 640, "height": 280})
+    ws.insert_chart(chart_row, 0, by_county, {"y_offset": 290})
 
 
 def detail_sheet(bk, period: Period, results: list[StationResult]) -> None:
@@ -101,6 +106,9 @@ def detail_sheet(bk, period: Period, results: list[StationResult]) -> None:
     )
     ws.set_row(0, 42)
     ws.freeze_panes(1, 3)
+    # A filter table for the screen, wider than any page: on paper in column groups, each
+    # repeating 县区、编号、名称, as the other sheets.
+    print_layout.setup(ws, widths, f"随州市零工驿站{period.label}月度明细", repeat=(0, 0), keep=3)
 
 
 def history_sheet(bk, period: Period, results: list[StationResult], history: list[PeriodResult]) -> None:
@@ -133,6 +141,6 @@ def history_sheet(bk, period: Period, results: list[StationResult], history: lis
 
 
 def _rect_text(h: PeriodResult) -> str:
-    if h.rectification == "限期整改" and h.deadline:
+    if h.rectification == ON_NOTICE and h.deadline:
         return f"限期整改（{date_text(date.fromisoformat(h.deadline))}前）"
     return h.rectification

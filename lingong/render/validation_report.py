@@ -18,7 +18,7 @@ from lingong.model.records import (
     FileOutcome,
     Station,
 )
-from lingong.render import textfit
+from lingong.render import print_layout, textfit
 from lingong.render.wording import date_cn
 from lingong.runtime import outfiles
 from lingong.spec.issues import ERROR, INFO, WARNING, Issue, sort_key
@@ -28,18 +28,18 @@ from lingong.spec.vocab import KIND_LABELS
 FONT = "宋体"
 COLUMNS: tuple[tuple[str, int], ...] = (
     ("严重程度", 8),
-    ("县区", 12),
+    ("县区", 10),
     ("驿站编号", 10),
     ("驿站名称", 18),
     ("月份", 10),
-    ("文件", 28),
+    ("文件", 22),
     ("工作表", 10),
     ("单元格", 7),
     ("问题代码", 8),
-    ("问题", 40),
-    ("发现", 18),
+    ("问题", 34),
+    ("发现", 16),
     ("应为", 14),
-    ("处理建议", 30),
+    ("处理建议", 26),
 )
 SEVERITY_COLOURS = {ERROR: "#FFC7CE", WARNING: "#FFEB9C", INFO: "#DDEBF7"}
 UNKNOWN_COUNTY = "（未识别驿站）"
@@ -66,24 +66,28 @@ def _month_text(month: str) -> str:
         return month or ""
 
 
+def issue_cells(i: Issue) -> tuple[str, ...]:
+    """Where and what an issue is, masked: sheet, cell, code, message, found, expected, hint
+    (the 校验报告's columns and the return copy's 问题清单 end alike)."""
+    mask = outfiles.mask_text
+    return (i.sheet, i.cell, i.code, mask(i.message), mask(i.found), mask(i.expected), mask(i.hint))
+
+
+def _county(code: str, stations: dict[str, Station]) -> str:
+    st = stations.get(code)
+    return st.county if st else (UNKNOWN_COUNTY if not code else "（不在名册）")
+
+
 def _row(i: Issue, stations: dict[str, Station]) -> list[str]:
     st = stations.get(i.station)
-    county = st.county if st else (UNKNOWN_COUNTY if not i.station else "（不在名册）")
-    mask = outfiles.mask_text
     return [
         i.severity,
-        county,
+        _county(i.station, stations),
         i.station,
         st.name if st else "",
         _month_text(i.month),
         i.file,
-        i.sheet,
-        i.cell,
-        i.code,
-        mask(i.message),
-        mask(i.found),
-        mask(i.expected),
-        mask(i.hint),
+        *issue_cells(i),
     ]
 
 
@@ -109,18 +113,19 @@ def _month_order(text: str) -> tuple:
     return tuple((0, int(t), "") if t.isdigit() else (1, 0, t) for t in re.findall(r"\d+|\D+", text or ""))
 
 
-def _print_setup(ws, title: str) -> None:
-    """The title and period on every page, 第 N 页 共 M 页 at the foot (xlsxwriter header codes)."""
-    if title:
-        ws.set_header(f'&C&"{FONT},Bold"&12{title.replace("&", "&&")}')
-    ws.set_footer("&C第 &P 页 共 &N 页")
+def _print_setup(ws, title: str, widths, *, repeat=(0, 0), keep: int = 0) -> None:
+    """A4 pages at >= 85 % with the title and period on every page, 第 N 页 共 M 页 at the
+    foot and the header row repeated (lingong.render.print_layout)."""
+    print_layout.setup(ws, widths, title, repeat=repeat, keep=keep)
 
 
 def _write_issues(
     wb, fmt, issues: list[Issue], stations: dict[str, Station], name: str = "校验问题", title: str = ""
 ) -> None:
     ws = wb.add_worksheet(name)
-    _print_setup(ws, title)
+    # The sheet name tells 校验问题 from 名册与考核组意见问题 on paper; the columns that say
+    # whose problem it is repeat beside 问题 … 处理建议 when the row is split across pages.
+    _print_setup(ws, f"{title}　{name}" if title else name, [w for _, w in COLUMNS], keep=3)
     for c, (label, width) in enumerate(COLUMNS):
         ws.set_column(c, c, width)
         ws.write_string(0, c, label, fmt["header"])
@@ -137,11 +142,6 @@ def _write_issues(
                 ws.write_blank(r, c, None, cell_fmt)
     ws.autofilter(0, 0, max(len(issues), 1), len(COLUMNS) - 1)
     ws.freeze_panes(1, 0)
-    ws.set_paper(9)
-    ws.set_landscape()
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(0)
-    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
 
 
 def _write_summary(
@@ -155,7 +155,7 @@ def _write_summary(
     assessed_on=None,
 ) -> None:
     ws = wb.add_worksheet("汇总")
-    _print_setup(ws, title)
+    _print_setup(ws, f"{title}　汇总" if title else "汇总", (14, 12, 30, 10, 10, 10, 10, 30), repeat=None)
     for c, w in enumerate((14, 12, 30, 10, 10, 10, 10, 30)):
         ws.set_column(c, c, w)
     r = 0
@@ -213,8 +213,7 @@ def _write_summary(
         r += 1
         st = stations.get(code)
         counts = per_station[code]
-        county = st.county if st else (UNKNOWN_COUNTY if not code else "（不在名册）")
-        for c, text in enumerate((county, code, st.name if st else "")):
+        for c, text in enumerate((_county(code, stations), code, st.name if st else "")):
             ws.write_string(r, c, text, fmt["cell"])
         for c, sev in enumerate((ERROR, WARNING, INFO), start=3):
             ws.write_number(r, c, counts.get(sev, 0), fmt["num"])
@@ -255,10 +254,6 @@ def _write_summary(
         reason = outfiles.mask_text(o.reason)
         ws.write_string(r, 5, reason, fmt["cell"])
         ws.set_row(r, row_height((*texts, reason), (14, 12, 30, 10, 10, 50)))
-    ws.set_paper(9)
-    ws.set_landscape()
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(0)
 
 
 OUT_OF_PERIOD = "考核期外（本次未使用）"
@@ -267,8 +262,8 @@ OUT_OF_PERIOD = "考核期外（本次未使用）"
 def _write_out_of_period(wb, fmt, outside: list[FileOutcome], stations: dict[str, Station], title: str = "") -> None:
     """Reports of months this period does not use: listed, never checked here."""
     ws = wb.add_worksheet(OUT_OF_PERIOD)
-    _print_setup(ws, title)
     widths = (14, 12, 24, 40, 10)
+    _print_setup(ws, f"{title}　{OUT_OF_PERIOD}" if title else OUT_OF_PERIOD, widths, repeat=(1, 1))
     for c, w in enumerate(widths):
         ws.set_column(c, c, w)
     ws.write_string(
@@ -288,10 +283,10 @@ def _write_out_of_period(wb, fmt, outside: list[FileOutcome], stations: dict[str
     for o in sorted(outside, key=order):
         r += 1
         st = stations.get(o.station)
-        for c, text in enumerate(
-            (st.county if st else "", o.station, st.name if st else "", o.file, _month_text(o.month))
-        ):
+        texts = (st.county if st else "", o.station, st.name if st else "", o.file, _month_text(o.month))
+        for c, text in enumerate(texts):
             ws.write_string(r, c, text, fmt["cell"])
+        ws.set_row(r, row_height(texts, widths))
     ws.freeze_panes(2, 0)
     ws.autofilter(1, 0, max(r, 1), 4)
 

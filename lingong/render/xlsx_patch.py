@@ -30,6 +30,7 @@ import posixpath
 import re
 from dataclasses import dataclass
 
+from lingong.render import print_layout
 from lingong.render.xlsx_package import (
     CT_COMMENTS,
     CT_SST,
@@ -107,6 +108,7 @@ class ListSheet:
     freeze_row: int  # rows above it stay in view
     header_fill: str = "D9E1F2"
     author: str = "零工驿站考核工具"
+    title: str = ""  # printed in the page header
 
 
 # ---- styles -----------------------------------------------------------------------------
@@ -587,15 +589,39 @@ def list_sheet_xml(spec: ListSheet, styles: Styles, sst: SharedStrings) -> str:
         if spec.freeze_row > 1
         else ""
     )
+    setup_flag, page_xml = print_layout.sheet_xml(spec.widths, spec.title or spec.name)
     return (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        f'<worksheet xmlns="{MAIN_NS}" xmlns:r="{REL_NS}"><sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
+        f'<worksheet xmlns="{MAIN_NS}" xmlns:r="{REL_NS}"><sheetPr>{setup_flag}</sheetPr>'
         f'<dimension ref="A1:{col_letters(last_col)}{last_row}"/>'
         f'<sheetViews><sheetView tabSelected="1" workbookViewId="0">{pane}</sheetView></sheetViews>'
         f'<sheetFormatPr defaultRowHeight="13.5"/><cols>{cols}</cols><sheetData>{"".join(rows)}</sheetData>'
-        '<pageMargins left="0.5" right="0.5" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
-        '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/></worksheet>'
+        f"{page_xml}</worksheet>"
     )
+
+
+def _print_titles(book_xml: str, bp: str, spec: ListSheet) -> str:
+    """The list's header row printed on every page: a ``_xlnm.Print_Titles`` name of sheet 0."""
+    if spec.freeze_row <= 1:
+        return book_xml
+    quoted = "'" + spec.name.replace("'", "''") + "'"
+    row = spec.freeze_row - 1
+    name = (
+        f'<{bp}definedName name="_xlnm.Print_Titles" localSheetId="0">'
+        f"{esc_attr(quoted)}!${row}:${row}</{bp}definedName>"
+    )
+    if re.search(rf"<{re.escape(bp)}definedNames\b", book_xml):
+        return _insert_into(book_xml, bp, "definedNames", name)
+    close = book_xml.find(f"</{bp}sheets>")
+    if close < 0:
+        raise Unpatchable("no </sheets>")
+    at = close + len(f"</{bp}sheets>")
+    # definedNames follows sheets (and functionGroups / externalReferences, when present).
+    for follower in ("functionGroups", "externalReferences"):
+        m = re.search(rf"</{re.escape(bp)}{follower}>|<{re.escape(bp)}{follower}\b[^>]*/>", book_xml[at:])
+        if m:
+            at += m.end()
+    return book_xml[:at] + f"<{bp}definedNames>{name}</{bp}definedNames>" + book_xml[at:]
 
 
 # ---- the whole patch ------------------------------------------------------------------------
@@ -719,6 +745,7 @@ def patch(data: bytes, marks: list[Mark], spec: ListSheet) -> tuple[bytes, int]:
 
     pp = re.escape(bp)
     book_xml = re.sub(rf"<{pp}definedName\b[^>]*?(?:/>|>.*?</{pp}definedName>)", fix_name, book_xml, flags=re.S)
+    book_xml = _print_titles(book_xml, bp, spec)
 
     def fix_view(m):
         tag = _set_attr(m.group(0), "activeTab", "0")

@@ -3,6 +3,9 @@
 Every writer goes through here so that the run-level guarantees hold in one place:
 no half-written file that looks finished, no station text turned into a path,
 a formula or a link, no personal data unmasked.
+
+Over 300 lines because it is the one door every output goes through (names, atomic
+writes, locked files, masking): the guarantees stay together so none is bypassed.
 """
 
 from __future__ import annotations
@@ -345,7 +348,14 @@ def new_xlsxwriter(path: Path, *, mask: bool = True):
     reports and registry), never for an output."""
     import xlsxwriter
 
-    wb = xlsxwriter.Workbook(str(path), xlsxwriter_options())
+    from lingong.render.print_layout import DEFAULT_FONT
+
+    # The default font sets the unit of every column width, so the print plan can trust it;
+    # a station's own input (mask=False) keeps the spreadsheet default, as a station's would.
+    options = (
+        {**xlsxwriter_options(), "default_format_properties": dict(DEFAULT_FONT)} if mask else xlsxwriter_options()
+    )
+    wb = xlsxwriter.Workbook(str(path), options)
     if mask:
         wb.worksheet_class = _masking_worksheet_class()
     wb.set_properties({"created": FIXED_TIMESTAMP, "author": "零工驿站考核工具"})

@@ -18,6 +18,10 @@ and plain values, never lambdas or closures.
 
 A worker never outlives the parent: on Linux the kernel kills it when the parent
 dies (parent-death signal), and everywhere a watchdog thread checks the parent.
+
+Over 300 lines because the worker side and the parent side are one protocol (what a
+worker reports after each item, how the parent re-queues a batch when one dies): apart,
+neither half can be checked against the other.
 """
 
 from __future__ import annotations

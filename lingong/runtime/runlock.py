@@ -26,6 +26,9 @@ lock of another computer from a live one; hence this small module.
 The CLI defaults (60 s wait, 600 s stale, 30 s refresh) can be changed through
 the environment variables LINGONG_LOCK_WAIT_S, LINGONG_LOCK_STALE_S and
 LINGONG_LOCK_REFRESH_S (the tests use short ones).
+
+Over 300 lines because the lock's life (create, refresh, take over a stale one, release)
+is one protocol whose cases are read together.
 """
 
 from __future__ import annotations

@@ -3,6 +3,9 @@
 Every message a clerk sees about input comes from CATALOGUE: the code is stable
 (tests, the docs page and other systems refer to it), the texts are Chinese and
 say what to do. Checks never build messages by hand; they call ``issue()``.
+
+Over 300 lines because it is the catalogue: one table of every code with its Chinese
+texts, which tests and docs/问题代码.md read as a whole.
 """
 
 from __future__ import annotations

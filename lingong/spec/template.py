@@ -227,4 +227,3 @@ DECISION_COLUMNS: tuple[tuple[str, str], ...] = (
 
 ITEMS = ("驿站运维", "线上平台", "供求服务", "宣传推广", "创新服务", "服务效能")
 OVERALL_ITEM = "综合"
-GRADES = ("优秀", "合格", "不合格")

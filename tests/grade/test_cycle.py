@@ -11,6 +11,7 @@ import pytest
 
 from lingong.grade.history import HISTORY_DB_NAME, cases_of
 from lingong.pipeline import RunOptions, run
+from lingong.render.wording import rectification_text
 from support.city import write_registry
 from support.report_factory import write_report
 
@@ -41,7 +42,11 @@ def year_input(tmp_path) -> Path:
 
 
 def assess(src, out, period, on, *, recheck=False):
-    summary = run(
+    return _states(assess_results(src, out, period, on, recheck=recheck))
+
+
+def assess_results(src, out, period, on, *, recheck=False):
+    return run(
         RunOptions(
             input_dir=src,
             output_root=out,
@@ -52,7 +57,10 @@ def assess(src, out, period, on, *, recheck=False):
             assessed_on=on,
             write_documents=False,
         )
-    )
+    ).results
+
+
+def _states(results):
     # 优秀 and 合格 decide a rectification alike: the test speaks of passing or failing.
     return {
         r.station.code: (
@@ -60,7 +68,7 @@ def assess(src, out, period, on, *, recheck=False):
             r.rectification,
             r.deadline and r.deadline.isoformat(),
         )
-        for r in summary.results
+        for r in results
     }
 
 
@@ -104,7 +112,8 @@ def test_one_year_of_assessments_into_one_folder(tmp_path, year_input):
         "SX-001": ("合格", "", None),
     }
 
-    year = assess(year_input, out, "2023", date(2024, 1, 12))
+    year_results = assess_results(year_input, out, "2023", date(2024, 1, 12))
+    year = _states(year_results)
     # The year decides nothing and starts nothing for failures its half-years already had.
     assert year == {
         "ZD-001": ("合格", "", None),
@@ -118,6 +127,13 @@ def test_one_year_of_assessments_into_one_folder(tmp_path, year_input):
     assert {k: (c.state, c.decided_by) for k, c in cases_of(db, "ZD-002").items()} == {"2023H1": ("整改结束", "2023H2")}
     assert {k: (c.state, c.decided_by) for k, c in cases_of(db, "GS-002").items()} == {"2023H1": ("建议取消", "2023H2")}
     assert {k: c.state for k, c in cases_of(db, "GS-001").items()} == {"2023H2": "限期整改"}
+
+    # What the year's documents say of GS-001's open case: the H2 deadline still holds, said once.
+    gs001 = next(r for r in year_results if r.station.code == "GS-001")
+    text = rectification_text(gs001)
+    assert text.startswith("限期整改：2023年下半年考核（2024年1月12日）不合格，整改期限2024年2月11日")
+    assert text.endswith("本期包含2023年下半年的月份，不另行限期整改，仍按上述期限整改")
+    assert text.count("2024年2月11日") == 1
 
     # The year run again (not a recheck): nothing moves.
     assert assess(year_input, out, "2023", date(2024, 1, 15)) == year

@@ -16,6 +16,7 @@ import pytest
 
 from lingong.layout import MAIL_LIST_NAME
 from lingong.mail import drafts as md
+from lingong.mail import mail_list, mime
 from lingong.model.periods import make_period
 from lingong.read.addresses import check_address
 from support import results_factory as rf
@@ -59,7 +60,7 @@ def test_every_station_with_an_address_gets_a_draft_that_parses(tmp_path):
         form = md._form_path(tmp_path, next(r for r in rf.all_results() if r.station.code == row.station))
         assert atts[0].get_filename() == form.name
         assert atts[0].get_content() == form.read_bytes() == form_bytes(row.station)
-        assert atts[0].get_content_type() == md.XLSX_TYPE
+        assert atts[0].get_content_type() == mime.XLSX_TYPE
         # every line folded short (80: the xlsx Content-Type line, as Outlook writes it)
         assert max(len(line) for line in row.eml.read_bytes().split(b"\r\n")) <= 80
 
@@ -85,7 +86,7 @@ def test_chinese_attachment_name_is_written_in_both_rfc2231_and_rfc2047(tmp_path
     ],
 )
 def test_attachment_name_round_trips_through_both_parsers(name):
-    msg = md.build_message(
+    msg = mime.build_message(
         recipients=("a@b.cn",),
         subject="主题",
         body="正文",
@@ -98,7 +99,7 @@ def test_attachment_name_round_trips_through_both_parsers(name):
         kind="results",
         attachments_sha256="0",
     )
-    data = msg.as_bytes(policy=md.MAIL_POLICY)
+    data = msg.as_bytes(policy=mime.MAIL_POLICY)
     for pol in (policy.default, policy.SMTP, policy.HTTP):
         part = next(BytesParser(policy=pol).parsebytes(data).iter_attachments())
         assert part.get_filename() == name
@@ -112,7 +113,10 @@ def test_validation_rows_go_in_the_body_masked_with_the_return_copy_attached(tmp
     body = parse(by["SX-003"].eml).get_body().get_content()
     assert "综合等次：不合格（暂定" in body
     assert "月度指标!E14" in body and "十二" in body and "请改为阿拉伯数字" in body
-    assert "2023年8月4日前完成整改" in body
+    # the deadline is said once, in the rectification sentence; the month not used once, before the items
+    assert body.count("2023年8月4日") == 1 and "整改期限2023年8月4日" in body
+    assert body.count("报表被退回，未采用") == 1
+    assert "4月报表被退回，未采用。请尽快补报，并按退回副本修改后重新报送，复查后确定最终等次。" in body
     names = [p.get_filename() for p in parse(by["SX-003"].eml).iter_attachments()]
     assert names == ["SX-003_随县厉山镇零工驿站_考核验收表.xlsx", "SX-003_2023-04_退回.xlsx"]  # not September's
     # ZD-001's issue found a phone and an ID number: never unmasked in any output
@@ -137,7 +141,7 @@ def test_stations_without_a_usable_address_are_listed_not_skipped(tmp_path):
     wb = openpyxl.load_workbook(summary.list_path)
     ws = wb["邮件清单"]
     rows = [[c.value for c in row] for row in ws.iter_rows()]
-    assert rows[0] == list(md.LIST_COLUMNS)
+    assert rows[0] == list(mail_list.LIST_COLUMNS)
     status = {r[0]: r[6] for r in rows[1:]}
     assert status["GX-004"].startswith(md.STATUS_NO_ADDRESS) and status["ZD-001"] == md.STATUS_WRITTEN
     # station text stays text: the hostile name is not a formula
@@ -318,7 +322,7 @@ def test_a_hostile_registry_address_holds_that_stations_mail(tmp_path):
 )
 def test_the_draft_writer_never_puts_an_unchecked_address_in_a_header(recipients):
     with pytest.raises(ValueError):
-        md.build_message(
+        mime.build_message(
             recipients=recipients,
             subject="主题",
             body="正文",
@@ -404,3 +408,83 @@ def test_a_draft_is_from_the_smtp_settings_sender_and_stays_a_draft(tmp_path):
         assert row.message_id == before.message_id
     bad = _drafts_without_sender(tmp_path / "d", {ENV_SENDER: "a@x.cn, b@y.cn"})
     assert all(parse(r.eml)["From"] is None for r in bad.written)
+
+
+def test_a_station_that_only_missed_a_month_is_asked_to_send_it_not_to_correct_a_copy(tmp_path):
+    results, stations, _issues = make_run(tmp_path)
+    results = [
+        dataclasses.replace(r, rejected_months=(), provisional=False) if r.station.code == "SX-003" else r
+        for r in results
+    ]
+    summary = md.write_drafts(
+        tmp_path,
+        period=make_period("half", 2023, 1),
+        results=results,
+        stations=stations,
+        issues=[],
+        templates_dir=TEMPLATES,
+        sender=SENDER,
+        date_header=RUN_DATE,
+    )
+    eml = next(r.eml for r in summary.written if r.station == "SX-003")
+    body = parse(eml).get_body().get_content()
+    assert "3月、5月未报送（缺报）。请尽快补报。" in body
+    assert "退回" not in body
+
+
+@pytest.mark.parametrize(
+    "months,text",
+    [
+        (["2023-05"], "2023年5月"),
+        ([f"2023-{m:02d}" for m in range(1, 13)], "2023年1月至12月"),
+        (["2023-03", "2023-01", "2023-05"], "2023年1月、3月、5月"),
+        (["2023-12", "2024-01"], "2023年12月、2024年1月"),
+    ],
+)
+def test_months_of_a_repeated_issue_read_as_a_person_writes_them(months, text):
+    assert md._months_text(months) == text
+
+
+def test_the_same_issue_in_every_months_report_is_one_line_naming_its_months(tmp_path):
+    from lingong.spec.issues import issue
+
+    results, stations, _issues = make_run(tmp_path)
+    repeated = [
+        issue(
+            "V001",
+            station="ZD-001",
+            month=f"2023-{m:02d}",
+            file=f"曾都区/ZD-001_2023-{m:02d}.xlsx",
+            sheet="基本信息",
+            cell="B7",
+            what="基本信息!B7（用工专线电话）",
+        )
+        for m in range(1, 7)
+    ]
+    other = issue(
+        "V002",
+        station="ZD-001",
+        month="2023-02",
+        file="曾都区/ZD-001_2023-02.xlsx",
+        sheet="月度指标",
+        cell="E11",
+        found="十二",
+        what="月度指标!E11（C1 收集审核零工岗位数）",
+    )
+    summary = md.write_drafts(
+        tmp_path,
+        period=make_period("half", 2023, 1),
+        results=results,
+        stations=stations,
+        issues=[*repeated, other],
+        templates_dir=TEMPLATES,
+        sender=SENDER,
+        date_header=RUN_DATE,
+    )
+    body = parse(next(r.eml for r in summary.written if r.station == "ZD-001")).get_body().get_content()
+    assert "共 7 条，其中错误 7 条；几个月相同的问题合并为一条" in body
+    lines = [line for line in body.splitlines() if line[:2] in ("1.", "2.", "3.")]
+    assert len(lines) == 2, lines
+    assert "2023年1月至6月（6份报表）" in lines[0] and lines[0].count("基本信息!B7") == 1
+    assert "ZD-001_2023-0" not in lines[0]  # six file names would bury the one thing to do
+    assert "2023年2月 曾都区/ZD-001_2023-02.xlsx" in lines[1]

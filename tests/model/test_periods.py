@@ -36,3 +36,16 @@ def test_half_units_and_ytd():
     assert months_in_year_through(parse_period("2023H2"))[0] == "2023-01"
     assert months_in_year_through(parse_period("2023-03")) == ("2023-01", "2023-02", "2023-03")
     assert months_between("2023-11", "2024-02") == ["2023-11", "2023-12", "2024-01", "2024-02"]
+
+
+def test_period_option_parses_once_and_refuses_in_chinese():
+    import pytest
+
+    from lingong.errors import FatalInput
+    from lingong.model.periods import period_option
+
+    p = period_option("2023年上半年")
+    assert p.key == "2023H1" and period_option(p) is p  # a Period passes through unchanged
+    assert period_option(None) is None and period_option("") is None
+    with pytest.raises(FatalInput, match="考核期“2023Q3”无法识别，请写成 2023H1、2023H2、2023 或 2023-03"):
+        period_option("2023Q3")

@@ -1,5 +1,6 @@
 from lingong.model.records import KIND_DECISIONS, KIND_REGISTRY, KIND_REPORT, KIND_SKIPPED
-from lingong.read.classify import REASON_NOT_OURS, classify, sheet_lookup
+from lingong.read.classify import REASON_NOT_OURS, classify
+from lingong.read.labels import sheet_lookup
 
 
 def test_a_report_needs_only_one_of_its_two_sheets_to_be_recognised():
@@ -25,3 +26,15 @@ def test_a_report_is_never_read_as_a_registry():
 def test_other_workbooks_are_skipped_with_a_reason():
     assert classify(["Sheet1", "汇总"]) == ((KIND_SKIPPED,), REASON_NOT_OURS)
     assert classify([]) == ((KIND_SKIPPED,), REASON_NOT_OURS)
+
+
+def test_one_forgiving_comparison_for_every_sheet_lookup():
+    # Inner and ideographic spaces, full-width brackets: the same key when classifying,
+    # choosing the sheets to read and finding a sheet (read/labels.sheet_key).
+    from lingong.read.labels import sheet_key
+    from lingong.read.scan_base import _wants
+
+    assert classify(["月度 指标"]) == ((KIND_REPORT,), "")
+    assert classify(["考核组\u3000意见"]) == ((KIND_DECISIONS,), "")
+    assert sheet_key("明细（一）") == sheet_key("明细(一)")
+    assert _wants({"月度指标"}, " 月度　指标 ")

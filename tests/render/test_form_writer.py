@@ -176,16 +176,17 @@ def test_evidence_names_the_file_that_won_a_resubmission(tmp_path, texts):
 # ---- print set-up and row heights ---------------------------------------------------------
 
 
-def test_print_setup_is_a4_one_page_repeated_titles(tmp_path, texts):
+def test_print_setup_is_a4_portrait_at_readable_scale_repeated_titles(tmp_path, texts):
     wb = openpyxl.load_workbook(write(tmp_path, rf.failing(), texts))
     ws = wb[fw.FORM_SHEET]
     assert ws.page_setup.paperSize == 9 and ws.page_setup.orientation == "portrait"
-    assert ws.sheet_properties.pageSetUpPr.fitToPage
-    # OOXML's default for both is 1, which xlsxwriter leaves out
-    assert (ws.page_setup.fitToWidth or 1, ws.page_setup.fitToHeight or 1) == (1, 1)
+    # A fixed scale, never fit-to-page: a long form goes on to a second page instead of shrinking.
+    assert not ws.sheet_properties.pageSetUpPr.fitToPage
+    assert 85 <= int(ws.page_setup.scale or 100) <= 100
     assert ws.print_title_rows == "$1:$3"
+    assert "第 &P 页 共 &N 页" in ws.oddFooter.center.text
     ev = wb[fw.EVIDENCE_SHEET]
-    assert (ev.page_setup.fitToWidth or 1) == 1 and int(ev.page_setup.fitToHeight) == 0
+    assert not ev.sheet_properties.pageSetUpPr.fitToPage and int(ev.page_setup.scale or 100) >= 85
     assert ev.freeze_panes == "D4"
     fonts = {ws.cell(r, c).font.name for r in range(2, 12) for c in range(1, 7) if ws.cell(r, c).value}
     assert fonts == {"宋体"}

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 from docx import Document
-from docx.shared import Cm
+from docx.shared import Emu
 
 from lingong.model.periods import make_period
-from lingong.render import notice
+from lingong.render import notice, notice_template
 from support import results_factory as rf
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / notice.TEMPLATE_NAME
@@ -44,11 +44,13 @@ def doc_text(path: Path) -> tuple[str, list[list[list[str]]]]:
 
 
 def test_default_template_is_reproducible(tmp_path):
-    a = notice.build_notice_template(tmp_path / "a.docx")
+    a = notice_template.build_notice_template(tmp_path / "a.docx")
     text, tables = doc_text(a)
     assert "{{ title }}" in text and "{%p for s in failing %}" in text
-    assert TEMPLATE.is_file(), "run: python -m lingong.render.notice"
-    assert doc_text(TEMPLATE) == (text, tables), "templates/通报模板.docx is stale: run python -m lingong.render.notice"
+    assert TEMPLATE.is_file(), "run: python -m lingong.render.notice_template"
+    assert doc_text(TEMPLATE) == (text, tables), (
+        "templates/通报模板.docx is stale: run python -m lingong.render.notice_template"
+    )
 
 
 def test_notice_has_counts_lists_deadline_and_table(tmp_path):
@@ -78,6 +80,9 @@ def test_notice_has_counts_lists_deadline_and_table(tmp_path):
     assert "（随县，SX-003）：暂定不合格；3月、5月未报送（缺报），4月报表被退回，未采用" in failing
     assert text.index("考核结果暂定，待驿站重新报送、复查后确定") < text.index("二、优秀零工驿站")
     assert "本期无考核等次为不合格的零工驿站" not in text
+    # every failing station is listed elsewhere: part 三 says so rather than stand empty
+    part3 = text[text.index("三、不合格零工驿站及整改要求") : text.index("四、建议取消的零工驿站")]
+    assert part3.strip().endswith("除上文结果暂定和下文建议取消的驿站外，本期无其他考核等次为不合格的零工驿站。")
     assert "人岗匹配33人，未达到指标50人" in failing and "被核实投诉4次，超过上限3次" in failing
     assert "限期整改：2023年上半年考核（2023年7月5日）不合格，整改期限2023年8月4日；由2023年上半年复查" in failing
     assert "四、建议取消的零工驿站" in text and "高新区淅河镇零工驿站（随州高新区，GX-004）" in text
@@ -101,9 +106,25 @@ def test_without_failures_or_excellence_the_sections_say_so(tmp_path):
     assert "年　　月　　日" in text
 
 
+def test_when_every_failing_station_is_proposed_for_cancellation_part_three_says_so(tmp_path):
+    cancelled = dataclasses.replace(rf.failing(), rectification="建议取消", deadline=None, provisional=False)
+    out = notice.write_notice(
+        tmp_path / "n.docx", period=H1, results=[rf.excellent(), cancelled], template=TEMPLATE, issued=None
+    )
+    text, _ = doc_text(out)
+    part3 = text[text.index("三、不合格零工驿站及整改要求") : text.index("四、建议取消的零工驿站")]
+    assert part3.strip().endswith("除下文建议取消的驿站外，本期无其他考核等次为不合格的零工驿站。")
+    assert "本期无考核等次为不合格的零工驿站" not in text  # that would deny the station listed under 四
+    # months not used are said as such, never as a 不合格项目
+    assert "；3月、5月未报送（缺报），4月报表被退回，未采用；不合格项目为驿站运维、线上平台、供求服务（" in text
+    assert "不合格项目为3月" not in text
+
+
 def test_year_title_and_check_name():
     ctx = notice.notice_context(period=make_period("year", 2023), results=[], issued=None)
     assert ctx["title"] == "关于2023年度全市零工驿站运维考核结果的通报" and ctx["check_name"] == "年终考评"
+    again = notice.notice_context(period=H1, results=[], issued=None, recheck=True)
+    assert again["check_name"] == "整改复查"  # the recheck's notice does not call itself the half-year check
 
 
 def test_a_broken_template_names_itself(tmp_path):
@@ -199,11 +220,18 @@ def test_attachment_table_columns_fit_their_longest_short_entry(tmp_path):
     out = notice.write_notice(
         tmp_path / notice.NOTICE_NAME, period=H1, results=res, template=TEMPLATE, issued=date(2023, 7, 10)
     )
-    table = Document(str(out)).tables[-1]
+    doc = Document(str(out))
+    table = doc.tables[-1]
     heads = [c.text for c in table.rows[0].cells]
     assert heads[:5] == ["序号", "县（市、区）", "驿站编号", "驿站名称", "综合等次"]
     widths = [c.width.pt for c in table.columns]
-    assert abs(sum(widths) - Cm(15.6).pt) < 1  # the 版心 width, as the template had it
+    # The attachment is a landscape section of its own: the table spans its text width.
+    last = doc.sections[-1]
+    assert last.page_width > last.page_height and doc.sections[0].page_width < doc.sections[0].page_height
+    assert abs(sum(widths) - Emu(last.page_width - last.left_margin - last.right_margin).pt) < 1
+    # ... so a station's name, its failed items and the remark get a line of 9 characters or more
+    for c in (3, 5, 6):
+        assert widths[c] >= notice._text_pt("白云湖社区零工驿站", 10.5) + notice.CELL_PAD_PT, (heads[c], widths)
     entries = {c: [r.cells[c].text for r in table.rows[1:]] for c in (0, 1, 2, 4)}
     assert "随州高新区" in entries[1] and any("（暂定）" in e for e in entries[4])
     for c, texts in entries.items():

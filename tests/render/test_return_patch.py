@@ -223,11 +223,15 @@ def test_the_stations_values_read_back_unchanged(rich, kind):
     assert read_workbook(copy).sheet(LIST_SHEET).rows[0][0].startswith("本报表的问题清单")
 
 
-def _audit_errors(path: Path) -> list[str]:
+def _audit_errors(path: Path, *, warnings: bool = False) -> list[str]:
     from openxml_audit import OpenXmlValidator, ValidationSeverity
 
     result = OpenXmlValidator().validate(str(path))
-    return [f"{e.part_uri} {e.path}: {e.description}" for e in result.errors if e.severity == ValidationSeverity.ERROR]
+    return [
+        f"{e.severity.name} {e.part_uri} {e.path}: {e.description}"
+        for e in result.errors
+        if warnings or e.severity == ValidationSeverity.ERROR
+    ]
 
 
 @pytest.mark.timeout(120)
@@ -476,6 +480,9 @@ def test_openxml_audit_finds_no_error_in_any_kind_of_document_the_demo_writes(de
         kinds.setdefault(kind, []).append(p)
     assert {"form", "随州市零工驿站校验报告.xlsx", "随州市零工驿站考核汇总表.xlsx", "邮件清单.xlsx"} <= kinds.keys()
     assert "通报（草稿）.docx" in kinds, sorted(kinds)
-    for kind, paths in sorted(kinds.items()):
-        for p in sorted(paths)[:2] if kind == "form" else paths:
-            assert _audit_errors(p) == [], p
+    # Every file, every form of every period (74 take ~2 s), and warnings too: none is kept today. (A
+    # station's inline strings drew a warning only in a package without shared strings; a return copy
+    # always has them, as the 问题清单's text is written there.)
+    found = {p.relative_to(out).as_posix(): _audit_errors(p, warnings=True) for p in sorted(written)}
+    assert {k: v for k, v in found.items() if v} == {}
+    assert len(kinds["form"]) >= 25 * 2, "the demo's forms of at least two periods"

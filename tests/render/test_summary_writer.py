@@ -145,11 +145,13 @@ def test_notes_name_rules_inputs_and_run(book):
     assert "退回 1 份" in notes["月度报表"]
 
 
-def test_print_setup_landscape_fit_to_width(book):
+def test_print_setup_a4_readable_scale_repeated_headers(book):
     for name in ("考核结果", "指标完成", "报送情况", "校验问题"):
         ws = book[1][name]
         assert ws.page_setup.paperSize == 9 and ws.page_setup.orientation == "landscape"
-        assert int(ws.page_setup.fitToHeight) == 0 and ws.print_title_rows
+        # Never shrunk to fit: a wide table prints in column groups at >= 85 %.
+        assert not ws.sheet_properties.pageSetUpPr.fitToPage and int(ws.page_setup.scale or 100) >= 85
+        assert ws.print_title_rows and "第 &P 页 共 &N 页" in ws.oddFooter.center.text
 
 
 def test_no_formula_or_link_anywhere(book):

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import openpyxl
 
+from lingong.grade import city as wording
 from lingong.mail.drafts import _context
 from lingong.pipeline import TEMPLATES_DIR
-from lingong.render import wording
 from lingong.render.form import completion_text, load_text_templates, overall_text, write_form
 from lingong.render.notice import notice_context
-from lingong.render.summary import _failed_reasons
 from support.records_factory import good_values, grade_one, half_year, item, requirement, station
 
 
@@ -26,7 +25,7 @@ def test_a_missing_and_a_returned_month_say_so_everywhere(tmp_path):
     assert wording.failed_months_text(q.failed_months, r) == "5月未报送（缺报），6月报表被退回，未采用"
     texts = load_text_templates(TEMPLATES_DIR)
     form = "\n".join(completion_text(i, r, texts) for i in r.items) + overall_text(r, texts)
-    summary = _failed_reasons(r)
+    summary = wording.failed_facts(r).text  # the 汇总表's 整改名单 原因
     notice = notice_context(period=r.period, results=[r], issued=None)["provisional"][0]["failed"]  # 暂定
     mail = _context(kind="results", period=r.period, station=r.station, result=r, issues=[], attachments=[], sender="")[
         "result"

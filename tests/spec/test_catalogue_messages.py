@@ -2,7 +2,7 @@
 whole sentence: no field left empty ("上限 ）", "（）", "“”", "：。").
 
 The fields a code is given are read from its call sites in lingong/ (issue(...),
-the readers' add(...), preflight's _fail(...), WorkbookError(...)), together with
+the readers' add(...), the registry's note(...), preflight's _fail(...), WorkbookError(...)), together with
 the fields each of those fills in for the caller. A message that uses a field no
 call site gives is exactly the bug this catches."""
 
@@ -38,8 +38,9 @@ IMPLIED = {
     ("preflight.py", "_fail"): {"file"},  # reading.read_one
     ("workbook.py", "WorkbookError"): {"file"},
     ("preflight.py", "WorkbookError"): {"file"},
+    ("registry.py", "note"): {"file", "sheet"},  # a registry row's issue
 }
-POSITIONAL = {"_fail": ("found",), "WorkbookError": ("found", "expected")}  # after the code
+POSITIONAL = {"_fail": ("found",), "WorkbookError": ("found", "expected"), "note": ("cell",)}  # after the code
 
 
 def _callee(node: ast.Call) -> str:
@@ -62,7 +63,7 @@ def call_sites() -> dict[str, list[tuple[str, frozenset]]]:
             ):
                 continue
             name = _callee(node)
-            if name not in ("issue", "add", "_fail", "WorkbookError"):
+            if name not in ("issue", "add", "_fail", "WorkbookError", "note"):
                 continue
             given = set(IMPLIED.get((path.name, name), ()))
             given.update(POSITIONAL.get(name, ())[: len(node.args) - 1])

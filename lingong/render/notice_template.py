@@ -1,0 +1,272 @@
+"""The default 通报模板.docx, written from code so that it is reproducible: the bureau's
+wording around docxtpl tags that render/notice.py fills (python -m lingong.render.notice_template
+regenerates templates/通报模板.docx)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lingong.layout import TEMPLATES_DIR
+from lingong.render.notice import (
+    BODY_FONT,
+    HEADING_FONT,
+    TABLE_FONT,
+    TEMPLATE_NAME,
+    TITLE_FONT,
+    _drop_styles_with_effects,
+    _set_font,
+)
+from lingong.runtime import outfiles
+from lingong.spec.vocab import GRADES
+
+
+def _para(doc, text: str, *, font=BODY_FONT, size=16, bold=False, align=None, indent=True, space_after=0):
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
+    p = doc.add_paragraph()
+    fmt = p.paragraph_format
+    fmt.space_before = Pt(0)
+    fmt.space_after = Pt(space_after)
+    fmt.line_spacing = Pt(28)  # 公文: 每页 22 行左右
+    if indent:
+        fmt.first_line_indent = Pt(size * 2)
+    if align == "center":
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    elif align == "right":
+        p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    _set_font(p.add_run(text), font, size, bold)
+    return p
+
+
+def _tag(doc, text: str):
+    """A paragraph holding only a docxtpl control tag ({%p ... %}); it disappears when rendered."""
+    return _para(doc, text, indent=False)
+
+
+def _cell(cell, text: str, *, bold=False, size=12, align="center"):
+    from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
+    cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+    p = cell.paragraphs[0]
+    p.alignment = WD_ALIGN_PARAGRAPH.CENTER if align == "center" else WD_ALIGN_PARAGRAPH.LEFT
+    # A little air above and below: at single spacing the glyphs touched the cell borders.
+    p.paragraph_format.space_before = Pt(2)
+    p.paragraph_format.space_after = Pt(2)
+    _set_font(p.add_run(text), TABLE_FONT, size, bold)
+
+
+def _table(
+    doc,
+    headers: list[str],
+    cells: list[str],
+    widths_cm: list[float],
+    *,
+    loop: str,
+    total: list[str] | None = None,
+    left: tuple[int, ...] = (),
+    size: float = 12,
+):
+    """A table: header row, the docxtpl ``{%tr for %}`` row, one row of fields, ``{%tr endfor %}``."""
+    from docx.oxml import OxmlElement
+    from docx.shared import Cm
+
+    t = doc.add_table(rows=0, cols=len(headers))
+    t.style = "Table Grid"
+    t.autofit = False
+    rows = [
+        headers,
+        [f"{{%tr {loop} %}}"] + [""] * (len(headers) - 1),
+        cells,
+        ["{%tr endfor %}"] + [""] * (len(headers) - 1),
+    ]
+    if total:
+        rows.append(total)
+    for r, values in enumerate(rows):
+        row = t.add_row()
+        if r == 0:  # repeat the header on every page
+            tr_pr = row._tr.get_or_add_trPr()
+            # No w:val: the schema allows on/off only, and absent means on.
+            tr_pr.append(OxmlElement("w:tblHeader"))
+        for c, v in enumerate(values):
+            _cell(
+                row.cells[c],
+                v,
+                bold=(r == 0 or (total is not None and r == 4)),
+                size=size,
+                align="left" if (r == 2 and c in left) else "center",
+            )
+    # Word reads the cell widths, LibreOffice the grid: set both.
+    for c, w in enumerate(widths_cm):
+        t.columns[c].width = Cm(w)
+    for row in t.rows:
+        for c, w in enumerate(widths_cm):
+            row.cells[c].width = Cm(w)
+    return t
+
+
+def build_notice_template(path: Path) -> Path:
+    """Write the default 通报模板.docx (docxtpl tags inside) to ``path``."""
+    from docx import Document
+    from docx.enum.section import WD_ORIENT, WD_SECTION
+    from docx.shared import Cm, Pt
+
+    doc = Document()
+    sec = doc.sections[0]
+    sec.orientation = WD_ORIENT.PORTRAIT
+    sec.page_width, sec.page_height = Cm(21.0), Cm(29.7)  # A4
+    sec.top_margin, sec.bottom_margin = Cm(3.7), Cm(3.5)  # GB/T 9704 公文版心
+    sec.left_margin, sec.right_margin = Cm(2.8), Cm(2.6)
+    normal = doc.styles["Normal"]
+    normal.font.name = BODY_FONT
+    normal.font.size = Pt(16)
+
+    _para(doc, "（草稿）", font=HEADING_FONT, size=12, indent=False, align="right")
+    _para(doc, "{{ title }}", font=TITLE_FONT, size=22, align="center", indent=False, space_after=16)
+    _para(doc, "各县、市、区就业局（中心）：", indent=False)
+    _para(
+        doc,
+        "根据《随州市零工驿站运维考核（暂行）办法》（以下简称《办法》），市、县就业部门组成联合考核组，"
+        "{% if assessed_on %}于{{ assessed_on }}{% endif %}对全市{{ total }}个零工驿站{{ period_label }}运维情况进行了{{ check_name }}。现将考核结果通报如下：",
+    )
+    _para(doc, "一、考核结果", font=HEADING_FONT)
+    _para(
+        doc,
+        "本次共考核零工驿站{{ total }}个，其中优秀{{ counts.excellent }}个、合格{{ counts.passed }}个、"
+        "不合格{{ counts.failed }}个。{% if provisional_count %}其中{{ provisional_count }}个驿站有报表因错误被退回，"
+        "考核结果暂定，待重新报送后确定。{% endif %}{% if not_graded_count %}另有{{ not_graded_count }}个驿站"
+        "本期未运营，未参加考核。{% endif %}各县（市、区）情况如下：",
+    )
+    _table(
+        doc,
+        ["县（市、区）", "考核驿站数", *GRADES],
+        ["{{ c.county }}", "{{ c.total }}", "{{ c.excellent }}", "{{ c.passed }}", "{{ c.failed }}"],
+        [4.6, 2.9, 2.6, 2.6, 2.6],
+        loop="for c in counties",
+        total=[
+            "合计",
+            "{{ county_total.total }}",
+            "{{ county_total.excellent }}",
+            "{{ county_total.passed }}",
+            "{{ county_total.failed }}",
+        ],
+    )
+    _tag(doc, "{%p if provisional %}")
+    _para(doc, "以下驿站有报表被退回或未报送，考核结果暂定，待驿站重新报送、复查后确定：")
+    _tag(doc, "{%p for s in provisional %}")
+    _para(
+        doc,
+        "{{ loop.index }}. {{ s.name }}（{{ s.county }}，{{ s.code }}）：暂定{{ s.grade }}；"
+        "{% if s.grade == '不合格' %}{{ s.failed }}未达到考核要求{% else %}{{ s.unused }}{% endif %}"
+        "{% if s.rectification %}。{{ s.rectification }}{% endif %}。",
+    )
+    _tag(doc, "{%p endfor %}")
+    _tag(doc, "{%p endif %}")
+    _para(doc, "二、优秀零工驿站", font=HEADING_FONT)
+    _tag(doc, "{%p if excellent %}")
+    _tag(doc, "{%p for e in excellent %}")
+    _para(doc, "{{ e.county }}：{{ e.names }}。")
+    _tag(doc, "{%p endfor %}")
+    _para(doc, "希望以上驿站再接再厉，充分发挥示范带动作用。")
+    _tag(doc, "{%p else %}")
+    _para(doc, "本期无考核等次为优秀的零工驿站。")
+    _tag(doc, "{%p endif %}")
+    _para(doc, "三、不合格零工驿站及整改要求", font=HEADING_FONT)
+    _tag(doc, "{%p if failing %}")
+    _tag(doc, "{%p for s in failing %}")
+    _para(
+        doc,
+        "{{ loop.index }}. {{ s.name }}（{{ s.county }}，{{ s.code }}）{% if s.provisional %}（结果暂定）{% endif %}："
+        "{{ s.failed }}未达到考核要求{% if s.rectification %}。{{ s.rectification }}。"
+        "{% else %}，限期于{{ s.deadline or '规定期限' }}前完成整改。{% endif %}",
+    )
+    _tag(doc, "{%p endfor %}")
+    _para(
+        doc,
+        "根据《办法》“对不合格的要求限期整改，整改后仍不合格的取消”的规定，请以上驿站对照考核验收表逐项整改，"
+        "整改情况报所在县（市、区）就业部门，由其组织复核；整改后仍不合格的，予以取消。",
+    )
+    # Under its heading this part always says something true: stations listed elsewhere (暂定 above,
+    # 建议取消 below) are named as the exceptions, never left to a bare heading or a false "无".
+    _tag(doc, "{%p elif provisional or cancel %}")
+    _para(
+        doc,
+        "除{% if provisional %}上文结果暂定{% endif %}{% if provisional and cancel %}和{% endif %}"
+        "{% if cancel %}下文建议取消{% endif %}的驿站外，本期无其他考核等次为不合格的零工驿站。",
+    )
+    _tag(doc, "{%p else %}")
+    _para(doc, "本期无考核等次为不合格的零工驿站。")
+    _tag(doc, "{%p endif %}")
+    _tag(doc, "{%p if cancel %}")
+    _para(doc, "四、建议取消的零工驿站", font=HEADING_FONT)
+    _tag(doc, "{%p for s in cancel %}")
+    _para(
+        doc,
+        "{{ loop.index }}. {{ s.name }}（{{ s.county }}，{{ s.code }}）{% if s.provisional %}（结果暂定）{% endif %}："
+        "{% if s.cancel_reason %}{{ s.cancel_reason }}，"
+        "{% endif %}建议取消其零工驿站资格。",
+    )
+    _tag(doc, "{%p endfor %}")
+    _tag(doc, "{%p endif %}")
+    _para(doc, "{% if cancel %}五{% else %}四{% endif %}、工作要求", font=HEADING_FONT)
+    _para(
+        doc,
+        "各县（市、区）就业部门要加强对辖区零工驿站的日常指导和督促，按月收集、审核驿站报表，"
+        "督促不合格驿站按期完成整改；各零工驿站要对照考核指标查漏补缺，及时、准确报送统计报表，"
+        "不断提升零工就业服务质量。",
+    )
+    _para(doc, "附件：{{ period_label }}零工驿站运维考核结果一览表")
+    _para(doc, "", indent=False)
+    _para(doc, "{{ issuer }}", align="right", indent=False)
+    _para(doc, "{{ issued }}", align="right", indent=False)
+
+    # The attachment's table has seven columns, four of which must not wrap (县区, 编号, 等次 with
+    # 暂定): on a portrait page the names, items and remarks were left five characters a line.
+    # A landscape section of its own gives them room, as 公文 attachments with wide tables do.
+    att = doc.add_section(WD_SECTION.NEW_PAGE)
+    att.orientation = WD_ORIENT.LANDSCAPE
+    att.page_width, att.page_height = Cm(29.7), Cm(21.0)
+    att.top_margin, att.bottom_margin = Cm(2.8), Cm(2.6)
+    att.left_margin, att.right_margin = Cm(2.5), Cm(2.5)
+    _para(doc, "附件", font=HEADING_FONT, indent=False)
+    _para(
+        doc,
+        "{{ period_label }}零工驿站运维考核结果一览表",
+        font=TITLE_FONT,
+        size=18,
+        align="center",
+        indent=False,
+        space_after=8,
+    )
+    _table(
+        doc,
+        ["序号", "县（市、区）", "驿站编号", "驿站名称", "综合等次", "未达标项目", "备注"],
+        [
+            "{{ r.no }}",
+            "{{ r.county }}",
+            "{{ r.code }}",
+            "{{ r.name }}",
+            "{{ r.grade }}",
+            "{{ r.failed }}",
+            "{{ r.remark }}",
+        ],
+        [1.4, 3.2, 2.4, 5.2, 2.9, 5.2, 4.4],  # the landscape text width, 24.7 cm
+        loop="for r in rows",
+        left=(3, 5, 6),
+        size=10.5,
+    )
+    props = doc.core_properties
+    props.created = props.modified = outfiles.FIXED_TIMESTAMP
+    props.author = "零工驿站考核工具"
+    props.title = "零工驿站运维考核结果通报模板"
+    _drop_styles_with_effects(doc)
+    with outfiles.atomic_path(Path(path)) as tmp:
+        doc.save(str(tmp))
+    return Path(path)
+
+
+if __name__ == "__main__":  # python -m lingong.render.notice_template: regenerate templates/通报模板.docx
+    out = build_notice_template(TEMPLATES_DIR / TEMPLATE_NAME)
+    print(f"已生成 {out}")
