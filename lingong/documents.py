@@ -118,6 +118,7 @@ def write_documents(summary: RunSummary, opts: RunOptions, rules, run_id: str, f
     for i in summary.issues:
         by_file.setdefault(i.file, []).append(i)
     returned = []
+    copies_of: dict[str, list[Path]] = {}  # by station: what the mail attaches, told rather than searched for
     rebuilt = False  # a copy rebuilt with openpyxl from an .xls/.xlsb/.ods report's grids
     for r in file_results:
         rec = r.report
@@ -139,6 +140,7 @@ def write_documents(summary: RunSummary, opts: RunOptions, rules, run_id: str, f
             )
         )
         returned.append(target)
+        copies_of.setdefault(rec.station, []).append(target)
         if r.grids is not None:
             rebuilt = True
     summary.paths["returns"] = layout.returns_dir(out)
@@ -166,6 +168,7 @@ def write_documents(summary: RunSummary, opts: RunOptions, rules, run_id: str, f
                 stations=summary.stations,
                 issues=summary.issues,
                 templates_dir=opts.templates_dir,
+                return_copies=copies_of,
                 date_header=datetime.strptime(summary.started_at, "%Y-%m-%d %H:%M:%S").replace(tzinfo=CHINA),
             )
             summary.notes.append(

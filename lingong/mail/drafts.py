@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.utils import formataddr
 from pathlib import Path
-from typing import Mapping
+from typing import Mapping, Sequence
 
 from lingong.errors import MailTemplateError  # noqa: F401 - also imported from here
 from lingong.grade.city import failed_facts
-from lingong.layout import BLANK_TEMPLATES_FOLDER, MAIL_FOLDER, MAIL_LIST_NAME, returns_dir  # noqa: F401
+from lingong.layout import BLANK_TEMPLATES_FOLDER, MAIL_FOLDER, MAIL_LIST_NAME  # noqa: F401
 from lingong.mail.mail_list import DraftRow, write_mail_list
 from lingong.mail.mime import MAIL_POLICY, _attachments_hash, build_message, message_id
 from lingong.mail.send import ENV_SENDER, ENV_USER
@@ -214,21 +214,6 @@ def _form_path(out_dir: Path, result: StationResult) -> Path:
     return form_path(out_dir, result)
 
 
-def return_copies(out_dir: Path, code: str, months) -> list[Path]:
-    """退回修改/<code>_<YYYY-MM>_退回.xlsx (and _<n>_ variants for a second broken file)."""
-    folder = returns_dir(out_dir)
-    if not folder.is_dir():
-        return []
-    from lingong.render.return_copy import copy_stem
-
-    prefix = copy_stem(code)
-    found = []
-    for m in months:
-        pat = re.compile(re.escape(f"{prefix}_{m}_") + r"(\d+_)?退回\.xlsx$")
-        found.extend(sorted(p for p in folder.iterdir() if pat.match(p.name)))
-    return found
-
-
 # The office that signs every mail body, short enough for one encoded word: Python's own parser
 # (not Outlook or Foxmail) reads a space into a display name folded over two encoded words.
 SENDER_NAME = "随州市零工驿站考核小组办公室"
@@ -263,12 +248,13 @@ def write_drafts(
     kind: str = KIND_RESULTS,
     date_header: datetime | None = None,
     blank_templates: dict[str, Path] | None = None,
+    return_copies: Mapping[str, Sequence[Path]] | None = None,
     env: Mapping[str, str] | None = None,
 ) -> DraftsSummary:
     """Write out_dir/邮件/<code>_<name>.eml for each station and 邮件清单.xlsx.
 
     kind="results": attach the station's 考核验收表 (and 退回 copies when it has
-    validation rows). kind="templates": attach ``blank_templates[code]``; those
+    validation rows: ``return_copies[code]``, the copies this run wrote). kind="templates": attach ``blank_templates[code]``; those
     drafts go to out_dir/邮件/空白模板/. Stations without a usable address get
     no draft but a row saying why. Drafts of an earlier run that this run did
     not write again are removed so they cannot be sent by mistake."""
@@ -324,7 +310,8 @@ def write_drafts(
                 else:
                     files.append(form)
                     if st_issues:
-                        files.extend(return_copies(out_dir, code, period.months))
+                        # The copies this run wrote, as it wrote them (a copy left locked is not there).
+                        files.extend(p for p in (return_copies or {}).get(code, ()) if Path(p).is_file())
         else:
             p = (blank_templates or {}).get(code)
             if p is None or not Path(p).is_file():

@@ -41,7 +41,7 @@ _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
 
 def copy_stem(station: str | None) -> str:
-    """The station part of a return copy's name; mail_drafts finds the copies by it."""
+    """The station part of a return copy's name."""
     return outfiles.clip(outfiles.safe_component(station or "未知驿站"), 40).rstrip(" ._") or "未知驿站"
 
 

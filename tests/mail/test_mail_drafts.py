@@ -175,6 +175,7 @@ def test_message_id_changes_when_the_attachment_changes(tmp_path):
         templates_dir=TEMPLATES,
         sender=SENDER,
         date_header=RUN_DATE,
+        return_copies={"SX-003": [tmp_path / "退回修改" / "SX-003_2023-04_退回.xlsx"]},
     )
     b = {r.station: r.message_id for r in b.written}
     assert a["ZD-001"] != b["ZD-001"] and a["SX-003"] == b["SX-003"]

@@ -40,6 +40,8 @@ def make_run(out: Path, *, emails: dict[str, str] | None = None):
 
 def write(out: Path, **kw):
     results, stations, issues = make_run(out, emails=kw.pop("emails", None))
+    # What the run wrote; the September copy on disk is another period's and is not among them.
+    kw.setdefault("return_copies", {"SX-003": [out / "退回修改" / "SX-003_2023-04_退回.xlsx"]})
     return md.write_drafts(
         out,
         period=make_period("half", 2023, 1),
