@@ -140,7 +140,8 @@ def write_documents(summary: RunSummary, opts: RunOptions, rules, run_id: str, f
             )
         )
         returned.append(target)
-        copies_of.setdefault(rec.station, []).append(target)
+        if rec.month in summary.period.months:  # the mail lists the period's issues: their copies go with them
+            copies_of.setdefault(rec.station, []).append(target)
         if r.grids is not None:
             rebuilt = True
     summary.paths["returns"] = layout.returns_dir(out)
