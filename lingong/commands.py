@@ -114,16 +114,14 @@ def send(args, out_root: Path) -> int:
 
     if args.templates:
         month = _month(args, "发送空白模板邮件需要 --month，例如 --month 2023-07")
-        key, drafts = (
-            month,
-            inside(out_root, layout.BLANK_TEMPLATES_FOLDER, month, layout.MAIL_FOLDER, layout.BLANK_TEMPLATES_FOLDER),
-        )
+        key = month
+        drafts = inside(out_root, *layout.blank_templates_parts(month), *layout.drafts_parts(templates=True))
         make = f"python process.py mail --templates --month {month}"
     else:
         if not args.period:
             raise FatalInput("发送邮件需要指定考核期，例如 --period 2023H1")
         # The folder `mail` wrote is named by the period's key, however the clerk typed it.
-        key, drafts = args.period.key, inside(out_root, args.period.key, layout.MAIL_FOLDER)
+        key, drafts = args.period.key, inside(out_root, args.period.key, *layout.drafts_parts())
         make = f"python process.py mail --period {key}"
     if not drafts.is_dir():
         raise FatalInput(f"没有找到邮件草稿：{drafts}。请先运行 {make}")

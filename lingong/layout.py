@@ -49,5 +49,16 @@ def mail_dir(period_dir: Path) -> Path:
     return Path(period_dir) / MAIL_FOLDER
 
 
+def blank_templates_parts(month: str) -> tuple[str, ...]:
+    """<out>/空白模板/<YYYY-MM>/: a month's blank templates, under the output folder."""
+    return (BLANK_TEMPLATES_FOLDER, month)
+
+
 def blank_templates_dir(out_root: Path, month: str) -> Path:
-    return Path(out_root) / BLANK_TEMPLATES_FOLDER / month
+    return Path(out_root).joinpath(*blank_templates_parts(month))
+
+
+def drafts_parts(*, templates: bool = False) -> tuple[str, ...]:
+    """Where mail drafts go under the folder of what they carry: <period>/邮件/ for results,
+    <out>/空白模板/<YYYY-MM>/邮件/空白模板/ for a month's blank templates (mail writes there, send reads)."""
+    return (MAIL_FOLDER, BLANK_TEMPLATES_FOLDER) if templates else (MAIL_FOLDER,)

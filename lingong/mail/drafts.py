@@ -22,7 +22,7 @@ from typing import Mapping, Sequence
 
 from lingong.errors import MailTemplateError  # noqa: F401 - also imported from here
 from lingong.grade.city import failed_facts
-from lingong.layout import BLANK_TEMPLATES_FOLDER, MAIL_FOLDER, MAIL_LIST_NAME  # noqa: F401
+from lingong.layout import MAIL_LIST_NAME, drafts_parts  # noqa: F401
 from lingong.mail.mail_list import DraftRow, write_mail_list
 from lingong.mail.mime import MAIL_POLICY, _attachments_hash, build_message, message_id
 from lingong.mail.send import ENV_SENDER, ENV_USER
@@ -262,9 +262,7 @@ def write_drafts(
     from_header = draft_from(sender, os.environ if env is None else env)
     if kind not in (KIND_RESULTS, KIND_TEMPLATES):
         raise ValueError(kind)
-    folder = outfiles.inside(out_dir, MAIL_FOLDER)
-    if kind == KIND_TEMPLATES:
-        folder = folder / BLANK_TEMPLATES_FOLDER
+    folder = outfiles.inside(out_dir, *drafts_parts(templates=kind == KIND_TEMPLATES))
     env = _environment(Path(templates_dir))
     body_name = BODY_TEMPLATE if kind == KIND_RESULTS else BLANK_BODY_TEMPLATE
 
