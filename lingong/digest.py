@@ -10,7 +10,7 @@ from lingong.grade.city import CountyTally, city_tally
 from lingong.model.records import KIND_REJECTED, KIND_REPORT, KIND_SKIPPED, KIND_UNSTABLE, OUT_OF_PERIOD
 from lingong.render.wording import date_cn
 from lingong.spec.issues import ERROR, INFO, WARNING
-from lingong.spec.vocab import GRADES, RECTIFY_STATES, RETURNED
+from lingong.spec.vocab import GRADES, KIND_LABELS, RECTIFY_STATES, RETURNED
 
 if TYPE_CHECKING:
     from lingong.pipeline import RunSummary
@@ -32,9 +32,12 @@ def digest(summary: RunSummary) -> str:
         + (f"　考核日期：{date_cn(summary.assessed_on)}" if summary.assessed_on else "")
     )
     lines.append(
-        f"文件：共 {len(summary.outcomes)} 个；报表 {kinds.get(KIND_REPORT, 0)} 个，"
-        f"跳过 {kinds.get(KIND_SKIPPED, 0)} 个，无法读取 {kinds.get(KIND_REJECTED, 0)} 个"
-        + (f"，正在写入未处理 {kinds[KIND_UNSTABLE]} 个" if kinds.get(KIND_UNSTABLE) else "")
+        f"文件：共 {len(summary.outcomes)} 个；"
+        + "，".join(
+            f"{KIND_LABELS[k]} {kinds.get(k, 0)} 个"
+            for k in (KIND_REPORT, KIND_SKIPPED, KIND_REJECTED, KIND_UNSTABLE)
+            if k != KIND_UNSTABLE or kinds.get(k)
+        )
         + (
             f"；其中{OUT_OF_PERIOD}的报表 {outside} 个"
             if (outside := sum(o.status == OUT_OF_PERIOD for o in summary.outcomes))

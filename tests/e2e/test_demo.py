@@ -219,6 +219,11 @@ def test_default_rules_grade_the_city_as_designed(demo, tmp_path, period):
         if p == period:
             assert {i.name: i.computed for i in got[station].items}[item] == grade, (station, item)
     assert got["GX-002"].provisional and not got["ZD-001"].provisional
+    # The console names file kinds in the words of the 校验报告 and the 汇总表 (spec/vocab.KIND_LABELS).
+    from lingong.digest import digest
+
+    files_line = next(line for line in digest(summary).splitlines() if line.startswith("文件："))
+    assert "月度报表 " in files_line and "已跳过 2 个" in files_line and "无法读取 2 个" in files_line, files_line
 
 
 def test_each_demo_starts_its_year_afresh_and_never_touches_a_real_history(tmp_path):
