@@ -1,5 +1,8 @@
 """How fast is a run, against the physical floor? ``python -m benchmarks.bench``.
 
+Over 300 lines because the synthetic city (cloned from the demo), the floor, the naive reader and the
+project's run are timed in one script, so that one command prints figures measured on the same files.
+
 Builds (once, then reuses) a deterministic synthetic city or province of N
 stations × 12 months, then times on the same files, in one run:
 

@@ -1,5 +1,8 @@
 """Writing the monthly report template LGYZ-M-1 (blank, pre-filled or filled).
 
+Over 300 lines because it is every sheet of the template with its data validations; the layout itself
+is data in spec/template.py.
+
 Everything about the layout comes from ``template_spec``; the reader uses the
 same tables, so a template written here is always one the reader understands.
 Filled workbooks (``values``/``details``/``info``) are how the demo and the tests

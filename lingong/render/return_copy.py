@@ -7,6 +7,9 @@ sheet added, every other part byte for byte; the source is never opened for writ
 a package the patcher does not understand goes through openpyxl as before;
 .xls/.xlsb/.ods, which neither can open, are rebuilt from the grids calamine read,
 and 问题清单 says so.
+
+Over 300 lines because the three ways (patched, openpyxl, rebuilt) share the 问题清单 rows and marks
+defined here; the package editing itself is in render/xlsx_patch.py.
 """
 
 from __future__ import annotations

@@ -1,5 +1,8 @@
 """The city summary 随州市零工驿站<period>考核汇总表.xlsx: one workbook a clerk filters,
 prints and reports from. Rendering only: every grade comes from the StationResults.
+
+Over 300 lines because it is eleven sheets, one short function each, sharing one set of formats
+(_Book); the data they show is computed in grade/ and render/summary_data.py.
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
 """The 校验报告 (随州市零工驿站<period>校验报告.xlsx): every validation issue of a run, one row each, sorted so a clerk
-can cut out each station's rows and send them on (outputs.md §3)."""
+can cut out each station's rows and send them on (outputs.md §3).
+
+Just over 300 lines: three sheets and the issue-row helpers the return copy's 问题清单 shares."""
 
 from __future__ import annotations
 

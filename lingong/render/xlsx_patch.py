@@ -1,5 +1,9 @@
 """Patch a station's .xlsx/.xlsm package in place of rebuilding it (issue 15).
 
+Over 300 lines because every part a mark touches (styles, cells, comments, VML, the list sheet, its
+print titles) is edited here as text, and the edits depend on each other's ids; split, the id bookkeeping
+would cross modules.
+
 A return copy must be the station's own workbook with marks added, nothing lost.
 openpyxl rewrites every part and drops what it does not model (images, charts,
 text boxes, VBA, custom XML, extension lists, threaded comments), so the marks
