@@ -15,7 +15,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import warnings
 from dataclasses import dataclass, field
 from html import unescape
 from pathlib import Path
@@ -25,6 +24,7 @@ import pytest
 
 from lingong.render.print_layout import MIN_SCALE
 from support.paths import ROOT
+from support.render_tools import require_render_tools
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 CAL_PT = 10
@@ -32,10 +32,6 @@ CAL_PT = 10
 # prints in column groups. The station's own sheets in a 退回 copy are left out by checking
 # only its 问题清单 (they print as the station laid them out).
 EXEMPT: dict[str, set[str]] = {}
-
-
-def _missing_tools() -> list[str]:
-    return [t for t in ("soffice", "pdftotext") if shutil.which(t) is None]
 
 
 @dataclass
@@ -121,11 +117,7 @@ def _calibration(path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
-    missing = _missing_tools()
-    if missing:
-        msg = f"!!! 渲染测试已跳过：找不到 {', '.join(missing)}（LibreOffice / poppler 未安装）!!!"
-        warnings.warn(msg, stacklevel=2)
-        pytest.skip(msg)
+    require_render_tools(("soffice", "pdftotext"))
     work = tmp_path_factory.mktemp("print")
     out = work / "demo"
     proc = subprocess.run(

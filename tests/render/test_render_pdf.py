@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import warnings
 from pathlib import Path
 
 import pytest
@@ -18,21 +17,14 @@ from lingong.render import form as fw
 from lingong.render import summary as sw
 from support import results_factory as rf
 from support.paths import ROOT  # noqa: E402
+from support.render_tools import require_render_tools
 
 A4 = (595, 842)
 
 
-def _missing_tools() -> list[str]:
-    return [t for t in ("soffice", "pdftotext", "pdfinfo") if shutil.which(t) is None]
-
-
 @pytest.fixture(scope="module")
 def pdfs(tmp_path_factory):
-    missing = _missing_tools()
-    if missing:
-        msg = f"!!! 渲染测试已跳过：找不到 {', '.join(missing)}（LibreOffice / poppler 未安装）!!!"
-        warnings.warn(msg, stacklevel=2)
-        pytest.skip(msg)
+    require_render_tools()
     work = tmp_path_factory.mktemp("render")
     texts = fw.load_text_templates(ROOT / "templates")
     sources = {}

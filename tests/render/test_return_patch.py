@@ -27,6 +27,7 @@ from lingong.read.workbook import read_workbook
 from lingong.render.return_copy import FILLS, LIST_SHEET, write_return_copy
 from lingong.render.xlsx_patch import Unpatchable, patch
 from lingong.spec.issues import issue
+from support.render_tools import require_render_tools
 from support.rich_workbook import (
     INDICATORS,
     INFO,
@@ -381,8 +382,7 @@ def _soffice(args: list[str], work: Path) -> None:
 
 @pytest.mark.timeout(600)
 def test_libreoffice_opens_every_copy_and_shows_the_marked_cells_filled(rich, demo_copies, tmp_path):
-    if shutil.which("soffice") is None or shutil.which("pdftotext") is None:
-        pytest.skip("!!! 渲染测试已跳过：找不到 soffice / pdftotext（LibreOffice / poppler 未安装）!!!")
+    require_render_tools(("soffice", "pdftotext"))
     out, demo = demo_copies
     inputs = tmp_path / "in"
     inputs.mkdir()
