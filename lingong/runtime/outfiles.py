@@ -396,11 +396,10 @@ def _masking_worksheet_class():
     each workbook the program lays out passes through here, whatever writes it."""
     global _MASKING_WORKSHEET
     if _MASKING_WORKSHEET is None:
-        from xlsxwriter.worksheet import Worksheet
-
         from lingong.runtime.privacy import mask
+        from lingong.runtime.xlsx_fast import FastWorksheet
 
-        class MaskingWorksheet(Worksheet):
+        class MaskingWorksheet(FastWorksheet):
             def _write_string(self, row, col, string, cell_format=None):
                 return super()._write_string(row, col, mask(string), cell_format)
 
