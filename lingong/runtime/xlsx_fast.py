@@ -9,6 +9,10 @@ need escaping (a cell reference, an xf index, a string index), so it is written
 in one step. Every other cell, and any cell without its own format, goes the
 library's way.
 
+The shared strings part is written by the library too, but each string's ``<si>``
+element is kept once made (it depends on the string alone): the labels and
+headings of a document are the same in every one a process writes.
+
 The patterns are those of the xlsxwriter version named below, checked there
 byte for byte (tests/runtime/test_xlsx_fast.py); with any other version the
 library's own methods are used unchanged.
@@ -16,7 +20,12 @@ library's own methods are used unchanged.
 
 from __future__ import annotations
 
+from io import StringIO
+
+from xlsxwriter import Workbook
 from xlsxwriter import __version__ as XLSXWRITER_VERSION
+from xlsxwriter.packager import Packager
+from xlsxwriter.sharedstrings import SharedStrings
 from xlsxwriter.utility import xl_rowcol_to_cell_fast
 from xlsxwriter.worksheet import CellBlankTuple, CellNumberTuple, CellStringTuple, Worksheet
 
@@ -39,7 +48,9 @@ class FastWorksheet(Worksheet):
             if kind is CellStringTuple and self.constant_memory:
                 return super()._write_cell(row, col, cell)
             ref = xl_rowcol_to_cell_fast(row, col)
-            xf = fmt._get_xf_index()
+            xf = fmt.xf_index
+            if xf is None:
+                xf = fmt._get_xf_index()
             if kind is CellStringTuple:
                 # cell.string is the index into the shared strings.
                 self.fh.write(f'<c r="{ref}" s="{xf}" t="s"><v>{cell.string}</v></c>')
@@ -54,3 +65,46 @@ class FastWorksheet(Worksheet):
             if not isinstance(attribute, str):
                 return attribute
             return super()._escape_attributes(attribute)
+
+
+# string -> its <si> element; short strings only (the repeated ones), and bounded.
+_SI_XML: dict[str, str] = {}
+_SI_MAX_CHARS = 256
+_SI_MAX_ENTRIES = 16384
+
+
+class _RememberingSharedStrings(SharedStrings):
+    def _write_si(self, string):
+        xml = _SI_XML.get(string)
+        if xml is None:
+            out, self.fh = self.fh, StringIO()
+            try:
+                super()._write_si(string)
+                xml = self.fh.getvalue()
+            finally:
+                self.fh = out
+            if len(string) <= _SI_MAX_CHARS:
+                if len(_SI_XML) >= _SI_MAX_ENTRIES:
+                    _SI_XML.clear()
+                _SI_XML[string] = xml
+        self.fh.write(xml)
+
+
+class _FastPackager(Packager):
+    def _write_shared_strings_file(self):
+        # The library's method, with the class above.
+        sst = _RememberingSharedStrings()
+        sst.string_table = self.workbook.str_table
+        if not self.workbook.str_table.count:
+            return
+        sst._set_xml_writer(self._filename("xl/sharedStrings.xml"))
+        sst._assemble_xml_file()
+
+
+class FastWorkbook(Workbook):
+    """xlsxwriter's Workbook, packaged with the remembered <si> elements (when ENABLED)."""
+
+    if ENABLED:
+
+        def _get_packager(self):  # the library's documented place to swap the packager
+            return _FastPackager()
