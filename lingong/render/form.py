@@ -476,35 +476,47 @@ def _write_evidence_sheet(wb, fmt, result: StationResult, rules_label: str) -> N
         ws.write_string(2, c, h, fmt["ev_head"])
 
     targets = _targets_by_code(result)
+    # The grid is most of a form's cells: what each month column holds is worked out
+    # once (a month with no accepted report shows its status in every row), and the
+    # formats and write methods are looked up once, not per cell.
+    columns = []
+    for j, m in enumerate(months):
+        src = status.get(m)
+        gap = src.status if src is not None and src.status != ACCEPTED else None
+        columns.append((4 + j, gap, result.monthly.get(m, {})))
+    text_f, gap_f, num_f, yes_f, sum_f = (fmt[k] for k in ("ev_text", "ev_gap", "ev_num", "ev_yes", "ev_sum"))
+    # The library's (row, col) writers: write_* first look for A1 notation, a tenth of the
+    # grid's cost. _write_string is where the masking worksheet masks, so text is masked still.
+    write_string, write_number, write_blank = ws._write_string, ws._write_number, ws._write_blank
+    sum_col = 4 + len(months)
     row = 3
     for ind in INDICATORS:
-        target = "；".join(targets.get(ind.code, ()))
+        code = ind.code
+        target = "；".join(targets.get(code, ()))
         ws.set_row(row, row_height([(ind.name, widths[2]), (target, widths[-1])]))
-        ws.write_string(row, 0, ind.code, fmt["ev_text"])
-        ws.write_string(row, 1, ind.item, fmt["ev_text"])
-        ws.write_string(row, 2, ind.name, fmt["ev_text"])
-        ws.write_string(row, 3, ind.unit, fmt["ev_text"])
-        for j, m in enumerate(months):
-            col = 4 + j
-            src = status.get(m)
-            if src is not None and src.status != ACCEPTED:
-                ws.write_string(row, col, src.status, fmt["ev_gap"])
+        write_string(row, 0, code, text_f)
+        write_string(row, 1, ind.item, text_f)
+        write_string(row, 2, ind.name, text_f)
+        write_string(row, 3, ind.unit, text_f)
+        for col, gap, values in columns:
+            if gap is not None:
+                write_string(row, col, gap, gap_f)
                 continue
-            v = result.monthly.get(m, {}).get(ind.code)
+            v = values.get(code)
             if v is None:
-                ws.write_blank(row, col, None, fmt["ev_num"])
+                write_blank(row, col, None, num_f)
             elif isinstance(v, bool):
-                ws.write_string(row, col, "是" if v else "否", fmt["ev_yes"])
+                write_string(row, col, "是" if v else "否", yes_f)
             else:
-                ws.write_number(row, col, v, fmt["ev_num"])
-        s = result.sums.get(ind.code)
+                write_number(row, col, v, num_f)
+        s = result.sums.get(code)
         if s is None:
-            ws.write_blank(row, 4 + len(months), None, fmt["ev_sum"])
+            write_blank(row, sum_col, None, sum_f)
         elif ind.kind == YESNO or isinstance(s, bool):
-            ws.write_string(row, 4 + len(months), f"{int(s)}个月为是", fmt["ev_sum"])
+            write_string(row, sum_col, f"{int(s)}个月为是", sum_f)
         else:
-            ws.write_number(row, 4 + len(months), s, fmt["ev_sum"])
-        ws.write_string(row, last, target, fmt["ev_text"])
+            write_number(row, sum_col, s, sum_f)
+        write_string(row, last, target, text_f)
         row += 1
 
     row += 1
