@@ -301,7 +301,18 @@ def form_path(out_dir: Path, result: StationResult) -> Path:
 
 def _formats(wb) -> dict:
     base = {"font_name": BODY_FONT, "font_size": BODY_PT, "text_wrap": True, "valign": "vcenter"}
-    f = lambda **kw: wb.add_format({**base, **kw})  # noqa: E731
+    # Names that mean the same look share one Format: xlsxwriter gives them one style in the
+    # file anyway, but a second object with the same look finds its style index by a slower
+    # lookup on every cell it formats (ev_text is most of the evidence grid).
+    made: dict[tuple, object] = {}
+
+    def f(**kw):
+        props = {**base, **kw}
+        key = tuple(sorted(props.items()))
+        if key not in made:
+            made[key] = wb.add_format(props)
+        return made[key]
+
     return {
         "title": f(font_name=TITLE_FONT, font_size=18, align="center", text_wrap=False),
         "ident": f(font_size=10.5, align="left"),
