@@ -7,6 +7,10 @@ wording lives here and in the Jinja2 text templates of ``templates/``.
 
 LibreOffice and WPS do not grow the height of wrapped merged cells, so every row
 height is computed from its text (see ``row_height``).
+
+Over 300 lines: the form's two sheets, the wording helpers the summary shares and the
+sandboxed, cached 完成情况 templates are one document's layout; split, each part would
+reach into the others' internals.
 """
 
 from __future__ import annotations
