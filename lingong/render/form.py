@@ -7,22 +7,29 @@ wording lives here and in the Jinja2 text templates of ``templates/``.
 
 LibreOffice and WPS do not grow the height of wrapped merged cells, so every row
 height is computed from its text (see ``row_height``).
+
+Over 300 lines: the form's two sheets, the wording helpers the summary shares and the
+sandboxed, cached 完成情况 templates are one document's layout; split, each part would
+reach into the others' internals.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
+import jinja2.meta
+import jinja2.nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from lingong.errors import TextTemplateError  # noqa: F401 - also imported from here
 from lingong.grade.city import failed_item_names, failed_months_text, prorated_note, provisional_text
 from lingong.layout import FORM_SUFFIX
-from lingong.model.records import ItemResult, RequirementResult, StationResult
+from lingong.model.records import Decision, ItemResult, RequirementResult, StationResult
 from lingong.render import print_layout, textfit
 from lingong.render.wording import date_cn, rectification_text
 from lingong.runtime.outfiles import atomic_path, clip, file_name, inside, mask_text, new_xlsxwriter, safe_component
@@ -50,6 +57,8 @@ class TextTemplates:
     completion: jinja2.Template
     overall: jinja2.Template
     folder: Path
+    # Whether a 完成情况 text is a function of its context alone (see completion_text).
+    completion_cacheable: bool = False
 
     def __reduce__(self):
         # Compiled templates cannot be pickled; a spawned document worker loads its own.
@@ -99,12 +108,42 @@ date_text = date_cn  # the name the 汇总表 imports it by
 # ---- templates ------------------------------------------------------------------
 
 
+# The records a text template sees, and their fields: what _RecordSandbox lets through
+# without the general check (which would say yes to every one of them, at a cost).
+_RECORD_FIELDS = {
+    cls: frozenset(f.name for f in dataclasses.fields(cls) if not f.name.startswith("_"))
+    for cls in (ItemResult, RequirementResult, Decision)
+}
+
+
+class _RecordSandbox(ImmutableSandboxedEnvironment):
+    """The immutable sandbox, with a short way to the data fields of the result records.
+
+    ``r.label`` on a frozen record is looked up tens of thousands of times a run; the
+    sandbox answers it by trying ``r["label"]``, catching the TypeError, then checking
+    that the attribute is not private, internal or a mutating method. For a declared
+    field of these dataclasses (plain values, no leading underscore, not a list or dict
+    method) that check always passes, so the answer is the same; anything else (methods,
+    properties, other types) still goes the sandbox's own way."""
+
+    def getattr(self, obj, attribute):
+        fields = _RECORD_FIELDS.get(type(obj))
+        if fields is not None and attribute in fields:
+            return getattr(obj, attribute)
+        return super().getattr(obj, attribute)
+
+
+# Jinja's built-ins that print something random: a template using one is never cached.
+_RANDOM_GLOBALS = frozenset({"lipsum"})
+_RANDOM_FILTERS = frozenset({"random"})
+
+
 def load_text_templates(templates_dir: Path) -> TextTemplates:
     """Load the editable text templates once; reuse the result for every station."""
     folder = Path(templates_dir)
     # Sandboxed: the bureau edits these files, and a template must not reach the program's
     # objects ({{ x.__init__.__globals__ }} would print the environment, SMTP password included).
-    env = ImmutableSandboxedEnvironment(
+    env = _RecordSandbox(
         loader=jinja2.FileSystemLoader(str(folder), encoding="utf-8"),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
@@ -120,7 +159,24 @@ def load_text_templates(templates_dir: Path) -> TextTemplates:
             loaded[name] = env.get_template(name)
         except jinja2.TemplateError as e:
             raise TextTemplateError(explain(e, f"文本模板 {folder / name}")) from None
-    return TextTemplates(loaded[COMPLETION_TEMPLATE], loaded[OVERALL_TEMPLATE], folder)
+    return TextTemplates(
+        loaded[COMPLETION_TEMPLATE],
+        loaded[OVERALL_TEMPLATE],
+        folder,
+        completion_cacheable=_deterministic(env, COMPLETION_TEMPLATE),
+    )
+
+
+def _deterministic(env: jinja2.Environment, name: str) -> bool:
+    """False when the template may print something other than a function of its context:
+    it calls a random built-in, or includes, imports or extends another template (which
+    is not looked at)."""
+    tree = env.parse(env.loader.get_source(env, name)[0])
+    if any(True for _ in jinja2.meta.find_referenced_templates(tree)):
+        return False
+    if any(n.name in _RANDOM_GLOBALS for n in tree.find_all(jinja2.nodes.Name)):
+        return False
+    return not any(n.name in _RANDOM_FILTERS for n in tree.find_all(jinja2.nodes.Filter))
 
 
 def _render(template: jinja2.Template, **context) -> str:
@@ -132,9 +188,38 @@ def _render(template: jinja2.Template, **context) -> str:
     return "\n".join(ln for ln in lines if ln)
 
 
+# 完成情况 texts already rendered in this process: stations that did the same on an item
+# (every monthly requirement met, the same figures) get the same text. Bounded: a worker
+# writes a few hundred forms, a clerk's process one city.
+_COMPLETIONS: dict[tuple, str] = {}
+_COMPLETIONS_MAX = 4096
+
+
 def completion_text(item: ItemResult, result: StationResult, texts: TextTemplates) -> str:
     if not result.graded:
         return "本期无运营月份，不参加考核。"
+    if not texts.completion_cacheable:
+        return _completion_text(item, result, texts)
+    # Everything the template can see: the item (its repr tells 1 from 1.0 and True, which
+    # print differently but hash alike), the counts, and what why() reads of the result.
+    key = (
+        texts.completion,  # the object itself: an id could be reused by a later load
+        repr(item),
+        len(result.active_months),
+        prorated_note(result),
+        result.missing_months,
+        result.rejected_months,
+    )
+    text = _COMPLETIONS.get(key)
+    if text is None:
+        text = _completion_text(item, result, texts)
+        if len(_COMPLETIONS) >= _COMPLETIONS_MAX:
+            _COMPLETIONS.clear()
+        _COMPLETIONS[key] = text
+    return text
+
+
+def _completion_text(item: ItemResult, result: StationResult, texts: TextTemplates) -> str:
     return clean(
         _render(
             texts.completion,
@@ -220,7 +305,18 @@ def form_path(out_dir: Path, result: StationResult) -> Path:
 
 def _formats(wb) -> dict:
     base = {"font_name": BODY_FONT, "font_size": BODY_PT, "text_wrap": True, "valign": "vcenter"}
-    f = lambda **kw: wb.add_format({**base, **kw})  # noqa: E731
+    # Names that mean the same look share one Format: xlsxwriter gives them one style in the
+    # file anyway, but a second object with the same look finds its style index by a slower
+    # lookup on every cell it formats (ev_text is most of the evidence grid).
+    made: dict[tuple, object] = {}
+
+    def f(**kw):
+        props = {**base, **kw}
+        key = tuple(sorted(props.items()))
+        if key not in made:
+            made[key] = wb.add_format(props)
+        return made[key]
+
     return {
         "title": f(font_name=TITLE_FONT, font_size=18, align="center", text_wrap=False),
         "ident": f(font_size=10.5, align="left"),
@@ -395,35 +491,47 @@ def _write_evidence_sheet(wb, fmt, result: StationResult, rules_label: str) -> N
         ws.write_string(2, c, h, fmt["ev_head"])
 
     targets = _targets_by_code(result)
+    # The grid is most of a form's cells: what each month column holds is worked out
+    # once (a month with no accepted report shows its status in every row), and the
+    # formats and write methods are looked up once, not per cell.
+    columns = []
+    for j, m in enumerate(months):
+        src = status.get(m)
+        gap = src.status if src is not None and src.status != ACCEPTED else None
+        columns.append((4 + j, gap, result.monthly.get(m, {})))
+    text_f, gap_f, num_f, yes_f, sum_f = (fmt[k] for k in ("ev_text", "ev_gap", "ev_num", "ev_yes", "ev_sum"))
+    # The library's (row, col) writers: write_* first look for A1 notation, a tenth of the
+    # grid's cost. _write_string is where the masking worksheet masks, so text is masked still.
+    write_string, write_number, write_blank = ws._write_string, ws._write_number, ws._write_blank
+    sum_col = 4 + len(months)
     row = 3
     for ind in INDICATORS:
-        target = "；".join(targets.get(ind.code, ()))
+        code = ind.code
+        target = "；".join(targets.get(code, ()))
         ws.set_row(row, row_height([(ind.name, widths[2]), (target, widths[-1])]))
-        ws.write_string(row, 0, ind.code, fmt["ev_text"])
-        ws.write_string(row, 1, ind.item, fmt["ev_text"])
-        ws.write_string(row, 2, ind.name, fmt["ev_text"])
-        ws.write_string(row, 3, ind.unit, fmt["ev_text"])
-        for j, m in enumerate(months):
-            col = 4 + j
-            src = status.get(m)
-            if src is not None and src.status != ACCEPTED:
-                ws.write_string(row, col, src.status, fmt["ev_gap"])
+        write_string(row, 0, code, text_f)
+        write_string(row, 1, ind.item, text_f)
+        write_string(row, 2, ind.name, text_f)
+        write_string(row, 3, ind.unit, text_f)
+        for col, gap, values in columns:
+            if gap is not None:
+                write_string(row, col, gap, gap_f)
                 continue
-            v = result.monthly.get(m, {}).get(ind.code)
+            v = values.get(code)
             if v is None:
-                ws.write_blank(row, col, None, fmt["ev_num"])
+                write_blank(row, col, None, num_f)
             elif isinstance(v, bool):
-                ws.write_string(row, col, "是" if v else "否", fmt["ev_yes"])
+                write_string(row, col, "是" if v else "否", yes_f)
             else:
-                ws.write_number(row, col, v, fmt["ev_num"])
-        s = result.sums.get(ind.code)
+                write_number(row, col, v, num_f)
+        s = result.sums.get(code)
         if s is None:
-            ws.write_blank(row, 4 + len(months), None, fmt["ev_sum"])
+            write_blank(row, sum_col, None, sum_f)
         elif ind.kind == YESNO or isinstance(s, bool):
-            ws.write_string(row, 4 + len(months), f"{int(s)}个月为是", fmt["ev_sum"])
+            write_string(row, sum_col, f"{int(s)}个月为是", sum_f)
         else:
-            ws.write_number(row, 4 + len(months), s, fmt["ev_sum"])
-        ws.write_string(row, last, target, fmt["ev_text"])
+            write_number(row, sum_col, s, sum_f)
+        write_string(row, last, target, text_f)
         row += 1
 
     row += 1

@@ -346,16 +346,15 @@ def new_xlsxwriter(path: Path, *, mask: bool = True):
     text and comment it writes masked (``privacy.mask``). ``mask=False`` only for
     workbooks that stand for a station's own input (the demo's and the tests'
     reports and registry), never for an output."""
-    import xlsxwriter
-
     from lingong.render.print_layout import DEFAULT_FONT
+    from lingong.runtime.xlsx_fast import FastWorkbook
 
     # The default font sets the unit of every column width, so the print plan can trust it;
     # a station's own input (mask=False) keeps the spreadsheet default, as a station's would.
     options = (
         {**xlsxwriter_options(), "default_format_properties": dict(DEFAULT_FONT)} if mask else xlsxwriter_options()
     )
-    wb = xlsxwriter.Workbook(str(path), options)
+    wb = FastWorkbook(str(path), options)
     if mask:
         wb.worksheet_class = _masking_worksheet_class()
     wb.set_properties({"created": FIXED_TIMESTAMP, "author": "零工驿站考核工具"})
@@ -396,11 +395,10 @@ def _masking_worksheet_class():
     each workbook the program lays out passes through here, whatever writes it."""
     global _MASKING_WORKSHEET
     if _MASKING_WORKSHEET is None:
-        from xlsxwriter.worksheet import Worksheet
-
         from lingong.runtime.privacy import mask
+        from lingong.runtime.xlsx_fast import FastWorksheet
 
-        class MaskingWorksheet(Worksheet):
+        class MaskingWorksheet(FastWorksheet):
             def _write_string(self, row, col, string, cell_format=None):
                 return super()._write_string(row, col, mask(string), cell_format)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import zipfile
 
+import jinja2
 import openpyxl
 import pytest
 from hypothesis import given, settings
@@ -361,3 +362,73 @@ def test_a_template_cannot_reach_into_the_program(tmp_path, monkeypatch, body):
         fw.write_form(tmp_path / "x.xlsx", rf.failing(), rules_label=RULES, texts=fw.load_text_templates(folder))
     assert "s3cret-pass" not in str(e.value)
     assert not (tmp_path / "x.xlsx").exists()
+
+
+# ---- the sandbox's short way and the 完成情况 cache ----------------------------------------
+
+
+def _reference_sandbox():
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    return ImmutableSandboxedEnvironment(undefined=jinja2.StrictUndefined)
+
+
+@pytest.mark.parametrize("obj", [rf.passing_with_decision().items[0], rf.failing().items[1].requirements[0]])
+def test_record_sandbox_answers_as_the_immutable_sandbox(texts, obj):
+    """The short way for record fields gives what the sandbox's own check would, for
+    fields and for everything else (private, dunder, missing names)."""
+    ours, reference = texts.completion.environment, _reference_sandbox()
+    names = [*fw._RECORD_FIELDS[type(obj)], "__class__", "__dict__", "_fields", "missing", "__init__"]
+    for name in names:
+        a, b = ours.getattr(obj, name), reference.getattr(obj, name)
+        assert type(a) is type(b), name
+        if not isinstance(a, jinja2.Undefined):
+            assert a == b, name
+
+
+def test_cached_completion_is_the_rendered_one(texts):
+    results = [*rf.all_results(), rf.failing(), rf.opened_in_april()]
+    fresh = [[fw._completion_text(i, r, texts) for i in r.items] for r in results if r.graded]
+    fw._COMPLETIONS.clear()
+    cached = [[fw.completion_text(i, r, texts) for i in r.items] for r in results if r.graded]
+    again = [[fw.completion_text(i, r, texts) for i in r.items] for r in results if r.graded]
+    assert cached == fresh and again == fresh
+    assert fw._COMPLETIONS
+
+
+def test_completion_cache_tells_values_that_hash_alike_apart(tmp_path):
+    import dataclasses
+
+    folder = tmp_path / "tpl"
+    folder.mkdir()
+    (folder / fw.OVERALL_TEMPLATE).write_text("{{ final }}", "utf-8")
+    (folder / fw.COMPLETION_TEMPLATE).write_text("{% for r in pass_reqs %}{{ r.figure }};{% endfor %}", "utf-8")
+    mine = fw.load_text_templates(folder)
+    result = rf.failing()
+    item = result.items[0]
+    first = item.requirements[0]
+    as_int = dataclasses.replace(item, requirements=(dataclasses.replace(first, figure=1), *item.requirements[1:]))
+    as_bool = dataclasses.replace(item, requirements=(dataclasses.replace(first, figure=True), *item.requirements[1:]))
+    assert hash(as_int) == hash(as_bool)
+    assert fw.completion_text(as_int, result, mine).startswith("1;")
+    assert fw.completion_text(as_bool, result, mine).startswith("True;")
+
+
+@pytest.mark.parametrize(
+    "body, cacheable",
+    [
+        ("{{ item.name }}", True),
+        ("{{ lipsum(1) }}", False),
+        ("{% set c = cycler('a', 'b') %}{{ c.next() }}", True),
+        ("{{ [1, 2, 3] | random }}", False),
+        ("{% for r in pass_reqs %}{{ r.label }}{% endfor %}{{ lipsum }}", False),
+        ('{% include "part.j2" %}', False),
+    ],
+)
+def test_only_templates_that_depend_on_their_context_alone_are_cached(tmp_path, body, cacheable):
+    folder = tmp_path / "tpl"
+    folder.mkdir()
+    (folder / fw.OVERALL_TEMPLATE).write_text("{{ final }}", "utf-8")
+    (folder / fw.COMPLETION_TEMPLATE).write_text(body, "utf-8")
+    (folder / "part.j2").write_text("{{ item.name }}", "utf-8")
+    assert fw.load_text_templates(folder).completion_cacheable is cacheable

@@ -1,0 +1,148 @@
+"""Shorter ways through xlsxwriter's innermost loops, writing the very same bytes.
+
+Every cell of every workbook the program lays out is serialised by xlsxwriter's
+``Worksheet._write_cell``, which builds a list of attributes, escapes each one
+(an int through a caught TypeError) and formats the element in a helper. For the
+three kinds of cell the outputs are made of (a shared string, a number, a blank,
+each with its format) the element is a fixed pattern around values that never
+need escaping (a cell reference, an xf index, a string index), so it is written
+in one step. Every other cell, and any cell without its own format, goes the
+library's way.
+
+A merged range is padded by the library with one formatted blank cell per covered
+cell, each written through the full checks; the blanks are stored directly once the
+range's corners have passed them (a form merges some 35 ranges, 250 cells).
+
+The shared strings part is written by the library too, but each string's ``<si>``
+element is kept once made (it depends on the string alone): the labels and
+headings of a document are the same in every one a process writes.
+
+The patterns are those of the xlsxwriter version named below, checked there
+byte for byte (tests/runtime/test_xlsx_fast.py); with any other version the
+library's own methods are used unchanged.
+"""
+
+from __future__ import annotations
+
+from io import StringIO
+
+from xlsxwriter import Workbook
+from xlsxwriter import __version__ as XLSXWRITER_VERSION
+from xlsxwriter.packager import Packager
+from xlsxwriter.sharedstrings import SharedStrings
+from xlsxwriter.utility import xl_range, xl_rowcol_to_cell_fast
+from xlsxwriter.worksheet import CellBlankTuple, CellNumberTuple, CellStringTuple, Worksheet
+
+CHECKED_VERSION = "3.3.1"
+ENABLED = XLSXWRITER_VERSION == CHECKED_VERSION
+
+
+class FastWorksheet(Worksheet):
+    """xlsxwriter's Worksheet with the short ways above (when ENABLED)."""
+
+    if ENABLED:
+
+        def _write_cell(self, row, col, cell):
+            kind = type(cell)
+            fmt = cell.format
+            if fmt is None or (
+                kind is not CellStringTuple and kind is not CellNumberTuple and kind is not CellBlankTuple
+            ):
+                return super()._write_cell(row, col, cell)
+            if kind is CellStringTuple and self.constant_memory:
+                return super()._write_cell(row, col, cell)
+            ref = xl_rowcol_to_cell_fast(row, col)
+            xf = fmt.xf_index
+            if xf is None:
+                xf = fmt._get_xf_index()
+            if kind is CellStringTuple:
+                # cell.string is the index into the shared strings.
+                self.fh.write(f'<c r="{ref}" s="{xf}" t="s"><v>{cell.string}</v></c>')
+            elif kind is CellNumberTuple:
+                self.fh.write(f'<c r="{ref}" s="{xf}"><v>{cell.number:.16G}</v></c>')
+            else:
+                self.fh.write(f'<c r="{ref}" s="{xf}"/>')
+            return None
+
+        def merge_range(self, *args, **kwargs):
+            # The library's checks and bookkeeping, with the blank cells that cover the merge
+            # stored directly: their bounds are those of the corners, checked already. The
+            # unusual calls (A1 notation, keywords, one cell, a reversed or overlapping range,
+            # no format, constant memory) go the library's way, which warns or raises as it does.
+            if (
+                kwargs
+                or len(args) != 6
+                or args[5] is None
+                or self.constant_memory
+                or not all(type(a) is int for a in args[:4])
+                or args[0] > args[2]
+                or args[1] > args[3]
+                or (args[0] == args[2] and args[1] == args[3])
+            ):
+                return super().merge_range(*args, **kwargs)
+            first_row, first_col, last_row, last_col, data, cell_format = args
+            if self._check_dimensions(first_row, first_col) or self._check_dimensions(last_row, last_col):
+                return -1
+            cells = [(r, c) for r in range(first_row, last_row + 1) for c in range(first_col, last_col + 1)]
+            merged, tables = self.merged_cells, self.table_cells
+            if any(merged.get(rc) or tables.get(rc) for rc in cells):
+                return super().merge_range(*args)
+            cell_range = xl_range(first_row, first_col, last_row, last_col)
+            for rc in cells:
+                merged[rc] = cell_range
+            self.merge.append([first_row, first_col, last_row, last_col])
+            self._write(first_row, first_col, data, cell_format)
+            blank = CellBlankTuple(cell_format)
+            table = self.table
+            for r, c in cells[1:]:
+                table[r][c] = blank
+            return 0
+
+        def _escape_attributes(self, attribute):
+            # The library returns anything but a string as it is, after a TypeError.
+            if not isinstance(attribute, str):
+                return attribute
+            return super()._escape_attributes(attribute)
+
+
+# string -> its <si> element; short strings only (the repeated ones), and bounded.
+_SI_XML: dict[str, str] = {}
+_SI_MAX_CHARS = 256
+_SI_MAX_ENTRIES = 16384
+
+
+class _RememberingSharedStrings(SharedStrings):
+    def _write_si(self, string):
+        xml = _SI_XML.get(string)
+        if xml is None:
+            out, self.fh = self.fh, StringIO()
+            try:
+                super()._write_si(string)
+                xml = self.fh.getvalue()
+            finally:
+                self.fh = out
+            if len(string) <= _SI_MAX_CHARS:
+                if len(_SI_XML) >= _SI_MAX_ENTRIES:
+                    _SI_XML.clear()
+                _SI_XML[string] = xml
+        self.fh.write(xml)
+
+
+class _FastPackager(Packager):
+    def _write_shared_strings_file(self):
+        # The library's method, with the class above.
+        sst = _RememberingSharedStrings()
+        sst.string_table = self.workbook.str_table
+        if not self.workbook.str_table.count:
+            return
+        sst._set_xml_writer(self._filename("xl/sharedStrings.xml"))
+        sst._assemble_xml_file()
+
+
+class FastWorkbook(Workbook):
+    """xlsxwriter's Workbook, packaged with the remembered <si> elements (when ENABLED)."""
+
+    if ENABLED:
+
+        def _get_packager(self):  # the library's documented place to swap the packager
+            return _FastPackager()

@@ -1,0 +1,99 @@
+"""The short ways through xlsxwriter's inner loops write the library's very bytes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+
+import pytest
+import xlsxwriter
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from xlsxwriter.exceptions import OverlappingRange
+from xlsxwriter.worksheet import Worksheet
+
+from lingong.runtime import xlsx_fast
+from lingong.runtime.outfiles import FIXED_TIMESTAMP, xlsxwriter_options
+
+
+def _book(path, workbook_class, worksheet_class, cells, merges=(), *, constant_memory=False):
+    wb = workbook_class(str(path), {**xlsxwriter_options(), "constant_memory": constant_memory})
+    wb.worksheet_class = worksheet_class
+    wb.set_properties({"created": FIXED_TIMESTAMP})
+    plain = wb.add_format({"border": 1})
+    wrap = wb.add_format({"text_wrap": True, "num_format": "0.00"})
+    ws = wb.add_worksheet("数据")
+    ws.set_column(2, 2, 12, wrap)  # a column format: cells without their own go the library's way
+    ws.set_row(3, 20, plain)  # a row format likewise
+    for row, col, value, which in cells:
+        fmt = (None, plain, wrap)[which]
+        if value is None:
+            ws.write_blank(row, col, None, fmt)
+        elif isinstance(value, str):
+            ws.write_string(row, col, value, fmt)
+        elif isinstance(value, bool):
+            ws.write_boolean(row, col, value, fmt)
+        elif isinstance(value, dt.date):
+            ws.write_datetime(row, col, value, wrap)
+        else:
+            ws.write_number(row, col, value, fmt)
+    ws.merge_range(20, 0, 20, 3, "合并 & <区域>", plain)
+    ws.merge_range("A23:C24", "A1 notation", wrap)
+    refused = []
+    for r1, c1, r2, c2, text, which in merges:
+        # Reversed and single-cell ranges, overlaps, no format: as the library answers them.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                refused.append(ws.merge_range(30 + r1, c1, 30 + r2, c2, text, (None, plain, wrap)[which]))
+            except OverlappingRange as e:
+                refused.append(str(e))
+    ws.write_formula(21, 0, "=SUM(A1:A3)", plain, 6)
+    ws.write_comment(0, 0, '批注 "x"')
+    wb.close()
+    return path.read_bytes(), refused
+
+
+values = st.one_of(
+    st.none(),
+    st.text(max_size=30),
+    st.booleans(),
+    st.integers(min_value=-(10**12), max_value=10**12),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.dates(min_value=dt.date(1901, 1, 1), max_value=dt.date(2100, 1, 1)),
+)
+merges = st.lists(
+    st.tuples(
+        st.integers(0, 6),
+        st.integers(0, 6),
+        st.integers(0, 6),
+        st.integers(0, 6),
+        st.text(max_size=8),
+        st.integers(0, 2),
+    ),
+    max_size=6,
+)
+cells = st.lists(st.tuples(st.integers(0, 19), st.integers(0, 5), values, st.integers(0, 2)), max_size=40)
+
+
+@pytest.mark.skipif(not xlsx_fast.ENABLED, reason="another xlsxwriter: the library's own methods are used")
+@settings(max_examples=60, deadline=None)
+@given(cells=cells, merges=merges, constant_memory=st.booleans())
+def test_fast_worksheet_writes_the_same_bytes_as_xlsxwriter(tmp_path_factory, cells, merges, constant_memory):
+    d = tmp_path_factory.mktemp("x")
+    ours = _book(
+        d / "a.xlsx", xlsx_fast.FastWorkbook, xlsx_fast.FastWorksheet, cells, merges, constant_memory=constant_memory
+    )
+    # Twice: the second time the <si> elements come from what the first one kept.
+    again = _book(
+        d / "c.xlsx", xlsx_fast.FastWorkbook, xlsx_fast.FastWorksheet, cells, merges, constant_memory=constant_memory
+    )
+    theirs = _book(d / "b.xlsx", xlsxwriter.Workbook, Worksheet, cells, merges, constant_memory=constant_memory)
+    assert ours == theirs
+    assert again == theirs
+
+
+def test_fast_paths_only_with_the_version_they_were_checked_against():
+    assert xlsx_fast.ENABLED == (xlsxwriter.__version__ == xlsx_fast.CHECKED_VERSION)
+    assert ("_write_cell" in vars(xlsx_fast.FastWorksheet)) == xlsx_fast.ENABLED
+    assert ("_get_packager" in vars(xlsx_fast.FastWorkbook)) == xlsx_fast.ENABLED
