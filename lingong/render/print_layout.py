@@ -104,22 +104,16 @@ def _one_way(
             if fit >= MIN_SCALE:
                 scale = min(scale, fit)
         return 1, scale, []
+    # From 100 % down, the first scale reaching the fewest groups: the largest print with
+    # that few pages across; then the groups are balanced at it.
     best = None
     for scale in range(100, MIN_SCALE - 1, -1):
         starts = _groups(px, keep, width * 100 / scale, forced)
-        if starts is None:
-            continue
-        if best is None or len(starts) < len(best[0]):
+        if starts is not None and (best is None or len(starts) < len(best[0])):
             best = (starts, scale)
     if best is None:
         return None
     starts, scale = best
-    # The largest scale giving that few groups, then balanced at it.
-    for s in range(100, scale, -1):
-        trial = _groups(px, keep, width * 100 / s, forced)
-        if trial is not None and len(trial) == len(starts):
-            scale = s
-            break
     return len(starts) + 1, scale, _balanced(px, keep, width * 100 / scale, forced)
 
 
