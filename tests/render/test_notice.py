@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import re
 import shutil
-import subprocess
 from datetime import date
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from docx.shared import Emu
 from lingong.model.periods import make_period
 from lingong.render import notice, notice_template
 from support import results_factory as rf
+from support.render_tools import convert
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / notice.TEMPLATE_NAME
 H1 = make_period("half", 2023, 1)
@@ -145,23 +145,9 @@ def test_notice_converts_to_pdf_with_libreoffice(tmp_path):
     out = notice.write_notice(
         tmp_path / notice.NOTICE_NAME, period=H1, results=scenario(), template=TEMPLATE, issued=date(2023, 7, 10)
     )
-    profile = (tmp_path / "lo-profile").as_uri()
-    proc = subprocess.run(
-        [
-            "soffice",
-            f"-env:UserInstallation={profile}",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(tmp_path),
-            str(out),
-        ],
-        capture_output=True,
-        timeout=180,
-    )
+    convert([out], tmp_path, timeout=180)
     pdf = tmp_path / "通报（草稿）.pdf"
-    assert proc.returncode == 0 and pdf.is_file(), proc.stderr.decode("utf-8", "replace")
+    assert pdf.is_file()
     data = pdf.read_bytes()
     pages = len(re.findall(rb"/Type\s*/Page(?![s\w])", data))
     assert data.startswith(b"%PDF") and pages >= 3  # two of text, one of the results table

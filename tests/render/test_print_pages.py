@@ -24,7 +24,7 @@ import pytest
 
 from lingong.render.print_layout import MIN_SCALE
 from support.paths import ROOT
-from support.render_tools import require_render_tools
+from support.render_tools import convert, require_render_tools
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 CAL_PT = 10
@@ -147,21 +147,8 @@ def rendered(tmp_path_factory):
     # soffice names each PDF after its file: plain names, so they are found again.
     plain = {k: shutil.copy(p, src / f"{k}{p.suffix}") for k, p in files.items()}
     _calibration(src / "calibration.xlsx")
-    cmd = [
-        "soffice",
-        f"-env:UserInstallation={(work / 'profile').as_uri()}",  # private: parallel runs must not share a lock
-        "--headless",
-        "--convert-to",
-        "pdf",
-        "--outdir",
-        str(work / "pdf"),
-        *map(str, [*plain.values(), src / "calibration.xlsx"]),
-    ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=400)
-    assert proc.returncode == 0, proc.stderr
+    convert([*plain.values(), src / "calibration.xlsx"], work / "pdf", timeout=400)
     pdfs = {k: work / "pdf" / f"{k}.pdf" for k in [*plain, "calibration"]}
-    for k, p in pdfs.items():
-        assert p.exists() and p.stat().st_size > 0, f"{k}: no PDF; soffice said {proc.stdout} {proc.stderr}"
     cal = [p.glyph_pt() for p in read_pages(pdfs["calibration"])]
     ratio = cal[0] / CAL_PT  # glyph box height per point of font size at 100 %
     return {"sources": plain, "pdfs": pdfs, "ratio": ratio}

@@ -17,7 +17,7 @@ from lingong.render import form as fw
 from lingong.render import summary as sw
 from support import results_factory as rf
 from support.paths import ROOT  # noqa: E402
-from support.render_tools import require_render_tools
+from support.render_tools import convert, require_render_tools
 
 A4 = (595, 842)
 
@@ -46,22 +46,8 @@ def pdfs(tmp_path_factory):
         run_info={"tool_version": "test"},
     )
     sources["summary"] = shutil.copy(summary, work / "summary.xlsx")
-    profile = (work / "profile").as_uri()  # a private profile: parallel runs must not share a lock
-    cmd = [
-        "soffice",
-        f"-env:UserInstallation={profile}",
-        "--headless",
-        "--convert-to",
-        "pdf",
-        "--outdir",
-        str(work / "pdf"),
-        *map(str, sources.values()),
-    ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr
+    convert(sources.values(), work / "pdf")
     out = {k: work / "pdf" / f"{k}.pdf" for k in sources}
-    for k, p in out.items():
-        assert p.exists() and p.stat().st_size > 0, f"{k}: no PDF; soffice said {proc.stdout} {proc.stderr}"
     return out
 
 

@@ -27,7 +27,7 @@ from lingong.read.workbook import read_workbook
 from lingong.render.return_copy import FILLS, LIST_SHEET, write_return_copy
 from lingong.render.xlsx_patch import Unpatchable, patch
 from lingong.spec.issues import issue
-from support.render_tools import require_render_tools
+from support.render_tools import convert, require_render_tools
 from support.rich_workbook import (
     INDICATORS,
     INFO,
@@ -369,17 +369,6 @@ def test_every_demo_return_copy_is_clean_and_keeps_the_stations_values(demo_copi
 # ---- rendering in LibreOffice -------------------------------------------------------------------
 
 
-def _soffice(args: list[str], work: Path) -> None:
-    profile = (work / "profile").as_uri()
-    proc = subprocess.run(
-        ["soffice", f"-env:UserInstallation={profile}", "--headless", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert proc.returncode == 0, proc.stderr
-
-
 @pytest.mark.timeout(600)
 def test_libreoffice_opens_every_copy_and_shows_the_marked_cells_filled(rich, demo_copies, tmp_path):
     require_render_tools(("soffice", "pdftotext"))
@@ -405,8 +394,8 @@ def test_libreoffice_opens_every_copy_and_shows_the_marked_cells_filled(rich, de
         ]
         assert expected[f"demo_{n}"], copy  # every demo copy has at least one filled cell to look for
     files = sorted(str(p) for p in inputs.iterdir())
-    _soffice(["--convert-to", "xlsx", "--outdir", str(tmp_path / "xlsx"), *files], tmp_path)
-    _soffice(["--convert-to", "pdf", "--outdir", str(tmp_path / "pdf"), *files], tmp_path)
+    convert(files, tmp_path / "xlsx", to="xlsx")
+    convert(files, tmp_path / "pdf")
     for stem, marks in expected.items():
         pdf = tmp_path / "pdf" / f"{stem}.pdf"
         first = subprocess.run(
