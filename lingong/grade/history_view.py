@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from lingong.grade.city import failed_item_names
-from lingong.model.periods import parse_period
+from lingong.model.periods import date_cn, parse_period
 from lingong.model.records import StationResult
 from lingong.spec.template import ITEMS
 from lingong.spec.vocab import FAIL, ON_NOTICE
@@ -118,8 +118,7 @@ def grade_text(h: PeriodResult) -> str:
 
 
 def _cn(iso: str) -> str:
-    d = date.fromisoformat(iso)
-    return f"{d.year}年{d.month}月{d.day}日"
+    return date_cn(date.fromisoformat(iso))
 
 
 def _station_identity(out_root: Path, code: str) -> tuple[str, str]:
