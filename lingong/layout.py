@@ -31,14 +31,17 @@ RESULTS_JSON_NAME = "results.json"
 RUN_RECORD_NAME = "运行记录.json"
 NOTICE_NAME = "通报（草稿）.docx"
 FORM_SUFFIX = "_考核验收表.xlsx"
-# The 汇总表 and return copies still name themselves (render/summary.py, render/return_copy.py):
-# both modules are being changed on other branches; they move here after that merge.
+RETURN_COPY_SUFFIX = "_退回.xlsx"  # 退回修改/<驿站编号>_<YYYY-MM>[_<n>]_退回.xlsx: see render/return_copy.copy_name
 
 
 def validation_report_name(period_label: str) -> str:
     """Named with the period, as the other documents people open are: two reports attached
     to one mail, or copied out of their period folders, can be told apart."""
     return f"随州市零工驿站{period_label}{VALIDATION_REPORT_SUFFIX}"
+
+
+def summary_name(period_label: str) -> str:
+    return f"随州市零工驿站{period_label}考核汇总表.xlsx"
 
 
 def returns_dir(period_dir: Path) -> Path:

@@ -20,6 +20,7 @@ import math
 import re
 from pathlib import Path
 
+from lingong.layout import RETURN_COPY_SUFFIX
 from lingong.render import print_layout
 from lingong.render.validation_report import issue_cells, row_height
 from lingong.runtime import outfiles
@@ -50,7 +51,9 @@ def copy_stem(station: str | None) -> str:
 
 def copy_name(station: str | None, month: str | None, n: int | None = None) -> str:
     """<驿站编号>_<YYYY-MM>[_<n>]_退回.xlsx; ``n`` tells a second broken file of one month apart."""
-    return outfiles.file_name(f"{copy_stem(station)}_{month or '未知月份'}" + (f"_{n}" if n else ""), "_退回.xlsx")
+    return outfiles.file_name(
+        f"{copy_stem(station)}_{month or '未知月份'}" + (f"_{n}" if n else ""), RETURN_COPY_SUFFIX
+    )
 
 
 def _illegal_re():

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from lingong.grade.city import CountyTally, city_tally, failed_facts
+from lingong.layout import summary_name
 from lingong.model.records import FileOutcome, Period, Station, StationResult
 from lingong.render import print_layout
 from lingong.render import summary_data as sd
@@ -67,7 +68,7 @@ _STATUS_COLORS = {
 
 
 def summary_path(out_dir: Path, period: Period) -> Path:
-    return inside(Path(out_dir), f"随州市零工驿站{period.label}考核汇总表.xlsx")
+    return inside(Path(out_dir), summary_name(period.label))
 
 
 def _ordered(results: list[StationResult]) -> list[StationResult]:
