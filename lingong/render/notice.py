@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from lingong.errors import NoticeTemplateError  # noqa: F401 - also imported from here
-from lingong.grade.city import CountyTally, city_tally, county_of, failed_facts, failed_item_names
+from lingong.grade.city import CountyTally, FailedFacts, city_tally, county_of, failed_facts, failed_item_names
 from lingong.layout import NOTICE_NAME  # noqa: F401 - part of this module's interface
 from lingong.model.records import Period, StationResult
 from lingong.render.wording import date_cn, rectification_text
@@ -37,10 +37,9 @@ def _check_name(period: Period, recheck: bool = False) -> str:
     return {"half": "半年检查", "year": "年终考评"}.get(period.kind, "考核")
 
 
-def _cancel_reason(r: StationResult) -> str:
+def _cancel_reason(r: StationResult, failed: FailedFacts) -> str:
     """The case, then the months not used, then the items: the items' text has brackets of its
     own, so it comes after the case, never inside another pair; a month is no 考核项目."""
-    failed = failed_facts(r)
     parts = (rectification_text(r, with_state=False), failed.unused, failed.items and f"不合格项目为{failed.items}")
     return "；".join(t for t in parts if t)
 
@@ -95,7 +94,7 @@ def notice_context(*, period: Period, results: list[StationResult], issued: date
             "grade": r.final_overall,
             "unused": failed.unused,
             "case": m(rectification_text(r, with_state=False)),
-            "cancel_reason": m(_cancel_reason(r)),
+            "cancel_reason": m(_cancel_reason(r, failed)),
             "provisional": r.provisional,
         }
 
