@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import TYPE_CHECKING
 
+from lingong.choose.selection import NOT_REGISTERED
 from lingong.discover.filenames import display_path
 from lingong.grade.city import CountyTally, city_tally
 from lingong.model.records import KIND_REJECTED, KIND_REPORT, KIND_SKIPPED, KIND_UNSTABLE, OUT_OF_PERIOD
@@ -67,7 +68,9 @@ def digest(summary: RunSummary) -> str:
 
     attention = []
     rejected = [o for o in summary.outcomes if o.kind == KIND_REJECTED]
-    returned = [o for o in summary.outcomes if o.kind == KIND_REPORT and o.status == RETURNED]
+    # Every report sent back: with an error of its own, or from a station the registry lacks (R001).
+    returned = [o for o in summary.outcomes if o.kind == KIND_REPORT and o.status in (RETURNED, NOT_REGISTERED)]
+    unregistered = sum(o.status == NOT_REGISTERED for o in returned)
     if rejected:
         attention.append(
             f"  无法读取的文件 {len(rejected)} 个："
@@ -75,7 +78,11 @@ def digest(summary: RunSummary) -> str:
             + ("等" if len(rejected) > 5 else "")
         )
     if returned:
-        attention.append(f"  有错误已退回的报表 {len(returned)} 份，退回副本在“退回修改”文件夹")
+        attention.append(
+            f"  有错误已退回的报表 {len(returned)} 份"
+            + (f"（其中驿站不在名册 {unregistered} 份，请先核对驿站名册）" if unregistered else "")
+            + ("，退回副本在“退回修改”文件夹" if "returns" in summary.paths else "")
+        )
     missing = sum(len(r.missing_months) for r in graded)
     if missing:
         attention.append(f"  缺报 {missing} 个站月（{sum(1 for r in graded if r.missing_months)} 个驿站）")

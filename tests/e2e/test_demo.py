@@ -224,6 +224,8 @@ def test_default_rules_grade_the_city_as_designed(demo, tmp_path, period):
 
     files_line = next(line for line in digest(summary).splitlines() if line.startswith("文件："))
     assert "月度报表 " in files_line and "已跳过 2 个" in files_line and "无法读取 2 个" in files_line, files_line
+    # Both reports sent back are counted, the one from a station missing in the registry (ZD-009) too.
+    assert "有错误已退回的报表 2 份（其中驿站不在名册 1 份" in digest(summary)
 
 
 def test_each_demo_starts_its_year_afresh_and_never_touches_a_real_history(tmp_path):
