@@ -181,7 +181,7 @@ def _write_list(wb, rel: str, issues: list[Issue], note: str) -> None:
     wrap = Alignment(wrap_text=True, vertical="top")
     set_text(ws.cell(row=1, column=1), "本报表的问题清单（标红为错误，标黄为警告，单元格批注有说明）")
     ws.cell(row=1, column=1).font = Font(name="宋体", size=12, bold=True)
-    set_text(ws.cell(row=2, column=1), f"文件：{rel}")
+    set_text(ws.cell(row=2, column=1), f"文件：{outfiles.mask_text(rel)}")
     set_text(ws.cell(row=3, column=1), note)
     for r in (2, 3):
         ws.cell(row=r, column=1).font = font
@@ -262,7 +262,7 @@ def _list_spec(rel: str, issues: list[Issue], note: str):
 
     rows = [
         (1, [ListCell("本报表的问题清单（标红为错误，标黄为警告，单元格批注有说明）", "title")], None),
-        (2, [ListCell(f"文件：{rel}", "plain")], None),
+        (2, [ListCell(f"文件：{outfiles.mask_text(rel)}", "plain")], None),
         (3, [ListCell(note, "plain")], None),
         (5, [ListCell(label, "header") for label, _ in LIST_COLUMNS], _header_height()),
     ]
@@ -281,8 +281,8 @@ def _header_height() -> float:
 
 
 def list_title(rel: str) -> str:
-    """The page header of the 问题清单: which report it is about."""
-    return f"{LIST_SHEET}：{Path(rel).name}"
+    """The page header of the 问题清单: which report it is about (a name can hold a phone)."""
+    return f"{LIST_SHEET}：{outfiles.mask_text(Path(rel).name)}"
 
 
 PATCH_NOTE = "请直接在本文件中修改标出的单元格，保存后重新报送。"

@@ -7,9 +7,11 @@ One function, ``mask``, used at every way out: each xlsxwriter cell and comment
 database, the input) keeps the real text.
 
 Numbers are found as people write them: full-width digits, separators between
-digit groups (``139 1234 5678``, ``421302-19900307-1234``), a ``+86`` / ``0086``
-prefix. A number counts only as a whole run of digits: the digits of a longer
-run, of a hash or of a code (letters or digits right beside it) are left alone.
+digit groups (``139 1234 5678``, ``421302-19900307-1234``, ``139 - 0722 - 1031``,
+``139/0722/1014``), invisible characters inside (zero-width space, BOM), a ``+86`` /
+``0086`` prefix or a Latin word glued to it (``TEL139…``, ``ID4213…``). A number
+counts only as a whole run of digits: the digits of a longer run, of a hash or of a
+code (other letters or digits right beside it) are left alone.
 
 Documented exceptions (docs/bad-input.md, the template's 填报说明): the station's
 own sheets inside its own 退回 copy (it goes back to the sender), the public
@@ -23,19 +25,33 @@ import re
 import unicodedata
 
 _DIGIT = "0-9\uff10-\uff19"
-_SEP = " \u00a0\u3000\\-\u2010\u2011\u2012\u2013\u2014\u2212\uff0d.\u00b7\u30fb"
-# A run of digit groups joined by at most two separators, with an optional leading +
-# and a trailing X (the check character of a 身份证号).
+_SEP = " \u00a0\u3000\\-\u2010\u2011\u2012\u2013\u2014\u2212\uff0d.\u00b7\u30fb/\uff0f\\\\"
+# Characters that show nothing (zero-width space, joiners, direction marks, BOM, soft
+# hyphen): a number pasted from a chat or a web page carries them between its digits.
+_INVISIBLE = "\u00ad\u034f\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff"
+_JOIN = _SEP + _INVISIBLE
+_WORD_CHAR = "0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a"
+# Latin words people write right before a number ("TEL13907221033", "ID:4213…"): a
+# number after one of them is masked though a letter touches it. Any other letter
+# before the digits makes them part of a code ("ZD13912345678") and leaves them alone.
+_PREFIX_WORDS = (
+    "telephone|tele|tel|phone|ph|mobile|mob|mp|cellphone|cell|hp|call|contact|fax|"
+    "idcard|idno|idnumber|id|no|num|number|sfzh|sfz|lxdh|lx|dh|sjh|sj|wechat|wx|vx|qq"
+)
+# A run of digit groups joined by at most five separators or invisible characters
+# ("139 - 0722 - 1031"), with an optional leading + or prefix word and a trailing X
+# (the check character of a 身份证号).
 _CANDIDATE = re.compile(
-    rf"(?<![0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a])"
-    rf"([+\uff0b]?)([{_DIGIT}](?:[{_DIGIT}]|[{_SEP}]{{1,2}}(?=[{_DIGIT}])){{10,}})([Xx\uff38\uff58]?)"
-    rf"(?![0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a])"
+    rf"(?:(?<![A-Za-z\uff21-\uff3a\uff41-\uff5a])((?i:{_PREFIX_WORDS})[\s:：.#＃=_{_INVISIBLE}-]{{0,3}})"
+    rf"|(?<![{_WORD_CHAR}]))"
+    rf"([+\uff0b]?)([{_DIGIT}](?:[{_DIGIT}]|[{_JOIN}]{{1,5}}(?=[{_DIGIT}])){{10,}})([Xx\uff38\uff58]?)"
+    rf"(?![{_WORD_CHAR}])"
 )
 # What every _CANDIDATE match contains (its body: a digit, then at least ten digits or
 # separators), without its look-arounds: searched four times faster than _CANDIDATE, so
 # a long text with no such run (a results.json full of dates and fractions) is let
 # through at that cost (dumps_masked).
-_MAYBE = re.compile(rf"[{_DIGIT}][{_DIGIT}{_SEP}]{{10}}")
+_MAYBE = re.compile(rf"[{_DIGIT}][{_DIGIT}{_JOIN}]{{10}}")
 _GROUP = re.compile(rf"[{_DIGIT}]+")
 _ANY_DIGIT = re.compile(rf"[{_DIGIT}]")
 _MOBILE = re.compile(r"1[3-9]\d{9}")
@@ -64,11 +80,11 @@ def _masked(digits: str, check: str) -> str | None:
 
 
 def _mask_span(m: re.Match) -> str:
-    plus, body, check = m.group(1), m.group(2), m.group(3)
+    word, plus, body, check = m.group(1) or "", m.group(2), m.group(3), m.group(4)
     groups = [(g.start(), g.end(), _digits(g.group())) for g in _GROUP.finditer(body)]
     whole = _masked("".join(d for _, _, d in groups), _digits(check))
     if whole is not None:
-        return plus + whole
+        return word + plus + whole
     # Not one number as a whole: look for one inside, group by group ("共 3 人 139 1234 5678").
     out, i, last = [], 0, 0
     while i < len(groups):
@@ -89,7 +105,7 @@ def _mask_span(m: re.Match) -> str:
             i += 1
     if not out:
         return m.group(0)
-    return plus + "".join(out) + body[last:] + check
+    return word + plus + "".join(out) + body[last:] + check
 
 
 def mask(text: object) -> str:

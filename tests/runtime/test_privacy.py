@@ -34,7 +34,31 @@ ID1, ID2, ID3, ID4 = (
     valid_id(s, b) for s, b in ((11, "19900307"), (22, "19851212"), (33, "20010101"), (44, "19770707"))
 )
 MOBILES = [f"1391234{i:04d}" for i in range(1, 10)]
-PLANTED = [ID1, ID2, ID3, ID4, *MOBILES]
+# The ways the second round found numbers written that the mask missed: spaced dashes,
+# slashes, a Latin prefix, zero-width characters inside. Each is planted in every place
+# a number is planted above, with a number of its own.
+ID5, ID6 = (valid_id(s, b) for s, b in ((55, "19900101"), (66, "19880808")))
+FORM_MOBILES = [f"1390722{i:04d}" for i in range(1031, 1035)]
+
+
+def _forms(sep_ok: bool = True) -> str:
+    """One text holding every new form (``sep_ok``: "/" may appear; not in a file name)."""
+    a, b, c, d = FORM_MOBILES
+    zw = "\u200b"
+    parts = [
+        f"{a[:3]} - {a[3:7]} - {a[7:]}",
+        f"TEL{c}",
+        f"ID{ID5}",
+        f"{d[:3]}{zw}{d[3:7]}{zw}{d[7:]}",
+        f"{ID6[:6]}\u2060{ID6[6:14]}\ufeff{ID6[14:]}",
+    ]
+    if sep_ok:
+        parts.append(f"{b[:3]}/{b[3:7]}/{b[7:]}")
+    return "，".join(parts)
+
+
+PLANTED = [ID1, ID2, ID3, ID4, ID5, ID6, *MOBILES, *FORM_MOBILES]
+WEST = f"西城零工驿站（{_forms()}）"
 
 
 def _spaced(n: str) -> str:
@@ -53,13 +77,13 @@ def _fullwidth(n: str) -> str:
 def job(tmp_path_factory):
     base = tmp_path_factory.mktemp("privacy")
     src = base / "input"
-    folder = src / f"张三{MOBILES[0]}的报表"
+    folder = src / f"张三{MOBILES[0]}的报表{_forms(sep_ok=False)}"
     folder.mkdir(parents=True)
     write_registry(
         src / "驿站名册.xlsx",
         rows=[
             ("ZD-001", f"东城零工驿站（联系{MOBILES[1]}）", "曾都区", "zd001@example.com"),
-            ("ZD-002", "西城零工驿站", "曾都区", "zd002@example.com"),
+            ("ZD-002", WEST, "曾都区", "zd002@example.com"),
         ],
     )
     for m in range(1, 7):
@@ -69,15 +93,24 @@ def job(tmp_path_factory):
         seekers[0]["身份证号"] = _spaced(ID1)
         seekers[0]["联系电话"] = f"+86 {MOBILES[2][:3]}-{MOBILES[2][3:7]}-{MOBILES[2][7:]}"
         seekers[1]["身份证号"] = ID1[:-1] + ("0" if ID1[-1] != "0" else "1")  # wrong check digit: V010 quotes it
+        seekers[1]["联系电话"] = f"TEL{FORM_MOBILES[2]}"
+        for job_row, phone in zip(details["岗位信息"], (FORM_MOBILES[0], FORM_MOBILES[1], FORM_MOBILES[3])):
+            job_row["联系电话"] = f"{phone[:3]} - {phone[3:7]} - {phone[7:]}"
+        details["岗位信息"][1]["联系电话"] = f"{FORM_MOBILES[1][:3]}/{FORM_MOBILES[1][3:7]}/{FORM_MOBILES[1][7:]}"
+        details["岗位信息"][2]["联系电话"] = "\u200b".join(
+            (FORM_MOBILES[3][:3], FORM_MOBILES[3][3:7], FORM_MOBILES[3][7:])
+        )
+        details["人岗匹配"][0]["身份证号"] = f"ID{ID5}"
+        details["人岗匹配"][1]["身份证号"] = f"{ID6[:6]}\u2060{ID6[6:14]}\ufeff{ID6[14:]}"
         details["投诉记录"] = [
             {
                 "日期": f"2023-{m:02d}-05",
-                "投诉事由": f"求职者李四（电话{_fullwidth(MOBILES[3])}，身份证{_dashed(ID2)}）投诉未及时回访",
+                "投诉事由": f"求职者李四（电话{_fullwidth(MOBILES[3])}，身份证{_dashed(ID2)}；{_forms()}）投诉未及时回访",
                 "是否核实": "否",
                 "处理结果": "已回访",
             }
         ]
-        name = f"张三{MOBILES[4]}_{ID3}_东城{m}月.xlsx" if m == 1 else f"东城{m}月.xlsx"
+        name = f"张三{MOBILES[4]}_{ID3}_{_forms(sep_ok=False)}_东城{m}月.xlsx" if m == 1 else f"东城{m}月.xlsx"
         path = write_report(
             folder / name,
             station="ZD-001",
@@ -86,14 +119,18 @@ def job(tmp_path_factory):
             values=values,
             details=details,
         )
-        _remark(path, "C2", f"联系人王五 {MOBILES[5][:3]} {MOBILES[5][3:7]} {MOBILES[5][7:]}")
+        _remark(path, "C2", f"联系人王五 {MOBILES[5][:3]} {MOBILES[5][3:7]} {MOBILES[5][7:]}；{_forms()}")
+        forms = _forms().split("，")
         write_report(
-            src / f"西城{m}月.xlsx",
+            # the one report sent back: numbers in its name reach its 问题清单 (文件, header)
+            src / (f"西城{m}月_{_forms(sep_ok=False)}.xlsx" if m == 2 else f"西城{m}月.xlsx"),
             station="ZD-002",
-            name="西城零工驿站",
+            name=WEST,
             month=f"2023-{m:02d}",
-            values={"C1": MOBILES[6] if m == 2 else 3},
-        )  # a phone typed into a count cell
+            values={"C1": MOBILES[6], "D1": forms[0], "D2": forms[1], "D3": forms[2], "E1": forms[3], "E2": forms[5]}
+            if m == 2
+            else {"C1": 3},
+        )  # phones typed into count cells
     write_table(
         src / "考核组意见.xlsx",
         "考核组意见",
@@ -104,7 +141,7 @@ def job(tmp_path_factory):
                 "2023H1",
                 "服务效能",
                 "合格",
-                f"经核实投诉不实（投诉人赵六 0086{MOBILES[7]}，身份证{ID4}，备用 {MOBILES[8]}）",
+                f"经核实投诉不实（投诉人赵六 0086{MOBILES[7]}，身份证{ID4}，备用 {MOBILES[8]}；{_forms()}）",
             ]
         ],
     )
@@ -142,7 +179,7 @@ def _remark(path: Path, code: str, text: str) -> None:
     wb.save(path)
 
 
-_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212\uff0d.\u00b7+]")
+_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212\uff0d.\u00b7+/\u200b-\u200f\u2060\ufeff]")
 
 
 def _leaks(text: str) -> list[str]:
@@ -160,6 +197,9 @@ def _xlsx_texts(data: bytes, own_sheets_exempt: bool) -> list[tuple[str, str]]:
     wb = openpyxl.load_workbook(io.BytesIO(data))
     out = []
     for ws in wb.worksheets:
+        if ws.title == "问题清单":  # its printed header names the report file
+            for hf in (ws.oddHeader, ws.evenHeader, ws.firstHeader, ws.oddFooter):
+                out += [(f"问题清单 页眉页脚", p.text or "") for p in (hf.left, hf.center, hf.right)]
         for row in ws.iter_rows():
             for c in row:
                 if ws.title == "问题清单" and c.value is not None:
@@ -207,6 +247,15 @@ def test_no_output_holds_a_personal_number(job):
     assert leaks == []
 
 
+def test_analysts_frames_hold_no_personal_number(job):
+    """lingong.frames reads the outputs back into pandas: what it shows is what was written."""
+    from lingong.frames import load
+
+    frames = load(job["out"] / "2023H1")
+    texts = [df.to_csv() for df in (frames.stations, frames.items, frames.monthly_wide, frames.issues)]
+    assert len(frames.issues) and _leaks("\n".join(texts)) == []
+
+
 def test_the_planted_numbers_reached_the_run(job):
     """The search above means something only if the numbers were read and quoted."""
     record = json.loads((job["out"] / "2023H1" / "运行记录.json").read_text(encoding="utf-8"))
@@ -245,6 +294,13 @@ def test_the_station_gets_its_own_numbers_back_in_its_return_copy(job):
         ("421302900307123", "421302*****7123"),
         ("张三13912345678_4213…_西城2月", "张三139****5678_4213…_西城2月"),
         ("共 3 人，139 1234 5678", "共 3 人，139****5678"),
+        ("139 - 0722 - 1031", "139****1031"),
+        ("139/0722/1014", "139****1014"),
+        ("TEL13907221033", "TEL139****1033"),
+        ("Tel: 139 0722 1033", "Tel: 139****1033"),
+        ("ID421303199001011035", "ID421303********1035"),
+        ("139\u200b0722\u200b1031", "139****1031"),
+        ("电话\ufeff139\u2060-0722-1031", "电话\ufeff139****1031"),
     ],
 )
 def test_the_mask_finds_numbers_as_people_write_them(typed, shown):
@@ -256,6 +312,8 @@ def test_the_mask_finds_numbers_as_people_write_them(typed, shown):
     [
         "sha256 2a04401d13912345678ff",
         "ZD13912345678",
+        "hotel13912345678",
+        "1/2/3/4/5/6/7/8/9/10/11",
         "13912345678901",
         "4213021990030712345",
         "2023-07-10",
