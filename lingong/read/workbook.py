@@ -25,8 +25,9 @@ The contract every reader relies on:
   cut happens before calamine sees the sheet: calamine builds a dense grid up to
   the last used cell, so one stray value in A1048576 costs it 300 MB and one in
   BZ1048576 2.5 GB (beyond 100 million cells it refuses: F005); .xlsb sheets are
-  cut the same way, record by record. For .xls the
-  format itself bounds the grid (65536 x 256); for .ods a far cell is refused by
+  cut the same way, record by record, and .xls ones too (scan_xls.bounded_xls: the
+  format's 65536 x 256 is still 500 MB to calamine, which builds every sheet when it
+  opens the file); for .ods a far cell is refused by
   calamine's cell limit. The worker's memory cap (parallel.run_isolated) is the
   last line for anything else.
 
@@ -42,6 +43,7 @@ from __future__ import annotations
 
 import io
 import os
+import struct
 import xml.parsers.expat
 import zipfile
 import zlib
@@ -71,7 +73,7 @@ from lingong.read.scan_base import (  # noqa: F401
     read_limited,
 )
 from lingong.read.scan_ods import _scan_ods
-from lingong.read.scan_xls import OLE_MAGIC, scan_xls_errors
+from lingong.read.scan_xls import OLE_MAGIC, bounded_xls, scan_xls_errors
 from lingong.read.scan_xlsb import _scan_xlsb
 from lingong.read.scan_xlsx import _scan_xlsx
 
@@ -204,6 +206,14 @@ def read_workbook(
             extras = scan_xls_errors(path, wanted, data=data)
         except (ValueError, OSError, IndexError, UnicodeDecodeError):
             extras = {}  # calamine will say what is wrong with the file
+        try:
+            bounded, cut = bounded_xls(data, MAX_ROWS, MAX_COLS)
+        except (ValueError, OSError, IndexError, struct.error):
+            bounded, cut = None, set()  # calamine will say what is wrong with the file
+        if bounded is not None:
+            patched_source = io.BytesIO(bounded)
+            for name in cut:
+                extras.setdefault(name, _Extras()).truncated = True
 
     try:
         # From memory, by content: an .xlsx named .xls is common, and it costs less than by path.
