@@ -85,6 +85,11 @@ def _classify(f, size: int, head: bytes, zf: zipfile.ZipFile | None) -> Prefligh
         return _check_zip(f, size, zf)
     if head.startswith(OLE_MAGIC):
         return _check_ole(f, size)
+    from lingong.read.read_failures import old_excel_file
+
+    old = old_excel_file(head)
+    if old:  # a spreadsheet, only one no reader here reads: say so, and what to do
+        return _fail("F013", old, "xls")
     return _fail("F002", describe_foreign(head))
 
 
@@ -213,11 +218,20 @@ def _check_zip_members(zf: zipfile.ZipFile, size: int) -> Preflight:
     if bad_name:
         return _fail("F003", bad_name, fmt)
     for i in infos:
+        if fmt == "ods" and i.filename.startswith(_ODS_UNREAD):
+            continue
         if i.filename.lower().endswith((".xml", ".rels", ".vml")) and i.file_size:
             bad = _prolog_problem(zf, i)
             if bad:
                 return _fail(*bad, fmt=fmt)
     return Preflight(True, None, "", fmt)
+
+
+# Parts of an .ods no reader here parses: LibreOffice's Basic and dialog libraries, which
+# carry its standard DTD line (<!DOCTYPE script:module PUBLIC "-//OpenOffice.org//DTD…">).
+# The DOCTYPE check guards what is parsed; these parts never are (the return copy of an
+# .ods is rebuilt from the grids).
+_ODS_UNREAD = ("Basic/", "Dialogs/")
 
 
 def _short(name: str) -> str:
@@ -240,7 +254,7 @@ def normalize_member_names(zf: zipfile.ZipFile) -> str | None:
     infos = zf.infolist()
     slashed = any("\\" in i.filename for i in infos)
     # OPC part names compare without regard to case; ODF names do not.
-    fold = any(i.filename.replace("\\", "/") == "[Content_Types].xml" for i in infos)
+    fold = any(i.filename.replace("\\", "/").lower() == "[content_types].xml" for i in infos)
     seen: set[str] = set()
     problem = None
     for i in infos:
@@ -269,9 +283,11 @@ def _zip_format(zf: zipfile.ZipFile, names: set[str]) -> str | None:
             return "ods"
         if mt.startswith(b"application/vnd.oasis.opendocument"):
             return None
-    if "[Content_Types].xml" in names and "xl/workbook.bin" in names:
+    # OPC part names compare without regard to case: some exporters write [content_types].xml.
+    opc = any(n.lower() == "[content_types].xml" for n in names)
+    if opc and "xl/workbook.bin" in names:
         return "xlsb"
-    if "[Content_Types].xml" in names and any(n.startswith("xl/") or n.lower().endswith("workbook.xml") for n in names):
+    if opc and any(n.startswith("xl/") or n.lower().endswith("workbook.xml") for n in names):
         return "xlsx"
     return None
 

@@ -83,6 +83,12 @@ def read_one(item: tuple[str, str]) -> FileResult:
     if rr.code == "F007":
         iss = issue("F007", file=rel)
         return FileResult(outcome(KIND_UNSTABLE, iss.message), issues=[iss])
+    if rr.workbook is None and rr.sheet_names is not None:
+        from lingong.read.classify import classify
+
+        kinds, reason = classify(rr.sheet_names)
+        if kinds == (KIND_SKIPPED,):  # calamine could not read it, but it is no report of ours
+            return FileResult(outcome(KIND_SKIPPED, reason), source=item[0])
     if rr.workbook is None:
         iss = issue(rr.code or "F008", file=rel, found=rr.found, expected=rr.expected)
         return FileResult(outcome(KIND_REJECTED, iss.message), issues=[iss])

@@ -43,6 +43,7 @@ class WorkbookError(Exception):
         self.code = code
         self.found = found
         self.expected = expected
+        self.sheet_names: list[str] | None = None  # when known without calamine (read_failures)
 
 
 def _wants(wanted: set[str] | None, name: str) -> bool:

@@ -215,3 +215,39 @@ def _unescape(s: str) -> str:
     import html
 
     return html.unescape(s)
+
+
+_SHEET_EL = re.compile(rb"<(?:\w+:)?sheet\b[^>]*?/>")
+_REL_ID = re.compile(rb"\b\w+:id\s*=\s*[\"']([^\"']*)[\"']")
+_OPENABLE = ("/worksheet", "/chartsheet", "/dialogsheet")
+
+
+def unopenable_sheets_removed(zf: zipfile.ZipFile) -> dict[str, bytes]:
+    """{workbook part: its XML without the sheets calamine cannot open}, or {} when all can be.
+
+    calamine refuses a whole workbook for one sheet it does not know: an Excel 4.0
+    macro sheet ("Unrecognized sheet type"), a sheet entry without a relationship id.
+    Those sheets are never ours to read; without their entries calamine reads the rest
+    (the return copy is made from the original file, with every sheet)."""
+    names = set(zf.namelist())
+    root = _read_part(zf, "_rels/.rels") if "_rels/.rels" in names else None
+    wb_part = _memo(("root", root), lambda: _office_document(root))
+    if wb_part not in names:
+        return {}
+    rels_part = posixpath.join(posixpath.dirname(wb_part), "_rels", posixpath.basename(wb_part) + ".rels")
+    rels = _read_part(zf, rels_part) if rels_part in names else None
+    book = _read_part(zf, wb_part)
+    cleaned = _memo(("openable", rels, book), lambda: _without_unopenable(rels, book))
+    return {wb_part: cleaned} if cleaned is not None else {}
+
+
+def _without_unopenable(rels: bytes | None, book: bytes) -> bytes | None:
+    types = {r.get("Id") or "": r.get("Type") or "" for r in _elements(rels, "Relationship")} if rels else {}
+
+    def keep(m: re.Match) -> bytes:
+        rid = _REL_ID.search(m.group(0))
+        ok = rid is not None and types.get(rid.group(1).decode("utf-8", "replace"), "").endswith(_OPENABLE)
+        return m.group(0) if ok else b""
+
+    out, n = _SHEET_EL.subn(keep, book)
+    return out if out != book and n and _SHEET_EL.search(out) else None

@@ -75,7 +75,7 @@ from lingong.read.scan_base import (  # noqa: F401
 from lingong.read.scan_ods import _scan_ods
 from lingong.read.scan_xls import OLE_MAGIC, bounded_xls, scan_xls_errors
 from lingong.read.scan_xlsb import _scan_xlsb
-from lingong.read.scan_xlsx import _scan_xlsx
+from lingong.read.scan_xlsx import _scan_xlsx, unopenable_sheets_removed
 
 
 @dataclass(frozen=True)
@@ -173,19 +173,29 @@ def read_workbook(
             if bad_name:
                 raise WorkbookError("F003", bad_name)
             names = set(zf.namelist())
-            if "xl/workbook.bin" in names:
-                kind = "xlsb"
-                extras, patched = _scan_xlsb(zf, wanted)
-                if patched:
-                    patched_source = _patched_zip(zf, patched)
-            elif "xl/workbook.xml" in names or "[Content_Types].xml" in names:
-                kind = "xlsx"
-                extras, patched = _scan_xlsx(zf, wanted)
-                if patched:
-                    patched_source = _patched_zip(zf, patched)
-            elif "content.xml" in names:
-                kind = "ods"
-                extras = _scan_ods(zf, wanted)
+            # calamine follows "\\" names in an .xlsx but panics on them in an .xlsb
+            # ("no entry found for key"): it is given the package with "/" names.
+            slashed = any("\\" in i.orig_filename for i in zf.infolist())
+            patched: dict[str, bytes] = {}
+            try:
+                if "xl/workbook.bin" in names:
+                    kind = "xlsb"
+                    extras, patched = _scan_xlsb(zf, wanted)
+                elif "xl/workbook.xml" in names or _has_content_types(names):
+                    kind = "xlsx"
+                    extras, patched = _scan_xlsx(zf, wanted)
+                    patched.update(unopenable_sheets_removed(zf))
+                elif "content.xml" in names:
+                    kind = "ods"
+                    extras = _scan_ods(zf, wanted)
+            except (ValueError, KeyError, IndexError, struct.error, ParseError) as e:
+                if isinstance(e, zipfile.BadZipFile):
+                    raise
+                # Our scanner could not follow a part that calamine may still read (a
+                # producer's own layout is not damage): calamine decides, unscanned.
+                extras, patched = {}, {}
+            if patched or (slashed and kind == "xlsb"):
+                patched_source = _patched_zip(zf, patched)
         except WorkbookError:
             raise
         except DefusedXmlException as e:
@@ -220,7 +230,9 @@ def read_workbook(
         wb = pc.CalamineWorkbook.from_filelike(patched_source or io.BytesIO(data))
     except pc.PasswordError as e:
         raise WorkbookError("F004", "文件设置了密码") from e
-    except pc.CalamineError as e:
+    except BaseException as e:
+        if not _reader_failed(e, pc):
+            raise
         msg = str(e)
         if patched_source is None and path.suffix.lower() in _NATIVE_EXTS.get(kind, ()):
             # Sniffing content, calamine says only "Cannot detect file format"; opened by
@@ -229,15 +241,29 @@ def read_workbook(
                 pc.CalamineWorkbook.from_path(str(path)).close()
             except pc.PasswordError as e2:
                 raise WorkbookError("F004", "文件设置了密码") from e2
-            except pc.CalamineError as e2:
-                msg = str(e2)
             except OSError:
                 pass
-        raise _explain_failure(path, head, msg) from e
+            except BaseException as e2:
+                if not _reader_failed(e2, pc):
+                    raise
+                msg = str(e2)
+        raise _explain_failure(path, head, msg, data) from e
     try:
         return _read_sheets(wb, path, wanted, extras, pc)
     finally:
         wb.close()
+
+
+def _reader_failed(e: BaseException, pc) -> bool:
+    """calamine's own errors, and its Rust panics: pyo3 raises PanicException, a
+    BaseException, for a file calamine's code did not expect (a bug of the reader on
+    that file, never of the run)."""
+    return isinstance(e, pc.CalamineError) or type(e).__name__ == "PanicException"
+
+
+def _has_content_types(names: set[str]) -> bool:
+    # OPC part names compare without regard to case: some exporters write [content_types].xml.
+    return any(n.lower() == "[content_types].xml" for n in names)
 
 
 def _zip_damage(e: Exception) -> str:
@@ -254,25 +280,44 @@ def _zip_damage(e: Exception) -> str:
 _NATIVE_EXTS = {"xlsx": (".xlsx", ".xlsm"), "xlsb": (".xlsb",), "ods": (".ods",), "xls": (".xls",)}
 
 
-def _explain_failure(path: Path, head: bytes, msg: str) -> WorkbookError:
+def _explain_failure(path: Path, head: bytes, msg: str, data: bytes) -> WorkbookError:
     """calamine says "Cannot detect file format" for an encrypted, a damaged and a
-    foreign file alike; the preflight checks tell them apart."""
+    foreign file alike; the preflight checks tell them apart. A container that is
+    whole is not called damaged: an old BIFF version is F013, anything else calamine
+    does not support F014, with the sheet names found by our own means
+    (``sheet_names``: a workbook that is not a report is then skipped as such)."""
     from lingong.discover.preflight import preflight
+    from lingong.read.read_failures import is_damage, old_ole_version, unsupported
+    from lingong.read.sheet_names import own_sheet_names
 
     if "cell limit" in msg.lower():
         return _far_cells(msg)
-    pf = preflight(path)
+    pf = preflight(path, data=data)
     if not pf.ok and pf.code:
         return WorkbookError(pf.code, pf.found, pf.expected)
     if "password" in msg.lower() or "encrypt" in msg.lower():
         return WorkbookError("F004", "文件设置了密码")
-    if head.startswith((b"PK", b"\xd0\xcf\x11\xe0")):
+    if not head.startswith((b"PK", OLE_MAGIC)):
+        return WorkbookError("F002", "无法识别的格式")
+    old = old_ole_version(data) if head.startswith(OLE_MAGIC) else None
+    if old:
+        err = WorkbookError("F013", old)
+    elif is_damage(msg):
         return WorkbookError("F003", "文件内容损坏")
-    return WorkbookError("F002", "无法识别的格式")
+    else:
+        err = WorkbookError("F014", unsupported(msg))
+    err.sheet_names = own_sheet_names(data)
+    return err
 
 
-def _short(msg: str) -> str:
-    return msg if len(msg) <= 120 else msg[:120] + "…"
+def _sheet_failure(name: str, msg: str, names: list[str]) -> WorkbookError:
+    from lingong.read.read_failures import is_damage, unsupported
+
+    if is_damage(msg):
+        return WorkbookError("F003", f"工作表“{name}”内容损坏")
+    err = WorkbookError("F014", f"工作表“{name}”{unsupported(msg)}")
+    err.sheet_names = names
+    return err
 
 
 def _read_sheets(wb, path: Path, wanted, extras, pc) -> Workbook:
@@ -294,12 +339,14 @@ def _read_sheets(wb, path: Path, wanted, extras, pc) -> Workbook:
             end = sh.end
         except pc.PasswordError as e:
             raise WorkbookError("F004", "文件设置了密码") from e
-        except pc.CalamineError as e:
-            if "cell limit" in str(e).lower():
-                raise _far_cells(str(e)) from e
-            raise WorkbookError("F003", f"工作表“{name}”无法读取：{_short(str(e))}") from e
         except OSError as e:  # calamine's I/O errors inside the package: a short or damaged part
             raise WorkbookError("F003", f"工作表“{name}”内容不完整") from e
+        except BaseException as e:
+            if not _reader_failed(e, pc):
+                raise
+            if "cell limit" in str(e).lower():
+                raise _far_cells(str(e)) from e
+            raise _sheet_failure(name, str(e), names) from e
         ex = extras.get(name) or _Extras()
         truncated = ex.truncated or (end is not None and (end[0] >= MAX_ROWS or end[1] >= MAX_COLS))
         errs = _ERROR_STRINGS
@@ -340,6 +387,9 @@ class ReadResult:
     mtime_ns: int
     sha256: str
     expected: str = ""  # the limit a file exceeded (F005)
+    # The sheet names found without calamine when calamine could not read the file
+    # (F013/F014): a workbook that holds no sheet of ours is skipped, not refused.
+    sheet_names: list[str] | None = None
 
 
 def read_checked(path: Path, wanted: set[str] | None = None) -> ReadResult:
@@ -371,11 +421,13 @@ def read_checked(path: Path, wanted: set[str] | None = None) -> ReadResult:
     try:
         pf = preflight(path, data=data, zf=zf)
         wb, code, found, expected = None, pf.code, pf.found, pf.expected
+        names = None
         if pf.ok:
             try:
                 wb = read_workbook(path, wanted, data=data, zf=zf)
             except WorkbookError as e:
                 code, found, expected = e.code, e.found, e.expected
+                names = getattr(e, "sheet_names", None)
             except OSError as e:
                 code, found = "F008", e.strerror or type(e).__name__
     finally:
@@ -388,4 +440,4 @@ def read_checked(path: Path, wanted: set[str] | None = None) -> ReadResult:
         changed = True
     if changed:
         return ReadResult(None, "F007", "读取期间文件发生变化", pf.fmt, st0.st_size, st0.st_mtime_ns, "")
-    return ReadResult(wb, code, found, pf.fmt, st0.st_size, st0.st_mtime_ns, digest, expected)
+    return ReadResult(wb, code, found, pf.fmt, st0.st_size, st0.st_mtime_ns, digest, expected, names)

@@ -99,3 +99,196 @@ def test_a_report_saved_as_xls_with_a_value_in_iv65536_is_read_not_killed(tmp_pa
     [(ok, res)] = _read_isolated([xls])
     assert ok, res.outcome.reason
     assert res.outcome.kind == "report" and res.report.station == "ZD-001"
+
+
+# ---- what calamine cannot open is not "damaged" -------------------------------
+
+
+def _rezip(src: Path, dst: Path, rename=lambda n: n, edit=lambda n, d: d, add: dict | None = None) -> Path:
+    import zipfile
+
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as z:
+        for i in zin.infolist():
+            z.writestr(rename(i.filename), edit(i.filename, zin.read(i)))
+        for k, v in (add or {}).items():
+            z.writestr(k, v)
+    return dst
+
+
+_MACRO_SHEET = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    b'<xm:macrosheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    b' xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main"><sheetData/></xm:macrosheet>'
+)
+
+
+def _with_macro_sheet(name: str, data: bytes) -> bytes:
+    """An Excel 4.0 macro sheet (XLM) beside the workbook's own sheets, as Excel saves one."""
+    if name == "xl/workbook.xml":
+        return data.replace(b"</sheets>", b'<sheet name="Macro1" sheetId="99" r:id="rId99"/></sheets>')
+    if name == "xl/_rels/workbook.xml.rels":
+        rel = (
+            b'<Relationship Id="rId99" Type="http://schemas.microsoft.com/office/2006/relationships/xlMacrosheet"'
+            b' Target="macrosheets/sheet1.xml"/></Relationships>'
+        )
+        return data.replace(b"</Relationships>", rel)
+    if name == "[Content_Types].xml":
+        return data.replace(
+            b"</Types>",
+            b'<Override PartName="/xl/macrosheets/sheet1.xml"'
+            b' ContentType="application/vnd.ms-excel.macrosheet+xml"/></Types>',
+        )
+    return data
+
+
+def _with_sheet_without_rel_id(name: str, data: bytes) -> bytes:
+    if name == "xl/workbook.xml":
+        return data.replace(b"</sheets>", '<sheet name="备用" sheetId="98"/></sheets>'.encode())
+    return data
+
+
+def _foreign(tmp_path: Path) -> Path:
+    """A workbook that is no report: one sheet named Data."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "Data"
+    wb.active["A1"] = 1
+    p = tmp_path / "foreign.xlsx"
+    wb.save(p)
+    return p
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("edit", [_with_macro_sheet, _with_sheet_without_rel_id])
+def test_a_report_with_a_sheet_calamine_does_not_know_is_read(tmp_path, edit):
+    src = corpus.report(tmp_path, "ZD-001", "东城零工驿站", "src.xlsx")
+    add = {"xl/macrosheets/sheet1.xml": _MACRO_SHEET} if edit is _with_macro_sheet else None
+    report = _rezip(src, tmp_path / "报表.xlsx", edit=edit, add=add)
+    foreign = _rezip(_foreign(tmp_path), tmp_path / "别的.xlsx", edit=edit, add=add)
+    [(ok1, rep), (ok2, other)] = _read_isolated([report, foreign])
+    assert ok1 and rep.outcome.kind == "report" and rep.report.station == "ZD-001", rep.outcome.reason
+    assert ok2 and other.outcome.kind == "skipped", other.outcome.reason
+
+
+@pytest.mark.timeout(120)
+def test_an_xlsb_with_backslash_part_names_is_read_without_a_panic(tmp_path):
+    from support.xlsb_write import report_as_xlsb
+
+    xlsb = report_as_xlsb(corpus.report(tmp_path, "ZD-001", "东城零工驿站", "src.xlsx"), tmp_path / "src.xlsb")
+    slashed = _rezip(xlsb, tmp_path / "报表.xlsb", rename=lambda n: n.replace("/", "\\"))
+    [(ok, res)] = _read_isolated([slashed])
+    assert ok and res.outcome.kind == "report" and res.report.station == "ZD-001", res.outcome.reason
+
+
+def test_a_reader_panic_is_a_chinese_reason_not_panic_text(tmp_path, monkeypatch):
+    """calamine's Rust panics (pyo3's PanicException, a BaseException) are a reader's
+    failure on one file: said in Chinese, not as "PanicException: no entry found for key"."""
+    from lingong.read import workbook
+    from support.xlsb_write import report_as_xlsb
+
+    xlsb = report_as_xlsb(corpus.report(tmp_path, "ZD-001", "东城零工驿站", "src.xlsx"), tmp_path / "src.xlsb")
+    slashed = _rezip(xlsb, tmp_path / "报表.xlsb", rename=lambda n: n.replace("/", "\\"))
+    monkeypatch.setattr(workbook, "_patched_zip", lambda zf, patched: None)  # calamine sees the "\\" names
+    with pytest.raises(workbook.WorkbookError) as e:
+        workbook.read_workbook(slashed)
+    assert e.value.code == "F014" and "Panic" not in e.value.found and "key" not in e.value.found
+    assert "月度指标" in (e.value.sheet_names or [])
+
+
+def test_an_xlsx_with_lower_case_content_types_and_backslashes_is_a_workbook(tmp_path):
+    src = corpus.report(tmp_path, "ZD-001", "东城零工驿站", "src.xlsx")
+
+    def rename(n: str) -> str:
+        return ("[content_types].xml" if n == "[Content_Types].xml" else n).replace("/", "\\")
+
+    [(ok, res)] = _read_isolated([_rezip(src, tmp_path / "报表.xlsx", rename=rename)])
+    assert ok and res.outcome.kind == "report", res.outcome.reason
+
+
+def test_an_ods_with_a_basic_macro_library_is_not_unsafe(tmp_path):
+    """LibreOffice writes its DTD line into Basic/*.xml, parts no reader here parses."""
+    from support.hostile import minimal_ods
+
+    dtd = (
+        b'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE library:library PUBLIC "-//OpenOffice.org//DTD '
+        b'OfficeDocument 1.0//EN" "library.dtd">\n<library:library xmlns:library="http://openoffice.org/2000/library"'
+        b' library:name="Standard"/>'
+    )
+    ods = _rezip(
+        minimal_ods(tmp_path, "src.ods"),
+        tmp_path / "宏.ods",
+        add={"Basic/script-lc.xml": dtd, "Basic/Standard/script-lb.xml": dtd},
+    )
+    [(ok, res)] = _read_isolated([ods])
+    assert ok and res.outcome.kind == "report", res.outcome.reason
+    # the same line in content.xml, which is parsed, is still refused
+    bad = _rezip(
+        ods,
+        tmp_path / "坏.ods",
+        edit=lambda n, d: d.replace(b"?>", b"?>" + dtd.split(b"\n")[1], 1) if n == "content.xml" else d,
+    )
+    [(_, res)] = _read_isolated([bad])
+    assert res.outcome.kind == "rejected" and "DOCTYPE" in res.outcome.reason
+
+
+def _biff_old(version: int) -> bytes:
+    """An Excel 2.x/3.0/4.0 worksheet file: a BOF record, one number, EOF (no OLE container)."""
+    bof_type = {2: 0x0009, 3: 0x0209, 4: 0x0409}[version]
+    bof = _rec(bof_type, struct.pack("<HH", 0, 0x0010) + (b"" if version == 2 else b"\0\0"))
+    cell = _rec(0x0003 if version == 2 else 0x0203, struct.pack("<HHBBBd", 0, 0, 0, 0, 0, 1.0))
+    return bof + cell + _rec(0x000A, b"")
+
+
+@pytest.mark.parametrize("version,shown", [(2, "2.x"), (3, "3.0"), (4, "4.0")])
+def test_an_excel_2_to_4_file_is_named_as_an_old_format_with_what_to_do(tmp_path, version, shown):
+    p = tmp_path / f"旧{version}.xls"
+    p.write_bytes(_biff_old(version))
+    [(ok, res)] = _read_isolated([p])
+    [iss] = res.issues
+    assert ok and iss.code == "F013" and f"Excel {shown}" in iss.message and "旧" in iss.message
+    assert "另存为 .xlsx" in iss.hint and "不是 Excel" not in iss.message
+
+
+def test_an_old_biff5_xls_calamine_fails_on_is_an_old_format_not_damage(tmp_path):
+    from lingong.read.workbook import _explain_failure
+
+    p = tmp_path / "excel95.xls"
+    bof = _rec(0x0809, struct.pack("<HHHH", 0x0500, 0x0005, 0x0DBB, 0x07CC))
+    p.write_bytes(cfb_bytes({"Book": bof + _rec(0x000A, b"") + b"\0" * 4100}))
+    err = _explain_failure(p, p.read_bytes()[:8], "Unrecognized sheet type", p.read_bytes())
+    assert err.code == "F013" and "Excel 5.0/95" in err.found
+
+
+@pytest.mark.parametrize(
+    "msg,code",
+    [
+        ("Unrecognized sheet type: 7", "F014"),
+        ("Xlsx error: Relationship not found rId4", "F014"),
+        ("Zip error: invalid Zip archive: Invalid checksum", "F003"),
+    ],
+)
+def test_calamine_failures_on_a_whole_package_are_damage_only_when_the_container_is(tmp_path, msg, code):
+    from lingong.read.workbook import _explain_failure
+
+    p = corpus.report(tmp_path, "ZD-001", "东城零工驿站")
+    err = _explain_failure(p, p.read_bytes()[:8], msg, p.read_bytes())
+    assert err.code == code and not set(msg.split()) & set(err.found.split()), err.found  # no English
+    if code == "F014":
+        assert "月度指标" in err.sheet_names
+
+
+def test_a_package_our_scanner_cannot_follow_is_left_to_calamine_not_called_damaged(tmp_path, monkeypatch):
+    """The scanners look for error cells and far cells; one that cannot follow a
+    producer's layout (an .xlsb record it does not expect) is no sign of damage."""
+    from lingong.read import workbook
+    from support.xlsb_write import report_as_xlsb
+
+    xlsb = report_as_xlsb(corpus.report(tmp_path, "ZD-001", "东城零工驿站", "src.xlsx"), tmp_path / "报表.xlsb")
+
+    def cannot(zf, wanted):
+        raise ValueError("string")
+
+    monkeypatch.setattr(workbook, "_scan_xlsb", cannot)
+    wb = workbook.read_workbook(xlsb)
+    assert wb.has("月度指标") and wb.sheet("月度指标").rows

@@ -199,7 +199,7 @@ def _xlsx_texts(data: bytes, own_sheets_exempt: bool) -> list[tuple[str, str]]:
     for ws in wb.worksheets:
         if ws.title == "问题清单":  # its printed header names the report file
             for hf in (ws.oddHeader, ws.evenHeader, ws.firstHeader, ws.oddFooter):
-                out += [(f"问题清单 页眉页脚", p.text or "") for p in (hf.left, hf.center, hf.right)]
+                out += [("问题清单 页眉页脚", p.text or "") for p in (hf.left, hf.center, hf.right)]
         for row in ws.iter_rows():
             for c in row:
                 if ws.title == "问题清单" and c.value is not None:
