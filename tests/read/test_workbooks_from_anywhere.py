@@ -292,3 +292,41 @@ def test_a_package_our_scanner_cannot_follow_is_left_to_calamine_not_called_dama
     monkeypatch.setattr(workbook, "_scan_xlsb", cannot)
     wb = workbook.read_workbook(xlsb)
     assert wb.has("月度指标") and wb.sheet("月度指标").rows
+
+
+# ---- the public corpora, all through the reading workers ------------------------
+
+SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "corpora"
+# file -> the code it gets: the only files of the corpora no reader here may open.
+# Damage (F003) is said of a container that is broken, and only of these.
+REFUSED = {
+    "OOM_alloc3.xls": "F003",  # FAT points past the end of the file
+    "issue252.xlsx": "F003",  # a part longer than its declared size
+    "issue_594_dos.ods": "F005",  # 17 billion repeated cells
+    "too_small.xls": "F002",  # 68 bytes of text
+    "malformed-quotes.xls": "F002",  # a CSV text named .xls
+}
+
+
+@pytest.mark.timeout(600)
+def test_the_public_corpora_are_read_by_workers_none_killed_none_called_damaged_wrongly():
+    roots = [SHARED] if SHARED.is_dir() else []
+    roots.append(Path(__file__).resolve().parents[1] / "data")
+    files = [p for r in roots for p in sorted(r.rglob("*")) if p.is_file()]
+    files = [p for p in files if p.name not in ("README.md", "LICENSE", "LICENSE-MIT.md")]
+    if not SHARED.is_dir():
+        print(f"公共测试语料 {SHARED} 不在，只读了 tests/data")  # loud: -s shows it, the count below too
+    assert len(files) > (900 if SHARED.is_dir() else 100)
+    items = [(str(p), p.name) for p in files]
+    died, damaged, seen = [], [], 0
+    for item, ok, value in run_isolated(read_one, items, workers=2, mem_limit_mb=1024, timeout_s=60):
+        seen += 1
+        res = value if ok else isolated_failure(item, value)
+        assert res.outcome.file == item[1] and res.outcome.sha256
+        if not ok:
+            died.append((item[1], value))
+        codes = [i.code for i in res.issues]
+        if "F003" in codes and REFUSED.get(item[1]) != "F003":
+            damaged.append((item[1], res.outcome.reason))
+        assert "Error" not in res.outcome.reason and "Panic" not in res.outcome.reason, res.outcome.reason
+    assert seen == len(files) and died == [] and damaged == []
