@@ -324,10 +324,63 @@ def write_return_copy(
             with outfiles.atomic_path(out_path) as tmp:
                 Path(tmp).write_bytes(copy)
             return out_path
-    return _openpyxl_copy(data, suffix, rel, issues, out_path, sheet_rows)
+    return _openpyxl_copy(src, data, suffix, rel, issues, out_path, sheet_rows)
+
+
+def _every_sheet(src: Path, sheet_rows: dict[str, list[list]] | None):
+    """(grids, hidden sheets, sheets cut at the reader's bounds, whether every sheet is
+    there) for a copy rebuilt from what calamine reads.
+
+    The report was read for the sheets the assessment needs; the station's copy needs
+    all of them (填报说明, its own sheets), so the source is read again whole. When it
+    can no longer be read, the grids of the report's reading are what is left."""
+    from lingong.read.workbook import WorkbookError, read_workbook
+
+    try:
+        wb = read_workbook(src, None)
+    except (WorkbookError, OSError):
+        return sheet_rows or {}, [], [], False
+    grids = {n: wb.sheet(n).rows for n in wb.sheet_names if n in wb._sheets}
+    hidden = [n for n in grids if not wb.sheet(n).visible]
+    if len(hidden) == len(grids):
+        hidden = hidden[1:]  # a workbook shows at least one sheet
+    return grids, hidden, [n for n in grids if wb.sheet(n).truncated], True
+
+
+def _format_said(src: Path, suffix: str) -> str:
+    """The source's format as the note says it: by content, since a name can lie (an
+    .xls renamed .xlsx was "原文件为 .xlsx 格式，本副本已转换为 .xlsx")."""
+    from lingong.discover.preflight import preflight
+
+    fmt = preflight(src).fmt
+    real = f".{fmt}" if fmt else suffix or "未知"
+    if real == ".xlsx" and suffix in (".xlsx", ".xlsm", ".et"):
+        return ".xlsx"
+    if suffix and real != suffix:
+        return f"{real} 格式（文件名为 {suffix}）"
+    return f"{real} 格式"
+
+
+def _rebuilt_note(said: str, grids: dict, cut: list[str], whole: bool) -> str:
+    """What the rebuilt copy kept, exactly: every sheet and row, or which were not."""
+    from lingong.read.workbook import MAX_COLS, MAX_ROWS
+
+    kept = f"全部 {len(grids)} 个工作表" if whole else f"本工具读取的 {len(grids)} 个工作表（原文件的其他工作表未保留）"
+    if said == ".xlsx":  # an .xlsx openpyxl could not open: rebuilt, but not converted
+        note = f"原文件无法直接加标注，本副本按读取的内容重新生成，保留了{kept}的单元格内容（格式、批注未保留）。"
+    else:
+        note = f"原文件为 {said}，本副本已转换为 .xlsx，保留了{kept}的单元格内容（格式、批注未保留）。"
+    if cut:
+        names = "、".join(f"“{n}”" for n in cut)
+        note += (
+            f"工作表{names}超过 {MAX_ROWS} 行或 {MAX_COLS} 列，本副本只保留了前 {MAX_ROWS} 行、前 {MAX_COLS} 列，"
+            "其余内容仍在原文件中。"
+        )
+    return note + "请在本文件中修改标出的单元格，另存为 .xlsx 后重新报送。"
 
 
 def _openpyxl_copy(
+    src: Path,
     data: bytes | None,
     suffix: str,
     rel: str,
@@ -347,14 +400,15 @@ def _openpyxl_copy(
                 out_path = out_path.with_suffix(".xlsm")
         except Exception:  # openpyxl is stricter than calamine; fall back to the grids
             wb = None
-    if wb is None and sheet_rows:
-        wb, names = _rebuild(sheet_rows)
-        note = (
-            f"原文件为 {suffix or '未知'} 格式，本副本已转换为 .xlsx，只保留了单元格内容（格式、批注未保留）。"
-            "请在本文件中修改标出的单元格，另存为 .xlsx 后重新报送。"
-        )
-        if out_path.suffix.lower() != ".xlsx":
-            out_path = out_path.with_suffix(".xlsx")
+    if wb is None:
+        grids, hidden, cut, whole = _every_sheet(src, sheet_rows)
+        if grids:
+            wb, names = _rebuild(grids)
+            for name in hidden:
+                wb[names[name]].sheet_state = "hidden"
+            note = outfiles.mask_text(_rebuilt_note(_format_said(src, suffix), grids, cut, whole))
+            if out_path.suffix.lower() != ".xlsx":
+                out_path = out_path.with_suffix(".xlsx")
     if wb is None:
         wb = Workbook()
         wb.remove(wb.active)
