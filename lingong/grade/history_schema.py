@@ -197,11 +197,34 @@ def connect(db_path: Path) -> sqlite3.Connection:
             raise HistoryError(
                 f"考核历史数据库 {db_path} 无法写入（{cannot_write}）。请检查磁盘空间和输出文件夹的写入权限后重新运行。"
             ) from e
+        if _locked(e):
+            raise HistoryError(
+                f"考核历史数据库 {db_path} 正被其他程序占用（等了 {BUSY_TIMEOUT_MS / 1000:g} 秒仍未释放）："
+                "可能另一台电脑正在运行考核，或有人用数据库工具打开着它。"
+                "请等对方运行结束或关闭占用它的程序后重新运行；文件没有损坏，不要改名或删除。"
+            ) from e
         raise HistoryError(
-            f"考核历史数据库 {db_path} 无法打开（{e}）。请确认文件未被占用或损坏；"
+            f"考核历史数据库 {db_path} 无法打开（{_cause(e)}）。"
             f"如已损坏，可将其改名备份后重新运行（历史整改状态将从头开始）。"
         ) from e
     return conn
+
+
+def _locked(e: BaseException) -> bool:
+    """SQLite's "database is locked" / "database table is locked" / SQLITE_BUSY: another
+    connection holds the file. Advice for a damaged file (rename it) would lose the history."""
+    text = str(e).lower()
+    return isinstance(e, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
+
+
+def _cause(e: BaseException) -> str:
+    """The clerk's words for why SQLite could not open the file."""
+    text = str(e).lower()
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return "文件已损坏或不是考核历史数据库"
+    if isinstance(e, OSError) and e.strerror:
+        return e.strerror
+    return "数据库报告错误：" + str(e)[:80]
 
 
 def _migrate(conn: sqlite3.Connection, db_path: Path) -> None:

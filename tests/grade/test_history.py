@@ -232,3 +232,24 @@ def test_mail_log_of_an_older_database_is_kept_and_may_hold_sending(tmp_path):
     indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert {"mail_log_by_station", "mail_log_by_message"} <= indexes
     conn.close()
+
+
+def test_a_locked_database_is_said_to_be_in_use_not_damaged(tmp_path, monkeypatch):
+    """Another run or a viewer holding the file: renaming it (the damaged file's advice)
+    would lose the history."""
+    import sqlite3
+
+    from lingong.grade import history_schema
+
+    db = tmp_path / "h.sqlite3"
+    connect(db).close()
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    monkeypatch.setattr(history_schema, "BUSY_TIMEOUT_MS", 200)
+    try:
+        with pytest.raises(HistoryError) as e:
+            connect(db)
+    finally:
+        holder.close()
+    assert "占用" in str(e.value) and "改名" not in str(e.value).replace("不要改名", "")
+    assert "database is locked" not in str(e.value)
