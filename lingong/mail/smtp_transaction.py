@@ -75,4 +75,43 @@ def _err_text(e: BaseException) -> str:
     if isinstance(e, smtplib.SMTPResponseException):
         m = e.smtp_error.decode("utf-8", "replace") if isinstance(e.smtp_error, bytes) else str(e.smtp_error)
         return f"{e.smtp_code} {m}"
+    cn = _network_cause(e)
+    if cn:
+        return cn
     return f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+
+
+# OpenSSL's reasons for refusing a server certificate, as the clerk reads them.
+_CERT_REASONS = (
+    ("expired", "证书已过期"),
+    ("not yet valid", "证书尚未生效"),
+    ("self-signed", "服务器使用自签名证书"),
+    ("self signed", "服务器使用自签名证书"),
+    ("hostname mismatch", "证书与服务器地址不符"),
+    ("doesn't match", "证书与服务器地址不符"),
+    ("unable to get local issuer", "找不到签发该证书的机构"),
+    ("revoked", "证书已被吊销"),
+)
+
+
+def _network_cause(e: BaseException) -> str:
+    """A TLS or network failure in Chinese, with what to check; "" for anything else."""
+    import socket
+    import ssl
+
+    if isinstance(e, ssl.SSLCertVerificationError):
+        text = f"{e.verify_message or ''} {e}".lower()
+        why = next((cn for en, cn in _CERT_REASONS if en in text), "证书无法验证")
+        return (
+            f"邮件服务器的加密证书验证失败：{why}。请核对服务器地址是否写对；"
+            "地址无误时请联系单位网络管理员（证书过期，或网络中有设备拦截了加密连接）"
+        )
+    if isinstance(e, ssl.SSLError):
+        return "与邮件服务器建立加密连接失败（加密方式不匹配）；请核对端口与 security 设置（ssl 通常是 465，starttls 是 587）"
+    if isinstance(e, socket.gaierror):
+        return "找不到邮件服务器的地址；请核对服务器地址和网络连接"
+    if isinstance(e, ConnectionRefusedError):
+        return "邮件服务器拒绝连接；请核对服务器地址和端口"
+    if isinstance(e, (TimeoutError, socket.timeout)):
+        return "连接邮件服务器超时；请检查网络，或稍后再试"
+    return ""

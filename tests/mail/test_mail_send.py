@@ -636,3 +636,24 @@ def test_a_dry_run_says_a_plain_text_login_would_be_refused(tmp_path, monkeypatc
     assert cli.main(["send", "--period", "2023H1", "--output", str(out), "--dry-run"]) == 0
     got = capsys.readouterr()
     assert "正式发送时会停止" in got.err and "明文" in got.err and "将发送（试运行） 5 封" in got.out
+
+
+def test_a_certificate_the_server_cannot_prove_is_said_in_chinese(tmp_path):
+    """ssl.SSLCertVerificationError's text ("[SSL: CERTIFICATE_VERIFY_FAILED] certificate
+    verify failed: self-signed certificate (_ssl.c:1006)") is no message for a clerk."""
+    import ssl
+
+    drafts = write(tmp_path / "out")
+    config = ms.SmtpConfig(host="smtp.example.cn", port=465, security="ssl", sender="a@b.cn", timeout=5)
+
+    def bad_certificate(cfg):
+        e = ssl.SSLCertVerificationError(
+            1, "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate (_ssl.c:1006)"
+        )
+        e.verify_message = "self-signed certificate"
+        raise e
+
+    summary = send(drafts, tmp_path / "h.sqlite", config, connect=bad_certificate, max_attempts=1)
+    text = ms.format_summary(summary)
+    assert "证书验证失败" in text and "自签名" in text and "网络管理员" in text
+    assert "CERTIFICATE_VERIFY_FAILED" not in text and "SSLCertVerificationError" not in text
