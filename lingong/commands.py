@@ -78,8 +78,9 @@ def history(args, out_root: Path) -> int:
     """history: one station's recorded assessments (reads only)."""
     from lingong.grade.history_view import station_report
     from lingong.pipeline import HISTORY_DB
+    from lingong.read.labels import norm_code
 
-    code = args.station.strip().upper()
+    code = norm_code(args.station)  # folded as the reader folds a typed code: ＺＤ－００４ is ZD-004
     if not (out_root / HISTORY_DB).is_file():
         print(
             f"输出文件夹 {out_root} 中没有考核历史（{HISTORY_DB}）。请先运行考核，或用 --output 指定考核结果所在的文件夹。",

@@ -161,3 +161,13 @@ def test_history_command(demo, capsys):
     assert "考核历史中没有驿站 XX-999 的记录" in err
     assert cli.main(["history", "--station", "ZD-001", "--output", str(out / "没有")]) == 2
     assert "没有考核历史" in capsys.readouterr().err
+
+
+@pytest.mark.timeout(600)
+def test_history_finds_a_station_typed_full_width_as_the_reader_folds_it(demo, capsys):
+    """ＺＤ－００１ or "zd‐001 " is ZD-001 in a report; the history command reads it the same way."""
+    _, out, _ = demo
+    assert cli.main(["history", "--station", "ＧＳ－００３", "--output", str(out)]) == 0
+    wide = capsys.readouterr().out
+    assert cli.main(["history", "--station", "gs\u2010003 ", "--output", str(out)]) == 0
+    assert capsys.readouterr().out == wide and "驿站 GS-003" in wide
