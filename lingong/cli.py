@@ -46,10 +46,29 @@ def _common(p: argparse.ArgumentParser, *, period_help: str = f"考核期：{PER
     p.add_argument("--output", type=Path, default=None, help="输出文件夹，默认 output/（演示时为 output/demo/）")
     p.add_argument("--period", default=None, help=period_help)
     p.add_argument("--rules", type=Path, default=layout.DEFAULT_RULES, help="考核规则文件，默认 templates/rules.toml")
-    p.add_argument("--workers", type=int, default=None, help="并行读取的进程数，默认按 CPU 核数")
+    p.add_argument(
+        "--workers",
+        type=workers_option,
+        default=None,
+        help="并行读取的进程数（正整数，超过 CPU 核数时按核数），默认按 CPU 核数",
+    )
     p.add_argument("--demo", action="store_true", help="用内置的随州市样例数据演示全部流程（不读写 input/）")
     p.add_argument("--quiet", action="store_true", help="不显示进度条")
     p.add_argument("--debug", action="store_true", help="出错时显示程序调用栈（供开发人员排查）")
+
+
+def workers_option(text: str) -> int:
+    """--workers: a whole number from 1; more than the CPU cores is the number of cores
+    (reading is CPU work: more processes only cost memory)."""
+    import os
+
+    try:
+        n = int(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"进程数应为正整数，收到“{text}”") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"进程数应为正整数（至少 1），收到 {n}")
+    return min(n, os.cpu_count() or 1)
 
 
 def _assessment_date(text: str):

@@ -97,7 +97,11 @@ def run_isolated(
         if not items:
             pool.shutdown()
             return
-        workers = pool.n
+        # Started before the items were counted: the ones no item needs end now (idle,
+        # so quickly), and none is started again for them.
+        for w in pool.workers[len(items) :]:
+            pool._retire(w, kill=False)
+        pool.n = workers = min(pool.n, len(items))
     else:
         if not isolate:
             if initializer is not None:

@@ -226,3 +226,23 @@ def test_impossible_rules_stop_before_anything_is_written(tmp_path, city, old, n
     assert p.returncode == 2, p.stderr
     assert key in p.stderr and "rules.toml" in p.stderr and "程序内部错误" not in p.stderr
     assert not out.exists() or not any(out.iterdir())
+
+
+@pytest.mark.parametrize("typed", ["-3", "0", "两个", "2.5"])
+def test_workers_must_be_a_positive_whole_number(tmp_path, typed, capsys):
+    from lingong.cli import main
+
+    with pytest.raises(SystemExit) as e:
+        main(["--input", str(tmp_path), "--output", str(tmp_path / "out"), "--workers", typed])
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and "进程数应为正整数" in err and typed in err
+
+
+def test_more_workers_than_cores_are_as_many_as_the_cores():
+    import os
+
+    from lingong.cli import build_parser
+
+    cores = os.cpu_count() or 1
+    assert build_parser().parse_args(["--workers", "40"]).workers == min(40, cores)
+    assert build_parser().parse_args(["--workers", "1"]).workers == 1

@@ -138,6 +138,16 @@ def test_workers_started_ahead_for_fewer_items_than_workers():
     assert len(pids) == 1 and os.getpid() not in pids and _children() == []
 
 
+def test_workers_started_ahead_that_no_item_needs_end_before_the_work():
+    """--workers 4 for 2 files: the two extra readers end as soon as the files are counted."""
+    started = start_workers(_pid, workers=4)
+    assert len(_children()) == 4
+    seen = []
+    for _ in run_isolated(_pid, [0, 1], workers=4, started=started):
+        seen.append(len(_children()))
+    assert seen and max(seen) <= 2 and _children() == []
+
+
 def test_many_small_items():
     out = list(run_isolated(_work, range(3000), workers=2))
     assert [r for _, _, r in out] == [2 * i for i in range(3000)]
