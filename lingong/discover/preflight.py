@@ -419,6 +419,10 @@ def _check_ole(f, size: int) -> Preflight:
         return _fail("F003", "文件结构损坏", "xls")
     if "EncryptionInfo" in names or "EncryptedPackage" in names:
         return _fail("F004", "加密的 Excel 文件", "xlsx")
+    from lingong.read.read_failures import QUATTRO_STREAMS
+
+    if not any(n in names for n in BOOK_STREAMS) and any(n in names for n in QUATTRO_STREAMS):
+        return _fail("F013", " Quattro Pro 旧版格式", "xls")
     if not any(n in names for n in BOOK_STREAMS):
         kind = (
             "Word 文档(.doc)"

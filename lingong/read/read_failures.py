@@ -33,8 +33,24 @@ _DAMAGE_WORDS = (
 )
 
 
+# Other old spreadsheet programs' files, by their first record (a BOF of their own).
+_OTHER_OLD = (
+    (b"\x00\x00\x02\x00\x04\x04", " Lotus 1-2-3 旧版格式（.wks）"),
+    (b"\x00\x00\x02\x00\x06\x04", " Lotus 1-2-3 旧版格式（.wk1）"),
+    (b"\x00\x00\x1a\x00", " Lotus 1-2-3 旧版格式（.wk3/.wk4）"),
+    (b"\x00\x00\x02\x00\x20\x51", " Quattro Pro 旧版格式（.wq1）"),
+    (b"\x00\x00\x02\x00\x21\x51", " Quattro Pro 旧版格式（.wq2）"),
+)
+# Streams of the OLE files of Quattro Pro for Windows (.wb2/.wb3/.qpw).
+QUATTRO_STREAMS = ("NativeContent_MAIN", "PerfectOffice_MAIN")
+
+
 def old_excel_file(head: bytes) -> str | None:
-    """' Excel 3.0 旧版格式' for a file starting with an Excel 2.x-4.0 BOF record, else None."""
+    """' Excel 3.0 旧版格式' for a file starting with an Excel 2.x-4.0 BOF record (or
+    another old spreadsheet program's), else None."""
+    for magic, name in _OTHER_OLD:
+        if head.startswith(magic):
+            return name
     if len(head) < 8:
         return None
     rtype, rlen = struct.unpack_from("<HH", head, 0)

@@ -330,3 +330,13 @@ def test_the_public_corpora_are_read_by_workers_none_killed_none_called_damaged_
             damaged.append((item[1], res.outcome.reason))
         assert "Error" not in res.outcome.reason and "Panic" not in res.outcome.reason, res.outcome.reason
     assert seen == len(files) and died == [] and damaged == []
+
+
+def test_quattro_and_lotus_files_are_named_as_old_formats(tmp_path):
+    quattro = tmp_path / "季度.xls"
+    quattro.write_bytes(cfb_bytes({"NativeContent_MAIN": b"\0" * 5000}))
+    lotus = tmp_path / "台账.xls"
+    lotus.write_bytes(b"\x00\x00\x02\x00\x06\x04\x06\x00" + b"\0" * 100)
+    [(_, q), (_, lo)] = _read_isolated([quattro, lotus])
+    assert [i.code for i in q.issues] == ["F013"] and "Quattro Pro" in q.issues[0].message
+    assert [i.code for i in lo.issues] == ["F013"] and "Lotus 1-2-3" in lo.issues[0].message
