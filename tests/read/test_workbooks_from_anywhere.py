@@ -17,6 +17,17 @@ import pytest
 from lingong.read.files import isolated_failure, read_one
 from lingong.runtime.parallel import run_isolated
 from support import corpus
+from support.foreign_workbooks import (
+    MACRO_SHEET,
+    biff8,
+    macro_sheet_edit,
+    mulrk,
+    number,
+    old_excel,
+    record,
+    rezip,
+    without_rel_id_edit,
+)
 from support.hostile import cfb_bytes
 
 HAVE_SOFFICE = shutil.which("soffice") is not None
@@ -29,41 +40,6 @@ def _read_isolated(paths: list[Path]):
     for item, ok, value in run_isolated(read_one, items, workers=1, mem_limit_mb=1024, timeout_s=60):
         out.append((ok, value if ok else isolated_failure(item, value)))
     return out
-
-
-def _rec(rtype: int, body: bytes) -> bytes:
-    return struct.pack("<HH", rtype, len(body)) + body
-
-
-def biff8(sheets: dict[str, bytes], *, kinds: dict[str, int] | None = None) -> bytes:
-    """A BIFF8 .xls holding ``sheets`` (name -> cell records), enough for calamine."""
-    bof = lambda kind: _rec(0x0809, struct.pack("<HHHHII", 0x0600, kind, 0x0DBB, 0x07CC, 0, 6))  # noqa: E731
-    eof = _rec(0x000A, b"")
-    kinds = kinds or {}
-
-    def boundsheet(name: str, offset: int) -> bytes:
-        raw = name.encode("utf-16-le")
-        return _rec(0x0085, struct.pack("<IBBBB", offset, 0, kinds.get(name, 0), len(name), 1) + raw)
-
-    globals_len = len(bof(5)) + sum(len(boundsheet(n, 0)) for n in sheets) + len(eof)
-    offsets, pos = {}, globals_len
-    for name, cells in sheets.items():
-        offsets[name] = pos
-        pos += len(bof(0x10)) + len(cells) + len(eof)
-    stream = bof(5) + b"".join(boundsheet(n, offsets[n]) for n in sheets) + eof
-    stream += b"".join(bof(0x10) + cells + eof for cells in sheets.values())
-    # padded past the 4096-byte mini-stream cutoff: cfb_bytes stores streams in full sectors
-    return cfb_bytes({"Workbook": stream + b"\0" * max(0, 4100 - len(stream))})
-
-
-def number(r: int, c: int, v: float) -> bytes:
-    return _rec(0x0203, struct.pack("<HHHd", r, c, 15, v))
-
-
-def mulrk(r: int, first: int, values: list[int]) -> bytes:
-    body = struct.pack("<HH", r, first)
-    body += b"".join(struct.pack("<Hi", 15, (v << 2) | 2) for v in values)  # integer RKs
-    return _rec(0x00BD, body + struct.pack("<H", first + len(values) - 1))
 
 
 # ---- a dense grid is read within the memory cap --------------------------------
@@ -104,49 +80,6 @@ def test_a_report_saved_as_xls_with_a_value_in_iv65536_is_read_not_killed(tmp_pa
 # ---- what calamine cannot open is not "damaged" -------------------------------
 
 
-def _rezip(src: Path, dst: Path, rename=lambda n: n, edit=lambda n, d: d, add: dict | None = None) -> Path:
-    import zipfile
-
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as z:
-        for i in zin.infolist():
-            z.writestr(rename(i.filename), edit(i.filename, zin.read(i)))
-        for k, v in (add or {}).items():
-            z.writestr(k, v)
-    return dst
-
-
-_MACRO_SHEET = (
-    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    b'<xm:macrosheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
-    b' xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main"><sheetData/></xm:macrosheet>'
-)
-
-
-def _with_macro_sheet(name: str, data: bytes) -> bytes:
-    """An Excel 4.0 macro sheet (XLM) beside the workbook's own sheets, as Excel saves one."""
-    if name == "xl/workbook.xml":
-        return data.replace(b"</sheets>", b'<sheet name="Macro1" sheetId="99" r:id="rId99"/></sheets>')
-    if name == "xl/_rels/workbook.xml.rels":
-        rel = (
-            b'<Relationship Id="rId99" Type="http://schemas.microsoft.com/office/2006/relationships/xlMacrosheet"'
-            b' Target="macrosheets/sheet1.xml"/></Relationships>'
-        )
-        return data.replace(b"</Relationships>", rel)
-    if name == "[Content_Types].xml":
-        return data.replace(
-            b"</Types>",
-            b'<Override PartName="/xl/macrosheets/sheet1.xml"'
-            b' ContentType="application/vnd.ms-excel.macrosheet+xml"/></Types>',
-        )
-    return data
-
-
-def _with_sheet_without_rel_id(name: str, data: bytes) -> bytes:
-    if name == "xl/workbook.xml":
-        return data.replace(b"</sheets>", '<sheet name="备用" sheetId="98"/></sheets>'.encode())
-    return data
-
-
 def _foreign(tmp_path: Path) -> Path:
     """A workbook that is no report: one sheet named Data."""
     import openpyxl
@@ -160,12 +93,12 @@ def _foreign(tmp_path: Path) -> Path:
 
 
 @pytest.mark.timeout(120)
-@pytest.mark.parametrize("edit", [_with_macro_sheet, _with_sheet_without_rel_id])
+@pytest.mark.parametrize("edit", [macro_sheet_edit, without_rel_id_edit])
 def test_a_report_with_a_sheet_calamine_does_not_know_is_read(tmp_path, edit):
     src = corpus.report(tmp_path, "ZD-001", "东城零工驿站", "src.xlsx")
-    add = {"xl/macrosheets/sheet1.xml": _MACRO_SHEET} if edit is _with_macro_sheet else None
-    report = _rezip(src, tmp_path / "报表.xlsx", edit=edit, add=add)
-    foreign = _rezip(_foreign(tmp_path), tmp_path / "别的.xlsx", edit=edit, add=add)
+    add = {"xl/macrosheets/sheet1.xml": MACRO_SHEET} if edit is macro_sheet_edit else None
+    report = rezip(src, tmp_path / "报表.xlsx", edit=edit, add=add)
+    foreign = rezip(_foreign(tmp_path), tmp_path / "别的.xlsx", edit=edit, add=add)
     [(ok1, rep), (ok2, other)] = _read_isolated([report, foreign])
     assert ok1 and rep.outcome.kind == "report" and rep.report.station == "ZD-001", rep.outcome.reason
     assert ok2 and other.outcome.kind == "skipped", other.outcome.reason
@@ -176,7 +109,7 @@ def test_an_xlsb_with_backslash_part_names_is_read_without_a_panic(tmp_path):
     from support.xlsb_write import report_as_xlsb
 
     xlsb = report_as_xlsb(corpus.report(tmp_path, "ZD-001", "东城零工驿站", "src.xlsx"), tmp_path / "src.xlsb")
-    slashed = _rezip(xlsb, tmp_path / "报表.xlsb", rename=lambda n: n.replace("/", "\\"))
+    slashed = rezip(xlsb, tmp_path / "报表.xlsb", rename=lambda n: n.replace("/", "\\"))
     [(ok, res)] = _read_isolated([slashed])
     assert ok and res.outcome.kind == "report" and res.report.station == "ZD-001", res.outcome.reason
 
@@ -188,7 +121,7 @@ def test_a_reader_panic_is_a_chinese_reason_not_panic_text(tmp_path, monkeypatch
     from support.xlsb_write import report_as_xlsb
 
     xlsb = report_as_xlsb(corpus.report(tmp_path, "ZD-001", "东城零工驿站", "src.xlsx"), tmp_path / "src.xlsb")
-    slashed = _rezip(xlsb, tmp_path / "报表.xlsb", rename=lambda n: n.replace("/", "\\"))
+    slashed = rezip(xlsb, tmp_path / "报表.xlsb", rename=lambda n: n.replace("/", "\\"))
     monkeypatch.setattr(workbook, "_patched_zip", lambda zf, patched: None)  # calamine sees the "\\" names
     with pytest.raises(workbook.WorkbookError) as e:
         workbook.read_workbook(slashed)
@@ -202,7 +135,7 @@ def test_an_xlsx_with_lower_case_content_types_and_backslashes_is_a_workbook(tmp
     def rename(n: str) -> str:
         return ("[content_types].xml" if n == "[Content_Types].xml" else n).replace("/", "\\")
 
-    [(ok, res)] = _read_isolated([_rezip(src, tmp_path / "报表.xlsx", rename=rename)])
+    [(ok, res)] = _read_isolated([rezip(src, tmp_path / "报表.xlsx", rename=rename)])
     assert ok and res.outcome.kind == "report", res.outcome.reason
 
 
@@ -215,7 +148,7 @@ def test_an_ods_with_a_basic_macro_library_is_not_unsafe(tmp_path):
         b'OfficeDocument 1.0//EN" "library.dtd">\n<library:library xmlns:library="http://openoffice.org/2000/library"'
         b' library:name="Standard"/>'
     )
-    ods = _rezip(
+    ods = rezip(
         minimal_ods(tmp_path, "src.ods"),
         tmp_path / "宏.ods",
         add={"Basic/script-lc.xml": dtd, "Basic/Standard/script-lb.xml": dtd},
@@ -223,7 +156,7 @@ def test_an_ods_with_a_basic_macro_library_is_not_unsafe(tmp_path):
     [(ok, res)] = _read_isolated([ods])
     assert ok and res.outcome.kind == "report", res.outcome.reason
     # the same line in content.xml, which is parsed, is still refused
-    bad = _rezip(
+    bad = rezip(
         ods,
         tmp_path / "坏.ods",
         edit=lambda n, d: d.replace(b"?>", b"?>" + dtd.split(b"\n")[1], 1) if n == "content.xml" else d,
@@ -232,18 +165,10 @@ def test_an_ods_with_a_basic_macro_library_is_not_unsafe(tmp_path):
     assert res.outcome.kind == "rejected" and "DOCTYPE" in res.outcome.reason
 
 
-def _biff_old(version: int) -> bytes:
-    """An Excel 2.x/3.0/4.0 worksheet file: a BOF record, one number, EOF (no OLE container)."""
-    bof_type = {2: 0x0009, 3: 0x0209, 4: 0x0409}[version]
-    bof = _rec(bof_type, struct.pack("<HH", 0, 0x0010) + (b"" if version == 2 else b"\0\0"))
-    cell = _rec(0x0003 if version == 2 else 0x0203, struct.pack("<HHBBBd", 0, 0, 0, 0, 0, 1.0))
-    return bof + cell + _rec(0x000A, b"")
-
-
 @pytest.mark.parametrize("version,shown", [(2, "2.x"), (3, "3.0"), (4, "4.0")])
 def test_an_excel_2_to_4_file_is_named_as_an_old_format_with_what_to_do(tmp_path, version, shown):
     p = tmp_path / f"旧{version}.xls"
-    p.write_bytes(_biff_old(version))
+    p.write_bytes(old_excel(version))
     [(ok, res)] = _read_isolated([p])
     [iss] = res.issues
     assert ok and iss.code == "F013" and f"Excel {shown}" in iss.message and "旧" in iss.message
@@ -254,8 +179,8 @@ def test_an_old_biff5_xls_calamine_fails_on_is_an_old_format_not_damage(tmp_path
     from lingong.read.workbook import _explain_failure
 
     p = tmp_path / "excel95.xls"
-    bof = _rec(0x0809, struct.pack("<HHHH", 0x0500, 0x0005, 0x0DBB, 0x07CC))
-    p.write_bytes(cfb_bytes({"Book": bof + _rec(0x000A, b"") + b"\0" * 4100}))
+    bof = record(0x0809, struct.pack("<HHHH", 0x0500, 0x0005, 0x0DBB, 0x07CC))
+    p.write_bytes(cfb_bytes({"Book": bof + record(0x000A, b"") + b"\0" * 4100}))
     err = _explain_failure(p, p.read_bytes()[:8], "Unrecognized sheet type", p.read_bytes())
     assert err.code == "F013" and "Excel 5.0/95" in err.found
 

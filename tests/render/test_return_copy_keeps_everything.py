@@ -62,7 +62,7 @@ def test_a_sheet_past_the_readers_bound_is_named_in_the_note(tmp_path):
 
 def test_an_xls_renamed_xlsx_is_said_to_be_an_xls(tmp_path):
     src = tmp_path / "报表.xlsx"  # content: an OLE .xls (see test_workbooks_from_anywhere.biff8)
-    from read.test_workbooks_from_anywhere import biff8, number
+    from support.foreign_workbooks import biff8, number
 
     src.write_bytes(biff8({"月度指标": number(0, 0, 1.0)}))
     bad = issue("V002", file=src.name, sheet="月度指标", cell="A1", found="x")
