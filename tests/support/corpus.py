@@ -27,6 +27,7 @@ from typing import Callable
 import openpyxl
 
 from lingong.spec import template as ts
+from support import foreign_workbooks as fw
 from support import hostile
 from support.report_factory import DEFAULT_VALUES, sample_details, write_report
 
@@ -602,6 +603,70 @@ def _traversal(folder, code, name):
     )
 
 
+# ---- other producers' workbooks (the public corpora's refusals for the wrong reason) ----
+
+
+def _foreign(fn, suffix: str = ".xlsx"):
+    """A clean report passed through ``fn(src, dst)``."""
+
+    def make(folder, code, name):
+        src = report(folder, code, name, f"_{code}_src.xlsx")
+        out = fn(src, Path(folder) / f"{code}_{name}_{fn.__name__.strip('_')}{suffix}")
+        src.unlink()
+        return out
+
+    return _one(make)
+
+
+def _xlsb_backslash(src: Path, dst: Path) -> Path:
+    from support.xlsb_write import report_as_xlsb
+
+    xlsb = report_as_xlsb(src, src.with_suffix(".xlsb"))
+    out = fw.backslash_names(xlsb, dst)
+    xlsb.unlink()
+    return out
+
+
+def _excel4(folder, code, name):
+    p = Path(folder) / f"{code}_{name}_Excel4.xls"
+    p.write_bytes(fw.old_excel(4))
+    return p
+
+
+def _quattro(folder, code, name):
+    p = Path(folder) / f"{code}_{name}_Quattro.xls"
+    p.write_bytes(fw.quattro_pro())
+    return p
+
+
+def _macro_sheet_not_a_report(folder, code, name):
+    wb = openpyxl.Workbook()
+    wb.active.title = "Data"
+    wb.active["A1"] = 1
+    src = Path(folder) / f"_{code}_data.xlsx"
+    wb.save(src)
+    out = fw.with_macro_sheet(src, Path(folder) / f"{code}_宏表工具.xlsx")
+    src.unlink()
+    return out
+
+
+def _basic_ods(folder, code, name):
+    ods = _libreoffice_ods(folder, code, name)
+    out = fw.with_basic_library(ods, ods.with_name(f"{code}_{name}_带宏.ods"))
+    ods.unlink()
+    return out
+
+
+def _dense_xls(folder, code, name):
+    """A value in IV65536 of 填报说明: calamine would build 16.7 million cells."""
+
+    def far(wb):
+        wb[ts.SHEET_HELP]["IV65536"] = "末尾"
+
+    src = edit(report(folder, code, name, f"{code}_{name}_满表.xlsx"), far)
+    return _soffice_convert(src, "xls")
+
+
 CASES: tuple[Case, ...] = (
     # ---- files that are not what they claim (the reading issue's hostile files) ----
     Case(
@@ -845,6 +910,68 @@ CASES: tuple[Case, ...] = (
         REJECTED,
         codes=frozenset({"F003"}),
         does="拒收，F003",
+    ),
+    Case(
+        "xlsx-macro-sheet",
+        "各软件保存的文件",
+        "含 Excel 4.0 宏表（XLM）的 .xlsx",
+        _foreign(fw.with_macro_sheet),
+        REPORT,
+        ACCEPTED,
+        does="不读宏表，其余照常读取，采用",
+    ),
+    Case(
+        "xlsx-sheet-without-rel-id",
+        "各软件保存的文件",
+        "workbook.xml 中有一个工作表没有关系编号（r:id）",
+        _foreign(fw.with_sheet_without_rel_id),
+        REPORT,
+        ACCEPTED,
+        does="略过该工作表，采用",
+    ),
+    Case(
+        "xlsx-lower-case-content-types",
+        "各软件保存的文件",
+        "[content_types].xml 为小写、部件名用反斜杠的 .xlsx",
+        _foreign(fw.lower_case_content_types),
+        REPORT,
+        ACCEPTED,
+        does="按不区分大小写的部件名读取，采用",
+    ),
+    Case(
+        "xlsb-backslash-names",
+        "各软件保存的文件",
+        "部件名用反斜杠的 .xlsb",
+        _foreign(_xlsb_backslash, ".xlsb"),
+        REPORT,
+        ACCEPTED,
+        does="按“/”读取部件名（不再出现读取组件的崩溃信息），采用",
+    ),
+    Case(
+        "excel4-file",
+        "各软件保存的文件",
+        "Excel 4.0 格式（BIFF4，无 OLE 容器）",
+        _one(_excel4),
+        REJECTED,
+        codes=frozenset({"F013"}),
+        does="拒收，F013（旧版格式，请另存为 .xlsx）",
+    ),
+    Case(
+        "quattro-pro",
+        "各软件保存的文件",
+        "Quattro Pro 文件，扩展名 .xls",
+        _one(_quattro),
+        REJECTED,
+        codes=frozenset({"F013"}),
+        does="拒收，F013（旧版格式，请另存为 .xlsx）",
+    ),
+    Case(
+        "macro-sheet-not-a-report",
+        "各软件保存的文件",
+        "含宏表、不是报表的工作簿",
+        _one(_macro_sheet_not_a_report),
+        SKIPPED,
+        does="跳过（不是报表），不称损坏",
     ),
     Case(
         "ods-repeated-rows",
@@ -1230,6 +1357,24 @@ SOFFICE_CASES: tuple[Case, ...] = (
         REPORT,
         ACCEPTED,
         does="采用；退回副本另存为 .xlsx",
+    ),
+    Case(
+        "ods-basic-library",
+        "各软件保存的文件",
+        "带 Basic 宏库（含 LibreOffice 标准 DTD 行）的 .ods",
+        _one(_basic_ods),
+        REPORT,
+        ACCEPTED,
+        does="不解析宏库，采用",
+    ),
+    Case(
+        "dense-xls",
+        "各软件保存的文件",
+        ".xls 在 IV65536 有值（使用范围 A1:IV65536）",
+        _one(_dense_xls),
+        REPORT,
+        ACCEPTED,
+        does="读取前截去远处单元格，不耗尽内存，采用",
     ),
 )
 
