@@ -188,9 +188,8 @@ def read_workbook(
                 elif "content.xml" in names:
                     kind = "ods"
                     extras = _scan_ods(zf, wanted)
-            except (ValueError, KeyError, IndexError, struct.error, ParseError) as e:
-                if isinstance(e, zipfile.BadZipFile):
-                    raise
+            except (ValueError, KeyError, IndexError, struct.error, ParseError):
+                # (A damaged member raises BadZipFile or zlib.error, which go on to F003.)
                 # Our scanner could not follow a part that calamine may still read (a
                 # producer's own layout is not damage): calamine decides, unscanned.
                 extras, patched = {}, {}
