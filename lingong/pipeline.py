@@ -484,7 +484,7 @@ def run(opts: RunOptions) -> RunSummary:
             recheck=opts.recheck,
             today=assessed_on,
             folder=folder,
-            input_dir=str(Path(opts.input_dir).absolute()),
+            input_dir=_path_text(Path(opts.input_dir).absolute()),
             registry=registry,
             make_record=make_record,
         )
@@ -538,6 +538,16 @@ def run(opts: RunOptions) -> RunSummary:
         timings["生成文档"] = time.perf_counter() - t
     timings["合计"] = time.perf_counter() - t0
     return summary
+
+
+def _path_text(path: Path):
+    """A path for the history: text, or its bytes when the system's names are not text (GBK bytes)."""
+    text = str(path)
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return os.fsencode(path)
 
 
 def tell_mail(summary: RunSummary, drafts, notice_path, locked) -> None:

@@ -52,6 +52,10 @@ def keep_previous(out_root: Path, folder: str, replaces) -> Moved | None:
     else:
         name = "未记录的版本_移动于" + "".join(ch for ch in now_text() if ch.isdigit())
     dest = new / layout.OLD_VERSIONS_FOLDER / name
+    n = 2
+    while dest.exists():  # the same version kept once already (a run stopped before it was recorded)
+        dest = new / layout.OLD_VERSIONS_FOLDER / f"{name}_{n}"
+        n += 1
     moved = Moved(dest)
     try:
         dest.mkdir(parents=True, exist_ok=False)

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import sqlite3
 import zlib
@@ -174,6 +175,7 @@ def _run_rows(conn) -> list[Run]:
     for run_id, period, recheck, on, version, folder, replaced, seq, started, inp in conn.execute(
         sql + " ORDER BY rowid"
     ):
+        inp = os.fsdecode(inp) if isinstance(inp, bytes) else inp  # a folder named in GBK bytes
         out.append(
             Run(run_id, period, bool(recheck), date.fromisoformat(on), version, folder, replaced, seq, started, inp)
         )
