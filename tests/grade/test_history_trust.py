@@ -189,3 +189,39 @@ def test_a_version_4_history_is_migrated_keeping_its_dates_and_deadlines(tmp_pat
     case = cases_of(db, "ZD-9")["2023H1"]
     assert (case.started_on, case.deadline, case.state) == (D("2023-07-06"), D("2023-08-05"), "建议取消")
     assert (case.proposed_by, case.proposed_on) == ("2023H1", D("2023-08-20"))
+
+
+def test_a_rerun_is_a_new_version_keeping_the_last_one_and_saying_what_changed(tmp_path, year):
+    import hashlib
+
+    from support.report_factory import write_report
+
+    out = tmp_path / "out"
+    first = assess(year, out, "2023H1", D("2023-07-10"), documents=True)
+    h1 = out / "2023H1"
+    issued = {
+        p.relative_to(h1).as_posix(): hashlib.sha256(p.read_bytes()).digest() for p in h1.rglob("*") if p.is_file()
+    }
+    assert first.assessment.version == 1
+    # GS-001 resends its March report, corrected, before the documents went out.
+    write_report(
+        year / "GS-001_3月_重报.xlsx",
+        station="GS-001",
+        name="应山零工驿站",
+        county="广水市",
+        month="2023-03",
+        fill_date=D("2023-07-12"),
+    )
+    again = assess(year, out, "2023H1", None, documents=True)  # no --date: the first version's date is kept
+    assert again.assessment.version == 2 and again.assessed_on == D("2023-07-10")
+    (old,) = (h1 / "旧版本").iterdir()
+    assert old.name.startswith("第1版_2023-07-10_生成于")
+    kept = {
+        p.relative_to(old).as_posix(): hashlib.sha256(p.read_bytes()).digest() for p in old.rglob("*") if p.is_file()
+    }
+    assert kept == issued  # the first version's files, as they were
+    assert any(line.startswith("与第1版（考核日期 2023年7月10日）相比") for line in again.lines)
+    gs = {r.station.code: r for r in again.results}["GS-001"]
+    if (gs.final_overall, gs.rectification) != ("不合格", "限期整改"):
+        assert any(line.strip().startswith("GS-001") for line in again.lines), again.lines
+    assert not gs.provisional  # the resent March is used

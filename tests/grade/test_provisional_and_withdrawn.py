@@ -104,3 +104,14 @@ def test_provisional_until_the_deadline_then_not_submitted(tmp_path, city_h1):
 
     assert months_not_used(late) == "3月退回后未在整改期限内重新报送"
     assert cases_of(out / HISTORY_DB_NAME, "GS-001")["2023H1"].state == "建议取消"
+
+
+def test_the_history_view_says_a_proposal_was_withdrawn(tmp_path):
+    from lingong.grade.history_view import station_report
+
+    db = tmp_path / HISTORY_DB_NAME
+    record(db, "2023H1", F, "2023-07-10")
+    record(db, "2023H1", F, "2023-08-20", recheck=True)
+    record(db, "2023H2", P, "2024-01-12")
+    text = station_report(tmp_path, HISTORY_DB_NAME, "GS-002")
+    assert "2023年下半年考核（2024年1月12日）后整改结束（2023年上半年复查（2023年8月20日）曾建议取消，已撤回）" in text
