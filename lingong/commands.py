@@ -184,8 +184,10 @@ def mail(args, out_root: Path) -> int:
     if doc is None:
         raise FatalInput(
             f"{run.title()}是由旧版本的工具考核的，考核历史中没有它的考核记录，无法在不重新评定的情况下生成邮件。"
-            f"请重新考核：python process.py --period {run.period} --date {run.assessed_on.isoformat()}"
-            "（作为新的一版，原来的文件移到“旧版本”文件夹）。"
+            f"旧版本当时生成的邮件草稿（如有）仍在 {out_root / (run.folder or run.period) / layout.MAIL_FOLDER}，"
+            f"可以直接用 send 发送；要按考核记录重新生成，请重新考核：python process.py --period {run.period} "
+            f"--date {run.assessed_on.isoformat()}（作为新的一版，原来的文件移到“旧版本”文件夹；"
+            "只有在它之后没有记录其他考核时才可以）。"
         )
     a = loads(doc)
     print(f"{a.kind}：{a.title()}，第{a.version}版（记录编号 {a.id}）：按考核记录生成邮件，不重新读取报表、不重新评定")

@@ -225,3 +225,12 @@ def test_a_rerun_is_a_new_version_keeping_the_last_one_and_saying_what_changed(t
     if (gs.final_overall, gs.rectification) != ("不合格", "限期整改"):
         assert any(line.strip().startswith("GS-001") for line in again.lines), again.lines
     assert not gs.provisional  # the resent March is used
+
+
+def test_mail_of_an_assessment_an_earlier_version_recorded_says_what_can_be_done(tmp_path, capsys):
+    from lingong.cli import main
+
+    test_a_version_4_history_is_migrated_keeping_its_dates_and_deadlines(tmp_path)
+    assert main(["mail", "--period", "2023H1", "--output", str(tmp_path), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "由旧版本的工具考核的" in err and "send" in err and "--period 2023H1" in err
