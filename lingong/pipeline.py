@@ -640,6 +640,18 @@ def _what_changed(db: Path, plan, results: list, recheck: bool, outcomes) -> lis
             + (f"等次或整改状态有变化的驿站 {len(changed)} 个：" if changed else "没有驿站的等次或整改状态变化")
         )
         lines.extend(f"  {c}" for c in changed)
+        from lingong.grade.history import _read_rows
+
+        sent = _read_rows(
+            db,
+            "SELECT COUNT(*) AS n FROM mail_log WHERE period = ? AND kind = 'results' AND status = 'sent'",
+            (plan.replaces.period,),
+        )
+        if sent and sent[0]["n"]:
+            lines.append(
+                f"注意：这个考核期已经发出 {sent[0]['n']} 封考核结果邮件（上一版的）；新的一版需要重新生成并发送的，"
+                f"请运行 mail，再运行 send"
+            )
     return lines
 
 
