@@ -41,20 +41,36 @@ class Parser(argparse.ArgumentParser):
         sys.exit(EXIT_USAGE)
 
 
-def _common(p: argparse.ArgumentParser, *, period_help: str = f"考核期：{PERIOD_FORMS}") -> None:
-    p.add_argument("--input", type=Path, default=layout.DEFAULT_INPUT, help="报表所在文件夹（含子文件夹），默认 input/")
-    p.add_argument("--output", type=Path, default=None, help="输出文件夹，默认 output/（演示时为 output/demo/）")
-    p.add_argument("--period", default=None, help=period_help)
-    p.add_argument("--rules", type=Path, default=layout.DEFAULT_RULES, help="考核规则文件，默认 templates/rules.toml")
+def _common(p: argparse.ArgumentParser, *, period_help: str = f"考核期：{PERIOD_FORMS}", sub: bool = False) -> None:
+    """The options every command takes. On a sub-command they default to "not typed" (SUPPRESS),
+    so that an option typed before the sub-command keeps its value: ``--output O history`` and
+    ``history --output O`` mean the same."""
+
+    def d(value):
+        return argparse.SUPPRESS if sub else value
+
+    p.add_argument(
+        "--input", type=Path, default=d(layout.DEFAULT_INPUT), help="报表所在文件夹（含子文件夹），默认 input/"
+    )
+    p.add_argument("--output", type=Path, default=d(None), help="输出文件夹，默认 output/（演示时为 output/demo/）")
+    p.add_argument("--period", default=d(None), help=period_help)
+    p.add_argument(
+        "--rules", type=Path, default=d(layout.DEFAULT_RULES), help="考核规则文件，默认 templates/rules.toml"
+    )
     p.add_argument(
         "--workers",
         type=workers_option,
-        default=None,
+        default=d(None),
         help="并行读取的进程数（正整数，超过 CPU 核数时按核数），默认按 CPU 核数",
     )
-    p.add_argument("--demo", action="store_true", help="用内置的随州市样例数据演示全部流程（不读写 input/）")
-    p.add_argument("--quiet", action="store_true", help="不显示进度条")
-    p.add_argument("--debug", action="store_true", help="出错时显示程序调用栈（供开发人员排查）")
+    p.add_argument(
+        "--demo", action="store_true", default=d(False), help="用内置的随州市样例数据演示全部流程（不读写 input/）"
+    )
+    p.add_argument("--quiet", action="store_true", default=d(False), help="不显示进度条")
+    p.add_argument("--debug", action="store_true", default=d(False), help="出错时显示程序调用栈（供开发人员排查）")
+
+
+FUTURE_DAYS = 31  # a 考核日期 further ahead than this is a typo (2032 for 2023), not a plan
 
 
 def workers_option(text: str) -> int:
@@ -72,22 +88,49 @@ def workers_option(text: str) -> int:
 
 
 def _assessment_date(text: str):
-    """--date: the 考核日期, YYYY-MM-DD."""
-    from datetime import date
+    """--date: the 考核日期, YYYY-MM-DD: a real day, not far in the future."""
+    from datetime import date, timedelta
 
     try:
-        return date.fromisoformat(text.strip())
+        on = date.fromisoformat(text.strip())
     except ValueError:
         raise argparse.ArgumentTypeError(f"考核日期“{text}”无法识别，请写成 2023-07-10 这样的年-月-日") from None
+    from lingong.pipeline import today_china
+
+    today = today_china()
+    if on > today + timedelta(days=FUTURE_DAYS):
+        raise argparse.ArgumentTypeError(
+            f"考核日期“{text}”在今天（{date_cn(today)}）之后 {FUTURE_DAYS} 天以上，不可能是考核的日期，请检查 --date"
+        )
+    if on.year < 2000:
+        raise argparse.ArgumentTypeError(f"考核日期“{text}”太早，请检查 --date")
+    return on
 
 
-def _date_option(p: argparse.ArgumentParser) -> None:
+def _date_option(p: argparse.ArgumentParser, *, sub: bool = False) -> None:
     p.add_argument(
         "--date",
         type=_assessment_date,
-        default=None,
+        default=argparse.SUPPRESS if sub else None,
         metavar="YYYY-MM-DD",
-        help="考核日期（联合考核组考核的日期，整改期限从这天起算），默认今天（北京时间）",
+        help="考核日期（联合考核组考核的日期，整改期限从这天起算），默认今天（北京时间）；"
+        "重新考核同一考核期时默认沿用上一版的考核日期",
+    )
+    p.add_argument(
+        "--new-history",
+        action="store_true",
+        default=argparse.SUPPRESS if sub else False,
+        help="输出文件夹中已有考核过的考核期但没有考核历史时，明确从头开始新的考核历史（已有的文件移到“旧版本”）",
+    )
+
+
+def _assessment_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--assessment",
+        default="",
+        metavar="考核|复查|复查YYYY-MM-DD|编号",
+        help="写哪一次已记录的考核：考核（本期的考核）、复查（最近的复查）、复查2023-08-15 或记录编号；"
+        "默认本期最近的一次",
     )
 
 
@@ -107,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="为名册中运营的驿站生成预填的空白月报模板",
         description="为驿站名册中当月运营的每个驿站生成一份预填基本信息的空白月度报表模板。",
     )
-    _common(t)
+    _common(t, sub=True)
     t.add_argument("--month", required=True, help="报送年月，如 2023-07")
 
     r = sub.add_parser(
@@ -115,15 +158,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="整改后复查：重新评定某考核期",
         description="驿站整改并重新报送后，复查同一考核期：合格及以上结束整改，仍不合格则建议取消。",
     )
-    _common(r)
-    _date_option(r)
+    _common(r, sub=True)
+    _date_option(r, sub=True)
 
     m = sub.add_parser(
         "mail",
-        help="生成发给各驿站的邮件草稿（.eml）和通报草稿，不发送",
-        description="评定考核期后，为每个驿站生成邮件草稿（附考核验收表、退回副本），以及通报草稿。",
+        help="按已记录的考核生成发给各驿站的邮件草稿（.eml）和通报草稿，不发送",
+        description="按考核历史中已记录的考核（默认考核期最近的一次）为每个驿站生成邮件草稿（附考核验收表、"
+        "退回副本）和通报草稿，写在那次考核的文件夹里。不重新读取报表、不重新评定。",
     )
-    _common(m)
+    _common(m, sub=True)
+    _assessment_option(m)
     m.add_argument("--templates", action="store_true", help="改为发送下月预填空白模板的邮件草稿")
     m.add_argument("--month", default=None, help="与 --templates 一起使用：模板的报送年月，如 2023-07")
 
@@ -133,7 +178,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="发送 mail 命令生成的邮件草稿。SMTP 设置来自配置文件或环境变量，"
         "密码只从环境变量 LINGONG_SMTP_PASSWORD 或 LINGONG_SMTP_PASSWORD_FILE 指定的文件读取。",
     )
-    _common(s)
+    _common(s, sub=True)
+    _assessment_option(s)
     s.add_argument("--config", type=Path, default=None, help="SMTP 配置文件（TOML），也可用环境变量 LINGONG_SMTP_*")
     s.add_argument("--dry-run", action="store_true", help="只显示将发送给谁，不实际发送")
     s.add_argument("--templates", action="store_true", help="发送空白模板邮件草稿（与 --month 一起使用）")
@@ -155,7 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="从输出文件夹中的考核历史数据库读出一个驿站历次考核的最终等次、不合格项目和整改情况"
         "（只读，不改变任何文件）。",
     )
-    _common(h)
+    _common(h, sub=True)
     h.add_argument("--station", required=True, help="驿站编号，如 ZD-001")
     return p
 
@@ -197,7 +243,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(argv: list[str] | None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command not in (None, "recheck") and (args.date is not None or args.new_history):
+        # Typed before a sub-command that has no such option: refused, never silently dropped.
+        what = "--date" if args.date is not None else "--new-history"
+        parser.error(
+            f"{args.command} 不使用 {what}"
+            + ("（邮件和发送写的是已记录的考核，考核日期是记录中的日期）" if args.command in ("mail", "send") else "")
+        )
     try:
         return _dispatch(args, sys.argv[1:] if argv is None else argv)
     except KeyboardInterrupt:
@@ -302,18 +356,20 @@ def _dispatch_locked(args, out_root: Path) -> int:
             raise FatalInput(
                 f"输出文件夹 {out_root} 中已有正式考核的历史，演示不能写在这里；请用 --output 指定一个新的文件夹"
             ) from None
+    if args.command == "mail" and not args.templates:
+        return commands.mail(args, out_root)  # from the record: no input read, nothing graded
     input_dir = _input_dir(args, out_root)
-    mail = args.command == "mail" or args.demo
     if args.command == "mail" and args.templates:
         return commands.templates(args, out_root, input_dir, mail=True)
 
     # (what is done, period, 考核日期, recheck)
-    steps = [("", args.period, getattr(args, "date", None), args.command == "recheck")]
+    steps = [("", args.period, args.date, args.command == "recheck")]
     if args.demo and not args.period:
         from lingong.demo import CYCLE
 
         # The demo runs a year as the bureau does: the half-year check in July, the recheck after the
-        # deadline, then the second half-year (which decides the rest) and the year-end review.
+        # deadline, then the second half-year (which decides the rest) and the year-end review; the
+        # mail of each is written from its record right after it, as a clerk would.
         steps = list(CYCLE)
     code = 0
     for what, period, assessed_on, recheck in steps:
@@ -324,16 +380,15 @@ def _dispatch_locked(args, out_root: Path) -> int:
 
                 resubmit(input_dir)
             print(f"==== 演示：{what}，考核日期 {date_cn(assessed_on)} ====")
-        # mail writes about an assessment already made: its 考核日期 is the recorded one.
         opts = _options(
             args,
             out_root,
             input_dir,
             recheck=recheck,
-            mail_drafts=mail,
-            notice=mail,
+            mail_drafts=args.demo,
+            notice=args.demo,
             assessed_on=assessed_on,
-            recorded_date=args.command == "mail",
+            new_history=args.new_history,
         )
         summary = run(opts)
         print(digest(summary))

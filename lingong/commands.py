@@ -1,5 +1,8 @@
-"""The sub-commands besides an assessment run: template, mail --templates, send and
-history. cli.py parses the arguments and calls these; each returns the exit status."""
+"""The sub-commands besides an assessment run: template, mail, send and history. cli.py
+parses the arguments and calls these; each returns the exit status.
+
+``mail`` and ``send`` write about a recorded assessment (lingong/record.py): they never read the
+reports again and never grade; a period never assessed is refused with the command to run first."""
 
 from __future__ import annotations
 
@@ -107,6 +110,116 @@ def _tell_locked(locked: list[Path]) -> int:
     return EXIT_DATA if locked else EXIT_OK
 
 
+def recorded(args, out_root: Path, *, what: str):
+    """The recorded assessment ``mail`` / ``send`` write about: the period's latest, or the one
+    --assessment names; refused, saying what to run first, when there is none."""
+    from lingong.grade.history import latest_of, runs_of
+    from lingong.pipeline import HISTORY_DB
+
+    db = out_root / HISTORY_DB
+    period = args.period
+    if period is None:
+        runs = [r for r in runs_of(db) if not r.replaced_by]
+        if not runs:
+            raise FatalInput(
+                f"输出文件夹 {out_root} 中还没有记录任何考核，无法{what}。请先运行 python process.py --period 2023H1 "
+                "--date 考核日期（把 2023H1 换成要考核的考核期），再运行本命令。"
+            )
+        key = runs[-1].period
+        print(f"未指定考核期：按考核历史中最近记录的考核（{runs[-1].title()}）{what}")
+    else:
+        key = period.key
+    run = latest_of(db, key, getattr(args, "assessment", ""))
+    if run is None:
+        label = period.label if period is not None else key
+        which = f"（{args.assessment}）" if getattr(args, "assessment", "") else ""
+        raise FatalInput(
+            f"{label}{which}还没有考核，无法{what}：{what}只写已记录的考核，不会另行考核。"
+            f"请先运行 python process.py --period {key} --date 考核日期，再运行本命令。"
+        )
+    if run.replaced_by:
+        raise FatalInput(
+            f"{run.title()}第{run.version}版已被新的一版替代，不能再{what}；请不写 --assessment 使用最新的一版。"
+        )
+    return db, run
+
+
+def changed_inputs(db: Path, run, input_dir: Path, out_root: Path) -> list[str]:
+    """The input files changed since the assessment: size and time first, the hash to confirm."""
+    from lingong.discover.walk import discover
+    from lingong.grade.history import recorded_inputs
+    from lingong.read.files import _hash
+
+    if not Path(input_dir).is_dir():
+        return [f"输入文件夹 {input_dir} 已不存在"]
+    recorded = {f["file"]: f for f in recorded_inputs(db, run.run_id) if f["sha256"]}
+    disc = discover(Path(input_dir), exclude=out_root)
+    now = {rel: p for p, rel in disc.candidates}
+    out = []
+    for rel, f in sorted(recorded.items()):
+        p = now.get(rel)
+        if p is None:
+            out.append(f"已删除：{rel}")
+            continue
+        st = p.stat()
+        if st.st_size == f["size"] and abs(st.st_mtime - f["mtime"]) < 1e-3:
+            continue
+        try:
+            if _hash(p)[0] != f["sha256"]:
+                out.append(f"已修改：{rel}")
+        except OSError:
+            out.append(f"无法读取：{rel}")
+    out.extend(f"新增：{rel}" for rel in sorted(set(now) - set(recorded)))
+    return out
+
+
+def mail(args, out_root: Path) -> int:
+    """mail: the drafts, 邮件清单 and 通报 of a recorded assessment, from its record."""
+    from lingong.documents import write_mail
+    from lingong.grade.history import load_record
+    from lingong.mail.drafts import format_drafts_summary
+    from lingong.record import loads
+
+    db, run = recorded(args, out_root, what="生成邮件")
+    doc = load_record(db, run.run_id)
+    if doc is None:
+        raise FatalInput(
+            f"{run.title()}是由旧版本的工具考核的，考核历史中没有它的考核记录，无法在不重新评定的情况下生成邮件。"
+            f"旧版本当时生成的邮件草稿（如有）仍在 {out_root / (run.folder or run.period) / layout.MAIL_FOLDER}，"
+            f"可以直接用 send 发送；要按考核记录重新生成，请重新考核：python process.py --period {run.period} "
+            f"--date {run.assessed_on.isoformat()}（作为新的一版，原来的文件移到“旧版本”文件夹；"
+            "只有在它之后没有记录其他考核时才可以）。"
+        )
+    a = loads(doc)
+    print(f"{a.kind}：{a.title()}，第{a.version}版（记录编号 {a.id}）：按考核记录生成邮件，不重新读取报表、不重新评定")
+    # The folder the assessment read (recorded), else the one given.
+    input_dir = Path(run.input_dir) if run.input_dir and Path(run.input_dir).is_dir() else Path(args.input)
+    changes = changed_inputs(db, run, input_dir, out_root)
+    if changes:
+        again = (
+            f"python process.py recheck --period {run.period} --date 复查日期"
+            if a.recheck
+            else f"python process.py --period {run.period} --date {run.assessed_on.isoformat()}"
+        )
+        print(
+            f"注意：输入文件夹 {input_dir} 自这次{a.kind}以来有 {len(changes)} 个文件变化（邮件仍按已记录的结果生成，"
+            f"不受影响）："
+        )
+        for c in changes[:20]:
+            print(f"  {c}")
+        if len(changes) > 20:
+            print(f"  ……其余 {len(changes) - 20} 个")
+        print(
+            f"如需按新的报表重新{a.kind}，请运行 {again}（作为新的一版，原来的文件移到“旧版本”文件夹）；"
+            f"驿站整改后重新报送的，期限到了以后用 recheck 复查。"
+        )
+    drafts, notice_path, locked = write_mail(a, out_root, layout.TEMPLATES_DIR)
+    print(format_drafts_summary(drafts))
+    if notice_path is not None:
+        print(f"通报草稿：{notice_path}")
+    return _tell_locked(locked)
+
+
 def send(args, out_root: Path) -> int:
     """send: the drafts of a period (or of a month's blank templates) over SMTP."""
     from lingong.mail.send import SmtpConfigError, check_login_security, format_summary, load_smtp_config, send_drafts
@@ -121,9 +234,15 @@ def send(args, out_root: Path) -> int:
     else:
         if not args.period:
             raise FatalInput("发送邮件需要指定考核期，例如 --period 2023H1")
-        # The folder `mail` wrote is named by the period's key, however the clerk typed it.
-        key, drafts = args.period.key, inside(out_root, args.period.key, *layout.drafts_parts())
-        make = f"python process.py mail --period {key}"
+        # The drafts `mail` wrote in the folder of the recorded assessment (the period's latest, or named).
+        _, run = recorded(args, out_root, what="发送邮件")
+        key = args.period.key
+        folder = run.folder or key  # an assessment recorded by an earlier version wrote into <period>/
+        drafts = inside(out_root, *folder.split("/"), *layout.drafts_parts())
+        make = f"python process.py mail --period {key}" + (
+            f" --assessment {args.assessment}" if getattr(args, "assessment", "") else ""
+        )
+        print(f"发送{run.title()}（第{run.version}版）的邮件草稿：{drafts}")
     if not drafts.is_dir():
         raise FatalInput(f"没有找到邮件草稿：{drafts}。请先运行 {make}")
     config = replace(load_smtp_config(args.config, os.environ), allow_plaintext_login=args.allow_plaintext_login)

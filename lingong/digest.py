@@ -32,6 +32,7 @@ def digest(summary: RunSummary) -> str:
         f"考核期：{summary.period.label}（{summary.period.key}）"
         + (f"　考核日期：{date_cn(summary.assessed_on)}" if summary.assessed_on else "")
     )
+    lines.extend(_assessment_lines(summary))
     lines.append(
         f"文件：共 {len(summary.outcomes)} 个；"
         + "，".join(
@@ -116,3 +117,9 @@ def digest(summary: RunSummary) -> str:
         if key in summary.paths:
             lines.append(f"  {label}：{display_path(summary.paths[key])}")
     return "\n".join(lines)
+
+
+def _assessment_lines(summary: RunSummary) -> list[str]:
+    """Which recorded assessment this is (kind, version), where the last version went, and what
+    changed: a rerun's changed stations, a recheck's decisions and the reports resubmitted."""
+    return list(getattr(summary, "lines", ()) or ())

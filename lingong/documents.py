@@ -9,59 +9,131 @@ tests/runtime/test_spawn.py.
 from __future__ import annotations
 
 import functools
-import json
 from collections import Counter
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lingong import __version__, layout
+from lingong import layout
 from lingong.discover.filenames import display_path
-from lingong.pipeline import CHINA, HISTORY_DB, _progress, default_workers
-from lingong.render.wording import rules_title
+from lingong.pipeline import CHINA, _progress, default_workers
+from lingong.record import Assessment
 from lingong.run_record import write_run_record
 from lingong.runtime.outfiles import inside, locked_message, locked_outputs
 from lingong.spec.issues import ERROR, Issue
 
 if TYPE_CHECKING:
-    from lingong.pipeline import RunOptions, RunSummary
+    from lingong.pipeline import RunSummary
 
 
-def write_documents(summary: RunSummary, opts: RunOptions, rules, run_id: str, file_results, *, texts=None) -> None:
-    """Write every document of the run. The independent ones (校验报告, 汇总表,
-    results.json, 通报, each 退回副本 and each 考核验收表) are written by forked
-    workers, each job sending back nothing but "done"; mail drafts, which attach
-    the forms, and the run record follow in this process."""
-    from lingong.grade.history_view import recorded
+@dataclass
+class CopyJob:
+    """A return copy the assessment writes: the station's file, its issues, where the copy goes."""
+
+    source: Path
+    file: str
+    issues: list
+    target: Path
+    grids: object
+    station: str
+    month: str
+
+
+def plan_return_copies(file_results, issues: list[Issue], out: Path, period, input_dir: Path, stations=None):
+    """The return copies of an assessment's folder ``out``, and by station the copies its mail
+    attaches (``stations``: only these stations', e.g. a recheck's)."""
+    from lingong.render.return_copy import copy_name
+
+    by_file: dict[str, list[Issue]] = {}
+    for i in issues:
+        by_file.setdefault(i.file, []).append(i)
+    jobs: list[CopyJob] = []
+    returned: list[Path] = []
+    copies_of: dict[str, list[str]] = {}  # by station: what the mail attaches, told rather than searched for
+    for r in file_results:
+        rec = r.report
+        # Errors found across files (e.g. R001 station not in the registry) reject a report too.
+        # (Reports outside the period have no issues here, so no copy.)
+        if rec is None or not any(i.severity == ERROR for i in by_file.get(rec.file, ())):
+            continue
+        if stations is not None and rec.station not in stations:
+            continue
+        target = inside(out, layout.RETURNS_FOLDER, copy_name(rec.station, rec.month))
+        if target in returned:  # two broken files for one station and month
+            target = inside(out, layout.RETURNS_FOLDER, copy_name(rec.station, rec.month, len(returned)))
+        jobs.append(
+            CopyJob(
+                Path(r.source or input_dir / rec.file),
+                rec.file,
+                by_file.get(rec.file, []),
+                target,
+                r.grids,
+                rec.station,
+                rec.month or "",
+            )
+        )
+        returned.append(target)
+        if rec.month in period.months:  # the mail lists the period's issues: their copies go with them
+            copies_of.setdefault(rec.station, []).append(target.relative_to(out).as_posix())
+    return jobs, copies_of
+
+
+def run_info_of(a: Assessment) -> dict:
+    """The run as results.json, the 汇总表 and 运行记录.json describe it."""
+    return {
+        "tool_version": a.tool_version,
+        "run_id": a.id,
+        "started_at": a.started_at,
+        "input_dir": a.input_dir,
+        "period": a.period.key,
+        "recheck": a.recheck,
+        "kind": a.kind,
+        "version": a.version,
+        "assessed_on": a.assessed_on.isoformat(),
+        "files": dict(Counter(o.kind for o in a.outcomes)),
+    }
+
+
+def doc_label(a: Assessment) -> str:
+    """The period as a recheck's documents name it (2023年上半年整改复查), else its label."""
+    return f"{a.period.label}整改复查" if a.recheck else a.period.label
+
+
+def write_documents(
+    summary: RunSummary,
+    a: Assessment,
+    *,
+    templates_dir: Path,
+    workers: int | None,
+    progress: bool,
+    copies: list[CopyJob] = (),
+    texts=None,
+) -> None:
+    """Write every document of the assessment ``a`` from its record. The independent ones
+    (校验报告, 汇总表, results.json, each 退回副本 and each 考核验收表) are written by forked
+    workers, each job sending back nothing but "done"; the run record follows in this
+    process. A recheck has no 汇总表 or 月度明细 (it decides a few stations, not the city's grades)."""
     from lingong.grade.monthly import CSV_NAME as MONTHLY_CSV
     from lingong.grade.monthly import write_csv as write_monthly_csv
     from lingong.render.form import form_path, load_text_templates, write_form
     from lingong.render.results_json import write_results
-    from lingong.render.return_copy import copy_name, write_return_copy
+    from lingong.render.return_copy import write_return_copy
     from lingong.render.summary import summary_path, write_summary
     from lingong.render.validation_report import write_validation_report
 
     out = summary.out_dir
-    run_info = {
-        "tool_version": __version__,
-        "run_id": run_id,
-        "started_at": summary.started_at,
-        "input_dir": display_path(opts.input_dir),
-        "period": summary.period.key,
-        "recheck": opts.recheck,
-        "assessed_on": summary.assessed_on.isoformat() if summary.assessed_on else "",
-        "files": Counter(o.kind for o in summary.outcomes),
-    }
-    plain_info = {k: (dict(v) if isinstance(v, Counter) else v) for k, v in run_info.items()}
-    label = rules_title(rules.name, rules.version)
+    plain_info = run_info_of(a)
+    rules = a.rules
+    label = rules.title
     rules_info = {
         "title": label,
         "path": display_path(rules.path),
         "sha256": rules.sha256,
-        "values": _flatten(rules.as_dict()),
+        "values": dict(rules.values),
     }
     if texts is None:
-        texts = load_text_templates(opts.templates_dir)
+        texts = load_text_templates(templates_dir)
     # Jobs are module-level functions with plain-data arguments (functools.partial),
     # so that a spawned worker can be sent them; the single big documents first, so
     # that none of them is left for last.
@@ -74,118 +146,81 @@ def write_documents(summary: RunSummary, opts: RunOptions, rules, run_id: str, f
 
     document(
         "validation",
-        out / layout.validation_report_name(summary.period.label),
+        out / layout.validation_report_name(doc_label(a)),
         write_validation_report,
-        summary.issues,
-        summary.stations,
-        summary.outcomes,
-        bureau_issues=summary.bureau_issues,
-        period_label=summary.period.label,
-        assessed_on=summary.assessed_on,
+        a.issues,
+        a.stations,
+        a.outcomes,
+        bureau_issues=a.bureau_issues,
+        period_label=doc_label(a),
+        assessed_on=a.assessed_on,
     )
-    document(
-        "summary",
-        summary_path(out, summary.period),
-        write_summary,
-        period=summary.period,
-        results=summary.results,
-        issues=summary.issues,
-        outcomes=summary.outcomes,
-        stations=summary.stations,
-        rules_info=rules_info,
-        run_info=plain_info,
-        history=recorded(Path(opts.output_root) / HISTORY_DB),
-    )
-    document("monthly", out / MONTHLY_CSV, write_monthly_csv, summary.results)
-    document(
-        "results", out / layout.RESULTS_JSON_NAME, write_results, summary.period, summary.results, rules, plain_info
-    )
-    if opts.notice:
-        from lingong.render.notice import TEMPLATE_NAME, write_notice
-
+    if not a.recheck:
         document(
-            "notice",
-            out / layout.NOTICE_NAME,
-            write_notice,
-            period=summary.period,
-            results=summary.results,
-            template=opts.templates_dir / TEMPLATE_NAME,
-            issued=None,
-            recheck=opts.recheck,
+            "summary",
+            summary_path(out, a.period),
+            write_summary,
+            period=a.period,
+            results=a.results,
+            issues=a.issues,
+            outcomes=a.outcomes,
+            stations=a.stations,
+            rules_info=rules_info,
+            run_info=plain_info,
+            history=a.history,
         )
+        document("monthly", out / MONTHLY_CSV, write_monthly_csv, a.results)
+    document("results", out / layout.RESULTS_JSON_NAME, write_results, a.period, a.results, rules, plain_info)
 
-    by_file: dict[str, list[Issue]] = {}
-    for i in summary.issues:
-        by_file.setdefault(i.file, []).append(i)
-    returned = []
-    copies_of: dict[str, list[Path]] = {}  # by station: what the mail attaches, told rather than searched for
     rebuilt = False  # a copy rebuilt with openpyxl from an .xls/.xlsb/.ods report's grids
-    for r in file_results:
-        rec = r.report
-        # Errors found across files (e.g. R001 station not in the registry) reject a report too.
-        # (Reports outside the period have no issues here, so no copy.)
-        if rec is None or not any(i.severity == ERROR for i in by_file.get(rec.file, ())):
-            continue
-        target = inside(out, layout.RETURNS_FOLDER, copy_name(rec.station, rec.month))
-        if target in returned:  # two broken files for one station and month
-            target = inside(out, layout.RETURNS_FOLDER, copy_name(rec.station, rec.month, len(returned)))
-        jobs.append(
-            functools.partial(
-                write_return_copy,
-                Path(r.source or opts.input_dir / rec.file),
-                rec.file,
-                by_file.get(rec.file, []),
-                target,
-                r.grids,
-            )
-        )
-        returned.append(target)
-        if rec.month in summary.period.months:  # the mail lists the period's issues: their copies go with them
-            copies_of.setdefault(rec.station, []).append(target)
-        if r.grids is not None:
-            rebuilt = True
+    for c in copies:
+        jobs.append(functools.partial(write_return_copy, c.source, c.file, c.issues, c.target, c.grids))
+        rebuilt = rebuilt or c.grids is not None
     summary.paths["returns"] = layout.returns_dir(out)
     if rebuilt:
         # Imported once here, before the workers fork, rather than once in each of them
         # (pipeline.WRITER_MODULES leaves it out: most runs rebuild no copy).
         import openpyxl  # noqa: F401
 
-    for res in summary.results:
+    for res in a.results:
         if res.graded:
             jobs.append(functools.partial(write_form, form_path(out, res), res, rules_label=label, texts=texts))
     summary.paths["forms"] = out
 
     # A document open in Excel/WPS cannot be replaced: note it, write all the others.
     with locked_outputs() as locked:
-        _run_jobs(jobs, opts.workers or default_workers(), out, progress=opts.progress)
-
-        if opts.mail_drafts:
-            from lingong.mail.drafts import write_drafts
-
-            drafts = write_drafts(
-                out,
-                period=summary.period,
-                results=summary.results,
-                stations=summary.stations,
-                issues=summary.issues,
-                templates_dir=opts.templates_dir,
-                return_copies=copies_of,
-                date_header=datetime.strptime(summary.started_at, "%Y-%m-%d %H:%M:%S").replace(tzinfo=CHINA),
-            )
-            summary.notes.append(
-                f"邮件草稿：{len(drafts.written)} 封"
-                + (
-                    f"；没有可用邮箱的驿站 {len(drafts.no_address)} 个："
-                    + "、".join(r.station for r in drafts.no_address)
-                    if drafts.no_address
-                    else ""
-                )
-            )
-            summary.paths["mail"] = layout.mail_dir(out)
-
+        _run_jobs(jobs, workers or default_workers(), out, progress=progress)
         _tell_locked(summary, locked)  # before the run record, which keeps the exit status
-        write_run_record(summary, rules, run_info)
+        write_run_record(summary, rules, plain_info)
     _tell_locked(summary, locked)
+
+
+def write_mail(a: Assessment, out_root: Path, templates_dir: Path, *, notice: bool = True, drafts: bool = True):
+    """The mail drafts, 邮件清单 and 通报 of a recorded assessment, into its folder: rendered from the
+    record alone (never the inputs). The drafts are dated the assessment's 考核日期. Returns
+    (the drafts' summary or None, the 通报's path or None, the outputs left locked)."""
+    from lingong.mail.drafts import write_drafts
+
+    out = a.folder_path(out_root)
+    made = None
+    notice_path = None
+    with locked_outputs() as locked:
+        if notice:
+            from lingong.render.notice import NOTICE_NAME, write_assessment_notice
+
+            notice_path = write_assessment_notice(out / NOTICE_NAME, a, templates_dir)
+        if drafts:
+            made = write_drafts(
+                out,
+                period=a.period,
+                results=a.results,
+                stations=a.stations,
+                issues=a.issues,
+                templates_dir=templates_dir,
+                return_copies={k: [out / p for p in v] for k, v in a.return_copies.items()},
+                date_header=datetime.combine(a.assessed_on, time(0, 0), tzinfo=CHINA),
+            )
+    return made, notice_path, list(locked)
 
 
 def _tell_locked(summary: RunSummary, locked: list[Path]) -> None:
@@ -262,14 +297,3 @@ def _remove_partial(out_dir: Path | None) -> None:
         from lingong.runtime.outfiles import remove_temps
 
         remove_temps(Path(out_dir))
-
-
-def _flatten(d, prefix="") -> dict:
-    out = {}
-    for k, v in (d or {}).items():
-        key = f"{prefix}.{k}" if prefix else str(k)
-        if isinstance(v, dict):
-            out.update(_flatten(v, key))
-        else:
-            out[key] = v if isinstance(v, (int, float, str, bool)) else json.dumps(v, ensure_ascii=False)
-    return out

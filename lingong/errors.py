@@ -51,5 +51,12 @@ class HistoryError(ConfigError):
     """The history database cannot be used; ``str(e)`` is a Chinese message."""
 
 
+class HistoryRefused(LingongError):
+    """The history cannot take this assessment as typed (another city's history, a date out of
+    order, a recheck of a period never assessed …); nothing was written. Exit status 2."""
+
+    prefix = "不能记入考核历史："
+
+
 class OutputBusy(LingongError):
     """Another run holds the output folder; ``str(e)`` is a Chinese message saying what to do."""

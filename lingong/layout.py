@@ -31,6 +31,9 @@ RESULTS_JSON_NAME = "results.json"
 RUN_RECORD_NAME = "运行记录.json"
 NOTICE_NAME = "通报（草稿）.docx"
 FORM_SUFFIX = "_考核验收表.xlsx"
+RECORD_CARD_NAME = "考核记录.json"  # which assessment a folder holds (the record is in the history)
+OLD_VERSIONS_FOLDER = "旧版本"  # <period>/旧版本/第1版_<考核日期>_<生成时间>/: a replaced version's files
+RECHECK_FOLDER_PREFIX = "复查"  # <period>/复查YYYY-MM-DD/: a recheck's own folder
 RETURN_COPY_SUFFIX = "_退回.xlsx"  # 退回修改/<驿站编号>_<YYYY-MM>[_<n>]_退回.xlsx: see render/return_copy.copy_name
 
 
@@ -65,3 +68,15 @@ def drafts_parts(*, templates: bool = False) -> tuple[str, ...]:
     """Where mail drafts go under the folder of what they carry: <period>/邮件/ for results,
     <out>/空白模板/<YYYY-MM>/邮件/空白模板/ for a month's blank templates (mail writes there, send reads)."""
     return (MAIL_FOLDER, BLANK_TEMPLATES_FOLDER) if templates else (MAIL_FOLDER,)
+
+
+def assessment_folder(period_key: str, recheck_on=None) -> str:
+    """Where an assessment's documents go, relative to the output folder: <period>/ for the
+    period's assessment, <period>/复查YYYY-MM-DD/ for a recheck (``recheck_on`` its date)."""
+    return period_key if recheck_on is None else f"{period_key}/{RECHECK_FOLDER_PREFIX}{recheck_on.isoformat()}"
+
+
+def old_version_name(version: int, assessed_on, started_at: str) -> str:
+    """第1版_2023-07-10_生成于20230710-090000: the folder a replaced version's files are kept in."""
+    stamp = "".join(ch for ch in started_at if ch.isdigit())
+    return f"第{version}版_{assessed_on.isoformat()}_生成于{stamp[:8]}-{stamp[8:14]}"

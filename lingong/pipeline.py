@@ -11,6 +11,7 @@ of the default period (default_period) is part of that story.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
@@ -19,12 +20,13 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from lingong import __version__
+from lingong import __version__, layout
 from lingong.choose.plausibility import drop_implausible
 from lingong.choose.selection import select_reports
 from lingong.digest import digest  # noqa: F401 - cli and tests import it from here
+from lingong.discover.filenames import display_path
 from lingong.discover.walk import discover, output_inside_input
-from lingong.errors import FatalInput  # noqa: F401 - also imported from here
+from lingong.errors import FatalInput, HistoryRefused  # noqa: F401 - also imported from here
 from lingong.grade.aggregate import active_months
 from lingong.grade.grading import assess, assessed
 from lingong.layout import DEFAULT_RULES, TEMPLATES_DIR  # noqa: E402
@@ -40,11 +42,12 @@ from lingong.model.records import (
 )
 from lingong.read.decisions import drop_conflicts, read_decisions
 from lingong.read.files import FileResult, isolated_failure, read_one
-from lingong.render.wording import date_cn
+from lingong.render.wording import date_cn, rules_title
 from lingong.runtime.outfiles import inside
 from lingong.runtime.parallel import import_in_background, import_modules, run_isolated, start_workers
 from lingong.spec.issues import ERROR, Issue, issue, sort_key
 from lingong.spec.rules import RulesError, load_rules
+from lingong.spec.vocab import ACCEPTED
 
 
 @dataclass
@@ -60,8 +63,9 @@ class RunOptions:
     mail_drafts: bool = False
     notice: bool = False
     write_documents: bool = True
-    assessed_on: date | None = None  # 考核日期 (--date); None: see ``recorded_date``, else today in China
-    recorded_date: bool = False  # mail: use the 考核日期 recorded for the period's assessment
+    # 考核日期 (--date); None: today in China, or for a rerun of a period the date its version had
+    assessed_on: date | None = None
+    new_history: bool = False  # --new-history: start a history although the folder holds assessed periods
 
 
 @dataclass
@@ -80,6 +84,8 @@ class RunSummary:
     bureau_issues: list[Issue] = field(default_factory=list)  # 驿站名册 and 考核组意见: the clerk's
     paths: dict[str, Path] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    assessment: object = None  # record.Assessment: what the documents were rendered from
+    lines: list[str] = field(default_factory=list)  # what this assessment is: version, recheck, changes
 
 
 CHINA = timezone(timedelta(hours=8), "UTC+08:00")
@@ -218,43 +224,57 @@ def _share(reported: int, operating: int) -> str:
 
 
 def default_period(accepted, stations: dict, on: date) -> tuple[Period | None, str, bool]:
-    """The latest half-year, ended or current on the 考核日期 ``on``, whose accepted
-    reports cover more than half of its operating station-months; said aloud with
-    why. Without one, the latest half-year with any report (not after ``on``) is
-    assessed but not recorded (the third value: whether it may be recorded)."""
-    months = sorted({m for (_, m) in accepted if m <= f"{on.year:04d}-{on.month:02d}"})
-    if not months:
+    """The latest half-year that has ended on the 考核日期 ``on`` (a current half-year only when
+    named with --period), said aloud with why. The third value: whether its reports cover more
+    than half of its operating station-months; a thinner one is not assessed without --period."""
+    last = make_period("half", on.year, 1 if on.month <= 6 else 2)
+    p = make_period("half", last.year - 1, 2) if last.key.endswith("H1") else make_period("half", last.year, 1)
+    reported, operating = coverage(p, stations, accepted)
+    if not reported:
         return None, "", False
-    halves = []
-    for y in range(int(months[0][:4]), on.year + 1):
-        for part in (1, 2):
-            p = make_period("half", y, part)
-            if p.months[0] <= f"{on.year:04d}-{on.month:02d}":
-                halves.append(p)
-    skipped = []
-    for p in reversed(halves):
-        reported, operating = coverage(p, stations, accepted)
-        if operating and reported / operating > COVERAGE:
-            why = (
-                f"未指定考核期：按考核日期 {date_cn(on)}，选择已结束或进行中、多数运营驿站已报送的最近半年度"
-                f"{p.label}（{p.key}），采用报表 {_share(reported, operating)}"
-            )
-            if skipped:
-                why += "；" + "；".join(skipped) + "，报送不足一半，未选"
-            return p, why, True
-        if reported:
-            skipped.append(f"{p.label}只有 {_share(reported, operating)}")
-    latest = next(p for p in reversed(halves) if months[-1] in p.months)
-    reported, operating = coverage(latest, stations, accepted)
-    return (
-        latest,
-        (
-            f"未指定考核期：没有报送超过一半的半年度，按最近有报表的{latest.label}（{latest.key}）评定，"
-            f"采用报表 {_share(reported, operating)}。本次结果不记入考核历史，不开始整改；"
-            f"确需正式考核该期请用 --period {latest.key} 指定"
-        ),
-        False,
+    why = (
+        f"未指定考核期：按考核日期 {date_cn(on)}，选择已经结束的最近半年度{p.label}（{p.key}），"
+        f"采用报表 {_share(reported, operating)}"
     )
+    if not operating or reported / operating <= COVERAGE:
+        return (
+            p,
+            why + f"。报送不足一半，不按默认考核；确需考核该期请用 --period {p.key} 指定"
+            f"（正在进行的{last.label}也只在用 --period {last.key} 指定时考核）",
+            False,
+        )
+    return p, why, True
+
+
+def check_date(period: Period, on: date) -> None:
+    """A 考核日期 before its period began is a typo, never an assessment."""
+    if on < date.fromisoformat(period.months[0] + "-01"):
+        raise FatalInput(
+            f"考核日期 {date_cn(on)}（--date {on.isoformat()}）在考核期{period.label}开始之前，请检查 --date"
+        )
+
+
+def history_present(db: Path, output_root: Path, new_history: bool) -> None:
+    """A history missing or empty while the folder holds assessed periods would start every clock
+    again without a word: refused unless a new history is asked for."""
+    from lingong.grade.history import runs_of
+
+    if new_history or runs_of(db):
+        return
+    assessed = sorted(
+        {
+            p.parent.name
+            for name in (layout.RECORD_CARD_NAME, layout.RUN_RECORD_NAME)
+            for p in output_root.glob(f"*/{name}")
+        }
+    )
+    if assessed:
+        what = "是空的" if db.is_file() else "不存在"
+        raise HistoryRefused(
+            f"输出文件夹 {output_root} 中已有考核过的考核期（{'、'.join(assessed)}），但考核历史 {db.name} {what}："
+            f"这样记录会让整改状态和期限从头开始。请放回原来的 {db.name}（例如从备份恢复）；"
+            f"确实要从头开始新的考核历史，请加 --new-history 重新运行。"
+        )
 
 
 def _read_input(opts: RunOptions, readers, workers: int, timings: dict, t0: float):
@@ -274,6 +294,14 @@ def _read_input(opts: RunOptions, readers, workers: int, timings: dict, t0: floa
         texts = load_text_templates(opts.templates_dir)
     # A mistyped period is a usage error: say so before reading a thousand files.
     period = period_option(opts.period)
+    if period is not None:
+        # As are a date before the period, an assessment the history cannot take, a missing history.
+        on = _assessment_date(opts, period)
+        check_date(period, on)
+        history_present(Path(opts.output_root) / HISTORY_DB, Path(opts.output_root), opts.new_history)
+        from lingong.grade.history import plan_assessment
+
+        plan_assessment(Path(opts.output_root) / HISTORY_DB, period=period, recheck=opts.recheck, on=on)
     if not opts.input_dir.is_dir():
         raise FatalInput(f"输入文件夹不存在：{opts.input_dir}，请检查 --input 参数")
     refuse_same_folder(opts.input_dir, opts.output_root)
@@ -290,6 +318,21 @@ def _read_input(opts: RunOptions, readers, workers: int, timings: dict, t0: floa
     file_results = read_files(disc.candidates, workers=workers, progress=opts.progress, started=readers)
     timings["读取校验"] = time.perf_counter() - t
     return file_results, disc, rules, texts, period
+
+
+def _assessment_date(opts: RunOptions, period: Period | None) -> date:
+    """--date, else for a rerun of a period the 考核日期 its current version has (a resent
+    report does not move the deadlines), else today in China."""
+    if opts.assessed_on is not None:
+        return opts.assessed_on
+    if period is not None and not opts.recheck:
+        from lingong.grade.history import runs_of
+
+        own = [r for r in runs_of(Path(opts.output_root) / HISTORY_DB) if r.period == period.key and not r.recheck]
+        current = [r for r in own if not r.replaced_by]
+        if current:
+            return current[-1].assessed_on
+    return today_china()
 
 
 def run(opts: RunOptions) -> RunSummary:
@@ -328,15 +371,21 @@ def run(opts: RunOptions) -> RunSummary:
     issues.extend(selection.issues)
 
     period_note = ""
-    keep_history = True
-    # mail speaks of an assessment already made: its recorded 考核日期, found once the period is known.
-    assessed_on = opts.assessed_on or (None if opts.recorded_date else today_china())
+    db = Path(opts.output_root) / HISTORY_DB
+    assessed_on = _assessment_date(opts, period)
     if period is None:
-        period, period_note, keep_history = default_period(selection.accepted, stations, assessed_on or today_china())
+        period, period_note, enough = default_period(selection.accepted, stations, assessed_on)
         if period is None:
             raise FatalInput(
-                "输入文件夹中没有可用的月度报表（或报表的月份都在考核日期之后），无法确定考核期；请用 --period 指定"
+                f"输入文件夹中没有考核日期 {date_cn(assessed_on)} 以前已经结束的半年度的报表，无法确定考核期；"
+                "请用 --period 指定（如 --period 2023H1）"
             )
+        if not enough:
+            raise FatalInput(period_note)
+        history_present(db, Path(opts.output_root), opts.new_history)
+        from lingong.grade.history import plan_assessment
+
+        plan_assessment(db, period=period, recheck=opts.recheck, on=assessed_on)
 
     results, grade_issues = assess(period, stations, selection.accepted, selection.rejected, decisions, rules)
     issues.extend(grade_issues)
@@ -345,31 +394,21 @@ def run(opts: RunOptions) -> RunSummary:
     outcomes, outside = _scope(_final_outcomes(disc.skipped, file_results, selection.statuses), period)
     # Reports of other months are not this run's business: no issue rows, no return copies.
     issues = [i for i in issues if i.file not in outside]
-    out_dir = inside(opts.output_root, period.key)
-    out_dir.mkdir(parents=True, exist_ok=True)
 
     t = time.perf_counter()
     # Loaded in the background while the files were read (WRITER_MODULES), so imported here.
-    from lingong.grade.history import record_assessment, recorded_date
+    from lingong.grade import history
+    from lingong.grade.history_view import recorded
 
-    run_id = uuid.uuid4().hex[:12]
-    db = Path(opts.output_root) / HISTORY_DB
-    if assessed_on is None:
-        assessed_on = recorded_date(db, period.key) or today_china()
-    results = record_assessment(
-        db,
-        run_id=run_id,
-        started_at=started_at,
-        tool_version=__version__,
-        rules=rules,
-        input_files=outcomes,
-        period=period,
-        results=results,
-        recheck=opts.recheck,
-        today=assessed_on,
-        keep=keep_history,
-    )
-    timings["记录历史"] = time.perf_counter() - t
+    registry = (registry_file, sorted(stations))
+    _check_city(db, registry)
+    how = history.plan_assessment(db, period=period, recheck=opts.recheck, on=assessed_on)
+    lines: list[str] = []
+    targets = None
+    if opts.recheck:
+        results, targets = _recheck_scope(db, period, results, assessed_on)
+    folder = layout.assessment_folder(period.key, assessed_on if opts.recheck else None)
+    out_dir = inside(opts.output_root, *folder.split("/"))
 
     issues = _dedupe_sorted(issues, stations)
     exit_code = 1 if any(i.severity == ERROR for i in issues) else 0
@@ -377,30 +416,270 @@ def run(opts: RunOptions) -> RunSummary:
     bureau_files = {o.file for o in outcomes if o.kind in (KIND_REGISTRY, KIND_DECISIONS)}
     bureau_issues = [i for i in issues if i.file in bureau_files]
     issues = [i for i in issues if i.file not in bureau_files]
+    if targets is not None:  # a recheck's documents are about the stations it decides
+        issues = [i for i in issues if i.station in targets]
+        exit_code = 1 if any(i.severity == ERROR for i in issues + bureau_issues) else 0
+
+    from lingong.documents import plan_return_copies
+    from lingong.record import Assessment, RulesInfo, dumps, loads
+
+    copies, copies_of = (
+        plan_return_copies(file_results, issues, out_dir, period, opts.input_dir, stations=targets)
+        if opts.write_documents
+        else ([], {})
+    )
+    snapshot = recorded(db)
+    run_id = uuid.uuid4().hex[:12]
+    rules_info = RulesInfo(
+        rules.name,
+        str(rules.version),
+        str(rules.path),
+        rules.sha256,
+        rules_title(rules.name, rules.version),
+        _flatten(rules.as_dict()),
+        rules.deadline_days,
+    )
+    blob: list[bytes] = []
+
+    def make_record(recorded_results, plan) -> bytes:
+        a = Assessment(
+            id=run_id,
+            kind=history.RECHECK if opts.recheck else history.ASSESSMENT,
+            period=period,
+            assessed_on=assessed_on,
+            version=plan.version,
+            folder=folder,
+            started_at=started_at,
+            tool_version=__version__,
+            input_dir=display_path(opts.input_dir),
+            registry_file=registry_file,
+            rules=rules_info,
+            results=recorded_results,
+            issues=issues,
+            bureau_issues=bureau_issues,
+            outcomes=outcomes,
+            stations=stations,
+            history=snapshot,
+            return_copies=copies_of,
+            exit_code=exit_code,
+            period_note=period_note,
+            notes=lines + _what_changed(db, plan, recorded_results, opts.recheck, outcomes),
+        )
+        blob.append(dumps(a))
+        return blob[-1]
+
+    from lingong.versions import keep_previous, put_back
+
+    moved = keep_previous(Path(opts.output_root), folder, how.replaces) if opts.write_documents else None
+    try:
+        history.record_assessment(
+            db,
+            run_id=run_id,
+            started_at=started_at,
+            tool_version=__version__,
+            rules=rules,
+            input_files=outcomes,
+            period=period,
+            results=results,
+            recheck=opts.recheck,
+            today=assessed_on,
+            folder=folder,
+            input_dir=_path_text(Path(opts.input_dir).absolute()),
+            registry=registry,
+            make_record=make_record,
+        )
+    except BaseException:
+        put_back(moved)
+        raise
+    import json
+
+    a = loads(json.loads(blob[-1]))
+    timings["记录历史"] = time.perf_counter() - t
+
     summary = RunSummary(
         period,
         out_dir,
-        outcomes,
-        issues,
-        results,
-        stations,
-        exit_code,
+        a.outcomes,
+        a.issues,
+        a.results,
+        a.stations,
+        a.exit_code,
         started_at,
-        period_note,
+        a.period_note,
         timings,
-        bureau_issues=bureau_issues,
+        bureau_issues=a.bureau_issues,
     )
     summary.paths["registry"] = Path(registry_file)
     summary.assessed_on = assessed_on
+    summary.assessment = a
+    summary.lines = assessment_lines(a, moved)
 
     if opts.write_documents:
         t = time.perf_counter()
-        from lingong.documents import write_documents  # imports this module: a cycle at the top
+        from lingong.documents import write_documents, write_mail
+        from lingong.record import write_card
 
-        write_documents(summary, opts, rules, run_id, file_results, texts=texts)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        write_card(out_dir, a)
+        write_documents(
+            summary,
+            a,
+            templates_dir=opts.templates_dir,
+            workers=opts.workers,
+            progress=opts.progress,
+            copies=copies,
+            texts=texts,
+        )
+        if opts.mail_drafts or opts.notice:
+            tell_mail(
+                summary,
+                *write_mail(a, opts.output_root, opts.templates_dir, notice=opts.notice, drafts=opts.mail_drafts),
+            )
         timings["生成文档"] = time.perf_counter() - t
     timings["合计"] = time.perf_counter() - t0
     return summary
+
+
+def _path_text(path: Path):
+    """A path for the history: text, or its bytes when the system's names are not text (GBK bytes)."""
+    text = str(path)
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return os.fsencode(path)
+
+
+def tell_mail(summary: RunSummary, drafts, notice_path, locked) -> None:
+    """What ``write_mail`` wrote, in the summary the digest prints."""
+    if drafts is not None:
+        summary.notes.append(
+            f"邮件草稿：{len(drafts.written)} 封"
+            + (
+                f"；没有可用邮箱的驿站 {len(drafts.no_address)} 个：" + "、".join(r.station for r in drafts.no_address)
+                if drafts.no_address
+                else ""
+            )
+        )
+        summary.paths["mail"] = layout.mail_dir(summary.out_dir)
+    if notice_path is not None:
+        summary.paths["notice"] = notice_path
+    from lingong.documents import _tell_locked
+
+    _tell_locked(summary, locked)
+
+
+def _check_city(db: Path, registry) -> None:
+    """Another city's history is refused before anything is written (record_assessment checks again)."""
+    if not db.is_file():
+        return
+    import contextlib
+
+    from lingong.grade.history import check_city
+    from lingong.grade.history_view import _read_only
+
+    with contextlib.closing(_read_only(db)) as conn:
+        check_city(conn, registry)
+
+
+def _recheck_scope(db: Path, period: Period, results: list, on: date):
+    """A recheck decides the stations with an open case of its period, and no other: their results,
+    each beside what the assessment before said; a month still returned on or after the
+    deadline counts as not submitted, so the result is final."""
+    from lingong.grade.history import recheck_targets
+
+    targets = recheck_targets(db, period.key)
+    if not targets:
+        raise HistoryRefused(f"{period.label}没有限期整改或建议取消的驿站，无需复查（复查只决定该期开始的整改）。")
+    out = []
+    for r in results:
+        if r.station.code not in targets or not r.graded:
+            continue
+        case, earlier = targets[r.station.code]
+        if r.rejected_months and on >= case.deadline:
+            r = replace(r, provisional=False, returns_lapsed=True)
+        out.append(replace(r, earlier=earlier))
+    return out, set(targets)
+
+
+def _what_changed(db: Path, plan, results: list, recheck: bool, outcomes) -> list[str]:
+    """The console's account of a rerun (which stations' grade or state changed since the version
+    it replaces) or of a recheck (what it decided, and the resubmitted reports it used)."""
+    from lingong.grade.history import recorded_inputs, results_of_run
+
+    lines = []
+    if recheck:
+        lines.extend(recheck_lines(results))
+        if plan.follows is not None:
+            before = {f["sha256"] for f in recorded_inputs(db, plan.follows.run_id)}
+            codes = {r.station.code for r in results}
+            used = [
+                o
+                for o in outcomes
+                if o.kind == KIND_REPORT and o.status == ACCEPTED and o.station in codes and o.sha256 not in before
+            ]
+            if used:
+                lines.append(
+                    f"复查采用了考核（{date_cn(plan.follows.assessed_on)}）以后重新报送的报表 {len(used)} 份："
+                    + "、".join(f"{o.station} {o.month} {o.file}" for o in used[:10])
+                    + ("等" if len(used) > 10 else "")
+                )
+            else:
+                lines.append(f"复查没有采用考核（{date_cn(plan.follows.assessed_on)}）以后重新报送的报表")
+    if plan.replaces is not None:
+        old = results_of_run(db, plan.replaces.run_id)
+        changed = []
+        for r in results:
+            o = old.get(r.station.code)
+            was = (o["final_overall"], o["rectification"]) if o else ("", "")
+            now = (r.final_overall if r.graded else "", r.rectification)
+            if was != now:
+                changed.append(f"{r.station.code} {r.station.name}：{_state(*was)} → {_state(*now)}")
+        lines.append(
+            f"与第{plan.replaces.version}版（考核日期 {date_cn(plan.replaces.assessed_on)}）相比，"
+            + (f"等次或整改状态有变化的驿站 {len(changed)} 个：" if changed else "没有驿站的等次或整改状态变化")
+        )
+        lines.extend(f"  {c}" for c in changed)
+        from lingong.grade.history import _read_rows
+
+        sent = _read_rows(
+            db,
+            "SELECT COUNT(*) AS n FROM mail_log WHERE period = ? AND kind = 'results' AND status = 'sent'",
+            (plan.replaces.period,),
+        )
+        if sent and sent[0]["n"]:
+            lines.append(
+                f"注意：这个考核期已经发出 {sent[0]['n']} 封考核结果邮件（上一版的）；新的一版需要重新生成并发送的，"
+                f"请运行 mail，再运行 send"
+            )
+    return lines
+
+
+def _state(grade: str, rect: str) -> str:
+    return "、".join(x for x in (grade or "未考核", rect) if x)
+
+
+def recheck_lines(results: list) -> list[str]:
+    """复查 N 个驿站：10 × 限期整改 → 整改结束 1 个、建议取消 7 个、限期整改 2 个."""
+    from collections import Counter
+
+    moves = Counter((r.earlier.rectification if r.earlier else "", r.rectification) for r in results)
+    by_before: dict[str, Counter] = {}
+    for (was, now), n in moves.items():
+        by_before.setdefault(was, Counter())[now] += n
+    parts = [
+        f"{sum(c.values())} × {was or '—'} → " + "、".join(f"{now or '—'} {n} 个" for now, n in sorted(c.items()))
+        for was, c in sorted(by_before.items())
+    ]
+    return [f"复查 {len(results)} 个驿站（本期限期整改、建议取消的驿站）：" + "；".join(parts)]
+
+
+def assessment_lines(a, moved) -> list[str]:
+    """What the assessment is, for the console: its kind and version, where the last one went."""
+    lines = [f"{a.kind}：{a.title()}，第{a.version}版，记录编号 {a.id}"]
+    if moved is not None:
+        lines.append(f"上一版的文件已移到 {display_path(moved.dest)}（原样保留，不再改动）")
+    return lines + list(a.notes)
 
 
 def _scope(outcomes: list[FileOutcome], period: Period) -> tuple[list[FileOutcome], set[str]]:
@@ -430,3 +709,14 @@ def _dedupe_sorted(issues: list[Issue], stations: dict) -> list[Issue]:
         seen.add(i)
         unique.append(i)
     return sorted(unique, key=lambda i: sort_key(i, stations))
+
+
+def _flatten(d, prefix="") -> dict:
+    out = {}
+    for k, v in (d or {}).items():
+        key = f"{prefix}.{k}" if prefix else str(k)
+        if isinstance(v, dict):
+            out.update(_flatten(v, key))
+        else:
+            out[key] = v if isinstance(v, (int, float, str, bool)) else json.dumps(v, ensure_ascii=False)
+    return out

@@ -19,6 +19,7 @@ import sqlite3
 import sys
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 
 from lingong.read.workbook import read_workbook
@@ -68,7 +69,12 @@ def _sqlite(path: Path) -> list[str]:
     """The history database as its SQL dump (the file's pages depend on the order of writes)."""
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        return list(con.iterdump())
+        lines = [line for line in con.iterdump() if not line.startswith('INSERT INTO "records"')]
+        try:  # an assessment's record: compressed JSON, compared as its text (it holds the run id)
+            rows = con.execute("SELECT run_id, body FROM records ORDER BY rowid").fetchall()
+        except sqlite3.Error:
+            rows = []
+        return lines + [f"record {run_id}: {zlib.decompress(body).decode('utf-8')}" for run_id, body in rows]
     finally:
         con.close()
 

@@ -65,4 +65,12 @@ def start_cycle(sample: Path, out_root: Path, history_name: str) -> None:
     stale.with_name(stale.stem + "（更正）.xlsx").unlink(missing_ok=True)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
+    # The last demo's assessments go with its history: the folder shows this year as issued.
+    import shutil
+
+    from lingong.model.periods import parse_period
+
+    for p in out_root.iterdir() if out_root.is_dir() else ():
+        if p.is_dir() and parse_period(p.name) is not None:
+            shutil.rmtree(p)
     outfiles.write_text_atomic(marker, "本文件夹由 python process.py --demo 生成，每次演示都会重新开始考核历史。\n")

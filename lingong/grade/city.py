@@ -36,15 +36,23 @@ def failed_months_text(months, result: StationResult) -> str:
         if len(missing) == n:
             return f"{n}个月均未报送"
         if len(returned) == n:
-            return f"{n}个月的报表均被退回，未采用"
+            return f"{n}个月的报表均{returned_words(result, all_months=True)}"
     parts = []
     if data:
         parts.append(f"{_months(data)}未达到")
     if missing:
         parts.append(f"{_months(missing)}未报送（缺报）")
     if returned:
-        parts.append(f"{_months(returned)}报表被退回，未采用")
+        parts.append(f"{_months(returned)}{returned_words(result)}")
     return "，".join(parts)
+
+
+def returned_words(result: StationResult, *, all_months: bool = False) -> str:
+    """A month whose reports were all returned: 报表被退回，未采用 — or, at a recheck on or after the
+    deadline, 退回后未在整改期限内重新报送 (it counts as not submitted; the result is final)."""
+    if getattr(result, "returns_lapsed", False):
+        return "退回后未在整改期限内重新报送"
+    return "被退回，未采用" if all_months else "报表被退回，未采用"
 
 
 def prorated_note(result: StationResult) -> str:
@@ -69,7 +77,7 @@ def months_not_used(result: StationResult) -> str:
     if result.missing_months:
         parts.append(f"{_months(result.missing_months)}未报送（缺报）")
     if result.rejected_months:
-        parts.append(f"{_months(result.rejected_months)}报表被退回，未采用")
+        parts.append(f"{_months(result.rejected_months)}{returned_words(result)}")
     return "，".join(parts)
 
 

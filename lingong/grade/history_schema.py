@@ -141,6 +141,45 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX mail_log_by_message ON mail_log(station, kind, message_id)",
     ),
     # ---- end of issue 13 migration ----
+    # ---- 5: appended for issue 21 (an assessment is a record) ----
+    # Each run is an assessment: its version among the runs of the same period and kind, the
+    # folder its documents are in, the run that replaced it (a rerun of the period), and the
+    # record every document of it is rendered from (``records``: compressed JSON, real text, as
+    # the rest of the history). ``case_changes`` keeps what each assessment did to a case, so a
+    # rerun undoes exactly that. ``city`` names the city the history belongs to.
+    (
+        "ALTER TABLE runs ADD COLUMN version INTEGER NOT NULL DEFAULT 1",
+        "ALTER TABLE runs ADD COLUMN folder TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE runs ADD COLUMN replaced_by TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE runs ADD COLUMN input_dir TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE input_files ADD COLUMN size INTEGER NOT NULL DEFAULT -1",
+        "ALTER TABLE input_files ADD COLUMN mtime REAL NOT NULL DEFAULT 0",
+        "ALTER TABLE rectification_cases ADD COLUMN proposed_by TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE rectification_cases ADD COLUMN proposed_recheck INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE rectification_cases ADD COLUMN proposed_on TEXT",
+        f"""UPDATE rectification_cases SET proposed_by = decided_by, proposed_recheck = decided_recheck,
+               proposed_on = decided_on WHERE state = '{CANCEL}'""",
+        """CREATE TABLE case_changes (
+            run_id TEXT NOT NULL,
+            station TEXT NOT NULL,
+            period TEXT NOT NULL,
+            before TEXT,
+            PRIMARY KEY (run_id, station, period)
+        )""",
+        """CREATE TABLE records (
+            run_id TEXT PRIMARY KEY,
+            format TEXT NOT NULL,
+            body BLOB NOT NULL
+        )""",
+        """CREATE TABLE city (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            name TEXT NOT NULL,
+            registry TEXT NOT NULL,
+            codes TEXT NOT NULL
+        )""",
+        lambda conn: _versions_from_version_4(conn),
+    ),
+    # ---- end of issue 21 migration ----
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -291,3 +330,20 @@ def _cases_from_version_2(conn: sqlite3.Connection) -> None:
     conn.execute(
         "UPDATE results SET case_period = period WHERE rectification = ? AND deadline IS NOT NULL", (ON_NOTICE,)
     )
+
+
+def _versions_from_version_4(conn: sqlite3.Connection) -> None:
+    """Number the runs an earlier version recorded as versions: the assessments of one period in
+    the order they ran (each replaced by the next), each recheck date its own. Their 考核日期,
+    results and deadlines stay as recorded; they have no record (考核记录), so ``mail`` asks for
+    such a period to be assessed again."""
+    rows = conn.execute("SELECT rowid, run_id, period, recheck, assessed_on FROM runs ORDER BY rowid").fetchall()
+    last: dict[tuple, tuple[str, int]] = {}
+    for _, run_id, period, recheck, on in rows:
+        group = (period, recheck, on if recheck else "")
+        prev = last.get(group)
+        version = prev[1] + 1 if prev else 1
+        if prev:
+            conn.execute("UPDATE runs SET replaced_by = ? WHERE run_id = ?", (run_id, prev[0]))
+        conn.execute("UPDATE runs SET version = ? WHERE run_id = ?", (version, run_id))
+        last[group] = (run_id, version)

@@ -179,6 +179,10 @@ def station_report(out_root: Path, db_name: str, code: str) -> str | None:
                 how = "复查" if c.decided_recheck else "考核"
                 on = f"（{_cn(c.decided_on.isoformat())}）" if c.decided_on else ""
                 text += f"{period_label(c.decided_by)}{how}{on}后{c.state}"
+                if c.withdrawn:
+                    p_on = f"（{_cn(c.proposed_on.isoformat())}）" if c.proposed_on else ""
+                    p_how = "复查" if c.proposed_recheck else "考核"
+                    text += f"（{period_label(c.proposed_by)}{p_how}{p_on}曾建议取消，已撤回）"
             else:
                 text += "尚未复查"
             lines.append(text)

@@ -5,8 +5,10 @@ An open case of period A is decided only by a ``recheck`` of A (cancelling only 
 or after the deadline) or by a later half-year or year whose months all come after
 A's and whose 考核日期 is on or after the deadline. An assessment sharing a month
 with A neither decides it nor starts another for it; a year containing a failed
-half-year starts none of its own; a month decides and starts nothing; a rerun of a
-period keeps its case.
+half-year starts none of its own; a month decides and starts nothing. A 暂定 result
+decides nothing (it is not final: a returned month may still be resubmitted); it
+leaves the case open. A rerun of a period is a new version of its assessment: the
+history undoes what the version it replaces did (history.py), then decides again.
 """
 
 from __future__ import annotations
@@ -42,6 +44,15 @@ def _overlaps(period: Period, key: str) -> bool:
     return bool(set(period.months) & set(_months(key)))
 
 
+def _decided(case: RectificationCase, state: str, by: str, recheck: bool, on: date) -> RectificationCase:
+    """``case`` decided ``state`` by the assessment of ``by`` on ``on``; a 建议取消 is kept as the
+    proposal, so that a later 整改结束 can say the proposal is withdrawn."""
+    out = replace(case, state=state, decided_by=by, decided_recheck=recheck, decided_on=on)
+    if state == CANCEL:
+        out = replace(out, proposed_by=by, proposed_recheck=recheck, proposed_on=on)
+    return out
+
+
 def decide(
     period: Period,
     result: StationResult,
@@ -62,22 +73,20 @@ def decide(
     own = cases.get(period.key)
     decisive = period.kind in ("half", "year") and result.graded
     failed = result.graded and result.final_overall == FAIL
+    # A 暂定 result is not final: it starts a case when it fails, but decides none.
+    deciding = decisive and not result.provisional
     if decisive:
         new_state = CANCEL if failed else ENDED
-        if recheck and own is not None and own.state in (ON_NOTICE, CANCEL):
+        if deciding and recheck and own is not None and own.state in (ON_NOTICE, CANCEL):
             # Before the deadline a failed recheck leaves the station its remaining time.
             if not failed or own.state == CANCEL or today >= own.deadline:
                 if new_state != own.state:
-                    changed[own.period] = replace(
-                        own, state=new_state, decided_by=period.key, decided_recheck=True, decided_on=today
-                    )
+                    changed[own.period] = _decided(own, new_state, period.key, True, today)
         for key, case in cases.items():
-            if key == period.key or case.state not in (ON_NOTICE, CANCEL):
+            if not deciding or key == period.key or case.state not in (ON_NOTICE, CANCEL):
                 continue
             if _after(period, key) and today >= case.deadline and new_state != case.state:
-                changed[key] = replace(
-                    case, state=new_state, decided_by=period.key, decided_recheck=False, decided_on=today
-                )
+                changed[key] = _decided(case, new_state, period.key, False, today)
         cancelled = any(c.state == CANCEL for c in {**cases, **changed}.values() if _after(period, c.period))
         overlapping = any(_overlaps(period, k) for k in cases if k != period.key)
         if failed and own is None and not (overlapping or failed_inside or cancelled):

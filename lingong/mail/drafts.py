@@ -202,7 +202,17 @@ def _context(
             "item_grades": [{"number": it.number, "name": it.name, "grade": it.final} for it in result.items],
             "at_risk": [a.text for a in result.at_risk],
         }
+        ctx["result"].update(_recheck_context(result))
     return ctx
+
+
+def _recheck_context(result: StationResult) -> dict:
+    """A recheck's mail: the earlier result beside the new one, and what the recheck decided."""
+    from lingong.render.wording import earlier_text, recheck_decision
+
+    if result.earlier is None:
+        return {"recheck": False, "earlier": "", "decision": ""}
+    return {"recheck": True, "earlier": earlier_text(result.earlier), "decision": recheck_decision(result)}
 
 
 # ---- files ------------------------------------------------------------------------

@@ -165,6 +165,30 @@ class RectificationCase:
     decided_by: str = ""  # period key of the assessment that decided it ("" while open)
     decided_recheck: bool = False
     decided_on: date | None = None
+    # The assessment that proposed 建议取消, kept when a later one ends the case: the
+    # proposal is then withdrawn, and the documents say so (proposed_by "" : never proposed).
+    proposed_by: str = ""
+    proposed_recheck: bool = False
+    proposed_on: date | None = None
+
+    @property
+    def withdrawn(self) -> bool:
+        """建议取消 was proposed and a later assessment ended the case instead."""
+        return bool(self.proposed_by) and self.state == "整改结束"
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """What the assessment a recheck follows said of a station: shown beside the recheck's result."""
+
+    kind: str  # 考核 | 复查: the period's assessment or an earlier recheck of it
+    period: str  # period key
+    assessed_on: date | None
+    final_overall: str
+    provisional: bool
+    failed_items: tuple[str, ...]
+    rectification: str
+    deadline: date | None = None
 
 
 @dataclass(frozen=True)
@@ -197,3 +221,8 @@ class StationResult:
     # accepted months and the year-to-date months used for complaints.
     trace: dict = field(default_factory=dict)
     complaints_by_month: dict = field(default_factory=dict)  # month -> G5 used for complaints_ytd
+    # A recheck's result: what the assessment it follows said (None for any other result).
+    earlier: "Earlier | None" = None
+    # At a recheck on or after the deadline a month whose reports were all returned counts as not
+    # submitted ("退回后未在整改期限内重新报送"): the result is final, no longer 暂定.
+    returns_lapsed: bool = False

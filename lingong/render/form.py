@@ -248,6 +248,7 @@ def overall_text(result: StationResult, texts: TextTemplates) -> str:
             provisional=result.provisional,
             missing=result.missing_months,
             rejected=result.rejected_months,
+            returns_lapsed=result.returns_lapsed,
             active_count=len(result.active_months),
             accepted_count=accepted,
             rectification=result.rectification,
@@ -351,12 +352,41 @@ def identity_line(result: StationResult) -> str:
     months = result.active_months or p.months
     span = month_long(months[0]) if len(months) == 1 else f"{month_long(months[0])}至{month_long(months[-1])}"
     # The 考核日期 starts a second line with the period, so neither breaks in the middle.
+    day = "复查日期" if result.earlier is not None else "考核日期"
     when = (
-        f"\n考核期：{p.label}（{span}）　　考核日期：{date_cn(result.assessed_on)}"
+        f"\n考核期：{p.label}（{span}）　　{day}：{date_cn(result.assessed_on)}"
         if result.assessed_on
         else f"　　考核期：{p.label}（{span}）"
     )
     return f"被考核单位：{clean(st.name)}　　驿站编号：{clean(st.code)}　　所属县（市、区）：{clean(st.county)}" + when
+
+
+def form_title(result: StationResult) -> str:
+    """随州市零工驿站2023年上半年运维考核验收表; a recheck's: …整改复查验收表."""
+    what = "整改复查验收表" if result.earlier is not None else "运维考核验收表"
+    return f"随州市零工驿站{result.period.label}{what}" + ("（暂定）" if result.provisional else "")
+
+
+def _recheck_rows(ws, fmt, row: int, result: StationResult, widths) -> int:
+    """A recheck's form: the earlier result beside this one, and what the recheck decided."""
+    from lingong.render.wording import earlier_text, recheck_decision
+
+    if result.earlier is None:
+        return row
+    last = len(widths) - 1
+    now = f"{result.period.label}复查（{date_cn(result.assessed_on)}）：{result.final_overall}" + (
+        "（暂定）" if result.provisional else ""
+    )
+    for label, text in (
+        ("原考核结果", clean(earlier_text(result.earlier))),
+        ("复查结果", clean(now)),
+        ("复查结论", clean(recheck_decision(result))),
+    ):
+        ws.set_row(row, row_height([(text, sum(widths[2:]))], minimum=24))
+        ws.merge_range(row, 0, row, 1, label, fmt["label"])
+        ws.merge_range(row, 2, row, last, text, fmt["cell"])
+        row += 1
+    return row
 
 
 def _write_form_sheet(wb, fmt, result: StationResult, rules_label: str, texts: TextTemplates) -> None:
@@ -368,7 +398,7 @@ def _write_form_sheet(wb, fmt, result: StationResult, rules_label: str, texts: T
     last = len(widths) - 1
 
     ws.set_row(0, 36)
-    title = f"随州市零工驿站{result.period.label}运维考核验收表" + ("（暂定）" if result.provisional else "")
+    title = form_title(result)
     ws.merge_range(0, 0, 0, last, title, fmt["title"])
     ident = identity_line(result)
     ws.set_row(1, row_height([(ident, total)], 10.5, minimum=22))
@@ -400,6 +430,7 @@ def _write_form_sheet(wb, fmt, result: StationResult, rules_label: str, texts: T
         ws.merge_range(row, 2, row, last, note, fmt["cell"])
         row += 1
 
+    row = _recheck_rows(ws, fmt, row, result, widths)
     summary = overall_text(result, texts)
     ws.set_row(row, row_height([(summary, sum(widths[2:]))], minimum=48))
     ws.merge_range(row, 0, row, 1, "考核验收情况", fmt["label"])

@@ -52,6 +52,8 @@ def _remark(r: StationResult) -> str:
         bits.append(unused)
     if r.rectification == ON_NOTICE:
         bits.append(f"{ON_NOTICE}至{date_cn(r.deadline)}" if r.deadline else ON_NOTICE)
+    elif _withdrawn_here(r):
+        bits.append(f"{r.rectification}，撤回取消建议")
     elif r.rectification:
         bits.append(r.rectification)
     if r.overall_decision is not None:
@@ -61,6 +63,42 @@ def _remark(r: StationResult) -> str:
 
 def _excellent_in(r: StationResult, county: str) -> bool:
     return r.final_overall == EXCELLENT and county_of(r) == county
+
+
+def _withdrawn_here(r: StationResult) -> bool:
+    """This assessment ended a case whose cancellation had been proposed: the proposal is withdrawn."""
+    c = r.case
+    return c is not None and c.withdrawn and c.decided_by == r.period.key and c.decided_on == r.assessed_on
+
+
+def withdrawn_entries(graded: list[StationResult]) -> list[dict]:
+    """The 通报's line for each station whose proposed cancellation this assessment withdrew, and why."""
+    from lingong.render.wording import withdrawn_text
+
+    m = outfiles.mask_text
+    return [
+        {
+            "code": m(r.station.code),
+            "name": m(r.station.name),
+            "county": r.station.county,
+            "why": m(withdrawn_text(r.case)),
+        }
+        for r in graded
+        if _withdrawn_here(r)
+    ]
+
+
+def write_assessment_notice(path: Path, a, templates_dir: Path) -> Path:
+    """The 通报 of a recorded assessment (record.Assessment): a recheck's names only the stations
+    it decided (render/recheck_notice.py); an assessment's, every graded station."""
+    if a.recheck:
+        from lingong.render.recheck_notice import recheck_context, template_path
+
+        ctx = recheck_context(period=a.period, results=a.results, assessed_on=a.assessed_on)
+        return write_notice(
+            path, period=a.period, results=a.results, template=template_path(templates_dir), context=ctx
+        )
+    return write_notice(path, period=a.period, results=a.results, template=Path(templates_dir) / TEMPLATE_NAME)
 
 
 def notice_context(*, period: Period, results: list[StationResult], issued: date | None, recheck: bool = False) -> dict:
@@ -127,6 +165,7 @@ def notice_context(*, period: Period, results: list[StationResult], issued: date
         "cancel": [station(r) for r in cancel],
         "provisional": [station(r) for r in provisional],
         "rows": rows,
+        "withdrawn": withdrawn_entries(graded),
         "issuer": ISSUER,
         "issued": date_cn(issued) or "　　年　　月　　日",
         "assessed_on": date_cn(next((r.assessed_on for r in results if r.assessed_on), None)),
@@ -141,8 +180,10 @@ def write_notice(
     template: Path,
     issued: date | None = None,
     recheck: bool = False,
+    context: dict | None = None,
 ) -> Path:
-    """Render ``template`` (a docxtpl .docx) to ``path`` (normally 通报（草稿）.docx)."""
+    """Render ``template`` (a docxtpl .docx) to ``path`` (normally 通报（草稿）.docx); ``context``:
+    what to fill in, when not the assessment's (a recheck's, render/recheck_notice.py)."""
     import jinja2
     from docxtpl import DocxTemplate
     from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -154,7 +195,9 @@ def write_notice(
         raise NoticeTemplateError(f"找不到通报模板 {template}；可运行程序重新生成默认模板")
     from lingong.runtime.privacy import mask_json
 
-    ctx = mask_json(notice_context(period=period, results=results, issued=issued, recheck=recheck))
+    if context is None:
+        context = notice_context(period=period, results=results, issued=issued, recheck=recheck)
+    ctx = mask_json(context)
     try:
         tpl = DocxTemplate(str(template))
         # autoescape: a station name with & or < must not break the document's XML.

@@ -107,6 +107,16 @@ def _table(
     return t
 
 
+def _withdrawn_block(doc) -> None:
+    """Stations whose proposed cancellation this assessment withdrew (they passed): said, with why."""
+    _tag(doc, "{%p if withdrawn %}")
+    _para(doc, "以下驿站此前被建议取消，本次考核合格，撤回取消建议：")
+    _tag(doc, "{%p for s in withdrawn %}")
+    _para(doc, "{{ loop.index }}. {{ s.name }}（{{ s.county }}，{{ s.code }}）：{{ s.why }}。")
+    _tag(doc, "{%p endfor %}")
+    _tag(doc, "{%p endif %}")
+
+
 def build_notice_template(path: Path) -> Path:
     """Write the default 通报模板.docx (docxtpl tags inside) to ``path``."""
     from docx import Document
@@ -210,6 +220,7 @@ def build_notice_template(path: Path) -> Path:
     )
     _tag(doc, "{%p endfor %}")
     _tag(doc, "{%p endif %}")
+    _withdrawn_block(doc)
     _para(doc, "{% if cancel %}五{% else %}四{% endif %}、工作要求", font=HEADING_FONT)
     _para(
         doc,

@@ -8,6 +8,7 @@ from datetime import date
 import openpyxl
 import pytest
 
+from lingong.errors import FatalInput
 from lingong.grade.history import HISTORY_DB_NAME
 from lingong.pipeline import RunOptions, default_period, run
 from support.city import STATIONS, write_city, write_registry
@@ -25,36 +26,39 @@ def h1(year=2023):
     return [f"{year}-{m:02d}" for m in range(1, 7)]
 
 
-def test_the_latest_half_year_most_stations_reported_in_is_chosen_and_why_is_said():
-    # In July, one station has already sent July: 2023H2 is current but 1 of 24 station-months is no basis.
-    acc = {**accepted(ST, h1()), **accepted(["ZD-001"], ["2023-07"])}
-    p, why, keep = default_period(acc, ST, date(2023, 7, 10))
-    assert (p.key, keep) == ("2023H1", True)
-    assert "考核日期 2023年7月10日" in why and "2023年上半年（2023H1）" in why and "24/24" in why
-    assert "2023年下半年只有 1/24 个站月（4%）" in why and "未选" in why
+def test_the_latest_half_year_ended_on_the_date_is_chosen_and_why_is_said():
+    # In July, one station has already sent July: 2023H2 has begun, but only a half-year that has
+    # ended is assessed without --period (issue 21: it once chose 2023H2, ten days old).
+    acc = {**accepted(ST, h1()), **accepted(ST, ["2023-07"])}
+    p, why, enough = default_period(acc, ST, date(2023, 7, 10))
+    assert (p.key, enough) == ("2023H1", True)
+    assert "考核日期 2023年7月10日" in why and "已经结束的最近半年度2023年上半年（2023H1）" in why and "24/24" in why
 
 
-def test_more_than_half_of_the_operating_station_months_is_enough():
+def test_more_than_half_of_the_operating_station_months_is_needed():
     acc = {**accepted(ST, h1()), **accepted(ST, ["2023-07", "2023-08", "2023-09"]), **accepted(["ZD-001"], ["2023-10"])}
-    # 13 of 24 in 2023H2 by 2024-01-12: chosen.
+    # 13 of 24 in 2023H2 by 2024-01-12: enough.
+    assert default_period(acc, ST, date(2024, 1, 12))[2] is True
     assert default_period(acc, ST, date(2024, 1, 12))[0].key == "2023H2"
     acc = {**accepted(ST, h1()), **accepted(ST, ["2023-07", "2023-08", "2023-09"])}
-    # exactly half is not more than half
-    assert default_period(acc, ST, date(2024, 1, 12))[0].key == "2023H1"
+    # exactly half is not more than half: not assessed by default (an earlier half-year is never chosen instead)
+    p, why, enough = default_period(acc, ST, date(2024, 1, 12))
+    assert (p.key, enough) == ("2023H2", False) and "--period 2023H2" in why
 
 
 def test_a_station_opened_later_counts_only_its_operating_months():
     st = {**ST, "ZD-004": station("ZD-004", start="2023-12")}
     acc = accepted(["ZD-001", "ZD-002"], ["2023-07", "2023-08", "2023-09", "2023-10"])
     # operating station-months: 3 × 6 + 1 = 19; reported 8 -> not more than half
-    p, why, keep = default_period(acc, st, date(2024, 1, 12))
-    assert (p.key, keep) == ("2023H2", False) and "8/19" in why and "不记入考核历史" in why
+    p, why, enough = default_period(acc, st, date(2024, 1, 12))
+    assert (p.key, enough) == ("2023H2", False) and "8/19" in why and "不按默认考核" in why
 
 
-def test_never_a_period_after_the_assessment_date():
+def test_never_a_period_not_ended_on_the_assessment_date():
     acc = {**accepted(ST, h1()), **accepted(ST, h1(2024))}
     assert default_period(acc, ST, date(2023, 12, 1))[0].key == "2023H1"
-    assert default_period(acc, ST, date(2024, 3, 1))[0].key == "2024H1"
+    assert default_period(acc, ST, date(2024, 3, 1))[0] is None  # 2023H2 has no report; 2024H1 has not ended
+    assert default_period(acc, ST, date(2024, 7, 1))[0].key == "2024H1"
     assert default_period(accepted(ST, h1(2024)), ST, date(2023, 12, 1))[0] is None
 
 
@@ -103,19 +107,16 @@ def test_a_month_after_the_fill_date_is_an_error_and_never_a_period(tmp_path, ci
 
 
 @pytest.mark.timeout(300)
-def test_a_thin_period_chosen_by_default_is_not_recorded(tmp_path):
+def test_a_thin_period_is_not_assessed_by_default(tmp_path):
     src = tmp_path / "input"
     src.mkdir()
     write_registry(src / "驿站名册.xlsx")
     code, name, county, _ = STATIONS[0]
     write_report(src / "a.xlsx", station=code, name=name, county=county, month="2023-02")
     out = tmp_path / "out"
-    summary = run(RunOptions(input_dir=src, output_root=out, workers=1, progress=False, assessed_on=date(2023, 7, 10)))
-    assert summary.period.key == "2023H1" and "不记入考核历史" in summary.period_note
-    assert all(r.rectification == "" for r in summary.results)
-    conn = sqlite3.connect(out / HISTORY_DB_NAME)
-    assert conn.execute("SELECT COUNT(*) FROM results").fetchone()[0] == 0
-    conn.close()
+    with pytest.raises(FatalInput, match="报送不足一半，不按默认考核"):
+        run(RunOptions(input_dir=src, output_root=out, workers=1, progress=False, assessed_on=date(2023, 7, 10)))
+    assert not (out / HISTORY_DB_NAME).exists()
     # Named with --period, the same assessment is recorded and starts rectifications.
     summary = run(
         RunOptions(

@@ -119,7 +119,6 @@ def test_the_command_finishes_in_bounded_time_with_a_message_not_a_traceback(cor
             [
                 sys.executable,
                 str(ROOT / "process.py"),
-                "mail",
                 "--input",
                 str(src),
                 "--output",

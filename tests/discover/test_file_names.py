@@ -234,7 +234,6 @@ def test_a_gbk_named_input_folder_through_the_command(gbk_city, tmp_path):
         [
             sys.executable,
             str(ROOT / "process.py"),
-            "mail",
             "--input",
             os.fsencode(parent),
             "--output",

@@ -54,7 +54,7 @@ def test_misspelt_rules_key_exits_2_naming_it(tmp_path, city):
 
 def test_run_exits_1_on_station_errors_and_agrees_with_the_library(tmp_path, city):
     out_cli = tmp_path / "out-cli"
-    p = cli("--input", str(city), "--output", str(out_cli), "--quiet")
+    p = cli("--input", str(city), "--output", str(out_cli), "--quiet", "--date", "2023-07-10")
     assert p.returncode == 1, p.stderr
     assert "未指定考核期" in p.stdout and "2023H1" in p.stdout  # default period said aloud
     assert "曾都区：" in p.stdout and "广水市：" in p.stdout
@@ -104,8 +104,10 @@ def test_input_is_never_touched(tmp_path, city):
 
 def test_mail_then_dry_run_send(tmp_path, city):
     out = tmp_path / "out"
+    p = cli("--period", "2023H1", "--input", str(city), "--output", str(out), "--quiet")
+    assert p.returncode == 1, p.stderr  # GS-001 March has an error: every document still written
     p = cli("mail", "--period", "2023H1", "--input", str(city), "--output", str(out), "--quiet")
-    assert p.returncode == 1, p.stderr  # GS-001 March has an error: drafts still written
+    assert p.returncode == 0, p.stderr  # mail writes the recorded assessment: it grades nothing
     emls = sorted(x.name for x in (out / "2023H1" / "邮件").glob("*.eml"))
     assert [e.split("_")[0] for e in emls] == ["GS-001", "ZD-001"]
     assert "ZD-002" in p.stdout  # no address: listed, not silently skipped
@@ -129,7 +131,7 @@ def test_mail_then_dry_run_send(tmp_path, city):
     assert "没有发送任何邮件" in p.stdout and "gs001@example.com" in p.stdout
 
     p = cli("send", "--period", "2023H2", "--output", str(out), "--dry-run")
-    assert p.returncode == 2 and "mail --period 2023H2" in p.stderr
+    assert p.returncode == 2 and "2023年下半年还没有考核" in p.stderr and "--period 2023H2" in p.stderr
 
     # However the period is written, send finds what mail wrote (once 2023年上半年 found nothing).
     for typed in ("2023年上半年", "２０２３Ｈ１"):
@@ -193,7 +195,13 @@ def test_demo_runs_the_whole_job_and_exits_0(tmp_path):
     assert cases["ZD-006"] == {"2023H1": ("整改结束", "2023H2", False)}  # 建议取消 at the recheck, kept, passed H2
     assert cases["GS-002"] == {"2023H2": ("限期整改", "", False)}  # H2's failure, not the year's 建议取消
     h1 = json.loads((tmp_path / "demo" / "2023H1" / "results.json").read_text(encoding="utf-8"))
-    assert {s["code"]: s["rectification"]["state"] for s in h1["stations"]}["ZD-006"] == "建议取消"
+    # H1's documents as issued on 2023-07-10; the recheck's own folder says what it decided.
+    assert {s["code"]: s["rectification"]["state"] for s in h1["stations"]}["ZD-006"] == "限期整改"
+    recheck = json.loads((tmp_path / "demo" / "2023H1" / "复查2023-08-10" / "results.json").read_text(encoding="utf-8"))
+    assert {s["code"]: s["rectification"]["state"] for s in recheck["stations"]}["ZD-006"] == "建议取消"
+    assert {s["code"] for s in recheck["stations"]} == {
+        s["code"] for s in h1["stations"] if s["rectification"]["state"] == "限期整改"
+    }
     year = json.loads((tmp_path / "demo" / "2023" / "results.json").read_text(encoding="utf-8"))
     assert "建议取消" not in {s["rectification"]["state"] for s in year["stations"]}
 

@@ -100,7 +100,7 @@ def run_ids(out: Path) -> dict[str, object]:
 @pytest.mark.timeout(LIMIT_S * 2)
 def test_a_second_run_on_a_busy_output_folder_waits_then_exits_2_naming_the_holder(tmp_path, city):  # noqa: F811
     out = tmp_path / "out"
-    first = start_paused(6, ["mail", *args(city, out)])
+    first = start_paused(6, args(city, out))
     try:
         held = wait_for_lock(out, first)
         t0 = time.monotonic()
@@ -116,7 +116,7 @@ def test_a_second_run_on_a_busy_output_folder_waits_then_exits_2_naming_the_hold
     err = second.stderr
     assert "Traceback" not in err
     assert this_host() in err and str(first.pid) in err and held["started"][:19].replace("T", " ") in err
-    assert "等待" in err and "--output" in err and "mail" in err  # what holds it, and what to do
+    assert "等待" in err and "--output" in err and "--period 2023H1" in err  # what holds it, and what to do
     assert second.stdout == ""  # wrote nothing, printed no result
 
     assert first.returncode == 1, f_err  # the holder finished as if alone
@@ -142,9 +142,12 @@ def test_a_second_run_that_waits_long_enough_runs_after_the_first_and_the_folder
     assert "等待" in second.stderr and str(first.pid) in second.stderr and "已接管" not in second.stderr
     ids = run_ids(out)
     assert len(ids["history"]) == 2
-    assert ids["results"] == ids["record"] == ids["history"][-1]  # all of the second run, none of the first
-    assert ids["started"] in ids["summary"]  # the 汇总表 is the second run's too
-    assert json.loads((out / "2023H1" / "运行记录.json").read_text(encoding="utf-8"))["recheck"] is True
+    # The period's folder holds all of the first run and none of the second: the recheck has its own.
+    assert ids["results"] == ids["record"] == ids["history"][0]
+    assert ids["started"] in ids["summary"]
+    (recheck,) = (out / "2023H1").glob("复查*")
+    record = json.loads((recheck / "运行记录.json").read_text(encoding="utf-8"))
+    assert record["recheck"] is True and record["run_id"] == ids["history"][-1]
 
 
 @pytest.mark.timeout(LIMIT_S)
@@ -241,17 +244,27 @@ def test_an_output_folder_inside_the_input_is_skipped_and_said_once(tmp_path, ci
     """The clerk's layout that went wrong: 报表/ with 报表/结果/ as output, run twice. The second
     run must not read the first one's 退回 copies or results.json as reports."""
     out = city / "结果"
-    first = cli("mail", *args(city, out))
+    first = cli(*args(city, out))
     assert first.returncode == 1, first.stderr
+    assert cli("mail", *args(city, out)).returncode == 0
     files_after_first = tree(out)
     returns = [f for f in files_after_first if "退回修改" in f]
     assert returns == ["2023H1/退回修改/GS-001_2023-03_退回.xlsx"]
 
-    second = cli("mail", *args(city, out))
+    second = cli(*args(city, out))  # the same period again: its second version
     assert second.returncode == 1, second.stderr
     said = (second.stdout + second.stderr).count("在输入文件夹")
     assert said == 1, second.stdout  # once, not once per file in it
-    assert tree(out) == files_after_first  # no 退回 copy of a 退回 copy, no new stations
+    assert cli("mail", *args(city, out)).returncode == 0
+    # No 退回 copy of a 退回 copy, no new stations: the second version's files are the first's,
+    # which are kept as they were in 旧版本/.
+    now = tree(out)
+    assert [f for f in now if "/旧版本/" not in f] == files_after_first
+    (old,) = {f.split("/")[2] for f in now if "/旧版本/" in f}
+    assert sorted(f.split("/", 3)[3] for f in now if "/旧版本/" in f) == sorted(
+        f.split("/", 1)[1] for f in files_after_first if f.startswith("2023H1/")
+    )
+    assert old.startswith("第1版_")
     record = json.loads((out / "2023H1" / "运行记录.json").read_text(encoding="utf-8"))
     assert not any(f["file"].startswith("结果/") and f["file"] != "结果/" for f in record["input_files"])
     assert [f["reason"] for f in record["input_files"] if f["file"] == "结果/"] == [

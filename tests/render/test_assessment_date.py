@@ -71,13 +71,13 @@ def test_date_sets_the_deadline_and_mail_later_uses_the_recorded_date(tmp_path, 
 
     # mail, months later and without --date: the documents still speak of the assessment of 2023-07-10.
     p = cli("mail", "--period", "2023H1", "--input", str(city), "--output", str(out), "--quiet", epoch="1800000000")
-    assert p.returncode == 1, p.stderr
+    assert p.returncode == 0, p.stderr  # it writes the recorded assessment: nothing is graded
     assert station_json(h1, "GS-001")["rectification"] == {"state": "限期整改", "deadline": "2023-08-09"}
     msg = email.message_from_bytes(next((h1 / "邮件").glob("GS-001_*.eml")).read_bytes(), policy=policy.default)
     body = msg.get_body(("plain",)).get_content()
     assert "考核日期：2023年7月10日" in body and "整改期限2023年8月9日" in body
-    assert msg["Date"].endswith("+0800")  # 2027-01-15 16:00 in Suizhou
-    assert "16:00:00 +0800" in msg["Date"]
+    # Dated the assessment's 考核日期, not the day mail ran (2027-01-15; issue 21).
+    assert msg["Date"] == "Mon, 10 Jul 2023 00:00:00 +0800"
     notice = "\n".join(par.text for par in Document(str(h1 / "通报（草稿）.docx")).paragraphs)
     assert "于2023年7月10日对全市" in notice
 

@@ -143,17 +143,13 @@ def outputs(root: Path) -> dict[str, bytes]:
 @pytest.mark.timeout(300)  # starts worker processes
 def test_a_locked_form_and_summary_are_named_and_everything_else_is_written(clean_city, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", ENV["SOURCE_DATE_EPOCH"])
-    args = ["mail", "--input", str(clean_city), "--period", PERIOD, "--quiet", "--workers", "1"]
+    args = ["--input", str(clean_city), "--period", PERIOD, "--quiet", "--workers", "1"]
     ref_out = tmp_path / "reference"
     assert cli.main([*args, "--output", str(ref_out)]) == 0
     capsys.readouterr()
 
-    # The clerk has last time's form and summary open in Excel and runs again.
+    # The form and the summary cannot be replaced (open in Excel/WPS as the run writes them).
     out = tmp_path / "out"
-    form_dir = out / PERIOD / "曾都区"
-    form_dir.mkdir(parents=True)
-    (form_dir / FORM).write_bytes(b"last run's form")
-    (out / PERIOD / SUMMARY).write_bytes(b"last run's summary")
     refused = refuse_replace(monkeypatch, FORM, SUMMARY)
     code = cli.main([*args, "--output", str(out)])
     printed = capsys.readouterr()
@@ -164,14 +160,28 @@ def test_a_locked_form_and_summary_are_named_and_everything_else_is_written(clea
         line = next(ln for ln in printed.out.splitlines() if name in ln and LOCKED_HINT in ln)
         assert str(out.resolve()) in line or str(out) in line
     assert "Traceback" not in printed.err and "程序内部错误" not in printed.err
-    # Every other output is there, the locked two are as the clerk left them.
+    # Every other output is there.
     got, ref = outputs(out), outputs(ref_out)
-    assert set(got) == set(ref)
-    assert got[f"{PERIOD}/曾都区/{FORM}"] == b"last run's form"
-    assert got[f"{PERIOD}/{SUMMARY}"] == b"last run's summary"
+    assert set(got) == set(ref) - {f"{PERIOD}/曾都区/{FORM}", f"{PERIOD}/{SUMMARY}"}
     record = json.loads(got[f"{PERIOD}/运行记录.json"])
     assert record["exit_code"] == 1
     assert [p for p in out.rglob(".~tmp-*")] == []
+
+
+@pytest.mark.timeout(300)  # starts worker processes
+def test_a_rerun_with_last_versions_summary_open_stops_and_changes_nothing(clean_city, tmp_path, monkeypatch, capsys):
+    """A rerun keeps the last version's files in 旧版本/: one it cannot move (open in Excel) stops
+    it before anything is recorded or written, naming the file (issue 21: never overwritten)."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", ENV["SOURCE_DATE_EPOCH"])
+    args = ["--input", str(clean_city), "--period", PERIOD, "--quiet", "--workers", "1", "--output", str(tmp_path)]
+    assert cli.main(args) == 0
+    before = outputs(tmp_path)
+    capsys.readouterr()
+    refuse_replace(monkeypatch, SUMMARY)
+    assert cli.main(args) == 2
+    printed = capsys.readouterr()
+    assert SUMMARY in printed.err and "Excel/WPS" in printed.err and "上一版的文件没有改动" in printed.err
+    assert outputs(tmp_path) == before
 
 
 @pytest.mark.timeout(300)  # starts worker processes
@@ -225,13 +235,36 @@ runpy.run_path(sys.argv[0], run_name="__main__")
 def test_locked_outputs_through_the_command_with_document_workers(clean_city, tmp_path):
     out = tmp_path / "out"
     locked = [FORM, "随州市零工驿站2023年上半年校验报告.xlsx", "邮件清单.xlsx"]
-    p = subprocess.run(
+    p = _locked_run([], clean_city, out, locked)
+    assert p.returncode == 1, p.stdout + p.stderr
+    mail = _locked_run(["mail"], clean_city, out, locked)  # the mail of the recorded assessment
+    assert mail.returncode == 1, mail.stdout + mail.stderr
+    assert any("邮件清单.xlsx" in ln and LOCKED_HINT in ln for ln in mail.stdout.splitlines()), mail.stdout
+    p = subprocess.CompletedProcess(p.args, 1, p.stdout + mail.stdout, p.stderr + mail.stderr)
+    assert "Traceback" not in p.stderr and "程序内部错误" not in p.stderr, p.stderr
+    for name in locked:
+        assert any(name in ln and LOCKED_HINT in ln for ln in p.stdout.splitlines()), p.stdout
+    written = {q.name for q in out.rglob("*") if q.is_file()}
+    assert not written & set(locked)
+    assert {
+        "results.json",
+        "运行记录.json",
+        SUMMARY,
+        "ZD-002_西城零工驿站_考核验收表.xlsx",
+        "GS-001_应山零工驿站_考核验收表.xlsx",
+        "GS-001_应山零工驿站.eml",
+    } <= written
+    assert not [q for q in out.rglob(".~tmp-*")]
+
+
+def _locked_run(sub, clean_city, out, locked):
+    return subprocess.run(
         [
             sys.executable,
             "-c",
             LOCKED_RUN,
             str(ROOT / "process.py"),
-            "mail",
+            *sub,
             "--input",
             str(clean_city),
             "--output",
@@ -248,18 +281,3 @@ def test_locked_outputs_through_the_command_with_document_workers(clean_city, tm
         text=True,
         timeout=280,
     )
-    assert p.returncode == 1, p.stdout + p.stderr
-    assert "Traceback" not in p.stderr and "程序内部错误" not in p.stderr, p.stderr
-    for name in locked:
-        assert any(name in ln and LOCKED_HINT in ln for ln in p.stdout.splitlines()), p.stdout
-    written = {q.name for q in out.rglob("*") if q.is_file()}
-    assert not written & set(locked)
-    assert {
-        "results.json",
-        "运行记录.json",
-        SUMMARY,
-        "ZD-002_西城零工驿站_考核验收表.xlsx",
-        "GS-001_应山零工驿站_考核验收表.xlsx",
-        "GS-001_应山零工驿站.eml",
-    } <= written
-    assert not [q for q in out.rglob(".~tmp-*")]

@@ -38,8 +38,31 @@ def make_run(out: Path, *, emails: dict[str, str] | None = None):
     return results, stations, rf.sample_issues()
 
 
+def record_period(out: Path, results) -> None:
+    """The assessment these drafts are about, recorded in the history beside ``out`` (a period's
+    folder): ``send`` sends the drafts of a recorded assessment only."""
+    from lingong.grade.history import HISTORY_DB_NAME, record_assessment
+    from lingong.spec.rules import load_rules
+
+    record_assessment(
+        out.parent / HISTORY_DB_NAME,
+        run_id=f"drafts-{out.name}",
+        started_at="2023-07-05 09:30:00",
+        tool_version="test",
+        rules=load_rules(),
+        input_files=[],
+        period=make_period("half", 2023, 1),
+        results=results,
+        recheck=False,
+        today=RUN_DATE.date(),
+        folder=out.name,
+    )
+
+
 def write(out: Path, **kw):
     results, stations, issues = make_run(out, emails=kw.pop("emails", None))
+    if kw.pop("record", True) and out.name == "2023H1" and not (out.parent / "考核历史.sqlite3").exists():
+        record_period(out, results)
     # What the run wrote; the September copy on disk is another period's and is not among them.
     kw.setdefault("return_copies", {"SX-003": [out / "退回修改" / "SX-003_2023-04_退回.xlsx"]})
     return md.write_drafts(
