@@ -58,7 +58,8 @@ def shortfall(q, result: StationResult) -> str:
     if q.kind == "monthly":
         return f"{q.label}：{failed_months_text(q.failed_months, result)}"
     if q.kind == "ytd_max":
-        return f"{q.label}{q.figure}{q.unit}，超过上限{q.target}{q.unit}"
+        when = f"（{_months(q.failed_months)}）" if q.failed_months else ""
+        return f"{q.label}{q.figure}{q.unit}{when}，超过上限{q.target}{q.unit}"
     note = prorated_note(result) if getattr(q, "prorated", False) else ""
     return f"{q.label}{q.figure}{q.unit}，未达到指标{q.target}{q.unit}" + (f"（{note}）" if note else "")
 
