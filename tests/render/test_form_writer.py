@@ -505,3 +505,17 @@ def test_a_form_that_fits_says_everything_on_the_form(tmp_path, texts):
     ws = form_sheet(path)
     assert "（指标 400，完成" in ws["E6"].value and "优秀条件：" in ws["E6"].value
     assert "考核规则：随州市零工驿站运维考核（暂行）2023版" in ws.cell(ws.max_row, 1).value
+
+
+def test_failed_items_say_what_passing_needs_and_met_thresholds_show_their_figure(tmp_path, texts):
+    failing = full_texts(write(tmp_path, rf.failing(), texts))
+    assert "优秀条件" not in failing["3 供求服务"] and "未完成" in failing["3 供求服务"]
+    good = write(tmp_path, rf.excellent(), texts, "good.xlsx")
+    good = full_texts(good).get("3 供求服务") or form_sheet(good)["E6"].value
+    assert "收集岗位≥480个，已达到（591）" in good
+
+
+def test_evidence_says_the_complaint_limits_in_words_of_the_period(tmp_path, texts):
+    ev = openpyxl.load_workbook(write(tmp_path, rf.failing(), texts))[fw.EVIDENCE_SHEET]
+    target = next(ev.cell(r, 12).value for r in range(4, 32) if ev.cell(r, 1).value == "G5")
+    assert target == "年初至6月≤3；优秀无被核实投诉"
