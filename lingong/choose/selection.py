@@ -31,6 +31,7 @@ class Selection:
     rejected: dict[tuple[str, str], list[ReportRecord]] = field(default_factory=dict)
     statuses: dict[str, str] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
+    replaced: dict[str, str] = field(default_factory=dict)  # a failed report -> the later one used instead
 
     def issues_of(self, file: str) -> list[Issue]:
         return [i for i in self.issues if i.file == file]
@@ -105,8 +106,34 @@ def select_reports(records: list[ReportRecord], stations: dict[str, Station]) ->
                 )
             )
 
+    _replaced_failures(sel, stations)
     sel.issues.extend(_outliers(sel.accepted))
     return sel
+
+
+def _replaced_failures(sel: Selection, stations: dict[str, Station]) -> None:
+    """A report with errors that the station replaced by a later report, accepted, is history: it
+    is 已被替代 (by which file, P004), not 退回, and its errors ask nothing of anyone any more
+    (``sel.replaced``; the run drops them, so no copy is returned and no mail asks for it)."""
+    for key, recs in sorted(sel.rejected.items()):
+        winner = sel.accepted.get(key)
+        if winner is None or key[0] not in stations:
+            continue
+        for rec in recs:
+            if _newest_key(rec) >= _newest_key(winner):  # a broken newer report is still to be fixed
+                continue
+            sel.statuses[rec.file] = SUPERSEDED
+            sel.replaced[rec.file] = winner.file
+            sel.issues.append(
+                issue(
+                    "P004",
+                    station=rec.station,
+                    month=rec.month or "",
+                    file=rec.file,
+                    found=rec.file,
+                    expected=winner.file,
+                )
+            )
 
 
 def _outliers(accepted: dict[tuple[str, str], ReportRecord]) -> list[Issue]:

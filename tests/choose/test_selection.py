@@ -93,8 +93,19 @@ def test_rejected_report_and_later_replacement():
     sel = select_reports([good, bad], STATIONS)
     assert sel.accepted[("ZD-001", "2023-03")] is good
     assert sel.rejected == {("ZD-001", "2023-03"): [bad]}
-    assert sel.statuses == {"1_first.xlsx": "退回", "2_fixed.xlsx": "采用"}
-    assert sel.issues == []
+    # The failure was replaced: history, not a report to correct.
+    assert sel.statuses == {"1_first.xlsx": "已被替代", "2_fixed.xlsx": "采用"}
+    assert sel.replaced == {"1_first.xlsx": "2_fixed.xlsx"}
+    assert [(i.code, i.file, i.expected) for i in sel.issues] == [("P004", "1_first.xlsx", "2_fixed.xlsx")]
+
+
+def test_a_broken_report_sent_after_the_good_one_is_still_returned():
+    good = rec("1_first.xlsx", fill=date(2023, 4, 2))
+    bad = rec("2_again.xlsx", error=True, fill=date(2023, 4, 9))
+    sel = select_reports([good, bad], STATIONS)
+    assert sel.accepted[("ZD-001", "2023-03")] is good
+    assert sel.statuses == {"1_first.xlsx": "采用", "2_again.xlsx": "退回"}
+    assert sel.replaced == {} and sel.issues == []
 
 
 @pytest.mark.parametrize(
