@@ -158,6 +158,22 @@ def _fmt_date(d) -> str:
     return date_cn(d)
 
 
+def _decision(d, computed: str) -> dict | None:
+    """A 考核组意见 as the form says it: the grade, the computed one it changed (or confirmed), the reason."""
+    if d is None:
+        return None
+    return {
+        "grade": d.grade,
+        "computed": computed,
+        "changed": d.grade != computed,
+        "reason": outfiles.mask_text(d.reason),
+    }
+
+
+def _item_grade(it) -> dict:
+    return {"number": it.number, "name": it.name, "grade": it.final, "decision": _decision(it.decision, it.computed)}
+
+
 def _context(
     *,
     kind: str,
@@ -199,7 +215,8 @@ def _context(
             "failed_item_reasons": failed.items,
             "months_not_used": failed.unused,
             "assessed_on": _fmt_date(result.assessed_on),
-            "item_grades": [{"number": it.number, "name": it.name, "grade": it.final} for it in result.items],
+            "item_grades": [_item_grade(it) for it in result.items],
+            "decision": _decision(result.overall_decision, result.computed_overall),
             "at_risk": [a.text for a in result.at_risk],
         }
     return ctx
