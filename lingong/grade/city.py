@@ -58,8 +58,9 @@ def shortfall(q, result: StationResult) -> str:
     if q.kind == "monthly":
         return f"{q.label}：{failed_months_text(q.failed_months, result)}"
     if q.kind == "ytd_max":
-        when = f"（{_months(q.failed_months)}）" if q.failed_months else ""
-        return f"{q.label}{q.figure}{q.unit}{when}，超过上限{q.target}{q.unit}"
+        # The months said without brackets: the text often sits inside an item's own.
+        when = f"，投诉在{_months(q.failed_months)}" if q.failed_months else ""
+        return f"{q.label}{q.figure}{q.unit}，超过上限{q.target}{q.unit}{when}"
     note = prorated_note(result) if getattr(q, "prorated", False) else ""
     return f"{q.label}{q.figure}{q.unit}，未达到指标{q.target}{q.unit}" + (f"（{note}）" if note else "")
 
@@ -85,7 +86,7 @@ def failed_items_text(result: StationResult, *, with_unused: bool = True) -> str
         if it.final != FAIL:
             continue
         if it.decision is not None and it.computed != FAIL:
-            parts.append(f"{it.name}（考核组意见：{it.decision.reason}）")
+            parts.append(f"{it.name}（考核组认定不合格，理由：{it.decision.reason}）")
             continue
         missed = []
         for q in it.requirements:
@@ -99,7 +100,7 @@ def failed_items_text(result: StationResult, *, with_unused: bool = True) -> str
                 missed.append(shortfall(q, result))
         parts.append(f"{it.name}（{'；'.join(missed)}）" if missed else it.name)
     if not parts and result.overall_decision is not None:
-        parts.append(f"考核组意见：{result.overall_decision.reason}")
+        parts.append(f"考核组认定综合等次不合格，理由：{result.overall_decision.reason}")
     text = "、".join(parts) or "综合等次不合格"
     unused_text = months_not_used(result) if with_unused else ""
     return f"{unused_text}；{text}" if unused_text else text
