@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from lingong.model.records import StationResult
 from lingong.spec.template import county_order
-from lingong.spec.vocab import EXCELLENT, FAIL, GRADES, NO_COUNTY, PASS
+from lingong.spec.vocab import EXCELLENT, FAIL, GRADES, NO_COUNTY, ON_NOTICE, PASS
 
 # ---- why a requirement failed --------------------------------------------------------
 
@@ -104,6 +104,37 @@ def failed_items_text(result: StationResult, *, with_unused: bool = True) -> str
     text = "、".join(parts) or "综合等次不合格"
     unused_text = months_not_used(result) if with_unused else ""
     return f"{unused_text}；{text}" if unused_text else text
+
+
+def how_decided(result: StationResult) -> str:
+    """How each 不合格 item of a station under rectification is decided: one that failed only on
+    months with no usable report by the corrected (or late) report; one that fell short on the
+    station's own figures, or by the group's decision, by the joint group's recheck of the
+    station's work, recorded as a 考核组意见 (a resubmitted report cannot undo a month gone by).
+    "" when the station is not under rectification."""
+    if result.rectification != ON_NOTICE:
+        return ""
+    unused = set(result.missing_months) | set(result.rejected_months)
+    data, work = [], []
+    for it in result.items:
+        if it.final != FAIL:
+            continue
+        own = (it.decision is not None and it.computed != FAIL) or any(
+            not q.met and q.level == PASS and (q.kind != "monthly" or any(m not in unused for m in q.failed_months))
+            for q in it.requirements
+        )
+        (work if own else data).append(it.name)
+    parts = []
+    if data:
+        fix = []
+        if result.missing_months:
+            fix.append(f"补报{_months(result.missing_months)}")
+        if result.rejected_months:
+            fix.append(f"按退回副本更正{_months(result.rejected_months)}")
+        parts.append(f"{'、'.join(data)}：驿站{'、'.join(fix)}的报表并重新报送后，复查时重新计算")
+    if work:
+        parts.append(f"{'、'.join(work)}：由联合考核组复查驿站的整改情况，复查结论记入考核组意见")
+    return "；".join(parts)
 
 
 def provisional_text(result: StationResult) -> str:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 from lingong.errors import MailTemplateError  # noqa: F401 - also imported from here
-from lingong.grade.city import failed_facts
+from lingong.grade.city import failed_facts, how_decided
 from lingong.layout import MAIL_LIST_NAME, drafts_parts  # noqa: F401
 from lingong.mail.mail_list import DraftRow, write_mail_list
 from lingong.mail.mime import MAIL_POLICY, _attachments_hash, build_message, message_id
@@ -211,6 +211,7 @@ def _context(
             "rectification": result.rectification,
             "deadline": _fmt_date(result.deadline),
             "rectification_text": rectification_text(result),
+            "how_decided": how_decided(result),
             "failed_reasons": failed.text,
             "failed_item_reasons": failed.items,
             "months_not_used": failed.unused,

@@ -27,7 +27,7 @@ import jinja2.nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from lingong.errors import TextTemplateError  # noqa: F401 - also imported from here
-from lingong.grade.city import failed_item_names, failed_months_text, prorated_note, provisional_text
+from lingong.grade.city import failed_item_names, failed_months_text, how_decided, prorated_note, provisional_text
 from lingong.layout import FORM_SUFFIX
 from lingong.model.periods import ytd_span
 from lingong.model.records import Decision, ItemResult, RequirementResult, StationResult
@@ -252,6 +252,7 @@ def overall_text(result: StationResult, texts: TextTemplates) -> str:
             rectification=result.rectification,
             deadline=date_text(result.deadline),
             rectification_text=rectification_text(result),
+            how_decided=how_decided(result),
             assessed_on=date_cn(result.assessed_on),
             at_risk=result.at_risk,
             complaints_note=result.complaints_note,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from lingong.grade.city import failed_item_names, failed_months_text, months_not_used, prorated_note
+from lingong.grade.city import failed_item_names, failed_months_text, how_decided, months_not_used, prorated_note
 from lingong.model.records import ItemResult, StationResult
 from lingong.render import print_layout, textfit
 from lingong.render.wording import rectification_text
@@ -104,9 +104,10 @@ def fit(result: StationResult, full: FormText, title: str, rules_label: str) -> 
     """``full`` when it fits one page; else the brief texts; else those cut to the room left."""
     if height(result, full, title, rules_label) <= HEIGHT_PT:
         return full
-    short = brief(result, full)
-    if height(result, short, title, rules_label) <= HEIGHT_PT:
-        return short
+    for how in (True, False):  # how each failure is rechecked is also on the evidence sheet, in full
+        short = brief(result, full, how=how)
+        if height(result, short, title, rules_label) <= HEIGHT_PT:
+            return short
     return _cut(result, short, title, rules_label)
 
 
@@ -178,7 +179,7 @@ def brief_opinion(opinion: str) -> str:
     return "\n".join(boxes)
 
 
-def brief_summary(result: StationResult) -> str:
+def brief_summary(result: StationResult, how: bool = True) -> str:
     """The grade and its decision, the failed items, the months not used and the rectification;
     the counts of months, warnings and notes go to the evidence sheet."""
     if not result.graded:
@@ -197,17 +198,19 @@ def brief_summary(result: StationResult) -> str:
     rect = rectification_text(result)
     if rect:
         lines.append(rect + "。")
+    if how and how_decided(result):
+        lines.append(f"整改与复查：{how_decided(result)}。")
     if result.at_risk:
         lines.append(f"预警 {len(result.at_risk)} 项，见佐证数据。")
     return "\n".join(lines)
 
 
-def brief(result: StationResult, full: FormText) -> FormText:
+def brief(result: StationResult, full: FormText, how: bool = True) -> FormText:
     return replace(
         full,
         completions=tuple(brief_completion(it, result) for it in result.items),
         opinions=tuple(brief_opinion(o) for o in full.opinions),
-        summary=brief_summary(result),
+        summary=brief_summary(result, how),
         brief=True,
     )
 

@@ -14,7 +14,15 @@ from datetime import date
 from pathlib import Path
 
 from lingong.errors import NoticeTemplateError  # noqa: F401 - also imported from here
-from lingong.grade.city import CountyTally, FailedFacts, city_tally, county_of, failed_facts, failed_item_names
+from lingong.grade.city import (
+    CountyTally,
+    FailedFacts,
+    city_tally,
+    county_of,
+    failed_facts,
+    failed_item_names,
+    how_decided,
+)
 from lingong.layout import NOTICE_NAME  # noqa: F401 - part of this module's interface
 from lingong.model.records import Period, StationResult
 from lingong.render.wording import date_cn, rectification_text
@@ -130,6 +138,7 @@ def notice_context(*, period: Period, results: list[StationResult], issued: date
             "cancel_reason": m(_cancel_reason(r, failed)),
             "provisional": r.provisional,
             "failed_items": m(failed.items),
+            "how": m(how_decided(r)),
             "returned": _returned(r),
         }
 

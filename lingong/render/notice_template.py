@@ -184,7 +184,8 @@ def build_notice_template(path: Path) -> Path:
     _para(
         doc,
         "{{ s.no }}. {{ s.name }}（{{ s.county }}，{{ s.code }}）{% if s.provisional %}（结果暂定）{% endif %}："
-        "{% if s.unused %}{{ s.unused }}；{% endif %}不合格项目为{{ s.failed_items }}。",
+        "{% if s.unused %}{{ s.unused }}；{% endif %}不合格项目为{{ s.failed_items }}。"
+        "{% if s.how %}整改与复查：{{ s.how }}。{% endif %}",
     )
     _tag(doc, "{%p endfor %}")
     _tag(doc, "{%p if g.text %}")
