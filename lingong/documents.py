@@ -127,8 +127,10 @@ def write_documents(summary: RunSummary, opts: RunOptions, rules, run_id: str, f
         if rec is None or not any(i.severity == ERROR for i in by_file.get(rec.file, ())):
             continue
         target = inside(out, layout.RETURNS_FOLDER, copy_name(rec.station, rec.month))
-        if target in returned:  # two broken files for one station and month
-            target = inside(out, layout.RETURNS_FOLDER, copy_name(rec.station, rec.month, len(returned)))
+        n = 1
+        while target in returned:  # two broken files for one station and month: 第2份, 第3份 …
+            n += 1
+            target = inside(out, layout.RETURNS_FOLDER, copy_name(rec.station, rec.month, n))
         jobs.append(
             functools.partial(
                 write_return_copy,
