@@ -11,6 +11,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import PurePath
 
 from lingong.model.records import ReportRecord, Station
 from lingong.read.labels import norm_text
@@ -61,6 +62,7 @@ def _info_cell(rec: ReportRecord, key: str) -> dict:
 
 def select_reports(records: list[ReportRecord], stations: dict[str, Station]) -> Selection:
     sel = Selection()
+    cores = _name_cores(stations)
     candidates: dict[tuple[str, str], list[ReportRecord]] = {}
     for rec in sorted(records, key=lambda r: r.file):
         st = stations.get(rec.station)
@@ -74,6 +76,15 @@ def select_reports(records: list[ReportRecord], stations: dict[str, Station]) ->
             continue
         if rec.name and norm_text(rec.name) != norm_text(st.name):
             sel.issues.append(issue("R002", **stamp, **_info_cell(rec, "name"), found=rec.name, expected=st.name))
+        if other := _named_other(rec.file, st, stations, cores):
+            sel.issues.append(
+                issue(
+                    "F011",
+                    **stamp,
+                    found=f"{other.name}（{other.code}）",
+                    expected=f"{st.code} {st.name}",
+                )
+            )
         if rec.county and norm_text(rec.county) != norm_text(st.county):
             sel.issues.append(issue("R003", **stamp, **_info_cell(rec, "county"), found=rec.county, expected=st.county))
         if rec.has_error or not rec.month:
@@ -109,6 +120,47 @@ def select_reports(records: list[ReportRecord], stations: dict[str, Station]) ->
     _replaced_failures(sel, stations)
     sel.issues.extend(_outliers(sel.accepted))
     return sel
+
+
+_NAME_TAILS = ("零工驿站", "驿站", "零工服务站")
+_PLACE_TAILS = ("街道", "社区", "镇", "乡", "村")
+
+
+def _core(name: str) -> str:
+    """What a station's name is called by in a file name: 东城街道零工驿站 -> 东城."""
+    core = norm_text(name)
+    for tail in _NAME_TAILS:
+        core = core.removesuffix(tail)
+    for tail in _PLACE_TAILS:
+        if core.endswith(tail) and len(core) - len(tail) >= 2:
+            return core[: -len(tail)]
+    return core
+
+
+def _name_cores(stations: dict[str, Station]) -> dict[str, str]:
+    """code -> the short name a file name would use, for names no other station's name shares."""
+    cores = {code: _core(st.name) for code, st in stations.items() if st.name}
+    return {
+        code: core
+        for code, core in cores.items()
+        if len(core) >= 2 and not any(core in norm_text(o.name) for c, o in stations.items() if c != code)
+    }
+
+
+def _named_other(rel: str, st: Station, stations: dict[str, Station], cores: dict[str, str]) -> Station | None:
+    """The station a report's file name names when that is not the station the report is of
+    (曾都区/东城驿站5月报表.xlsx holding 西城街道零工驿站's May, F011); None when it names its own
+    or none. The folders and the county names are left out: 广水市 is no 广水街道."""
+    stem = norm_text(PurePath(rel.replace("\\", "/")).stem)
+    for county in {o.county for o in stations.values() if o.county}:
+        stem = stem.replace(norm_text(county), "")
+    own = cores.get(st.code) or _core(st.name)
+    if own and own in stem:
+        return None
+    for code, core in sorted(cores.items()):
+        if code != st.code and core in stem:
+            return stations[code]
+    return None
 
 
 def _replaced_failures(sel: Selection, stations: dict[str, Station]) -> None:
