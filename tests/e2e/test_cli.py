@@ -226,3 +226,13 @@ def test_impossible_rules_stop_before_anything_is_written(tmp_path, city, old, n
     assert p.returncode == 2, p.stderr
     assert key in p.stderr and "rules.toml" in p.stderr and "程序内部错误" not in p.stderr
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_argparse_messages_are_in_chinese():
+    from lingong.cli import chinese_error
+
+    assert chinese_error("the following arguments are required: --station") == "缺少必填的选项 --station"
+    assert chinese_error("unrecognized arguments: --bogus x") == "不认识的参数 --bogus x"
+    assert chinese_error("argument --station: expected one argument") == "选项 --station 后面要写一个值"
+    p = cli("history")
+    assert p.returncode == 2 and "缺少必填的选项 --station" in p.stderr and "the following" not in p.stderr
