@@ -37,8 +37,31 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message):
         self.print_usage(sys.stderr)
-        sys.stderr.write(f"参数有误：{message}\n请运行 python process.py --help 查看用法。\n")
+        sys.stderr.write(f"参数有误：{chinese_error(message)}\n请运行 python process.py --help 查看用法。\n")
         sys.exit(EXIT_USAGE)
+
+
+# argparse's own messages (Python 3.11 and later), as a clerk reads them.
+_ARGPARSE_ZH = (
+    (r"the following arguments are required: (.+)", "缺少必填的选项 {0}"),
+    (r"unrecognized arguments: (.+)", "不认识的参数 {0}"),
+    (r"argument (\S+): expected one argument", "选项 {0} 后面要写一个值"),
+    (r"argument (\S+): invalid choice: (.+?) \(choose from (.+)\)", "选项 {0} 的值 {1} 不可用，可选：{2}"),
+    (r"argument (\S+): invalid (\S+) value: (.+)", "选项 {0} 的值 {2} 格式不对"),
+    (r"argument (\S+): not allowed with argument (\S+)", "选项 {0} 不能与 {1} 同时使用"),
+    (r"ambiguous option: (\S+) could match (.+)", "选项 {0} 不明确，可能是 {1}"),
+    (r"argument (\S+): ignored explicit argument (.+)", "选项 {0} 不需要值（写了 {1}）"),
+)
+
+
+def chinese_error(message: str) -> str:
+    """argparse's English message in Chinese; a message of ours (already Chinese) as it is."""
+    import re
+
+    for pattern, text in _ARGPARSE_ZH:
+        if m := re.fullmatch(pattern, message.strip()):
+            return text.format(*m.groups())
+    return message
 
 
 def _common(p: argparse.ArgumentParser, *, period_help: str = f"考核期：{PERIOD_FORMS}", sub: bool = False) -> None:

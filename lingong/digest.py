@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING
 from lingong.choose.selection import NOT_REGISTERED
 from lingong.discover.filenames import display_path
 from lingong.grade.city import CountyTally, city_tally
-from lingong.model.records import KIND_REJECTED, KIND_REPORT, KIND_SKIPPED, KIND_UNSTABLE, OUT_OF_PERIOD
+from lingong.model.records import (
+    KIND_DECISIONS,
+    KIND_REGISTRY,
+    KIND_REJECTED,
+    KIND_REPORT,
+    KIND_SKIPPED,
+    KIND_UNSTABLE,
+    OUT_OF_PERIOD,
+)
 from lingong.render.wording import date_cn
 from lingong.spec.issues import ERROR, INFO, WARNING
 from lingong.spec.vocab import GRADES, KIND_LABELS, RECTIFY_STATES, RETURNED
@@ -37,8 +45,9 @@ def digest(summary: RunSummary) -> str:
         f"文件：共 {len(summary.outcomes)} 个；"
         + "，".join(
             f"{KIND_LABELS[k]} {kinds.get(k, 0)} 个"
-            for k in (KIND_REPORT, KIND_SKIPPED, KIND_REJECTED, KIND_UNSTABLE)
-            if k != KIND_UNSTABLE or kinds.get(k)
+            # Every kind that occurred, 驿站名册 and 考核组意见 too: the parts add up to the total.
+            for k in (KIND_REPORT, KIND_REGISTRY, KIND_DECISIONS, KIND_SKIPPED, KIND_REJECTED, KIND_UNSTABLE)
+            if k in (KIND_REPORT, KIND_SKIPPED, KIND_REJECTED) or kinds.get(k)
         )
         + (
             f"；其中{OUT_OF_PERIOD}的报表 {outside} 个"
@@ -86,7 +95,14 @@ def digest(summary: RunSummary) -> str:
         )
     missing = sum(len(r.missing_months) for r in graded)
     if missing:
-        attention.append(f"  缺报 {missing} 个站月（{sum(1 for r in graded if r.missing_months)} 个驿站）")
+        who = [
+            f"{r.station.code}（{'、'.join(f'{int(m[5:])}月' for m in r.missing_months)}）"
+            for r in graded
+            if r.missing_months
+        ]
+        attention.append(
+            f"  缺报 {missing} 个站月（{len(who)} 个驿站）：" + "、".join(who[:10]) + ("等" if len(who) > 10 else "")
+        )
     prov = [r.station.code for r in graded if r.provisional]
     if prov:
         attention.append(f"  暂定结果 {len(prov)} 个驿站：" + "、".join(prov))
@@ -116,6 +132,9 @@ def digest(summary: RunSummary) -> str:
     for key, label in names.items():
         if key in summary.paths:
             lines.append(f"  {label}：{display_path(summary.paths[key])}")
+    if step := next_step(summary):
+        lines.append("")
+        lines.append(step)
     return "\n".join(lines)
 
 
@@ -123,3 +142,16 @@ def _assessment_lines(summary: RunSummary) -> list[str]:
     """Which recorded assessment this is (kind, version), where the last version went, and what
     changed: a rerun's changed stations, a recheck's decisions and the reports resubmitted."""
     return list(getattr(summary, "lines", ()) or ())
+
+
+def next_step(summary: RunSummary) -> str:
+    """What the clerk does next: the mails and the 通报 once the results are in, sending once drafted."""
+    if not summary.results:
+        return ""
+    key = summary.period.key
+    if "mail" not in summary.paths:
+        return f"下一步：核对结果后运行 python process.py mail --period {key}，生成邮件草稿和通报草稿（不发送）。"
+    return (
+        f"下一步：核对邮件草稿后运行 python process.py send --period {key} --dry-run 查看将要发送的邮件，"
+        "确认后去掉 --dry-run 发送。"
+    )

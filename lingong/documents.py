@@ -60,8 +60,10 @@ def plan_return_copies(file_results, issues: list[Issue], out: Path, period, inp
         if stations is not None and rec.station not in stations:
             continue
         target = inside(out, layout.RETURNS_FOLDER, copy_name(rec.station, rec.month))
-        if target in returned:  # two broken files for one station and month
-            target = inside(out, layout.RETURNS_FOLDER, copy_name(rec.station, rec.month, len(returned)))
+        n = 1
+        while target in returned:  # two broken files for one station and month: 第2份, 第3份 …
+            n += 1
+            target = inside(out, layout.RETURNS_FOLDER, copy_name(rec.station, rec.month, n))
         jobs.append(
             CopyJob(
                 Path(r.source or input_dir / rec.file),

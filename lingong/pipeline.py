@@ -368,7 +368,9 @@ def run(opts: RunOptions) -> RunSummary:
 
     records = [r.report for r in file_results if r.report is not None]
     selection = select_reports(records, stations)
-    issues.extend(selection.issues)
+    # A failed report the station replaced is history: only its P004 says what became of it.
+    issues = [i for i in issues if i.file not in selection.replaced]
+    issues.extend(i for i in selection.issues if i.file not in selection.replaced or i.code == "P004")
 
     period_note = ""
     db = Path(opts.output_root) / HISTORY_DB

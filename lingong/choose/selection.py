@@ -11,6 +11,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import PurePath
 
 from lingong.model.records import ReportRecord, Station
 from lingong.read.labels import norm_text
@@ -31,6 +32,7 @@ class Selection:
     rejected: dict[tuple[str, str], list[ReportRecord]] = field(default_factory=dict)
     statuses: dict[str, str] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
+    replaced: dict[str, str] = field(default_factory=dict)  # a failed report -> the later one used instead
 
     def issues_of(self, file: str) -> list[Issue]:
         return [i for i in self.issues if i.file == file]
@@ -60,6 +62,7 @@ def _info_cell(rec: ReportRecord, key: str) -> dict:
 
 def select_reports(records: list[ReportRecord], stations: dict[str, Station]) -> Selection:
     sel = Selection()
+    cores = _name_cores(stations)
     candidates: dict[tuple[str, str], list[ReportRecord]] = {}
     for rec in sorted(records, key=lambda r: r.file):
         st = stations.get(rec.station)
@@ -73,6 +76,15 @@ def select_reports(records: list[ReportRecord], stations: dict[str, Station]) ->
             continue
         if rec.name and norm_text(rec.name) != norm_text(st.name):
             sel.issues.append(issue("R002", **stamp, **_info_cell(rec, "name"), found=rec.name, expected=st.name))
+        if other := _named_other(rec.file, st, stations, cores):
+            sel.issues.append(
+                issue(
+                    "F011",
+                    **stamp,
+                    found=f"{other.name}（{other.code}）",
+                    expected=f"{st.code} {st.name}",
+                )
+            )
         if rec.county and norm_text(rec.county) != norm_text(st.county):
             sel.issues.append(issue("R003", **stamp, **_info_cell(rec, "county"), found=rec.county, expected=st.county))
         if rec.has_error or not rec.month:
@@ -105,8 +117,75 @@ def select_reports(records: list[ReportRecord], stations: dict[str, Station]) ->
                 )
             )
 
+    _replaced_failures(sel, stations)
     sel.issues.extend(_outliers(sel.accepted))
     return sel
+
+
+_NAME_TAILS = ("零工驿站", "驿站", "零工服务站")
+_PLACE_TAILS = ("街道", "社区", "镇", "乡", "村")
+
+
+def _core(name: str) -> str:
+    """What a station's name is called by in a file name: 东城街道零工驿站 -> 东城."""
+    core = norm_text(name)
+    for tail in _NAME_TAILS:
+        core = core.removesuffix(tail)
+    for tail in _PLACE_TAILS:
+        if core.endswith(tail) and len(core) - len(tail) >= 2:
+            return core[: -len(tail)]
+    return core
+
+
+def _name_cores(stations: dict[str, Station]) -> dict[str, str]:
+    """code -> the short name a file name would use, for names no other station's name shares."""
+    cores = {code: _core(st.name) for code, st in stations.items() if st.name}
+    return {
+        code: core
+        for code, core in cores.items()
+        if len(core) >= 2 and not any(core in norm_text(o.name) for c, o in stations.items() if c != code)
+    }
+
+
+def _named_other(rel: str, st: Station, stations: dict[str, Station], cores: dict[str, str]) -> Station | None:
+    """The station a report's file name names when that is not the station the report is of
+    (曾都区/东城驿站5月报表.xlsx holding 西城街道零工驿站's May, F011); None when it names its own
+    or none. The folders and the county names are left out: 广水市 is no 广水街道."""
+    stem = norm_text(PurePath(rel.replace("\\", "/")).stem)
+    for county in {o.county for o in stations.values() if o.county}:
+        stem = stem.replace(norm_text(county), "")
+    own = cores.get(st.code) or _core(st.name)
+    if own and own in stem:
+        return None
+    for code, core in sorted(cores.items()):
+        if code != st.code and core in stem:
+            return stations[code]
+    return None
+
+
+def _replaced_failures(sel: Selection, stations: dict[str, Station]) -> None:
+    """A report with errors that the station replaced by a later report, accepted, is history: it
+    is 已被替代 (by which file, P004), not 退回, and its errors ask nothing of anyone any more
+    (``sel.replaced``; the run drops them, so no copy is returned and no mail asks for it)."""
+    for key, recs in sorted(sel.rejected.items()):
+        winner = sel.accepted.get(key)
+        if winner is None or key[0] not in stations:
+            continue
+        for rec in recs:
+            if _newest_key(rec) >= _newest_key(winner):  # a broken newer report is still to be fixed
+                continue
+            sel.statuses[rec.file] = SUPERSEDED
+            sel.replaced[rec.file] = winner.file
+            sel.issues.append(
+                issue(
+                    "P004",
+                    station=rec.station,
+                    month=rec.month or "",
+                    file=rec.file,
+                    found=rec.file,
+                    expected=winner.file,
+                )
+            )
 
 
 def _outliers(accepted: dict[tuple[str, str], ReportRecord]) -> list[Issue]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from lingong.model.records import StationResult
 from lingong.spec.template import county_order
-from lingong.spec.vocab import EXCELLENT, FAIL, GRADES, NO_COUNTY, PASS
+from lingong.spec.vocab import EXCELLENT, FAIL, GRADES, NO_COUNTY, ON_NOTICE, PASS
 
 # ---- why a requirement failed --------------------------------------------------------
 
@@ -66,7 +66,9 @@ def shortfall(q, result: StationResult) -> str:
     if q.kind == "monthly":
         return f"{q.label}：{failed_months_text(q.failed_months, result)}"
     if q.kind == "ytd_max":
-        return f"{q.label}{q.figure}{q.unit}，超过上限{q.target}{q.unit}"
+        # The months said without brackets: the text often sits inside an item's own.
+        when = f"，投诉在{_months(q.failed_months)}" if q.failed_months else ""
+        return f"{q.label}{q.figure}{q.unit}，超过上限{q.target}{q.unit}{when}"
     note = prorated_note(result) if getattr(q, "prorated", False) else ""
     return f"{q.label}{q.figure}{q.unit}，未达到指标{q.target}{q.unit}" + (f"（{note}）" if note else "")
 
@@ -92,7 +94,7 @@ def failed_items_text(result: StationResult, *, with_unused: bool = True) -> str
         if it.final != FAIL:
             continue
         if it.decision is not None and it.computed != FAIL:
-            parts.append(f"{it.name}（考核组意见：{it.decision.reason}）")
+            parts.append(f"{it.name}（考核组认定不合格，理由：{it.decision.reason}）")
             continue
         missed = []
         for q in it.requirements:
@@ -106,10 +108,41 @@ def failed_items_text(result: StationResult, *, with_unused: bool = True) -> str
                 missed.append(shortfall(q, result))
         parts.append(f"{it.name}（{'；'.join(missed)}）" if missed else it.name)
     if not parts and result.overall_decision is not None:
-        parts.append(f"考核组意见：{result.overall_decision.reason}")
+        parts.append(f"考核组认定综合等次不合格，理由：{result.overall_decision.reason}")
     text = "、".join(parts) or "综合等次不合格"
     unused_text = months_not_used(result) if with_unused else ""
     return f"{unused_text}；{text}" if unused_text else text
+
+
+def how_decided(result: StationResult) -> str:
+    """How each 不合格 item of a station under rectification is decided: one that failed only on
+    months with no usable report by the corrected (or late) report; one that fell short on the
+    station's own figures, or by the group's decision, by the joint group's recheck of the
+    station's work, recorded as a 考核组意见 (a resubmitted report cannot undo a month gone by).
+    "" when the station is not under rectification."""
+    if result.rectification != ON_NOTICE:
+        return ""
+    unused = set(result.missing_months) | set(result.rejected_months)
+    data, work = [], []
+    for it in result.items:
+        if it.final != FAIL:
+            continue
+        own = (it.decision is not None and it.computed != FAIL) or any(
+            not q.met and q.level == PASS and (q.kind != "monthly" or any(m not in unused for m in q.failed_months))
+            for q in it.requirements
+        )
+        (work if own else data).append(it.name)
+    parts = []
+    if data:
+        fix = []
+        if result.missing_months:
+            fix.append(f"补报{_months(result.missing_months)}")
+        if result.rejected_months:
+            fix.append(f"按退回副本更正{_months(result.rejected_months)}")
+        parts.append(f"{'、'.join(data)}：驿站{'、'.join(fix)}的报表并重新报送后，复查时重新计算")
+    if work:
+        parts.append(f"{'、'.join(work)}：由联合考核组复查驿站的整改情况，复查结论记入考核组意见")
+    return "；".join(parts)
 
 
 def provisional_text(result: StationResult) -> str:

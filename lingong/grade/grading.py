@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from lingong.grade.aggregate import Aggregate, active_months, aggregate
-from lingong.model.periods import make_period, month_label
+from lingong.model.periods import make_period, month_label, ytd_span
 from lingong.model.records import (
     AtRisk,
     Decision,
@@ -82,6 +82,11 @@ def _period_sum(agg: Aggregate, codes: tuple[str, ...]) -> int:
     return sum(agg.sums.get(c, 0) for c in codes)
 
 
+def ytd_label(label: str, period) -> str:
+    """A year-to-date label ("全年被核实投诉") says the months it counts (年初至6月被核实投诉)."""
+    return label.replace("全年", ytd_span(period), 1)
+
+
 def evaluate(req: Requirement, agg: Aggregate, rules: Rules) -> RequirementResult:
     """One requirement against one station's aggregate."""
     n_active = len(agg.active_months)
@@ -116,12 +121,16 @@ def evaluate(req: Requirement, agg: Aggregate, rules: Rules) -> RequirementResul
         target = req.max
         met = figure <= target
         note = agg.complaints_note
+        # The months the complaints were in: a second half-year failed on complaints of the
+        # first must say so, or the station looks for them in its own months.
+        failed = () if met else tuple(m for m, v in sorted(agg.complaints_by_month.items()) if v)
+        label = ytd_label(req.label, agg.period)
     code_text = (
         f"{_code_text(req.codes)}≥{_code_text(req.compare_to)}" if req.kind == "sum_compare" else _code_text(codes)
     )
     return RequirementResult(
         key=req.key,
-        label=req.label,
+        label=label if req.kind == "ytd_max" else req.label,
         kind=kind,
         level=req.level,
         code=code_text,

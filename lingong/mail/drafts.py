@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 from lingong.errors import MailTemplateError  # noqa: F401 - also imported from here
-from lingong.grade.city import failed_facts
+from lingong.grade.city import failed_facts, how_decided
 from lingong.layout import MAIL_LIST_NAME, drafts_parts  # noqa: F401
 from lingong.mail.mail_list import DraftRow, write_mail_list
 from lingong.mail.mime import MAIL_POLICY, _attachments_hash, build_message, message_id
@@ -158,6 +158,22 @@ def _fmt_date(d) -> str:
     return date_cn(d)
 
 
+def _decision(d, computed: str) -> dict | None:
+    """A 考核组意见 as the form says it: the grade, the computed one it changed (or confirmed), the reason."""
+    if d is None:
+        return None
+    return {
+        "grade": d.grade,
+        "computed": computed,
+        "changed": d.grade != computed,
+        "reason": outfiles.mask_text(d.reason),
+    }
+
+
+def _item_grade(it) -> dict:
+    return {"number": it.number, "name": it.name, "grade": it.final, "decision": _decision(it.decision, it.computed)}
+
+
 def _context(
     *,
     kind: str,
@@ -195,11 +211,13 @@ def _context(
             "rectification": result.rectification,
             "deadline": _fmt_date(result.deadline),
             "rectification_text": rectification_text(result),
+            "how_decided": how_decided(result),
             "failed_reasons": failed.text,
             "failed_item_reasons": failed.items,
             "months_not_used": failed.unused,
             "assessed_on": _fmt_date(result.assessed_on),
-            "item_grades": [{"number": it.number, "name": it.name, "grade": it.final} for it in result.items],
+            "item_grades": [_item_grade(it) for it in result.items],
+            "decision": _decision(result.overall_decision, result.computed_overall),
             "at_risk": [a.text for a in result.at_risk],
         }
         ctx["result"].update(_recheck_context(result))
@@ -211,8 +229,8 @@ def _recheck_context(result: StationResult) -> dict:
     from lingong.render.wording import earlier_text, recheck_decision
 
     if result.earlier is None:
-        return {"recheck": False, "earlier": "", "decision": ""}
-    return {"recheck": True, "earlier": earlier_text(result.earlier), "decision": recheck_decision(result)}
+        return {"recheck": False, "earlier": "", "recheck_decision": ""}
+    return {"recheck": True, "earlier": earlier_text(result.earlier), "recheck_decision": recheck_decision(result)}
 
 
 # ---- files ------------------------------------------------------------------------

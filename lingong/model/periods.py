@@ -101,6 +101,13 @@ def months_in_year_through(period: Period) -> tuple[str, ...]:
     return tuple(months_between(month_key(period.year, 1), last))
 
 
+def ytd_span(period: Period) -> str:
+    """What a year-to-date count up to the end of ``period`` covers: 全年, or 年初至6月 for a
+    period ending before December (a first half-year's complaints are not the whole year's)."""
+    last = int(period.months[-1][5:])
+    return "全年" if last == 12 else f"年初至{last}月"
+
+
 def date_cn(d) -> str:
     """A date as every document and message writes it: 2023年7月10日 (no leading zeros)."""
     return f"{d.year}年{d.month}月{d.day}日" if d else ""

@@ -27,10 +27,11 @@ import jinja2.nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from lingong.errors import TextTemplateError  # noqa: F401 - also imported from here
-from lingong.grade.city import failed_item_names, failed_months_text, prorated_note, provisional_text
+from lingong.grade.city import failed_item_names, failed_months_text, how_decided, prorated_note, provisional_text
 from lingong.layout import FORM_SUFFIX
+from lingong.model.periods import ytd_span
 from lingong.model.records import Decision, ItemResult, RequirementResult, StationResult
-from lingong.render import print_layout, textfit
+from lingong.render import form_page, print_layout, textfit
 from lingong.render.wording import date_cn, rectification_text
 from lingong.runtime.outfiles import atomic_path, clip, file_name, inside, mask_text, new_xlsxwriter, safe_component
 from lingong.spec.template import INDICATORS, YESNO
@@ -47,9 +48,7 @@ OVERALL_TEMPLATE = "考核验收情况.j2"
 BODY_FONT = "宋体"
 TITLE_FONT = "黑体"
 BODY_PT = 10
-# Column widths in Excel character units: one A4 portrait page wide at >= 85 % even where a
-# digit is 8.6 px (print_layout.DIGIT_PX), a full page at 100 % in Excel.
-FORM_WIDTHS = (4, 7, 18, 23, 28, 12)
+FORM_WIDTHS = form_page.WIDTHS
 
 
 @dataclass(frozen=True)
@@ -254,6 +253,7 @@ def overall_text(result: StationResult, texts: TextTemplates) -> str:
             rectification=result.rectification,
             deadline=date_text(result.deadline),
             rectification_text=rectification_text(result),
+            how_decided=how_decided(result),
             assessed_on=date_cn(result.assessed_on),
             at_risk=result.at_risk,
             complaints_note=result.complaints_note,
@@ -342,8 +342,8 @@ def write_form(path: Path, result: StationResult, *, rules_label: str, texts: Te
     with atomic_path(Path(path)) as tmp:
         wb = new_xlsxwriter(tmp)
         fmt = _formats(wb)
-        _write_form_sheet(wb, fmt, result, rules_label, texts)
-        _write_evidence_sheet(wb, fmt, result, rules_label)
+        text = _write_form_sheet(wb, fmt, result, rules_label, texts)
+        _write_evidence_sheet(wb, fmt, result, rules_label, text, texts)
         wb.close()
 
 
@@ -367,100 +367,85 @@ def form_title(result: StationResult) -> str:
     return f"随州市零工驿站{result.period.label}{what}" + ("（暂定）" if result.provisional else "")
 
 
-def _recheck_rows(ws, fmt, row: int, result: StationResult, widths) -> int:
+def recheck_texts(result: StationResult) -> tuple[tuple[str, str], ...]:
     """A recheck's form: the earlier result beside this one, and what the recheck decided."""
     from lingong.render.wording import earlier_text, recheck_decision
 
     if result.earlier is None:
-        return row
-    last = len(widths) - 1
+        return ()
     now = f"{result.period.label}复查（{date_cn(result.assessed_on)}）：{result.final_overall}" + (
         "（暂定）" if result.provisional else ""
     )
-    for label, text in (
+    return (
         ("原考核结果", clean(earlier_text(result.earlier))),
         ("复查结果", clean(now)),
         ("复查结论", clean(recheck_decision(result))),
-    ):
-        ws.set_row(row, row_height([(text, sum(widths[2:]))], minimum=24))
-        ws.merge_range(row, 0, row, 1, label, fmt["label"])
-        ws.merge_range(row, 2, row, last, text, fmt["cell"])
-        row += 1
-    return row
+    )
 
 
-def _write_form_sheet(wb, fmt, result: StationResult, rules_label: str, texts: TextTemplates) -> None:
+def form_text(result: StationResult, rules_label: str, texts: TextTemplates) -> tuple[str, form_page.FormText]:
+    """The form's title and its texts, as long as one page allows (see render/form_page)."""
+    title = form_title(result)
+    full = form_page.FormText(
+        ident=identity_line(result),
+        completions=tuple(completion_text(item, result, texts) for item in result.items),
+        opinions=tuple(opinion_text(item, result.graded) for item in result.items),
+        provisional=provisional_text(result) if result.provisional and result.graded else "",
+        summary=overall_text(result, texts),
+        recheck=recheck_texts(result),
+    )
+    return title, form_page.fit(result, full, title, clean(rules_label))
+
+
+def _write_form_sheet(wb, fmt, result: StationResult, rules_label: str, texts: TextTemplates) -> form_page.FormText:
     ws = wb.add_worksheet(FORM_SHEET)
     widths = FORM_WIDTHS
     for c, w in enumerate(widths):
         ws.set_column(c, c, w)
-    total = sum(widths)
     last = len(widths) - 1
+    title, text = form_text(result, rules_label, texts)
+    layout = form_page.rows(result, text, title, clean(rules_label))
+    for row, r in enumerate(layout):
+        ws.set_row(row, r.height)
+        if r.kind == "title":
+            ws.merge_range(row, 0, row, last, r.cells[0], fmt["title"])
+        elif r.kind == "ident":
+            ws.merge_range(row, 0, row, last, r.cells[0], fmt["ident"])
+        elif r.kind == "head":
+            for c, h in enumerate(HEADER):
+                ws.write_string(row, c, h, fmt["head"])
+        elif r.kind == "item":
+            for c, cell in enumerate(r.cells):
+                style = "center" if c < 2 else ("opinion" if c == last else "cell")
+                ws.write_string(row, c, clean(cell), fmt[style])
+        elif r.kind == "recheck":
+            ws.merge_range(row, 0, row, 1, r.cells[0], fmt["label"])
+            ws.merge_range(row, 2, row, last, clean(r.cells[1]), fmt["cell"])
+        elif r.kind in ("provisional", "summary"):
+            ws.merge_range(row, 0, row, 1, "暂定" if r.kind == "provisional" else "考核验收情况", fmt["label"])
+            ws.merge_range(row, 2, row, last, clean(r.cells[0]), fmt["cell"])
+        elif r.kind == "sign":
+            ws.merge_range(row, 0, row, 2, r.cells[0], fmt["sign"])
+            ws.merge_range(row, 3, row, last, r.cells[1], fmt["sign"])
+        else:
+            ws.merge_range(row, 0, row, last, r.cells[0], fmt["small"])
+    row = len(layout) - 1
 
-    ws.set_row(0, 36)
-    title = form_title(result)
-    ws.merge_range(0, 0, 0, last, title, fmt["title"])
-    ident = identity_line(result)
-    ws.set_row(1, row_height([(ident, total)], 10.5, minimum=22))
-    ws.merge_range(1, 0, 1, last, ident, fmt["ident"])
-    ws.set_row(2, 24)
-    for c, h in enumerate(HEADER):
-        ws.write_string(2, c, h, fmt["head"])
-
-    row = 3
-    for item in result.items:
-        cells = (
-            str(item.number),
-            item.name,
-            clean(item.content),
-            clean(item.target_text),
-            completion_text(item, result, texts),
-            opinion_text(item, result.graded),
-        )
-        ws.set_row(row, row_height(zip(cells, widths)))
-        for c, text in enumerate(cells):
-            style = "center" if c < 2 else ("opinion" if c == last else "cell")
-            ws.write_string(row, c, text, fmt[style])
-        row += 1
-
-    if result.provisional and result.graded:
-        note = provisional_text(result)
-        ws.set_row(row, row_height([(note, sum(widths[2:]))], minimum=30))
-        ws.merge_range(row, 0, row, 1, "暂定", fmt["label"])
-        ws.merge_range(row, 2, row, last, note, fmt["cell"])
-        row += 1
-
-    row = _recheck_rows(ws, fmt, row, result, widths)
-    summary = overall_text(result, texts)
-    ws.set_row(row, row_height([(summary, sum(widths[2:]))], minimum=48))
-    ws.merge_range(row, 0, row, 1, "考核验收情况", fmt["label"])
-    ws.merge_range(row, 2, row, last, summary, fmt["cell"])
-    row += 1
-
-    sign_left = "考核领导小组签字：\n\n\n\n" + "　" * 10 + "年　　月　　日"
-    sign_right = "被考核单位签字：\n\n\n\n" + "　" * 10 + "年　　月　　日"
-    ws.set_row(row, row_height([(sign_left, sum(widths[:3]))], minimum=96))
-    ws.merge_range(row, 0, row, 2, sign_left, fmt["sign"])
-    ws.merge_range(row, 3, row, last, sign_right, fmt["sign"])
-    row += 1
-
-    note = f"考核规则：{clean(rules_label)}。完成情况依据各月采用的报表，逐月数据见“{EVIDENCE_SHEET}”工作表。"
-    ws.set_row(row, row_height([(note, total)], 9))
-    ws.merge_range(row, 0, row, last, note, fmt["small"])
-
-    # One portrait page when that still prints at >= 85 %, else as large as the width allows
-    # over two pages, the title and column headers repeated.
-    height = sum(ws.row_sizes[r][0] * 0.75 if r in ws.row_sizes else 15 for r in range(row + 1))  # px -> pt
+    # One portrait page at >= 85 % (form_page made the texts fit it), the title repeated should
+    # a spreadsheet program print it larger than planned.
     print_layout.setup(
         ws,
         widths,
         f"{title}　{clean(result.station.name)}",
         repeat=(0, 2),
         orientation="portrait",
-        height_pt=height,
+        height_pt=sum(r.height for r in layout),
     )
+    # One page: its footer says so, whatever the evidence sheet after it adds to the count.
+    ws.set_footer(form_page.FOOTER, {"margin": print_layout.FORM_HEADER})
     ws.center_horizontally()
     ws.print_area(0, 0, row, last)
+    return text
 
 
 _CODE = re.compile(r"[A-Z]\d+")
@@ -469,9 +454,10 @@ _CODE = re.compile(r"[A-Z]\d+")
 def _targets_by_code(result: StationResult) -> dict[str, list[str]]:
     """Indicator code -> the targets graded on it, e.g. C1 -> ["≥400", "优秀≥480"]."""
     out: dict[str, list[str]] = {}
+    span = ytd_span(result.period)
     for item in result.items:
         for r in item.requirements:
-            text = _target_text(r)
+            text = _target_text(r, span)
             codes = _CODE.findall(r.code)
             if not text or not codes:
                 continue
@@ -483,20 +469,26 @@ def _targets_by_code(result: StationResult) -> dict[str, list[str]]:
     return out
 
 
-def _target_text(r: RequirementResult) -> str:
+def _target_text(r: RequirementResult, span: str = "全年") -> str:
+    """The target as the evidence sheet's last column says it; ``span``: the months a
+    year-to-date limit counts (全年, 年初至6月)."""
     prefix = EXCELLENT if r.level == EXCELLENT else ""
     if r.kind == "monthly":
         return f"{prefix}每月达标"
     if r.target is None:
         return ""
     if r.kind == "ytd_max":
-        return f"{prefix}全年≤{r.target}"
+        if r.target == 0:
+            return f"{prefix}无被核实投诉" if prefix else "不得有被核实投诉"
+        return f"{prefix}{span}≤{r.target}"
     if r.kind == "compare":
         return f"{prefix}≥{r.target}（{r.code}）"
     return f"{prefix}≥{r.target}"
 
 
-def _write_evidence_sheet(wb, fmt, result: StationResult, rules_label: str) -> None:
+def _write_evidence_sheet(
+    wb, fmt, result: StationResult, rules_label: str, said: form_page.FormText, texts: TextTemplates
+) -> None:
     ws = wb.add_worksheet(EVIDENCE_SHEET)
     months = list(result.active_months)
     status = {s.month: s for s in result.month_sources}
@@ -586,5 +578,40 @@ def _write_evidence_sheet(wb, fmt, result: StationResult, rules_label: str) -> N
         ws.merge_range(row, 3, row, last, text, fmt["ev_text"])
         row += 1
 
+    if said.brief:
+        row = _write_full_texts(ws, fmt, row + 1, result, texts, widths)
+
     ws.freeze_panes(3, 3)
     print_layout.setup(ws, widths, title, repeat=(0, 2), keep=3)
+
+
+def _write_full_texts(ws, fmt, row: int, result: StationResult, texts: TextTemplates, widths) -> int:
+    """The form's texts in full, where the form itself had room for the brief ones only."""
+    last = len(widths) - 1
+    wide = sum(widths[2:])
+    ws.set_row(row, 22)
+    ws.merge_range(row, 0, row, last, "考核验收表完成情况（全文）", fmt["ev_head"])
+    row += 1
+    entries = [
+        (f"{item.number} {item.name}", completion_text(item, result, texts) + _decision_line(item))
+        for item in result.items
+    ]
+    if result.provisional and result.graded:
+        entries.append(("暂定", provisional_text(result)))
+    entries.append(("考核验收情况", overall_text(result, texts)))
+    for label, body in entries:
+        body = clean(body)
+        ws.set_row(row, row_height([(body, wide), (label, sum(widths[:2]))]))
+        ws.merge_range(row, 0, row, 1, label, fmt["ev_text"])
+        ws.merge_range(row, 2, row, last, body, fmt["ev_text"])
+        row += 1
+    return row
+
+
+def _decision_line(item: ItemResult) -> str:
+    d = item.decision
+    if d is None:
+        return ""
+    if d.grade != item.computed:
+        return f"\n考核组意见：{d.grade}（计算结果：{item.computed}），理由：{d.reason}"
+    return f"\n考核组确认：{d.reason}"

@@ -14,7 +14,15 @@ from datetime import date
 from pathlib import Path
 
 from lingong.errors import NoticeTemplateError  # noqa: F401 - also imported from here
-from lingong.grade.city import CountyTally, FailedFacts, city_tally, county_of, failed_facts, failed_item_names
+from lingong.grade.city import (
+    CountyTally,
+    FailedFacts,
+    city_tally,
+    county_of,
+    failed_facts,
+    failed_item_names,
+    how_decided,
+)
 from lingong.layout import NOTICE_NAME  # noqa: F401 - part of this module's interface
 from lingong.model.records import Period, StationResult
 from lingong.render.wording import date_cn, rectification_text
@@ -59,6 +67,37 @@ def _remark(r: StationResult) -> str:
     if r.overall_decision is not None:
         bits.append(f"考核组认定（计算结果{r.computed_overall}）")
     return "；".join(bits)
+
+
+def _returned(r: StationResult) -> str:
+    """Why a result is 暂定: the months whose reports were sent back (a 缺报 month makes nothing 暂定)."""
+    months = "、".join(f"{int(m[5:])}月" for m in r.rejected_months)
+    return f"{months}报表被退回，未采用" if months else "本期有报表被退回"
+
+
+def _groups(failing: list[StationResult], station) -> list[dict]:
+    """The 不合格 stations by what their rectification says, each group's sentence said once after
+    its stations (ten stations of one check share one deadline and one way of being decided)."""
+    groups: dict[str, list] = {}
+    for r in failing:
+        groups.setdefault(outfiles.mask_text(rectification_text(r)), []).append(r)
+    out, n = [], 0
+    for text, members in groups.items():
+        entries = []
+        for r in members:
+            n += 1
+            entries.append({**station(r), "no": n})
+        nos = [e["no"] for e in entries]
+        span = f"{nos[0]}至{nos[-1]}" if len(nos) > 2 else "、".join(map(str, nos))
+        who = "以上驿站" if len(groups) == 1 else f"以上第{span}个驿站"
+        out.append(
+            {
+                "stations": entries,
+                "text": f"{who}{text}" if text else "",
+                "on_notice": members[0].rectification == ON_NOTICE,
+            }
+        )
+    return out
 
 
 def _excellent_in(r: StationResult, county: str) -> bool:
@@ -117,7 +156,9 @@ def notice_context(*, period: Period, results: list[StationResult], issued: date
         if t.excellent
     ]
     cancel = [r for r in graded if r.rectification == CANCEL]
-    failing = [r for r in graded if r.final_overall == FAIL and r.rectification != CANCEL and not r.provisional]
+    # Part 三 names every 不合格 station not proposed for cancellation, a 暂定 one too (marked so);
+    # 暂定 alone (a report sent back) is said in part 一, with what makes the result final.
+    failing = [r for r in graded if r.final_overall == FAIL and r.rectification != CANCEL]
     provisional = [r for r in graded if r.provisional and r.rectification != CANCEL]
 
     def station(r: StationResult) -> dict:
@@ -134,6 +175,9 @@ def notice_context(*, period: Period, results: list[StationResult], issued: date
             "case": m(rectification_text(r, with_state=False)),
             "cancel_reason": m(_cancel_reason(r, failed)),
             "provisional": r.provisional,
+            "failed_items": m(failed.items),
+            "how": m(how_decided(r)),
+            "returned": _returned(r),
         }
 
     rows = [
@@ -162,6 +206,8 @@ def notice_context(*, period: Period, results: list[StationResult], issued: date
         "county_total": counts(tally.total),
         "excellent": excellent,
         "failing": [station(r) for r in failing],
+        "failing_groups": _groups(failing, station),
+        "on_notice": any(r.rectification == ON_NOTICE for r in failing),
         "cancel": [station(r) for r in cancel],
         "provisional": [station(r) for r in provisional],
         "rows": rows,

@@ -145,8 +145,7 @@ def build_notice_template(path: Path) -> Path:
     _para(
         doc,
         "本次共考核零工驿站{{ total }}个，其中优秀{{ counts.excellent }}个、合格{{ counts.passed }}个、"
-        "不合格{{ counts.failed }}个。{% if provisional_count %}其中{{ provisional_count }}个驿站有报表因错误被退回，"
-        "考核结果暂定，待重新报送后确定。{% endif %}{% if not_graded_count %}另有{{ not_graded_count }}个驿站"
+        "不合格{{ counts.failed }}个。{% if not_graded_count %}另有{{ not_graded_count }}个驿站"
         "本期未运营，未参加考核。{% endif %}各县（市、区）情况如下：",
     )
     _table(
@@ -164,13 +163,16 @@ def build_notice_template(path: Path) -> Path:
         ],
     )
     _tag(doc, "{%p if provisional %}")
-    _para(doc, "以下驿站有报表被退回或未报送，考核结果暂定，待驿站重新报送、复查后确定：")
+    _para(
+        doc,
+        "以下{{ provisional | length }}个驿站有报表因错误被退回，考核结果暂定，"
+        "待驿站按退回副本修改并重新报送、复查后确定：",
+    )
     _tag(doc, "{%p for s in provisional %}")
     _para(
         doc,
-        "{{ loop.index }}. {{ s.name }}（{{ s.county }}，{{ s.code }}）：暂定{{ s.grade }}；"
-        "{% if s.grade == '不合格' %}{{ s.failed }}未达到考核要求{% else %}{{ s.unused }}{% endif %}"
-        "{% if s.rectification %}。{{ s.rectification }}{% endif %}。",
+        "{{ loop.index }}. {{ s.name }}（{{ s.county }}，{{ s.code }}）：暂定{{ s.grade }}；{{ s.returned }}"
+        "{% if s.grade == '不合格' %}，不合格项目见下文{% endif %}。",
     )
     _tag(doc, "{%p endfor %}")
     _tag(doc, "{%p endif %}")
@@ -185,27 +187,33 @@ def build_notice_template(path: Path) -> Path:
     _tag(doc, "{%p endif %}")
     _para(doc, "三、不合格零工驿站及整改要求", font=HEADING_FONT)
     _tag(doc, "{%p if failing %}")
-    _tag(doc, "{%p for s in failing %}")
+    # The stations by their rectification: each group's sentence (deadline, what decides it, or
+    # that it ended) said once after its stations, not once a station.
+    _tag(doc, "{%p for g in failing_groups %}")
+    _tag(doc, "{%p for s in g.stations %}")
     _para(
         doc,
-        "{{ loop.index }}. {{ s.name }}（{{ s.county }}，{{ s.code }}）{% if s.provisional %}（结果暂定）{% endif %}："
-        "{{ s.failed }}未达到考核要求{% if s.rectification %}。{{ s.rectification }}。"
-        "{% else %}，限期于{{ s.deadline or '规定期限' }}前完成整改。{% endif %}",
+        "{{ s.no }}. {{ s.name }}（{{ s.county }}，{{ s.code }}）{% if s.provisional %}（结果暂定）{% endif %}："
+        "{% if s.unused %}{{ s.unused }}；{% endif %}不合格项目为{{ s.failed_items }}。"
+        "{% if s.how %}整改与复查：{{ s.how }}。{% endif %}",
     )
     _tag(doc, "{%p endfor %}")
+    _tag(doc, "{%p if g.text %}")
+    _para(doc, "{{ g.text }}。")
+    _tag(doc, "{%p endif %}")
+    _tag(doc, "{%p endfor %}")
+    # Asked only of stations still under rectification: one whose rectification ended is not told to rectify.
+    _tag(doc, "{%p if on_notice %}")
     _para(
         doc,
-        "根据《办法》“对不合格的要求限期整改，整改后仍不合格的取消”的规定，请以上驿站对照考核验收表逐项整改，"
+        "根据《办法》“对不合格的要求限期整改，整改后仍不合格的取消”的规定，请限期整改的驿站对照考核验收表逐项整改，"
         "整改情况报所在县（市、区）就业部门，由其组织复核；整改后仍不合格的，予以取消。",
     )
-    # Under its heading this part always says something true: stations listed elsewhere (暂定 above,
-    # 建议取消 below) are named as the exceptions, never left to a bare heading or a false "无".
-    _tag(doc, "{%p elif provisional or cancel %}")
-    _para(
-        doc,
-        "除{% if provisional %}上文结果暂定{% endif %}{% if provisional and cancel %}和{% endif %}"
-        "{% if cancel %}下文建议取消{% endif %}的驿站外，本期无其他考核等次为不合格的零工驿站。",
-    )
+    _tag(doc, "{%p endif %}")
+    # Under its heading this part always says something true: stations listed below (建议取消) are
+    # named as the exception, never left to a bare heading or a false "无".
+    _tag(doc, "{%p elif cancel %}")
+    _para(doc, "除下文建议取消的驿站外，本期无其他考核等次为不合格的零工驿站。")
     _tag(doc, "{%p else %}")
     _para(doc, "本期无考核等次为不合格的零工驿站。")
     _tag(doc, "{%p endif %}")

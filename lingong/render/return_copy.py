@@ -50,9 +50,10 @@ def copy_stem(station: str | None) -> str:
 
 
 def copy_name(station: str | None, month: str | None, n: int | None = None) -> str:
-    """<驿站编号>_<YYYY-MM>[_<n>]_退回.xlsx; ``n`` tells a second broken file of one month apart."""
+    """<驿站编号>_<YYYY-MM>[_第n份]_退回.xlsx; ``n`` (2, 3 …) tells a second broken file of one month
+    apart in words a station reads."""
     return outfiles.file_name(
-        f"{copy_stem(station)}_{month or '未知月份'}" + (f"_{n}" if n else ""), RETURN_COPY_SUFFIX
+        f"{copy_stem(station)}_{month or '未知月份'}" + (f"_第{n}份" if n and n > 1 else ""), RETURN_COPY_SUFFIX
     )
 
 
@@ -286,6 +287,24 @@ def list_title(rel: str) -> str:
 
 
 PATCH_NOTE = "请直接在本文件中修改标出的单元格，保存后重新报送。"
+NO_CELL_NOTE = (
+    "本报表的问题没有可以标出的单元格（如缺少工作表、删去了指标行）：请按下表“处理”一栏，"
+    "用最新模板 LGYZ-M-1 补回缺少的工作表或行（或重新填写）后重新报送。"
+)
+SOME_CELLS_NOTE = (
+    "请直接在本文件中修改标出的单元格；下表中没有单元格的问题（如缺少工作表、删去了指标行）"
+    "请按“处理”一栏补回，保存后重新报送。"
+)
+
+
+def patch_note(issues: list[Issue]) -> str:
+    """What the station does with this copy: correct the marked cells, or, where a problem has no
+    cell to mark (a sheet or a row missing), restore what is missing."""
+    errors = [i for i in issues if i.severity == ERROR] or list(issues)
+    marked = [bool(i.sheet and i.cell and i.sheet != LIST_SHEET) for i in errors]
+    if all(marked):
+        return PATCH_NOTE
+    return SOME_CELLS_NOTE if any(marked) else NO_CELL_NOTE
 
 
 def patched_copy(data: bytes, rel: str, issues: list[Issue]) -> bytes:
@@ -293,7 +312,7 @@ def patched_copy(data: bytes, rel: str, issues: list[Issue]) -> bytes:
     raises xlsx_patch.Unpatchable for a package it cannot patch safely."""
     from .xlsx_patch import patch
 
-    copy, _marked = patch(data, _marks(issues), _list_spec(rel, issues, PATCH_NOTE))
+    copy, _marked = patch(data, _marks(issues), _list_spec(rel, issues, patch_note(issues)))
     return copy
 
 
@@ -392,7 +411,7 @@ def _openpyxl_copy(
 
     names: dict[str, str] = {}
     wb = None
-    note = PATCH_NOTE
+    note = patch_note(issues)
     if data is not None:
         try:
             wb = load_workbook(io.BytesIO(_slash_names(data)), keep_vba=suffix == ".xlsm")

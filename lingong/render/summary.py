@@ -157,8 +157,9 @@ class _Book:
 
 
 def _item_cell(item) -> str:
+    """The item's final grade; one the group changed shows the computed grade under it."""
     if item.decision is not None and item.decision.grade != item.computed:
-        return f"{item.final}（改定）"
+        return f"{item.final}\n原{item.computed}"
     return item.final
 
 
@@ -166,10 +167,29 @@ def _decision_text(r: StationResult) -> str:
     parts = []
     for i in r.items:
         if i.decision is not None:
-            parts.append(f"{i.name}：{i.decision.grade}（{i.decision.reason}）")
+            parts.append(f"{i.name}：{i.decision.grade}（计算结果{i.computed}；{i.decision.reason}）")
     if r.overall_decision is not None:
-        parts.append(f"综合：{r.overall_decision.grade}（{r.overall_decision.reason}）")
+        d = r.overall_decision
+        parts.append(f"综合：{d.grade}（计算结果{r.computed_overall}；{d.reason}）")
     return "；".join(parts)
+
+
+# What a reader compares prints on one page: the item grades, the computed and the final result
+# and the rectification; 暂定, 缺报 and the group's reasons follow on the next column group.
+RESULT_HEADERS = (
+    "所属县（市、区）",
+    "驿站编号",
+    "驿站名称",
+    *ITEMS,
+    "计算综合等次",
+    "最终结果",
+    "整改状态",
+    "整改期限",
+    "暂定",
+    "缺报月份",
+    "考核组意见",
+)
+RESULT_BREAK = RESULT_HEADERS.index("暂定")
 
 
 def _results_sheet(bk: _Book, period: Period, results) -> None:
@@ -177,36 +197,13 @@ def _results_sheet(bk: _Book, period: Period, results) -> None:
     ws = bk.sheet(
         "考核结果", f"随州市零工驿站{period.label}考核结果" + (f"（考核日期：{date_cn(when)}）" if when else "")
     )
-    headers = [
-        "所属县（市、区）",
-        "驿站编号",
-        "驿站名称",
-        *ITEMS,
-        "计算综合等次",
-        "考核组意见",
-        "最终结果",
-        "缺报月份",
-        "暂定",
-        "整改状态",
-        "整改期限",
-    ]
     rows = []
     for r in results:
+        tail = [r.rectification, date_text(r.deadline)]
         if not r.graded:
             rows.append(
-                [
-                    r.station.county,
-                    r.station.code,
-                    r.station.name,
-                    *([""] * len(ITEMS)),
-                    "",
-                    "",
-                    "本期未运营",
-                    "",
-                    "",
-                    r.rectification,
-                    date_text(r.deadline),
-                ]
+                [r.station.county, r.station.code, r.station.name, *([""] * len(ITEMS)), "", "本期未运营", *tail]
+                + ["", "", ""]
             )
             continue
         items = {i.name: i for i in r.items}
@@ -217,19 +214,18 @@ def _results_sheet(bk: _Book, period: Period, results) -> None:
                 r.station.name,
                 *(_item_cell(items[n]) if n in items else "" for n in ITEMS),
                 r.computed_overall,
-                _decision_text(r),
                 r.final_overall + ("（暂定）" if r.provisional else ""),
-                months_text(r.missing_months),
+                *tail,
                 "暂定" if r.provisional else "",
-                r.rectification,
-                date_text(r.deadline),
+                months_text(r.missing_months),
+                _decision_text(r),
             ]
         )
-    widths = [COUNTY_W, 8, 18, *([8] * len(ITEMS)), 8, 34, 8, 10, 5, 8, 11]
-    end = bk.table(ws, headers, rows, widths)
-    grade_cols = (3, 3 + len(ITEMS) + 2)  # item grades .. final result
+    widths = [COUNTY_W, 8, 18, *([9] * len(ITEMS)), 8, 8, 8, 11, 5, 10, 34]
+    end = bk.table(ws, list(RESULT_HEADERS), rows, widths, breaks=(RESULT_BREAK,))
+    final_col = RESULT_HEADERS.index("最终结果")
     if end > TITLE_ROWS:
-        for c0, c1 in ((grade_cols[0], grade_cols[0] + len(ITEMS)), (grade_cols[1], grade_cols[1])):
+        for c0, c1 in ((3, 3 + len(ITEMS)), (final_col, final_col)):  # items and the computed overall
             rng = (TITLE_ROWS, c0, end - 1, c1)
             ws.conditional_format(*rng, {"type": "text", "criteria": "begins with", "value": FAIL, "format": bk.bad})
             ws.conditional_format(

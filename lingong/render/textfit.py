@@ -91,3 +91,19 @@ def row_height(
     lines = max((text_lines(str(t), w, font_pt) for t, w in texts_widths if t), default=1)
     per_line = font_pt * 1.4 if line_pt is None else line_pt
     return min(MAX_ROW_PT, max(minimum, math.ceil(lines * per_line + pad)))
+
+
+def clip_lines(text: str, width_chars: float, lines: int, font_pt: float = 10, tail: str = "…") -> str:
+    """``text`` cut so it takes at most ``lines`` lines in the column, ``tail`` marking the cut;
+    the text itself when it fits."""
+    text = str(text)
+    if text_lines(text, width_chars, font_pt) <= lines:
+        return text
+    lo, hi = 0, len(text)  # the longest prefix that fits with its tail, by bisection
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if text_lines(text[:mid].rstrip() + tail, width_chars, font_pt) <= lines:
+            lo = mid
+        else:
+            hi = mid - 1
+    return text[:lo].rstrip("\n；，、 ") + tail

@@ -43,7 +43,7 @@ def rectification_text(result: StationResult, *, with_state: bool = True) -> str
     if case.state == ON_NOTICE:
         text = (
             f"限期整改：{origin}，整改期限{date_cn(case.deadline)}；由{_label(case.period)}复查"
-            f"（驿站整改并重新报送后）或{next_decider(case.period)}考核决定，整改后仍不合格的建议取消"
+            f"或{next_decider(case.period)}考核决定，整改后仍不合格的建议取消"
         )
         text += _provisional_open(result, case)
     else:

@@ -93,8 +93,19 @@ def test_rejected_report_and_later_replacement():
     sel = select_reports([good, bad], STATIONS)
     assert sel.accepted[("ZD-001", "2023-03")] is good
     assert sel.rejected == {("ZD-001", "2023-03"): [bad]}
-    assert sel.statuses == {"1_first.xlsx": "退回", "2_fixed.xlsx": "采用"}
-    assert sel.issues == []
+    # The failure was replaced: history, not a report to correct.
+    assert sel.statuses == {"1_first.xlsx": "已被替代", "2_fixed.xlsx": "采用"}
+    assert sel.replaced == {"1_first.xlsx": "2_fixed.xlsx"}
+    assert [(i.code, i.file, i.expected) for i in sel.issues] == [("P004", "1_first.xlsx", "2_fixed.xlsx")]
+
+
+def test_a_broken_report_sent_after_the_good_one_is_still_returned():
+    good = rec("1_first.xlsx", fill=date(2023, 4, 2))
+    bad = rec("2_again.xlsx", error=True, fill=date(2023, 4, 9))
+    sel = select_reports([good, bad], STATIONS)
+    assert sel.accepted[("ZD-001", "2023-03")] is good
+    assert sel.statuses == {"1_first.xlsx": "采用", "2_again.xlsx": "退回"}
+    assert sel.replaced == {} and sel.issues == []
 
 
 @pytest.mark.parametrize(
@@ -188,3 +199,30 @@ def test_deterministic_regardless_of_order():
         assert again.statuses == first.statuses
         assert {k: v.file for k, v in again.accepted.items()} == {k: v.file for k, v in first.accepted.items()}
     assert first.issues_of("g.xlsx")[0].code in ("R002", "P002")
+
+
+CITY = {
+    "ZD-001": Station("ZD-001", "东城街道零工驿站", "曾都区"),
+    "ZD-002": Station("ZD-002", "西城街道零工驿站", "曾都区"),
+    "GS-003": Station("GS-003", "广水街道零工驿站", "广水市"),
+    "GS-002": Station("GS-002", "十里街道零工驿站", "广水市"),
+}
+
+
+@pytest.mark.parametrize(
+    "file, station, named",
+    [
+        ("曾都区/东城驿站5月报表.xlsx", "ZD-002", "东城街道零工驿站（ZD-001）"),  # another station's name
+        ("曾都区/西城驿站5月报表.xlsx", "ZD-002", None),  # its own
+        ("曾都区/5月报表.xlsx", "ZD-002", None),  # no name at all
+        ("广水市/广水市十里街道5月.xlsx", "GS-002", None),  # the county's name is no 广水街道
+        ("广水市/广水街道驿站5月.xlsx", "GS-002", "广水街道零工驿站（GS-003）"),
+    ],
+)
+def test_a_file_named_after_another_station_is_warned_about(file, station, named):
+    st = CITY[station]
+    r = rec(file, station=station, month="2023-05", name=st.name, county=st.county)
+    got = [i for i in select_reports([r], CITY).issues if i.code == "F011"]
+    assert [i.found for i in got] == ([named] if named else [])
+    if named:
+        assert got[0].expected == f"{station} {st.name}" and got[0].severity == "警告"

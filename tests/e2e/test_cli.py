@@ -254,3 +254,13 @@ def test_more_workers_than_cores_are_as_many_as_the_cores():
     cores = os.cpu_count() or 1
     assert build_parser().parse_args(["--workers", "40"]).workers == min(40, cores)
     assert build_parser().parse_args(["--workers", "1"]).workers == 1
+
+
+def test_argparse_messages_are_in_chinese():
+    from lingong.cli import chinese_error
+
+    assert chinese_error("the following arguments are required: --station") == "缺少必填的选项 --station"
+    assert chinese_error("unrecognized arguments: --bogus x") == "不认识的参数 --bogus x"
+    assert chinese_error("argument --station: expected one argument") == "选项 --station 后面要写一个值"
+    p = cli("history")
+    assert p.returncode == 2 and "缺少必填的选项 --station" in p.stderr and "the following" not in p.stderr

@@ -6,6 +6,7 @@ as the pipeline will see them, not as the generator meant them."""
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -224,6 +225,14 @@ def test_default_rules_grade_the_city_as_designed(demo, tmp_path, period):
 
     files_line = next(line for line in digest(summary).splitlines() if line.startswith("文件："))
     assert "月度报表 " in files_line and "已跳过 2 个" in files_line and "无法读取 2 个" in files_line, files_line
+    # The kinds of files add up to the total: 驿站名册 and 考核组意见 are named too.
+    total = int(re.search(r"共 (\d+) 个", files_line).group(1))
+    parts = [int(n) for n in re.findall(r"[\u4e00-\u9fff] (\d+) 个", files_line.split("；")[1])]
+    assert "驿站名册 1 个" in files_line and "考核组意见 1 个" in files_line and sum(parts) == total, files_line
+    # A 缺报 names its station and months; the clerk is told the next step.
+    missing_line = next(line for line in digest(summary).splitlines() if "个站月" in line)
+    assert re.search(r"缺报 \d+ 个站月（\d+ 个驿站）：[A-Z]+-\d+（\d+月", missing_line), missing_line
+    assert f"下一步：核对结果后运行 python process.py mail --period {period}" in digest(summary)
     # Both reports sent back are counted, the one from a station missing in the registry (ZD-009) too.
     assert "有错误已退回的报表 2 份（其中驿站不在名册 1 份" in digest(summary)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from lingong.grade import city
 from lingong.grade.grading import assess, overall_grade
 from lingong.model.periods import parse_period
 from lingong.spec.rules import load_rules
@@ -353,3 +354,22 @@ def test_at_risk_prorated_for_a_station_opened_in_april():
     risks = {a.key: a for a in res.at_risk}
     # 9 operating months in 2023 -> C1 year target ceil(800 × 9 / 12) = 600; 150 so far.
     assert (risks["C1_sum"].year_target, risks["C1_sum"].needed) == (600, 450)
+
+
+def test_complaints_of_the_first_half_that_fail_the_second_say_their_months():
+    # Four complaints, all in the first half: the second half fails on them, and says where they are.
+    st = station()
+    acc = {}
+    for m, v in with_total(half_year(), "G5", 4).items():
+        acc[(st.code, m)] = report(st.code, m, v)
+    for m, v in with_total(half_year(half=2), "G5", 0).items():
+        acc[(st.code, m)] = report(st.code, m, v)
+    (r1,), _ = assess(parse_period("2023H1"), {st.code: st}, acc, {}, [], RULES)
+    (r2,), _ = assess(parse_period("2023H2"), {st.code: st}, acc, {}, [], RULES)
+    h1, h2 = requirement(r1, "G5_ytd"), requirement(r2, "G5_ytd")
+    complained = tuple(m for m, v in r2.complaints_by_month.items() if v)
+    assert complained and all(m <= "2023-06" for m in complained)
+    assert h2.failed_months == complained and not h2.met
+    assert city.shortfall(h2, r2) == f"全年被核实投诉4次，超过上限3次，投诉在{city._months(complained)}"
+    # The first half-year counts January to June, and says so.
+    assert h1.label == "年初至6月被核实投诉" and h2.label == "全年被核实投诉"

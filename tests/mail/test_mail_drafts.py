@@ -489,3 +489,24 @@ def test_the_same_issue_in_every_months_report_is_one_line_naming_its_months(tmp
     assert "2023年1月至6月（6份报表）" in lines[0] and lines[0].count("基本信息!B7") == 1
     assert "ZD-001_2023-0" not in lines[0]  # six file names would bury the one thing to do
     assert "2023年2月 曾都区/ZD-001_2023-02.xlsx" in lines[1]
+
+
+def test_a_mail_says_each_decision_of_the_group_and_its_reason(tmp_path):
+    # GS-002: 供求服务 computed 合格, the group decided 优秀; the overall computed 优秀, decided 合格.
+    summary = write(tmp_path)
+    body = parse({r.station: r for r in summary.written}["GS-002"].eml).get_body().get_content()
+    assert "综合等次：合格（计算结果：优秀；考核组意见：合格，理由：投诉核实中" in body
+    assert "3. 供求服务：优秀（计算结果：合格；考核组意见：优秀，理由：驿站承办全市春风行动专场" in body
+    assert "1. 驿站运维：" in body and "1. 驿站运维：优秀（" not in body  # no decision, nothing added
+
+
+def test_a_station_under_rectification_is_told_how_each_failed_item_is_rechecked(tmp_path):
+    # SX-003: 驿站运维 and 线上平台 failed only on the months with no usable report (a corrected or
+    # late report decides them); 供求服务 fell short on its own figures: no report can undo that.
+    summary = write(tmp_path)
+    body = parse({r.station: r for r in summary.written}["SX-003"].eml).get_body().get_content()
+    assert (
+        "整改与复查：驿站运维、线上平台：驿站补报3月、5月、按退回副本更正4月的报表并重新报送后，复查时重新计算；"
+        "供求服务、宣传推广、服务效能：由联合考核组复查驿站的整改情况，复查结论记入考核组意见。"
+    ) in body
+    assert "驿站整改并重新报送后" not in body

@@ -38,6 +38,14 @@ def form_sheet(path):
     return openpyxl.load_workbook(path)[fw.FORM_SHEET]
 
 
+def full_texts(path) -> dict[str, str]:
+    """The evidence sheet's 完成情况（全文）: label -> text, {} when the form had room for them."""
+    ev = openpyxl.load_workbook(path)[fw.EVIDENCE_SHEET]
+    rows = [(ev.cell(r, 1).value, ev.cell(r, 3).value) for r in range(1, ev.max_row + 1)]
+    start = next((i for i, (a, _) in enumerate(rows) if a == "考核验收表完成情况（全文）"), None)
+    return {} if start is None else {a: b for a, b in rows[start + 1 :] if a}
+
+
 # ---- the form's layout and wording ---------------------------------------------------
 
 
@@ -74,33 +82,44 @@ def test_opinion_ticks_final_grade_only(tmp_path, texts):
 
 def test_decision_is_ticked_and_computed_grade_noted(tmp_path, texts):
     result = rf.passing_with_decision()
-    ws = form_sheet(write(tmp_path, result, texts))
+    path = write(tmp_path, result, texts)
+    ws = form_sheet(path)
     opinion = ws["F6"].value  # 供求服务: computed 合格, group decided 优秀
-    assert opinion.startswith("☑优秀\n□合格\n□不合格")
-    assert "\n计算结果：合格；考核组意见：优秀，理由：驿站承办全市春风行动专场" in opinion
-    assert not any(line.startswith(("（", "，", "。", "；")) for line in opinion.splitlines())
+    assert opinion == "☑优秀\n□合格\n□不合格\n（考核组改定）"
+    # The decision and its reason beside it, in the wide 完成情况 column, and in full on the evidence sheet.
+    assert "\n考核组意见：优秀（计算结果：合格），理由：驿站承办全市春风行动专场" in ws["E6"].value
+    assert "\n考核组意见：优秀（计算结果：合格），理由：驿站承办全市春风行动专场" in full_texts(path)["3 供求服务"]
     summary = ws["C10"].value
     assert summary.startswith("综合等次：合格（计算结果：优秀；考核组意见：合格，理由：投诉核实中")
 
 
 def test_completion_names_figures_targets_and_failed_months(tmp_path, texts):
     result = rf.failing()
-    ws = form_sheet(write(tmp_path, result, texts))
+    path = write(tmp_path, result, texts)
+    ws = form_sheet(path)
+    # Too long for one page in full: the form gives the figures against their targets ...
     supply = ws["E6"].value
-    assert "收集岗位 255个（指标 400，未完成）" in supply
-    assert "求职登记 210人次（指标 360，未完成）" in supply
-    assert "人岗匹配 33人（指标 50，未完成）" in supply
+    assert "收集岗位255个（指标400，未完成）" in supply
+    assert "求职登记210人次（指标360，未完成）" in supply
+    assert "人岗匹配33人（指标50，未完成）" in supply
     promo = ws["E7"].value
-    # Feb D2=0, Mar/May 缺报, Apr 退回: each month says why; none of them is "未达标".
-    assert "就业政策宣传每月：2月未达到，3月、5月未报送（缺报），4月报表被退回，未采用" in promo
-    assert "未达标" not in promo
-    assert "被核实投诉 4次（上限 3，超出）" in ws["E9"].value
-    good = form_sheet(write(tmp_path, rf.excellent(), texts, "good.xlsx"))["E6"].value
+    # Feb D2=0 is the item's own; Mar/May 缺报 and Apr 退回 the form says once, in its 暂定 row.
+    assert "就业政策宣传每月：2月未达到" in promo and "缺报、退回月份的月度要求未达到" in promo
+    assert "3月" not in promo and "未达标" not in promo
+    assert "被核实投诉4次（上限3，超出）" in ws["E9"].value
+    # ... and the evidence sheet every month and why.
+    full = full_texts(path)
+    assert "收集岗位 255个（指标 400，未完成）" in full["3 供求服务"]
+    assert "就业政策宣传每月：2月未达到，3月、5月未报送（缺报），4月报表被退回，未采用" in full["4 宣传推广"]
+    assert "被核实投诉 4次（上限 3，超出）" in full["6 服务效能"]
+    good = write(tmp_path, rf.excellent(), texts, "good.xlsx")
+    good = full_texts(good).get("3 供求服务") or form_sheet(good)["E6"].value
     assert "（指标 400，完成" in good and "%）" in good and "未完成" not in good
 
 
 def test_overall_lists_missing_months_provisional_rectification_and_risks(tmp_path, texts):
-    ws = form_sheet(write(tmp_path, rf.failing(), texts))
+    path = write(tmp_path, rf.failing(), texts)
+    ws = form_sheet(path)
     # 暂定 shows: in the title, and a row of its own saying which months and what makes it final.
     assert ws["A1"].value == "随州市零工驿站2023年上半年运维考核验收表（暂定）"
     assert (ws["A10"].value, ws["C10"].value) == (
@@ -108,7 +127,16 @@ def test_overall_lists_missing_months_provisional_rectification_and_risks(tmp_pa
         "本结果为暂定：3月、5月未报送（缺报），4月报表被退回，未采用。驿站按退回副本修改（或补报）并重新报送后复查，"
         "复查结果为最终等次",
     )
-    text = ws["C11"].value
+    brief = ws["C11"].value
+    assert brief.startswith("综合等次：不合格（暂定）")
+    assert "3月、5月未报送（缺报），4月报表被退回，未采用" in brief
+    assert "不合格项目：驿站运维、线上平台、供求服务、宣传推广、服务效能" in brief
+    assert "预警 2 项，见佐证数据" in brief
+    assert (
+        "限期整改：2023年上半年考核（2023年7月5日）不合格，整改期限2023年8月4日；由2023年上半年复查"
+        "或2023年下半年考核决定"
+    ) in brief
+    text = full_texts(path)["考核验收情况"]
     assert text.startswith("综合等次：不合格（暂定）")
     assert "3月、5月未报送（缺报），当月各项月度要求均按未达到计" in text
     assert "4月报表被退回，未采用" in text
@@ -116,7 +144,7 @@ def test_overall_lists_missing_months_provisional_rectification_and_risks(tmp_pa
     # Which assessment started the rectification, its deadline and what decides it.
     assert (
         "限期整改：2023年上半年考核（2023年7月5日）不合格，整改期限2023年8月4日；由2023年上半年复查"
-        "（驿站整改并重新报送后）或2023年下半年考核决定"
+        "或2023年下半年考核决定"
     ) in text
     assert "还需宣传推广 7 次" in text and "还需就业政策宣传 8 次" in text
     assert "被核实投诉按 2023年1月至6月 累计" in text
@@ -126,7 +154,7 @@ def test_station_opened_in_april_is_assessed_on_three_months(tmp_path, texts):
     path = write(tmp_path, rf.opened_in_april(), texts)
     ws = form_sheet(path)
     assert "2023年4月至2023年6月" in ws["A2"].value
-    assert "收集岗位 264个（指标 200" in ws["E6"].value  # 400 prorated to 3 of 6 months
+    assert "收集岗位264个（指标200，按运营3个月折算）" in ws["E6"].value  # 400 prorated to 3 of 6 months
     ev = openpyxl.load_workbook(path)[fw.EVIDENCE_SHEET]
     assert [ev.cell(3, c).value for c in range(5, 10)] == ["4月", "5月", "6月", "合计", "指标"]
     months = {ev.cell(r, 1).value: ev.cell(r, 3).value for r in range(30, 40) if ev.cell(r, 1).value}
@@ -185,7 +213,9 @@ def test_print_setup_is_a4_portrait_at_readable_scale_repeated_titles(tmp_path, 
     assert not ws.sheet_properties.pageSetUpPr.fitToPage
     assert 85 <= int(ws.page_setup.scale or 100) <= 100
     assert ws.print_title_rows == "$1:$3"
-    assert "第 &P 页 共 &N 页" in ws.oddFooter.center.text
+    # One page, whatever the evidence sheet after it adds to a workbook's page count.
+    assert "第 1 页 共 1 页" in ws.oddFooter.center.text
+    assert "第 &P 页 共 &N 页" in wb[fw.EVIDENCE_SHEET].oddFooter.center.text
     ev = wb[fw.EVIDENCE_SHEET]
     assert not ev.sheet_properties.pageSetUpPr.fitToPage and int(ev.page_setup.scale or 100) >= 85
     assert ev.freeze_panes == "D4"
@@ -216,8 +246,11 @@ def test_bureau_can_edit_the_completion_wording(tmp_path, texts):
         "utf-8",
     )
     mine = fw.load_text_templates(folder)
-    ws = form_sheet(write(tmp_path, rf.failing(), mine))
-    assert ws["E6"].value == "收集岗位=255/400，求职登记=210/360，人岗匹配=33/50"
+    # On a form with room for it, and on the evidence sheet of one without.
+    ws = form_sheet(write(tmp_path, rf.excellent(), mine))
+    assert ws["E6"].value == "收集岗位=591/400，求职登记=501/360，人岗匹配=69/50"
+    full = full_texts(write(tmp_path, rf.failing(), mine, "failing.xlsx"))
+    assert full["3 供求服务"] == "收集岗位=255/400，求职登记=210/360，人岗匹配=33/50"
 
 
 @pytest.mark.parametrize(
@@ -309,7 +342,7 @@ def test_station_text_never_becomes_a_formula_or_link(tmp_path, texts):
     assert _formula_or_link_cells(path) == []
     ws = form_sheet(path)
     assert '被考核单位：=HYPERLINK("x")/../东城' in ws["A2"].value
-    assert "理由：=1+1 http://evil.example/x" in ws["F5"].value
+    assert "理由：=1+1 http://evil.example/x" in ws["E5"].value
     ev = openpyxl.load_workbook(path)[fw.EVIDENCE_SHEET]
     assert ev["A1"].value.startswith('佐证数据：=HYPERLINK("x")/../东城')
 
@@ -432,3 +465,57 @@ def test_only_templates_that_depend_on_their_context_alone_are_cached(tmp_path, 
     (folder / fw.COMPLETION_TEMPLATE).write_text(body, "utf-8")
     (folder / "part.j2").write_text("{{ item.name }}", "utf-8")
     assert fw.load_text_templates(folder).completion_cacheable is cacheable
+
+
+# ---- one page, whatever the station's texts ------------------------------------------------
+
+LONG_REASON = "经联合考核组现场核实，" + "驿站台账与报表数字不一致，负责人当场说明了原因并补交了材料；" * 8
+
+
+@pytest.mark.parametrize("failing_months", [False, True])
+def test_form_rows_fit_one_page_with_a_decision_on_every_item(tmp_path, texts, failing_months):
+    from lingong.render import form_page
+
+    items = [*rf.NAMES, "综合"]
+    decisions = tuple(
+        Decision("ZD-001", "2023H1", item, "合格", f"{item}：{LONG_REASON}", f"考核组意见.xlsx!A{n}")
+        for n, item in enumerate(items, 2)
+    )
+    result = rf.make_result(
+        name="东城街道零工驿站" * 12,
+        decisions=decisions,
+        rejected={"2023-04": "曾都区/ZD-001_2023-04.xlsx"} if failing_months else None,
+    )
+    path = write(tmp_path, result, texts)
+    ws = form_sheet(path)
+    heights = [ws.row_dimensions[r].height or 15 for r in range(1, ws.max_row + 1)]
+    assert sum(heights) <= form_page.HEIGHT_PT
+    assert ws.print_area and int(ws.page_setup.scale) >= 85
+    assert ws.cell(ws.max_row - 1, 1).value.startswith("考核领导小组签字")
+    # What the form had no room for is on the evidence sheet, whole.
+    full = full_texts(path)
+    assert all(LONG_REASON.rstrip("；") in full[f"{n} {name}"] for n, name in enumerate(rf.NAMES, 1))
+    assert LONG_REASON in full["考核验收情况"]
+
+
+def test_a_form_that_fits_says_everything_on_the_form(tmp_path, texts):
+    path = tmp_path / "fits.xlsx"
+    fw.write_form(path, rf.excellent(), rules_label="随州市零工驿站运维考核（暂行）2023版", texts=texts)
+    assert full_texts(path) == {}
+    ws = form_sheet(path)
+    assert "（指标 400，完成" in ws["E6"].value and "优秀条件：" in ws["E6"].value
+    assert "考核规则：随州市零工驿站运维考核（暂行）2023版" in ws.cell(ws.max_row, 1).value
+
+
+def test_failed_items_say_what_passing_needs_and_met_thresholds_show_their_figure(tmp_path, texts):
+    failing = full_texts(write(tmp_path, rf.failing(), texts))
+    assert "优秀条件" not in failing["3 供求服务"] and "未完成" in failing["3 供求服务"]
+    good = write(tmp_path, rf.excellent(), texts, "good.xlsx")
+    good = full_texts(good).get("3 供求服务") or form_sheet(good)["E6"].value
+    assert "收集岗位≥480个，已达到（591）" in good
+
+
+def test_evidence_says_the_complaint_limits_in_words_of_the_period(tmp_path, texts):
+    ev = openpyxl.load_workbook(write(tmp_path, rf.failing(), texts))[fw.EVIDENCE_SHEET]
+    target = next(ev.cell(r, 12).value for r in range(4, 32) if ev.cell(r, 1).value == "G5")
+    assert target == "年初至6月≤3；优秀无被核实投诉"

@@ -46,7 +46,7 @@ def doc_text(path: Path) -> tuple[str, list[list[list[str]]]]:
 def test_default_template_is_reproducible(tmp_path):
     a = notice_template.build_notice_template(tmp_path / "a.docx")
     text, tables = doc_text(a)
-    assert "{{ title }}" in text and "{%p for s in failing %}" in text
+    assert "{{ title }}" in text and "{%p for g in failing_groups %}" in text
     assert TEMPLATE.is_file(), "run: python -m lingong.render.notice_template"
     assert doc_text(TEMPLATE) == (text, tables), (
         "templates/通报模板.docx is stale: run python -m lingong.render.notice_template"
@@ -62,6 +62,8 @@ def test_notice_has_counts_lists_deadline_and_table(tmp_path):
     assert "半年检查" in text
     assert "本次共考核零工驿站5个，其中优秀2个、合格1个、不合格2个" in text
     assert "另有1个驿站本期未运营" in text and "有报表因错误被退回" in text
+    # "各县（市、区）情况如下：" is followed by the counties' table, not by another list.
+    assert "未参加考核。各县（市、区）情况如下：\n以下1个驿站有报表因错误被退回" in text
     assert "{{" not in text and "{%" not in text
     # per county, in the order of the counties, with a total
     counts = tables[0]
@@ -75,16 +77,23 @@ def test_notice_has_counts_lists_deadline_and_table(tmp_path):
     ]
     # 优秀 list (escaped name intact), 不合格 with failed items and the deadline, 建议取消
     assert '曾都区：东城<街道>&零工驿站、=HYPERLINK("x")/../东城。' in text
-    # SX-003's result is 暂定: listed apart from the final results, before the sections by grade.
-    failing = next(line for line in text.splitlines() if line.startswith("1. 随县厉山镇零工驿站"))
-    assert "（随县，SX-003）：暂定不合格；3月、5月未报送（缺报），4月报表被退回，未采用" in failing
-    assert text.index("考核结果暂定，待驿站重新报送、复查后确定") < text.index("二、优秀零工驿站")
-    assert "本期无考核等次为不合格的零工驿站" not in text
-    # every failing station is listed elsewhere: part 三 says so rather than stand empty
+    # SX-003's result is 暂定: part 一 says so and why (the report sent back; a 缺报 month makes nothing 暂定) ...
+    provisional = next(line for line in text.splitlines() if line.startswith("1. 随县厉山镇零工驿站"))
+    assert provisional == "1. 随县厉山镇零工驿站（随县，SX-003）：暂定不合格；4月报表被退回，未采用，不合格项目见下文。"
+    assert text.index("考核结果暂定，待驿站按退回副本修改并重新报送、复查后确定") < text.index("二、优秀零工驿站")
+    assert "被退回或未报送" not in text
+    # ... and part 三 lists it with the other 不合格 stations, its rectification said once for the group.
     part3 = text[text.index("三、不合格零工驿站及整改要求") : text.index("四、建议取消的零工驿站")]
-    assert part3.strip().endswith("除上文结果暂定和下文建议取消的驿站外，本期无其他考核等次为不合格的零工驿站。")
+    failing = next(line for line in part3.splitlines() if line.startswith("1. "))
+    assert failing.startswith(
+        "1. 随县厉山镇零工驿站（随县，SX-003）（结果暂定）：3月、5月未报送（缺报），4月报表被退回"
+    )
     assert "人岗匹配33人，未达到指标50人" in failing and "被核实投诉4次，超过上限3次" in failing
-    assert "限期整改：2023年上半年考核（2023年7月5日）不合格，整改期限2023年8月4日；由2023年上半年复查" in failing
+    assert (
+        "以上驿站限期整改：2023年上半年考核（2023年7月5日）不合格，整改期限2023年8月4日；由2023年上半年复查"
+    ) in part3
+    assert "请限期整改的驿站对照考核验收表逐项整改" in part3
+    assert "本期无考核等次为不合格的零工驿站" not in text
     assert "四、建议取消的零工驿站" in text and "高新区淅河镇零工驿站（随州高新区，GX-004）" in text
     assert "建议取消其零工驿站资格" in text and "五、工作要求" in text
     assert "随州市零工驿站运维考核小组\n2023年7月10日\n" in text
@@ -223,3 +232,51 @@ def test_attachment_table_columns_fit_their_longest_short_entry(tmp_path):
     for c, texts in entries.items():
         for text in texts:
             assert notice._text_pt(text, 10.5) + notice.CELL_PAD_PT <= widths[c] + 0.01, (heads[c], text, widths)
+
+
+def _on_notice(r, origin="2023H1"):
+    from lingong.model.records import RectificationCase
+
+    case = RectificationCase(origin, date(2023, 7, 10), date(2023, 8, 9), "限期整改")
+    return dataclasses.replace(r, rectification="限期整改", deadline=case.deadline, case=case, provisional=False)
+
+
+def test_a_group_of_stations_under_rectification_is_told_once(tmp_path):
+    names = [f"第{i}零工驿站" for i in range(1, 6)]
+    res = [
+        _on_notice(
+            dataclasses.replace(
+                rf.failing(), station=dataclasses.replace(rf.failing().station, code=f"SX-0{i}", name=n)
+            )
+        )
+        for i, n in enumerate(names, 1)
+    ]
+    text, _ = doc_text(notice.write_notice(tmp_path / "n.docx", period=H1, results=res, template=TEMPLATE))
+    part3 = text[text.index("三、不合格零工驿站及整改要求") : text.index("四、工作要求")]
+    assert part3.count("整改期限2023年8月9日") == 1 and part3.count("由2023年上半年复查或") == 1
+    assert all(f"{n}（随县，SX-0{i}）" in part3 for i, n in enumerate(names, 1))
+
+
+def test_stations_whose_rectification_ended_are_not_asked_to_rectify(tmp_path):
+    from lingong.model.records import RectificationCase
+
+    ended = RectificationCase(
+        "2023H1", date(2023, 7, 10), date(2023, 8, 9), "整改结束", "2023H2", False, date(2024, 1, 12)
+    )
+    r = dataclasses.replace(
+        rf.failing(), period=make_period("year", 2023), rectification="整改结束", case=ended, provisional=False
+    )
+    text, _ = doc_text(notice.write_notice(tmp_path / "n.docx", period=r.period, results=[r], template=TEMPLATE))
+    part3 = text[text.index("三、不合格零工驿站及整改要求") : text.index("四、工作要求")]
+    assert "整改结束" in part3 and "逐项整改" not in part3 and "予以取消" not in part3
+
+
+def test_a_failure_by_decision_reads_as_the_groups_decision(tmp_path):
+    from lingong.model.records import Decision
+
+    d = Decision("ZD-001", "2023H1", "服务效能", "不合格", "违反办法三(三)10", "x!A2")
+    r = rf.make_result(decisions=(d,))
+    assert r.final_overall == "不合格"
+    text, _ = doc_text(notice.write_notice(tmp_path / "n.docx", period=H1, results=[r], template=TEMPLATE))
+    assert "服务效能（考核组认定不合格，理由：违反办法三(三)10）" in text
+    assert "10未达到" not in text and "）未达到考核要求" not in text

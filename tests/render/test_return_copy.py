@@ -253,3 +253,22 @@ def test_a_package_with_backslash_names_stays_the_stations_workbook(station_file
     assert wb.sheetnames[0] == LIST_SHEET and "月度指标" in wb.sheetnames and "基本信息" in wb.sheetnames
     assert wb["月度指标"][f"E{_row_of('C1')}"].comment is not None
     assert "请直接在本文件中修改" in wb[LIST_SHEET]["A3"].value
+
+
+def test_a_copy_with_no_cell_to_mark_says_what_to_do_instead(station_file, tmp_path):
+    from lingong.render.return_copy import NO_CELL_NOTE, PATCH_NOTE, SOME_CELLS_NOTE
+
+    missing = [issue("S001", station="GX-002", month="2023-05", file=REL, expected="月度指标")]
+    out = write_return_copy(station_file, REL, missing, tmp_path / "退回修改" / "GX-002_2023-05_退回.xlsx")
+    said = [str(c.value) for r in openpyxl.load_workbook(out)[LIST_SHEET].iter_rows(max_row=5) for c in r if c.value]
+    assert any(NO_CELL_NOTE in s for s in said) and not any(PATCH_NOTE in s for s in said)
+    both = write_return_copy(station_file, REL, _issues(), tmp_path / "退回修改" / "b.xlsx")
+    said = [str(c.value) for r in openpyxl.load_workbook(both)[LIST_SHEET].iter_rows(max_row=5) for c in r if c.value]
+    assert any(SOME_CELLS_NOTE in s for s in said)
+
+
+def test_a_second_copy_of_one_month_is_named_in_words():
+    from lingong.render.return_copy import copy_name
+
+    assert copy_name("SX-003", "2023-03") == "SX-003_2023-03_退回.xlsx"
+    assert copy_name("SX-003", "2023-03", 2) == "SX-003_2023-03_第2份_退回.xlsx"

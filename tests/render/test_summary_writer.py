@@ -56,9 +56,14 @@ def test_results_one_row_a_station_by_county(book):
     body = rows(ws)
     assert [r[1] for r in body] == ["ZD-001", "ZD-005", "SX-003", "GS-002", "GX-004"]  # county order, then code
     by = {r[1]: dict(zip(header, r)) for r in body}
-    assert by["GS-002"]["供求服务"] == "优秀（改定）"
+    assert by["GS-002"]["供求服务"] == "优秀\n原合格"  # a grade the group changed shows the computed one
     assert by["GS-002"]["计算综合等次"] == "优秀" and by["GS-002"]["最终结果"] == "合格"
-    assert "综合：合格（投诉核实中" in by["GS-002"]["考核组意见"]
+    assert "综合：合格（计算结果优秀；投诉核实中" in by["GS-002"]["考核组意见"]
+    # What a reader compares prints together: items, computed and final result, 整改 on the first
+    # column group; 暂定, 缺报 and the reasons after the page break.
+    compared = ["计算综合等次", "最终结果", "整改状态", "整改期限"]
+    assert header[9:13] == compared and header[13:] == ["暂定", "缺报月份", "考核组意见"]
+    assert [b.id for b in ws.col_breaks.brk] == [13] and int(ws.page_setup.scale) >= 85
     assert by["SX-003"]["缺报月份"] == "3月、5月" and by["SX-003"]["暂定"] == "暂定"
     assert by["SX-003"]["整改状态"] == "限期整改" and by["SX-003"]["整改期限"] == "2023年8月4日"
     assert ws.freeze_panes == "A3" and ws.auto_filter.ref.startswith("A2:")
