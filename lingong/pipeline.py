@@ -111,23 +111,55 @@ def start_readers(workers: int):
     return start_workers(read_one, workers=workers, initializer=import_modules, initargs=READER_MODULES)
 
 
-def read_files(candidates: list[tuple[Path, str]], *, workers: int, progress: bool, started=None) -> list[FileResult]:
+def read_files(
+    candidates: list[tuple[Path, str]],
+    *,
+    workers: int,
+    progress: bool,
+    started=None,
+    cache_dir: Path | None = None,
+    notes: list[str] | None = None,
+) -> list[FileResult]:
     """Read every candidate, in worker processes that a hostile file cannot take down
-    (``started``: from start_readers)."""
+    (``started``: from start_readers). With ``cache_dir`` (the output folder), a file read
+    before is taken from its read cache (read/cache.py) and the others are added to it;
+    what the cache has to say (rebuilt, unusable) goes to ``notes``, else to stderr."""
+    cache = None
+    if cache_dir is not None:
+        from lingong.read.cache import ReadCache, input_root
+
+        cache = ReadCache(cache_dir, input_root(candidates))
     items = [(str(p), rel) for p, rel in candidates]
-    bar = _progress(len(items), "读取报表", progress)
     out: dict[str, FileResult] = {}
+    if cache is not None:
+        for item in items:
+            hit = cache.lookup(*item)
+            if hit is not None:
+                out[item[1]] = hit
+    todo = [item for item in items if item[1] not in out]
+    bar = _progress(len(todo), "读取报表", progress)
     warm = None
-    for item, ok, value in run_isolated(
-        read_one, items, workers=workers, initializer=import_modules, initargs=READER_MODULES, started=started
-    ):
-        if warm is None and workers > 1:
-            # The workers are forked by now and this process only waits: load what the
-            # document writers need, so that their forked workers need not.
-            warm = import_in_background(WRITER_MODULES)
-        out[item[1]] = value if ok else isolated_failure(item, value)
-        bar.update(1)
-    bar.close()
+    try:
+        for item, ok, value in run_isolated(
+            read_one, todo, workers=workers, initializer=import_modules, initargs=READER_MODULES, started=started
+        ):
+            if warm is None and workers > 1:
+                # The workers are forked by now and this process only waits: load what the
+                # document writers need, so that their forked workers need not.
+                warm = import_in_background(WRITER_MODULES)
+            out[item[1]] = value if ok else isolated_failure(item, value)
+            if ok and cache is not None:
+                cache.put(item[1], value)  # before the run adds its own issues to the record
+            bar.update(1)
+    finally:
+        bar.close()
+        if cache is not None:
+            cache.close(keep={rel for _, rel in items})
+            if cache.note:
+                if notes is None:
+                    print(cache.note, file=sys.stderr)
+                else:
+                    notes.append(cache.note)
     if warm is not None:
         warm.join()
     return [out[rel] for _, rel in items]
@@ -287,7 +319,9 @@ def _read_input(opts: RunOptions, readers, workers: int, timings: dict, t0: floa
     timings["发现文件"] = time.perf_counter() - t0
 
     t = time.perf_counter()
-    file_results = read_files(disc.candidates, workers=workers, progress=opts.progress, started=readers)
+    file_results = read_files(
+        disc.candidates, workers=workers, progress=opts.progress, started=readers, cache_dir=opts.output_root
+    )
     timings["读取校验"] = time.perf_counter() - t
     return file_results, disc, rules, texts, period
 

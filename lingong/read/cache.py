@@ -1,0 +1,328 @@
+"""The read cache: what reading and checking one file gave, kept in the output folder.
+
+A rerun after one station resent one report, a recheck, `template` or the 报送情况
+would otherwise read every file of the year again. An entry is the FileResult a
+worker sent back, stored under the file's path and the SHA-256 of its bytes, and
+under a fingerprint of everything that changes what reading gives: the source of
+the reader's modules (the template description and the validation catalogue among
+them), the versions of the libraries that parse the files, and the Python version.
+Nothing is keyed by a hand-kept version number, so a change to a reader is never
+served an old answer.
+
+A file is looked up by its path and size first (cheap); its bytes are then hashed to
+confirm, so a file changed in place under the same size and time is read again,
+while a file only touched or copied back is not.
+
+What is stored holds no more personal data than the outputs do: the readers mask the
+numbers they quote in issues, the registry and the 考核组意见 (the bureau's own files,
+with the station leaders' phones) are never stored, nor the cell grids kept for the
+return copies of .xls/.xlsb/.ods reports, and an entry with any text the mask would
+change is not stored either.
+
+The store is SQLite (the standard library, as the history is): every write is one
+transaction, so a run killed half-way leaves the entries it committed and nothing
+torn, and two runs on one folder write whole entries one transaction after the other.
+Entries of another fingerprint are never served, even when a run of another version
+writes into the same file at the same time. A cache that is not a database, from
+another version or from another input folder is emptied and rebuilt, and said in
+one line; an entry that cannot be loaded is read again.
+
+Unpickling is restricted to the record classes below (the ``pickle`` documentation's
+"restricting globals"): a file dropped into the output folder cannot run code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import pickle
+import sqlite3
+import sys
+from dataclasses import fields, is_dataclass
+from pathlib import Path
+
+from lingong.model.records import KIND_REPORT, KIND_UNSTABLE
+
+CACHE_NAME = "读取缓存.sqlite3"
+FORMAT = "lingong-read-cache-1"
+COMMIT_EVERY = 256  # entries a transaction: a killed run keeps most of what it read
+BUSY_S = 60.0  # another run's transaction is short; wait for it rather than skip the cache
+
+_PACKAGE = Path(__file__).resolve().parent.parent
+# Everything a worker's read_one runs (tests/read/test_cache.py checks that these cover
+# every lingong module reading imports): whole folders, so a new module is covered too.
+SOURCE_DIRS = ("read", "discover", "model", "spec")
+SOURCE_FILES = ("__init__.py", "errors.py", "runtime/__init__.py", "runtime/outfiles.py", "runtime/privacy.py")
+LIBRARIES = ("python-calamine", "olefile", "defusedxml")
+
+_ALLOWED = {
+    ("lingong.read.files", "FileResult"),
+    ("lingong.model.records", "FileOutcome"),
+    ("lingong.model.records", "ReportRecord"),
+    ("lingong.spec.issues", "Issue"),
+    ("datetime", "date"),
+    ("datetime", "datetime"),
+}
+
+
+def source_files() -> list[Path]:
+    files = [p for d in SOURCE_DIRS for p in (_PACKAGE / d).rglob("*.py")]
+    files += [_PACKAGE / f for f in SOURCE_FILES]
+    return sorted(set(files))
+
+
+def fingerprint() -> str:
+    """What reading depends on, as one hash: the readers' source, the parsing libraries'
+    versions and the Python version."""
+    from importlib import metadata
+
+    h = hashlib.sha256(FORMAT.encode())
+    for p in source_files():
+        h.update(p.relative_to(_PACKAGE).as_posix().encode() + b"\0")
+        try:
+            h.update(p.read_bytes())
+        except OSError:  # a module missing from an installed copy: still a fingerprint
+            h.update(b"?")
+    for lib in LIBRARIES:
+        try:
+            h.update(f"{lib}={metadata.version(lib)}".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"{lib}=?".encode())
+    h.update(sys.version.encode())
+    return h.hexdigest()
+
+
+class _Unpickler(pickle.Unpickler):
+    def find_class(self, module, name):
+        if (module, name) not in _ALLOWED:
+            raise pickle.UnpicklingError(f"{module}.{name}")
+        return super().find_class(module, name)
+
+
+def _loads(blob: bytes):
+    return _Unpickler(io.BytesIO(blob)).load()
+
+
+def _strings(obj, out: list[str]) -> None:
+    if isinstance(obj, str):
+        out.append(obj)
+    elif is_dataclass(obj):
+        for f in fields(obj):
+            _strings(getattr(obj, f.name), out)
+    elif isinstance(obj, dict):
+        for k, v in obj.items():
+            _strings(k, out)
+            _strings(v, out)
+    elif isinstance(obj, (list, tuple, set)):
+        for v in obj:
+            _strings(v, out)
+
+
+def storable(result) -> bool:
+    """Whether a worker's FileResult may be kept: a report or a file we could not or
+    need not read, without cell grids, registry or decisions, and with no text the
+    outputs' mask would change."""
+    from lingong.runtime.privacy import mask
+
+    o = result.outcome
+    if not o.sha256 or o.kind == KIND_UNSTABLE:
+        return False
+    if result.stations is not None or result.decision_rows is not None or result.grids is not None:
+        return False
+    if o.kind == KIND_REPORT and result.report is None:
+        return False
+    texts: list[str] = []
+    _strings(result, texts)
+    return all(mask(s) == s for s in texts if s is not result.source)
+
+
+def file_sha256(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+class ReadCache:
+    """One run's use of the cache: ``lookup`` before reading, ``put`` after, ``close`` at
+    the end. Every problem with the store makes it a cache that finds nothing and keeps
+    nothing, never a failed run; ``note`` says in one line what happened, if anything."""
+
+    def __init__(self, folder: Path, input_root: str = ""):
+        self.path = Path(folder) / CACHE_NAME
+        self.input_root = input_root
+        self.note = ""
+        self.hits = 0
+        self._con: sqlite3.Connection | None = None
+        self._entries: dict[str, tuple[int, str, bytes]] = {}
+        self._pending: list[tuple] = []
+        self._fp = fingerprint()
+        try:
+            self._open()
+        except (sqlite3.Error, OSError) as e:
+            self._close_quietly()
+            self.note = f"读取缓存 {self.path} 无法使用（{e}），本次不使用缓存，所有文件照常读取"
+
+    # ---- opening, with every reason to start afresh -----------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        con = sqlite3.connect(self.path, timeout=BUSY_S, isolation_level=None)
+        con.execute("PRAGMA journal_mode=DELETE")  # no -wal files left beside it
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS entries (rel TEXT NOT NULL, fingerprint TEXT NOT NULL, size INTEGER, "
+            "sha256 TEXT, result BLOB, PRIMARY KEY (rel, fingerprint))"
+        )
+        con.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+        return con
+
+    def _open(self) -> None:
+        try:
+            con = self._connect()
+            meta = dict(con.execute("SELECT key, value FROM meta"))
+        except sqlite3.DatabaseError as e:
+            if isinstance(e, sqlite3.OperationalError) and "locked" in str(e):
+                raise
+            self._close_quietly()
+            self._discard_file()
+            self.note = f"读取缓存 {self.path.name} 已损坏，已删除并重建，本次所有文件重新读取"
+            con = self._connect()
+            meta = {}
+        self._con = con
+        why = ""
+        if meta and meta.get("format") != FORMAT:
+            why = "不是本程序的读取缓存"
+        elif meta and self.input_root and meta.get("input") not in (None, self.input_root):
+            why = f"属于另一个输入文件夹（{meta.get('input')}）"
+        elif meta and meta.get("fingerprint") != self._fp:
+            why = "由另一版本的程序生成"
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            if why:
+                con.execute("DELETE FROM entries")
+                self.note = f"读取缓存 {self.path.name} {why}，已清空重建，本次所有文件重新读取"
+            else:
+                # Another version's entries, from a run that overlapped with a newer one.
+                con.execute("DELETE FROM entries WHERE fingerprint != ?", (self._fp,))
+            values = {"format": FORMAT, "fingerprint": self._fp}
+            if self.input_root:
+                values["input"] = self.input_root
+            con.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", values.items())
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        self._entries = {
+            rel: (size, sha, blob)
+            for rel, size, sha, blob in con.execute(
+                "SELECT rel, size, sha256, result FROM entries WHERE fingerprint = ?", (self._fp,)
+            )
+        }
+
+    def _discard_file(self) -> None:
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            try:
+                os.unlink(f"{self.path}{suffix}")
+            except FileNotFoundError:
+                pass
+
+    def _close_quietly(self) -> None:
+        if self._con is not None:
+            try:
+                self._con.close()
+            except sqlite3.Error:
+                pass
+        self._con = None
+
+    # ---- use --------------------------------------------------------------------------
+
+    def lookup(self, path: str, rel: str):
+        """The FileResult reading ``path`` would give, if this file was read before; else None."""
+        entry = self._entries.get(rel)
+        if entry is None:
+            return None
+        size, sha, blob = entry
+        try:
+            st = os.stat(path)
+            if st.st_size != size or file_sha256(path) != sha:
+                return None
+            after = os.stat(path)
+            if (after.st_size, after.st_mtime_ns) != (st.st_size, st.st_mtime_ns):
+                return None  # being written: the reader says so (F007)
+            result = _loads(blob)
+        except OSError:
+            return None
+        except Exception:  # noqa: BLE001 - a damaged entry is a file to read again
+            return None
+        _restore(result, path, st.st_mtime_ns / 1e9)
+        self.hits += 1
+        return result
+
+    def put(self, rel: str, result) -> None:
+        if self._con is None or not storable(result):
+            return
+        blob = pickle.dumps(_portable(result), protocol=pickle.HIGHEST_PROTOCOL)
+        self._pending.append((rel, self._fp, result.outcome.size, result.outcome.sha256, blob))
+        if len(self._pending) >= COMMIT_EVERY:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._con is None or not self._pending:
+            return
+        rows, self._pending = self._pending, []
+        try:
+            self._con.execute("BEGIN IMMEDIATE")
+            self._con.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?)", rows)
+            self._con.execute("COMMIT")
+        except sqlite3.Error as e:
+            try:
+                self._con.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+            self._close_quietly()
+            self.note = self.note or f"读取缓存 {self.path.name} 无法写入（{e}），本次读取的结果未保存"
+
+    def close(self, keep: set[str] | None = None) -> None:
+        """Commit what is pending; ``keep``: the paths of this folder's files, the others' entries go."""
+        self.flush()
+        if self._con is not None and keep is not None:
+            gone = [(rel, self._fp) for rel in self._entries if rel not in keep]
+            if gone:
+                try:
+                    self._con.execute("BEGIN IMMEDIATE")
+                    self._con.executemany("DELETE FROM entries WHERE rel = ? AND fingerprint = ?", gone)
+                    self._con.execute("COMMIT")
+                except sqlite3.Error:
+                    try:
+                        self._con.execute("ROLLBACK")
+                    except sqlite3.Error:
+                        pass
+        self._close_quietly()
+
+
+def _portable(result):
+    """The result as stored: without the absolute path it was read from (set again on a hit)."""
+    from dataclasses import replace
+
+    return replace(result, source="\0" if result.source else "")
+
+
+def _restore(result, path: str, mtime: float) -> None:
+    """A stored result made what reading ``path`` now gives: its path and modification time."""
+    from dataclasses import replace
+
+    if result.source:
+        result.source = path
+    result.outcome = replace(result.outcome, mtime=mtime)
+    if result.report is not None:
+        result.report.mtime = mtime
+
+
+def input_root(candidates) -> str:
+    """The input folder the candidates (absolute path, path relative to it) were found in."""
+    for p, rel in candidates:
+        parts = len(Path(rel).parts)
+        return str(Path(p).parents[parts - 1]) if parts else str(p)
+    return ""
