@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field, replace
@@ -131,28 +132,49 @@ def read_files(
         cache = ReadCache(cache_dir, input_root(candidates))
     items = [(str(p), rel) for p, rel in candidates]
     out: dict[str, FileResult] = {}
-    if cache is not None:
-        for item in items:
-            hit = cache.lookup(*item)
-            if hit is not None:
-                out[item[1]] = hit
-    todo = [item for item in items if item[1] not in out]
+    maybe = [item for item in items if cache.may_hold(*item)] if cache is not None else []
+    may = set(maybe)
+    todo = [item for item in items if item not in may]
+    late: list[tuple[str, str]] = []  # an entry whose file changed after all (its hash says so)
+    lookups = None
+    if maybe:
+        if started is None and todo:
+            started = start_readers(min(workers, len(todo)))  # forked before the lookups' thread starts
+
+        def look():
+            for item in maybe:
+                hit = cache.lookup(*item)
+                if hit is None:
+                    late.append(item)
+                else:
+                    out[item[1]] = hit
+
+        # Hashing and loading the hits while the workers read the others (this process only waits on them).
+        lookups = threading.Thread(target=look, name="read-cache", daemon=True)
+        lookups.start()
     bar = _progress(len(todo), "读取报表", progress)
     warm = None
     try:
-        for item, ok, value in run_isolated(
-            read_one, todo, workers=workers, initializer=import_modules, initargs=READER_MODULES, started=started
-        ):
-            if warm is None and workers > 1:
-                # The workers are forked by now and this process only waits: load what the
-                # document writers need, so that their forked workers need not.
-                warm = import_in_background(WRITER_MODULES)
-            out[item[1]] = value if ok else isolated_failure(item, value)
-            if ok and cache is not None:
-                cache.put(item[1], value)  # before the run adds its own issues to the record
-            bar.update(1)
+        for batch in (todo, late):
+            for item, ok, value in run_isolated(
+                read_one, batch, workers=workers, initializer=import_modules, initargs=READER_MODULES, started=started
+            ):
+                if warm is None and workers > 1 and len(batch) >= WARM_AT:
+                    # The workers are forked by now and this process only waits: load what the
+                    # document writers need, so that their forked workers need not.
+                    warm = import_in_background(WRITER_MODULES)
+                out[item[1]] = value if ok else isolated_failure(item, value)
+                if ok and cache is not None:
+                    cache.put(item[1], value)  # before the run adds its own issues to the record
+                bar.update(1)
+            started = None
+            if lookups is not None:
+                lookups.join()  # before the second round: ``late`` is complete only now
+                lookups = None
     finally:
         bar.close()
+        if lookups is not None:
+            lookups.join()
         if cache is not None:
             cache.close(keep={rel for _, rel in items})
             if cache.note:
@@ -165,6 +187,7 @@ def read_files(
     return [out[rel] for _, rel in items]
 
 
+WARM_AT = 50  # files to read for the writers' imports to be worth a thread: fewer end before it
 READER_MODULES = (
     "lingong.read.files",
     "lingong.read.workbook",

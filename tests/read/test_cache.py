@@ -46,18 +46,23 @@ def city(demo_city, tmp_path) -> Path:
 
 
 class Spy:
-    """What read_files sent to the readers (a file taken from the cache is not among them)."""
+    """What each read_files call sent to the readers (a file taken from the cache is not among them)."""
 
     def __init__(self, monkeypatch):
         self.read: list[list[str]] = []
-        real = pipeline.run_isolated
+        run_isolated, read_files = pipeline.run_isolated, pipeline.read_files
 
-        def spy(func, items, **kw):
+        def spy_run(func, items, **kw):
             items = list(items)
-            self.read.append([rel for _, rel in items])
-            return real(func, items, **kw)
+            self.read[-1].extend(rel for _, rel in items)
+            return run_isolated(func, items, **kw)
 
-        monkeypatch.setattr(pipeline, "run_isolated", spy)
+        def spy_read(*a, **kw):
+            self.read.append([])
+            return read_files(*a, **kw)
+
+        monkeypatch.setattr(pipeline, "run_isolated", spy_run)
+        monkeypatch.setattr(pipeline, "read_files", spy_read)
 
     @property
     def last(self) -> list[str]:
