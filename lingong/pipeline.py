@@ -39,8 +39,9 @@ from lingong.model.records import (
     FileOutcome,
     Period,
 )
+from lingong.read.cache import read_packed, unpack
 from lingong.read.decisions import drop_conflicts, read_decisions
-from lingong.read.files import FileResult, isolated_failure, read_one
+from lingong.read.files import FileResult, isolated_failure
 from lingong.render.wording import date_cn
 from lingong.runtime.outfiles import inside
 from lingong.runtime.parallel import import_in_background, import_modules, run_isolated, start_workers
@@ -109,7 +110,7 @@ def default_workers() -> int:
 def start_readers(workers: int):
     """The reading workers of ``read_files``, started now: they import the readers
     while this process loads the rules and templates and walks the input folder."""
-    return start_workers(read_one, workers=workers, initializer=import_modules, initargs=READER_MODULES)
+    return start_workers(read_packed, workers=workers, initializer=import_modules, initargs=READER_MODULES)
 
 
 def read_files(
@@ -157,15 +158,24 @@ def read_files(
     try:
         for batch in (todo, late):
             for item, ok, value in run_isolated(
-                read_one, batch, workers=workers, initializer=import_modules, initargs=READER_MODULES, started=started
+                read_packed,
+                batch,
+                workers=workers,
+                initializer=import_modules,
+                initargs=READER_MODULES,
+                started=started,
             ):
                 if warm is None and workers > 1 and len(batch) >= WARM_AT:
                     # The workers are forked by now and this process only waits: load what the
                     # document writers need, so that their forked workers need not.
                     warm = import_in_background(WRITER_MODULES)
-                out[item[1]] = value if ok else isolated_failure(item, value)
-                if ok and cache is not None:
-                    cache.put(item[1], value)  # before the run adds its own issues to the record
+                if ok:
+                    blob, keep = value
+                    out[item[1]] = unpack(item, blob)
+                    if keep and cache is not None:
+                        cache.put(item[1], out[item[1]], blob)  # as read: before the run adds its own issues
+                else:
+                    out[item[1]] = isolated_failure(item, value)
                 bar.update(1)
             started = None
             if lookups is not None:
@@ -190,6 +200,7 @@ def read_files(
 WARM_AT = 50  # files to read for the writers' imports to be worth a thread: fewer end before it
 READER_MODULES = (
     "lingong.read.files",
+    "lingong.read.cache",
     "lingong.read.workbook",
     "lingong.discover.preflight",
     "lingong.read.classify",

@@ -124,11 +124,11 @@ def _strings(obj, out: list[str]) -> None:
             _strings(v, out)
 
 
-def storable(result) -> bool:
+def storable(result, blob: bytes | None = None) -> bool:
     """Whether a worker's FileResult may be kept: a report or a file we could not or
     need not read, without cell grids, registry or decisions, and with no text the
-    outputs' mask would change."""
-    from lingong.runtime.privacy import mask
+    outputs' mask would change. ``blob``: the result as pickled (``pack``)."""
+    from lingong.runtime.privacy import mask, may_hold_number
 
     o = result.outcome
     if not o.sha256 or o.kind == KIND_UNSTABLE:
@@ -137,9 +137,42 @@ def storable(result) -> bool:
         return False
     if o.kind == KIND_REPORT and result.report is None:
         return False
+    if blob is None:
+        blob = pack(result)
+    # Every str is in the pickle as its UTF-8 bytes: one search over them all, the hash left
+    # out (its digits could look like a number); string by string only when something is found.
+    if not may_hold_number(blob.decode("utf-8", "replace").replace(o.sha256, "")):
+        return True
     texts: list[str] = []
     _strings(result, texts)
-    return all(mask(s) == s for s in texts if s is not result.source)
+    return all(mask(s) == s for s in texts if s is not result.source and s != o.sha256)
+
+
+def pack(result) -> bytes:
+    """The result as stored: pickled, without the absolute path it was read from (``unpack``
+    sets it again)."""
+    from dataclasses import replace
+
+    return pickle.dumps(replace(result, source="\0" if result.source else ""), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def read_packed(item: tuple[str, str]) -> tuple[bytes, bool]:
+    """read_one as the workers run it: its result pickled in the worker (the pipe would pickle
+    it anyway) in the form the cache stores, and whether it may be stored. Module-level and
+    picklable, for the workers."""
+    from lingong.read.files import read_one
+
+    result = read_one(item)
+    blob = pack(result)
+    return blob, storable(result, blob)
+
+
+def unpack(item: tuple[str, str], blob: bytes):
+    """A result from this run's own worker (any record class: registry, grids)."""
+    result = pickle.loads(blob)
+    if result.source:
+        result.source = item[0]
+    return result
 
 
 def file_sha256(path: str) -> str:
@@ -279,10 +312,10 @@ class ReadCache:
         self.hits += 1
         return result
 
-    def put(self, rel: str, result) -> None:
-        if self._con is None or not storable(result):
+    def put(self, rel: str, result, blob: bytes) -> None:
+        """Keep ``result`` (``blob``: as ``read_packed`` pickled it, found storable there)."""
+        if self._con is None:
             return
-        blob = pickle.dumps(_portable(result), protocol=pickle.HIGHEST_PROTOCOL)
         self._pending.append((rel, self._fp, result.outcome.size, result.outcome.sha256, blob))
         if len(self._pending) >= COMMIT_EVERY:
             self.flush()
@@ -319,13 +352,6 @@ class ReadCache:
                     except sqlite3.Error:
                         pass
         self._close_quietly()
-
-
-def _portable(result):
-    """The result as stored: without the absolute path it was read from (set again on a hit)."""
-    from dataclasses import replace
-
-    return replace(result, source="\0" if result.source else "")
 
 
 def _restore(result, path: str, mtime: float) -> None:
