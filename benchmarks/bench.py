@@ -345,6 +345,69 @@ def time_naive(files: list[Path], sample: int) -> tuple[float, float, int]:
     return (time.perf_counter() - t) * scale, (time.process_time() - c) * scale, len(picked)
 
 
+# ---- where the time goes ----------------------------------------------------------
+
+# (what the benchmark calls it, where the code is): the first match of a function's file wins.
+AREAS = (
+    ("预检", "lingong/discover/"),
+    ("扫描错误值/公式", "lingong/read/scan_"),
+    ("calamine", "python_calamine"),
+    ("calamine", "Calamine"),
+    ("calamine", "from_filelike"),
+    ("正则", "re.Pattern"),
+    ("正则", "/re/"),
+    ("值解析", "lingong/read/values.py"),
+    ("报表校验", "lingong/read/report.py"),
+    ("工作簿", "lingong/read/workbook.py"),
+    ("读取其他", "lingong/read/"),
+    ("xlsxwriter", "xlsxwriter"),
+    ("jinja2 模板", "jinja2"),
+    ("验收表", "lingong/render/"),
+    ("打码", "lingong/runtime/privacy.py"),
+    ("其他本项目", "lingong/"),
+    ("解压/XML", "zipfile"),
+    ("解压/XML", "zlib"),
+    ("解压/XML", "expat"),
+)
+
+
+def _area(filename: str, name: str) -> str:
+    where = filename.replace("\\", "/") + ":" + name
+    return next((label for label, part in AREAS if part in where), "Python 标准库/其他")
+
+
+def profile_shares(func, items) -> dict[str, float]:
+    """Seconds of own time (cProfile's tottime) by area, calling ``func`` on each item here."""
+    import cProfile
+    import pstats
+
+    prof = cProfile.Profile()
+    prof.enable()
+    for item in items:
+        func(item)
+    prof.disable()
+    shares: dict[str, float] = {}
+    for (filename, _line, name), (_cc, _nc, tottime, _ct, _callers) in pstats.Stats(prof).stats.items():
+        area = _area(filename, name)
+        shares[area] = shares.get(area, 0.0) + tottime
+    return shares
+
+
+def _shares_text(shares: dict[str, float]) -> str:
+    total = sum(shares.values()) or 1.0
+    top = sorted(shares.items(), key=lambda kv: -kv[1])
+    return "，".join(f"{k} {v / total:.0%}" for k, v in top if v / total >= 0.02)
+
+
+def profile_reading(files: list[Path], input_dir: Path, sample: int = 200) -> tuple[dict[str, float], int]:
+    """Where reading and checking spend their time: read_one over an even sample, in this process."""
+    from lingong.read.files import read_one
+
+    picked = files if len(files) <= sample else [files[i * len(files) // sample] for i in range(sample)]
+    items = [(str(p), p.relative_to(input_dir).as_posix()) for p in picked]
+    return profile_shares(read_one, items), len(items)
+
+
 # ---- the project's run, in a fresh process ----------------------------------------
 
 
@@ -499,6 +562,10 @@ def _documents_child(input_dir: str, output: str, period: str, forms: int) -> No
         c = time.process_time()
         write_form(form_path(out, res), res, rules_label="rules", texts=texts)
         form_times.append(time.process_time() - c)
+    # Again under the profiler (which slows them), only for where the time goes.
+    form_shares = profile_shares(
+        lambda res: write_form(form_path(out, res), res, rules_label="rules", texts=texts), graded
+    )
     print(
         json.dumps(
             {
@@ -507,6 +574,7 @@ def _documents_child(input_dir: str, output: str, period: str, forms: int) -> No
                 "copies": copies,
                 "forms": form_times,
                 "openpyxl": old_way,
+                "form_shares": form_shares,
                 "unpatched": unpatched,
             }
         )
@@ -609,6 +677,9 @@ def bench(
         "改动 1 份报表后重跑的各阶段（墙钟）："
         + "，".join(f"{k} {v:.2f}s" for k, v in {"导入": rerun["import"], **rerun["timings"]}.items())
     )
+    shares, sampled = profile_reading(files, data_dir / "input")
+    print(f"读取校验的时间在哪里（单进程抽样 {sampled} 个文件，cProfile 自身时间）：{_shares_text(shares)}")
+    print(f"考核验收表的时间在哪里（{len(docs['forms'])} 份，同上）：{_shares_text(docs['form_shares'])}")
     goal = 2.5 * floor1
     read_cold, read_rerun = proj["timings"].get("读取校验", 0.0), rerun["timings"].get("读取校验", 0.0)
     print(
