@@ -9,9 +9,11 @@ them), the versions of the libraries that parse the files, and the Python versio
 Nothing is keyed by a hand-kept version number, so a change to a reader is never
 served an old answer.
 
-A file is looked up by its path and size first (cheap); its bytes are then hashed to
-confirm, so a file changed in place under the same size and time is read again,
-while a file only touched or copied back is not.
+A file is looked up by its path, size and modification time first (a stat: the file
+is not opened); when its time differs (touched, copied back, resent), or when it was
+modified around the moment it was read (the "racily clean" case git knows: a change
+within the file system's time granularity would not show), its bytes are hashed to
+confirm. So a resent file is read again, a file only touched or copied back is not.
 
 What is stored holds no more personal data than the outputs do: the readers mask the
 numbers they quote in issues, the registry and the 考核组意见 (the bureau's own files,
@@ -39,13 +41,15 @@ import os
 import pickle
 import sqlite3
 import sys
+import time
 from dataclasses import fields, is_dataclass
 from pathlib import Path
 
 from lingong.model.records import KIND_REPORT, KIND_UNSTABLE
 
 CACHE_NAME = "读取缓存.sqlite3"
-FORMAT = "lingong-read-cache-1"
+FORMAT = "lingong-read-cache-2"  # the tables' layout: another one is dropped, not read
+RACY_S = 2.0  # a file modified this close to its reading is hashed (FAT and SMB keep times to 2 s)
 COMMIT_EVERY = 256  # entries a transaction: a killed run keeps most of what it read
 BUSY_S = 60.0  # another run's transaction is short; wait for it rather than skip the cache
 
@@ -194,8 +198,9 @@ class ReadCache:
         self.note = ""
         self.hits = 0
         self._con: sqlite3.Connection | None = None
-        self._entries: dict[str, tuple[int, str, bytes]] = {}
+        self._entries: dict[str, tuple[int, float, float, str, bytes]] = {}
         self._pending: list[tuple] = []
+        self._refreshed: list[tuple] = []  # hits whose hash confirmed them, with their time now
         self._fp = fingerprint()
         try:
             self._open()
@@ -209,12 +214,16 @@ class ReadCache:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         con = sqlite3.connect(self.path, timeout=BUSY_S, isolation_level=None)
         con.execute("PRAGMA journal_mode=DELETE")  # no -wal files left beside it
+        self._create(con)
+        return con
+
+    @staticmethod
+    def _create(con: sqlite3.Connection) -> None:
         con.execute(
             "CREATE TABLE IF NOT EXISTS entries (rel TEXT NOT NULL, fingerprint TEXT NOT NULL, size INTEGER, "
-            "sha256 TEXT, result BLOB, PRIMARY KEY (rel, fingerprint))"
+            "mtime REAL, stored REAL, sha256 TEXT, result BLOB, PRIMARY KEY (rel, fingerprint))"
         )
         con.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
-        return con
 
     def _open(self) -> None:
         try:
@@ -241,13 +250,14 @@ class ReadCache:
         if self.input_root:
             values["input"] = self.input_root
         # Another version's entries: from a run of it that overlapped with one of this version.
-        stale = con.execute("SELECT 1 FROM entries WHERE fingerprint != ? LIMIT 1", (self._fp,)).fetchone()
+        stale = not why and con.execute("SELECT 1 FROM entries WHERE fingerprint != ? LIMIT 1", (self._fp,)).fetchone()
         if why or stale or {k: meta.get(k) for k in values} != values:
             # A write only when something changes: a warm run writes nothing.
             con.execute("BEGIN IMMEDIATE")
             try:
                 if why:
-                    con.execute("DELETE FROM entries")
+                    con.execute("DROP TABLE entries")  # its layout may be another's
+                    self._create(con)
                     self.note = f"读取缓存 {self.path.name} {why}，已清空重建，本次所有文件重新读取"
                 else:
                     con.execute("DELETE FROM entries WHERE fingerprint != ?", (self._fp,))
@@ -257,9 +267,9 @@ class ReadCache:
                 con.execute("ROLLBACK")
                 raise
         self._entries = {
-            rel: (size, sha, blob)
-            for rel, size, sha, blob in con.execute(
-                "SELECT rel, size, sha256, result FROM entries WHERE fingerprint = ?", (self._fp,)
+            row[0]: row[1:]
+            for row in con.execute(
+                "SELECT rel, size, mtime, stored, sha256, result FROM entries WHERE fingerprint = ?", (self._fp,)
             )
         }
 
@@ -295,20 +305,27 @@ class ReadCache:
         entry = self._entries.get(rel)
         if entry is None:
             return None
-        size, sha, blob = entry
+        size, mtime, stored, sha, blob = entry
         try:
             st = os.stat(path)
-            if st.st_size != size or file_sha256(path) != sha:
+            now = st.st_mtime_ns / 1e9  # as the reader computes FileOutcome.mtime
+            if st.st_size != size:
                 return None
-            after = os.stat(path)
-            if (after.st_size, after.st_mtime_ns) != (st.st_size, st.st_mtime_ns):
-                return None  # being written: the reader says so (F007)
+            if now != mtime or mtime >= stored - RACY_S:
+                if file_sha256(path) != sha:
+                    return None
+                after = os.stat(path)
+                if (after.st_size, after.st_mtime_ns) != (st.st_size, st.st_mtime_ns):
+                    return None  # being written: the reader says so (F007)
+                if now != mtime or now < time.time() - RACY_S:
+                    # Confirmed: the next run needs only the stat.
+                    self._refreshed.append((rel, self._fp, size, now, time.time(), sha, blob))
             result = _loads(blob)
         except OSError:
             return None
         except Exception:  # noqa: BLE001 - a damaged entry is a file to read again
             return None
-        _restore(result, path, st.st_mtime_ns / 1e9)
+        _restore(result, path, now)
         self.hits += 1
         return result
 
@@ -316,7 +333,8 @@ class ReadCache:
         """Keep ``result`` (``blob``: as ``read_packed`` pickled it, found storable there)."""
         if self._con is None:
             return
-        self._pending.append((rel, self._fp, result.outcome.size, result.outcome.sha256, blob))
+        o = result.outcome
+        self._pending.append((rel, self._fp, o.size, o.mtime, time.time(), o.sha256, blob))
         if len(self._pending) >= COMMIT_EVERY:
             self.flush()
 
@@ -326,7 +344,7 @@ class ReadCache:
         rows, self._pending = self._pending, []
         try:
             self._con.execute("BEGIN IMMEDIATE")
-            self._con.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?)", rows)
+            self._con.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
             self._con.execute("COMMIT")
         except sqlite3.Error as e:
             try:
@@ -338,6 +356,8 @@ class ReadCache:
 
     def close(self, keep: set[str] | None = None) -> None:
         """Commit what is pending; ``keep``: the paths of this folder's files, the others' entries go."""
+        self._pending.extend(self._refreshed)
+        self._refreshed = []
         self.flush()
         if self._con is not None and keep is not None:
             gone = [(rel, self._fp) for rel in self._entries if rel not in keep]
