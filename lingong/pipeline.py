@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
 import time
 import uuid
 from dataclasses import dataclass, field, replace
@@ -126,37 +125,24 @@ def read_files(
     (``started``: from start_readers). With ``cache_dir`` (the output folder), a file read
     before is taken from its read cache (read/cache.py) and the others are added to it;
     what the cache has to say (rebuilt, unusable) goes to ``notes``, else to stderr."""
-    cache = None
+    items = [(str(p), rel) for p, rel in candidates]
+    cache, lookup, todo = None, None, items
     if cache_dir is not None:
-        from lingong.read.cache import ReadCache, input_root
+        from lingong.read.cache import Lookup, ReadCache, input_root
 
         cache = ReadCache(cache_dir, input_root(candidates))
-    items = [(str(p), rel) for p, rel in candidates]
+        maybe, todo = cache.split(items)
+        if maybe:
+            if started is None and todo:
+                started = start_readers(min(workers, len(todo)))  # forked before the lookup's thread starts
+            lookup = Lookup(cache, maybe)
+            lookup.start()
     out: dict[str, FileResult] = {}
-    maybe = [item for item in items if cache.may_hold(*item)] if cache is not None else []
-    may = set(maybe)
-    todo = [item for item in items if item not in may]
-    late: list[tuple[str, str]] = []  # an entry whose file changed after all (its hash says so)
-    lookups = None
-    if maybe:
-        if started is None and todo:
-            started = start_readers(min(workers, len(todo)))  # forked before the lookups' thread starts
-
-        def look():
-            for item in maybe:
-                hit = cache.lookup(*item)
-                if hit is None:
-                    late.append(item)
-                else:
-                    out[item[1]] = hit
-
-        # Hashing and loading the hits while the workers read the others (this process only waits on them).
-        lookups = threading.Thread(target=look, name="read-cache", daemon=True)
-        lookups.start()
     bar = _progress(len(todo), "读取报表", progress)
     warm = None
     try:
-        for batch in (todo, late):
+        batch = todo
+        while batch is not None:
             for item, ok, value in run_isolated(
                 read_packed,
                 batch,
@@ -177,21 +163,18 @@ def read_files(
                 else:
                     out[item[1]] = isolated_failure(item, value)
                 bar.update(1)
-            started = None
-            if lookups is not None:
-                lookups.join()  # before the second round: ``late`` is complete only now
-                lookups = None
+            started, batch = None, None
+            if lookup is not None:
+                lookup.join()
+                out.update(lookup.found)
+                batch, lookup = lookup.late, None  # the files the cache had that changed after all
     finally:
         bar.close()
-        if lookups is not None:
-            lookups.join()
+        if lookup is not None:
+            lookup.join()
         if cache is not None:
             cache.close(keep={rel for _, rel in items})
-            if cache.note:
-                if notes is None:
-                    print(cache.note, file=sys.stderr)
-                else:
-                    notes.append(cache.note)
+            cache.tell(notes)
     if warm is not None:
         warm.join()
     return [out[rel] for _, rel in items]

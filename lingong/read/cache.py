@@ -41,6 +41,7 @@ import os
 import pickle
 import sqlite3
 import sys
+import threading
 import time
 from dataclasses import fields, is_dataclass
 from pathlib import Path
@@ -290,6 +291,20 @@ class ReadCache:
 
     # ---- use --------------------------------------------------------------------------
 
+    def split(self, items: list[tuple[str, str]]) -> tuple[list, list]:
+        """(the items it may hold, the others): the first for ``Lookup``, the others to read."""
+        maybe = [item for item in items if self.may_hold(*item)]
+        may = set(maybe)
+        return maybe, [item for item in items if item not in may]
+
+    def tell(self, notes: list[str] | None) -> None:
+        """What happened to the cache, if anything: into ``notes``, else one line on stderr."""
+        if self.note:
+            if notes is None:
+                print(self.note, file=sys.stderr)
+            else:
+                notes.append(self.note)
+
     def may_hold(self, path: str, rel: str) -> bool:
         """The cheap first test: an entry for this path, of the file's size now."""
         entry = self._entries.get(rel)
@@ -372,6 +387,26 @@ class ReadCache:
                     except sqlite3.Error:
                         pass
         self._close_quietly()
+
+
+class Lookup(threading.Thread):
+    """The cache's answers for the items it may hold, found in a thread while the workers
+    read the others (the run's process only waits on them then): ``found`` the results by
+    path, ``late`` the files that changed after all (their hash says so), to read too."""
+
+    def __init__(self, cache: ReadCache, maybe: list[tuple[str, str]]):
+        super().__init__(name="read-cache", daemon=True)
+        self.cache, self.maybe = cache, maybe
+        self.found: dict = {}
+        self.late: list[tuple[str, str]] = []
+
+    def run(self) -> None:
+        for item in self.maybe:
+            hit = self.cache.lookup(*item)
+            if hit is None:
+                self.late.append(item)
+            else:
+                self.found[item[1]] = hit
 
 
 def _restore(result, path: str, mtime: float) -> None:
