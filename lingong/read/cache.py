@@ -205,7 +205,7 @@ class ReadCache:
         self._fp = fingerprint()
         try:
             self._open()
-        except (sqlite3.Error, OSError) as e:
+        except (sqlite3.Error, OSError, UnicodeError) as e:
             self._close_quietly()
             self.note = f"读取缓存 {self.path} 无法使用（{e}），本次不使用缓存，所有文件照常读取"
 
@@ -243,13 +243,13 @@ class ReadCache:
         why = ""
         if meta and meta.get("format") != FORMAT:
             why = "不是本程序的读取缓存"
-        elif meta and self.input_root and meta.get("input") not in (None, self.input_root):
-            why = f"属于另一个输入文件夹（{meta.get('input')}）"
+        elif meta and self.input_root and meta.get("input") not in (None, _key(self.input_root)):
+            why = f"属于另一个输入文件夹（{_text(meta.get('input'))}）"
         elif meta and meta.get("fingerprint") != self._fp:
             why = "由另一版本的程序生成"
         values = {"format": FORMAT, "fingerprint": self._fp}
         if self.input_root:
-            values["input"] = self.input_root
+            values["input"] = _key(self.input_root)
         # Another version's entries: from a run of it that overlapped with one of this version.
         stale = not why and con.execute("SELECT 1 FROM entries WHERE fingerprint != ? LIMIT 1", (self._fp,)).fetchone()
         if why or stale or {k: meta.get(k) for k in values} != values:
@@ -268,7 +268,7 @@ class ReadCache:
                 con.execute("ROLLBACK")
                 raise
         self._entries = {
-            row[0]: row[1:]
+            _text(row[0]): row[1:]
             for row in con.execute(
                 "SELECT rel, size, mtime, stored, sha256, result FROM entries WHERE fingerprint = ?", (self._fp,)
             )
@@ -334,7 +334,7 @@ class ReadCache:
                     return None  # being written: the reader says so (F007)
                 if now != mtime or now < time.time() - RACY_S:
                     # Confirmed: the next run needs only the stat.
-                    self._refreshed.append((rel, self._fp, size, now, time.time(), sha, blob))
+                    self._refreshed.append((_key(rel), self._fp, size, now, time.time(), sha, blob))
             result = _loads(blob)
         except OSError:
             return None
@@ -349,7 +349,7 @@ class ReadCache:
         if self._con is None:
             return
         o = result.outcome
-        self._pending.append((rel, self._fp, o.size, o.mtime, time.time(), o.sha256, blob))
+        self._pending.append((_key(rel), self._fp, o.size, o.mtime, time.time(), o.sha256, blob))
         if len(self._pending) >= COMMIT_EVERY:
             self.flush()
 
@@ -375,7 +375,7 @@ class ReadCache:
         self._refreshed = []
         self.flush()
         if self._con is not None and keep is not None:
-            gone = [(rel, self._fp) for rel in self._entries if rel not in keep]
+            gone = [(_key(rel), self._fp) for rel in self._entries if rel not in keep]
             if gone:
                 try:
                     self._con.execute("BEGIN IMMEDIATE")
@@ -387,6 +387,20 @@ class ReadCache:
                     except sqlite3.Error:
                         pass
         self._close_quietly()
+
+
+def _key(text: str):
+    """A path as stored: its text, or its bytes when it holds undecodable names (a GBK
+    folder on a UTF-8 system arrives with surrogate escapes, which SQLite text cannot hold)."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape")
+
+
+def _text(value) -> str:
+    return value.decode("utf-8", "surrogateescape") if isinstance(value, bytes) else value
 
 
 class Lookup(threading.Thread):
