@@ -345,6 +345,69 @@ def time_naive(files: list[Path], sample: int) -> tuple[float, float, int]:
     return (time.perf_counter() - t) * scale, (time.process_time() - c) * scale, len(picked)
 
 
+# ---- where the time goes ----------------------------------------------------------
+
+# (what the benchmark calls it, where the code is): the first match of a function's file wins.
+AREAS = (
+    ("预检", "lingong/discover/"),
+    ("扫描错误值/公式", "lingong/read/scan_"),
+    ("calamine", "python_calamine"),
+    ("calamine", "Calamine"),
+    ("calamine", "from_filelike"),
+    ("正则", "re.Pattern"),
+    ("正则", "/re/"),
+    ("值解析", "lingong/read/values.py"),
+    ("报表校验", "lingong/read/report.py"),
+    ("工作簿", "lingong/read/workbook.py"),
+    ("读取其他", "lingong/read/"),
+    ("xlsxwriter", "xlsxwriter"),
+    ("jinja2 模板", "jinja2"),
+    ("验收表", "lingong/render/"),
+    ("打码", "lingong/runtime/privacy.py"),
+    ("其他本项目", "lingong/"),
+    ("解压/XML", "zipfile"),
+    ("解压/XML", "zlib"),
+    ("解压/XML", "expat"),
+)
+
+
+def _area(filename: str, name: str) -> str:
+    where = filename.replace("\\", "/") + ":" + name
+    return next((label for label, part in AREAS if part in where), "Python 标准库/其他")
+
+
+def profile_shares(func, items) -> dict[str, float]:
+    """Seconds of own time (cProfile's tottime) by area, calling ``func`` on each item here."""
+    import cProfile
+    import pstats
+
+    prof = cProfile.Profile()
+    prof.enable()
+    for item in items:
+        func(item)
+    prof.disable()
+    shares: dict[str, float] = {}
+    for (filename, _line, name), (_cc, _nc, tottime, _ct, _callers) in pstats.Stats(prof).stats.items():
+        area = _area(filename, name)
+        shares[area] = shares.get(area, 0.0) + tottime
+    return shares
+
+
+def _shares_text(shares: dict[str, float]) -> str:
+    total = sum(shares.values()) or 1.0
+    top = sorted(shares.items(), key=lambda kv: -kv[1])
+    return "，".join(f"{k} {v / total:.0%}" for k, v in top if v / total >= 0.02)
+
+
+def profile_reading(files: list[Path], input_dir: Path, sample: int = 200) -> tuple[dict[str, float], int]:
+    """Where reading and checking spend their time: read_one over an even sample, in this process."""
+    from lingong.read.files import read_one
+
+    picked = files if len(files) <= sample else [files[i * len(files) // sample] for i in range(sample)]
+    items = [(str(p), p.relative_to(input_dir).as_posix()) for p in picked]
+    return profile_shares(read_one, items), len(items)
+
+
 # ---- the project's run, in a fresh process ----------------------------------------
 
 
@@ -391,8 +454,10 @@ def _run_child(func: str, input_dir: Path, output: Path, period: str, n: int) ->
     return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
 
 
-def time_project(input_dir: Path, output: Path, period: str, workers: int) -> dict:
-    shutil.rmtree(output, ignore_errors=True)
+def time_project(input_dir: Path, output: Path, period: str, workers: int, *, cold: bool = True) -> dict:
+    """The run in a fresh process; ``cold``: into an empty output folder (no read cache)."""
+    if cold:
+        shutil.rmtree(output, ignore_errors=True)
     t, c = time.perf_counter(), _cpu_children()
     proc = _run_child("_project_child", input_dir, output, period, workers)
     wall, cpu = time.perf_counter() - t, _cpu_children() - c
@@ -401,6 +466,52 @@ def time_project(input_dir: Path, output: Path, period: str, workers: int) -> di
     figures = json.loads(proc.stdout.strip().splitlines()[-1])
     figures["wall"], figures["cpu"] = wall, cpu
     return figures
+
+
+def _status_child(input_dir: str, output: str, period: str, workers: int) -> None:
+    """Runs in the child: the 报送情况 of the period's year, as the web page asks for it."""
+    t0 = time.perf_counter()
+    from lingong.reporting_status import reporting_status
+
+    status = reporting_status(Path(input_dir), Path(output), int(period[:4]), workers=workers)
+    print(json.dumps({"call": time.perf_counter() - t0, "cells": len(status.cells), "notes": status.notes}))
+
+
+def time_status(input_dir: Path, output: Path, period: str, workers: int) -> dict:
+    """The 报送情况 in a fresh process (start-up included), with the read cache a run left."""
+    t = time.perf_counter()
+    proc = _run_child("_status_child", input_dir, output, period, workers)
+    wall = time.perf_counter() - t
+    if proc.returncode != 0:
+        raise SystemExit(f"报送情况失败：\n{proc.stderr[-3000:]}")
+    figures = json.loads(proc.stdout.strip().splitlines()[-1])
+    figures["wall"] = wall
+    return figures
+
+
+def resubmitted(input_dir: Path) -> Path:
+    """The report a station sends again: a fixed, readable one of the city."""
+    return next(
+        p
+        for p in sorted((Path(input_dir) / "片区000" / "曾都区").rglob("*.xlsx"))
+        if not returned_by_design(p.relative_to(input_dir).as_posix())
+    )
+
+
+def resubmit(path: Path) -> bytes:
+    """Write ``path`` again as a station's program would: the same cells in a new package (other
+    bytes, other time). Returns the original bytes, for ``restore``."""
+    import io
+
+    original = path.read_bytes()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(original)) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            zi = zipfile.ZipInfo(info.filename, (2024, 1, 2, 3, 4, 6))
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            zout.writestr(zi, zin.read(info))
+    path.write_bytes(out.getvalue())
+    return original
 
 
 def _documents_child(input_dir: str, output: str, period: str, forms: int) -> None:
@@ -451,6 +562,10 @@ def _documents_child(input_dir: str, output: str, period: str, forms: int) -> No
         c = time.process_time()
         write_form(form_path(out, res), res, rules_label="rules", texts=texts)
         form_times.append(time.process_time() - c)
+    # Again under the profiler (which slows them), only for where the time goes.
+    form_shares = profile_shares(
+        lambda res: write_form(form_path(out, res), res, rules_label="rules", texts=texts), graded
+    )
     print(
         json.dumps(
             {
@@ -459,6 +574,7 @@ def _documents_child(input_dir: str, output: str, period: str, forms: int) -> No
                 "copies": copies,
                 "forms": form_times,
                 "openpyxl": old_way,
+                "form_shares": form_shares,
                 "unpatched": unpatched,
             }
         )
@@ -501,17 +617,29 @@ def bench(
     # Rounds interleave the contenders, so that a slow spell of the machine (a shared VM
     # varies by a third from minute to minute) touches all of them; each is then
     # reported by its best round, as timeit does.
+    import compileall
+
+    compileall.compile_dir(ROOT / "lingong", quiet=1)  # an installed program has its bytecode
+    victim = resubmitted(data_dir / "input")
     rounds = []
     for _ in range(max(1, repeat)):
         f1 = time_floor(files, 1)
         fw = time_floor(files, workers) if workers > 1 else f1
         nv = time_naive(files, naive_sample)
-        pr = time_project(data_dir / "input", out, "2023", workers)
-        rounds.append((f1, fw, nv, pr))
+        pr = time_project(data_dir / "input", out, "2023", workers)  # cold: no read cache
+        st = time_status(data_dir / "input", out, "2023", workers)  # warm: the cache the run left
+        original = resubmit(victim)
+        try:
+            rr = time_project(data_dir / "input", out, "2023", workers, cold=False)
+        finally:
+            victim.write_bytes(original)  # the city stays as built
+        rounds.append((f1, fw, nv, pr, st, rr))
     floor1, floor1_cpu = min(r[0] for r in rounds)
     floorw, floorw_cpu = min(r[1] for r in rounds)
     naive, naive_cpu, naive_n = min(r[2] for r in rounds)
     proj = min((r[3] for r in rounds), key=lambda f: f["wall"])
+    status = min((r[4] for r in rounds), key=lambda f: f["wall"])
+    rerun = min((r[5] for r in rounds), key=lambda f: f["wall"])
     if not keep_output:
         shutil.rmtree(out, ignore_errors=True)
     wall, cpu = proj["wall"], proj["cpu"]
@@ -530,7 +658,9 @@ def bench(
         ("下限：解压+expat，1 进程", floor1, floor1_cpu),
         (f"下限：解压+expat，{workers} 进程", floorw, floorw_cpu),
         ("朴素 pandas+openpyxl" + (f"（抽样{naive_n}个折算）" if naive_n < n else ""), naive, naive_cpu),
-        ("本项目：全流程（含启动）", wall, cpu),
+        ("本项目：全流程，冷（无读取缓存，含启动）", wall, cpu),
+        ("本项目：改动 1 份报表后重跑（含启动）", rerun["wall"], rerun["cpu"]),
+        ("本项目：全年报送情况，缓存已热（含启动）", status["wall"], 0.0),
     ]
     for label, s, c in rows:
         print(f"{label:<30}{s:9.2f}{c:9.2f}{s * 1000 / n:9.2f}{_rate(n, s):>12}")
@@ -543,12 +673,25 @@ def bench(
         f"  启动（解释器+导入+进程外开销）{startup:.2f}s；峰值内存：主进程 {rss_mb:.0f} MB，"
         f"最大的子进程 {kid_mb:.0f} MB（子进程由 fork 产生，与主进程共享的页也计入）"
     )
-    goal = 3 * floor1 + 1
-    goal15 = 2.5 * floor1 + 0.5
     print(
-        f"比值（墙钟）：本项目/下限 = {wall / floor1:.2f}；目标 ≤ 3×下限+1s = {goal:.1f}s → "
-        f"{'达到' if wall <= goal else '未达到'}；目标 ≤ 2.5×下限+0.5s = {goal15:.1f}s → "
-        f"{'达到' if wall <= goal15 else '未达到'}；朴素/本项目 = {naive / wall:.1f} 倍（目标 ≥ 10）"
+        "改动 1 份报表后重跑的各阶段（墙钟）："
+        + "，".join(f"{k} {v:.2f}s" for k, v in {"导入": rerun["import"], **rerun["timings"]}.items())
+    )
+    shares, sampled = profile_reading(files, data_dir / "input")
+    print(f"读取校验的时间在哪里（单进程抽样 {sampled} 个文件，cProfile 自身时间）：{_shares_text(shares)}")
+    print(f"考核验收表的时间在哪里（{len(docs['forms'])} 份，同上）：{_shares_text(docs['form_shares'])}")
+    goal = 2.5 * floor1
+    read_cold, read_rerun = proj["timings"].get("读取校验", 0.0), rerun["timings"].get("读取校验", 0.0)
+    print(
+        f"比值（墙钟）：冷运行/下限 = {wall / floor1:.2f}（目标 ≤ 2.5，即 {goal:.2f}s → "
+        f"{'达到' if wall <= goal else '未达到'}）；朴素/冷运行 = {naive / wall:.1f} 倍（目标 ≥ 10 → "
+        f"{'达到' if naive / wall >= 10 else '未达到'}）"
+    )
+    print(
+        f"缓存：报送情况 {status['wall']:.2f}s（目标 ≤ 0.5s → {'达到' if status['wall'] <= 0.5 else '未达到'}）；"
+        f"重跑的读取校验/冷运行的 = {read_rerun:.2f}/{read_cold:.2f}s = {read_rerun / read_cold:.1%}"
+        f"（目标 ≤ 5% → {'达到' if read_rerun <= 0.05 * read_cold else '未达到'}）；"
+        f"重跑/冷运行 = {rerun['wall'] / wall:.0%}（目标 ≤ 40% → {'达到' if rerun['wall'] <= 0.4 * wall else '未达到'}）"
     )
     copy_ms, form_ms = _median(docs["copies"]) * 1000, _median(docs["forms"]) * 1000
     share = docs["returned"] / docs["reports"] if docs["reports"] else 0.0
@@ -571,12 +714,15 @@ def bench(
         f"本项目 CPU/墙钟 = {cpu / wall:.2f}（{workers} 核满载为 {workers}）"
     )
     if len(rounds) > 1:
-        print(f"共 {len(rounds)} 轮，上表取各方式最好的一轮；逐轮（下限 / 朴素 / 本项目 墙钟 s，同轮比值）：")
-        for i, (f1, _fw, nv, pr) in enumerate(rounds, 1):
+        print(
+            f"共 {len(rounds)} 轮，上表取各方式最好的一轮；逐轮（下限 / 朴素 / 冷运行 / 重跑 / 报送情况 墙钟 s，同轮比值）："
+        )
+        for i, (f1, _fw, nv, pr, st, rr) in enumerate(rounds, 1):
             print(
-                f"  第 {i} 轮：{f1[0]:.2f} / {nv[0]:.2f} / {pr['wall']:.2f}；本项目/下限 = {pr['wall'] / f1[0]:.2f}，"
-                f"目标 {3 * f1[0] + 1:.1f}s {'达到' if pr['wall'] <= 3 * f1[0] + 1 else '未达到'}；"
-                f"朴素/本项目 = {nv[0] / pr['wall']:.1f} 倍"
+                f"  第 {i} 轮：{f1[0]:.2f} / {nv[0]:.2f} / {pr['wall']:.2f} / {rr['wall']:.2f} / {st['wall']:.2f}；"
+                f"冷运行/下限 = {pr['wall'] / f1[0]:.2f}；朴素/冷运行 = {nv[0] / pr['wall']:.1f} 倍；"
+                f"重跑读取 {rr['timings'].get('读取校验', 0) / pr['timings'].get('读取校验', 1):.1%}，"
+                f"重跑/冷运行 {rr['wall'] / pr['wall']:.0%}"
             )
     return {
         "stations": city["stations"],
@@ -588,6 +734,9 @@ def bench(
         "naive_cpu": naive_cpu,
         "project": wall,
         "project_cpu": cpu,
+        "status": status["wall"],
+        "rerun": rerun["wall"],
+        "rerun_read": rerun["timings"].get("读取校验", 0.0),
         "rss_parent_mb": rss_mb,
         "rss_child_mb": kid_mb,
         "phases": proj["timings"],

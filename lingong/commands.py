@@ -34,7 +34,7 @@ def _registry(args, out_root: Path, input_dir: Path) -> tuple[dict, str]:
     from lingong.pipeline import pick_registry, read_files
 
     disc = discover(input_dir, exclude=out_root)
-    results = read_files(disc.candidates, workers=args.workers or 1, progress=not args.quiet)
+    results = read_files(disc.candidates, workers=args.workers or 1, progress=not args.quiet, cache_dir=out_root)
     stations, reg_file, _ = pick_registry(results)
     return stations, reg_file
 

@@ -40,8 +40,9 @@ from lingong.model.records import (
     FileOutcome,
     Period,
 )
+from lingong.read.cache import read_packed, unpack
 from lingong.read.decisions import drop_conflicts, read_decisions
-from lingong.read.files import FileResult, isolated_failure, read_one
+from lingong.read.files import FileResult, isolated_failure
 from lingong.render.wording import date_cn, rules_title
 from lingong.runtime.outfiles import inside
 from lingong.runtime.parallel import import_in_background, import_modules, run_isolated, start_workers
@@ -114,33 +115,81 @@ def default_workers() -> int:
 def start_readers(workers: int):
     """The reading workers of ``read_files``, started now: they import the readers
     while this process loads the rules and templates and walks the input folder."""
-    return start_workers(read_one, workers=workers, initializer=import_modules, initargs=READER_MODULES)
+    return start_workers(read_packed, workers=workers, initializer=import_modules, initargs=READER_MODULES)
 
 
-def read_files(candidates: list[tuple[Path, str]], *, workers: int, progress: bool, started=None) -> list[FileResult]:
+def read_files(
+    candidates: list[tuple[Path, str]],
+    *,
+    workers: int,
+    progress: bool,
+    started=None,
+    cache_dir: Path | None = None,
+    notes: list[str] | None = None,
+) -> list[FileResult]:
     """Read every candidate, in worker processes that a hostile file cannot take down
-    (``started``: from start_readers)."""
+    (``started``: from start_readers). With ``cache_dir`` (the output folder), a file read
+    before is taken from its read cache (read/cache.py) and the others are added to it;
+    what the cache has to say (rebuilt, unusable) goes to ``notes``, else to stderr."""
     items = [(str(p), rel) for p, rel in candidates]
-    bar = _progress(len(items), "读取报表", progress)
+    cache, lookup, todo = None, None, items
+    if cache_dir is not None:
+        from lingong.read.cache import Lookup, ReadCache, input_root
+
+        cache = ReadCache(cache_dir, input_root(candidates))
+        maybe, todo = cache.split(items)
+        if maybe:
+            if started is None and todo:
+                started = start_readers(min(workers, len(todo)))  # forked before the lookup's thread starts
+            lookup = Lookup(cache, maybe)
+            lookup.start()
     out: dict[str, FileResult] = {}
+    bar = _progress(len(todo), "读取报表", progress)
     warm = None
-    for item, ok, value in run_isolated(
-        read_one, items, workers=workers, initializer=import_modules, initargs=READER_MODULES, started=started
-    ):
-        if warm is None and workers > 1:
-            # The workers are forked by now and this process only waits: load what the
-            # document writers need, so that their forked workers need not.
-            warm = import_in_background(WRITER_MODULES)
-        out[item[1]] = value if ok else isolated_failure(item, value)
-        bar.update(1)
-    bar.close()
+    try:
+        batch = todo
+        while batch is not None:
+            for item, ok, value in run_isolated(
+                read_packed,
+                batch,
+                workers=workers,
+                initializer=import_modules,
+                initargs=READER_MODULES,
+                started=started,
+            ):
+                if warm is None and workers > 1 and len(batch) >= WARM_AT:
+                    # The workers are forked by now and this process only waits: load what the
+                    # document writers need, so that their forked workers need not.
+                    warm = import_in_background(WRITER_MODULES)
+                if ok:
+                    blob, keep = value
+                    out[item[1]] = unpack(item, blob)
+                    if keep and cache is not None:
+                        cache.put(item[1], out[item[1]], blob)  # as read: before the run adds its own issues
+                else:
+                    out[item[1]] = isolated_failure(item, value)
+                bar.update(1)
+            started, batch = None, None
+            if lookup is not None:
+                lookup.join()
+                out.update(lookup.found)
+                batch, lookup = lookup.late, None  # the files the cache had that changed after all
+    finally:
+        bar.close()
+        if lookup is not None:
+            lookup.join()
+        if cache is not None:
+            cache.close(keep={rel for _, rel in items})
+            cache.tell(notes)
     if warm is not None:
         warm.join()
     return [out[rel] for _, rel in items]
 
 
+WARM_AT = 50  # files to read for the writers' imports to be worth a thread: fewer end before it
 READER_MODULES = (
     "lingong.read.files",
+    "lingong.read.cache",
     "lingong.read.workbook",
     "lingong.discover.preflight",
     "lingong.read.classify",
@@ -315,7 +364,9 @@ def _read_input(opts: RunOptions, readers, workers: int, timings: dict, t0: floa
     timings["发现文件"] = time.perf_counter() - t0
 
     t = time.perf_counter()
-    file_results = read_files(disc.candidates, workers=workers, progress=opts.progress, started=readers)
+    file_results = read_files(
+        disc.candidates, workers=workers, progress=opts.progress, started=readers, cache_dir=opts.output_root
+    )
     timings["读取校验"] = time.perf_counter() - t
     return file_results, disc, rules, texts, period
 

@@ -22,6 +22,7 @@ import zipfile
 import zlib
 from pathlib import Path
 
+from lingong.read.cache import CACHE_NAME
 from lingong.read.workbook import read_workbook
 
 VOLATILE = {"run_id", "input_dir"}  # differ between any two runs by design
@@ -175,7 +176,12 @@ def _differences(a, b, where: str, out: list[str], limit: int) -> None:
 
 
 def _files(root: Path) -> dict[str, Path]:
-    return {p.relative_to(root).as_posix(): p for p in sorted(root.rglob("*")) if p.is_file()}
+    # The read cache is not an output: its entries carry the input files' times.
+    return {
+        p.relative_to(root).as_posix(): p
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not p.name.startswith(CACHE_NAME)
+    }
 
 
 def compare(before: Path, after: Path, limit: int = 200) -> list[str]:

@@ -125,6 +125,13 @@ def _mask_cached(s: str) -> str:
     return _CANDIDATE.sub(_mask_span, s)
 
 
+def may_hold_number(text: str) -> bool:
+    """Whether ``text`` has a run that could be a personal number: _CANDIDATE's body without
+    its look-arounds, so that a number glued to anything (an escape, a length byte of a
+    binary record) is still found. False: nothing in it needs masking."""
+    return _MAYBE.search(text) is not None
+
+
 class Public(str):
     """Text that is public by design (the station's 用工专线电话): ``mask`` leaves it."""
 

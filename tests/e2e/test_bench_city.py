@@ -83,3 +83,21 @@ def test_about_three_percent_of_the_reports_are_returned(city, tmp_path):
     assert 0.02 <= len(returned) / len(reports) <= 0.045, (len(returned), len(reports))
     copies = list((s.out_dir / "退回修改").iterdir())
     assert len(copies) == len(returned)
+
+
+def test_the_resubmitted_report_reads_as_before_from_other_bytes(city, tmp_path):
+    """The benchmark's rerun: one station sends a report again (same cells, a new package)."""
+    src = bench.resubmitted(city / "input")
+    copy = tmp_path / src.name
+    copy.write_bytes(src.read_bytes())
+    before = read_one((str(copy), copy.name))
+    original = bench.resubmit(copy)
+    after = read_one((str(copy), copy.name))
+    assert original != copy.read_bytes()
+    assert after.outcome.sha256 != before.outcome.sha256
+    assert (after.report.station, after.report.month, after.report.values) == (
+        before.report.station,
+        before.report.month,
+        before.report.values,
+    )
+    assert [i.code for i in after.report.issues] == [i.code for i in before.report.issues]
