@@ -51,6 +51,8 @@ _ARGPARSE_ZH = (
     (r"argument (\S+): not allowed with argument (\S+)", "选项 {0} 不能与 {1} 同时使用"),
     (r"ambiguous option: (\S+) could match (.+)", "选项 {0} 不明确，可能是 {1}"),
     (r"argument (\S+): ignored explicit argument (.+)", "选项 {0} 不需要值（写了 {1}）"),
+    # Last: our own type checks (--date, --workers) already say in Chinese what is wrong.
+    (r"argument (\S+): (.+)", "选项 {0}：{1}"),
 )
 
 

@@ -262,5 +262,6 @@ def test_argparse_messages_are_in_chinese():
     assert chinese_error("the following arguments are required: --station") == "缺少必填的选项 --station"
     assert chinese_error("unrecognized arguments: --bogus x") == "不认识的参数 --bogus x"
     assert chinese_error("argument --station: expected one argument") == "选项 --station 后面要写一个值"
+    assert chinese_error("argument --date: 考核日期“x”无法识别") == "选项 --date：考核日期“x”无法识别"
     p = cli("history")
     assert p.returncode == 2 and "缺少必填的选项 --station" in p.stderr and "the following" not in p.stderr
