@@ -205,6 +205,7 @@ def _context(
             "computed": result.computed_overall,
             "decided": result.overall_decision is not None,
             "provisional": result.provisional,
+            "returns_lapsed": result.returns_lapsed,
             "missing_months": [month_label(m) for m in result.missing_months],
             "rejected_months": [month_label(m) for m in result.rejected_months],
             "failed_items": list(failed.names),

@@ -104,6 +104,16 @@ def test_provisional_until_the_deadline_then_not_submitted(tmp_path, city_h1):
 
     assert months_not_used(late) == "3月退回后未在整改期限内重新报送"
     assert cases_of(out / HISTORY_DB_NAME, "GS-001")["2023H1"].state == "建议取消"
+    # The mail does not ask for a resubmission "before the result is final" the recheck already made.
+    from lingong import layout
+    from lingong.mail import drafts as md
+
+    ctx = md._context(
+        kind="results", period=late.period, station=late.station, result=late, issues=[], attachments=[], sender=""
+    )
+    body = md._render(md._environment(layout.TEMPLATES_DIR), "邮件正文.j2", ctx)
+    assert "3月退回后未在整改期限内重新报送，本次复查已按未报送计。" in body
+    assert "请尽快" not in body and "复查后确定最终等次" not in body
 
 
 def test_the_history_view_says_a_proposal_was_withdrawn(tmp_path):
