@@ -117,11 +117,14 @@ def _withdrawn_block(doc) -> None:
     _tag(doc, "{%p endif %}")
 
 
-def build_notice_template(path: Path) -> Path:
-    """Write the default 通报模板.docx (docxtpl tags inside) to ``path``."""
+def new_notice():
+    """A 通报's A4 公文 page (GB/T 9704 版心), its body style and its opening lines: 草稿, the
+    title (a docxtpl tag) and the addressees. The assessment's and the recheck's 通报 both start so."""
     from docx import Document
-    from docx.enum.section import WD_ORIENT, WD_SECTION
+    from docx.enum.section import WD_ORIENT
     from docx.shared import Cm, Pt
+
+    from lingong.render.notice import BODY_FONT, HEADING_FONT, TITLE_FONT
 
     doc = Document()
     sec = doc.sections[0]
@@ -136,6 +139,15 @@ def build_notice_template(path: Path) -> Path:
     _para(doc, "（草稿）", font=HEADING_FONT, size=12, indent=False, align="right")
     _para(doc, "{{ title }}", font=TITLE_FONT, size=22, align="center", indent=False, space_after=16)
     _para(doc, "各县、市、区就业局（中心）：", indent=False)
+    return doc
+
+
+def build_notice_template(path: Path) -> Path:
+    """Write the default 通报模板.docx (docxtpl tags inside) to ``path``."""
+    from docx.enum.section import WD_ORIENT, WD_SECTION
+    from docx.shared import Cm
+
+    doc = new_notice()
     _para(
         doc,
         "根据《随州市零工驿站运维考核（暂行）办法》（以下简称《办法》），市、县就业部门组成联合考核组，"

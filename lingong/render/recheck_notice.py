@@ -68,26 +68,11 @@ def template_path(templates_dir: Path) -> Path:
 
 def build_recheck_template(path: Path) -> Path:
     """Write the default 复查通报模板.docx (docxtpl tags inside) to ``path``."""
-    from docx import Document
-    from docx.enum.section import WD_ORIENT
-    from docx.shared import Cm, Pt
 
-    from lingong.render.notice import BODY_FONT, HEADING_FONT, TITLE_FONT, _drop_styles_with_effects
-    from lingong.render.notice_template import _para, _table, _tag
+    from lingong.render.notice import HEADING_FONT, _drop_styles_with_effects
+    from lingong.render.notice_template import _para, _table, _tag, new_notice
 
-    doc = Document()
-    sec = doc.sections[0]
-    sec.orientation = WD_ORIENT.PORTRAIT
-    sec.page_width, sec.page_height = Cm(21.0), Cm(29.7)
-    sec.top_margin, sec.bottom_margin = Cm(3.7), Cm(3.5)
-    sec.left_margin, sec.right_margin = Cm(2.8), Cm(2.6)
-    normal = doc.styles["Normal"]
-    normal.font.name = BODY_FONT
-    normal.font.size = Pt(16)
-
-    _para(doc, "（草稿）", font=HEADING_FONT, size=12, indent=False, align="right")
-    _para(doc, "{{ title }}", font=TITLE_FONT, size=22, align="center", indent=False, space_after=16)
-    _para(doc, "各县、市、区就业局（中心）：", indent=False)
+    doc = new_notice()
     _para(
         doc,
         "根据《随州市零工驿站运维考核（暂行）办法》“对不合格的要求限期整改，整改后仍不合格的取消”的规定，"
