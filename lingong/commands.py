@@ -113,35 +113,13 @@ def _tell_locked(locked: list[Path]) -> int:
 def recorded(args, out_root: Path, *, what: str):
     """The recorded assessment ``mail`` / ``send`` write about: the period's latest, or the one
     --assessment names; refused, saying what to run first, when there is none."""
-    from lingong.grade.history import latest_of, runs_of
+    from lingong import api
     from lingong.pipeline import HISTORY_DB
 
-    db = out_root / HISTORY_DB
-    period = args.period
-    if period is None:
-        runs = [r for r in runs_of(db) if not r.replaced_by]
-        if not runs:
-            raise FatalInput(
-                f"输出文件夹 {out_root} 中还没有记录任何考核，无法{what}。请先运行 python process.py --period 2023H1 "
-                "--date 考核日期（把 2023H1 换成要考核的考核期），再运行本命令。"
-            )
-        key = runs[-1].period
-        print(f"未指定考核期：按考核历史中最近记录的考核（{runs[-1].title()}）{what}")
-    else:
-        key = period.key
-    run = latest_of(db, key, getattr(args, "assessment", ""))
-    if run is None:
-        label = period.label if period is not None else key
-        which = f"（{args.assessment}）" if getattr(args, "assessment", "") else ""
-        raise FatalInput(
-            f"{label}{which}还没有考核，无法{what}：{what}只写已记录的考核，不会另行考核。"
-            f"请先运行 python process.py --period {key} --date 考核日期，再运行本命令。"
-        )
-    if run.replaced_by:
-        raise FatalInput(
-            f"{run.title()}第{run.version}版已被新的一版替代，不能再{what}；请不写 --assessment 使用最新的一版。"
-        )
-    return db, run
+    run = api.recorded_assessment(out_root, args.period, getattr(args, "assessment", ""), what=what)
+    if args.period is None:
+        print(f"未指定考核期：按考核历史中最近记录的考核（{run.title()}）{what}")
+    return out_root / HISTORY_DB, run
 
 
 def changed_inputs(db: Path, run, input_dir: Path, out_root: Path) -> list[str]:
@@ -175,22 +153,12 @@ def changed_inputs(db: Path, run, input_dir: Path, out_root: Path) -> list[str]:
 
 def mail(args, out_root: Path) -> int:
     """mail: the drafts, 邮件清单 and 通报 of a recorded assessment, from its record."""
+    from lingong import api
     from lingong.documents import write_mail
-    from lingong.grade.history import load_record
     from lingong.mail.drafts import format_drafts_summary
-    from lingong.record import loads
 
     db, run = recorded(args, out_root, what="生成邮件")
-    doc = load_record(db, run.run_id)
-    if doc is None:
-        raise FatalInput(
-            f"{run.title()}是由旧版本的工具考核的，考核历史中没有它的考核记录，无法在不重新评定的情况下生成邮件。"
-            f"旧版本当时生成的邮件草稿（如有）仍在 {out_root / (run.folder or run.period) / layout.MAIL_FOLDER}，"
-            f"可以直接用 send 发送；要按考核记录重新生成，请重新考核：python process.py --period {run.period} "
-            f"--date {run.assessed_on.isoformat()}（作为新的一版，原来的文件移到“旧版本”文件夹；"
-            "只有在它之后没有记录其他考核时才可以）。"
-        )
-    a = loads(doc)
+    a = api.load_assessment(out_root, run)
     print(f"{a.kind}：{a.title()}，第{a.version}版（记录编号 {a.id}）：按考核记录生成邮件，不重新读取报表、不重新评定")
     # The folder the assessment read (recorded), else the one given.
     input_dir = Path(run.input_dir) if run.input_dir and Path(run.input_dir).is_dir() else Path(args.input)

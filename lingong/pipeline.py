@@ -60,7 +60,7 @@ class RunOptions:
     templates_dir: Path = TEMPLATES_DIR
     workers: int | None = None
     recheck: bool = False
-    progress: bool = True
+    progress: object = True  # True: a bar on a terminal; False: none; callable(stage, done, total)
     mail_drafts: bool = False
     notice: bool = False
     write_documents: bool = True
@@ -220,7 +220,26 @@ class _NoBar:
         pass
 
 
-def _progress(total: int, desc: str, enabled: bool):
+class _CallbackBar:
+    """Progress told to a caller (the web page's job) as (stage, done, total)."""
+
+    def __init__(self, callback, total: int, desc: str):
+        self._callback, self._total, self._desc, self._done = callback, total, desc, 0
+        callback(desc, 0, total)
+
+    def update(self, n=1):
+        self._done += n
+        self._callback(self._desc, self._done, self._total)
+
+    def close(self):
+        pass
+
+
+def _progress(total: int, desc: str, enabled):
+    """``enabled``: True for a bar on a terminal, False for none, or a callable
+    ``(stage, done, total)`` that is told every step (a library caller)."""
+    if callable(enabled):
+        return _CallbackBar(enabled, total, desc)
     if not enabled or total < 50 or not sys.stderr.isatty():
         return _NoBar()
     from tqdm import tqdm  # only for a long run on a terminal: no import cost otherwise
