@@ -136,54 +136,29 @@ def check_files(
     """The verdict on every file of the input folder (a report the day it arrives: 采用 or 退回
     with its problems), reading through the read cache so that only new files cost a read.
     The choice between reports of one station and month is the assessment's."""
-    from lingong.choose.plausibility import drop_implausible
-    from lingong.choose.selection import select_reports
-    from lingong.discover.walk import discover
-    from lingong.pipeline import default_workers, pick_registry, read_files, refuse_same_folder
-    from lingong.spec.rules import RulesError, load_rules
+    from lingong.reporting_status import read_folder
 
-    input_dir, output_root = Path(input_dir), Path(output_root)
-    try:
-        rules = load_rules(rules_path or layout.DEFAULT_RULES)
-    except RulesError as exc:
-        raise FatalInput(str(exc)) from exc
-    if not input_dir.is_dir():
-        raise FatalInput(f"输入文件夹不存在：{input_dir}")
-    refuse_same_folder(input_dir, output_root)
-    notes: list[str] = []
-    disc = discover(input_dir, exclude=output_root)
-    results = read_files(
-        disc.candidates, workers=workers or default_workers(), progress=False, cache_dir=output_root, notes=notes
-    )
-    stations, registry_file, _ = pick_registry(results)
-    records = []
-    for r in results:
-        if r.report is not None:
-            drop_implausible(r.report, rules)
-            records.append(r.report)
-    sel = select_reports(records, stations)
+    got = read_folder(input_dir, output_root, rules_path=rules_path, workers=workers)
+    input_dir, sel = Path(input_dir), got.selection
     by_file: dict[str, list[Issue]] = {}
-    for r in results:
+    for r in got.results:
         for i in [*r.issues, *(r.report.issues if r.report is not None else ())]:
             by_file.setdefault(i.file or r.outcome.file, []).append(i)
+    replaced_by = dict(sel.replaced)  # a report not used -> the one used instead
     for i in sel.issues:
         by_file.setdefault(i.file, []).append(i)
-    replaces: dict[str, list[str]] = {}
-    for i in sel.issues:
         if i.code == "P001":  # a superseded report names the one used
-            replaces.setdefault(i.expected, []).append(i.file)
-    for failed, used in sel.replaced.items():
-        replaces.setdefault(used, []).append(failed)
-    out = Verdicts(stations=stations, registry_file=registry_file, notes=notes)
-    for r in results:
+            replaced_by[i.file] = i.expected
+    replaces: dict[str, list[str]] = {}
+    for old, used in replaced_by.items():
+        replaces.setdefault(used, []).append(old)
+    out = Verdicts(stations=got.stations, registry_file=got.registry_file, notes=got.notes)
+    for r in got.results:
         o = r.outcome
         out._read[o.file] = r
         seen: set = set()
         problems = tuple(i for i in by_file.get(o.file, ()) if not (i in seen or seen.add(i)))
         rec = r.report
-        used_instead = sel.replaced.get(o.file, "")
-        if not used_instead:
-            used_instead = next((i.expected for i in problems if i.code == "P001"), "")
         out.verdicts[o.file] = FileVerdict(
             file=o.file,
             kind=o.kind,
@@ -192,17 +167,17 @@ def check_files(
             month=(rec.month or "") if rec is not None else o.month,
             reason=o.reason,
             problems=problems,
-            replaced_by=used_instead,
+            replaced_by=replaced_by.get(o.file, ""),
             replaces=tuple(sorted(replaces.get(o.file, ()))),
             source=Path(r.source) if r.source else input_dir / o.file,
         )
-    for o in disc.skipped:  # not read at all: a lock file, a Word document, a file too large …
+    for o in got.discovery.skipped:  # not read at all: a lock file, a Word document, a file too large …
         out.verdicts[o.file] = FileVerdict(
             file=o.file,
             kind=o.kind,
             status="",
             reason=o.reason,
-            problems=tuple(i for i in disc.issues if i.file == o.file),
+            problems=tuple(i for i in got.discovery.issues if i.file == o.file),
             source=input_dir / o.file,
         )
     return out

@@ -96,25 +96,30 @@ def status_grid(
     return ReportingStatus(year, on, months, ordered, cells, files, counties)
 
 
-def reporting_status(
-    input_dir: Path,
-    output_root: Path,
-    year: int,
-    *,
-    on: date | None = None,
-    rules_path: Path | None = None,
-    workers: int | None = None,
-    due_day: int = DUE_DAY,
-) -> ReportingStatus:
-    """The 报送情况 of ``year`` from the input folder, as an assessment run would choose the
-    reports, using (and filling) the read cache in ``output_root``. ``on``: the day it is
-    of (default: today in China). Raises errors.FatalInput as a run would (no registry …)."""
+@dataclass
+class FolderRead:
+    """The input folder read (through the read cache) and its reports chosen, as an
+    assessment run does, but nothing graded."""
+
+    discovery: object  # discover.walk.Discovery: what was found, and skipped
+    results: list  # read.files.FileResult of every candidate
+    stations: dict  # the registry's
+    registry_file: str
+    selection: object  # choose.selection.Selection
+    notes: list[str]  # what the read cache had to say
+
+
+def read_folder(
+    input_dir: Path, output_root: Path, *, rules_path: Path | None = None, workers: int | None = None
+) -> FolderRead:
+    """Read ``input_dir`` using (and filling) the read cache in ``output_root``, and choose the
+    reports. Raises errors.FatalInput as a run would (no folder, no registry, bad rules …)."""
     from lingong.choose.plausibility import drop_implausible
     from lingong.choose.selection import select_reports
     from lingong.discover.walk import discover
     from lingong.errors import FatalInput
     from lingong.layout import DEFAULT_RULES
-    from lingong.pipeline import default_workers, pick_registry, read_files, refuse_same_folder, today_china
+    from lingong.pipeline import default_workers, pick_registry, read_files, refuse_same_folder
     from lingong.spec.rules import RulesError, load_rules
 
     input_dir, output_root = Path(input_dir), Path(output_root)
@@ -136,7 +141,26 @@ def reporting_status(
         if r.report is not None:
             drop_implausible(r.report, rules)
             records.append(r.report)
-    status = status_grid(stations, select_reports(records, stations), year, on or today_china(), due_day=due_day)
-    status.registry_file = registry_file
-    status.notes = notes
+    return FolderRead(disc, results, stations, registry_file, select_reports(records, stations), notes)
+
+
+def reporting_status(
+    input_dir: Path,
+    output_root: Path,
+    year: int,
+    *,
+    on: date | None = None,
+    rules_path: Path | None = None,
+    workers: int | None = None,
+    due_day: int = DUE_DAY,
+) -> ReportingStatus:
+    """The 报送情况 of ``year`` from the input folder, as an assessment run would choose the
+    reports, using (and filling) the read cache in ``output_root``. ``on``: the day it is
+    of (default: today in China). Raises errors.FatalInput as a run would (no registry …)."""
+    from lingong.pipeline import today_china
+
+    got = read_folder(input_dir, output_root, rules_path=rules_path, workers=workers)
+    status = status_grid(got.stations, got.selection, year, on or today_china(), due_day=due_day)
+    status.registry_file = got.registry_file
+    status.notes = got.notes
     return status
