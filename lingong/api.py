@@ -19,6 +19,8 @@ from pathlib import Path
 from lingong import layout
 from lingong.errors import FatalInput
 from lingong.model.periods import Period, period_option
+from lingong.reporting_status import read_folder
+from lingong.reporting_status import reporting_status as _reporting_status
 from lingong.spec.issues import Issue
 
 Progress = Callable[[str, int, int], None]
@@ -76,20 +78,9 @@ def digest(summary) -> str:
 # ---- the year's 报送情况 --------------------------------------------------------------------------
 
 
-def reporting_status(
-    input_dir: Path,
-    output_root: Path,
-    year: int,
-    *,
-    on: date | None = None,
-    rules_path: Path | None = None,
-    workers: int | None = None,
-):
-    """Which station sent which month of ``year`` (``reporting_status.ReportingStatus``), read
-    through the read cache of ``output_root``."""
-    from lingong.reporting_status import reporting_status as status
-
-    return status(input_dir, output_root, year, on=on, rules_path=rules_path, workers=workers)
+# reporting_status(input_dir, output_root, year, *, on=None, rules_path=None, workers=None):
+# which station sent which month of ``year`` (a ReportingStatus), through the read cache.
+reporting_status = _reporting_status
 
 
 @dataclass(frozen=True)
@@ -136,8 +127,6 @@ def check_files(
     """The verdict on every file of the input folder (a report the day it arrives: 采用 or 退回
     with its problems), reading through the read cache so that only new files cost a read.
     The choice between reports of one station and month is the assessment's."""
-    from lingong.reporting_status import read_folder
-
     got = read_folder(input_dir, output_root, rules_path=rules_path, workers=workers)
     input_dir, sel = Path(input_dir), got.selection
     by_file: dict[str, list[Issue]] = {}
