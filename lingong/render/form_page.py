@@ -73,19 +73,25 @@ def _h(texts_widths, font_pt: float = BODY_PT, minimum: float = 18) -> float:
 def rows(result: StationResult, text: FormText, title: str, rules_label: str) -> list[Row]:
     """Every row of the form sheet with its height, top to bottom."""
     w, total, wide = WIDTHS, sum(WIDTHS), sum(WIDTHS[2:])
+    brk = textfit.break_lines
+    ident = brk(text.ident, total, IDENT_PT)
     out = [
         Row("title", (title,), TITLE_PT),
-        Row("ident", (text.ident,), _h([(text.ident, total)], IDENT_PT, minimum=22)),
+        Row("ident", (ident,), _h([(ident, total)], IDENT_PT, minimum=22)),
         Row("head", (), HEAD_PT),
     ]
     for item, done, opinion in zip(result.items, text.completions, text.opinions):
-        cells = (str(item.number), item.name, item.content, item.target_text, done, opinion)
+        texts = (item.content, item.target_text, done, opinion)
+        cells = (str(item.number), item.name, *(brk(t, width) for t, width in zip(texts, w[2:])))
         out.append(Row("item", cells, _h(zip(cells, w))))
     if text.provisional:
-        out.append(Row("provisional", (text.provisional,), _h([(text.provisional, wide)], minimum=30)))
+        said = brk(text.provisional, wide)
+        out.append(Row("provisional", (said,), _h([(said, wide)], minimum=30)))
     for label, said in text.recheck:
+        said = brk(said, wide)
         out.append(Row("recheck", (label, said), _h([(said, wide)], minimum=24)))
-    out.append(Row("summary", (text.summary,), _h([(text.summary, wide)], minimum=48)))
+    summary = brk(text.summary, wide)
+    out.append(Row("summary", (summary,), _h([(summary, wide)], minimum=48)))
     out.append(Row("sign", (SIGN_LEFT, SIGN_RIGHT), _h([(SIGN_LEFT, sum(w[:3]))], minimum=SIGN_PT)))
     out.append(
         Row("note", (note_text(rules_label, text.brief),), _h([(note_text(rules_label, text.brief), total)], NOTE_PT))
@@ -241,4 +247,8 @@ def _cut(result: StationResult, short: FormText, title: str, rules_label: str) -
     )
     left = HEIGHT_PT - height(result, cut, title, rules_label) + 48  # the empty summary's row
     lines = max(3, int((left - 6) // (BODY_PT * 1.4)))
-    return replace(cut, summary=textfit.clip_lines(short.summary, wide, lines, tail=MORE))
+    while True:  # a line break kept off a closing mark may take a line more than the cut counted
+        done = replace(cut, summary=textfit.clip_lines(short.summary, wide, lines, tail=MORE))
+        if lines <= 3 or height(result, done, title, rules_label) <= HEIGHT_PT:
+            return done
+        lines -= 1

@@ -71,6 +71,71 @@ def _text_lines(text: str, width_chars: float, font_pt: float) -> int:
     return total
 
 
+# Marks a line may not start with, and marks it may not end with: the line-breaking rules
+# (避头尾) of Chinese typesetting. Excel and WPS on a Chinese Windows follow them; LibreOffice
+# outside a Chinese locale does not, and prints "；" or "。" at the head of a line.
+NO_START = "，。、；：？！）》」』】〕〉…—·％%,.;:?!)]}”’"
+NO_END = "（《「『【〔〈“‘([{"
+
+
+def _line_starts(para: str, usable: float, font_pt: float) -> list[int]:
+    """Where each line after the first starts when ``para`` wraps as ``_text_lines`` counts it."""
+    starts, line = [], 0.0
+    for m in _TOKENS.finditer(para):
+        token = m.group()
+        if "!" <= token[0] <= "~":  # an ASCII word moves to the next line whole, if it fits one
+            w = _token_pt(token, font_pt)
+            if line + w <= usable:
+                line += w
+                continue
+            if w <= usable:
+                starts.append(m.start())
+                line = w
+                continue
+        for i, ch in enumerate(token, m.start()):  # characters that may break anywhere
+            cw = font_pt if _wide(ch) else font_pt * 0.55
+            if line + cw > usable and line > 0:
+                starts.append(i)
+                line = 0.0
+            line += cw
+    return starts
+
+
+def break_lines(text: str, width_chars: float, font_pt: float = 10) -> str:
+    """``text`` with a line break wherever it wraps in a column ``width_chars`` wide, no line
+    starting with a closing mark nor ending with an opening one (the character before goes
+    down with it). Lines as wide as this estimate fit in Excel, WPS and LibreOffice alike
+    (each fits at least as much), so none of them wraps again where the rules forbid it;
+    ``text_lines`` of the result is the lines the row is made tall for."""
+    usable = (width_chars * 7 + 5 - 8) * 0.75
+    out = []
+    for para in str(text).split("\n"):
+        while True:
+            starts = _line_starts(para, usable, font_pt)
+            if not starts:
+                out.append(para)
+                break
+            b = s = starts[0]
+            while b > 1 and _forbidden(para, b):
+                b -= 1
+            if _forbidden(para, b):  # a line of marks only: wrap where it would anyway
+                b = s
+            out.append(para[:b].rstrip(" "))
+            para = para[b:].lstrip(" ") if para[b:].strip(" ") else para[b:]
+    return "\n".join(out)
+
+
+def _forbidden(para: str, b: int) -> bool:
+    """A break before ``para[b]`` that the rules forbid, or one inside an ASCII word (a mark
+    pulled "69" apart would print "（6" and "9）")."""
+    after, before = para[b:].lstrip(" ")[:1], para[:b].rstrip(" ")[-1:]  # spaces vanish at a break
+    return bool(
+        (after and after in NO_START)
+        or (before and before in NO_END)
+        or ("!" <= para[b - 1] <= "~" and "!" <= para[b] <= "~")
+    )
+
+
 def _place_wide(count: int, cw: float, line: float, n: int, usable: float) -> tuple[float, int]:
     """Place ``count`` characters of width ``cw`` that may break anywhere, as placing
     them one by one would: fill this line, then whole lines, then the rest."""

@@ -89,3 +89,18 @@ def test_a_portrait_a4_page(printed):
     info = subprocess.run(["pdfinfo", "-f", "1", "-l", "1", str(pdf)], capture_output=True, text=True).stdout
     w, h = re.search(r"Page\s+1 size:\s+([\d.]+) x ([\d.]+)", info).groups()
     assert (round(float(w)), round(float(h))) == (595, 842)
+
+
+def test_no_printed_line_of_a_form_starts_with_a_closing_mark(printed):
+    """As printed, not as estimated: LibreOffice outside a Chinese locale keeps no 避头尾 rule
+    of its own, so every "；" or "。" at the head of a line would show here."""
+    problems = []
+    for xlsx, pdf in printed.items():
+        raw = subprocess.run(
+            ["pdftotext", "-raw", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True, text=True, check=True
+        ).stdout
+        for line in raw.splitlines():
+            line = line.strip()
+            if line and (line[0] in "，。、；：）！？" or line[-1] == "（"):
+                problems.append(f"{xlsx.name}: {line!r}")
+    assert not problems, "\n".join(problems[:40])

@@ -66,3 +66,31 @@ def test_a_long_file_name_takes_the_lines_it_needs():
 def test_a_pasted_essay_is_measured_like_any_text():
     essay = ("本月开展宣传活动，发放资料 ZD-001 份。" * 200)[:5000]
     assert text_lines(essay, 46) == _lines_char_by_char(essay, 46, 10) > 100
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.text(alphabet=st.sampled_from(list("零工驿站报表（），。；、：ab 12%_/.-\n“”☑")), max_size=160),
+    width=st.sampled_from([4, 7, 12, 18, 23, 28, 81]),
+    font=st.sampled_from([9, 10, 10.5]),
+)
+def test_broken_lines_each_fit_and_keep_the_rules_where_they_can(text, width, font):
+    broken = textfit.break_lines(text, width, font)
+    assert broken.replace("\n", "").replace(" ", "") == text.replace("\n", "").replace(" ", "")
+    assert broken.count("\n") >= text.count("\n")
+    for para in text.split("\n"):
+        lines = textfit.break_lines(para, width, font).split("\n")
+        assert all(text_lines(line, width, font) == 1 for line in lines)  # no program wraps them again
+        for before, after in zip(lines, lines[1:]):  # each a break the text did not have
+            # Kept unless no break in the line before is allowed either ("工.111" before "”").
+            if any(not textfit._forbidden(before + after, k) for k in range(1, len(before))):
+                assert after[:1] not in textfit.NO_START, (before, after)
+                assert before[-1:] not in textfit.NO_END, (before, after)
+
+
+def test_a_closing_mark_takes_the_character_before_it_down_and_a_number_stays_whole():
+    # 11 characters fit a line 23 wide: the 12th, "；", would start the second line.
+    assert textfit.break_lines("一二三四五六七八九十壹；贰", 23) == "一二三四五六七八九十\n壹；贰"
+    assert textfit.break_lines("一二三四五六七八九十（壹贰", 23) == "一二三四五六七八九十\n（壹贰"
+    assert textfit.break_lines("已达到已达到已达到（69）", 23) == "已达到已达到已达到\n（69）"
+    assert textfit.break_lines("短句。", 23) == "短句。"

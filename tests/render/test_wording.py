@@ -67,5 +67,6 @@ def test_fixed_texts_never_start_a_line_with_punctuation(tmp_path):
     ws = openpyxl.load_workbook(path).worksheets[0]
     for row in ws.iter_rows():
         for c in row:
-            for line in str(c.value or "").splitlines():
-                assert not line.startswith(("（", "，", "。", "；", "、", "：")), (c.coordinate, line)
+            for line in str(c.value or "").splitlines():  # an opening mark may start a line, never end one
+                assert not line.startswith(("，", "。", "；", "、", "：", "）")), (c.coordinate, line)
+                assert not line.endswith(("（", "“")), (c.coordinate, line)
