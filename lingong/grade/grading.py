@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from lingong.grade.aggregate import Aggregate, active_months, aggregate
-from lingong.model.periods import make_period, month_label, ytd_span
+from lingong.model.periods import make_period, month_label, period_tag, ytd_span
 from lingong.model.records import (
     AtRisk,
     Decision,
@@ -225,12 +225,6 @@ def grade_station(agg: Aggregate, rules: Rules, decisions: list[Decision]) -> St
 # ---- at-risk warnings ---------------------------------------------------------
 
 
-def _period_tag(period: Period) -> str:
-    if period.kind == "half":
-        return period.key[-2:]
-    return period.kind
-
-
 def at_risk(agg: Aggregate, rules: Rules) -> tuple[AtRisk, ...]:
     """Stations on course to miss a yearly target, with what is still needed.
 
@@ -238,7 +232,7 @@ def at_risk(agg: Aggregate, rules: Rules) -> tuple[AtRisk, ...]:
     year; the station is at risk when its figure so far is below that target's
     share for the months elapsed (a linear pace).
     """
-    if not agg.graded or _period_tag(agg.period) not in rules.at_risk_periods:
+    if not agg.graded or period_tag(agg.period) not in rules.at_risk_periods:
         return ()
     year = make_period("year", agg.period.year)
     year_active = active_months(year, agg.station)

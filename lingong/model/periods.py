@@ -12,6 +12,17 @@ from lingong.model.records import Period
 
 _HALF_NAMES = {1: "上半年", 2: "下半年"}
 
+# The tags a rules file names periods by ([at_risk] periods), each with its words for the
+# 汇总表's 说明. rules_check accepts these keys, grading matches period_tag() against them.
+PERIOD_TAGS = {"H1": "上半年", "H2": "下半年", "month": "月度", "year": "全年"}
+
+
+def period_tag(period: Period) -> str:
+    """The rules' tag of a period: H1 or H2 for a half-year, else its kind (month, year)."""
+    if period.kind == "half":
+        return period.key[-2:]
+    return period.kind
+
 
 def month_key(year: int, month: int) -> str:
     return f"{year:04d}-{month:02d}"

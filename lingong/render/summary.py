@@ -11,6 +11,7 @@ from pathlib import Path
 
 from lingong.grade.city import CountyTally, city_tally, failed_facts
 from lingong.layout import summary_name
+from lingong.model.periods import PERIOD_TAGS
 from lingong.model.records import FileOutcome, Period, Station, StationResult
 from lingong.render import print_layout
 from lingong.render import summary_data as sd
@@ -585,7 +586,6 @@ def _notes_sheet(bk: _Book, period: Period, results, outcomes, rules_info: dict,
 
 _DEVELOPER_KEYS = {"input_dir", "input", "run_id"}
 _ROUNDING = {"up": "向上取整", "nearest": "四舍五入", "down": "向下取整"}
-_HALF = {"H1": "上半年", "H2": "下半年", "Y": "全年"}
 
 
 def _rule_rows(values: dict) -> list[tuple[str, str]]:
@@ -616,7 +616,7 @@ def _rule_rows(values: dict) -> list[tuple[str, str]]:
             periods = json.loads(v("at_risk.periods"))
         except (TypeError, ValueError):
             periods = []
-        names = "、".join(_HALF.get(p, "") for p in periods if _HALF.get(p))
+        names = "、".join(PERIOD_TAGS[p] for p in periods if p in PERIOD_TAGS)
         if names:
             rows.append(("全年进度预警", f"{names}考核时提示按目前进度可能完不成全年要求的驿站"))
     return rows

@@ -9,6 +9,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from lingong.errors import RulesError
+from lingong.model.periods import PERIOD_TAGS
 from lingong.spec import placeholders
 from lingong.spec.rules import (
     AT_RISK_FIELDS,
@@ -164,7 +165,7 @@ def build(raw: dict, path: Path, sha: str) -> Rules:
     c.between("rectification", "deadline_days", rect["deadline_days"], *DEADLINE_DAYS)
     at_risk = c.table(raw["at_risk"], "at_risk", _AT_RISK, tuple(_AT_RISK))
     for p in at_risk["periods"]:
-        c.choice("at_risk", "periods", p, ("H1", "H2", "month", "year"))
+        c.choice("at_risk", "periods", p, tuple(PERIOD_TAGS))
     c.text("at_risk", "text", at_risk["text"], SHORT_TEXT)
     c.placeholders("at_risk", "text", at_risk["text"], AT_RISK_FIELDS)
     county_short = raw["county_short"]
