@@ -10,6 +10,7 @@ import functools
 import re
 
 _A1 = re.compile(r"^([A-Z]{1,3})(\d+)$")
+_ADDRESS = re.compile(r"^\$?([A-Z]{1,3})\$?([1-9]\d{0,6})$")  # as OOXML writes it, $ allowed
 
 
 @functools.lru_cache(maxsize=1024)
@@ -32,6 +33,22 @@ def a1(row0: int, col0: int) -> str:
     return f"{col_letter(col0)}{row0 + 1}"
 
 
+def col_index(letters: bytes | str) -> int:
+    """'A' -> 0, 'AA' -> 26."""
+    if isinstance(letters, bytes):
+        letters = letters.decode("ascii")
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ord(ch) - 64)
+    return n - 1
+
+
+def split_address(address: str) -> tuple[int, int] | None:
+    """'$B$3' or 'b3' -> (3, 2): the 1-based row and column OOXML counts in; None if not a cell."""
+    m = _ADDRESS.match((address or "").strip().upper())
+    return (int(m.group(2)), col_index(m.group(1)) + 1) if m else None
+
+
 def ref(sheet: str, row0: int, col0: int) -> str:
     return f"{sheet}!{a1(row0, col0)}"
 
@@ -42,7 +59,4 @@ def cell_order(cell: str) -> tuple:
     m = _A1.match(cell or "")
     if not m:
         return (1, 0, 0, cell or "")
-    col = 0
-    for ch in m.group(1):
-        col = col * 26 + ord(ch) - 64
-    return (0, int(m.group(2)), col, "")
+    return (0, int(m.group(2)), col_index(m.group(1)) + 1, "")

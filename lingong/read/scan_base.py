@@ -112,16 +112,6 @@ def _office_document(root_rels: bytes | None) -> str:
     return "xl/workbook.xml"
 
 
-def col_index(letters: bytes | str) -> int:
-    """'A' -> 0, 'AA' -> 26."""
-    if isinstance(letters, bytes):
-        letters = letters.decode("ascii")
-    n = 0
-    for ch in letters:
-        n = n * 26 + (ord(ch) - 64)
-    return n - 1
-
-
 def _wanted_sheets(zf: zipfile.ZipFile, parts: dict[str, str], wanted):
     """(sheet name, part, bytes) of each wanted sheet, refusing a part too large to inflate."""
     for name, part in parts.items():

@@ -7,6 +7,7 @@ import posixpath
 import re
 import zipfile
 
+from lingong.model.cells import col_index
 from lingong.read.scan_base import (
     MAX_COLS,
     MAX_ROWS,
@@ -16,7 +17,6 @@ from lingong.read.scan_base import (
     _office_document,
     _read_part,
     _wanted_sheets,
-    col_index,
 )
 
 

@@ -21,6 +21,7 @@ import re
 from pathlib import Path
 
 from lingong.layout import RETURN_COPY_SUFFIX
+from lingong.model.cells import split_address
 from lingong.render import print_layout
 from lingong.render.validation_report import issue_cells, row_height
 from lingong.runtime import outfiles
@@ -40,7 +41,6 @@ LIST_COLUMNS: tuple[tuple[str, int], ...] = (  # narrow by design: one landscape
     ("应为", 11),
     ("处理建议", 26),
 )
-_CELL_RE = re.compile(r"^\$?([A-Z]{1,3})\$?([1-9]\d{0,6})$")
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
 
@@ -128,14 +128,14 @@ def _rebuild(sheet_rows: dict[str, list[list]]):
 
 def _target_cell(ws, address: str):
     """The cell to mark; for a cell inside a merged range, its top-left cell."""
-    m = _CELL_RE.match((address or "").strip().upper())
-    if not m:
+    rc = split_address(address)
+    if rc is None:
         return None
-    coord = m.group(1) + m.group(2)
+    row, col = rc
     for rng in ws.merged_cells.ranges:
-        if coord in rng:
+        if rng.min_row <= row <= rng.max_row and rng.min_col <= col <= rng.max_col:
             return ws.cell(row=rng.min_row, column=rng.min_col)
-    return ws[coord]
+    return ws.cell(row=row, column=col)
 
 
 def _comment_text(items: list[Issue]) -> str:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from lingong.grade.city import CountyTally, city_tally, failed_facts
 from lingong.layout import summary_name
+from lingong.model.cells import a1
 from lingong.model.periods import PERIOD_TAGS
 from lingong.model.records import FileOutcome, Period, Station, StationResult
 from lingong.render import print_layout
@@ -359,8 +360,8 @@ def _indicators_sheet(bk: _Book, period: Period, results) -> None:
     if r > header_row + 1:
         for k, (_, _, kind, _) in enumerate(cols):
             c = 4 + 2 * k
-            a = _cell_ref(header_row + 1, c)
-            b = _cell_ref(header_row + 1, c + 1)
+            a = a1(header_row + 1, c)
+            b = a1(header_row + 1, c + 1)
             op = ">" if kind == "ytd_max" else "<"
             ws.conditional_format(
                 header_row + 1,
@@ -370,13 +371,6 @@ def _indicators_sheet(bk: _Book, period: Period, results) -> None:
                 {"type": "formula", "criteria": f"=AND(ISNUMBER({a}),ISNUMBER({b}),{a}{op}{b})", "format": bk.bad},
             )
         ws.conditional_format(header_row + 1, text_col, r - 1, text_col, {"type": "no_blanks", "format": bk.bad})
-
-
-def _cell_ref(row: int, col: int) -> str:
-    """Relative A1 reference, so the conditional format follows each row."""
-    from xlsxwriter.utility import xl_rowcol_to_cell
-
-    return xl_rowcol_to_cell(row, col)
 
 
 def _submission_text(src) -> tuple[str, str]:

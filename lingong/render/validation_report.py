@@ -45,7 +45,6 @@ COLUMNS: tuple[tuple[str, int], ...] = (
 )
 SEVERITY_COLOURS = {ERROR: "#FFC7CE", WARNING: "#FFEB9C", INFO: "#DDEBF7"}
 UNKNOWN_COUNTY = "（未识别驿站）"
-_CELL_RE = re.compile(r"^([A-Z]{1,3})(\d+)$")
 
 
 def row_height(texts, widths, line_height: float = 13.5) -> float:

@@ -40,7 +40,6 @@ VML_NS = {
 FIXED_DATE = (1980, 1, 1, 0, 0, 0)
 MAX_PART = 64 * 1024 * 1024
 
-_CELL_RE = re.compile(r"^\$?([A-Z]{1,3})\$?([1-9]\d{0,6})$")
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _TAG = re.compile(r"""<(/?)([A-Za-z_][\w.:-]*)((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(/?)>""")
 
@@ -214,26 +213,6 @@ def _top_level(xml: str, start: int, end: int):
             if not empty:
                 depth += 1
         pos = m.end()
-
-
-def col_number(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
-def col_letters(n: int) -> str:
-    s = ""
-    while n:
-        n, r = divmod(n - 1, 26)
-        s = chr(65 + r) + s
-    return s
-
-
-def split_address(address: str) -> tuple[int, int] | None:
-    m = _CELL_RE.match((address or "").strip().upper())
-    return (int(m.group(2)), col_number(m.group(1))) if m else None
 
 
 # ---- the package --------------------------------------------------------------------

@@ -34,6 +34,7 @@ import posixpath
 import re
 from dataclasses import dataclass
 
+from lingong.model.cells import col_letter, split_address
 from lingong.render import print_layout
 from lingong.render.xlsx_package import (
     CT_COMMENTS,
@@ -68,10 +69,8 @@ from lingong.render.xlsx_package import (
     _top_level,
     _unescape,
     check_xml,
-    col_letters,
     esc,
     esc_attr,
-    split_address,
 )
 
 __all__ = ["ListCell", "ListSheet", "Mark", "Unpatchable", "patch"]
@@ -311,7 +310,7 @@ def style_cells(xml: str, p: str, cells: dict[tuple[int, int], object], style_of
         hit = next(((s, e) for rn, s, e in rows_seen if rn == r), None)
         if hit is None:
             pos = next((s for rn, s, _e in rows_seen if rn > r), body_end)
-            cells_xml = "".join(f'<{p}c r="{col_letters(c)}{r}" s="{style_of(0, cols[c])}"/>' for c in sorted(cols))
+            cells_xml = "".join(f'<{p}c r="{col_letter(c - 1)}{r}" s="{style_of(0, cols[c])}"/>' for c in sorted(cols))
             edits.append((pos, pos, f'<{p}row r="{r}">{cells_xml}</{p}row>'))
             continue
         s, e = hit
@@ -340,7 +339,7 @@ def style_cells(xml: str, p: str, cells: dict[tuple[int, int], object], style_of
                 row_edits.append((cs, cs + len(ctag), _set_attr(ctag, "s", str(new_s))))
             else:
                 pos = next((st for cc, st in positions if cc > c), close)
-                row_edits.append((pos, pos, f'<{p}c r="{col_letters(c)}{r}" s="{style_of(0, key)}"/>'))
+                row_edits.append((pos, pos, f'<{p}c r="{col_letter(c - 1)}{r}" s="{style_of(0, key)}"/>'))
         grown = any(a == b for a, b, _t in row_edits)
         for a, b, text in sorted(row_edits, key=lambda t: (t[0], t[1]), reverse=True):
             row = row[:a] + text + row[b:]
@@ -468,7 +467,7 @@ class SheetNotes:
             if (r, c) in existing:
                 merged.append(((r, c), text))
             else:
-                new_comments.append(_comment_xml(cp, f"{col_letters(c)}{r}", author_id, text))
+                new_comments.append(_comment_xml(cp, f"{col_letter(c - 1)}{r}", author_id, text))
                 new_shapes.append((r - 1, c - 1, text))
         # The station's own note on a marked cell stays; ours follows it as another run.
         for rc, text in sorted(merged, key=lambda t: existing[t[0]][0], reverse=True):
@@ -578,7 +577,7 @@ def list_sheet_xml(spec: ListSheet, styles: Styles, sst: SharedStrings) -> str:
     for r, cells, height in spec.rows:
         attrs = f' ht="{height:g}" customHeight="1"' if height else ""
         cs = "".join(
-            f'<c r="{col_letters(c)}{r}" s="{style(cell.style)}" t="s"><v>{sst.add(cell.text)}</v></c>'
+            f'<c r="{col_letter(c - 1)}{r}" s="{style(cell.style)}" t="s"><v>{sst.add(cell.text)}</v></c>'
             for c, cell in enumerate(cells, start=1)
             if cell.text != ""
         )
@@ -597,7 +596,7 @@ def list_sheet_xml(spec: ListSheet, styles: Styles, sst: SharedStrings) -> str:
     return (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         f'<worksheet xmlns="{MAIN_NS}" xmlns:r="{REL_NS}"><sheetPr>{setup_flag}</sheetPr>'
-        f'<dimension ref="A1:{col_letters(last_col)}{last_row}"/>'
+        f'<dimension ref="A1:{col_letter(last_col - 1)}{last_row}"/>'
         f'<sheetViews><sheetView tabSelected="1" workbookViewId="0">{pane}</sheetView></sheetViews>'
         f'<sheetFormatPr defaultRowHeight="13.5"/><cols>{cols}</cols><sheetData>{"".join(rows)}</sheetData>'
         f"{page_xml}</worksheet>"
