@@ -42,7 +42,6 @@ from lingong.spec.template import (
     YESNO,
 )
 
-FONT = "宋体"
 DETAIL_ROWS = 500  # rows below a detail header that carry validations and formats
 BLANK_TEMPLATE_NAME = f"{TEMPLATE_VERSION}_空白模板.xlsx"
 OPERATING_STATUSES = ("运营", "整改中")
@@ -110,7 +109,7 @@ _INFO_PROMPTS = {
 
 
 def _formats(wb) -> dict:
-    base = {"font_name": FONT, "font_size": 11, "valign": "vcenter"}
+    base = {"font_name": print_layout.FONT, "font_size": 11, "valign": "vcenter"}
 
     def f(**kw):
         return wb.add_format({**base, **kw})

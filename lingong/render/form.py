@@ -45,7 +45,6 @@ GRADE_BOXES = GRADES
 COMPLETION_TEMPLATE = "完成情况.j2"
 OVERALL_TEMPLATE = "考核验收情况.j2"
 
-BODY_FONT = "宋体"
 TITLE_FONT = "黑体"
 BODY_PT = 10
 FORM_WIDTHS = form_page.WIDTHS
@@ -305,7 +304,7 @@ def form_path(out_dir: Path, result: StationResult) -> Path:
 
 
 def _formats(wb) -> dict:
-    base = {"font_name": BODY_FONT, "font_size": BODY_PT, "text_wrap": True, "valign": "vcenter"}
+    base = {"font_name": print_layout.FONT, "font_size": BODY_PT, "text_wrap": True, "valign": "vcenter"}
     # Names that mean the same look share one Format: xlsxwriter gives them one style in the
     # file anyway, but a second object with the same look finds its style index by a slower
     # lookup on every cell it formats (ev_text is most of the evidence grid).

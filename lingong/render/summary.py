@@ -17,7 +17,6 @@ from lingong.model.records import FileOutcome, Period, Station, StationResult
 from lingong.render import print_layout
 from lingong.render import summary_data as sd
 from lingong.render.form import (
-    BODY_FONT,
     TITLE_FONT,
     clean,
     date_text,
@@ -83,7 +82,7 @@ class _Book:
     def __init__(self, wb):
         self.wb = wb
         self.titles: dict[str, str] = {}
-        base = {"font_name": BODY_FONT, "font_size": 10, "valign": "vcenter", "text_wrap": True}
+        base = {"font_name": print_layout.FONT, "font_size": 10, "valign": "vcenter", "text_wrap": True}
         f = lambda **kw: wb.add_format({**base, **kw})  # noqa: E731
         self.title = f(font_name=TITLE_FONT, font_size=14, text_wrap=False)
         self.head = f(bold=True, align="center", border=1, bg_color="#D9E1F2")
@@ -279,13 +278,15 @@ def _county_sheet(bk: _Book, period: Period, results) -> None:
                     "data_labels": {"value": True},
                 }
             )
-        chart.set_title({"name": f"{period.label}各县（市、区）考核等次", "name_font": {"name": BODY_FONT, "size": 12}})
-        chart.set_x_axis({"num_font": {"name": BODY_FONT}})
-        y_axis = {"name": "驿站数", "min": 0, "num_format": "0", "name_font": {"name": BODY_FONT}}
+        chart.set_title(
+            {"name": f"{period.label}各县（市、区）考核等次", "name_font": {"name": print_layout.FONT, "size": 12}}
+        )
+        chart.set_x_axis({"num_font": {"name": print_layout.FONT}})
+        y_axis = {"name": "驿站数", "min": 0, "num_format": "0", "name_font": {"name": print_layout.FONT}}
         if max((max(row[2:5]) for row in rows), default=0) <= 10:
             y_axis["major_unit"] = 1  # small counts: no 0.5 steps
         chart.set_y_axis(y_axis)
-        chart.set_legend({"position": "bottom", "font": {"name": BODY_FONT}})
+        chart.set_legend({"position": "bottom", "font": {"name": print_layout.FONT}})
         chart.set_size({"width": 640, "height": 320})
         ws.insert_chart(end + 2, 0, chart)
 

@@ -27,7 +27,6 @@ from lingong.spec.issues import ERROR, INFO, WARNING, Issue, sort_key
 from lingong.spec.template import COUNTIES, county_order
 from lingong.spec.vocab import KIND_LABELS
 
-FONT = "宋体"
 COLUMNS: tuple[tuple[str, int], ...] = (
     ("严重程度", 8),
     ("县区", 10),
@@ -93,12 +92,12 @@ def _row(i: Issue, stations: dict[str, Station]) -> list[str]:
 
 
 def _formats(wb) -> dict:
-    base = {"font_name": FONT, "font_size": 10, "valign": "top", "text_wrap": True, "border": 1}
+    base = {"font_name": print_layout.FONT, "font_size": 10, "valign": "top", "text_wrap": True, "border": 1}
     fmts = {
-        "title": wb.add_format({"font_name": FONT, "bold": True, "font_size": 12}),
+        "title": wb.add_format({"font_name": print_layout.FONT, "bold": True, "font_size": 12}),
         "header": wb.add_format({**base, "bold": True, "bg_color": "#D9E1F2", "align": "center"}),
         "cell": wb.add_format(base),
-        "plain": wb.add_format({"font_name": FONT, "font_size": 10}),
+        "plain": wb.add_format({"font_name": print_layout.FONT, "font_size": 10}),
         "num": wb.add_format({**base, "text_wrap": False}),
     }
     for sev, colour in SEVERITY_COLOURS.items():
