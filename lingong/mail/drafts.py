@@ -30,7 +30,7 @@ from lingong.model.periods import month_label
 from lingong.model.records import Period, Station, StationResult
 from lingong.read.addresses import check_address, is_bare_address
 from lingong.render.wording import date_cn, rectification_text
-from lingong.runtime import outfiles
+from lingong.runtime import outfiles, privacy
 from lingong.spec.issues import ERROR, Issue, sort_key
 from lingong.spec.template import county_order
 
@@ -106,7 +106,7 @@ def _issue_row(i: Issue) -> dict:
     sheet = "" if i.sheet and i.sheet in i.message else i.sheet
     cell = "" if i.cell and f"{i.sheet}!{i.cell}" in i.message else i.cell
     where = "!".join(p for p in (sheet, cell) if p)
-    m = outfiles.mask_text
+    m = privacy.mask
     return {
         "severity": i.severity,
         "code": i.code,
@@ -166,7 +166,7 @@ def _decision(d, computed: str) -> dict | None:
         "grade": d.grade,
         "computed": computed,
         "changed": d.grade != computed,
-        "reason": outfiles.mask_text(d.reason),
+        "reason": privacy.mask(d.reason),
     }
 
 
@@ -320,7 +320,7 @@ def write_drafts(
             station=code,
             name=station.name,
             county=station.county,
-            address_as_typed=outfiles.mask_text(station.email or ""),
+            address_as_typed=privacy.mask(station.email or ""),
             issue_count=len(st_issues),
         )
 
@@ -347,7 +347,7 @@ def write_drafts(
                 files.append(Path(p))
         if not status and not recipients:
             status = (
-                f"{STATUS_BAD_ADDRESS}（“{outfiles.mask_text(address.shown)}”：{address.problem}），"
+                f"{STATUS_BAD_ADDRESS}（“{privacy.mask(address.shown)}”：{address.problem}），"
                 "请在驿站名册中改正（见校验报告 R008）后重新生成"
                 if address.problem
                 else f"{STATUS_NO_ADDRESS}，请在驿站名册中补填后重新生成"
@@ -372,8 +372,8 @@ def write_drafts(
             sender=sender,
             return_names=[f.name for f in files[1:]] if kind == KIND_RESULTS else [],
         )
-        subject = outfiles.mask_text(_one_line(_render(env, SUBJECT_TEMPLATE, ctx)))
-        body = outfiles.mask_text(_render(env, body_name, ctx))
+        subject = privacy.mask(_one_line(_render(env, SUBJECT_TEMPLATE, ctx)))
+        body = privacy.mask(_render(env, body_name, ctx))
         att_hash = _attachments_hash(attachments)
         mid = message_id(period.key, code, kind, att_hash, sender)
         msg = build_message(

@@ -77,7 +77,7 @@ from lingong.mail.smtp_config import (
 )
 from lingong.mail.smtp_transaction import DeliveryUnknown, _err_text, _is_permanent, _transaction
 from lingong.read.addresses import is_bare_address
-from lingong.runtime import outfiles
+from lingong.runtime import privacy
 
 # The sending command's names, one module to import them from (cli, tests).
 __all__ = [
@@ -147,7 +147,7 @@ def _recipients(msg) -> tuple[tuple[str, ...], str]:
     bare = addresses[0].addr_spec
     raw = [str(v).strip() for k, v in msg.raw_items() if k.lower() == "to"]
     if to[0].defects or raw != [bare] or not is_bare_address(bare):
-        return found, f"草稿的收件人“{outfiles.mask_text(str(to[0]))}”不是一个单纯的电子邮箱地址"
+        return found, f"草稿的收件人“{privacy.mask(str(to[0]))}”不是一个单纯的电子邮箱地址"
     return found, ""
 
 

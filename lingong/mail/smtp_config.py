@@ -18,7 +18,7 @@ from typing import Mapping
 
 from lingong import layout
 from lingong.errors import SmtpConfigError
-from lingong.runtime import outfiles
+from lingong.runtime import privacy
 
 ENV_HOST = "LINGONG_SMTP_HOST"
 ENV_PORT = "LINGONG_SMTP_PORT"
@@ -149,7 +149,7 @@ def check_login_security(config: SmtpConfig) -> str:
     """Refuse a login over plain text unless allowed; the warning to print when allowed, else ""."""
     if not plaintext_login(config):
         return ""
-    user = outfiles.mask_text(config.user)
+    user = privacy.mask(config.user)
     if not config.allow_plaintext_login:
         raise SmtpConfigError(
             f"邮件设置 security 为 none（不加密），同时设置了登录用户“{user}”（{config.source}）："

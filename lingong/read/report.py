@@ -32,7 +32,7 @@ from lingong.read.values import (
     parse_yesno,
 )
 from lingong.read.workbook import MAX_ROWS, CellError, Sheet, Workbook
-from lingong.runtime.outfiles import mask_id, mask_phone, mask_text
+from lingong.runtime.privacy import mask, mask_id, mask_phone
 from lingong.spec import template as ts
 from lingong.spec.issues import Issue, issue
 
@@ -69,7 +69,7 @@ class _Issues:
         out = []
         for code, kw in self.pending:
             if isinstance(kw.get("found"), str) and any(ch.isdigit() for ch in kw["found"]):
-                kw = {**kw, "found": mask_text(kw["found"])}
+                kw = {**kw, "found": mask(kw["found"])}
             out.append(issue(code, station=station, month=month, file=self.rel, **kw))
         return out
 

@@ -33,7 +33,8 @@ from lingong.model.periods import ytd_span
 from lingong.model.records import Decision, ItemResult, RequirementResult, StationResult
 from lingong.render import form_page, print_layout, textfit
 from lingong.render.wording import date_cn, rectification_text
-from lingong.runtime.outfiles import atomic_path, clip, file_name, inside, mask_text, new_xlsxwriter, safe_component
+from lingong.runtime import privacy
+from lingong.runtime.outfiles import atomic_path, clip, file_name, inside, new_xlsxwriter, safe_component
 from lingong.spec.template import INDICATORS, YESNO
 from lingong.spec.template_errors import explain
 from lingong.spec.vocab import ACCEPTED, EXCELLENT, GRADES, MISSING, NOT_OPERATING
@@ -74,7 +75,7 @@ def clean(text: object) -> str:
     write_string on a workbook from new_xlsxwriter."""
     s = "" if text is None else str(text)
     s = _CONTROL.sub("", s.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " "))
-    return mask_text(s)[:_MAX_CELL]
+    return privacy.mask(s)[:_MAX_CELL]
 
 
 _MAX_CELL = 32000  # Excel's limit is 32,767 characters a cell; xlsxwriter would drop the string

@@ -27,7 +27,7 @@ from lingong.layout import NOTICE_NAME  # noqa: F401 - part of this module's int
 from lingong.model.records import Period, StationResult
 from lingong.render import print_layout
 from lingong.render.wording import date_cn, rectification_text
-from lingong.runtime import outfiles
+from lingong.runtime import outfiles, privacy
 from lingong.spec.template import county_order
 from lingong.spec.vocab import CANCEL, EXCELLENT, FAIL, GRADES, ON_NOTICE
 
@@ -81,7 +81,7 @@ def _groups(failing: list[StationResult], station) -> list[dict]:
     its stations (ten stations of one check share one deadline and one way of being decided)."""
     groups: dict[str, list] = {}
     for r in failing:
-        groups.setdefault(outfiles.mask_text(rectification_text(r)), []).append(r)
+        groups.setdefault(privacy.mask(rectification_text(r)), []).append(r)
     out, n = [], 0
     for text, members in groups.items():
         entries = []
@@ -115,7 +115,7 @@ def withdrawn_entries(graded: list[StationResult]) -> list[dict]:
     """The 通报's line for each station whose proposed cancellation this assessment withdrew, and why."""
     from lingong.render.wording import withdrawn_text
 
-    m = outfiles.mask_text
+    m = privacy.mask
     return [
         {
             "code": m(r.station.code),
@@ -143,7 +143,7 @@ def write_assessment_notice(path: Path, a, templates_dir: Path) -> Path:
 
 def notice_context(*, period: Period, results: list[StationResult], issued: date | None, recheck: bool = False) -> dict:
     """Everything the template shows, as plain strings and lists (testable without Word)."""
-    m = outfiles.mask_text
+    m = privacy.mask
     graded = sorted((r for r in results if r.graded), key=lambda r: (county_order(r.station.county), r.station.code))
     tally = city_tally(results)
 

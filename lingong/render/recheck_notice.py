@@ -14,7 +14,7 @@ from lingong.grade.city import failed_facts
 from lingong.layout import TEMPLATES_DIR
 from lingong.model.records import Earlier, StationResult
 from lingong.render.wording import date_cn, earlier_text, recheck_decision, rectification_text
-from lingong.runtime import outfiles
+from lingong.runtime import outfiles, privacy
 from lingong.spec.template import county_order
 from lingong.spec.vocab import CANCEL, ENDED, ON_NOTICE
 
@@ -24,7 +24,7 @@ ISSUER = "随州市零工驿站运维考核小组"
 
 def recheck_context(*, period, results: list[StationResult], assessed_on, issued=None) -> dict:
     """Everything the recheck's 通报 shows, as plain strings and lists (testable without Word)."""
-    m = outfiles.mask_text
+    m = privacy.mask
     rows = sorted(results, key=lambda r: (county_order(r.station.county), r.station.code))
     earlier_on = next((r.earlier.assessed_on for r in rows if r.earlier and r.earlier.kind == "考核"), None)
 

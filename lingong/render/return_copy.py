@@ -24,7 +24,7 @@ from lingong.layout import RETURN_COPY_SUFFIX
 from lingong.model.cells import split_address
 from lingong.render import print_layout
 from lingong.render.validation_report import issue_cells, row_height
-from lingong.runtime import outfiles
+from lingong.runtime import outfiles, privacy
 from lingong.spec.issues import ERROR, INFO, SEVERITY_ORDER, WARNING, Issue
 
 LIST_SHEET = "问题清单"
@@ -141,7 +141,7 @@ def _target_cell(ws, address: str):
 def _comment_text(items: list[Issue]) -> str:
     parts = []
     for i in items:
-        parts.append(f"【{i.severity}】{outfiles.mask_text(i.message)}\n处理：{outfiles.mask_text(i.hint)}")
+        parts.append(f"【{i.severity}】{privacy.mask(i.message)}\n处理：{privacy.mask(i.hint)}")
     return "\n".join(parts)
 
 
@@ -182,7 +182,7 @@ def _write_list(wb, rel: str, issues: list[Issue], note: str) -> None:
     wrap = Alignment(wrap_text=True, vertical="top")
     set_text(ws.cell(row=1, column=1), "本报表的问题清单（标红为错误，标黄为警告，单元格批注有说明）")
     ws.cell(row=1, column=1).font = Font(name=print_layout.FONT, size=12, bold=True)
-    set_text(ws.cell(row=2, column=1), f"文件：{outfiles.mask_text(rel)}")
+    set_text(ws.cell(row=2, column=1), f"文件：{privacy.mask(rel)}")
     set_text(ws.cell(row=3, column=1), note)
     for r in (2, 3):
         ws.cell(row=r, column=1).font = font
@@ -263,7 +263,7 @@ def _list_spec(rel: str, issues: list[Issue], note: str):
 
     rows = [
         (1, [ListCell("本报表的问题清单（标红为错误，标黄为警告，单元格批注有说明）", "title")], None),
-        (2, [ListCell(f"文件：{outfiles.mask_text(rel)}", "plain")], None),
+        (2, [ListCell(f"文件：{privacy.mask(rel)}", "plain")], None),
         (3, [ListCell(note, "plain")], None),
         (5, [ListCell(label, "header") for label, _ in LIST_COLUMNS], _header_height()),
     ]
@@ -283,7 +283,7 @@ def _header_height() -> float:
 
 def list_title(rel: str) -> str:
     """The page header of the 问题清单: which report it is about (a name can hold a phone)."""
-    return f"{LIST_SHEET}：{outfiles.mask_text(Path(rel).name)}"
+    return f"{LIST_SHEET}：{privacy.mask(Path(rel).name)}"
 
 
 PATCH_NOTE = "请直接在本文件中修改标出的单元格，保存后重新报送。"
@@ -425,7 +425,7 @@ def _openpyxl_copy(
             wb, names = _rebuild(grids)
             for name in hidden:
                 wb[names[name]].sheet_state = "hidden"
-            note = outfiles.mask_text(_rebuilt_note(_format_said(src, suffix), grids, cut, whole))
+            note = privacy.mask(_rebuilt_note(_format_said(src, suffix), grids, cut, whole))
             if out_path.suffix.lower() != ".xlsx":
                 out_path = out_path.with_suffix(".xlsx")
     if wb is None:

@@ -22,7 +22,7 @@ from lingong.model.records import (
 )
 from lingong.render import print_layout, textfit
 from lingong.render.wording import date_cn
-from lingong.runtime import outfiles
+from lingong.runtime import outfiles, privacy
 from lingong.spec.issues import ERROR, INFO, WARNING, Issue, sort_key
 from lingong.spec.template import COUNTIES, county_order
 from lingong.spec.vocab import KIND_LABELS
@@ -69,7 +69,7 @@ def _month_text(month: str) -> str:
 def issue_cells(i: Issue) -> tuple[str, ...]:
     """Where and what an issue is, masked: sheet, cell, code, message, found, expected, hint
     (the 校验报告's columns and the return copy's 问题清单 end alike)."""
-    mask = outfiles.mask_text
+    mask = privacy.mask
     return (i.sheet, i.cell, i.code, mask(i.message), mask(i.found), mask(i.expected), mask(i.hint))
 
 
@@ -251,7 +251,7 @@ def _write_summary(
         for c, text in enumerate(texts):
             ws.write_string(r, c, text, fmt["cell"])
         ws.merge_range(r, 5, r, 7, "", fmt["cell"])
-        reason = outfiles.mask_text(o.reason)
+        reason = privacy.mask(o.reason)
         ws.write_string(r, 5, reason, fmt["cell"])
         ws.set_row(r, row_height((*texts, reason), (14, 12, 30, 10, 10, 50)))
 

@@ -20,6 +20,8 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
+from lingong.runtime import privacy
+
 # A fixed document timestamp so identical runs give identical files where the
 # library allows (xlsxwriter and openpyxl both write a creation date).
 FIXED_TIMESTAMP = _dt.datetime(2000, 1, 1, 0, 0, 0)
@@ -56,7 +58,7 @@ def safe_component(text: str, fallback: str = "未命名") -> str:
 
 def _safe_text(text: str, fallback: str) -> str:
     """safe_component before its cut to MAX_NAME_BYTES."""
-    s = unicodedata.normalize("NFKC", mask_text(str(text or "")))
+    s = unicodedata.normalize("NFKC", privacy.mask(str(text or "")))
     s = _BAD_CHARS.sub("_", s)
     s = s.replace("..", "_")
     s = re.sub(r"\s+", " ", s).strip(" ._")
@@ -361,32 +363,6 @@ def new_xlsxwriter(path: Path, *, mask: bool = True):
     return wb
 
 
-def mask_id(value: str) -> str:
-    """420302199001011234 -> 420302********1234 (GB 11643 numbers and anything similar)."""
-    s = str(value or "").strip()
-    if len(s) <= 8:
-        return "*" * len(s)
-    return s[:6] + "*" * (len(s) - 10) + s[-4:]
-
-
-def mask_phone(value: str) -> str:
-    """13812345678 -> 138****5678; landlines keep area code and last 2 digits."""
-    s = str(value or "").strip()
-    digits = re.sub(r"\D", "", s)
-    if len(digits) == 11 and digits.startswith("1"):
-        return digits[:3] + "****" + digits[-4:]
-    if len(digits) >= 7:
-        return digits[:4] + "*" * (len(digits) - 6) + digits[-2:]
-    return "*" * len(s)
-
-
-def mask_text(text: object) -> str:
-    """Mask every ID or mobile number inside free text: the one mask, ``privacy.mask``."""
-    from lingong.runtime.privacy import mask
-
-    return mask(text)
-
-
 _MASKING_WORKSHEET = None
 
 
@@ -395,21 +371,22 @@ def _masking_worksheet_class():
     each workbook the program lays out passes through here, whatever writes it."""
     global _MASKING_WORKSHEET
     if _MASKING_WORKSHEET is None:
-        from lingong.runtime.privacy import mask
         from lingong.runtime.xlsx_fast import FastWorksheet
 
         class MaskingWorksheet(FastWorksheet):
             def _write_string(self, row, col, string, cell_format=None):
-                return super()._write_string(row, col, mask(string), cell_format)
+                return super()._write_string(row, col, privacy.mask(string), cell_format)
 
             def _write_rich_string(self, row, col, *args):
-                return super()._write_rich_string(row, col, *(mask(a) if isinstance(a, str) else a for a in args))
+                return super()._write_rich_string(
+                    row, col, *(privacy.mask(a) if isinstance(a, str) else a for a in args)
+                )
 
             def write_comment(self, *args, **kw):  # (row, col, text) or ("B2", text)
                 args = list(args)
                 i = 1 if isinstance(args[0], str) else 2
                 if len(args) > i and isinstance(args[i], str):
-                    args[i] = mask(args[i])
+                    args[i] = privacy.mask(args[i])
                 return super().write_comment(*args, **kw)
 
         _MASKING_WORKSHEET = MaskingWorksheet

@@ -125,6 +125,29 @@ def _mask_cached(s: str) -> str:
     return _CANDIDATE.sub(_mask_span, s)
 
 
+# A value already known to be a 身份证号 or a phone number (a rejected one is shown masked
+# in its issue), masked whatever its shape; ``mask`` finds numbers inside free text.
+
+
+def mask_id(value: str) -> str:
+    """420302199001011234 -> 420302********1234 (GB 11643 numbers and anything similar)."""
+    s = str(value or "").strip()
+    if len(s) <= 8:
+        return "*" * len(s)
+    return s[:6] + "*" * (len(s) - 10) + s[-4:]
+
+
+def mask_phone(value: str) -> str:
+    """13812345678 -> 138****5678; landlines keep area code and last 2 digits."""
+    s = str(value or "").strip()
+    digits = re.sub(r"\D", "", s)
+    if len(digits) == 11 and digits.startswith("1"):
+        return digits[:3] + "****" + digits[-4:]
+    if len(digits) >= 7:
+        return digits[:4] + "*" * (len(digits) - 6) + digits[-2:]
+    return "*" * len(s)
+
+
 def may_hold_number(text: str) -> bool:
     """Whether ``text`` has a run that could be a personal number: _CANDIDATE's body without
     its look-arounds, so that a number glued to anything (an escape, a length byte of a

@@ -2,7 +2,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lingong.runtime.outfiles import atomic_path, file_name, inside, mask_id, mask_phone, mask_text, safe_component
+from lingong.runtime.outfiles import atomic_path, file_name, inside, safe_component
+from lingong.runtime.privacy import mask, mask_id, mask_phone
 
 
 @pytest.mark.parametrize(
@@ -65,5 +66,5 @@ def test_atomic_path_leaves_nothing_on_failure(tmp_path):
 def test_masking():
     assert mask_id("42030219900101123X") == "420302********123X"
     assert mask_phone("138 1234 5678") == "138****5678"
-    text = mask_text("身份证 420302199001011234，电话13812345678")
+    text = mask("身份证 420302199001011234，电话13812345678")
     assert "199001011234" not in text and "12345678" not in text
