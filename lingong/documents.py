@@ -116,7 +116,6 @@ def write_documents(
     (校验报告, 汇总表, results.json, each 退回副本 and each 考核验收表) are written by forked
     workers, each job sending back nothing but "done"; the run record follows in this
     process. A recheck has no 汇总表 or 月度明细 (it decides a few stations, not the city's grades)."""
-    from lingong.grade.monthly import CSV_NAME as MONTHLY_CSV
     from lingong.grade.monthly import write_csv as write_monthly_csv
     from lingong.render.form import form_path, load_text_templates, write_form
     from lingong.render.results_json import write_results
@@ -171,7 +170,7 @@ def write_documents(
             run_info=plain_info,
             history=a.history,
         )
-        document("monthly", out / MONTHLY_CSV, write_monthly_csv, a.results)
+        document("monthly", out / layout.MONTHLY_CSV_NAME, write_monthly_csv, a.results)
     document("results", out / layout.RESULTS_JSON_NAME, write_results, a.period, a.results, rules, plain_info)
 
     rebuilt = False  # a copy rebuilt with openpyxl from an .xls/.xlsb/.ods report's grids

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from lingong import layout
-from lingong.grade.monthly import CSV_NAME, FIXED_HEADERS, ROW_STATUSES
+from lingong.grade.monthly import FIXED_HEADERS, ROW_STATUSES
 from lingong.spec.template import COUNT, COUNTIES, INDICATORS, ITEMS
 from lingong.spec.vocab import ACCEPTED, CANCEL, ENDED, EXCELLENT, GRADES, ON_NOTICE, PASS
 
@@ -64,8 +64,12 @@ def load(path) -> Frames:
     """A period's output folder (output/2023H1) or its results.json."""
     path = Path(path)
     folder = path if path.is_dir() else path.parent
-    doc = json.loads((folder / "results.json" if path.is_dir() else path).read_text(encoding="utf-8"))
-    wide = _monthly_wide(folder / CSV_NAME) if (folder / CSV_NAME).is_file() else _wide_from_sources(doc)
+    doc = json.loads((folder / layout.RESULTS_JSON_NAME if path.is_dir() else path).read_text(encoding="utf-8"))
+    wide = (
+        _monthly_wide(folder / layout.MONTHLY_CSV_NAME)
+        if (folder / layout.MONTHLY_CSV_NAME).is_file()
+        else _wide_from_sources(doc)
+    )
     return Frames(
         doc["period"]["key"],
         _stations(doc),

@@ -22,7 +22,7 @@ import zipfile
 import zlib
 from pathlib import Path
 
-from lingong.read.cache import CACHE_NAME
+from lingong.layout import CACHE_NAME
 from lingong.read.workbook import read_workbook
 
 VOLATILE = {"run_id", "input_dir"}  # differ between any two runs by design

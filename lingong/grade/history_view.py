@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from lingong.grade.city import failed_item_names
+from lingong.layout import RESULTS_JSON_NAME
 from lingong.model.periods import date_cn, parse_period
 from lingong.model.records import StationResult
 from lingong.spec.template import ITEMS
@@ -126,7 +127,7 @@ def _station_identity(out_root: Path, code: str) -> tuple[str, str]:
     database keeps only codes. results.json holds one station per line: no full parse."""
     needle = json.dumps({"code": code}, ensure_ascii=False)[1:-1]
     found = ("", "")
-    for path in sorted(Path(out_root).glob("*/results.json"), key=lambda p: p.stat().st_mtime):
+    for path in sorted(Path(out_root).glob(f"*/{RESULTS_JSON_NAME}"), key=lambda p: p.stat().st_mtime):
         try:
             with open(path, encoding="utf-8") as f:
                 for line in f:

@@ -17,7 +17,6 @@ from lingong.runtime.privacy import mask
 from lingong.spec.template import COUNT, INDICATORS, county_order
 from lingong.spec.vocab import ACCEPTED, MONTH_STATUSES
 
-CSV_NAME = "月度明细.csv"
 # Statuses of an operating month; 未运营 months are not rows.
 ROW_STATUSES = MONTH_STATUSES
 FIXED_HEADERS = ("县（市、区）", "驿站编号", "驿站名称", "月份", "报送状态", "来源文件")

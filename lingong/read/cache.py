@@ -46,9 +46,9 @@ import time
 from dataclasses import fields, is_dataclass
 from pathlib import Path
 
+from lingong.layout import CACHE_NAME
 from lingong.model.records import KIND_REPORT, KIND_UNSTABLE
 
-CACHE_NAME = "读取缓存.sqlite3"
 FORMAT = "lingong-read-cache-2"  # the tables' layout: another one is dropped, not read
 RACY_S = 2.0  # a file modified this close to its reading is hashed (FAT and SMB keep times to 2 s)
 COMMIT_EVERY = 256  # entries a transaction: a killed run keeps most of what it read

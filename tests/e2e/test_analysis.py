@@ -17,7 +17,8 @@ import pytest
 from lingong import cli
 from lingong.frames import load
 from lingong.grade.history_view import period_label, recorded
-from lingong.grade.monthly import CSV_NAME, TREND_CODES
+from lingong.grade.monthly import TREND_CODES
+from lingong.layout import MONTHLY_CSV_NAME as CSV_NAME
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "analysis.md"

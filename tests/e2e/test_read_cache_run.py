@@ -10,8 +10,8 @@ import pytest
 
 from lingong import pipeline
 from lingong.demo import build_demo
+from lingong.layout import CACHE_NAME
 from lingong.pipeline import RunOptions, run
-from lingong.read.cache import CACHE_NAME
 from tools.compare_outputs import compare
 
 

@@ -22,9 +22,10 @@ import lingong
 from lingong import pipeline
 from lingong.demo import build_demo
 from lingong.discover.walk import discover
+from lingong.layout import CACHE_NAME
 from lingong.model.records import KIND_REPORT
 from lingong.read import cache as read_cache
-from lingong.read.cache import CACHE_NAME, ReadCache, fingerprint
+from lingong.read.cache import ReadCache, fingerprint
 from support.report_factory import write_report
 
 ROOT = Path(__file__).resolve().parents[2]
