@@ -19,9 +19,9 @@ from pathlib import Path
 from lingong import layout
 from lingong.errors import FatalInput
 from lingong.model.periods import Period, period_option
+from lingong.model.records import Issue
 from lingong.reporting_status import read_folder
 from lingong.reporting_status import reporting_status as _reporting_status
-from lingong.spec.issues import Issue
 
 Progress = Callable[[str, int, int], None]
 

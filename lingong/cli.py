@@ -120,7 +120,7 @@ def _assessment_date(text: str):
         on = date.fromisoformat(text.strip())
     except ValueError:
         raise argparse.ArgumentTypeError(f"考核日期“{text}”无法识别，请写成 2023-07-10 这样的年-月-日") from None
-    from lingong.pipeline import today_china
+    from lingong.runtime.clock import today_china
 
     today = today_china()
     if on > today + timedelta(days=FUTURE_DAYS):
@@ -347,7 +347,7 @@ def _dispatch(args, argv: list[str]) -> int:
         return commands.history(args, out_root)
     if args.command != "send" and not args.demo:
         _check_folders(args.input, out_root)
-    from lingong.discover.filenames import display_name
+    from lingong.model.filenames import display_name
 
     # Arguments may hold a folder name in GBK bytes: the lock file is text others read.
     with RunLock(out_root, command=" ".join(["process.py", *(display_name(a) for a in argv)])):
@@ -373,10 +373,10 @@ def _dispatch_locked(args, out_root: Path) -> int:
 
     if args.demo and not args.period:
         from lingong.demo import start_cycle
-        from lingong.pipeline import HISTORY_DB, FatalInput
+        from lingong.pipeline import FatalInput
 
         try:
-            start_cycle(out_root / layout.SAMPLE_INPUT_FOLDER, out_root, HISTORY_DB)
+            start_cycle(out_root / layout.SAMPLE_INPUT_FOLDER, out_root, layout.HISTORY_DB_NAME)
         except FileExistsError:
             raise FatalInput(
                 f"输出文件夹 {out_root} 中已有正式考核的历史，演示不能写在这里；请用 --output 指定一个新的文件夹"

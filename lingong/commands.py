@@ -80,17 +80,16 @@ def _template_drafts(stations: dict, month: str, paths: list[Path], dest: Path):
 def history(args, out_root: Path) -> int:
     """history: one station's recorded assessments (reads only)."""
     from lingong.grade.history_view import station_report
-    from lingong.pipeline import HISTORY_DB
     from lingong.read.labels import norm_code
 
     code = norm_code(args.station)  # folded as the reader folds a typed code: ＺＤ－００４ is ZD-004
-    if not (out_root / HISTORY_DB).is_file():
+    if not (out_root / layout.HISTORY_DB_NAME).is_file():
         print(
-            f"输出文件夹 {out_root} 中没有考核历史（{HISTORY_DB}）。请先运行考核，或用 --output 指定考核结果所在的文件夹。",
+            f"输出文件夹 {out_root} 中没有考核历史（{layout.HISTORY_DB_NAME}）。请先运行考核，或用 --output 指定考核结果所在的文件夹。",
             file=sys.stderr,
         )
         return EXIT_USAGE
-    text = station_report(out_root, HISTORY_DB, code)
+    text = station_report(out_root, layout.HISTORY_DB_NAME, code)
     if text is None:
         print(
             f"考核历史中没有驿站 {code} 的记录：请核对驿站编号（如 ZD-001），或用 --output 指定考核结果所在的文件夹。",
@@ -114,12 +113,11 @@ def recorded(args, out_root: Path, *, what: str):
     """The recorded assessment ``mail`` / ``send`` write about: the period's latest, or the one
     --assessment names; refused, saying what to run first, when there is none."""
     from lingong import api
-    from lingong.pipeline import HISTORY_DB
 
     run = api.recorded_assessment(out_root, args.period, getattr(args, "assessment", ""), what=what)
     if args.period is None:
         print(f"未指定考核期：按考核历史中最近记录的考核（{run.title()}）{what}")
-    return out_root / HISTORY_DB, run
+    return out_root / layout.HISTORY_DB_NAME, run
 
 
 def changed_inputs(db: Path, run, input_dir: Path, out_root: Path) -> list[str]:
@@ -191,7 +189,6 @@ def mail(args, out_root: Path) -> int:
 def send(args, out_root: Path) -> int:
     """send: the drafts of a period (or of a month's blank templates) over SMTP."""
     from lingong.mail.send import SmtpConfigError, check_login_security, format_summary, load_smtp_config, send_drafts
-    from lingong.pipeline import HISTORY_DB
     from lingong.runtime.outfiles import inside
 
     if args.templates:
@@ -223,7 +220,12 @@ def send(args, out_root: Path) -> int:
     if warning:
         print(warning, file=sys.stderr)
     summary = send_drafts(
-        drafts, out_root / HISTORY_DB, config, period=key, dry_run=args.dry_run, resend_unknown=args.resend_unknown
+        drafts,
+        out_root / layout.HISTORY_DB_NAME,
+        config,
+        period=key,
+        dry_run=args.dry_run,
+        resend_unknown=args.resend_unknown,
     )
     print(format_summary(summary))
     return EXIT_DATA if summary.needs_attention else EXIT_OK

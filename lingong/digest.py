@@ -6,8 +6,8 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from lingong.choose.selection import NOT_REGISTERED
-from lingong.discover.filenames import display_path
 from lingong.grade.city import CountyTally, city_tally
+from lingong.model.filenames import display_path
 from lingong.model.records import (
     KIND_DECISIONS,
     KIND_REGISTRY,

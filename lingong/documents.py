@@ -16,12 +16,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lingong import layout
-from lingong.discover.filenames import display_path
-from lingong.pipeline import CHINA, _progress, default_workers
+from lingong.model.filenames import display_path
+from lingong.model.records import Issue
 from lingong.record import Assessment
 from lingong.run_record import write_run_record
+from lingong.runtime.clock import CHINA
 from lingong.runtime.outfiles import inside, locked_message, locked_outputs
-from lingong.spec.issues import ERROR, Issue
+from lingong.runtime.progress import default_workers, progress_bar
+from lingong.spec.issues import ERROR
 
 if TYPE_CHECKING:
     from lingong.pipeline import RunSummary
@@ -240,7 +242,7 @@ def _run_jobs(jobs: list, workers: int, out_dir: Path | None = None, progress: b
     numbers; it sends back nothing but "done". A job that failed in a worker runs
     again here once the others are done, so its real exception (disk full, no
     permission) reaches the clerk's message exactly as in a single-process run."""
-    bar = _progress(len(jobs), "生成文档", progress)
+    bar = progress_bar(len(jobs), "生成文档", progress)
     if workers <= 1 or len(jobs) < 2:
         for job in jobs:
             job()

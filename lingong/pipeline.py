@@ -13,24 +13,22 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import time
 import uuid
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 from pathlib import Path
 
 from lingong import __version__, layout
 from lingong.choose.plausibility import drop_implausible
 from lingong.choose.selection import select_reports
 from lingong.digest import digest  # noqa: F401 - cli and tests import it from here
-from lingong.discover.filenames import display_path
 from lingong.discover.walk import discover, output_inside_input
 from lingong.errors import FatalInput, HistoryRefused  # noqa: F401 - also imported from here
 from lingong.grade.aggregate import active_months
 from lingong.grade.grading import assess, assessed
-from lingong.layout import DEFAULT_RULES, TEMPLATES_DIR  # noqa: E402
-from lingong.layout import HISTORY_DB_NAME as HISTORY_DB  # noqa: E402
+from lingong.layout import DEFAULT_RULES, HISTORY_DB_NAME, TEMPLATES_DIR  # noqa: E402
+from lingong.model.filenames import display_path
 from lingong.model.periods import make_period, months_in_year_through, period_option
 from lingong.model.records import (
     KIND_DECISIONS,
@@ -38,15 +36,18 @@ from lingong.model.records import (
     KIND_REPORT,
     OUT_OF_PERIOD,
     FileOutcome,
+    Issue,
     Period,
 )
 from lingong.read.cache import read_packed, unpack
 from lingong.read.decisions import drop_conflicts, read_decisions
 from lingong.read.files import FileResult, isolated_failure
 from lingong.render.wording import date_cn, rules_title
+from lingong.runtime.clock import now_text, today_china
 from lingong.runtime.outfiles import inside
 from lingong.runtime.parallel import import_in_background, import_modules, run_isolated, start_workers
-from lingong.spec.issues import ERROR, Issue, issue, sort_key
+from lingong.runtime.progress import default_workers, progress_bar
+from lingong.spec.issues import ERROR, issue, sort_key
 from lingong.spec.rules import RulesError, load_rules
 from lingong.spec.vocab import ACCEPTED
 
@@ -89,29 +90,6 @@ class RunSummary:
     lines: list[str] = field(default_factory=list)  # what this assessment is: version, recheck, changes
 
 
-CHINA = timezone(timedelta(hours=8), "UTC+08:00")
-
-
-def now_china() -> datetime:
-    """The run's time in China (the bureau's clock, whatever the server's zone);
-    SOURCE_DATE_EPOCH pins it so two runs can give identical files."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    t = datetime.fromtimestamp(int(epoch), timezone.utc) if epoch else datetime.now(timezone.utc)
-    return t.astimezone(CHINA)
-
-
-def now_text() -> str:
-    return now_china().strftime("%Y-%m-%d %H:%M:%S")
-
-
-def today_china() -> date:
-    return now_china().date()
-
-
-def default_workers() -> int:
-    return max(1, min(os.cpu_count() or 1, 8))
-
-
 def start_readers(workers: int):
     """The reading workers of ``read_files``, started now: they import the readers
     while this process loads the rules and templates and walks the input folder."""
@@ -144,7 +122,7 @@ def read_files(
             lookup = Lookup(cache, maybe)
             lookup.start()
     out: dict[str, FileResult] = {}
-    bar = _progress(len(todo), "读取报表", progress)
+    bar = progress_bar(len(todo), "读取报表", progress)
     warm = None
     try:
         batch = todo
@@ -210,41 +188,6 @@ WRITER_MODULES = (
 # Not openpyxl (0.13 s of a core, taken from the readers): only a return copy rebuilt
 # from the grids of an .xls/.xlsb/.ods report, or a package the patcher refuses, needs
 # it; write_documents imports it before forking when such a copy is planned.
-
-
-class _NoBar:
-    def update(self, n=1):
-        pass
-
-    def close(self):
-        pass
-
-
-class _CallbackBar:
-    """Progress told to a caller (the web page's job) as (stage, done, total)."""
-
-    def __init__(self, callback, total: int, desc: str):
-        self._callback, self._total, self._desc, self._done = callback, total, desc, 0
-        callback(desc, 0, total)
-
-    def update(self, n=1):
-        self._done += n
-        self._callback(self._desc, self._done, self._total)
-
-    def close(self):
-        pass
-
-
-def _progress(total: int, desc: str, enabled):
-    """``enabled``: True for a bar on a terminal, False for none, or a callable
-    ``(stage, done, total)`` that is told every step (a library caller)."""
-    if callable(enabled):
-        return _CallbackBar(enabled, total, desc)
-    if not enabled or total < 50 or not sys.stderr.isatty():
-        return _NoBar()
-    from tqdm import tqdm  # only for a long run on a terminal: no import cost otherwise
-
-    return tqdm(total=total, desc=desc, unit="个", file=sys.stderr, leave=False)
 
 
 def pick_registry(results: list[FileResult]) -> tuple[dict, str, list[Issue]]:
@@ -366,10 +309,10 @@ def _read_input(opts: RunOptions, readers, workers: int, timings: dict, t0: floa
         # As are a date before the period, an assessment the history cannot take, a missing history.
         on = _assessment_date(opts, period)
         check_date(period, on)
-        history_present(Path(opts.output_root) / HISTORY_DB, Path(opts.output_root), opts.new_history)
+        history_present(Path(opts.output_root) / HISTORY_DB_NAME, Path(opts.output_root), opts.new_history)
         from lingong.grade.history import plan_assessment
 
-        plan_assessment(Path(opts.output_root) / HISTORY_DB, period=period, recheck=opts.recheck, on=on)
+        plan_assessment(Path(opts.output_root) / HISTORY_DB_NAME, period=period, recheck=opts.recheck, on=on)
     if not opts.input_dir.is_dir():
         raise FatalInput(f"输入文件夹不存在：{opts.input_dir}，请检查 --input 参数")
     refuse_same_folder(opts.input_dir, opts.output_root)
@@ -398,7 +341,7 @@ def _assessment_date(opts: RunOptions, period: Period | None) -> date:
     if period is not None and not opts.recheck:
         from lingong.grade.history import runs_of
 
-        own = [r for r in runs_of(Path(opts.output_root) / HISTORY_DB) if r.period == period.key and not r.recheck]
+        own = [r for r in runs_of(Path(opts.output_root) / HISTORY_DB_NAME) if r.period == period.key and not r.recheck]
         current = [r for r in own if not r.replaced_by]
         if current:
             return current[-1].assessed_on
@@ -443,7 +386,7 @@ def run(opts: RunOptions) -> RunSummary:
     issues.extend(i for i in selection.issues if i.file not in selection.replaced or i.code == "P004")
 
     period_note = ""
-    db = Path(opts.output_root) / HISTORY_DB
+    db = Path(opts.output_root) / HISTORY_DB_NAME
     assessed_on = _assessment_date(opts, period)
     if period is None:
         period, period_note, enough = default_period(selection.accepted, stations, assessed_on)

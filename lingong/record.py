@@ -25,9 +25,8 @@ from pathlib import Path
 
 from lingong import layout
 from lingong.grade.history_view import PeriodResult
-from lingong.model.records import FileOutcome, Period, Station, StationResult
+from lingong.model.records import FileOutcome, Issue, Period, Station, StationResult
 from lingong.runtime.outfiles import write_text_atomic
-from lingong.spec.issues import Issue
 
 FORMAT = "lingong-assessment/1"
 

@@ -119,7 +119,8 @@ def read_folder(
     from lingong.discover.walk import discover
     from lingong.errors import FatalInput
     from lingong.layout import DEFAULT_RULES
-    from lingong.pipeline import default_workers, pick_registry, read_files, refuse_same_folder
+    from lingong.pipeline import pick_registry, read_files, refuse_same_folder
+    from lingong.runtime.progress import default_workers
     from lingong.spec.rules import RulesError, load_rules
 
     input_dir, output_root = Path(input_dir), Path(output_root)
@@ -157,7 +158,7 @@ def reporting_status(
     """The 报送情况 of ``year`` from the input folder, as an assessment run would choose the
     reports, using (and filling) the read cache in ``output_root``. ``on``: the day it is
     of (default: today in China). Raises errors.FatalInput as a run would (no registry …)."""
-    from lingong.pipeline import today_china
+    from lingong.runtime.clock import today_china
 
     got = read_folder(input_dir, output_root, rules_path=rules_path, workers=workers)
     status = status_grid(got.stations, got.selection, year, on or today_china(), due_day=due_day)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lingong import layout
-from lingong.discover.filenames import display_path
+from lingong.model.filenames import display_path
 from lingong.runtime.outfiles import write_text_atomic
 
 if TYPE_CHECKING:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from lingong import layout
 from lingong.errors import FatalInput
+from lingong.runtime.clock import now_text
 
 
 @dataclass
@@ -38,8 +39,6 @@ def _own_entries(folder: Path, *, period_level: bool) -> list[Path]:
 def keep_previous(out_root: Path, folder: str, replaces) -> Moved | None:
     """Move the replaced version's files (``replaces``: history.Run, or None for a first version
     whose folder an older tool filled) into the new version's 旧版本/; None if there were none."""
-    from lingong.pipeline import now_text
-
     new = Path(out_root).joinpath(*folder.split("/"))
     src = new
     if replaces is not None and replaces.folder:

@@ -8,8 +8,8 @@ report and the rules, giving V018 errors that send the report back.
 
 from __future__ import annotations
 
-from lingong.model.records import ReportRecord
-from lingong.spec.issues import Issue, issue
+from lingong.model.records import Issue, ReportRecord
+from lingong.spec.issues import issue
 from lingong.spec.rules import Rules
 from lingong.spec.template import INDICATOR_BY_CODE
 

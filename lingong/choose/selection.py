@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import PurePath
 
-from lingong.model.records import ReportRecord, Station
+from lingong.model.records import Issue, ReportRecord, Station
 from lingong.read.labels import norm_text
 from lingong.spec import template as ts
-from lingong.spec.issues import Issue, issue
+from lingong.spec.issues import issue
 from lingong.spec.vocab import ACCEPTED, RETURNED, SUPERSEDED
 
 OUTSIDE = "运营期外"

@@ -30,7 +30,6 @@ from lingong.demo.scenario import (
     Planted,
 )
 from lingong.model.records import Station
-from lingong.render import print_layout
 from lingong.render.blank_template import write_template
 from lingong.runtime import outfiles
 from lingong.spec.template import (
@@ -87,8 +86,8 @@ def _write_registry(dest: Path, stations: list[Station]) -> None:
     path = dest / REGISTRY_FILE
     with outfiles.atomic_path(path) as tmp:
         wb = outfiles.new_xlsxwriter(tmp, mask=False)  # sample input, not an output
-        header = wb.add_format({"bold": True, "font_name": print_layout.FONT, "bg_color": "#D9E1F2", "border": 1})
-        cell = wb.add_format({"font_name": print_layout.FONT, "num_format": "@", "border": 1})
+        header = wb.add_format({"bold": True, "font_name": outfiles.FONT, "bg_color": "#D9E1F2", "border": 1})
+        cell = wb.add_format({"font_name": outfiles.FONT, "num_format": "@", "border": 1})
         ws = wb.add_worksheet(SHEET_REGISTRY)
         for c, (key, label) in enumerate(REGISTRY_COLUMNS):
             ws.write_string(0, c, label, header)
@@ -113,8 +112,8 @@ def _write_decisions(dest: Path) -> None:
     path = dest / DECISIONS_FILE
     with outfiles.atomic_path(path) as tmp:
         wb = outfiles.new_xlsxwriter(tmp, mask=False)  # sample input, not an output
-        header = wb.add_format({"bold": True, "font_name": print_layout.FONT, "bg_color": "#D9E1F2", "border": 1})
-        cell = wb.add_format({"font_name": print_layout.FONT, "border": 1, "text_wrap": True})
+        header = wb.add_format({"bold": True, "font_name": outfiles.FONT, "bg_color": "#D9E1F2", "border": 1})
+        cell = wb.add_format({"font_name": outfiles.FONT, "border": 1, "text_wrap": True})
         ws = wb.add_worksheet(SHEET_DECISIONS)
         for c, (_, label) in enumerate(DECISION_COLUMNS):
             ws.write_string(0, c, label, header)

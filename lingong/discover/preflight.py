@@ -25,6 +25,8 @@ from pathlib import Path
 
 import olefile
 
+from lingong.discover.old_formats import QUATTRO_STREAMS, old_excel_file
+
 # ---- limits (one place) -----------------------------------------------------
 MAX_TOTAL_UNPACKED = 50 * 1024 * 1024  # declared unpacked size of all members together
 MAX_MEMBER_RATIO = 200  # unpacked/packed ratio of one member ...
@@ -85,8 +87,6 @@ def _classify(f, size: int, head: bytes, zf: zipfile.ZipFile | None) -> Prefligh
         return _check_zip(f, size, zf)
     if head.startswith(OLE_MAGIC):
         return _check_ole(f, size)
-    from lingong.read.read_failures import old_excel_file
-
     old = old_excel_file(head)
     if old:  # a spreadsheet, only one no reader here reads: say so, and what to do
         return _fail("F013", old, "xls")
@@ -419,8 +419,6 @@ def _check_ole(f, size: int) -> Preflight:
         return _fail("F003", "文件结构损坏", "xls")
     if "EncryptionInfo" in names or "EncryptedPackage" in names:
         return _fail("F004", "加密的 Excel 文件", "xlsx")
-    from lingong.read.read_failures import QUATTRO_STREAMS
-
     if not any(n in names for n in BOOK_STREAMS) and any(n in names for n in QUATTRO_STREAMS):
         return _fail("F013", " Quattro Pro 旧版格式", "xls")
     if not any(n in names for n in BOOK_STREAMS):

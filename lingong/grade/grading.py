@@ -31,6 +31,7 @@ from lingong.model.periods import make_period, month_label, period_tag, ytd_span
 from lingong.model.records import (
     AtRisk,
     Decision,
+    Issue,
     ItemResult,
     Period,
     ReportRecord,
@@ -38,7 +39,7 @@ from lingong.model.records import (
     Station,
     StationResult,
 )
-from lingong.spec.issues import Issue, issue
+from lingong.spec.issues import issue
 from lingong.spec.rules import (
     Requirement,
     Rules,

@@ -47,11 +47,11 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
-from lingong.discover.filenames import display_path
 from lingong.errors import HistoryError, HistoryRefused  # noqa: F401 - also imported from here
 from lingong.grade.history_schema import MIGRATIONS, SCHEMA_VERSION, _cannot_write, connect  # noqa: F401 - migrations too
 from lingong.grade.rectification import NONE, ON_NOTICE, _months, decide, period_order
 from lingong.layout import HISTORY_DB_NAME  # noqa: F401 - re-exported: callers name the database through the history
+from lingong.model.filenames import display_path
 from lingong.model.periods import date_cn, parse_period
 from lingong.model.records import Earlier, FileOutcome, Period, RectificationCase, StationResult
 from lingong.spec.rules import Rules

@@ -27,11 +27,11 @@ from lingong.mail.mail_list import DraftRow, write_mail_list
 from lingong.mail.mime import MAIL_POLICY, _attachments_hash, build_message, message_id
 from lingong.mail.send import ENV_SENDER, ENV_USER
 from lingong.model.periods import month_label
-from lingong.model.records import Period, Station, StationResult
+from lingong.model.records import Issue, Period, Station, StationResult
 from lingong.read.addresses import check_address, is_bare_address
 from lingong.render.wording import date_cn, rectification_text
 from lingong.runtime import outfiles, privacy
-from lingong.spec.issues import ERROR, Issue, sort_key
+from lingong.spec.issues import ERROR, sort_key
 from lingong.spec.template import county_order
 
 SUBJECT_TEMPLATE = "邮件主题.j2"

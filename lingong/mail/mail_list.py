@@ -52,13 +52,13 @@ def write_mail_list(path: Path, rows: list[DraftRow], *, title: str = "随州市
                 "bg_color": "#DDEBF7",
                 "border": 1,
                 "text_wrap": True,
-                "font_name": print_layout.FONT,
+                "font_name": outfiles.FONT,
                 "valign": "vcenter",
             }
         )
-        cell = wb.add_format({"border": 1, "text_wrap": True, "font_name": print_layout.FONT, "valign": "top"})
+        cell = wb.add_format({"border": 1, "text_wrap": True, "font_name": outfiles.FONT, "valign": "top"})
         warn = wb.add_format(
-            {"border": 1, "text_wrap": True, "font_name": print_layout.FONT, "valign": "top", "font_color": "#C00000"}
+            {"border": 1, "text_wrap": True, "font_name": outfiles.FONT, "valign": "top", "font_color": "#C00000"}
         )
         widths = (10, 18, 16, 24, 34, 36, 26, 24, 8)
         for c, (column, w) in enumerate(zip(LIST_COLUMNS, widths)):

@@ -6,10 +6,8 @@ Every record is small and picklable so workers can send it back cheaply.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
-
-from lingong.spec.issues import Issue
 
 # What became of an input file (FileOutcome.kind)
 KIND_REPORT = "report"
@@ -19,6 +17,26 @@ KIND_SKIPPED = "skipped"  # not ours: lock files, hidden files, other documents
 KIND_REJECTED = "rejected"  # meant to be read but cannot be (damaged, encrypted, ...)
 KIND_UNSTABLE = "unstable"  # changed while read; left for the next run
 OUT_OF_PERIOD = "考核期外（本次未使用）"  # status of a report of a month the period does not use
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One finding about the input (a file, a sheet, a cell): spec/issues.py's catalogue builds them."""
+
+    code: str
+    severity: str
+    station: str
+    month: str
+    file: str
+    sheet: str
+    cell: str
+    found: str
+    expected: str
+    hint: str
+    message: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from lingong.model.cells import a1
 from lingong.model.periods import parse_period
-from lingong.model.records import Decision, Station
+from lingong.model.records import Decision, Issue, Station
 from lingong.read.labels import code_typed_oddly, find_sheet, loose_label, norm_code, norm_label, norm_text
 from lingong.read.values import as_text
 from lingong.spec import template as ts
-from lingong.spec.issues import Issue, issue
+from lingong.spec.issues import issue
 from lingong.spec.vocab import GRADES
 
 HEADER_SCAN_ROWS = 60

@@ -20,11 +20,12 @@ from lingong.model.records import (
     KIND_SKIPPED,
     KIND_UNSTABLE,
     FileOutcome,
+    Issue,
     ReportRecord,
     Station,
 )
 from lingong.spec import template as spec
-from lingong.spec.issues import Issue, issue
+from lingong.spec.issues import issue
 
 # Sheets any of our readers look at; everything else in a workbook is never parsed.
 WANTED_SHEETS = {

@@ -13,9 +13,9 @@ from __future__ import annotations
 import io
 import struct
 
-# BOF record types of the Excel 2.x-4.0 formats, written as plain files (no OLE container).
-_OLD_BOF = {0x0009: "2.x", 0x0209: "3.0", 0x0409: "4.0"}
-_BOF_KINDS = {0x0010, 0x0020, 0x0040, 0x0100}  # worksheet, chart, macro sheet, BIFF4 workbook
+from lingong.discover.old_formats import OLD_BOF
+from lingong.discover.preflight import BOOK_STREAMS, OleDamaged, ole_read_stream
+
 # BIFF version word of the first BOF in an OLE workbook stream; 0x0600 is BIFF8 (Excel 97+).
 _OLE_VERSIONS = {0x0500: "5.0/95", 0x0400: "4.0", 0x0300: "3.0", 0x0200: "2.x"}
 
@@ -33,39 +33,8 @@ _DAMAGE_WORDS = (
 )
 
 
-# Other old spreadsheet programs' files, by their first record (a BOF of their own).
-_OTHER_OLD = (
-    (b"\x00\x00\x02\x00\x04\x04", " Lotus 1-2-3 旧版格式（.wks）"),
-    (b"\x00\x00\x02\x00\x06\x04", " Lotus 1-2-3 旧版格式（.wk1）"),
-    (b"\x00\x00\x1a\x00", " Lotus 1-2-3 旧版格式（.wk3/.wk4）"),
-    (b"\x00\x00\x02\x00\x20\x51", " Quattro Pro 旧版格式（.wq1）"),
-    (b"\x00\x00\x02\x00\x21\x51", " Quattro Pro 旧版格式（.wq2）"),
-)
-# Streams of the OLE files of Quattro Pro for Windows (.wb2/.wb3/.qpw).
-QUATTRO_STREAMS = ("NativeContent_MAIN", "PerfectOffice_MAIN")
-
-
-def old_excel_file(head: bytes) -> str | None:
-    """' Excel 3.0 旧版格式' for a file starting with an Excel 2.x-4.0 BOF record (or
-    another old spreadsheet program's), else None."""
-    for magic, name in _OTHER_OLD:
-        if head.startswith(magic):
-            return name
-    if len(head) < 8:
-        return None
-    rtype, rlen = struct.unpack_from("<HH", head, 0)
-    if rtype not in _OLD_BOF or rlen not in (4, 6, 8, 16):
-        return None
-    kind = struct.unpack_from("<H", head, 6)[0]  # the BOF's sheet kind, after its version word
-    if kind not in _BOF_KINDS:
-        return None
-    return f" Excel {_OLD_BOF[rtype]} 旧版格式"
-
-
 def old_ole_version(data: bytes) -> str | None:
     """' Excel 5.0/95 旧版格式' for an OLE workbook whose stream is older than BIFF8, else None."""
-    from lingong.discover.preflight import BOOK_STREAMS, OleDamaged, ole_read_stream
-
     try:
         stream = ole_read_stream(io.BytesIO(data), len(data), BOOK_STREAMS, len(data))
     except OleDamaged:
@@ -75,8 +44,8 @@ def old_ole_version(data: bytes) -> str | None:
     rtype, _rlen, version = struct.unpack_from("<HHH", stream, 0)
     if rtype == 0x0809 and version in _OLE_VERSIONS:
         return f" Excel {_OLE_VERSIONS[version]} 旧版格式"
-    if rtype in _OLD_BOF:
-        return f" Excel {_OLD_BOF[rtype]} 旧版格式"
+    if rtype in OLD_BOF:
+        return f" Excel {OLD_BOF[rtype]} 旧版格式"
     return None
 
 

@@ -17,7 +17,7 @@ from pathlib import PurePath
 
 from lingong.model.cells import a1, ref
 from lingong.model.periods import date_cn, month_label
-from lingong.model.records import ReportRecord
+from lingong.model.records import Issue, ReportRecord
 from lingong.read.labels import code_typed_oddly, loose_label, norm_code, norm_label, sheet_key, sheet_lookup
 from lingong.read.values import (
     Parsed,
@@ -34,7 +34,7 @@ from lingong.read.values import (
 from lingong.read.workbook import MAX_ROWS, CellError, Sheet, Workbook
 from lingong.runtime.privacy import mask, mask_id, mask_phone
 from lingong.spec import template as ts
-from lingong.spec.issues import Issue, issue
+from lingong.spec.issues import issue
 
 HEADER_SCAN_ROWS = 60  # a header further down than this is not a header
 _IND_CODE = re.compile(r"[A-Z]\d{1,2}")

@@ -109,7 +109,7 @@ _INFO_PROMPTS = {
 
 
 def _formats(wb) -> dict:
-    base = {"font_name": print_layout.FONT, "font_size": 11, "valign": "vcenter"}
+    base = {"font_name": outfiles.FONT, "font_size": 11, "valign": "vcenter"}
 
     def f(**kw):
         return wb.add_format({**base, **kw})

@@ -33,7 +33,7 @@ from lingong.model.periods import ytd_span
 from lingong.model.records import Decision, ItemResult, RequirementResult, StationResult
 from lingong.render import form_page, print_layout, textfit
 from lingong.render.wording import date_cn, rectification_text
-from lingong.runtime import privacy
+from lingong.runtime import outfiles, privacy
 from lingong.runtime.outfiles import atomic_path, clip, file_name, inside, new_xlsxwriter, safe_component
 from lingong.spec.template import INDICATORS, YESNO
 from lingong.spec.template_errors import explain
@@ -305,7 +305,7 @@ def form_path(out_dir: Path, result: StationResult) -> Path:
 
 
 def _formats(wb) -> dict:
-    base = {"font_name": print_layout.FONT, "font_size": BODY_PT, "text_wrap": True, "valign": "vcenter"}
+    base = {"font_name": outfiles.FONT, "font_size": BODY_PT, "text_wrap": True, "valign": "vcenter"}
     # Names that mean the same look share one Format: xlsxwriter gives them one style in the
     # file anyway, but a second object with the same look finds its style index by a slower
     # lookup on every cell it formats (ev_text is most of the evidence grid).

@@ -20,6 +20,7 @@ from lingong.grade.city import failed_item_names, failed_months_text, how_decide
 from lingong.model.records import ItemResult, StationResult
 from lingong.render import print_layout, textfit
 from lingong.render.wording import rectification_text
+from lingong.runtime import outfiles
 from lingong.spec.vocab import EXCELLENT, FAIL
 
 # Column widths in Excel character units: one A4 portrait page wide at >= 85 % even where a
@@ -39,7 +40,7 @@ HEIGHT_PT = (
     - 20
 )
 MORE = "…（全文见佐证数据）"
-FOOTER = f'&C&"{print_layout.FONT},Regular"&9第 1 页 共 1 页'
+FOOTER = f'&C&"{outfiles.FONT},Regular"&9第 1 页 共 1 页'
 
 SIGN_LEFT = "考核领导小组签字：\n\n\n" + "　" * 10 + "年　　月　　日"
 SIGN_RIGHT = "被考核单位签字：\n\n\n" + "　" * 10 + "年　　月　　日"

@@ -25,7 +25,6 @@ from lingong.grade.city import (
 )
 from lingong.layout import NOTICE_NAME  # noqa: F401 - part of this module's interface
 from lingong.model.records import Period, StationResult
-from lingong.render import print_layout
 from lingong.render.wording import date_cn, rectification_text
 from lingong.runtime import outfiles, privacy
 from lingong.spec.template import county_order
@@ -37,7 +36,7 @@ ISSUER = "随州市零工驿站运维考核小组"
 TITLE_FONT = "方正小标宋简体"
 HEADING_FONT = "黑体"
 BODY_FONT = "仿宋_GB2312"
-TABLE_FONT = print_layout.FONT
+TABLE_FONT = outfiles.FONT
 
 
 def _check_name(period: Period, recheck: bool = False) -> str:

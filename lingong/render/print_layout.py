@@ -13,7 +13,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-FONT = "宋体"
+from lingong.runtime.outfiles import FONT
+
 MIN_SCALE = 85  # below this 10 pt text prints under 8.5 pt: hard to read on paper
 PAPER_A4 = 9  # the spreadsheet paper code
 A4_IN = (8.27, 11.69)
@@ -31,7 +32,6 @@ _PX_PER_IN = 96
 # its page in all of them.
 DIGIT_PX = 8.6
 STATION_DIGIT_PX = 9.8  # a sheet added to a station's workbook, whose default font we do not set
-DEFAULT_FONT = {"font_name": FONT, "font_size": 10}
 
 
 def column_px(width: float, digit: float = DIGIT_PX) -> float:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lingong.discover.filenames import display_path
+from lingong.model.filenames import display_path
 from lingong.model.records import Decision, Period, RequirementResult, StationResult
 from lingong.runtime.outfiles import atomic_path
 from lingong.runtime.privacy import dumps_masked

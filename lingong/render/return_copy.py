@@ -22,10 +22,11 @@ from pathlib import Path
 
 from lingong.layout import RETURN_COPY_SUFFIX
 from lingong.model.cells import split_address
+from lingong.model.records import Issue
 from lingong.render import print_layout
 from lingong.render.validation_report import issue_cells, row_height
 from lingong.runtime import outfiles, privacy
-from lingong.spec.issues import ERROR, INFO, SEVERITY_ORDER, WARNING, Issue
+from lingong.spec.issues import ERROR, INFO, SEVERITY_ORDER, WARNING
 
 LIST_SHEET = "问题清单"
 AUTHOR = "零工驿站考核工具"
@@ -178,10 +179,10 @@ def _write_list(wb, rel: str, issues: list[Issue], note: str) -> None:
     if LIST_SHEET in wb.sheetnames:  # a returned copy sent back and rejected again
         del wb[LIST_SHEET]
     ws = wb.create_sheet(LIST_SHEET, 0)
-    font = Font(name=print_layout.FONT, size=10)
+    font = Font(name=outfiles.FONT, size=10)
     wrap = Alignment(wrap_text=True, vertical="top")
     set_text(ws.cell(row=1, column=1), "本报表的问题清单（标红为错误，标黄为警告，单元格批注有说明）")
-    ws.cell(row=1, column=1).font = Font(name=print_layout.FONT, size=12, bold=True)
+    ws.cell(row=1, column=1).font = Font(name=outfiles.FONT, size=12, bold=True)
     set_text(ws.cell(row=2, column=1), f"文件：{privacy.mask(rel)}")
     set_text(ws.cell(row=3, column=1), note)
     for r in (2, 3):
@@ -190,7 +191,7 @@ def _write_list(wb, rel: str, issues: list[Issue], note: str) -> None:
     for c, (label, width) in enumerate(LIST_COLUMNS, start=1):
         cell = ws.cell(row=header_row, column=c)
         set_text(cell, label)
-        cell.font = Font(name=print_layout.FONT, size=10, bold=True)
+        cell.font = Font(name=outfiles.FONT, size=10, bold=True)
         cell.fill = PatternFill("solid", fgColor="D9E1F2")
         ws.column_dimensions[cell.column_letter].width = width
     ws.row_dimensions[header_row].height = _header_height()

@@ -13,7 +13,7 @@ from lingong.grade.city import CountyTally, city_tally, failed_facts
 from lingong.layout import summary_name
 from lingong.model.cells import a1
 from lingong.model.periods import PERIOD_TAGS
-from lingong.model.records import FileOutcome, Period, Station, StationResult
+from lingong.model.records import FileOutcome, Issue, Period, Station, StationResult
 from lingong.render import print_layout
 from lingong.render import summary_data as sd
 from lingong.render.form import (
@@ -26,8 +26,9 @@ from lingong.render.form import (
     row_height,
 )
 from lingong.render.wording import date_cn, rectification_text
+from lingong.runtime import outfiles
 from lingong.runtime.outfiles import atomic_path, inside, new_xlsxwriter
-from lingong.spec.issues import Issue, sort_key
+from lingong.spec.issues import sort_key
 from lingong.spec.template import ITEMS, county_order
 from lingong.spec.vocab import (
     ACCEPTED,
@@ -82,7 +83,7 @@ class _Book:
     def __init__(self, wb):
         self.wb = wb
         self.titles: dict[str, str] = {}
-        base = {"font_name": print_layout.FONT, "font_size": 10, "valign": "vcenter", "text_wrap": True}
+        base = {"font_name": outfiles.FONT, "font_size": 10, "valign": "vcenter", "text_wrap": True}
         f = lambda **kw: wb.add_format({**base, **kw})  # noqa: E731
         self.title = f(font_name=TITLE_FONT, font_size=14, text_wrap=False)
         self.head = f(bold=True, align="center", border=1, bg_color="#D9E1F2")
@@ -279,14 +280,14 @@ def _county_sheet(bk: _Book, period: Period, results) -> None:
                 }
             )
         chart.set_title(
-            {"name": f"{period.label}各县（市、区）考核等次", "name_font": {"name": print_layout.FONT, "size": 12}}
+            {"name": f"{period.label}各县（市、区）考核等次", "name_font": {"name": outfiles.FONT, "size": 12}}
         )
-        chart.set_x_axis({"num_font": {"name": print_layout.FONT}})
-        y_axis = {"name": "驿站数", "min": 0, "num_format": "0", "name_font": {"name": print_layout.FONT}}
+        chart.set_x_axis({"num_font": {"name": outfiles.FONT}})
+        y_axis = {"name": "驿站数", "min": 0, "num_format": "0", "name_font": {"name": outfiles.FONT}}
         if max((max(row[2:5]) for row in rows), default=0) <= 10:
             y_axis["major_unit"] = 1  # small counts: no 0.5 steps
         chart.set_y_axis(y_axis)
-        chart.set_legend({"position": "bottom", "font": {"name": print_layout.FONT}})
+        chart.set_legend({"position": "bottom", "font": {"name": outfiles.FONT}})
         chart.set_size({"width": 640, "height": 320})
         ws.insert_chart(end + 2, 0, chart)
 

@@ -13,6 +13,7 @@ from lingong.grade.monthly import CITY, HEADERS, TREND_CODES, indicator_header, 
 from lingong.model.records import Period, StationResult
 from lingong.render import print_layout
 from lingong.render.form import date_text, month_short
+from lingong.runtime import outfiles
 from lingong.spec.template import county_order
 from lingong.spec.vocab import ON_NOTICE
 
@@ -51,14 +52,12 @@ def trend_sheet(bk, period: Period, results: list[StationResult]) -> None:
             }
         )
     chart.set_title(
-        {"name": f"{period.label}{CITY}各月供求服务与宣传推广", "name_font": {"name": print_layout.FONT, "size": 12}}
+        {"name": f"{period.label}{CITY}各月供求服务与宣传推广", "name_font": {"name": outfiles.FONT, "size": 12}}
     )
-    chart.set_x_axis({"num_font": {"name": print_layout.FONT}})
-    chart.set_y_axis(
-        {"name": "岗位、人次、人数", "min": 0, "num_format": "0", "name_font": {"name": print_layout.FONT}}
-    )
-    chart.set_y2_axis({"name": "宣传次数", "min": 0, "num_format": "0", "name_font": {"name": print_layout.FONT}})
-    chart.set_legend({"position": "bottom", "font": {"name": print_layout.FONT}})
+    chart.set_x_axis({"num_font": {"name": outfiles.FONT}})
+    chart.set_y_axis({"name": "岗位、人次、人数", "min": 0, "num_format": "0", "name_font": {"name": outfiles.FONT}})
+    chart.set_y2_axis({"name": "宣传次数", "min": 0, "num_format": "0", "name_font": {"name": outfiles.FONT}})
+    chart.set_legend({"position": "bottom", "font": {"name": outfiles.FONT}})
     chart.set_size({"width": 640, "height": 280})
     ws.insert_chart(chart_row, 0, chart)
     # Each county's block of rows follows the city's: one line per county, jobs posted (C1).
@@ -78,12 +77,12 @@ def trend_sheet(bk, period: Period, results: list[StationResult]) -> None:
     by_county.set_title(
         {
             "name": f"{period.label}各县（市、区）每月收集岗位（C1）",
-            "name_font": {"name": print_layout.FONT, "size": 12},
+            "name_font": {"name": outfiles.FONT, "size": 12},
         }
     )
-    by_county.set_x_axis({"num_font": {"name": print_layout.FONT}})
-    by_county.set_y_axis({"name": "岗位数", "min": 0, "num_format": "0", "name_font": {"name": print_layout.FONT}})
-    by_county.set_legend({"position": "bottom", "font": {"name": print_layout.FONT}})
+    by_county.set_x_axis({"num_font": {"name": outfiles.FONT}})
+    by_county.set_y_axis({"name": "岗位数", "min": 0, "num_format": "0", "name_font": {"name": outfiles.FONT}})
+    by_county.set_legend({"position": "bottom", "font": {"name": outfiles.FONT}})
     by_county.set_size({"width": 640, "height": 280})
     ws.insert_chart(chart_row, 0, by_county, {"y_offset": 290})
 

@@ -18,12 +18,13 @@ from lingong.model.records import (
     KIND_SKIPPED,
     KIND_UNSTABLE,
     FileOutcome,
+    Issue,
     Station,
 )
 from lingong.render import print_layout, textfit
 from lingong.render.wording import date_cn
 from lingong.runtime import outfiles, privacy
-from lingong.spec.issues import ERROR, INFO, WARNING, Issue, sort_key
+from lingong.spec.issues import ERROR, INFO, WARNING, sort_key
 from lingong.spec.template import COUNTIES, county_order
 from lingong.spec.vocab import KIND_LABELS
 
@@ -92,12 +93,12 @@ def _row(i: Issue, stations: dict[str, Station]) -> list[str]:
 
 
 def _formats(wb) -> dict:
-    base = {"font_name": print_layout.FONT, "font_size": 10, "valign": "top", "text_wrap": True, "border": 1}
+    base = {"font_name": outfiles.FONT, "font_size": 10, "valign": "top", "text_wrap": True, "border": 1}
     fmts = {
-        "title": wb.add_format({"font_name": print_layout.FONT, "bold": True, "font_size": 12}),
+        "title": wb.add_format({"font_name": outfiles.FONT, "bold": True, "font_size": 12}),
         "header": wb.add_format({**base, "bold": True, "bg_color": "#D9E1F2", "align": "center"}),
         "cell": wb.add_format(base),
-        "plain": wb.add_format({"font_name": print_layout.FONT, "font_size": 10}),
+        "plain": wb.add_format({"font_name": outfiles.FONT, "font_size": 10}),
         "num": wb.add_format({**base, "text_wrap": False}),
     }
     for sev, colour in SEVERITY_COLOURS.items():

@@ -72,6 +72,7 @@ from lingong.render.xlsx_package import (
     esc,
     esc_attr,
 )
+from lingong.runtime import outfiles
 
 __all__ = ["ListCell", "ListSheet", "Mark", "Unpatchable", "patch"]
 
@@ -156,7 +157,7 @@ class Styles:
             p = self.p
             self.new_fonts.append(
                 f'<{p}font>{f"<{p}b/>" if bold else ""}<{p}sz val="{size:g}"/>'
-                f'<{p}name val="{print_layout.FONT}"/><{p}family val="3"/><{p}charset val="134"/></{p}font>'
+                f'<{p}name val="{outfiles.FONT}"/><{p}family val="3"/><{p}charset val="134"/></{p}font>'
             )
             self._font_ids[key] = self.n_fonts + len(self.new_fonts) - 1
         return self._font_ids[key]
@@ -361,7 +362,7 @@ def clear_tab_selected(xml: str, p: str) -> str:
 def _comment_xml(p: str, ref: str, author_id: int, text: str) -> str:
     return (
         f'<{p}comment ref="{ref}" authorId="{author_id}"><{p}text><{p}r><{p}rPr><{p}sz val="9"/>'
-        f'<{p}rFont val="{print_layout.FONT}"/><{p}family val="3"/><{p}charset val="134"/></{p}rPr>'
+        f'<{p}rFont val="{outfiles.FONT}"/><{p}family val="3"/><{p}charset val="134"/></{p}rPr>'
         f"{_t(text, p)}</{p}r></{p}text></{p}comment>"
     )
 
@@ -483,7 +484,7 @@ class SheetNotes:
                 tend = inner.find(f"</{cp}t>") + len(f"</{cp}t>")
                 inner = f"<{cp}r>{inner[:tend]}</{cp}r>" + inner[tend:]
             run = (
-                f'<{cp}r><{cp}rPr><{cp}sz val="9"/><{cp}rFont val="{print_layout.FONT}"/><{cp}family val="3"/>'
+                f'<{cp}r><{cp}rPr><{cp}sz val="9"/><{cp}rFont val="{outfiles.FONT}"/><{cp}family val="3"/>'
                 f'<{cp}charset val="134"/></{cp}rPr>{_t(chr(10) + text, cp)}</{cp}r>'
             )
             # runs come before any phonetic runs (rPh) and properties

@@ -20,7 +20,13 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
+from lingong.model.filenames import display_path
 from lingong.runtime import privacy
+
+# The font of every workbook and document we lay out (the default font of each workbook
+# new_xlsxwriter makes: it sets the unit of every column width the print plan counts in).
+FONT = "宋体"
+DEFAULT_FONT = {"font_name": FONT, "font_size": 10}
 
 # A fixed document timestamp so identical runs give identical files where the
 # library allows (xlsxwriter and openpyxl both write a creation date).
@@ -170,8 +176,6 @@ _WINDOWS_LOCKED = {5, 32, 33}
 
 def locked_message(path: Path) -> str:
     """The clerk's sentence for an output that could not be replaced."""
-    from lingong.discover.filenames import display_path
-
     return f"未能更新 {display_path(path)}：该文件正被其他程序打开或是只读文件，本次结果没有写入它。{LOCKED_HINT}"
 
 
@@ -180,8 +184,6 @@ class OutputLocked(OSError):
     open file) or read-only. The new content is dropped; the old file stays as it was."""
 
     def __init__(self, path):
-        from lingong.discover.filenames import display_path
-
         self.path = Path(path)
         super().__init__(errno.EACCES, locked_message(self.path), display_path(self.path))
 
@@ -348,7 +350,6 @@ def new_xlsxwriter(path: Path, *, mask: bool = True):
     text and comment it writes masked (``privacy.mask``). ``mask=False`` only for
     workbooks that stand for a station's own input (the demo's and the tests'
     reports and registry), never for an output."""
-    from lingong.render.print_layout import DEFAULT_FONT
     from lingong.runtime.xlsx_fast import FastWorkbook
 
     # The default font sets the unit of every column width, so the print plan can trust it;

@@ -11,9 +11,10 @@ texts, which tests and docs/问题代码.md read as a whole.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from lingong.model.cells import cell_order
+from lingong.model.records import Issue
 from lingong.spec.template import COUNTIES, county_order
 
 ERROR = "错误"
@@ -29,24 +30,6 @@ class IssueType:
     title: str
     message: str  # str.format template over the issue's fields
     hint: str  # what the station (or clerk) should do
-
-
-@dataclass(frozen=True)
-class Issue:
-    code: str
-    severity: str
-    station: str
-    month: str
-    file: str
-    sheet: str
-    cell: str
-    found: str
-    expected: str
-    hint: str
-    message: str
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 def _t(code, severity, title, message, hint):

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from lingong.errors import RulesError  # noqa: F401 - also imported from here
 from lingong.layout import DEFAULT_RULES  # noqa: E402
+from lingong.model.filenames import display_path
 from lingong.spec import placeholders
 from lingong.spec.vocab import EXCELLENT, GRADES, PASS
 
@@ -97,8 +98,6 @@ class Rules:
 
     def as_dict(self) -> dict:
         """The rules as read (for the summary's 说明 sheet and the run record)."""
-        from lingong.discover.filenames import display_path
-
         return {"path": display_path(self.path), "sha256": self.sha256, **copy.deepcopy(self.raw)}
 
     def monthly_max(self, code: str) -> int | None:

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from lingong.discover.filenames import display_name, display_names, display_path
 from lingong.discover.walk import discover
+from lingong.model.filenames import display_name, display_names, display_path
 from lingong.pipeline import RunOptions, run
 from lingong.read.workbook import read_workbook
 from support.city import write_city

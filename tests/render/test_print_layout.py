@@ -87,8 +87,8 @@ def test_xlsxwriter_setup_writes_scale_header_footer_titles_and_breaks(tmp_path)
 
 
 def test_patched_list_sheet_prints_with_titles_header_and_footer():
+    from lingong.model.records import Issue
     from lingong.render.return_copy import LIST_SHEET, patched_copy
-    from lingong.spec.issues import Issue
 
     buf = io.BytesIO()
     wb = openpyxl.Workbook()
