@@ -48,7 +48,8 @@ def assess(
     China, or a rerun's recorded date): read the input folder, grade, record the assessment in the
     history and write its documents. Returns the run's ``RunSummary``; ``digest(summary)`` is
     what the command prints after it."""
-    from lingong.pipeline import RunOptions, run
+    from lingong.model.run import RunOptions
+    from lingong.pipeline import run
 
     return run(
         RunOptions(

@@ -323,7 +323,7 @@ def _input_dir(args, out_root: Path) -> Path:
 
 
 def _options(args, out_root: Path, input_dir: Path, **kw):
-    from lingong.pipeline import RunOptions
+    from lingong.model.run import RunOptions
 
     return RunOptions(
         input_dir=input_dir,

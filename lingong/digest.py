@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING
 
 from lingong.choose.selection import NOT_REGISTERED
 from lingong.grade.city import CountyTally, city_tally
@@ -17,12 +16,10 @@ from lingong.model.records import (
     KIND_UNSTABLE,
     OUT_OF_PERIOD,
 )
+from lingong.model.run import RunSummary
 from lingong.render.wording import date_cn
 from lingong.spec.issues import ERROR, INFO, WARNING
 from lingong.spec.vocab import GRADES, KIND_LABELS, RECTIFY_STATES, RETURNED
-
-if TYPE_CHECKING:
-    from lingong.pipeline import RunSummary
 
 
 def _grades(tally: CountyTally) -> str:

@@ -13,20 +13,17 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from lingong import layout
 from lingong.model.filenames import display_path
 from lingong.model.records import Issue
+from lingong.model.run import RunSummary
 from lingong.record import Assessment
 from lingong.run_record import write_run_record
 from lingong.runtime.clock import CHINA
 from lingong.runtime.outfiles import inside, locked_message, locked_outputs
 from lingong.runtime.progress import default_workers, progress_bar
 from lingong.spec.issues import ERROR
-
-if TYPE_CHECKING:
-    from lingong.pipeline import RunSummary
 
 
 @dataclass

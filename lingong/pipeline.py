@@ -3,10 +3,11 @@
 Each step is a function of plain data; this module only wires them and decides
 the exit status. Nothing here computes a grade or formats a cell. The documents are
 scheduled in documents.py, the run record written by run_record.py and the console
-text made by digest.py.
+text made by digest.py; the run's options and summary are plain values in model/run.py,
+the default period is chosen in choose/period.py.
 
-Over 300 lines because run() reads top to bottom as the run happens, and the choice
-of the default period (default_period) is part of that story.
+Over 600 lines because run() reads top to bottom as the run happens (issue 24 leaves its
+split to the lead's cli/commands/api work).
 """
 
 from __future__ import annotations
@@ -15,21 +16,21 @@ import json
 import os
 import time
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 from lingong import __version__, layout
+from lingong.choose.period import default_period
 from lingong.choose.plausibility import drop_implausible
 from lingong.choose.selection import select_reports
 from lingong.digest import digest  # noqa: F401 - cli and tests import it from here
 from lingong.discover.walk import discover, output_inside_input
 from lingong.errors import FatalInput, HistoryRefused  # noqa: F401 - also imported from here
-from lingong.grade.aggregate import active_months
-from lingong.grade.grading import assess, assessed
-from lingong.layout import DEFAULT_RULES, HISTORY_DB_NAME, TEMPLATES_DIR  # noqa: E402
+from lingong.grade.grading import assess
+from lingong.layout import HISTORY_DB_NAME  # noqa: E402
 from lingong.model.filenames import display_path
-from lingong.model.periods import make_period, months_in_year_through, period_option
+from lingong.model.periods import date_cn, months_in_year_through, period_option
 from lingong.model.records import (
     KIND_DECISIONS,
     KIND_REGISTRY,
@@ -39,10 +40,11 @@ from lingong.model.records import (
     Issue,
     Period,
 )
+from lingong.model.run import RunOptions, RunSummary
 from lingong.read.cache import read_packed, unpack
 from lingong.read.decisions import drop_conflicts, read_decisions
 from lingong.read.files import FileResult, isolated_failure
-from lingong.render.wording import date_cn, rules_title
+from lingong.render.wording import rules_title
 from lingong.runtime.clock import now_text, today_china
 from lingong.runtime.outfiles import inside
 from lingong.runtime.parallel import import_in_background, import_modules, run_isolated, start_workers
@@ -50,44 +52,6 @@ from lingong.runtime.progress import default_workers, progress_bar
 from lingong.spec.issues import ERROR, issue, sort_key
 from lingong.spec.rules import RulesError, load_rules
 from lingong.spec.vocab import ACCEPTED
-
-
-@dataclass
-class RunOptions:
-    input_dir: Path
-    output_root: Path
-    period: Period | str | None = None  # text as typed is parsed by period_option, as the CLI does
-    rules_path: Path = DEFAULT_RULES
-    templates_dir: Path = TEMPLATES_DIR
-    workers: int | None = None
-    recheck: bool = False
-    progress: object = True  # True: a bar on a terminal; False: none; callable(stage, done, total)
-    mail_drafts: bool = False
-    notice: bool = False
-    write_documents: bool = True
-    # 考核日期 (--date); None: today in China, or for a rerun of a period the date its version had
-    assessed_on: date | None = None
-    new_history: bool = False  # --new-history: start a history although the folder holds assessed periods
-
-
-@dataclass
-class RunSummary:
-    period: Period
-    out_dir: Path
-    outcomes: list[FileOutcome]
-    issues: list[Issue]
-    results: list
-    stations: dict
-    exit_code: int
-    started_at: str
-    period_note: str = ""
-    timings: dict[str, float] = field(default_factory=dict)
-    assessed_on: date | None = None
-    bureau_issues: list[Issue] = field(default_factory=list)  # 驿站名册 and 考核组意见: the clerk's
-    paths: dict[str, Path] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-    assessment: object = None  # record.Assessment: what the documents were rendered from
-    lines: list[str] = field(default_factory=list)  # what this assessment is: version, recheck, changes
 
 
 def start_readers(workers: int):
@@ -213,48 +177,6 @@ def refuse_same_folder(input_dir: Path, output_root: Path) -> None:
             "汇总表当作报表再读一遍。请用 --output 指定另一个文件夹（例如默认的 output/），"
             "或把报表放进单独的文件夹并用 --input 指定它。"
         )
-
-
-COVERAGE = 0.5  # a half-year is chosen, or recorded without --period, only above this share
-
-
-def coverage(period: Period, stations: dict, accepted) -> tuple[int, int]:
-    """(accepted reports, operating station-months) of a period, over all its months."""
-    operating = reported = 0
-    for code, st in stations.items():
-        if not assessed(st):
-            continue
-        for m in active_months(period, st):
-            operating += 1
-            reported += (code, m) in accepted
-    return reported, operating
-
-
-def _share(reported: int, operating: int) -> str:
-    return f"{reported}/{operating} 个站月（{reported / operating:.0%}）" if operating else "没有运营的驿站"
-
-
-def default_period(accepted, stations: dict, on: date) -> tuple[Period | None, str, bool]:
-    """The latest half-year that has ended on the 考核日期 ``on`` (a current half-year only when
-    named with --period), said aloud with why. The third value: whether its reports cover more
-    than half of its operating station-months; a thinner one is not assessed without --period."""
-    last = make_period("half", on.year, 1 if on.month <= 6 else 2)
-    p = make_period("half", last.year - 1, 2) if last.key.endswith("H1") else make_period("half", last.year, 1)
-    reported, operating = coverage(p, stations, accepted)
-    if not reported:
-        return None, "", False
-    why = (
-        f"未指定考核期：按考核日期 {date_cn(on)}，选择已经结束的最近半年度{p.label}（{p.key}），"
-        f"采用报表 {_share(reported, operating)}"
-    )
-    if not operating or reported / operating <= COVERAGE:
-        return (
-            p,
-            why + f"。报送不足一半，不按默认考核；确需考核该期请用 --period {p.key} 指定"
-            f"（正在进行的{last.label}也只在用 --period {last.key} 指定时考核）",
-            False,
-        )
-    return p, why, True
 
 
 def check_date(period: Period, on: date) -> None:

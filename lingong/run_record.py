@@ -5,14 +5,11 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from lingong import layout
 from lingong.model.filenames import display_path
+from lingong.model.run import RunSummary
 from lingong.runtime.outfiles import write_text_atomic
-
-if TYPE_CHECKING:
-    from lingong.pipeline import RunSummary
 
 
 def write_run_record(summary: RunSummary, rules, run_info: dict) -> Path:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from lingong.model.periods import month_label, months_in_year_through
+from lingong.model.periods import active_months, month_label, months_in_year_through
 from lingong.model.records import MonthSource, Period, Station
 from lingong.spec.template import COUNT, INDICATOR_BY_CODE, INDICATOR_CODES
 from lingong.spec.vocab import ACCEPTED, MISSING, NOT_OPERATING, RETURNED
@@ -50,10 +50,6 @@ class Aggregate:
     @property
     def graded(self) -> bool:
         return bool(self.active_months)
-
-
-def active_months(period: Period, station: Station) -> tuple[str, ...]:
-    return tuple(m for m in period.months if station.operates_in(m))
 
 
 def aggregate(

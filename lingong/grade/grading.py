@@ -26,8 +26,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from lingong.grade.aggregate import Aggregate, active_months, aggregate
-from lingong.model.periods import make_period, month_label, period_tag, ytd_span
+from lingong.choose.period import assessed
+from lingong.grade.aggregate import Aggregate, aggregate
+from lingong.model.periods import active_months, make_period, month_label, period_tag, ytd_span
 from lingong.model.records import (
     AtRisk,
     Decision,
@@ -269,11 +270,6 @@ def at_risk(agg: Aggregate, rules: Rules) -> tuple[AtRisk, ...]:
 
 def station_sort_key(st: Station) -> tuple:
     return (county_order(st.county), st.code)
-
-
-def assessed(st: Station) -> bool:
-    """A 已取消 station without 停用年月 is not assessed at all."""
-    return not (st.status == "已取消" and not st.end_month)
 
 
 def assess(

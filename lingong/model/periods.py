@@ -8,7 +8,7 @@ import re
 import unicodedata
 
 from lingong.errors import FatalInput
-from lingong.model.records import Period
+from lingong.model.records import Period, Station
 
 _HALF_NAMES = {1: "上半年", 2: "下半年"}
 
@@ -31,6 +31,11 @@ def month_key(year: int, month: int) -> str:
 def month_label(key: str) -> str:
     y, m = key.split("-")
     return f"{int(y)}年{int(m)}月"
+
+
+def active_months(period: Period, station: Station) -> tuple[str, ...]:
+    """The months of ``period`` the station operates in (its 启用年月..停用年月)."""
+    return tuple(m for m in period.months if station.operates_in(m))
 
 
 def months_between(first: str, last: str) -> list[str]:

@@ -8,9 +8,11 @@ from datetime import date
 import openpyxl
 import pytest
 
+from lingong.choose.period import default_period
 from lingong.errors import FatalInput
 from lingong.grade.history import HISTORY_DB_NAME
-from lingong.pipeline import RunOptions, default_period, run
+from lingong.model.run import RunOptions
+from lingong.pipeline import run
 from support.city import STATIONS, write_city, write_registry
 from support.records_factory import station
 from support.report_factory import write_report

@@ -9,7 +9,8 @@ from datetime import date
 import openpyxl
 import pytest
 
-from lingong.pipeline import RunOptions, digest, run
+from lingong.model.run import RunOptions
+from lingong.pipeline import digest, run
 from support.city import write_city
 from support.report_factory import write_report
 

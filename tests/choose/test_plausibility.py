@@ -8,7 +8,8 @@ import json
 import pytest
 
 from lingong.choose.plausibility import implausible
-from lingong.pipeline import RunOptions, run
+from lingong.model.run import RunOptions
+from lingong.pipeline import run
 from lingong.spec.issues import ERROR
 from lingong.spec.rules import load_rules
 from support.city import write_registry

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from lingong.discover import walk as discover_mod
-from lingong.pipeline import RunOptions, run
+from lingong.model.run import RunOptions
+from lingong.pipeline import run
 from support import corpus
 from support.paths import ROOT  # noqa: E402
 

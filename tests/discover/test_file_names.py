@@ -15,7 +15,8 @@ import pytest
 
 from lingong.discover.walk import discover
 from lingong.model.filenames import display_name, display_names, display_path
-from lingong.pipeline import RunOptions, run
+from lingong.model.run import RunOptions
+from lingong.pipeline import run
 from lingong.read.workbook import read_workbook
 from support.city import write_city
 from support.paths import ROOT  # noqa: E402

@@ -11,7 +11,8 @@ import pytest
 
 from benchmarks import bench
 from lingong.model.records import KIND_REJECTED, KIND_REPORT
-from lingong.pipeline import RunOptions, run
+from lingong.model.run import RunOptions
+from lingong.pipeline import run
 from lingong.read.files import read_one
 
 

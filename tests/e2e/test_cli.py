@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from lingong.pipeline import RunOptions, run
+from lingong.model.run import RunOptions
+from lingong.pipeline import run
 from support.city import STATIONS, write_city, write_registry  # noqa: F401
 from support.paths import ROOT
 from support.report_factory import write_report

@@ -206,7 +206,8 @@ def test_expectations_cover_every_grade(demo):
 
 @pytest.mark.parametrize("period", ["2023H1", "2023"])
 def test_default_rules_grade_the_city_as_designed(demo, tmp_path, period):
-    from lingong.pipeline import RunOptions, run
+    from lingong.model.run import RunOptions
+    from lingong.pipeline import run
 
     summary = run(
         RunOptions(

@@ -11,7 +11,8 @@ import pytest
 from lingong import pipeline
 from lingong.demo import build_demo
 from lingong.layout import CACHE_NAME
-from lingong.pipeline import RunOptions, run
+from lingong.model.run import RunOptions
+from lingong.pipeline import run
 from tools.compare_outputs import compare
 
 

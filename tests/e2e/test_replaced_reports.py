@@ -16,7 +16,8 @@ from lingong.demo.figures import _default_name
 from lingong.demo.scenario import PLANS
 from lingong.demo.writers import _rel
 from lingong.digest import digest
-from lingong.pipeline import RunOptions, run
+from lingong.model.run import RunOptions
+from lingong.pipeline import run
 from lingong.spec.issues import ERROR
 from lingong.spec.template import SHEET_INDICATORS, SHEET_INFO
 

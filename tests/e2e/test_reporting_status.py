@@ -11,7 +11,8 @@ import pytest
 
 from lingong import pipeline
 from lingong.demo import build_demo
-from lingong.pipeline import RunOptions, run
+from lingong.model.run import RunOptions
+from lingong.pipeline import run
 from lingong.reporting_status import (
     ADOPTED,
     CANCELLED,

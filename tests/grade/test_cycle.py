@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from lingong.grade.history import HISTORY_DB_NAME, cases_of
-from lingong.pipeline import RunOptions, run
+from lingong.model.run import RunOptions
+from lingong.pipeline import run
 from lingong.render.wording import rectification_text
 from support.city import write_registry
 from support.report_factory import write_report

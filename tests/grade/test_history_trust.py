@@ -17,7 +17,8 @@ from lingong.cli import build_parser
 from lingong.errors import FatalInput, HistoryRefused
 from lingong.grade import history
 from lingong.grade.history import HISTORY_DB_NAME, cases_of, connect
-from lingong.pipeline import RunOptions, run
+from lingong.model.run import RunOptions
+from lingong.pipeline import run
 from support.city import write_city
 from support.paths import ROOT
 

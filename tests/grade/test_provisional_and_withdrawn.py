@@ -10,7 +10,8 @@ from test_rectification import F, P, assess_as, record_assessment
 
 from lingong.grade import history
 from lingong.grade.history import HISTORY_DB_NAME, cases_of
-from lingong.pipeline import RunOptions, run
+from lingong.model.run import RunOptions
+from lingong.pipeline import run
 from lingong.render.notice import notice_context
 from lingong.render.wording import rectification_text
 from support.city import write_city

@@ -341,7 +341,8 @@ def test_the_draft_writer_never_puts_an_unchecked_address_in_a_header(recipients
 def test_a_registry_address_with_a_bcc_line_is_an_issue_and_no_mail_end_to_end(tmp_path):
     """The whole run: the registry cell is an R008 error in the 校验报告, the station is
     assessed as usual, and neither its draft nor any other names the smuggled recipient."""
-    from lingong.pipeline import RunOptions, run
+    from lingong.model.run import RunOptions
+    from lingong.pipeline import run
     from support.city import write_registry
     from support.report_factory import write_report
 

@@ -2,8 +2,7 @@
 
 import pytest
 
-from lingong.grade.aggregate import active_months
-from lingong.model.periods import make_period
+from lingong.model.periods import active_months, make_period
 from lingong.model.records import Station
 
 

@@ -10,7 +10,8 @@ from email import policy
 import openpyxl
 import pytest
 
-from lingong.pipeline import RunOptions, digest, run
+from lingong.model.run import RunOptions
+from lingong.pipeline import digest, run
 from support.city import write_city
 from support.report_factory import write_table
 

@@ -302,7 +302,8 @@ def test_the_test_xlsb_writer_writes_what_libreoffice_reads(tmp_path):
 
 @pytest.mark.timeout(300)
 def test_an_xlsb_report_is_read_graded_and_returned_as_xlsx(tmp_path):
-    from lingong.pipeline import RunOptions, run
+    from lingong.model.run import RunOptions
+    from lingong.pipeline import run
     from support.xlsb_write import report_as_xlsb
 
     src = tmp_path / "input"

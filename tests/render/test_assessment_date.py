@@ -17,7 +17,8 @@ import pytest
 from docx import Document
 
 from lingong.grade.history import HISTORY_DB_NAME
-from lingong.pipeline import RunOptions, run
+from lingong.model.run import RunOptions
+from lingong.pipeline import run
 from support.paths import ROOT
 
 PROCESS = [sys.executable, str(ROOT / "process.py")]

@@ -12,7 +12,8 @@ import openpyxl
 import pytest
 from docx import Document
 
-from lingong.pipeline import RunOptions, run
+from lingong.model.run import RunOptions
+from lingong.pipeline import run
 from lingong.spec.rules import load_rules
 
 DEV_TEXT = ("rules.toml", ".toml", "at_risk", "prorate_rounding", "deadline_days", "sha256", '{"', '["')

@@ -196,7 +196,8 @@ def test_a_run_stopped_by_a_usage_error_leaves_no_reader_behind(tmp_path):
     """The readers start before the period and the folder are checked (they set
     themselves up meanwhile); a run that stops there ends them."""
     from lingong.errors import FatalInput
-    from lingong.pipeline import RunOptions, run
+    from lingong.model.run import RunOptions
+    from lingong.pipeline import run
 
     (tmp_path / "in").mkdir()
     for opts in (

@@ -14,7 +14,8 @@ import pytest
 
 from lingong import documents
 from lingong.demo import build_demo
-from lingong.pipeline import RunOptions, run
+from lingong.model.run import RunOptions
+from lingong.pipeline import run
 from support.normalise import content
 
 

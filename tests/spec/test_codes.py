@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from lingong.pipeline import RunOptions, run
+from lingong.model.run import RunOptions
+from lingong.pipeline import run
 from lingong.read.labels import norm_code
 from lingong.spec.issues import INFO
 from support.city import write_registry
