@@ -17,11 +17,11 @@ from pathlib import Path
 from lingong import layout
 from lingong.model.filenames import display_path
 from lingong.model.records import Issue
-from lingong.model.run import RunSummary
+from lingong.model.run import RunSummary, Written
 from lingong.record import Assessment
 from lingong.run_record import write_run_record
 from lingong.runtime.clock import CHINA
-from lingong.runtime.outfiles import inside, locked_message, locked_outputs
+from lingong.runtime.outfiles import inside, locked_outputs
 from lingong.runtime.progress import default_workers, progress_bar
 from lingong.spec.issues import ERROR
 
@@ -110,11 +110,13 @@ def write_documents(
     progress: bool,
     copies: list[CopyJob] = (),
     texts=None,
-) -> None:
-    """Write every document of the assessment ``a`` from its record. The independent ones
+) -> Written:
+    """Write every document of the assessment ``a`` from its record, and return what was
+    written (``summary`` is only read: its folder, and what the run record says of the run). The independent ones
     (校验报告, 汇总表, results.json, each 退回副本 and each 考核验收表) are written by forked
     workers, each job sending back nothing but "done"; the run record follows in this
-    process. A recheck has no 汇总表 or 月度明细 (it decides a few stations, not the city's grades)."""
+    process. A recheck has no 汇总表 or 月度明细 (it decides a few stations, not the city's grades).
+    An output left locked is in ``locked``; the run record already counts it (exit status 1)."""
     from lingong.grade.monthly import write_csv as write_monthly_csv
     from lingong.render.form import form_path, load_text_templates, write_form
     from lingong.render.results_json import write_results
@@ -138,11 +140,12 @@ def write_documents(
     # so that a spawned worker can be sent them; the single big documents first, so
     # that none of them is left for last.
     jobs: list = []
+    written = Written()
 
     def document(key: str, path: Path, write, *args, **kw) -> None:
         """A job that writes ``path``; the digest names it by ``key``."""
         jobs.append(functools.partial(write, path, *args, **kw))
-        summary.paths[key] = path
+        written.paths[key] = path
 
     document(
         "validation",
@@ -176,7 +179,7 @@ def write_documents(
     for c in copies:
         jobs.append(functools.partial(write_return_copy, c.source, c.file, c.issues, c.target, c.grids))
         rebuilt = rebuilt or c.grids is not None
-    summary.paths["returns"] = layout.returns_dir(out)
+    written.paths["returns"] = layout.returns_dir(out)
     if rebuilt:
         # Imported once here, before the workers fork, rather than once in each of them
         # (pipeline.WRITER_MODULES leaves it out: most runs rebuild no copy).
@@ -185,14 +188,17 @@ def write_documents(
     for res in a.results:
         if res.graded:
             jobs.append(functools.partial(write_form, form_path(out, res), res, rules_label=label, texts=texts))
-    summary.paths["forms"] = out
+    written.paths["forms"] = out
 
     # A document open in Excel/WPS cannot be replaced: note it, write all the others.
     with locked_outputs() as locked:
         _run_jobs(jobs, workers or default_workers(), out, progress=progress)
-        _tell_locked(summary, locked)  # before the run record, which keeps the exit status
-        write_run_record(summary, rules, plain_info)
-    _tell_locked(summary, locked)
+        exit_code = max(summary.exit_code, 1) if locked else summary.exit_code  # the record keeps it
+        written.paths["run_record"] = write_run_record(
+            summary, rules, plain_info, exit_code=exit_code, paths=written.paths
+        )
+    written.locked = list(locked)
+    return written
 
 
 def write_mail(a: Assessment, out_root: Path, templates_dir: Path, *, notice: bool = True, drafts: bool = True):
@@ -221,16 +227,6 @@ def write_mail(a: Assessment, out_root: Path, templates_dir: Path, *, notice: bo
                 date_header=datetime.combine(a.assessed_on, time(0, 0), tzinfo=CHINA),
             )
     return made, notice_path, list(locked)
-
-
-def _tell_locked(summary: RunSummary, locked: list[Path]) -> None:
-    """Name each output left unreplaced in the digest; the run ends with status 1."""
-    for p in locked:
-        note = locked_message(p)
-        if note not in summary.notes:
-            summary.notes.append(note)
-    if locked:
-        summary.exit_code = max(summary.exit_code, 1)
 
 
 def _run_jobs(jobs: list, workers: int, out_dir: Path | None = None, progress: bool = False) -> None:

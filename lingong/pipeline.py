@@ -6,8 +6,8 @@ scheduled in documents.py, the run record written by run_record.py and the conso
 text made by digest.py; the run's options and summary are plain values in model/run.py,
 the default period is chosen in choose/period.py.
 
-Over 600 lines because run() reads top to bottom as the run happens (issue 24 leaves its
-split to the lead's cli/commands/api work).
+Over 600 lines because run() reads top to bottom as the run happens; splitting it is still
+to do (issue 24).
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ from lingong.read.decisions import drop_conflicts, read_decisions
 from lingong.read.files import FileResult, isolated_failure
 from lingong.render.wording import rules_title
 from lingong.runtime.clock import now_text, today_china
-from lingong.runtime.outfiles import inside
+from lingong.runtime.outfiles import inside, locked_message
 from lingong.runtime.parallel import import_in_background, import_modules, run_isolated, start_workers
 from lingong.runtime.progress import default_workers, progress_bar
 from lingong.spec.issues import ERROR, issue, sort_key
@@ -458,7 +458,7 @@ def run(opts: RunOptions) -> RunSummary:
 
         out_dir.mkdir(parents=True, exist_ok=True)
         write_card(out_dir, a)
-        write_documents(
+        written = write_documents(
             summary,
             a,
             templates_dir=opts.templates_dir,
@@ -467,6 +467,8 @@ def run(opts: RunOptions) -> RunSummary:
             copies=copies,
             texts=texts,
         )
+        summary.paths.update(written.paths)
+        tell_locked(summary, written.locked)
         if opts.mail_drafts or opts.notice:
             tell_mail(
                 summary,
@@ -501,9 +503,17 @@ def tell_mail(summary: RunSummary, drafts, notice_path, locked) -> None:
         summary.paths["mail"] = layout.mail_dir(summary.out_dir)
     if notice_path is not None:
         summary.paths["notice"] = notice_path
-    from lingong.documents import _tell_locked
+    tell_locked(summary, locked)
 
-    _tell_locked(summary, locked)
+
+def tell_locked(summary: RunSummary, locked: list[Path]) -> None:
+    """Name each output left unreplaced in the digest; the run ends with status 1."""
+    for p in locked:
+        note = locked_message(p)
+        if note not in summary.notes:
+            summary.notes.append(note)
+    if locked:
+        summary.exit_code = max(summary.exit_code, 1)
 
 
 def _check_city(db: Path, registry) -> None:

@@ -12,12 +12,14 @@ from lingong.model.run import RunSummary
 from lingong.runtime.outfiles import write_text_atomic
 
 
-def write_run_record(summary: RunSummary, rules, run_info: dict) -> Path:
+def write_run_record(summary: RunSummary, rules, run_info: dict, *, exit_code: int, paths: dict[str, Path]) -> Path:
+    """运行记录.json of the run ``summary`` describes, with the exit status and the outputs
+    its documents leave (``exit_code``, ``paths``: known only once they are written)."""
     rec = {
         "schema": "lingong-run-record/1",
         **{k: (dict(v) if isinstance(v, Counter) else v) for k, v in run_info.items()},
         "rules": {"path": display_path(rules.path), "sha256": rules.sha256},
-        "exit_code": summary.exit_code,
+        "exit_code": exit_code,
         "input_files": [
             {
                 "file": o.file,
@@ -32,12 +34,11 @@ def write_run_record(summary: RunSummary, rules, run_info: dict) -> Path:
             for o in summary.outcomes
         ],
         "issues": dict(Counter(i.severity for i in summary.issues)),
-        "outputs": {k: display_path(v) for k, v in summary.paths.items()},
+        "outputs": {k: display_path(v) for k, v in {**summary.paths, **paths}.items()},
     }
     p = summary.out_dir / layout.RUN_RECORD_NAME
     from lingong.runtime.privacy import dumps_masked
 
     # Masked like every output; the history database keeps the real file names.
     write_text_atomic(p, dumps_masked(rec, ensure_ascii=False, indent=2, sort_keys=True))
-    summary.paths["run_record"] = p
     return p

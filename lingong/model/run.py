@@ -48,3 +48,12 @@ class RunSummary:
     notes: list[str] = field(default_factory=list)
     assessment: object = None  # record.Assessment: what the documents were rendered from
     lines: list[str] = field(default_factory=list)  # what this assessment is: version, recheck, changes
+
+
+@dataclass
+class Written:
+    """What write_documents wrote: each document's path under the key the digest names it by,
+    and the outputs it could not replace (open in Excel/WPS or read-only)."""
+
+    paths: dict[str, Path] = field(default_factory=dict)
+    locked: list[Path] = field(default_factory=list)
