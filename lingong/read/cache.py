@@ -48,6 +48,7 @@ from pathlib import Path
 
 from lingong.layout import CACHE_NAME
 from lingong.model.records import KIND_REPORT, KIND_UNSTABLE
+from lingong.runtime.privacy import mask, may_hold_number
 
 FORMAT = "lingong-read-cache-2"  # the tables' layout: another one is dropped, not read
 RACY_S = 2.0  # a file modified this close to its reading is hashed (FAT and SMB keep times to 2 s)
@@ -65,7 +66,7 @@ _ALLOWED = {
     ("lingong.read.files", "FileResult"),
     ("lingong.model.records", "FileOutcome"),
     ("lingong.model.records", "ReportRecord"),
-    ("lingong.spec.issues", "Issue"),
+    ("lingong.model.records", "Issue"),
     ("datetime", "date"),
     ("datetime", "datetime"),
 }
@@ -133,8 +134,6 @@ def storable(result, blob: bytes | None = None) -> bool:
     """Whether a worker's FileResult may be kept: a report or a file we could not or
     need not read, without cell grids, registry or decisions, and with no text the
     outputs' mask would change. ``blob``: the result as pickled (``pack``)."""
-    from lingong.runtime.privacy import mask, may_hold_number
-
     o = result.outcome
     if not o.sha256 or o.kind == KIND_UNSTABLE:
         return False
