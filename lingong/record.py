@@ -25,8 +25,10 @@ from pathlib import Path
 
 from lingong import layout
 from lingong.grade.history_view import PeriodResult
+from lingong.model.periods import date_cn
 from lingong.model.records import FileOutcome, Issue, Period, Station, StationResult
 from lingong.runtime.outfiles import write_text_atomic
+from lingong.runtime.privacy import dumps_masked
 
 FORMAT = "lingong-assessment/1"
 
@@ -78,8 +80,6 @@ class Assessment:
         return Path(out_root).joinpath(*self.folder.split("/"))
 
     def title(self) -> str:
-        from lingong.model.periods import date_cn
-
         return f"{self.period.label}{self.kind}（{date_cn(self.assessed_on)}）"
 
 
@@ -151,8 +151,6 @@ def loads(doc: dict) -> Assessment:
 
 def write_card(folder: Path, a: Assessment) -> Path:
     """考核记录.json: which assessment this folder holds (the record itself is in the history)."""
-    from lingong.runtime.privacy import dumps_masked
-
     card = {
         "schema": "lingong-assessment-card/1",
         "id": a.id,

@@ -10,6 +10,7 @@ from lingong import layout
 from lingong.model.filenames import display_path
 from lingong.model.run import RunSummary
 from lingong.runtime.outfiles import write_text_atomic
+from lingong.runtime.privacy import dumps_masked
 
 
 def write_run_record(summary: RunSummary, rules, run_info: dict, *, exit_code: int, paths: dict[str, Path]) -> Path:
@@ -37,7 +38,6 @@ def write_run_record(summary: RunSummary, rules, run_info: dict, *, exit_code: i
         "outputs": {k: display_path(v) for k, v in {**summary.paths, **paths}.items()},
     }
     p = summary.out_dir / layout.RUN_RECORD_NAME
-    from lingong.runtime.privacy import dumps_masked
 
     # Masked like every output; the history database keeps the real file names.
     write_text_atomic(p, dumps_masked(rec, ensure_ascii=False, indent=2, sort_keys=True))

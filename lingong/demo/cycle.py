@@ -9,6 +9,7 @@ from pathlib import Path
 from lingong.demo.figures import _default_name
 from lingong.demo.scenario import PLANS, YEAR
 from lingong.demo.writers import _rel
+from lingong.model.periods import parse_period
 from lingong.runtime import outfiles
 from lingong.spec.template import (
     SHEET_INDICATORS,
@@ -67,8 +68,6 @@ def start_cycle(sample: Path, out_root: Path, history_name: str) -> None:
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     # The last demo's assessments go with its history: the folder shows this year as issued.
     import shutil
-
-    from lingong.model.periods import parse_period
 
     for p in out_root.iterdir() if out_root.is_dir() else ():
         if p.is_dir() and parse_period(p.name) is not None:

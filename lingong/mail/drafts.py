@@ -29,10 +29,11 @@ from lingong.mail.send import ENV_SENDER, ENV_USER
 from lingong.model.periods import month_label
 from lingong.model.records import Issue, Period, Station, StationResult
 from lingong.read.addresses import check_address, is_bare_address
-from lingong.render.wording import date_cn, rectification_text
+from lingong.render.wording import date_cn, earlier_text, recheck_decision, rectification_text
 from lingong.runtime import outfiles, privacy
 from lingong.spec.issues import ERROR, sort_key
 from lingong.spec.template import county_order
+from lingong.spec.template_errors import explain
 
 SUBJECT_TEMPLATE = "邮件主题.j2"
 BODY_TEMPLATE = "邮件正文.j2"
@@ -92,8 +93,6 @@ def _environment(templates_dir: Path):
 
 def _render(env, name: str, context: dict) -> str:
     import jinja2
-
-    from lingong.spec.template_errors import explain
 
     try:
         return env.get_template(name).render(**context)
@@ -227,8 +226,6 @@ def _context(
 
 def _recheck_context(result: StationResult) -> dict:
     """A recheck's mail: the earlier result beside the new one, and what the recheck decided."""
-    from lingong.render.wording import earlier_text, recheck_decision
-
     if result.earlier is None:
         return {"recheck": False, "earlier": "", "recheck_decision": ""}
     return {"recheck": True, "earlier": earlier_text(result.earlier), "recheck_decision": recheck_decision(result)}

@@ -32,7 +32,7 @@ from lingong.layout import FORM_SUFFIX
 from lingong.model.periods import ytd_span
 from lingong.model.records import Decision, ItemResult, RequirementResult, StationResult
 from lingong.render import form_page, print_layout, textfit
-from lingong.render.wording import date_cn, rectification_text
+from lingong.render.wording import date_cn, earlier_text, recheck_decision, rectification_text
 from lingong.runtime import outfiles, privacy
 from lingong.runtime.outfiles import atomic_path, clip, file_name, inside, new_xlsxwriter, safe_component
 from lingong.spec.template import INDICATORS, YESNO
@@ -369,8 +369,6 @@ def form_title(result: StationResult) -> str:
 
 def recheck_texts(result: StationResult) -> tuple[tuple[str, str], ...]:
     """A recheck's form: the earlier result beside this one, and what the recheck decided."""
-    from lingong.render.wording import earlier_text, recheck_decision
-
     if result.earlier is None:
         return ()
     now = f"{result.period.label}复查（{date_cn(result.assessed_on)}）：{result.final_overall}" + (

@@ -25,9 +25,12 @@ from lingong.grade.city import (
 )
 from lingong.layout import NOTICE_NAME  # noqa: F401 - part of this module's interface
 from lingong.model.records import Period, StationResult
-from lingong.render.wording import date_cn, rectification_text
+from lingong.render.textfit import _wide
+from lingong.render.wording import date_cn, rectification_text, withdrawn_text
 from lingong.runtime import outfiles, privacy
+from lingong.runtime.privacy import mask_json
 from lingong.spec.template import county_order
+from lingong.spec.template_errors import explain
 from lingong.spec.vocab import CANCEL, EXCELLENT, FAIL, GRADES, ON_NOTICE
 
 TEMPLATE_NAME = "通报模板.docx"
@@ -112,8 +115,6 @@ def _withdrawn_here(r: StationResult) -> bool:
 
 def withdrawn_entries(graded: list[StationResult]) -> list[dict]:
     """The 通报's line for each station whose proposed cancellation this assessment withdrew, and why."""
-    from lingong.render.wording import withdrawn_text
-
     m = privacy.mask
     return [
         {
@@ -234,12 +235,9 @@ def write_notice(
     from docxtpl import DocxTemplate
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-    from lingong.spec.template_errors import explain
-
     template = Path(template)
     if not template.is_file():
         raise NoticeTemplateError(f"找不到通报模板 {template}；可运行程序重新生成默认模板")
-    from lingong.runtime.privacy import mask_json
 
     if context is None:
         context = notice_context(period=period, results=results, issued=issued, recheck=recheck)
@@ -278,8 +276,6 @@ CELL_PAD_PT = 16.0  # Word's default cell margins (0.19 cm a side) and the font'
 
 
 def _text_pt(text: str, font_pt: float) -> float:
-    from lingong.render.textfit import _wide
-
     return max((sum(font_pt if _wide(ch) else font_pt * 0.6 for ch in line) for line in text.split("\n")), default=0.0)
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import openpyxl
 
 from lingong.grade import city as wording
-from lingong.mail.drafts import _context
 from lingong.layout import TEMPLATES_DIR
+from lingong.mail.drafts import _context
 from lingong.render.form import completion_text, load_text_templates, overall_text, write_form
 from lingong.render.notice import notice_context
 from support.records_factory import good_values, grade_one, half_year, item, requirement, station

@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 
 from lingong.grade.grading import item_grade
-from lingong.model.records import RequirementResult
 from lingong.layout import TEMPLATES_DIR
+from lingong.model.records import RequirementResult
 from lingong.render.form import load_text_templates, overall_text
 from lingong.spec import rules as rules_mod
 from support import results_factory as rf
