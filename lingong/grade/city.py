@@ -10,15 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from lingong.model.periods import months_short
 from lingong.model.records import StationResult
 from lingong.spec.template import county_order
 from lingong.spec.vocab import EXCELLENT, FAIL, GRADES, NO_COUNTY, ON_NOTICE, PASS
 
 # ---- why a requirement failed --------------------------------------------------------
-
-
-def _months(months) -> str:
-    return "、".join(f"{int(m[5:])}月" for m in months)
 
 
 def failed_months_text(months, result: StationResult) -> str:
@@ -39,11 +36,11 @@ def failed_months_text(months, result: StationResult) -> str:
             return f"{n}个月的报表均{returned_words(result, all_months=True)}"
     parts = []
     if data:
-        parts.append(f"{_months(data)}未达到")
+        parts.append(f"{months_short(data)}未达到")
     if missing:
-        parts.append(f"{_months(missing)}未报送（缺报）")
+        parts.append(f"{months_short(missing)}未报送（缺报）")
     if returned:
-        parts.append(f"{_months(returned)}{returned_words(result)}")
+        parts.append(f"{months_short(returned)}{returned_words(result)}")
     return "，".join(parts)
 
 
@@ -67,7 +64,7 @@ def shortfall(q, result: StationResult) -> str:
         return f"{q.label}：{failed_months_text(q.failed_months, result)}"
     if q.kind == "ytd_max":
         # The months said without brackets: the text often sits inside an item's own.
-        when = f"，投诉在{_months(q.failed_months)}" if q.failed_months else ""
+        when = f"，投诉在{months_short(q.failed_months)}" if q.failed_months else ""
         return f"{q.label}{q.figure}{q.unit}，超过上限{q.target}{q.unit}{when}"
     note = prorated_note(result) if getattr(q, "prorated", False) else ""
     return f"{q.label}{q.figure}{q.unit}，未达到指标{q.target}{q.unit}" + (f"（{note}）" if note else "")
@@ -77,9 +74,9 @@ def months_not_used(result: StationResult) -> str:
     """The months with no usable report, said once for the whole station."""
     parts = []
     if result.missing_months:
-        parts.append(f"{_months(result.missing_months)}未报送（缺报）")
+        parts.append(f"{months_short(result.missing_months)}未报送（缺报）")
     if result.rejected_months:
-        parts.append(f"{_months(result.rejected_months)}{returned_words(result)}")
+        parts.append(f"{months_short(result.rejected_months)}{returned_words(result)}")
     return "，".join(parts)
 
 
@@ -136,9 +133,9 @@ def how_decided(result: StationResult) -> str:
     if data:
         fix = []
         if result.missing_months:
-            fix.append(f"补报{_months(result.missing_months)}")
+            fix.append(f"补报{months_short(result.missing_months)}")
         if result.rejected_months:
-            fix.append(f"按退回副本更正{_months(result.rejected_months)}")
+            fix.append(f"按退回副本更正{months_short(result.rejected_months)}")
         parts.append(f"{'、'.join(data)}：驿站{'、'.join(fix)}的报表并重新报送后，复查时重新计算")
     if work:
         parts.append(f"{'、'.join(work)}：由联合考核组复查驿站的整改情况，复查结论记入考核组意见")

@@ -26,7 +26,7 @@ from lingong.layout import MAIL_LIST_NAME, drafts_parts  # noqa: F401
 from lingong.mail.mail_list import DraftRow, write_mail_list
 from lingong.mail.mime import MAIL_POLICY, _attachments_hash, build_message, message_id
 from lingong.mail.send import ENV_SENDER, ENV_USER
-from lingong.model.periods import month_label
+from lingong.model.periods import month_label, month_text
 from lingong.model.records import Issue, Period, Station, StationResult
 from lingong.read.addresses import check_address, is_bare_address
 from lingong.render.wording import date_cn, earlier_text, recheck_decision, rectification_text
@@ -109,7 +109,7 @@ def _issue_row(i: Issue) -> dict:
     return {
         "severity": i.severity,
         "code": i.code,
-        "month": month_label(i.month) if re.fullmatch(r"\d{4}-\d{2}", i.month or "") else (i.month or ""),
+        "month": month_text(i.month),
         "file": m(i.file),
         "where": m(where),
         "message": m(i.message),

@@ -33,6 +33,25 @@ def month_label(key: str) -> str:
     return f"{int(y)}年{int(m)}月"
 
 
+_MONTH_KEY = re.compile(r"\d{4}-\d{2}")
+
+
+def month_text(key: str | None) -> str:
+    """A month for a person: '2023-01' -> '2023年1月'; anything else (a month as typed, empty) as it is."""
+    s = key or ""
+    return month_label(s) if _MONTH_KEY.fullmatch(s) else s
+
+
+def month_short(key: str) -> str:
+    """'2023-03' -> '3月' (a table's column, a list of one period's months)."""
+    return f"{int(key.split('-')[1])}月"
+
+
+def months_short(keys) -> str:
+    """('2023-03', '2023-05') -> '3月、5月'."""
+    return "、".join(month_short(m) for m in keys) if keys else ""
+
+
 def active_months(period: Period, station: Station) -> tuple[str, ...]:
     """The months of ``period`` the station operates in (its 启用年月..停用年月)."""
     return tuple(m for m in period.months if station.operates_in(m))

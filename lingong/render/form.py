@@ -29,7 +29,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from lingong.errors import TextTemplateError  # noqa: F401 - also imported from here
 from lingong.grade.city import failed_item_names, failed_months_text, how_decided, prorated_note, provisional_text
 from lingong.layout import FORM_SUFFIX
-from lingong.model.periods import ytd_span
+from lingong.model.periods import month_label, month_short, months_short, ytd_span
 from lingong.model.records import Decision, ItemResult, RequirementResult, StationResult
 from lingong.render import form_page, print_layout, textfit
 from lingong.render.wording import date_cn, earlier_text, recheck_decision, rectification_text
@@ -79,20 +79,6 @@ def clean(text: object) -> str:
 
 
 _MAX_CELL = 32000  # Excel's limit is 32,767 characters a cell; xlsxwriter would drop the string
-
-
-def month_short(month: str) -> str:
-    return f"{int(month.split('-')[1])}月"
-
-
-def months_text(months) -> str:
-    """("2023-03", "2023-05") -> "3月、5月"; months of other years keep their year."""
-    return "、".join(month_short(m) for m in months) if months else ""
-
-
-def month_long(month: str) -> str:
-    y, m = month.split("-")
-    return f"{int(y)}年{int(m)}月"
 
 
 def pct(figure, target) -> str:
@@ -150,7 +136,7 @@ def load_text_templates(templates_dir: Path) -> TextTemplates:
         lstrip_blocks=True,
         keep_trailing_newline=False,
     )
-    env.filters["months"] = months_text
+    env.filters["months"] = months_short
     env.filters["pct"] = pct
     loaded = {}
     for name in (COMPLETION_TEMPLATE, OVERALL_TEMPLATE):
@@ -350,7 +336,7 @@ def write_form(path: Path, result: StationResult, *, rules_label: str, texts: Te
 def identity_line(result: StationResult) -> str:
     st, p = result.station, result.period
     months = result.active_months or p.months
-    span = month_long(months[0]) if len(months) == 1 else f"{month_long(months[0])}至{month_long(months[-1])}"
+    span = month_label(months[0]) if len(months) == 1 else f"{month_label(months[0])}至{month_label(months[-1])}"
     # The 考核日期 starts a second line with the period, so neither breaks in the middle.
     day = "复查日期" if result.earlier is not None else "考核日期"
     when = (
@@ -571,7 +557,7 @@ def _write_evidence_sheet(
         if src.superseded:
             text += "\n被替代：" + "；".join(clean(f) for f in src.superseded)
         ws.set_row(row, row_height([(text, sum(widths[3:]))]))
-        ws.merge_range(row, 0, row, 1, month_long(src.month), fmt["ev_text"])
+        ws.merge_range(row, 0, row, 1, month_label(src.month), fmt["ev_text"])
         ws.write_string(row, 2, status_text, fmt["ev_text"])
         ws.merge_range(row, 3, row, last, text, fmt["ev_text"])
         row += 1

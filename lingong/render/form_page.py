@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from lingong.grade.city import failed_item_names, failed_months_text, how_decided, months_not_used, prorated_note
+from lingong.model.periods import months_short
 from lingong.model.records import ItemResult, StationResult
 from lingong.render import print_layout, textfit
 from lingong.render.wording import rectification_text
@@ -128,14 +129,10 @@ def _requirement(r, result: StationResult) -> str:
     if r.kind == "monthly":
         return f"{r.label}：{failed_months_text(r.failed_months, result)}"
     if r.kind == "ytd_max":
-        when = f"，{_months(r.failed_months)}有投诉" if r.failed_months else ""
+        when = f"，{months_short(r.failed_months)}有投诉" if r.failed_months else ""
         return f"{r.label}{r.figure}{r.unit}（上限{r.target}{'' if r.met else '，超出'}{when}）"
     scaled = f"，{prorated_note(result)}" if r.prorated and prorated_note(result) else ""
     return f"{r.label}{r.figure}{r.unit}（指标{r.target}{scaled}{'' if r.met else '，未完成'}）"
-
-
-def _months(months) -> str:
-    return "、".join(f"{int(m[5:])}月" for m in months)
 
 
 def brief_completion(item: ItemResult, result: StationResult) -> str:

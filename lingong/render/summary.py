@@ -12,7 +12,7 @@ from pathlib import Path
 from lingong.grade.city import CountyTally, city_tally, failed_facts
 from lingong.layout import summary_name
 from lingong.model.cells import a1
-from lingong.model.periods import PERIOD_TAGS
+from lingong.model.periods import PERIOD_TAGS, month_label, month_short, months_short
 from lingong.model.records import FileOutcome, Issue, Period, Station, StationResult
 from lingong.render import print_layout
 from lingong.render import summary_data as sd
@@ -20,9 +20,6 @@ from lingong.render.form import (
     TITLE_FONT,
     clean,
     date_text,
-    month_long,
-    month_short,
-    months_text,
     row_height,
 )
 from lingong.render.wording import date_cn, rectification_text
@@ -219,7 +216,7 @@ def _results_sheet(bk: _Book, period: Period, results) -> None:
                 r.final_overall + ("（暂定）" if r.provisional else ""),
                 *tail,
                 "暂定" if r.provisional else "",
-                months_text(r.missing_months),
+                months_short(r.missing_months),
                 _decision_text(r),
             ]
         )
@@ -308,7 +305,7 @@ def _graded_columns(results) -> list[tuple[str, str, str, str]]:
 def monthly_failures(res: StationResult) -> str:
     """ "A3 服务制度规范已建立：3月、5月；D2 …" for every 合格 monthly requirement not met."""
     return "；".join(
-        f"{q.code} {q.label}：{months_text(q.failed_months)}"
+        f"{q.code} {q.label}：{months_short(q.failed_months)}"
         for i in res.items
         for q in i.requirements
         if q.level != EXCELLENT and q.kind == "monthly" and not q.met
@@ -502,7 +499,7 @@ def _issues_sheet(bk: _Book, period: Period, issues, stations: dict[str, Station
                 st.county if st else "",
                 i.station,
                 st.name if st else "",
-                month_long(i.month) if _is_month(i.month) else i.month,
+                month_label(i.month) if _is_month(i.month) else i.month,
                 i.file,
                 i.sheet,
                 i.cell,
@@ -531,7 +528,7 @@ def _notes_sheet(bk: _Book, period: Period, results, outcomes, rules_info: dict,
     for o in outcomes:
         if o.status:
             statuses[o.status] = statuses.get(o.status, 0) + 1
-    span = f"{month_long(period.months[0])}至{month_long(period.months[-1])}"
+    span = f"{month_label(period.months[0])}至{month_label(period.months[-1])}"
     rows = [
         ("考核期", f"{period.label}（{span}）"),
         (
@@ -552,7 +549,7 @@ def _notes_sheet(bk: _Book, period: Period, results, outcomes, rules_info: dict,
             continue
         v = run_info[k]
         if k == "assessed_on" and v:
-            v = month_long(v[:7]) + f"{int(v[8:])}日"
+            v = month_label(v[:7]) + f"{int(v[8:])}日"
         if isinstance(v, dict):
             v = "，".join(f"{KIND_LABELS.get(a, a)} {b}" for a, b in sorted(v.items()))
         elif isinstance(v, bool):

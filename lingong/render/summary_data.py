@@ -10,9 +10,10 @@ from datetime import date
 
 from lingong.grade.history_view import PeriodResult, grade_text, period_label, periods_of, with_current
 from lingong.grade.monthly import CITY, HEADERS, TREND_CODES, indicator_header, month_rows, trend
+from lingong.model.periods import month_short
 from lingong.model.records import Period, StationResult
 from lingong.render import print_layout
-from lingong.render.form import date_text, month_short
+from lingong.render.form import date_text
 from lingong.runtime import outfiles
 from lingong.spec.template import county_order
 from lingong.spec.vocab import ON_NOTICE

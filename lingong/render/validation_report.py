@@ -9,7 +9,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from lingong.model.periods import month_label
+from lingong.model.periods import month_text
 from lingong.model.records import (
     KIND_DECISIONS,
     KIND_REGISTRY,
@@ -60,13 +60,6 @@ def sorted_issues(issues: list[Issue], stations: dict[str, Station]) -> list[Iss
     return sorted(issues, key=lambda i: issue_sort_key(i, stations))
 
 
-def _month_text(month: str) -> str:
-    try:
-        return month_label(month) if re.match(r"^\d{4}-\d{2}$", month or "") else (month or "")
-    except ValueError:
-        return month or ""
-
-
 def issue_cells(i: Issue) -> tuple[str, ...]:
     """Where and what an issue is, masked: sheet, cell, code, message, found, expected, hint
     (the 校验报告's columns and the return copy's 问题清单 end alike)."""
@@ -86,7 +79,7 @@ def _row(i: Issue, stations: dict[str, Station]) -> list[str]:
         _county(i.station, stations),
         i.station,
         st.name if st else "",
-        _month_text(i.month),
+        month_text(i.month),
         i.file,
         *issue_cells(i),
     ]
@@ -248,7 +241,7 @@ def _write_summary(
     }
     for o in sorted(outcomes, key=lambda o: (kind_rank.get(o.kind, 9), _month_order(o.file))):
         r += 1
-        texts = (KIND_LABELS.get(o.kind, o.kind), o.station, o.file, _month_text(o.month), o.status)
+        texts = (KIND_LABELS.get(o.kind, o.kind), o.station, o.file, month_text(o.month), o.status)
         for c, text in enumerate(texts):
             ws.write_string(r, c, text, fmt["cell"])
         ws.merge_range(r, 5, r, 7, "", fmt["cell"])
@@ -284,7 +277,7 @@ def _write_out_of_period(wb, fmt, outside: list[FileOutcome], stations: dict[str
     for o in sorted(outside, key=order):
         r += 1
         st = stations.get(o.station)
-        texts = (st.county if st else "", o.station, st.name if st else "", o.file, _month_text(o.month))
+        texts = (st.county if st else "", o.station, st.name if st else "", o.file, month_text(o.month))
         for c, text in enumerate(texts):
             ws.write_string(r, c, text, fmt["cell"])
         ws.set_row(r, row_height(texts, widths))

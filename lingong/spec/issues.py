@@ -10,10 +10,10 @@ texts, which tests and docs/问题代码.md read as a whole.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from lingong.model.cells import cell_order
+from lingong.model.periods import month_text
 from lingong.model.records import Issue
 from lingong.spec.template import COUNTIES, county_order
 
@@ -367,15 +367,9 @@ def issue(
         expected=expected_s,
         hint=hint
         if hint is not None
-        else t.hint.format(expected=expected_s, found=found_s, expected_cn=_cn(expected_s)),
+        else t.hint.format(expected=expected_s, found=found_s, expected_cn=month_text(expected_s)),
         message=message,
     )
-
-
-def _cn(month_key: str) -> str:
-    """2023-01 -> 2023年1月, so a hint can show the report's own month both ways."""
-    m = re.fullmatch(r"(\d{4})-(\d{2})", month_key)
-    return f"{m[1]}年{int(m[2])}月" if m else month_key
 
 
 def sort_key(i: Issue, stations: dict | None = None) -> tuple:
