@@ -25,16 +25,16 @@ from pathlib import Path
 
 import olefile
 
+from lingong.discover.limits import (
+    MAX_MEMBER_RATIO,
+    MAX_MEMBERS,
+    MAX_TOTAL_UNPACKED,
+    PROLOG_FIRST_READ,
+    PROLOG_MAX_READ,
+    QUICK_HEAD,
+    RATIO_MIN_MEMBER,
+)
 from lingong.discover.old_formats import QUATTRO_STREAMS, old_excel_file
-
-# ---- limits (one place) -----------------------------------------------------
-MAX_TOTAL_UNPACKED = 50 * 1024 * 1024  # declared unpacked size of all members together
-MAX_MEMBER_RATIO = 200  # unpacked/packed ratio of one member ...
-RATIO_MIN_MEMBER = 5 * 1024 * 1024  # ... counts only for members bigger than this
-MAX_MEMBERS = 5000  # a workbook has tens of parts, not thousands
-PROLOG_FIRST_READ = 4096  # bytes of each XML part read to find its prolog
-PROLOG_MAX_READ = 64 * 1024  # a prolog longer than this is itself suspicious
-QUICK_HEAD = 256  # what the fast path inflates of each part (x 17 parts a file)
 
 ZIP_MAGIC = b"PK\x03\x04"
 EMPTY_ZIP_MAGIC = b"PK\x05\x06"

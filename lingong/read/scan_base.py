@@ -15,11 +15,11 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lingong.discover.limits import MAX_FILE_BYTES, MAX_PART_BYTES, MAX_TOTAL_UNPACKED
 from lingong.read.labels import sheet_key
 
 MAX_ROWS = 5000  # a stray value in row 1,048,576 must not build a million-row grid
 MAX_COLS = 60
-MAX_PART_BYTES = 50 * 1024 * 1024  # same bound as preflight; read_workbook may be called alone
 # calamine refuses grids over 100 million cells ("Cell limit exceeded")
 REASON_FAR_CELLS = "表格使用范围过大，很远的行或列有内容"
 CELL_LIMIT = "1 亿个单元格"  # calamine's own bound, named for the F005 message
@@ -52,7 +52,6 @@ def _wants(wanted: set[str] | None, name: str) -> bool:
     return name in wanted or sheet_key(name) in {sheet_key(w) for w in wanted}
 
 
-MAX_FILE_BYTES = 64 * 1024 * 1024  # a monthly report is ~20 KB; past the unpacked-size bound of preflight
 _LIMIT_FILE = f"{MAX_FILE_BYTES // 1024 // 1024} MB"
 _LIMIT_PART = f"{MAX_PART_BYTES // 1024 // 1024} MB"
 
@@ -150,8 +149,6 @@ def _member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
 
 
 def _patched_zip(zf: zipfile.ZipFile, patched: dict[str, bytes]) -> io.BytesIO:
-    from lingong.discover.preflight import MAX_TOTAL_UNPACKED
-
     if sum(i.file_size for i in zf.infolist()) > MAX_TOTAL_UNPACKED:
         raise WorkbookError(
             "F005", f"解压后超过 {MAX_TOTAL_UNPACKED // 1024 // 1024} MB", f"{MAX_TOTAL_UNPACKED // 1024 // 1024} MB"

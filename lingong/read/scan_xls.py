@@ -6,10 +6,10 @@ import io
 import struct
 from pathlib import Path
 
+from lingong.discover.limits import MAX_XLS_STREAM
 from lingong.read.scan_base import _Extras, _wants, read_limited
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-MAX_XLS_STREAM = 64 * 1024 * 1024
 BIFF_ERRORS = {
     0x00: "#NULL!",
     0x07: "#DIV/0!",

@@ -7,6 +7,7 @@ import posixpath
 import re
 import zipfile
 
+from lingong.discover.limits import PROLOG_BYTES
 from lingong.model.cells import col_index
 from lingong.read.scan_base import (
     MAX_COLS,
@@ -68,9 +69,6 @@ def _sheet_targets(base: str, rels: bytes | None, book: bytes) -> tuple[tuple[st
         for el in _elements(book, "sheet")
         if targets.get(el.get("id") or "")
     )
-
-
-PROLOG_BYTES = 64 * 1024
 
 
 _R_PAIR = re.compile(rb' r="([A-Z]{0,3})([0-9]{1,7})"')

@@ -15,7 +15,8 @@ import re
 import zipfile
 from html import unescape
 
-from lingong.read.scan_base import MAX_PART_BYTES, _elements, _office_document, _read_part
+from lingong.discover.limits import MAX_PART_BYTES, MAX_XLS_STREAM
+from lingong.read.scan_base import _elements, _office_document, _read_part
 
 _ODS_TABLE = re.compile(rb"<table:table\b[^>]*?\btable:name=\"([^\"]*)\"")
 
@@ -68,7 +69,7 @@ def _zip_names(zf: zipfile.ZipFile) -> list[str] | None:
 
 def _xls_names(data: bytes) -> list[str] | None:
     from lingong.discover.preflight import BOOK_STREAMS, ole_read_stream
-    from lingong.read.scan_xls import MAX_XLS_STREAM, _sheet_names
+    from lingong.read.scan_xls import _sheet_names
 
     stream = ole_read_stream(io.BytesIO(data), len(data), BOOK_STREAMS, MAX_XLS_STREAM)
     if not stream:

@@ -19,6 +19,8 @@ import posixpath
 import re
 import zipfile
 
+from lingong.discover.limits import MAX_PACKAGE_PART
+
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -38,7 +40,6 @@ VML_NS = {
     "x": "urn:schemas-microsoft-com:office:excel",
 }
 FIXED_DATE = (1980, 1, 1, 0, 0, 0)
-MAX_PART = 64 * 1024 * 1024
 
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _TAG = re.compile(r"""<(/?)([A-Za-z_][\w.:-]*)((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(/?)>""")
@@ -249,7 +250,7 @@ class Package:
         if real is None:
             raise Unpatchable(f"missing part {name}")
         info = self.zf.getinfo(real)
-        if info.file_size > MAX_PART:
+        if info.file_size > MAX_PACKAGE_PART:
             raise Unpatchable(f"{name} too big")
         return self.zf.read(info)
 

@@ -6,7 +6,8 @@ import zipfile
 
 import pytest
 
-from lingong.discover.preflight import MAX_TOTAL_UNPACKED, preflight
+from lingong.discover.limits import MAX_TOTAL_UNPACKED
+from lingong.discover.preflight import preflight
 from lingong.read.workbook import WorkbookError, read_workbook
 from lingong.spec.issues import CATALOGUE
 from support import hostile
