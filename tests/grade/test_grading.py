@@ -7,7 +7,7 @@ import pytest
 
 from lingong.grade import city
 from lingong.grade.grading import assess, overall_grade
-from lingong.model.periods import parse_period
+from lingong.model.periods import months_short, parse_period
 from lingong.spec.rules import load_rules
 from support.records_factory import (
     EXCELLENT_MONTH,
@@ -370,6 +370,6 @@ def test_complaints_of_the_first_half_that_fail_the_second_say_their_months():
     complained = tuple(m for m, v in r2.complaints_by_month.items() if v)
     assert complained and all(m <= "2023-06" for m in complained)
     assert h2.failed_months == complained and not h2.met
-    assert city.shortfall(h2, r2) == f"全年被核实投诉4次，超过上限3次，投诉在{city._months(complained)}"
+    assert city.shortfall(h2, r2) == f"全年被核实投诉4次，超过上限3次，投诉在{months_short(complained)}"
     # The first half-year counts January to June, and says so.
     assert h1.label == "年初至6月被核实投诉" and h2.label == "全年被核实投诉"
