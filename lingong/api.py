@@ -18,6 +18,9 @@ from pathlib import Path
 
 from lingong import layout
 from lingong.errors import FatalInput
+from lingong.intake.fetch import FetchResult, fetch_mailbox  # noqa: F401 - reports that arrive by mail
+from lingong.intake.imap_config import ImapConfig, load_imap_config  # noqa: F401
+from lingong.intake.receipts import ReceiptsResult, write_receipts  # noqa: F401
 from lingong.model.periods import Period, period_option
 from lingong.reporting_status import read_folder
 from lingong.reporting_status import reporting_status as _reporting_status

@@ -73,7 +73,7 @@ class FolderRead:
 
 @dataclass
 class FetchResult:
-    account: str
+    account: str  # the mailbox, as the clerk reads it: 账号（服务器:端口）
     mails: list[MailIn] = field(default_factory=list)
     folders: list[FolderRead] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # bad input and server trouble, in Chinese
@@ -231,7 +231,7 @@ def fetch_mailbox(
     if not input_dir.is_dir():
         raise MailboxError(f"输入文件夹不存在：{input_dir}")
     con = state.connect(output_root / layout.HISTORY_DB_NAME)
-    result = FetchResult(account=config.account, warning=warning)
+    result = FetchResult(account=f"{config.user}（{config.host}:{config.port}）", warning=warning)
     client = None
     try:
         client = (connect or imap_connect)(config)
