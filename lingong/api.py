@@ -283,3 +283,21 @@ def station_history(output_root: Path, station: str) -> str | None:
     if not (Path(output_root) / layout.HISTORY_DB_NAME).is_file():
         return None
     return station_report(Path(output_root), layout.HISTORY_DB_NAME, norm_code(station))
+
+
+# ---- reports that arrive by mail -----------------------------------------------------------------
+
+
+def fetched_mails(output_root: Path, limit: int = 100) -> list[dict]:
+    """The mails ``fetch_mailbox`` read last (newest first) with what became of each attachment and
+    its receipt; an empty list before the first fetch. Reads only."""
+    from lingong.intake import state
+
+    db = Path(output_root) / layout.HISTORY_DB_NAME
+    if not db.is_file():
+        return []
+    con = state.connect(db)
+    try:
+        return state.recent_mails(con, limit)
+    finally:
+        con.close()

@@ -192,6 +192,8 @@ def read_mail(raw: bytes, store: _Store, received: datetime) -> tuple[object, st
         name = attachment_name(part)
         if not name:
             continue
+        if part.get_content_maintype() == "image" and part.get_content_disposition() != "attachment":
+            continue  # a signature's logo or a pasted picture shown in the text, not something sent
         try:
             data = part.get_payload(decode=True) or b""
         except Exception as e:  # noqa: BLE001 - a damaged part: named, the others go on

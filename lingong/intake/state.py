@@ -105,3 +105,15 @@ def pending_mails(con) -> list[dict]:
 
 def set_receipt(con, mail_key: str, receipt: str) -> None:
     con.execute("UPDATE intake_mails SET receipt=? WHERE mail_key=?", (receipt, mail_key))
+
+
+def recent_mails(con, limit: int = 100) -> list[dict]:
+    """The mails read last, newest first, with their attachments and receipt ("" not yet written,
+    the draft's file name, or "-" and why there is none): what a page showing the last fetch needs."""
+    rows = con.execute(
+        "SELECT folder, uid, sender, subject, received_at, attachments, receipt, fetched_at FROM intake_mails "
+        "ORDER BY fetched_at DESC, rowid DESC LIMIT ?",
+        (int(limit),),
+    ).fetchall()
+    keys = ("folder", "uid", "sender", "subject", "received_at", "attachments", "receipt", "fetched_at")
+    return [dict(zip(keys, r), attachments=json.loads(r[5])) for r in rows]

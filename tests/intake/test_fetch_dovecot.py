@@ -143,3 +143,15 @@ def test_receipts_tell_each_sender_what_became_of_their_report(filled):
     assert "不在驿站名册中" in unknown[0].note
 
     assert write_receipts(filled.input_dir, filled.output, on=date(2023, 7, 3)).receipts == []  # each once
+
+
+def test_since_reads_only_mail_received_from_that_day(filled):
+    from lingong import api
+
+    assert fetch_mailbox(filled.config, filled.input_dir, filled.output, since=date(2023, 8, 1)).mails == []
+    assert len(fetch_mailbox(filled.config, filled.input_dir, filled.output, since=date(2023, 7, 3)).mails) == 8
+    shown = api.fetched_mails(filled.output)
+    assert len(shown) == 8 and all(m["receipt"] == "" for m in shown)
+    write_receipts(filled.input_dir, filled.output, on=date(2023, 7, 3))
+    receipts = [m["receipt"] for m in api.fetched_mails(filled.output)]
+    assert sum(r.endswith(".eml") for r in receipts) == 7 and sum(r.startswith("-") for r in receipts) == 1

@@ -88,3 +88,41 @@ def test_other_refusals_say_to_check_the_password(tmp_path, server):
     with pytest.raises(MailboxError) as e:
         fetch_mailbox(_config(s.port, "bureau@suizhou.gov.cn"), input_dir, out)
     assert "请核对账号和密码" in str(e.value) and "QQ" not in str(e.value)
+
+
+def test_bad_attachments_are_named_and_personal_numbers_never_shown(tmp_path, server):
+    from datetime import date
+
+    from lingong.intake.receipts import write_receipts
+    from lingong.intake.summary import format_fetch, format_receipts
+
+    data = write_report(tmp_path / "r.xlsx", station="ZD-001", month="2023-05").read_bytes()
+    phone = "13812345678"
+    mails = [
+        mb.mail(
+            "zd001@example.com",
+            f"5月报表 联系人{phone}",
+            [(mb.rfc2047_gbk(f"东城5月（联系人{phone}）.xlsx"), data), (mb.rfc2047_gbk("坏.zip"), b"PK\x03\x04broken")],
+        ),
+        mb.mail("zd001@example.com", "空附件", [(mb.rfc2047_gbk("空.xlsx"), b"")]),
+    ]
+    s = server(mails=mails)
+    input_dir, out = _folders(tmp_path)
+    got = fetch_mailbox(_config(s.port, "bureau@suizhou.gov.cn"), input_dir, out)
+    assert len(got.stored) == 1 and phone not in got.stored[0].file
+    assert any("坏.zip" in n and "压缩包已损坏" in n for n in got.notes)
+    assert any("空.xlsx" in n and "0 字节" in n for n in got.notes)
+    r = write_receipts(input_dir, out, on=date(2023, 7, 3))
+    assert len(r.written) == 2
+    texts = [p.read_bytes().decode("utf-8", "replace") for p in r.folder.glob("*.eml")]
+    from email import policy
+    from email.parser import BytesParser
+
+    bodies = [
+        BytesParser(policy=policy.default).parsebytes(p.read_bytes()).get_body(("plain",)).get_content()
+        for p in r.folder.glob("*.eml")
+    ]
+    assert any("坏.zip：附件无法打开：压缩包已损坏" in b for b in bodies)
+    assert any("已采用" in b for b in bodies)
+    for text in [*bodies, *texts, format_fetch(got, input_dir), format_receipts(r)]:
+        assert phone not in text
