@@ -300,5 +300,5 @@ def fetch(args, out_root: Path) -> int:
         print(f"回执未生成：{e}（收到的邮件已记下，下次运行 fetch 时补写回执）", file=sys.stderr)
         return e.exit_status
     print(format_receipts(receipts))
-    rejected = any(i.status == "退回" for x in receipts.receipts for i in x.items)
+    rejected = any(i.returned for x in receipts.receipts for i in x.items)
     return max(code, EXIT_DATA if rejected else EXIT_OK)

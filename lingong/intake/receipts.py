@@ -48,6 +48,7 @@ class ReceiptItem:
     station: str = ""
     month: str = ""
     status: str = ""  # 采用 / 退回 / …; "不是月报" for anything else
+    returned: bool = False  # has errors: to be corrected and sent again, its return copy attached
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,7 @@ def _item(a: dict, verdicts) -> ReceiptItem:
     text, problems = _report_text(v, station.name if station is not None else "")
     if status == f.DUPLICATE:
         text = "与此前收到的附件内容相同，未重复保存。" + text
-    return ReceiptItem(name, text, problems, a["file"], v.station, v.month or "", v.status or "")
+    return ReceiptItem(name, text, problems, a["file"], v.station, v.month or "", v.status or "", bool(v.errors))
 
 
 def write_receipts(
@@ -176,7 +177,7 @@ def _receipt(mail, verdicts, env_t, folder: Path, day: str, registered: dict, se
         return Receipt(sender, subject, stations[0] if stations else "", items, None, "发件地址无法识别，回执未生成")
     copies: list[tuple[str, bytes]] = []
     for i in items:
-        if i.file and i.status == "退回":
+        if i.returned:
             p = api.write_return_copy(verdicts, i.file, folder / layout.RETURNS_FOLDER)
             if p is not None and p.name not in (n for n, _ in copies):
                 copies.append((p.name, p.read_bytes()))
@@ -192,7 +193,7 @@ def _receipt(mail, verdicts, env_t, folder: Path, day: str, registered: dict, se
         "sender": sender,
         "months": months,
         "reports": len(reports),
-        "rejected": sum(1 for i in items if i.status == "退回"),
+        "rejected": sum(1 for i in items if i.returned),
     }
     subj = " ".join(mask(_render(env_t, SUBJECT_TEMPLATE, ctx)).split())
     body = mask(_render(env_t, BODY_TEMPLATE, ctx))

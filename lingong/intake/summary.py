@@ -41,7 +41,8 @@ def format_receipts(r: ReceiptsResult) -> str:
         return "没有需要写回执的新邮件"
     lines = [f"回执草稿 {len(r.written)} 封：{r.folder}（核对后用 python process.py send --receipts 发送）"]
     for x in r.receipts:
-        what = "；".join(f"{i.name}：{i.status or '已保存'}" for i in x.items) or "无附件"
+        what = "；".join(f"{i.name}：{'退回修改' if i.returned else i.status or '已保存'}" for i in x.items)
+        what = what or "无附件"
         note = f"——{x.note}" if x.note else ""
         lines.append(f"  {x.sender or '（无发件地址）'}：{what}{note}" + ("" if x.draft else "（未写回执）"))
     unknown = [x for x in r.receipts if x.unknown_sender and x.draft]

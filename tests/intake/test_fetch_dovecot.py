@@ -155,3 +155,10 @@ def test_since_reads_only_mail_received_from_that_day(filled):
     write_receipts(filled.input_dir, filled.output, on=date(2023, 7, 3))
     receipts = [m["receipt"] for m in api.fetched_mails(filled.output)]
     assert sum(r.endswith(".eml") for r in receipts) == 7 and sum(r.startswith("-") for r in receipts) == 1
+
+
+def test_a_folder_that_does_not_exist_is_named_and_the_others_are_read(filled):
+    config = filled.config.__class__(**{**filled.config.__dict__, "folders": ("不存在的文件夹", "INBOX")})
+    got = fetch_mailbox(config, filled.input_dir, filled.output)
+    assert len(got.notes) == 1 and "不存在的文件夹" in got.notes[0] and "请核对文件夹名称" in got.notes[0]
+    assert len(got.mails) == 7

@@ -126,3 +126,27 @@ def test_bad_attachments_are_named_and_personal_numbers_never_shown(tmp_path, se
     assert any("已采用" in b for b in bodies)
     for text in [*bodies, *texts, format_fetch(got, input_dir), format_receipts(r)]:
         assert phone not in text
+
+
+def test_a_dropped_connection_stops_the_fetch_and_the_next_one_goes_on(tmp_path, server):
+    mails = [
+        mb.mail(
+            "zd001@example.com",
+            f"{m}月",
+            [
+                (
+                    mb.rfc2047_gbk(f"东城{m}月.xlsx"),
+                    write_report(tmp_path / f"{m}.xlsx", month=f"2023-0{m}").read_bytes(),
+                )
+            ],
+        )
+        for m in (4, 5, 6)
+    ]
+    input_dir, out = _folders(tmp_path)
+    s = server(mails=mails, drop_at_uid=2)
+    got = fetch_mailbox(_config(s.port, "bureau@suizhou.gov.cn"), input_dir, out)
+    assert "连接中断" in got.stopped and "不会重复保存" in got.stopped
+    assert [a.name for a in got.stored] == ["东城4月.xlsx"]
+    s2 = server(mails=mails)
+    rest = fetch_mailbox(_config(s2.port, "bureau@suizhou.gov.cn"), input_dir, out)
+    assert [a.name for a in rest.stored] == ["东城5月.xlsx", "东城6月.xlsx"] and not rest.stopped

@@ -10,8 +10,9 @@ import threading
 
 
 class FakeImap:
-    def __init__(self, *, mails: list[bytes] = (), advertise_id=True, require_id=False, refuse_login=""):
+    def __init__(self, *, mails: list[bytes] = (), advertise_id=True, require_id=False, refuse_login="", drop_at_uid=0):
         self.mails = list(mails)
+        self.drop_at_uid = drop_at_uid  # close the connection when this mail's body is asked for
         self.advertise_id, self.require_id, self.refuse_login = advertise_id, require_id, refuse_login
         self.commands: list[str] = []
         fake = self
@@ -88,6 +89,8 @@ class FakeImap:
             if not 1 <= uid <= len(self.mails):
                 continue
             raw = self.mails[uid - 1]
+            if "BODY.PEEK[]" in rest.upper() and uid == self.drop_at_uid:
+                raise ConnectionAbortedError  # ends the session: the client sees the line drop
             if "BODY.PEEK[]" in rest.upper():
                 send(
                     f'* {uid} FETCH (UID {uid} INTERNALDATE "03-Jul-2023 10:00:00 +0800" BODY[] {{{len(raw)}}}\r\n'.encode()
