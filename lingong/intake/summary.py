@@ -43,8 +43,11 @@ def format_receipts(r: ReceiptsResult) -> str:
     for x in r.receipts:
         what = "；".join(f"{i.name}：{'退回修改' if i.returned else i.status or '已保存'}" for i in x.items)
         what = what or "无附件"
-        note = f"——{x.note}" if x.note else ""
-        lines.append(f"  {x.sender or '（无发件地址）'}：{what}{note}" + ("" if x.draft else "（未写回执）"))
+        who = x.sender or "（无发件地址）"
+        if x.draft is None:
+            lines.append(f"  {who}：未写回执——{x.note}")
+            continue
+        lines.append(f"  {who}：{what}" + (f"——{x.note}" if x.note else ""))
     unknown = [x for x in r.receipts if x.unknown_sender and x.draft]
     if unknown:
         lines.append(
