@@ -7,7 +7,7 @@ then the mail, its files' SHA-256 and the folder's last UID are committed togeth
 killed between the two finds its own file again by name and content and stores nothing twice;
 an attachment already stored under any name (sent twice, or in a re-read folder) is not stored
 again; a folder whose UIDVALIDITY changed is read again from its start, its mails recognised
-by Message-ID."""
+by Message-ID and content."""
 
 from __future__ import annotations
 
@@ -106,8 +106,11 @@ def _received(value) -> datetime:
 
 
 def _mail_key(msg, raw: bytes) -> str:
+    """The mail itself, whatever folder or UID it has now: a folder re-read after a UIDVALIDITY
+    change, or the same mail copied into a second folder, gives the same bytes. The content is in
+    the key because some mail programs give every mail they send the same Message-ID."""
     mid = " ".join(str(msg.get("Message-ID", "")).split())
-    return mid if mid else "sha256:" + hashlib.sha256(raw).hexdigest()
+    return f"{mid} sha256:{hashlib.sha256(raw).hexdigest()}"
 
 
 class _Store:

@@ -162,3 +162,16 @@ def test_a_folder_that_does_not_exist_is_named_and_the_others_are_read(filled):
     got = fetch_mailbox(config, filled.input_dir, filled.output)
     assert len(got.notes) == 1 and "不存在的文件夹" in got.notes[0] and "请核对文件夹名称" in got.notes[0]
     assert len(got.mails) == 7
+
+
+def test_the_same_mail_in_two_folders_is_read_once(filled):
+    from support.intake import client_for
+
+    c = client_for(filled.server)
+    try:
+        c.select_folder("INBOX")
+        c.copy([1], CN_FOLDER)  # a mail rule that files a copy
+    finally:
+        c.logout()
+    got = fetch_mailbox(filled.config, filled.input_dir, filled.output)
+    assert len(got.mails) == 8 and {(r.folder, r.mails) for r in got.folders} == {("INBOX", 7), (CN_FOLDER, 1)}
