@@ -18,9 +18,6 @@ from pathlib import Path
 
 from lingong import layout
 from lingong.errors import FatalInput
-from lingong.intake.fetch import FetchResult, fetch_mailbox  # noqa: F401 - reports that arrive by mail
-from lingong.intake.imap_config import ImapConfig, load_imap_config  # noqa: F401
-from lingong.intake.receipts import ReceiptsResult, write_receipts  # noqa: F401
 from lingong.model.periods import Period, period_option
 from lingong.reporting_status import read_folder
 from lingong.reporting_status import reporting_status as _reporting_status
@@ -286,6 +283,28 @@ def station_history(output_root: Path, station: str) -> str | None:
 
 
 # ---- reports that arrive by mail -----------------------------------------------------------------
+
+# fetch_mailbox(config, input_dir, output_root, *, since=None, progress=None) -> FetchResult: the
+# mailbox into <input>/收件/; write_receipts(input_dir, output_root, *, on=None, ...) -> ReceiptsResult:
+# a receipt draft for every mail fetched that has none; load_imap_config(path, env) -> ImapConfig.
+# The library functions themselves, imported when first asked for: a caller that never fetches
+# does not pay for the mail modules.
+_INTAKE = {
+    "fetch_mailbox": "lingong.intake.fetch",
+    "FetchResult": "lingong.intake.fetch",
+    "ImapConfig": "lingong.intake.imap_config",
+    "load_imap_config": "lingong.intake.imap_config",
+    "write_receipts": "lingong.intake.receipts",
+    "ReceiptsResult": "lingong.intake.receipts",
+}
+
+
+def __getattr__(name: str):
+    if name in _INTAKE:
+        import importlib
+
+        return getattr(importlib.import_module(_INTAKE[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def fetched_mails(output_root: Path, limit: int = 100) -> list[dict]:
