@@ -263,6 +263,8 @@ def fetch_mailbox(
 
 
 def _fetch_folder(client, con, config, folder, input_dir, since, result, progress) -> None:
+    from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
+
     info = client.select_folder(folder, readonly=True)
     uidvalidity = int(info.get(b"UIDVALIDITY", 0))
     known = state.folder_state(con, config.account, folder)
@@ -286,7 +288,19 @@ def _fetch_folder(client, con, config, folder, input_dir, since, result, progres
             mail = MailIn(folder, uid, "", "", "", note="邮件过大，未读取")
             with_tx(con, lambda: state.set_folder(con, config.account, folder, uidvalidity, uid, _now()))
         else:
-            got = client.fetch([uid], ["BODY.PEEK[]", "INTERNALDATE"]).get(uid, {})
+            try:
+                got = client.fetch([uid], ["BODY.PEEK[]", "INTERNALDATE"]).get(uid, {})
+            except IMAPClientAbortError:
+                raise
+            except IMAPClientError as e:
+                # One mail the server will not give: named, and passed, so that it cannot hold up
+                # every later fetch; the clerk can still download it by hand.
+                result.notes.append(
+                    f"邮箱文件夹“{folder}”中编号 {uid} 的邮件服务器无法提供（{e}），已跳过；"
+                    "如是驿站的报表，请在邮箱中手工下载后放进输入文件夹"
+                )
+                with_tx(con, lambda: state.set_folder(con, config.account, folder, uidvalidity, uid, _now()))
+                continue
             raw = got.get(b"BODY[]") or b""
             mail = _take(con, config, folder, uidvalidity, uid, raw, _received(got.get(b"INTERNALDATE")), input_dir)
         if mail is not None:

@@ -128,8 +128,8 @@ def test_bad_attachments_are_named_and_personal_numbers_never_shown(tmp_path, se
         assert phone not in text
 
 
-def test_a_dropped_connection_stops_the_fetch_and_the_next_one_goes_on(tmp_path, server):
-    mails = [
+def _three_months(tmp_path):
+    return [
         mb.mail(
             "zd001@example.com",
             f"{m}月",
@@ -142,6 +142,18 @@ def test_a_dropped_connection_stops_the_fetch_and_the_next_one_goes_on(tmp_path,
         )
         for m in (4, 5, 6)
     ]
+
+
+def test_a_mail_the_server_will_not_give_is_named_and_passed(tmp_path, server):
+    s = server(mails=_three_months(tmp_path), refuse_uid=2)
+    input_dir, out = _folders(tmp_path)
+    got = fetch_mailbox(_config(s.port, "bureau@suizhou.gov.cn"), input_dir, out)
+    assert [a.name for a in got.stored] == ["东城4月.xlsx", "东城6月.xlsx"] and not got.stopped
+    assert len(got.notes) == 1 and "编号 2" in got.notes[0] and "手工下载" in got.notes[0]
+
+
+def test_a_dropped_connection_stops_the_fetch_and_the_next_one_goes_on(tmp_path, server):
+    mails = _three_months(tmp_path)
     input_dir, out = _folders(tmp_path)
     s = server(mails=mails, drop_at_uid=2)
     got = fetch_mailbox(_config(s.port, "bureau@suizhou.gov.cn"), input_dir, out)

@@ -10,8 +10,18 @@ import threading
 
 
 class FakeImap:
-    def __init__(self, *, mails: list[bytes] = (), advertise_id=True, require_id=False, refuse_login="", drop_at_uid=0):
+    def __init__(
+        self,
+        *,
+        mails: list[bytes] = (),
+        advertise_id=True,
+        require_id=False,
+        refuse_login="",
+        drop_at_uid=0,
+        refuse_uid=0,
+    ):
         self.mails = list(mails)
+        self.refuse_uid = refuse_uid  # answer NO when this mail's body is asked for
         self.drop_at_uid = drop_at_uid  # close the connection when this mail's body is asked for
         self.advertise_id, self.require_id, self.refuse_login = advertise_id, require_id, refuse_login
         self.commands: list[str] = []
@@ -89,6 +99,9 @@ class FakeImap:
             if not 1 <= uid <= len(self.mails):
                 continue
             raw = self.mails[uid - 1]
+            if "BODY.PEEK[]" in rest.upper() and uid == self.refuse_uid:
+                send(f"{tag} NO [UNAVAILABLE] message is being moved")
+                return
             if "BODY.PEEK[]" in rest.upper() and uid == self.drop_at_uid:
                 raise ConnectionAbortedError  # ends the session: the client sees the line drop
             if "BODY.PEEK[]" in rest.upper():
