@@ -252,6 +252,8 @@ def fetch_mailbox(
                 else:
                     result.notes.append(f"邮箱文件夹“{folder}”无法读取（{text}），已跳过；请核对文件夹名称")
     except (OSError, EOFError, IMAPClientAbortError) as e:
+        if isinstance(e, OSError) and e.filename:
+            raise  # writing a file failed (disk full, no permission): the caller says so, not "connection lost"
         result.stopped = (
             f"与收信服务器的连接中断（{e}）。已收下的邮件都已保存，再次运行 fetch 会从中断处继续，不会重复保存"
         )
