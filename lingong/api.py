@@ -281,3 +281,43 @@ def station_history(output_root: Path, station: str) -> str | None:
     if not (Path(output_root) / layout.HISTORY_DB_NAME).is_file():
         return None
     return station_report(Path(output_root), layout.HISTORY_DB_NAME, norm_code(station))
+
+
+# ---- reports that arrive by mail -----------------------------------------------------------------
+
+# fetch_mailbox(config, input_dir, output_root, *, since=None, progress=None) -> FetchResult: the
+# mailbox into <input>/收件/; write_receipts(input_dir, output_root, *, on=None, ...) -> ReceiptsResult:
+# a receipt draft for every mail fetched that has none; load_imap_config(path, env) -> ImapConfig.
+# The library functions themselves, imported when first asked for: a caller that never fetches
+# does not pay for the mail modules.
+_INTAKE = {
+    "fetch_mailbox": "lingong.intake.fetch",
+    "FetchResult": "lingong.intake.fetch",
+    "ImapConfig": "lingong.intake.imap_config",
+    "load_imap_config": "lingong.intake.imap_config",
+    "write_receipts": "lingong.intake.receipts",
+    "ReceiptsResult": "lingong.intake.receipts",
+}
+
+
+def __getattr__(name: str):
+    if name in _INTAKE:
+        import importlib
+
+        return getattr(importlib.import_module(_INTAKE[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def fetched_mails(output_root: Path, limit: int = 100) -> list[dict]:
+    """The mails ``fetch_mailbox`` read last (newest first) with what became of each attachment and
+    its receipt; an empty list before the first fetch. Reads only."""
+    from lingong.intake import state
+
+    db = Path(output_root) / layout.HISTORY_DB_NAME
+    if not db.is_file():
+        return []
+    con = state.connect(db)
+    try:
+        return state.recent_mails(con, limit)
+    finally:
+        con.close()

@@ -159,6 +159,42 @@ def _assessment_option(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _since(text: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期“{text}”无法识别，请写成 2023-07-01 这样的年-月-日") from None
+
+
+def _fetch_parser(sub) -> None:
+    fe = sub.add_parser(
+        "fetch",
+        help="从单位邮箱（IMAP）收取驿站报送的报表，存入 input/收件/，并为每封来信写回执草稿",
+        description="读取单位邮箱（只读：不标为已读，不移动、不删除邮件），把附件中的电子表格（含压缩包中的）"
+        "存入输入文件夹的 收件/<收到的年月>/，文件名为“发件地址_原文件名”；同一附件只存一次，中断后再次运行从中断处继续。"
+        "随后立即校验收到的报表，为每封来信在输出文件夹的 回执/<今天>/ 写回执草稿（已采用，或退回并附退回副本，"
+        "或附件不是月报），用 send --receipts 发送。收信设置来自配置文件的 [imap] 小节或环境变量 LINGONG_IMAP_*，"
+        "密码（QQ、163 邮箱为授权码）只从环境变量 LINGONG_IMAP_PASSWORD 或 LINGONG_IMAP_PASSWORD_FILE 指定的文件读取。",
+    )
+    _common(fe, sub=True)
+    fe.add_argument("--config", type=Path, default=None, help="邮件配置文件（TOML，[imap] 小节），也可用环境变量")
+    fe.add_argument(
+        "--since",
+        type=_since,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="只收这一天及以后收到的邮件（第一次收信时有用）",
+    )
+    fe.add_argument("--no-receipts", action="store_true", help="只收信，不写回执草稿")
+    fe.add_argument(
+        "--allow-plaintext-login",
+        action="store_true",
+        help="允许在不加密的连接（security = none）上登录邮箱，密码将以明文传送；只用于本机或可信内网的服务器",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = Parser(
         prog="python process.py",
@@ -168,7 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"零工驿站考核 {__version__}", help="显示版本号")
     _common(p)
     _date_option(p)
-    sub = p.add_subparsers(dest="command", metavar="{template,recheck,mail,send,history}", parser_class=Parser)
+    sub = p.add_subparsers(dest="command", metavar="{template,recheck,mail,send,history,fetch}", parser_class=Parser)
 
     t = sub.add_parser(
         "template",
@@ -209,6 +245,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--dry-run", action="store_true", help="只显示将发送给谁，不实际发送")
     s.add_argument("--templates", action="store_true", help="发送空白模板邮件草稿（与 --month 一起使用）")
     s.add_argument("--month", default=None, help="与 --templates 一起使用：模板的报送年月，如 2023-07")
+    s.add_argument("--receipts", action="store_true", help="发送 fetch 写的回执草稿（输出文件夹的 回执/ 中尚未发送的）")
     s.add_argument(
         "--resend-unknown",
         action="store_true",
@@ -220,6 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="允许在不加密的连接（security = none）上登录邮箱，密码将以明文传送；"
         "只在邮件服务器位于本机或可信内网且不支持加密时使用，会显示警告",
     )
+    _fetch_parser(sub)
     h = sub.add_parser(
         "history",
         help="查看一个驿站在历次考核中的等次和整改情况",
@@ -370,6 +408,8 @@ def _dispatch_locked(args, out_root: Path) -> int:
         return commands.templates(args, out_root, _input_dir(args, out_root))
     if args.command == "send":
         return commands.send(args, out_root)
+    if args.command == "fetch":
+        return commands.fetch(args, out_root)
 
     if args.demo and not args.period:
         from lingong.demo import start_cycle

@@ -191,6 +191,8 @@ def send(args, out_root: Path) -> int:
     from lingong.mail.send import SmtpConfigError, check_login_security, format_summary, load_smtp_config, send_drafts
     from lingong.runtime.outfiles import inside
 
+    if getattr(args, "receipts", False):
+        return send_receipts(args, out_root)
     if args.templates:
         month = _month(args, "发送空白模板邮件需要 --month，例如 --month 2023-07")
         key = month
@@ -229,3 +231,76 @@ def send(args, out_root: Path) -> int:
     )
     print(format_summary(summary))
     return EXIT_DATA if summary.needs_attention else EXIT_OK
+
+
+def _smtp(args):
+    from lingong.mail.send import SmtpConfigError, check_login_security, load_smtp_config
+
+    config = replace(load_smtp_config(args.config, os.environ), allow_plaintext_login=args.allow_plaintext_login)
+    try:
+        warning = check_login_security(config)  # refuses a plain-text login unless allowed
+    except SmtpConfigError as e:
+        if not args.dry_run:
+            raise
+        warning = f"提示：试运行照常列出邮件，但正式发送时会停止——{e}"
+    if warning:
+        print(warning, file=sys.stderr)
+    return config
+
+
+def send_receipts(args, out_root: Path) -> int:
+    """send --receipts: every receipt draft fetch wrote and the send log does not show as sent."""
+    from lingong.intake.receipts import receipts_key
+    from lingong.mail.send import format_summary, send_drafts
+    from lingong.pipeline import HISTORY_DB
+
+    root = out_root / layout.RECEIPTS_FOLDER
+    folders = sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
+    if not folders:
+        raise FatalInput(f"没有找到回执草稿：{root}。请先运行 python process.py fetch")
+    config = _smtp(args)
+    code = EXIT_OK
+    for folder in folders:
+        summary = send_drafts(
+            folder,
+            out_root / HISTORY_DB,
+            config,
+            period=receipts_key(folder.name),
+            dry_run=args.dry_run,
+            resend_unknown=args.resend_unknown,
+        )
+        if summary.rows and all(r.status == "already_sent" for r in summary.rows):
+            continue  # an earlier day's receipts, all sent: one line a year of days would only hide the news
+        print(format_summary(summary).replace(f"考核期 {receipts_key(folder.name)}", f"{folder.name} 的回执"))
+        code = max(code, EXIT_DATA if summary.needs_attention else EXIT_OK)
+    return code
+
+
+def fetch(args, out_root: Path) -> int:
+    """fetch: the mailbox into the input folder, then a receipt draft to every sender."""
+    from lingong import api
+    from lingong.errors import LingongError
+    from lingong.intake.summary import format_fetch, format_receipts
+
+    config = replace(api.load_imap_config(args.config, os.environ), allow_plaintext_login=args.allow_plaintext_login)
+
+    def progress(stage: str, done: int, total: int) -> None:
+        print(f"\r正在收信：第 {done}/{total} 封", end="\n" if done == total else "", file=sys.stderr, flush=True)
+
+    result = api.fetch_mailbox(
+        config, Path(args.input), out_root, since=args.since, progress=None if args.quiet else progress
+    )
+    if result.warning:
+        print(result.warning, file=sys.stderr)
+    print(format_fetch(result, args.input))
+    code = EXIT_DATA if (result.stopped or result.notes) else EXIT_OK
+    if args.no_receipts:
+        return code
+    try:
+        receipts = api.write_receipts(Path(args.input), out_root, rules_path=args.rules, workers=args.workers)
+    except LingongError as e:
+        print(f"回执未生成：{e}（收到的邮件已记下，下次运行 fetch 时补写回执）", file=sys.stderr)
+        return e.exit_status
+    print(format_receipts(receipts))
+    rejected = any(i.returned for x in receipts.receipts for i in x.items)
+    return max(code, EXIT_DATA if rejected else EXIT_OK)

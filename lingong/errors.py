@@ -60,3 +60,14 @@ class HistoryRefused(LingongError):
 
 class OutputBusy(LingongError):
     """Another run holds the output folder; ``str(e)`` is a Chinese message saying what to do."""
+
+
+class ImapConfigError(ConfigError):
+    """The IMAP settings of ``fetch`` cannot be used; the message says what to change."""
+
+
+class MailboxError(LingongError):
+    """The mailbox cannot be read (unreachable, login refused, a folder missing); nothing was
+    stored past what the message says. Exit status 2."""
+
+    prefix = "无法收信："

@@ -25,6 +25,7 @@ RUNTIME = {
     "docxtpl": "0.20.2",
     "python-docx": "1.2.0",
     "olefile": "0.47",
+    "imapclient": "4.1.0",
 }
 
 

@@ -82,3 +82,8 @@ def old_version_name(version: int, assessed_on, started_at: str) -> str:
     """第1版_2023-07-10_生成于20230710-090000: the folder a replaced version's files are kept in."""
     stamp = "".join(ch for ch in started_at if ch.isdigit())
     return f"第{version}版_{assessed_on.isoformat()}_生成于{stamp[:8]}-{stamp[8:14]}"
+
+
+# Mail that arrives (issue 27): fetched attachments under the input folder, receipts under the output
+INTAKE_FOLDER = "收件"  # <input>/收件/<YYYY-MM of receipt>/<sender>_<original name>
+RECEIPTS_FOLDER = "回执"  # <out>/回执/<YYYY-MM-DD>/: the receipt drafts of a day's fetches

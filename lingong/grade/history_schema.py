@@ -180,6 +180,34 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         lambda conn: _versions_from_version_4(conn),
     ),
     # ---- end of issue 21 migration ----
+    # ---- 6: appended for issue 27 (receipts of mail that arrives) ----
+    # send --receipts logs receipt drafts at most once like the others: a third kind of mail.
+    # SQLite cannot change a CHECK: copy the table, as migration 4 did.
+    (
+        """CREATE TABLE mail_log_receipts (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            run_id TEXT NOT NULL DEFAULT '',
+            period TEXT NOT NULL,
+            station TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('results', 'templates', 'receipts')),
+            recipient TEXT NOT NULL,
+            message_id TEXT NOT NULL DEFAULT '',
+            attachment_sha256 TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL CHECK (status IN ('sending', 'sent', 'failed', 'refused')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT NOT NULL DEFAULT '',
+            updated_at TEXT NOT NULL
+        )""",
+        """INSERT INTO mail_log_receipts (id, run_id, period, station, kind, recipient, message_id,
+               attachment_sha256, status, attempts, last_error, updated_at)
+           SELECT id, run_id, period, station, kind, recipient, message_id, attachment_sha256, status,
+               attempts, last_error, updated_at FROM mail_log""",
+        "DROP TABLE mail_log",
+        "ALTER TABLE mail_log_receipts RENAME TO mail_log",
+        "CREATE INDEX mail_log_by_station ON mail_log(period, station, kind)",
+        "CREATE INDEX mail_log_by_message ON mail_log(station, kind, message_id)",
+    ),
+    # ---- end of issue 27 migration ----
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

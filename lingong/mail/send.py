@@ -270,7 +270,7 @@ def send_drafts(
                     SendRow(status=SKIPPED, error=f"草稿属于考核期 {d.period or '未知'}，本次发送的是 {period}", **base)
                 )
                 continue
-            if d.kind not in ("results", "templates"):
+            if d.kind not in ("results", "templates", "receipts"):
                 rows.append(SendRow(status=SKIPPED, error=f"草稿类型“{d.kind}”无法识别，请重新生成草稿", **base))
                 continue
             if d.bad_recipients:
