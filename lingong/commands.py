@@ -252,7 +252,6 @@ def send_receipts(args, out_root: Path) -> int:
     """send --receipts: every receipt draft fetch wrote and the send log does not show as sent."""
     from lingong.intake.receipts import receipts_key
     from lingong.mail.send import format_summary, send_drafts
-    from lingong.pipeline import HISTORY_DB
 
     root = out_root / layout.RECEIPTS_FOLDER
     folders = sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
@@ -263,7 +262,7 @@ def send_receipts(args, out_root: Path) -> int:
     for folder in folders:
         summary = send_drafts(
             folder,
-            out_root / HISTORY_DB,
+            out_root / layout.HISTORY_DB_NAME,
             config,
             period=receipts_key(folder.name),
             dry_run=args.dry_run,

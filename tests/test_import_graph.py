@@ -49,6 +49,8 @@ LAYERS: list[tuple[str, ...]] = [
         "digest",
         "frames",
         "reporting_status",
+        "verdicts",
+        "intake",  # reports that arrive by mail, and their receipts
         "install_check",
         "demo",
     ),

@@ -13,7 +13,7 @@ from typing import Mapping
 
 from lingong.errors import ImapConfigError
 from lingong.mail.smtp_config import _read_secret_file
-from lingong.runtime import outfiles
+from lingong.runtime.privacy import mask
 
 ENV_HOST = "LINGONG_IMAP_HOST"
 ENV_PORT = "LINGONG_IMAP_PORT"
@@ -137,7 +137,7 @@ def check_config(config: ImapConfig) -> str:
         )
     if config.security != "none":
         return ""
-    user = outfiles.mask_text(config.user)
+    user = mask(config.user)
     if not config.allow_plaintext_login:
         raise ImapConfigError(
             f"收信设置 security 为 none（不加密），同时设置了登录用户“{user}”（{config.source}）："

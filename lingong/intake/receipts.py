@@ -3,7 +3,7 @@ words: 已收到 <month> 月报 and 已采用, or 退回 with its problems and t
 or 附件不是月报.
 
 Each stored report is judged as an assessment would judge it the day it arrives
-(``api.check_files``, through the read cache). A station is recognised by the report's content,
+(``verdicts.check_files``, through the read cache). A station is recognised by the report's content,
 never by the sender's address: an unknown sender with a valid report gets its receipt, and the
 clerk is told that the address is not in the registry. Mails still without a receipt are found
 in the fetch state, so a fetch stopped before its receipts has them written by the next one;
@@ -25,8 +25,10 @@ from lingong.mail.mime import MAIL_POLICY, _attachments_hash, build_message, mes
 from lingong.model.periods import month_label
 from lingong.read.addresses import is_bare_address
 from lingong.runtime import outfiles
+from lingong.runtime.clock import today_china
 from lingong.runtime.privacy import mask
 from lingong.spec.issues import ERROR
+from lingong.verdicts import check_files, write_return_copy
 
 KIND_RECEIPTS = "receipts"
 SUBJECT_TEMPLATE = "回执主题.j2"
@@ -136,9 +138,6 @@ def write_receipts(
     """A receipt draft for every fetched mail that has none yet, into ``<out>/回执/<day>/``.
     Raises lingong.errors (FatalInput when the input folder has no usable registry: the mails
     keep waiting for their receipt)."""
-    from lingong import api
-    from lingong.pipeline import today_china
-
     input_dir, output_root = Path(input_dir), Path(output_root)
     day = (on or today_china()).isoformat()
     folder = outfiles.inside(output_root, layout.RECEIPTS_FOLDER, day)
@@ -148,7 +147,7 @@ def write_receipts(
         pending = state.pending_mails(con)
         if not pending:
             return out
-        verdicts = api.check_files(input_dir, output_root, rules_path=rules_path, workers=workers)
+        verdicts = check_files(input_dir, output_root, rules_path=rules_path, workers=workers)
         env_t = _environment(Path(templates_dir) if templates_dir else layout.TEMPLATES_DIR)
         registered = {s.email.strip().lower(): s.code for s in verdicts.stations.values() if s.email}
         sender_from = draft_from("", os.environ if env is None else env)
@@ -164,8 +163,6 @@ def write_receipts(
 
 
 def _receipt(mail, verdicts, env_t, folder: Path, day: str, registered: dict, sender_from: str) -> Receipt:
-    from lingong import api
-
     sender, subject = mail["sender"], mail["subject"]
     if not mail["attachments"]:
         return Receipt(sender, subject, "", (), None, "邮件没有附件，不写回执")
@@ -178,7 +175,7 @@ def _receipt(mail, verdicts, env_t, folder: Path, day: str, registered: dict, se
     copies: list[tuple[str, bytes]] = []
     for i in items:
         if i.returned:
-            p = api.write_return_copy(verdicts, i.file, folder / layout.RETURNS_FOLDER)
+            p = write_return_copy(verdicts, i.file, folder / layout.RETURNS_FOLDER)
             if p is not None and p.name not in (n for n, _ in copies):
                 copies.append((p.name, p.read_bytes()))
     reports = [i for i in items if i.station]
