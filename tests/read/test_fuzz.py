@@ -22,6 +22,7 @@ from pathlib import Path
 import openpyxl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from openpyxl.cell.cell import MergedCell
 
 from lingong.model.records import KIND_REJECTED, KIND_REPORT, KIND_SKIPPED, KIND_UNSTABLE
 from lingong.model.run import RunOptions
@@ -143,7 +144,9 @@ def apply_workbook_edits(data: bytes, edits) -> bytes:
         ws = wb[sheet]
         if kind == "cell":
             _, _, r, c, v = e
-            ws.cell(row=r, column=c).value = v
+            cell = ws.cell(row=r, column=c)
+            if not isinstance(cell, MergedCell):  # an earlier edit merged it: only the range's first cell holds a value
+                cell.value = v
         elif kind == "rename":
             ws.title = e[2]
         elif kind == "drop" and len(wb.sheetnames) > 1:
