@@ -155,6 +155,71 @@ def load_assessment(output_root: Path, run):
     return loads(doc)
 
 
+@dataclass(frozen=True)
+class Documents:
+    """The files of one recorded assessment as they were issued."""
+
+    run: object  # grade.history.Run
+    folder: Path | None  # its folder now: <period>/…, or …/旧版本/第N版_… once replaced; None if gone
+    files: tuple[Path, ...] = ()  # absolute, in the folder's order
+
+
+def assessment_documents(output_root: Path, run) -> Documents:
+    """Where a recorded assessment's documents are and which they are. A folder is known by its
+    考核记录.json (the card names the record's id), so a replaced version is found in the 旧版本/
+    of the one that replaced it. Reads only."""
+    import json
+
+    from lingong.versions import version_files
+
+    output_root = Path(output_root)
+    top = output_root.joinpath(*(run.folder or run.period).split("/"))
+    period_top = output_root / run.period
+    for card in [top / layout.RECORD_CARD_NAME, *sorted(period_top.rglob(layout.RECORD_CARD_NAME))]:
+        try:
+            doc = json.loads(card.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(doc, dict) and doc.get("id") == run.run_id:
+            return Documents(run, card.parent, tuple(version_files(card.parent)))
+    if not run.folder and top.is_dir():  # recorded by an earlier version of the tool: no card
+        return Documents(run, top, tuple(version_files(top)))
+    return Documents(run, None)
+
+
+def send_mail(
+    output_root: Path,
+    period: str | Period,
+    which: str = "",
+    *,
+    config,
+    dry_run: bool,
+    resend_unknown: bool = False,
+    progress: Callable[[str], None] | None = None,
+):
+    """Send (or, with ``dry_run``, list) the mail drafts ``write_mail`` wrote for a recorded
+    assessment, with the at-most-once sender: each draft once, a mail whose fate is unknown
+    held unless ``resend_unknown``. ``config``: ``mail.send.load_smtp_config``'s. Returns the
+    send summary (``mail.send_log.SendSummary``)."""
+    from lingong.mail.send import send_drafts
+    from lingong.runtime.outfiles import inside
+
+    run = recorded_assessment(output_root, period, which, what="发送邮件")
+    folder = run.folder or run.period  # an assessment recorded by an earlier version wrote into <period>/
+    drafts = inside(Path(output_root), *folder.split("/"), *layout.drafts_parts())
+    if not drafts.is_dir():
+        raise FatalInput(f"没有找到邮件草稿：{drafts}。请先生成邮件草稿（python process.py mail --period {run.period}）")
+    return send_drafts(
+        drafts,
+        Path(output_root) / layout.HISTORY_DB_NAME,
+        config,
+        period=run.period,
+        dry_run=dry_run,
+        resend_unknown=resend_unknown,
+        progress=progress,
+    )
+
+
 @dataclass
 class MailWritten:
     assessment: object  # record.Assessment

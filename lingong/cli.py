@@ -195,6 +195,29 @@ def _fetch_parser(sub) -> None:
     )
 
 
+def _port(text: str) -> int:
+    try:
+        n = int(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"端口应为 1–65535 的整数，收到“{text}”") from None
+    if not 0 <= n <= 65535:
+        raise argparse.ArgumentTypeError(f"端口应为 1–65535 的整数，收到 {n}")
+    return n
+
+
+def _serve_parser(sub) -> None:
+    sv = sub.add_parser(
+        "serve",
+        help="打开考核网页：在浏览器中查看报送情况、上传报表、运行考核、下载结果、发送邮件",
+        description="在本机启动考核网页（只有本机能访问），并在浏览器中打开。控制台显示带访问令牌的地址，"
+        "请不要把它发给别人。用完后点网页上的“退出”结束。",
+    )
+    _common(sv, sub=True)
+    sv.add_argument("--port", type=_port, default=0, help="网页使用的端口，默认自动选择一个空闲端口")
+    sv.add_argument("--no-browser", action="store_true", help="不自动打开浏览器（只在控制台显示地址）")
+    sv.add_argument("--config", type=Path, default=None, help="发送邮件用的配置文件（TOML），同 send 的 --config")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = Parser(
         prog="python process.py",
@@ -204,7 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"零工驿站考核 {__version__}", help="显示版本号")
     _common(p)
     _date_option(p)
-    sub = p.add_subparsers(dest="command", metavar="{template,recheck,mail,send,history,fetch}", parser_class=Parser)
+    sub = p.add_subparsers(dest="command", metavar="{serve,template,recheck,mail,send,history,fetch}", parser_class=Parser)
 
     t = sub.add_parser(
         "template",
@@ -258,6 +281,7 @@ def build_parser() -> argparse.ArgumentParser:
         "只在邮件服务器位于本机或可信内网且不支持加密时使用，会显示警告",
     )
     _fetch_parser(sub)
+    _serve_parser(sub)
     h = sub.add_parser(
         "history",
         help="查看一个驿站在历次考核中的等次和整改情况",
@@ -383,6 +407,10 @@ def _dispatch(args, argv: list[str]) -> int:
     out_root = _output_root(args)
     if args.command == "history":  # only reads: no lock, never waits for a run
         return commands.history(args, out_root)
+    if args.command == "serve":  # each of the page's runs holds the lock, not the page
+        if not args.demo:
+            _check_folders(args.input, out_root)
+        return commands.serve(args, out_root, _input_dir(args, out_root))
     if args.command != "send" and not args.demo:
         _check_folders(args.input, out_root)
     from lingong.model.filenames import display_name

@@ -303,3 +303,18 @@ def fetch(args, out_root: Path) -> int:
     print(format_receipts(receipts))
     rejected = any(i.returned for x in receipts.receipts for i in x.items)
     return max(code, EXIT_DATA if rejected else EXIT_OK)
+
+
+def serve(args, out_root: Path, input_dir: Path) -> int:
+    """serve: the clerk's page (lingong.web), imported only here so no other command loads it."""
+    from lingong.web.server import serve as run_server
+
+    return run_server(
+        input_dir,
+        out_root,
+        port=args.port,
+        open_browser=not args.no_browser,
+        rules_path=args.rules,
+        smtp_config=args.config,
+        workers=args.workers,
+    )

@@ -26,6 +26,13 @@ RUNTIME = {
     "python-docx": "1.2.0",
     "olefile": "0.47",
     "imapclient": "4.1.0",
+    "starlette": "1.10.0",
+    "uvicorn": "0.55.0",
+    "python-multipart": "0.0.34",
+    "anyio": "4.16.0",
+    "h11": "0.16.0",
+    "click": "8.5.1",
+    "typing_extensions": "4.16.0",
 }
 
 

@@ -30,6 +30,7 @@ VALIDATION_REPORT_SUFFIX = "校验报告.xlsx"  # 随州市零工驿站<period>�
 RESULTS_JSON_NAME = "results.json"
 MONTHLY_CSV_NAME = "月度明细.csv"
 CACHE_NAME = "读取缓存.sqlite3"  # the read cache beside the history, in the output root
+WEB_SERVER_FILE_NAME = "网页服务.json"  # while `serve` runs: its port and process, so a second serve says where it is
 RUN_RECORD_NAME = "运行记录.json"
 NOTICE_NAME = "通报（草稿）.docx"
 FORM_SUFFIX = "_考核验收表.xlsx"

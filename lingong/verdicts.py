@@ -56,7 +56,12 @@ def check_files(
     """The verdict on every file of the input folder (a report the day it arrives: 采用 or 退回
     with its problems), reading through the read cache so that only new files cost a read.
     The choice between reports of one station and month is the assessment's."""
-    got = read_folder(input_dir, output_root, rules_path=rules_path, workers=workers)
+    return verdicts_of(read_folder(input_dir, output_root, rules_path=rules_path, workers=workers), input_dir)
+
+
+def verdicts_of(got, input_dir: Path) -> Verdicts:
+    """The verdicts of a folder already read (``reporting_status.read_folder``): pure, so that one
+    read gives both the 报送情况 and the verdict on each file."""
     input_dir, sel = Path(input_dir), got.selection
     by_file: dict[str, list[Issue]] = {}
     for r in got.results:

@@ -36,6 +36,15 @@ def _own_entries(folder: Path, *, period_level: bool) -> list[Path]:
     return out
 
 
+def version_files(folder: Path) -> list[Path]:
+    """Every file of the version whose folder this is (its documents, its mails, what a clerk
+    saved beside them), without the kept older versions and the rechecks' folders."""
+    out: list[Path] = []
+    for p in _own_entries(Path(folder), period_level=True):
+        out.extend(sorted(q for q in p.rglob("*") if q.is_file()) if p.is_dir() else [p])
+    return out
+
+
 def keep_previous(out_root: Path, folder: str, replaces) -> Moved | None:
     """Move the replaced version's files (``replaces``: history.Run, or None for a first version
     whose folder an older tool filled) into the new version's 旧版本/; None if there were none."""

@@ -95,7 +95,9 @@ class Jobs:
                 job.state, job.error, job.exit_status = FAILED, f"{e.prefix}{e}", e.exit_status
             except Exception as e:  # noqa: BLE001 - the page shows it as the command would
                 job.state, job.exit_status = FAILED, 2
-                job.error = f"程序内部错误：{type(e).__name__}: {e}。请把下面的信息发给维护人员。\n{traceback.format_exc()}"
+                job.error = (
+                    f"程序内部错误：{type(e).__name__}: {e}。请把下面的信息发给维护人员。\n{traceback.format_exc()}"
+                )
             finally:
                 job.finished = time.time()
                 with self._lock:

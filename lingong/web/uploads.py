@@ -15,14 +15,16 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import zipfile
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
+from lingong.discover.limits import MAX_FILE_BYTES
 from lingong.discover.walk import SPREADSHEET_EXTS, discover
-from lingong.read.scan_base import MAX_FILE_BYTES
+from lingong.intake.names import zip_member_name
 from lingong.runtime.outfiles import safe_component
 
 UPLOAD_FOLDER = "网页上传"
@@ -55,23 +57,12 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _zip_member_name(info: zipfile.ZipInfo) -> str:
-    if info.flag_bits & 0x800:  # the zip says UTF-8
-        return info.filename
-    try:
-        return info.filename.encode("cp437").decode("gb18030")
-    except (UnicodeEncodeError, UnicodeDecodeError):
-        return info.filename
-
-
 def unpack(name: str, data: bytes) -> tuple[list[tuple[str, str, bytes]], list[Stored]]:
     """A dropped file as (shown name, name to store, bytes) items: a zip's spreadsheets, or the
     file itself.
     The second list: what was refused (not a spreadsheet, too large, a broken zip)."""
     if os.path.splitext(name)[1].lower() != ZIP_EXT:
         return [(name, name, data)], []
-    import io
-
     items, refused, total = [], [], 0
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
@@ -79,10 +70,9 @@ def unpack(name: str, data: bytes) -> tuple[list[tuple[str, str, bytes]], list[S
             if len(infos) > MAX_ZIP_MEMBERS:
                 return [], [Stored(name, REFUSED, note=f"压缩包中有 {len(infos)} 个文件，超过 {MAX_ZIP_MEMBERS} 个")]
             for info in infos:
-                member = _zip_member_name(info)
-                shown = f"{name}/{member}"
-                base = PurePosixPath(member.replace("\\", "/")).name
-                if base.startswith((".", "~$")) or "__MACOSX" in member:
+                base = zip_member_name(info)
+                shown = f"{name}/{base}"
+                if base.startswith((".", "~$")) or "__MACOSX" in info.filename:
                     continue  # Mac resource forks and owner files travel in zips unasked
                 if os.path.splitext(base)[1].lower() not in SPREADSHEET_EXTS:
                     refused.append(Stored(shown, REFUSED, note="不是表格文件，未保存"))
@@ -128,9 +118,7 @@ def _free_path(folder: Path, name: str) -> Path:
     return p
 
 
-def store(
-    files: list[tuple[str, bytes]], input_dir: Path, *, today: date, exclude: Path | None = None
-) -> list[Stored]:
+def store(files: list[tuple[str, bytes]], input_dir: Path, *, today: date, exclude: Path | None = None) -> list[Stored]:
     """Store dropped ``files`` (browser name, content) under the input folder; one Stored each
     (a zip: one per member). Never overwrites, moves or deletes anything."""
     input_dir = Path(input_dir).absolute()
@@ -161,7 +149,14 @@ def store(
                     same = p
                     break
             if same is not None:
-                out.append(Stored(shown, SAME, rel=_rel(input_dir, same), note=f"输入文件夹中已有内容相同的文件：{_rel(input_dir, same)}"))
+                out.append(
+                    Stored(
+                        shown,
+                        SAME,
+                        rel=_rel(input_dir, same),
+                        note=f"输入文件夹中已有内容相同的文件：{_rel(input_dir, same)}",
+                    )
+                )
                 continue
             folder.mkdir(parents=True, exist_ok=True)
             dest = _free_path(folder, clean)
