@@ -20,6 +20,7 @@ from typing import Callable
 
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -235,7 +236,10 @@ async def post_files(request: Request) -> Response:
         return _error("上传请求缺少长度信息（Content-Length），请用本页面或常见的上传工具发送", 411)
     if int(length) > MAX_REQUEST_BYTES:
         return _error(f"一次上传的文件合计超过 {MAX_REQUEST_BYTES // 2**20} MB，请分几次上传", 413)
-    form = await request.form(max_files=uploads.MAX_FILES, max_fields=20)
+    try:
+        form = await request.form(max_files=uploads.MAX_FILES, max_fields=20)
+    except HTTPException as e:  # python-multipart's limits and malformed bodies, said in English
+        return _error(f"上传的内容无法读取（{e.detail}）；一次最多上传 {uploads.MAX_FILES} 个文件", 400)
     try:
         files = []
         for _key, value in form.multi_items():

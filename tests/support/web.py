@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from pathlib import Path
 
@@ -21,3 +22,19 @@ def make_client(input_dir: Path, output_root: Path, *, today: date = TODAY, **kw
     client.headers["authorization"] = f"Bearer {TOKEN}"
     client.ws = ws
     return client
+
+
+def wait(client, job: dict, limit: float = 240) -> dict:
+    end = time.monotonic() + limit
+    while True:
+        j = client.get(f"/api/jobs/{job['id']}").json()
+        if j["state"] != "running":
+            return j
+        assert time.monotonic() < end, f"job still running: {j}"
+        time.sleep(0.2)
+
+
+def assess(client, body: dict) -> dict:
+    r = client.post("/api/assessments", json=body)
+    assert r.status_code == 202, r.text
+    return wait(client, r.json())
