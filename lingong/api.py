@@ -208,7 +208,9 @@ def send_mail(
     folder = run.folder or run.period  # an assessment recorded by an earlier version wrote into <period>/
     drafts = inside(Path(output_root), *folder.split("/"), *layout.drafts_parts())
     if not drafts.is_dir():
-        raise FatalInput(f"没有找到邮件草稿：{drafts}。请先生成邮件草稿（python process.py mail --period {run.period}）")
+        raise FatalInput(
+            f"没有找到邮件草稿：{drafts}。请先生成邮件草稿（python process.py mail --period {run.period}）"
+        )
     return send_drafts(
         drafts,
         Path(output_root) / layout.HISTORY_DB_NAME,

@@ -215,7 +215,12 @@ def _serve_parser(sub) -> None:
     _common(sv, sub=True)
     sv.add_argument("--port", type=_port, default=0, help="网页使用的端口，默认自动选择一个空闲端口")
     sv.add_argument("--no-browser", action="store_true", help="不自动打开浏览器（只在控制台显示地址）")
-    sv.add_argument("--config", type=Path, default=None, help="发送邮件用的配置文件（TOML），同 send 的 --config")
+    sv.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="邮件配置文件（TOML）：发送邮件的 [smtp] 和收信的 [imap]，同 send、fetch 的 --config",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -227,7 +232,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"零工驿站考核 {__version__}", help="显示版本号")
     _common(p)
     _date_option(p)
-    sub = p.add_subparsers(dest="command", metavar="{serve,template,recheck,mail,send,history,fetch}", parser_class=Parser)
+    sub = p.add_subparsers(
+        dest="command", metavar="{serve,template,recheck,mail,send,history,fetch}", parser_class=Parser
+    )
 
     t = sub.add_parser(
         "template",

@@ -315,6 +315,6 @@ def serve(args, out_root: Path, input_dir: Path) -> int:
         port=args.port,
         open_browser=not args.no_browser,
         rules_path=args.rules,
-        smtp_config=args.config,
+        mail_config=args.config,
         workers=args.workers,
     )

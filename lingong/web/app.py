@@ -54,7 +54,7 @@ class Workspace:
     input_dir: Path
     output_root: Path
     rules_path: Path | None = None
-    smtp_config: Path | None = None  # send's --config
+    mail_config: Path | None = None  # the mail settings file of send and fetch (--config): [smtp], [imap]
     workers: int | None = None
     jobs: Jobs = field(default_factory=Jobs)
     stop: Callable[[], None] | None = None  # ends the server (set by server.serve)
@@ -65,8 +65,30 @@ def _ws(request: Request) -> Workspace:
     return request.app.state.ws
 
 
+URL_KEYS = frozenset({"url", "receipt_url", "return_copy"})  # paths of this server, made from masked names
+
+
+def _masked(obj):
+    """Every string masked but this server's own URLs: the masker would read the digits of a
+    date folder and a time stamp (回执/2026-12-08/20230703-100000_…) as an ID number."""
+    if isinstance(obj, dict):
+        return {k: v if k in URL_KEYS and isinstance(v, str) else _masked(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_masked(v) for v in obj]
+    return mask_json(obj)
+
+
 def _json(obj, status: int = 200) -> JSONResponse:
-    return JSONResponse(mask_json(obj), status_code=status, headers={"cache-control": "no-store"})
+    return JSONResponse(_masked(obj), status_code=status, headers={"cache-control": "no-store"})
+
+
+def _verdict(verdicts, file: str):
+    """The verdict of a file the page names: by its name, or by its name as the page showed it
+    (masked, when the name holds a phone or ID number)."""
+    v = verdicts.of(file)
+    if v is None:
+        v = next((x for x in verdicts.verdicts.values() if mask(x.file) == file), None)
+    return v
 
 
 def _error(message: str, status: int = 400) -> JSONResponse:
@@ -127,7 +149,7 @@ def verdict_json(v: FileVerdict) -> dict:
         "errors": len(v.errors),
         "replaced_by": v.replaced_by,
         "replaces": list(v.replaces),
-        "return_copy": f"/api/return-copy?file={_q(v.file)}" if v.errors and v.kind == "report" else "",
+        "return_copy": f"/api/return-copy?file={_q(mask(v.file))}" if v.errors and v.kind == "report" else "",
     }
 
 
@@ -203,7 +225,7 @@ def report(request: Request) -> Response:
     ws = _ws(request)
     file = request.query_params.get("file", "")
     _, verdicts = _read(ws)
-    v = verdicts.of(file)
+    v = _verdict(verdicts, file)
     if v is None:
         return _error(f"输入文件夹中没有文件“{file}”", 404)
     return _json(verdict_json(v))
@@ -215,8 +237,9 @@ def return_copy(request: Request) -> Response:
     ws = _ws(request)
     file = request.query_params.get("file", "")
     _, verdicts = _read(ws)
+    v = _verdict(verdicts, file)
     tmp = tempfile.mkdtemp(prefix="lingong-return-")
-    path = api.write_return_copy(verdicts, file, Path(tmp))
+    path = api.write_return_copy(verdicts, v.file, Path(tmp)) if v is not None else None
     if path is None:
         _remove_tree(Path(tmp))
         return _error(f"“{file}”不是有错误的月报，没有退回修改的文件", 404)
@@ -498,7 +521,7 @@ async def post_mail(request: Request) -> Response:
 
             from lingong.mail.send import check_login_security, format_summary, load_smtp_config
 
-            config = replace(load_smtp_config(ws.smtp_config, os.environ), allow_plaintext_login=False)
+            config = replace(load_smtp_config(ws.mail_config, os.environ), allow_plaintext_login=False)
             if action == "send":
                 check_login_security(config)
             summary = api.send_mail(
@@ -527,6 +550,49 @@ async def post_mail(request: Request) -> Response:
             }
 
     return _start(ws, title, work)
+
+
+# ---- reports that arrive by mail ------------------------------------------------------------------
+
+
+def fetches(request: Request) -> Response:
+    """The mails the last fetches read, newest first, each with its attachments and receipt."""
+    ws = _ws(request)
+    mails = api.fetched_mails(ws.output_root, 200)
+    receipts = ws.output_root / layout.RECEIPTS_FOLDER
+    drafts = {p.name: p for p in receipts.glob("*/*.eml")} if receipts.is_dir() else {}
+    for m in mails:
+        p = drafts.get(m.get("receipt") or "")
+        m["receipt_url"] = "/files/" + _q_path(p.relative_to(ws.output_root).as_posix()) if p else ""
+    return _json({"mails": mails})
+
+
+async def post_fetch(request: Request) -> Response:
+    """{"since": "YYYY-MM-DD" (optional)}: fetch the mailbox, then a receipt draft for each mail."""
+    ws = _ws(request)
+    doc = await _body_json(request)
+    since = _date(doc.get("since")) if doc.get("since") else None
+
+    def work(job: Job) -> None:
+        from lingong.intake.summary import format_fetch, format_receipts
+
+        config = api.load_imap_config(ws.mail_config, os.environ)
+        with RunLock(ws.output_root, command="网页：收信", wait_s=LOCK_WAIT_S, say=job.notes.append):
+            got = api.fetch_mailbox(
+                config, ws.input_dir, ws.output_root, since=since, progress=lambda s, d, t: job.progress("收信", d, t)
+            )
+            text = ([got.warning] if got.warning else []) + [format_fetch(got, ws.input_dir)]
+            try:
+                receipts = api.write_receipts(
+                    ws.input_dir, ws.output_root, rules_path=ws.rules_path, workers=ws.workers
+                )
+                text.append(format_receipts(receipts))
+            except LingongError as e:
+                text.append(f"回执未生成：{e}（收到的邮件已记下，下次收信时补写回执）")
+        job.digest = "\n".join(text)
+        job.exit_status = 1 if (got.stopped or got.notes) else 0
+
+    return _start(ws, "收信并写回执", work)
 
 
 # ---- the server itself ---------------------------------------------------------------------------
@@ -564,6 +630,8 @@ def create_app(ws: Workspace, token: str) -> Guard:
         Route("/api/history", history),
         Route("/api/mail", mail_list, methods=["GET"]),
         Route("/api/mail", post_mail, methods=["POST"]),
+        Route("/api/fetches", fetches),
+        Route("/api/fetch", post_fetch, methods=["POST"]),
         Route("/api/shutdown", shutdown, methods=["POST"]),
         Route("/files/{path:path}", output_file),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),

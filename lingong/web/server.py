@@ -93,7 +93,7 @@ def serve(
     port: int = 0,
     open_browser: bool = True,
     rules_path: Path | None = None,
-    smtp_config: Path | None = None,
+    mail_config: Path | None = None,
     workers: int | None = None,
     say: Callable[[str], None] = print,
     ready: Callable[[str], None] | None = None,
@@ -116,7 +116,7 @@ def serve(
     token = new_token()
     sock = _bind(port)
     port = sock.getsockname()[1]
-    ws = Workspace(input_dir, output_root, rules_path=rules_path, smtp_config=smtp_config, workers=workers)
+    ws = Workspace(input_dir, output_root, rules_path=rules_path, mail_config=mail_config, workers=workers)
     config = uvicorn.Config(create_app(ws, token), log_level="warning", lifespan="off", access_log=False)
     server = uvicorn.Server(config)
     ws.stop = lambda: setattr(server, "should_exit", True)

@@ -164,3 +164,16 @@ def test_no_temporary_file_is_left_behind(city):
     client.post("/api/files", files=[("files", (held.name, held.read_bytes()))])
     assert not [p for p in (inp / "网页上传").rglob("*") if p.name.startswith("~$")]
     assert os.listdir(inp / "网页上传" / "2023-12") == [held.name]
+
+
+def test_a_phone_number_in_a_file_name_never_reaches_the_page_and_the_file_still_opens(city):
+    client, inp, code, i, held = city
+    phone = "13812345678"
+    r = client.post("/api/files", files=[("files", (f"{phone}_报表.xlsx", held.read_bytes()))])
+    assert phone not in r.text
+    (f,) = r.json()["files"]
+    assert (inp / "网页上传/2023-12").is_dir()
+    board = client.get("/api/board")
+    assert phone not in board.text
+    v = client.get("/api/report", params={"file": f["file"]})
+    assert v.status_code == 200 and v.json()["station"] == code and phone not in v.text

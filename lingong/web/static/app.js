@@ -264,6 +264,38 @@ async function showAssessmentDone(job) {
   loadBoard();
 }
 
+// ---- 收信 ---------------------------------------------------------------------------------------
+async function loadFetches() {
+  try {
+    const doc = await api("/api/fetches");
+    $("#fetch-mails tbody").replaceChildren(...(doc.mails.length ? doc.mails.map((m) => el("tr", {},
+      el("td", { text: m.received_at }), el("td", { text: m.sender }), el("td", { text: m.subject }),
+      el("td", {}, ...m.attachments.flatMap((a, i) => [i ? el("br") : null, a.file ? fileLink(a.file) : (a.name || ""), a.note ? "（" + a.note + "）" : ""])),
+      el("td", {}, m.receipt_url ? el("a", { href: m.receipt_url, text: "回执草稿" }) : (m.receipt || "").replace(/^-/, ""))))
+      : [el("tr", {}, el("td", { colspan: 5, text: "还没有收过信。" }))]));
+  } catch (e) {
+    toast(e.message, true);
+  }
+}
+loaders.fetch = loadFetches;
+$("#fetch-refresh").addEventListener("click", loadFetches);
+$("#fetch-start").addEventListener("click", async () => {
+  try {
+    const job = await postJSON("/api/fetch", { since: $("#fetch-since").value || null });
+    const d = $("#fetch-digest");
+    d.classList.remove("hidden");
+    const poll = async () => {
+      const j = await api("/api/jobs/" + job.id);
+      if (j.state === "running") { d.textContent = `正在收信…… ${j.total ? j.done + "/" + j.total : ""}`; setTimeout(poll, 500); return; }
+      d.textContent = j.state === "failed" ? j.error : j.digest;
+      loadFetches();
+    };
+    poll();
+  } catch (e) {
+    toast(e.message, true);
+  }
+});
+
 // ---- 考核记录 -------------------------------------------------------------------------------------
 function runView(r) {
   const top = r.documents.filter((d) => !d.path.includes("/"));
