@@ -1,6 +1,7 @@
 @echo off
-rem Double-click launcher for clerks on Windows: assess what is in input\ and write to output\,
-rem then wait for a key so that the summary can be read. All messages come from process.py.
+rem Double-click launcher for clerks on Windows: opens the assessment web page over input\ and
+rem output\ (process.py serve); with arguments it runs that command instead (e.g. --period 2023H1).
+rem Then it waits for a key so that the last messages can be read. All messages come from process.py.
 rem Keep this file pure ASCII with CRLF line ends (cmd.exe reads it in the ANSI code page).
 rem Before every run it checks the .venv: a Python too old or broken is made again, missing or
 rem other-version packages are installed (an interrupted first install is repaired).
@@ -25,7 +26,9 @@ echo Installing the required packages into .venv ...
 ".venv\Scripts\python.exe" -m pip install -q -r requirements.txt || goto failed
 ".venv\Scripts\python.exe" -m lingong.install_check || goto failed
 :run
-".venv\Scripts\python.exe" process.py --input input --output output %*
+set CMD=
+if "%~1"=="" set CMD=serve
+".venv\Scripts\python.exe" process.py --input input --output output %CMD% %*
 set RC=%ERRORLEVEL%
 echo.
 pause

@@ -33,7 +33,7 @@ def _command() -> list[str]:
     args = shlex.split(line.replace("\\", "/"))
     i = args.index("process.py")
     assert args[i - 1] == ".venv/Scripts/python.exe"  # the venv the README's Windows commands make
-    return [a for a in args[i + 1 :] if a != "%*"]
+    return [a for a in args[i + 1 :] if a not in ("%*", "%CMD%")]
 
 
 def test_the_launcher_is_ascii_with_crlf_line_ends():
@@ -50,6 +50,16 @@ def test_the_launcher_waits_for_a_key_and_keeps_the_exit_status():
     assert "pause" in lines[run:]  # the clerk reads the summary before the window closes
     assert "set rc=%errorlevel%" in lines[run + 1] and "exit /b %rc%" in lines
     assert 'cd /d "%~dp0"' in lines  # input\ and output\ beside the launcher, wherever it is started from
+
+
+def test_double_clicked_without_arguments_the_launcher_opens_the_web_page():
+    lines = [ln.strip().lower() for ln in _lines()]
+    run = next(i for i, ln in enumerate(lines) if "process.py" in ln)
+    assert lines[run - 2 : run] == ["set cmd=", 'if "%~1"=="" set cmd=serve']
+    assert "%cmd% %*" in lines[run]
+    args = build_parser().parse_args([*_command(), "serve"])
+    assert args.command == "serve" and (args.input, args.output) == (Path("input"), Path("output"))
+    assert not args.no_browser and args.port == 0
 
 
 def test_the_launcher_calls_process_py_on_input_and_output():
