@@ -417,7 +417,7 @@ def _dispatch(args, argv: list[str]) -> int:
     if args.command == "serve":  # each of the page's runs holds the lock, not the page
         if not args.demo:
             _check_folders(args.input, out_root)
-        return commands.serve(args, out_root, _input_dir(args, out_root))
+        return commands.serve(args, out_root, lambda: _input_dir(args, out_root))
     if args.command != "send" and not args.demo:
         _check_folders(args.input, out_root)
     from lingong.model.filenames import display_name

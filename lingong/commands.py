@@ -305,12 +305,15 @@ def fetch(args, out_root: Path) -> int:
     return max(code, EXIT_DATA if rejected else EXIT_OK)
 
 
-def serve(args, out_root: Path, input_dir: Path) -> int:
-    """serve: the clerk's page (lingong.web), imported only here so no other command loads it."""
+def serve(args, out_root: Path, input_dir) -> int:
+    """serve: the clerk's page (lingong.web), imported only here so no other command loads it.
+    ``input_dir()`` gives the input folder (the demo's is written then: not while a page serves it)."""
+    from lingong.web.server import refuse_second
     from lingong.web.server import serve as run_server
 
+    refuse_second(out_root)
     return run_server(
-        input_dir,
+        input_dir(),
         out_root,
         port=args.port,
         open_browser=not args.no_browser,

@@ -70,6 +70,16 @@ def running_server(output_root: Path) -> dict | None:
     return None
 
 
+def refuse_second(output_root: Path) -> None:
+    """FatalInput naming the page already serving this output folder, if one is."""
+    other = running_server(output_root)
+    if other is not None:
+        raise FatalInput(
+            f"这个输出文件夹的网页已经在运行：http://{HOST}:{other['port']}/（进程 {other['pid']}，启动于 {other.get('started', '')}）。"
+            "请使用第一次启动时控制台窗口中显示的完整地址（含令牌），或在该网页上点“退出”后再启动。"
+        )
+
+
 def _bind(port: int) -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     if os.name != "nt":  # on Windows SO_REUSEADDR lets a second server take a port in use
@@ -104,12 +114,7 @@ def serve(
     # Worker processes started from the server's threads: forking a threaded process is unsafe,
     # so spawn them, as every Windows PC does anyway. (The read workers do not survive forkserver.)
     os.environ.setdefault(START_METHOD_ENV, "spawn")
-    other = running_server(output_root)
-    if other is not None:
-        raise FatalInput(
-            f"这个输出文件夹的网页已经在运行：http://{HOST}:{other['port']}/（进程 {other['pid']}，启动于 {other.get('started', '')}）。"
-            "请使用第一次启动时控制台窗口中显示的完整地址（含令牌），或在该网页上点“退出”后再启动。"
-        )
+    refuse_second(output_root)
     if not input_dir.is_dir():
         raise FatalInput(f"输入文件夹不存在：{input_dir}")
     output_root.mkdir(parents=True, exist_ok=True)
