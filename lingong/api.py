@@ -73,11 +73,12 @@ def assess(
     )
 
 
-def digest(summary) -> str:
-    """The Chinese summary of a run, as the command prints it."""
+def digest(summary, *, page: bool = False) -> str:
+    """The Chinese summary of a run, as the command prints it (``page``: its next step in the
+    words of the web page)."""
     from lingong.digest import digest as text
 
-    return text(summary)
+    return text(summary, page=page)
 
 
 # ---- the year's 报送情况 --------------------------------------------------------------------------

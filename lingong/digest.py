@@ -26,7 +26,7 @@ def _grades(tally: CountyTally) -> str:
     return "，".join(f"{g} {n}" for g, n in zip(GRADES, tally.grades))
 
 
-def digest(summary: RunSummary) -> str:
+def digest(summary: RunSummary, *, page: bool = False) -> str:
     """The end-of-run text for the console: what was read, what needs a person."""
     kinds = Counter(o.kind for o in summary.outcomes)
     sev = Counter(i.severity for i in summary.issues)
@@ -129,7 +129,7 @@ def digest(summary: RunSummary) -> str:
     for key, label in names.items():
         if key in summary.paths:
             lines.append(f"  {label}：{display_path(summary.paths[key])}")
-    if step := next_step(summary):
+    if step := next_step(summary, page=page):
         lines.append("")
         lines.append(step)
     return "\n".join(lines)
@@ -141,11 +141,16 @@ def _assessment_lines(summary: RunSummary) -> list[str]:
     return list(getattr(summary, "lines", ()) or ())
 
 
-def next_step(summary: RunSummary) -> str:
-    """What the clerk does next: the mails and the 通报 once the results are in, sending once drafted."""
+def next_step(summary: RunSummary, *, page: bool = False) -> str:
+    """What the clerk does next: the mails and the 通报 once the results are in, sending once drafted
+    (``page``: in the words of the web page's buttons rather than the commands)."""
     if not summary.results:
         return ""
     key = summary.period.key
+    if page:
+        if "mail" not in summary.paths:
+            return "下一步：核对结果后，在“邮件”页点“生成邮件草稿”，生成邮件草稿和通报草稿（不发送）。"
+        return "下一步：在“邮件”页先点“试发送（不发出）”核对收件人，确认后点“发送”。"
     if "mail" not in summary.paths:
         return f"下一步：核对结果后运行 python process.py mail --period {key}，生成邮件草稿和通报草稿（不发送）。"
     return (

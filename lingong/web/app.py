@@ -435,7 +435,7 @@ async def post_assessment(request: Request) -> Response:
                 workers=ws.workers,
                 progress=job.progress,
             )
-        job.digest = api.digest(summary)
+        job.digest = api.digest(summary, page=True)
         job.exit_status = summary.exit_code
         a = summary.assessment
         job.result = {"assessment": getattr(a, "id", "") if a is not None else ""}

@@ -31,6 +31,7 @@ def test_the_job_reports_progress_and_ends_with_the_commands_digest(assessed):
     assert "考核期：2023年上半年（2023H1）" in job["digest"] and "考核日期：2023年7月10日" in job["digest"]
     assert job["total"] > 0 and job["done"] == job["total"]
     assert job["result"]["assessment"]
+    assert "在“邮件”页点“生成邮件草稿”" in job["digest"] and "process.py mail" not in job["digest"]
 
 
 def test_the_recorded_assessment_lists_its_documents_and_each_downloads(assessed):
