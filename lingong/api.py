@@ -157,6 +157,35 @@ def load_assessment(output_root: Path, run):
 
 
 @dataclass(frozen=True)
+class OpenCase:
+    """A station's case of ``period`` that a recheck of that period would decide: 限期整改, or a
+    建议取消 the bureau has not acted on (a second recheck may still end it)."""
+
+    period: str
+    station: str
+    state: str  # 限期整改 | 建议取消
+    started_on: date
+    deadline: date
+    failed_items: tuple[str, ...]
+    grade: str  # the final grade that started it, as last recorded
+
+
+def open_rectifications(output_root: Path) -> list[OpenCase]:
+    """Every open case (限期整改, or 建议取消 not yet acted on) of the recorded assessments, by period then station: what a recheck
+    (``assess(..., recheck=True)``) of that period decides. Reads only."""
+    from lingong.grade.history import recheck_targets
+
+    db = Path(output_root) / layout.HISTORY_DB_NAME
+    if not db.is_file():
+        return []
+    out = []
+    for key in sorted({r.period for r in assessments(output_root) if not r.replaced_by}):
+        for code, (case, earlier) in recheck_targets(db, key).items():
+            out.append(OpenCase(key, code, case.state, case.started_on, case.deadline, earlier.failed_items, earlier.final_overall))
+    return out
+
+
+@dataclass(frozen=True)
 class Documents:
     """The files of one recorded assessment as they were issued."""
 

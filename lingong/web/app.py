@@ -324,7 +324,22 @@ def _choices(ws: Workspace) -> dict:
 
 
 def periods(request: Request) -> Response:
-    return _json(_choices(_ws(request)))
+    ws = _ws(request)
+    doc = _choices(ws)
+    doc["open_cases"] = [
+        {
+            "period": c.period,
+            "period_label": period_option(c.period).label,
+            "station": c.station,
+            "state": c.state,
+            "started_on": c.started_on.isoformat(),
+            "deadline": c.deadline.isoformat(),
+            "failed_items": list(c.failed_items),
+            "grade": c.grade,
+        }
+        for c in api.open_rectifications(ws.output_root)
+    ]
+    return _json(doc)
 
 
 def _run_json(ws: Workspace, run) -> dict:

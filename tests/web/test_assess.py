@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 import io
 import socket
 import zipfile
@@ -10,6 +12,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from lingong import layout
+from lingong.demo import resubmit
 from lingong.runtime.runlock import RunLock
 from lingong.web.jobs import Jobs
 from support.web import assess, make_client, wait
@@ -208,3 +211,31 @@ def test_shutdown_waits_for_no_job_and_then_stops(demo_input, tmp_path):
         release.set()
     client.ws.jobs.wait(10)
     assert client.post("/api/shutdown").json() == {"stopped": True} and stopped == [True]
+
+
+def test_open_rectifications_are_listed_for_a_recheck_and_the_recheck_decides_them(demo_input, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(demo_input, tmp_path / "input")  # the page's upload writes into its input
+    client = make_client(tmp_path / "input", out)
+    assert client.get("/api/periods").json()["open_cases"] == []
+    assess(client, {"period": "2023H1", "date": "2023-07-10"})
+    cases = client.get("/api/periods").json()["open_cases"]
+    assert cases and {c["period"] for c in cases} == {"2023H1"}
+    assert all(c["state"] == "限期整改" and c["deadline"] == "2023-08-09" for c in cases)
+    assert all(c["failed_items"] and c["grade"] == "不合格" for c in cases)
+    issued = json.loads((out / "2023H1" / "results.json").read_text(encoding="utf-8"))["stations"]
+    started = {s["code"] for s in issued if (s.get("rectification") or {}).get("state") == "限期整改"}
+    assert {"SX-002", "ZD-006"} <= started  # the demo's two known failures of the half-year
+    assert {c["station"] for c in cases} == started
+    # SX-002 finds its March promotion and sends March again; the clerk drops it on the page.
+    fixed = resubmit(shutil.copytree(demo_input, tmp_path / "station"))
+    (f,) = client.post("/api/files", files=[("files", (fixed.name, fixed.read_bytes()))]).json()["files"]
+    assert f["outcome"] == "已保存" and f["verdict"]["station"] == "SX-002" and f["verdict"]["status"] == "采用", f
+    job = assess(client, {"period": "2023H1", "date": "2023-08-20", "recheck": True})
+    assert job["state"] == "done", job
+    # The recheck decided each: the corrected ones ended (gone), the rest 建议取消, which stay
+    # listed until the bureau acts, since a second recheck may still end them.
+    after = client.get("/api/periods").json()["open_cases"]
+    assert "SX-002" not in {c["station"] for c in after}  # the demo's corrected March report
+    assert after and all(c["state"] == "建议取消" for c in after)
+    assert {c["station"] for c in after} < started

@@ -210,11 +210,31 @@ async function loadPeriods() {
     sel.replaceChildren(...p.periods.map((x) => el("option", { value: x.key, text: `${x.label}（${x.key}）` })));
     sel.value = keep || p.default || p.periods[p.periods.length - 1].key;
     $("#assess-why").textContent = (p.why || "") + "　考核日期不填时为今天（北京时间）；重新考核同一考核期时沿用上一版的考核日期。";
+    renderOpenCases(p.open_cases || []);
   } catch (e) {
     $("#assess-why").textContent = e.message;
   }
 }
 loaders.assess = loadPeriods;
+
+function renderOpenCases(cases) {
+  if (!cases.length) { $("#open-cases").replaceChildren(); return; }
+  const byPeriod = {};
+  for (const c of cases) (byPeriod[c.period] = byPeriod[c.period] || []).push(c);
+  const blocks = Object.entries(byPeriod).map(([period, list]) => el("div", { class: "run" },
+    el("h3", { text: `${list[0].period_label}待复查的驿站 ${list.length} 个` }),
+    el("table", { class: "list" },
+      el("thead", {}, el("tr", {}, ...["驿站", "状态", "等次", "不合格项目", "整改期限"].map((h) => el("th", { text: h })))),
+      el("tbody", {}, ...list.map((c) => el("tr", {}, el("td", { text: c.station }), el("td", { text: c.state }), el("td", { text: c.grade }),
+        el("td", { text: c.failed_items.join("、") }), el("td", { text: c.deadline }))))),
+    el("p", {}, el("button", { text: `复查${list[0].period_label}`, onclick: () => {
+      $("#assess-period").value = period;
+      $("#assess-recheck").checked = true;
+      $("#assess-date").focus();
+      toast("已选好复查，请填复查日期（整改期限之后），再点“开始考核”。");
+    } }))));
+  $("#open-cases").replaceChildren(...blocks);
+}
 
 $("#assess-form").addEventListener("submit", async (e) => {
   e.preventDefault();
