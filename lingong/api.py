@@ -181,7 +181,11 @@ def open_rectifications(output_root: Path) -> list[OpenCase]:
     out = []
     for key in sorted({r.period for r in assessments(output_root) if not r.replaced_by}):
         for code, (case, earlier) in recheck_targets(db, key).items():
-            out.append(OpenCase(key, code, case.state, case.started_on, case.deadline, earlier.failed_items, earlier.final_overall))
+            out.append(
+                OpenCase(
+                    key, code, case.state, case.started_on, case.deadline, earlier.failed_items, earlier.final_overall
+                )
+            )
     return out
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
-import io
 import socket
 import zipfile
 
