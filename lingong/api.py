@@ -168,22 +168,42 @@ class OpenCase:
     deadline: date
     failed_items: tuple[str, ...]
     grade: str  # the final grade that started it, as last recorded
+    name: str = ""  # the station's name and county as the period's latest assessment recorded them
+    county: str = ""
 
 
 def open_rectifications(output_root: Path) -> list[OpenCase]:
-    """Every open case (限期整改, or 建议取消 not yet acted on) of the recorded assessments, by period then station: what a recheck
-    (``assess(..., recheck=True)``) of that period decides. Reads only."""
+    """Every open case (限期整改, or 建议取消 not yet acted on) of the recorded assessments, by
+    period (in the order assessed) then station: what a recheck (``assess(..., recheck=True)``) of that period decides.
+    Reads only."""
     from lingong.grade.history import recheck_targets
 
     db = Path(output_root) / layout.HISTORY_DB_NAME
     if not db.is_file():
         return []
+    latest = {r.period: r for r in assessments(output_root) if not r.replaced_by}
     out = []
-    for key in sorted({r.period for r in assessments(output_root) if not r.replaced_by}):
-        for code, (case, earlier) in recheck_targets(db, key).items():
+    for key in latest:  # the periods in the order first assessed, so H1 before H2 before the year
+        targets = recheck_targets(db, key)
+        if not targets:
+            continue
+        try:
+            stations = load_assessment(output_root, latest[key]).stations
+        except FatalInput:  # recorded by an earlier version: codes only
+            stations = {}
+        for code, (case, earlier) in targets.items():
+            st = stations.get(code)
             out.append(
                 OpenCase(
-                    key, code, case.state, case.started_on, case.deadline, earlier.failed_items, earlier.final_overall
+                    key,
+                    code,
+                    case.state,
+                    case.started_on,
+                    case.deadline,
+                    earlier.failed_items,
+                    earlier.final_overall,
+                    st.name if st else "",
+                    st.county if st else "",
                 )
             )
     return out

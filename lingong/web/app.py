@@ -331,6 +331,8 @@ def periods(request: Request) -> Response:
             "period": c.period,
             "period_label": period_option(c.period).label,
             "station": c.station,
+            "name": c.name,
+            "county": c.county,
             "state": c.state,
             "started_on": c.started_on.isoformat(),
             "deadline": c.deadline.isoformat(),

@@ -223,6 +223,8 @@ def test_open_rectifications_are_listed_for_a_recheck_and_the_recheck_decides_th
     assert cases and {c["period"] for c in cases} == {"2023H1"}
     assert all(c["state"] == "限期整改" and c["deadline"] == "2023-08-09" for c in cases)
     assert all(c["failed_items"] and c["grade"] == "不合格" for c in cases)
+    sx2 = next(c for c in cases if c["station"] == "SX-002")
+    assert (sx2["name"], sx2["county"], sx2["failed_items"]) == ("高城镇零工驿站", "随县", ["宣传推广"])
     issued = json.loads((out / "2023H1" / "results.json").read_text(encoding="utf-8"))["stations"]
     started = {s["code"] for s in issued if (s.get("rectification") or {}).get("state") == "限期整改"}
     assert {"SX-002", "ZD-006"} <= started  # the demo's two known failures of the half-year

@@ -126,6 +126,11 @@ def test_the_page_in_a_browser_board_upload_assessment_download_and_exit(demo_in
             # 考核 2023H1 on 2023-07-10, then its summary downloaded.
             page.click("nav button[data-tab=assess]")
             expect(page.locator("#assess-period option[value='2023H1']")).to_have_count(1)
+            # On the real clock the demo's year ended long ago: no default, the clerk must choose
+            # (as the command line asks for --period), and starting without choosing says so.
+            expect(page.locator("#assess-period")).to_have_value("")
+            page.click("#assess-start")
+            expect(page.locator("#toast")).to_have_text("请先选择考核期。")
             page.select_option("#assess-period", "2023H1")
             page.fill("#assess-date", "2023-07-10")
             page.click("#assess-start")
@@ -133,6 +138,13 @@ def test_the_page_in_a_browser_board_upload_assessment_download_and_exit(demo_in
             link = page.locator("#job-docs a", has_text="考核汇总表")
             expect(link).to_be_visible()
             page.screenshot(path=shots / "4-assessed.png")
+            # The half-year's failures are listed for the recheck; its button prepares one.
+            expect(page.locator("#open-cases h3")).to_contain_text("2023年上半年待复查的驿站")
+            expect(page.locator("#open-cases tbody tr", has_text="SX-002")).to_contain_text("限期整改")
+            page.click("#open-cases button")
+            expect(page.locator("#assess-recheck")).to_be_checked()
+            expect(page.locator("#assess-period")).to_have_value("2023H1")
+            page.screenshot(path=shots / "4-recheck-ready.png", full_page=True)
             with page.expect_download() as got:
                 link.first.click()
             download = got.value

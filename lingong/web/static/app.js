@@ -207,8 +207,12 @@ async function loadPeriods() {
     const p = await api("/api/periods");
     const sel = $("#assess-period");
     const keep = sel.value;
-    sel.replaceChildren(...p.periods.map((x) => el("option", { value: x.key, text: `${x.label}（${x.key}）` })));
-    sel.value = keep || p.default || p.periods[p.periods.length - 1].key;
+    const options = p.periods.map((x) => el("option", { value: x.key, text: `${x.label}（${x.key}）` }));
+    // Without a default (the command line would ask for --period) the clerk chooses: guessing the
+    // last period would start an assessment nobody asked for.
+    if (!p.default) options.unshift(el("option", { value: "", text: "（请选择考核期）" }));
+    sel.replaceChildren(...options);
+    sel.value = keep || p.default || "";
     $("#assess-why").textContent = (p.why || "") + "　考核日期不填时为今天（北京时间）；重新考核同一考核期时沿用上一版的考核日期。";
     renderOpenCases(p.open_cases || []);
   } catch (e) {
@@ -224,12 +228,13 @@ function renderOpenCases(cases) {
   const blocks = Object.entries(byPeriod).map(([period, list]) => el("div", { class: "run" },
     el("h3", { text: `${list[0].period_label}待复查的驿站 ${list.length} 个` }),
     el("table", { class: "list" },
-      el("thead", {}, el("tr", {}, ...["驿站", "状态", "等次", "不合格项目", "整改期限"].map((h) => el("th", { text: h })))),
-      el("tbody", {}, ...list.map((c) => el("tr", {}, el("td", { text: c.station }), el("td", { text: c.state }), el("td", { text: c.grade }),
+      el("thead", {}, el("tr", {}, ...["县区", "驿站", "状态", "等次", "不合格项目", "整改期限"].map((h) => el("th", { text: h })))),
+      el("tbody", {}, ...list.map((c) => el("tr", {}, el("td", { text: c.county }), el("td", { text: c.name ? `${c.station} ${c.name}` : c.station }), el("td", { text: c.state }), el("td", { text: c.grade }),
         el("td", { text: c.failed_items.join("、") }), el("td", { text: c.deadline }))))),
     el("p", {}, el("button", { text: `复查${list[0].period_label}`, onclick: () => {
       $("#assess-period").value = period;
       $("#assess-recheck").checked = true;
+      $("#assess-date").value = "";  // the half-year's date would be before the deadline
       $("#assess-date").focus();
       toast("已选好复查，请填复查日期（整改期限之后），再点“开始考核”。");
     } }))));
@@ -239,6 +244,7 @@ function renderOpenCases(cases) {
 $("#assess-form").addEventListener("submit", async (e) => {
   e.preventDefault();
   const body = { period: $("#assess-period").value, date: $("#assess-date").value || null, recheck: $("#assess-recheck").checked };
+  if (!body.period) { toast("请先选择考核期。", true); $("#assess-period").focus(); return; }
   try {
     const job = await postJSON("/api/assessments", body);
     followJob(job.id, showAssessmentDone);
@@ -282,6 +288,7 @@ async function showAssessmentDone(job) {
   const run = doc.assessments.find((r) => r.id === id);
   if (run) $("#job-docs").replaceChildren(runView(run));
   loadBoard();
+  loadPeriods();  // the cases the assessment opened (or a recheck decided)
 }
 
 // ---- 收信 ---------------------------------------------------------------------------------------
