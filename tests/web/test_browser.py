@@ -21,6 +21,30 @@ LINE = re.compile(r"考核网页已启动：(http://127\.0\.0\.1:\d+/\?token=\S+
 # An accepted report taken out before the server starts, so the board shows 缺报 until it is uploaded.
 TAKEN = "曾都区/东城街道零工驿站/ZD-001_东城街道零工驿站_2023年2月_月度运维报表.xlsx"
 TAKEN_STATION, TAKEN_MONTH = "ZD-001", 2
+# Taken out too, and dropped back with a word where C1 wants a count: it is returned.
+BROKEN = "曾都区/ZD-003_南郊街道零工驿站_2023年3月_月度运维报表.xlsx"
+BROKEN_STATION, BROKEN_MONTH = "ZD-003", 3
+
+
+def _break(src: Path, dest: Path) -> None:
+    import openpyxl
+
+    from lingong.spec.template import SHEET_INDICATORS
+
+    wb = openpyxl.load_workbook(src)
+    row = next(r for r in wb[SHEET_INDICATORS].iter_rows() if r[0].value == "C1")
+    row[4].value = "很多"
+    wb.save(dest)
+
+
+def _not_a_report(dest: Path) -> None:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "通讯录"
+    wb.active.append(["姓名", "电话"])
+    wb.active.append(["张三", "13812345678"])
+    wb.save(dest)
 
 
 def _playwright():
@@ -79,6 +103,11 @@ def test_the_page_in_a_browser_board_upload_assessment_download_and_exit(demo_in
     taken = tmp_path / "taken" / Path(TAKEN).name
     taken.parent.mkdir()
     shutil.move(input_dir / TAKEN, taken)
+    broken = tmp_path / "taken" / Path(BROKEN).name
+    _break(input_dir / BROKEN, broken)
+    (input_dir / BROKEN).unlink()
+    other = tmp_path / "taken" / "驿站通讯录.xlsx"
+    _not_a_report(other)
     shots = tmp_path / "shots"
     shots.mkdir()
 
@@ -113,15 +142,26 @@ def test_the_page_in_a_browser_board_upload_assessment_download_and_exit(demo_in
             dialog.locator("button.close").click()
             expect(dialog).to_be_hidden()
 
-            # 上传报表: the report taken out comes back and is accepted.
+            # 上传报表: three files at once — the report taken out comes back and is accepted, the
+            # broken one is returned with its problem, the address list is not a report.
             page.click("nav button[data-tab=upload]")
-            page.set_input_files("#pick-files", [str(taken)])
-            row = page.locator("#upload-result tbody tr").first
-            expect(row).to_be_visible()
-            expect(row.locator("td").nth(4)).to_have_text(re.compile(r"^采用"))
-            page.screenshot(path=shots / "3-upload.png")
+            page.set_input_files("#pick-files", [str(taken), str(broken), str(other)])
+            rows = page.locator("#upload-result tbody tr")
+            expect(rows).to_have_count(3)
+
+            def result(name):
+                return rows.filter(has_text=name).locator("td").nth(4)
+
+            expect(result(taken.name)).to_have_text(re.compile(r"^采用"))
+            expect(result(broken.name)).to_have_text(re.compile(r"^退回"))
+            expect(rows.filter(has_text=broken.name).locator("a", has_text="退回修改的文件")).to_be_visible()
+            expect(rows.filter(has_text=broken.name).locator("div.problem")).to_contain_text("很多")
+            expect(rows.first).to_contain_text(taken.name)  # in the order dropped
+            expect(result(other.name)).to_have_text(re.compile(r"^已跳过（不含报表"))
+            page.screenshot(path=shots / "3-upload.png", full_page=True)
             page.click("nav button[data-tab=board]")
             expect(_cell(page, TAKEN_STATION, TAKEN_MONTH)).to_have_text("已采用")
+            expect(_cell(page, BROKEN_STATION, BROKEN_MONTH)).to_have_text("退回")
 
             # 考核 2023H1 on 2023-07-10, then its summary downloaded.
             page.click("nav button[data-tab=assess]")

@@ -180,17 +180,20 @@ async function upload(files) {
     const doc = await api("/api/files", { method: "POST", body: form });
     $("#upload-status").textContent = `已处理 ${doc.files.length} 个文件（${((performance.now() - t0) / 1000).toFixed(1)} 秒）。报送情况已更新。`;
     const tbody = $("#upload-result tbody");
-    for (const r of doc.files) {
+    for (const r of [...doc.files].reverse()) {  // prepended: the newest batch on top, in the order dropped
       const v = r.verdict;
       const result = v ? (v.status || kindText(v.kind)) : r.outcome;
       tbody.prepend(el("tr", {},
         el("td", {}, r.file ? fileLink(r.file) : r.name),
-        el("td", { text: r.outcome + (r.note && r.outcome !== "已保存" ? "：" + r.note : "") }),
-        el("td", { text: v ? v.station : "" }),
-        el("td", { text: v ? v.month_text : "" }),
+        el("td", { class: r.outcome === "已保存" ? "nowrap" : "", text: r.outcome + (r.note && r.outcome !== "已保存" ? "：" + r.note : "") }),
+        el("td", { class: "nowrap", text: v ? v.station : "" }),
+        el("td", { class: "nowrap", text: v ? v.month_text : "" }),
         el("td", { class: v && v.status === "采用" ? "ok" : v && v.errors ? "bad" : "warn", text: result + (v && v.reason ? "（" + v.reason + "）" : "") }),
         el("td", {}, v && v.errors ? `${v.errors} 个错误` : (v && v.problems.length ? `${v.problems.length} 个提示` : ""),
-          v && v.return_copy ? el("span", {}, "　", el("a", { href: v.return_copy, text: "退回修改的文件" })) : null)));
+          v && v.return_copy ? el("span", {}, "　", el("a", { href: v.return_copy, text: "退回修改的文件" })) : null,
+          // The errors that returned it, in the 校验报告's words, so the clerk can tell the station at once.
+          ...(v ? v.problems.filter((p) => p.severity === "错误").slice(0, 5).map((p) =>
+            el("div", { class: "problem", text: p.message })) : []))));
     }
     $("#upload-result").classList.remove("hidden");
   } catch (e) {
@@ -329,7 +332,11 @@ function runView(r) {
   const box = el("div", { class: "run" + (r.replaced_by ? " replaced" : "") },
     el("h3", { text: `${r.title} 第${r.version}版` + (r.replaced_by ? "（已被新的一版替代，文件在“旧版本”中）" : "") }));
   if (!r.folder) { box.append(el("p", { class: "warn", text: "找不到这次考核的文件（可能已被移走）。" })); return box; }
-  box.append(el("ul", {}, ...top.map((d) => el("li", {}, el("a", { href: d.url, text: d.name })))));
+  // The documents a clerk opens first; the data files (results.json, 月度明细.csv, the records) after.
+  const data = (d) => /\.(json|csv)$/i.test(d.name);
+  box.append(el("ul", {}, ...top.filter((d) => !data(d)).map((d) => el("li", {}, el("a", { href: d.url, text: d.name })))));
+  const rest = top.filter(data);
+  if (rest.length) box.append(el("p", { class: "note" }, "数据文件（供核对、分析）：", ...rest.flatMap((d, i) => [i ? "　" : "", el("a", { href: d.url, text: d.name })])));
   if (r.zips.length) box.append(el("p", {}, "打包下载：", ...r.zips.flatMap((z, i) => [i ? "　" : "", el("a", { href: z.url, text: z.part })])));
   return box;
 }
