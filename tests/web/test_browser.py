@@ -193,6 +193,26 @@ def test_the_page_in_a_browser_board_upload_assessment_download_and_exit(demo_in
             assert download.suggested_filename.endswith("考核汇总表.xlsx"), download.suggested_filename
             assert saved.read_bytes()[:2] == b"PK"
 
+            # The other tabs, each looked at: the records, the mail drafts, a station's history, 收信.
+            page.click("nav button[data-tab=records]")
+            expect(page.locator("#records .run h3").first).to_contain_text("2023年上半年考核")
+            page.screenshot(path=shots / "6-records.png")
+            page.click("nav button[data-tab=mail]")
+            expect(page.locator("#mail-drafts")).to_contain_text("还没有邮件草稿")
+            page.click("#mail-write")
+            expect(page.locator("#mail-drafts")).to_contain_text("已有邮件草稿", timeout=120_000)
+            page.click("#mail-dry")  # a dry run lists who would get what; nothing is sent
+            expect(page.locator("#mail-rows tbody tr").first).to_be_visible(timeout=120_000)
+            page.screenshot(path=shots / "7-mail.png")
+            page.click("nav button[data-tab=history]")
+            page.fill("#history-station", "SX-002")
+            page.click("#history-form button[type=submit]")
+            expect(page.locator("#history-text")).to_contain_text("2023年上半年")
+            page.screenshot(path=shots / "8-history.png")
+            page.click("nav button[data-tab=fetch]")
+            expect(page.locator("#fetch-mails")).to_be_visible()
+            page.screenshot(path=shots / "9-fetch.png")
+
             # 退出, confirmed.
             page.on("dialog", lambda d: d.accept())
             page.click("#quit")
