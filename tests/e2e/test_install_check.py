@@ -62,7 +62,10 @@ def test_the_launcher_checks_the_packages_before_every_run_not_only_the_first():
     install = next(i for i, ln in enumerate(lines) if "pip install" in ln)
     assert check < install < run
     # the check is on the way to the run whether .venv existed or not
-    assert re.search(r"&& goto run$", lines[check]) and lines[run - 1].lower() == ":run"
+    label = next(i for i, ln in enumerate(lines) if ln.lower() == ":run")
+    assert re.search(r"&& goto run$", lines[check]) and check < label < run
+    # between the label and the run only the choice of command (serve when double-clicked)
+    assert all(re.match(r"(?i)(if .* )?set CMD=", ln) for ln in lines[label + 1 : run]), lines[label:run]
     assert not any(ln.lower().startswith("if not exist") and "pip" in ln for ln in lines)
     # and an old or broken .venv Python is found out and made again
     assert any("sys.version_info < (3, 11)" in ln and ".venv" in ln for ln in lines)
