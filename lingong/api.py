@@ -46,12 +46,14 @@ def assess(
     new_history: bool = False,
     mail_drafts: bool = False,
     notice: bool = False,
-    progress: Progress | None = None,
+    progress: Progress | bool | None = None,
 ):
     """Assess (or, with ``recheck``, recheck) ``period`` on the 考核日期 ``on`` (default: today in
     China, or a rerun's recorded date): read the input folder, grade, record the assessment in the
     history and write its documents. Returns the run's ``RunSummary``; ``digest(summary)`` is
-    what the command prints after it."""
+    what the command prints after it. ``progress``: a callable ``(stage, done, total)``, True for
+    the command's bar on a terminal, None/False for nothing. Raises the errors of ``errors.py``
+    (FatalInput: nothing could be assessed, with what to do)."""
     from lingong.model.run import RunOptions
     from lingong.pipeline import run
 

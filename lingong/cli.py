@@ -15,7 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from lingong import __version__, commands, layout
+from lingong import __version__, api, commands, layout
 from lingong.commands import EXIT_DATA, EXIT_OK
 from lingong.errors import EXIT_USAGE, LingongError
 from lingong.model.periods import PERIOD_FORMS, date_cn, period_option
@@ -391,20 +391,6 @@ def _input_dir(args, out_root: Path) -> Path:
     return sample
 
 
-def _options(args, out_root: Path, input_dir: Path, **kw):
-    from lingong.model.run import RunOptions
-
-    return RunOptions(
-        input_dir=input_dir,
-        output_root=out_root,
-        period=args.period,
-        rules_path=args.rules,
-        workers=args.workers,
-        progress=not args.quiet,
-        **kw,
-    )
-
-
 def _dispatch(args, argv: list[str]) -> int:
     """Every command writes into the output folder (the demo its sample input too),
     so each holds it for its whole length: one run per output folder."""
@@ -437,8 +423,6 @@ def _check_folders(input_dir: Path, out_root: Path) -> None:
 
 
 def _dispatch_locked(args, out_root: Path) -> int:
-    from lingong.pipeline import digest, run
-
     if args.command == "template":
         return commands.templates(args, out_root, _input_dir(args, out_root))
     if args.command == "send":
@@ -480,18 +464,20 @@ def _dispatch_locked(args, out_root: Path) -> int:
 
                 resubmit(input_dir)
             print(f"==== 演示：{what}，考核日期 {date_cn(assessed_on)} ====")
-        opts = _options(
-            args,
-            out_root,
+        summary = api.assess(
             input_dir,
+            out_root,
+            args.period,
+            on=assessed_on,
             recheck=recheck,
+            rules_path=args.rules,
+            workers=args.workers,
+            new_history=args.new_history,
             mail_drafts=args.demo,
             notice=args.demo,
-            assessed_on=assessed_on,
-            new_history=args.new_history,
+            progress=not args.quiet,  # the bar on a terminal
         )
-        summary = run(opts)
-        print(digest(summary))
+        print(api.digest(summary))
         print()
         code = max(code, summary.exit_code)
     if args.demo:
