@@ -176,8 +176,8 @@ class OpenCase:
 
 def open_rectifications(output_root: Path) -> list[OpenCase]:
     """Every open case (限期整改, or 建议取消 not yet acted on) of the recorded assessments, by
-    period (in the order assessed) then station: what a recheck (``assess(..., recheck=True)``) of that period decides.
-    Reads only."""
+    period (in the order assessed) then station: what a recheck (``assess(..., recheck=True)``)
+    of that period decides. Reads only."""
     from lingong.grade.history import recheck_targets
 
     db = Path(output_root) / layout.HISTORY_DB_NAME

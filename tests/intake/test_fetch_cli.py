@@ -4,31 +4,15 @@ loopback SMTP server (aiosmtpd) once and only once."""
 
 from __future__ import annotations
 
-import socket
 from email import policy
 from email.parser import BytesParser
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from lingong import cli, layout
+from support.smtp import smtp_server
 
 pytestmark = pytest.mark.timeout(180)
-
-
-class Keep:
-    def __init__(self):
-        self.received = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.received.append((envelope.rcpt_tos, envelope.content))
-        return "250 OK"
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _settings(tmp_path, filled, smtp_port: int):
@@ -54,11 +38,8 @@ sender = "lgyz@suizhou.gov.cn"
 
 
 def test_fetch_then_send_receipts(tmp_path, filled, monkeypatch, capsys):
-    handler = Keep()
-    ctl = Controller(handler, hostname="127.0.0.1", port=_port())
-    ctl.start()
-    try:
-        settings = _settings(tmp_path, filled, ctl.port)
+    with smtp_server() as (handler, smtp_port):
+        settings = _settings(tmp_path, filled, smtp_port)
         monkeypatch.setenv("LINGONG_IMAP_PASSWORD", filled.config.password)
         base = ["--input", str(filled.input_dir), "--output", str(filled.output), "--quiet"]
         rc = cli.main([*base, "fetch", "--config", str(settings)])
@@ -82,8 +63,6 @@ def test_fetch_then_send_receipts(tmp_path, filled, monkeypatch, capsys):
         assert len(handler.received) == 7
         assert cli.main([*base, "send", "--receipts", "--config", str(settings)]) == 0
         assert len(handler.received) == 7  # at most once
-    finally:
-        ctl.stop()
     to = sorted(r[0][0] for r in handler.received)
     assert to.count("zd001@example.com") == 3
     msgs = [BytesParser(policy=policy.default).parsebytes(c) for _, c in handler.received]

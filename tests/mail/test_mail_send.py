@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -23,6 +22,7 @@ from aiosmtpd.controller import Controller
 
 from lingong.mail import send as ms
 from support.drafts import write
+from support.smtp import free_port
 
 SEND_TIME = datetime(2023, 7, 6, 10, 0, tzinfo=timezone(timedelta(hours=8)))
 
@@ -69,12 +69,6 @@ class Mailbox:
 
     def recipients(self) -> list[str]:
         return [r[1][0] for r in self.received]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

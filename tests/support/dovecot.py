@@ -17,6 +17,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from support.smtp import free_port
+
 DOVECOT = shutil.which("dovecot") or ("/usr/sbin/dovecot" if Path("/usr/sbin/dovecot").exists() else None)
 if not shutil.which("openssl"):  # it makes the server's certificate
     DOVECOT = None
@@ -31,12 +33,6 @@ class Dovecot:
     plain_port: int  # IMAP without TLS (STARTTLS offered)
     cert: Path
     root: Path
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _cert(folder: Path) -> tuple[Path, Path]:
@@ -127,7 +123,7 @@ def _serve(root: Path):
     for sub in ("run", "state", "mail", "home"):
         (root / sub).mkdir(exist_ok=True)
         os.chown(root / sub, uid, gid) if os.geteuid() == 0 and sub in ("mail", "home") else None
-    port, plain_port = _free_port(), _free_port()
+    port, plain_port = free_port(), free_port()
     conf = root / "dovecot.conf"
     conf.write_text(
         CONFIG.format(

@@ -5,16 +5,15 @@ from __future__ import annotations
 import io
 import json
 import shutil
-import socket
 import zipfile
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from lingong import layout
 from lingong.demo import resubmit
 from lingong.runtime.runlock import RunLock
 from lingong.web.jobs import Jobs
+from support.smtp import smtp_server
 from support.web import assess, make_client, wait
 
 pytestmark = pytest.mark.timeout(600)
@@ -137,21 +136,6 @@ def test_one_job_at_a_time():
     assert jobs.running is None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Keep:
-    def __init__(self):
-        self.received = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.received.append((envelope.rcpt_tos, envelope.content))
-        return "250 OK"
-
-
 def test_mail_is_written_from_the_record_tried_then_sent_once_after_confirmation(demo_input, tmp_path, monkeypatch):
     out = tmp_path / "out"
     client = make_client(demo_input, out)
@@ -164,13 +148,10 @@ def test_mail_is_written_from_the_record_tried_then_sent_once_after_confirmation
     assert len(drafts) >= 20 and all(d.endswith(".eml") for d in drafts)
     assert (out / "2023H1" / layout.NOTICE_NAME).is_file()
 
-    handler = Keep()
-    ctl = Controller(handler, hostname="127.0.0.1", port=_free_port())
-    ctl.start()
-    try:
+    with smtp_server() as (handler, smtp_port):
         for k, v in {
             "HOST": "127.0.0.1",
-            "PORT": str(ctl.port),
+            "PORT": str(smtp_port),
             "SECURITY": "none",
             "SENDER": "lgyz@suizhou.gov.cn",
         }.items():
@@ -192,8 +173,6 @@ def test_mail_is_written_from_the_record_tried_then_sent_once_after_confirmation
         assert again["state"] == "done" and len(handler.received) == n  # each mail once
         assert "已发送" not in {row["status"] for row in again["result"]["rows"]}
         assert "此前已发送，本次跳过" in {row["status"] for row in again["result"]["rows"]}
-    finally:
-        ctl.stop()
 
 
 def test_shutdown_waits_for_no_job_and_then_stops(demo_input, tmp_path):
