@@ -414,7 +414,9 @@ def profile_reading(files: list[Path], input_dir: Path, sample: int = 200) -> tu
 def _project_child(input_dir: str, output: str, period: str, workers: int) -> None:
     """Runs in the child: what process.py does, then one JSON line of figures."""
     t0 = time.perf_counter()
-    from lingong.pipeline import RunOptions, digest, run
+    from lingong.digest import digest
+    from lingong.model.run import RunOptions
+    from lingong.pipeline import run
 
     t_import = time.perf_counter() - t0
     summary = run(
@@ -518,7 +520,8 @@ def _documents_child(input_dir: str, output: str, period: str, forms: int) -> No
     """Runs in a child: the run without its documents, then each return copy and up to
     ``forms`` 考核验收表 written one by one in this one process, CPU time each."""
     from lingong.model.records import KIND_REPORT
-    from lingong.pipeline import RunOptions, run
+    from lingong.model.run import RunOptions
+    from lingong.pipeline import run
     from lingong.render.form import form_path, load_text_templates, write_form
     from lingong.render.return_copy import _openpyxl_copy, patched_copy, write_return_copy
     from lingong.render.xlsx_patch import Unpatchable

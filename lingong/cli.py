@@ -414,7 +414,7 @@ def _dispatch(args, argv: list[str]) -> int:
 
 def _check_folders(input_dir: Path, out_root: Path) -> None:
     from lingong.discover.walk import output_inside_input
-    from lingong.pipeline import refuse_same_folder
+    from lingong.run_checks import refuse_same_folder
 
     refuse_same_folder(input_dir, out_root)
     if output_inside_input(input_dir, out_root):
@@ -431,7 +431,7 @@ def _dispatch_locked(args, out_root: Path) -> int:
 
     if args.demo and not args.period:
         from lingong.demo import start_cycle
-        from lingong.pipeline import FatalInput
+        from lingong.errors import FatalInput
 
         try:
             start_cycle(out_root / layout.SAMPLE_INPUT_FOLDER, out_root, layout.HISTORY_DB_NAME)

@@ -32,7 +32,7 @@ def _month(args, missing: str) -> str:
 def _registry(args, out_root: Path, input_dir: Path) -> tuple[dict, str]:
     """The stations of the newest registry in the input folder, and its file."""
     from lingong.discover.walk import discover
-    from lingong.pipeline import pick_registry, read_files
+    from lingong.reading import pick_registry, read_files
 
     disc = discover(input_dir, exclude=out_root)
     results = read_files(disc.candidates, workers=args.workers or 1, progress=not args.quiet, cache_dir=out_root)

@@ -182,7 +182,7 @@ def write_documents(
     written.paths["returns"] = layout.returns_dir(out)
     if rebuilt:
         # Imported once here, before the workers fork, rather than once in each of them
-        # (pipeline.WRITER_MODULES leaves it out: most runs rebuild no copy).
+        # (reading.WRITER_MODULES leaves it out: most runs rebuild no copy).
         import openpyxl  # noqa: F401
 
     for res in a.results:

@@ -5,7 +5,7 @@ rate of each county and month.
 A library function for the web page (and anyone else): it prints nothing and writes
 nothing but the read cache, so that after each dropped file only that file is read.
 The reports are read, checked and chosen exactly as an assessment run does
-(pipeline.read_files, choose.plausibility, choose.selection).
+(reading.read_files, choose.plausibility, choose.selection).
 """
 
 from __future__ import annotations
@@ -119,7 +119,8 @@ def read_folder(
     from lingong.discover.walk import discover
     from lingong.errors import FatalInput
     from lingong.layout import DEFAULT_RULES
-    from lingong.pipeline import pick_registry, read_files, refuse_same_folder
+    from lingong.reading import pick_registry, read_files
+    from lingong.run_checks import refuse_same_folder
     from lingong.runtime.progress import default_workers
     from lingong.spec.rules import RulesError, load_rules
 

@@ -42,6 +42,9 @@ LAYERS: list[tuple[str, ...]] = [
     # the run and what it leaves: wiring, documents, records, analysis, the demo city
     (
         "pipeline",
+        "reading",
+        "run_checks",
+        "run_notes",
         "documents",
         "record",
         "run_record",

@@ -9,8 +9,9 @@ from datetime import date
 import openpyxl
 import pytest
 
+from lingong.digest import digest
 from lingong.model.run import RunOptions
-from lingong.pipeline import digest, run
+from lingong.pipeline import run
 from support.city import write_city
 from support.report_factory import write_report
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from lingong import pipeline
+from lingong import reading
 from lingong.demo import build_demo
 from lingong.layout import CACHE_NAME
 from lingong.model.run import RunOptions
@@ -35,14 +35,14 @@ def _run(src: Path, out: Path, **kw):
 def sent(monkeypatch) -> list[str]:
     """The files each run had read by its workers."""
     files: list[str] = []
-    real = pipeline.run_isolated
+    real = reading.run_isolated
 
     def spy(func, items, **kw):
         items = list(items)
         files.extend(rel for _, rel in items)
         return real(func, items, **kw)
 
-    monkeypatch.setattr(pipeline, "run_isolated", spy)
+    monkeypatch.setattr(reading, "run_isolated", spy)
     return files
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from lingong import pipeline
+from lingong import reading
 from lingong.demo import build_demo
 from lingong.model.run import RunOptions
 from lingong.pipeline import run
@@ -105,14 +105,14 @@ def test_a_month_not_yet_due_is_not_missing(demo, assessed):
 def test_with_a_warm_cache_it_reads_only_the_bureaus_files_and_prints_nothing(demo, assessed, monkeypatch, capsys):
     out, _ = assessed
     sent = []
-    real = pipeline.run_isolated
+    real = reading.run_isolated
 
     def spy(func, items, **kw):
         items = list(items)
         sent.extend(rel for _, rel in items)
         return real(func, items, **kw)
 
-    monkeypatch.setattr(pipeline, "run_isolated", spy)
+    monkeypatch.setattr(reading, "run_isolated", spy)
     reporting_status(demo, out, 2023, on=date(2024, 2, 1), workers=1)
     assert sent and not [f for f in sent if f.endswith(".xlsx") and "报表" in f]
     assert capsys.readouterr() == ("", "")

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 import lingong
-from lingong import pipeline
+from lingong import reading
 from lingong.demo import build_demo
 from lingong.discover.walk import discover
 from lingong.layout import CACHE_NAME
@@ -51,7 +51,7 @@ class Spy:
 
     def __init__(self, monkeypatch):
         self.read: list[list[str]] = []
-        run_isolated, read_files = pipeline.run_isolated, pipeline.read_files
+        run_isolated, read_files = reading.run_isolated, reading.read_files
 
         def spy_run(func, items, **kw):
             items = list(items)
@@ -62,8 +62,8 @@ class Spy:
             self.read.append([])
             return read_files(*a, **kw)
 
-        monkeypatch.setattr(pipeline, "run_isolated", spy_run)
-        monkeypatch.setattr(pipeline, "read_files", spy_read)
+        monkeypatch.setattr(reading, "run_isolated", spy_run)
+        monkeypatch.setattr(reading, "read_files", spy_read)
 
     @property
     def last(self) -> list[str]:
@@ -72,7 +72,7 @@ class Spy:
 
 def _read(src: Path, out: Path | None, notes: list | None = None):
     cands = discover(src, exclude=out).candidates if out else discover(src).candidates
-    return pipeline.read_files(cands, workers=1, progress=False, cache_dir=out, notes=notes)
+    return reading.read_files(cands, workers=1, progress=False, cache_dir=out, notes=notes)
 
 
 def _by_file(results):
@@ -337,13 +337,13 @@ def test_a_result_with_a_number_the_mask_would_change_is_not_stored(tmp_path):
 _CHILD = """
 import sys
 from pathlib import Path
-from lingong import pipeline
+from lingong import reading
 from lingong.discover.walk import discover
 from lingong.read import cache
 cache.COMMIT_EVERY = int(sys.argv[4])
 for _ in range(int(sys.argv[3])):
     cands = discover(Path(sys.argv[1]), exclude=Path(sys.argv[2])).candidates
-    pipeline.read_files(cands, workers=1, progress=False, cache_dir=Path(sys.argv[2]), notes=[])
+    reading.read_files(cands, workers=1, progress=False, cache_dir=Path(sys.argv[2]), notes=[])
 """
 
 

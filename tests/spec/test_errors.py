@@ -3,10 +3,10 @@
 import pytest
 
 from lingong import cli, errors
+from lingong.errors import FatalInput
 from lingong.grade.history import HistoryError
 from lingong.mail.drafts import MailTemplateError
 from lingong.mail.send import SmtpConfigError, TlsUnavailable
-from lingong.pipeline import FatalInput
 from lingong.render.form import TextTemplateError
 from lingong.render.notice import NoticeTemplateError
 from lingong.runtime.runlock import OutputBusy
