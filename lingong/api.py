@@ -95,9 +95,9 @@ reporting_status = _reporting_status
 
 
 def assessments(output_root: Path) -> list:
-    """The recorded assessments of an output folder (``grade.history.Run``), in the order recorded;
+    """The recorded assessments of an output folder (``grade.history_plan.Run``), in the order recorded;
     an empty list when the folder has no history."""
-    from lingong.grade.history import runs_of
+    from lingong.grade.history_plan import runs_of
 
     db = Path(output_root) / layout.HISTORY_DB_NAME
     return runs_of(db) if db.is_file() else []
@@ -107,10 +107,10 @@ def recorded_assessment(
     output_root: Path, period: str | Period | None = None, which: str = "", *, what: str = "写文档"
 ):
     """The recorded assessment ``period`` names (its latest, or ``which``: 考核 / 复查 /
-    复查YYYY-MM-DD / a record id) as a ``grade.history.Run``; with no period, the latest recorded.
+    复查YYYY-MM-DD / a record id) as a ``grade.history_plan.Run``; with no period, the latest recorded.
     Raises FatalInput, saying what to run first, when there is none (``what``: what the caller
     was about to do, for that message)."""
-    from lingong.grade.history import latest_of
+    from lingong.grade.history_plan import latest_of
 
     output_root = Path(output_root)
     db = output_root / layout.HISTORY_DB_NAME
@@ -143,7 +143,7 @@ def recorded_assessment(
 def load_assessment(output_root: Path, run):
     """The whole record (``record.Assessment``) of a recorded run, as its documents were rendered
     from it; FatalInput for an assessment recorded by an earlier version of the tool."""
-    from lingong.grade.history import load_record
+    from lingong.grade.history_query import load_record
     from lingong.record import loads
 
     doc = load_record(Path(output_root) / layout.HISTORY_DB_NAME, run.run_id)
@@ -178,7 +178,7 @@ def open_rectifications(output_root: Path) -> list[OpenCase]:
     """Every open case (限期整改, or 建议取消 not yet acted on) of the recorded assessments, by
     period (in the order assessed) then station: what a recheck (``assess(..., recheck=True)``)
     of that period decides. Reads only."""
-    from lingong.grade.history import recheck_targets
+    from lingong.grade.history_query import recheck_targets
 
     db = Path(output_root) / layout.HISTORY_DB_NAME
     if not db.is_file():
@@ -215,7 +215,7 @@ def open_rectifications(output_root: Path) -> list[OpenCase]:
 class Documents:
     """The files of one recorded assessment as they were issued."""
 
-    run: object  # grade.history.Run
+    run: object  # grade.history_plan.Run
     folder: Path | None  # its folder now: <period>/…, or …/旧版本/第N版_… once replaced; None if gone
     files: tuple[Path, ...] = ()  # absolute, in the folder's order
 

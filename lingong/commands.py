@@ -124,7 +124,7 @@ def recorded(args, out_root: Path, *, what: str):
 def changed_inputs(db: Path, run, input_dir: Path, out_root: Path) -> list[str]:
     """The input files changed since the assessment: size and time first, the hash to confirm."""
     from lingong.discover.walk import discover
-    from lingong.grade.history import recorded_inputs
+    from lingong.grade.history_query import recorded_inputs
     from lingong.read.files import _hash
 
     if not Path(input_dir).is_dir():

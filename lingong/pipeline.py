@@ -28,10 +28,12 @@ from lingong.choose.selection import select_reports
 from lingong.discover.walk import discover
 from lingong.documents import plan_return_copies, write_documents, write_mail
 from lingong.errors import FatalInput, HistoryRefused
-from lingong.grade import history
+from lingong.grade import history, history_plan
 from lingong.grade.grading import assess
-from lingong.grade.history import check_city, plan_assessment, recheck_targets
-from lingong.grade.history_view import _read_only, recorded
+from lingong.grade.history import check_city
+from lingong.grade.history_plan import plan_assessment
+from lingong.grade.history_query import recheck_targets
+from lingong.grade.history_view import read_only, recorded
 from lingong.layout import HISTORY_DB_NAME
 from lingong.model.filenames import display_path
 from lingong.model.periods import date_cn, months_in_year_through, period_option
@@ -145,7 +147,7 @@ def run(opts: RunOptions) -> RunSummary:
     t = time.perf_counter()
     registry = (registry_file, sorted(stations))
     _check_city(db, registry)
-    how = history.plan_assessment(db, period=period, recheck=opts.recheck, on=assessed_on)
+    how = history_plan.plan_assessment(db, period=period, recheck=opts.recheck, on=assessed_on)
     targets = None
     if opts.recheck:
         results, targets = _recheck_scope(db, period, results, assessed_on)
@@ -183,7 +185,7 @@ def run(opts: RunOptions) -> RunSummary:
     def make_record(recorded_results, plan) -> bytes:
         a = Assessment(
             id=run_id,
-            kind=history.RECHECK if opts.recheck else history.ASSESSMENT,
+            kind=history_plan.RECHECK if opts.recheck else history_plan.ASSESSMENT,
             period=period,
             assessed_on=assessed_on,
             version=plan.version,
@@ -320,7 +322,7 @@ def _check_city(db: Path, registry) -> None:
     """Another city's history is refused before anything is written (record_assessment checks again)."""
     if not db.is_file():
         return
-    with contextlib.closing(_read_only(db)) as conn:
+    with contextlib.closing(read_only(db)) as conn:
         check_city(conn, registry)
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from lingong import layout
 from lingong.discover.walk import output_inside_input
 from lingong.errors import FatalInput, HistoryRefused
-from lingong.grade.history import runs_of
+from lingong.grade.history_plan import runs_of
 from lingong.layout import HISTORY_DB_NAME
 from lingong.model.periods import date_cn
 from lingong.model.records import Period

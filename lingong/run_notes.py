@@ -8,7 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 from lingong import layout
-from lingong.grade.history import _read_rows, recorded_inputs, results_of_run
+from lingong.grade.history_query import read_rows, recorded_inputs, results_of_run
 from lingong.model.filenames import display_path
 from lingong.model.periods import date_cn
 from lingong.model.records import KIND_REPORT
@@ -80,7 +80,7 @@ def what_changed(db: Path, plan, results: list, recheck: bool, outcomes) -> list
             + (f"等次或整改状态有变化的驿站 {len(changed)} 个：" if changed else "没有驿站的等次或整改状态变化")
         )
         lines.extend(f"  {c}" for c in changed)
-        sent = _read_rows(
+        sent = read_rows(
             db,
             "SELECT COUNT(*) AS n FROM mail_log WHERE period = ? AND kind = 'results' AND status = 'sent'",
             (plan.replaces.period,),

@@ -83,17 +83,23 @@ def _sqlite(path: Path) -> list[str]:
         skip = ('INSERT INTO "records"', 'INSERT INTO "input_files"')
         lines = [line for line in con.iterdump() if not line.startswith(skip)]
         try:  # the inputs' mtimes differ whenever the inputs were written again (every demo)
-            lines += [f"input_files {row}" for row in con.execute(
-                "SELECT run_id, file, sha256, kind, status, station, month, reason, size"
-                " FROM input_files ORDER BY rowid")]
+            lines += [
+                f"input_files {row}"
+                for row in con.execute(
+                    "SELECT run_id, file, sha256, kind, status, station, month, reason, size"
+                    " FROM input_files ORDER BY rowid"
+                )
+            ]
         except sqlite3.Error:
             pass
         try:  # an assessment's record: compressed JSON, compared as its text (it holds the run id)
             rows = con.execute("SELECT run_id, body FROM records ORDER BY rowid").fetchall()
         except sqlite3.Error:
             rows = []
-        records = [f"record {run_id}: {json.dumps(_unmtime(json.loads(zlib.decompress(body))), ensure_ascii=False)}"
-                   for run_id, body in rows]
+        records = [
+            f"record {run_id}: {json.dumps(_unmtime(json.loads(zlib.decompress(body))), ensure_ascii=False)}"
+            for run_id, body in rows
+        ]
         return lines + records
     finally:
         con.close()

@@ -19,7 +19,7 @@ import sqlite3
 from pathlib import Path
 
 from lingong.errors import HistoryError
-from lingong.grade.rectification import CANCEL, ENDED, ON_NOTICE, _after, period_order
+from lingong.grade.rectification import CANCEL, ENDED, ON_NOTICE, is_after, period_order
 from lingong.model.periods import parse_period
 
 BUSY_TIMEOUT_MS = 30_000  # another run (or a viewer) holding the file: wait rather than fail
@@ -223,7 +223,7 @@ _SQLITE_WRITE_REFUSED = {
 }
 
 
-def _cannot_write(e: BaseException) -> str:
+def cannot_write(e: BaseException) -> str:
     """A Chinese cause when ``e`` says the disk is full or the folder cannot be written, else ""."""
     if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
         return "磁盘空间不足"
@@ -259,10 +259,10 @@ def connect(db_path: Path) -> sqlite3.Connection:
             conn.close()
         if not isinstance(e, (sqlite3.DatabaseError, OSError)):
             raise
-        cannot_write = _cannot_write(e)
-        if cannot_write:
+        refused = cannot_write(e)
+        if refused:
             raise HistoryError(
-                f"考核历史数据库 {db_path} 无法写入（{cannot_write}）。请检查磁盘空间和输出文件夹的写入权限后重新运行。"
+                f"考核历史数据库 {db_path} 无法写入（{refused}）。请检查磁盘空间和输出文件夹的写入权限后重新运行。"
             ) from e
         if _locked(e):
             raise HistoryError(
@@ -348,7 +348,7 @@ def _cases_from_version_2(conn: sqlite3.Connection) -> None:
     for station, period, state, run_id, on in sorted(later, key=lambda t: order.get(t[1], "")):
         p = parse_period(period)
         for (st, a), case in cases.items():
-            if st == station and case[3] != ENDED and p and _after(p, a) and on >= case[2]:
+            if st == station and case[3] != ENDED and p and is_after(p, a) and on >= case[2]:
                 case[3:8] = [state, period, 0, run_id, on]
     conn.executemany(
         "INSERT INTO rectification_cases (station, period, started_run, started_on, deadline, state, decided_by,"
@@ -375,3 +375,8 @@ def _versions_from_version_4(conn: sqlite3.Connection) -> None:
             conn.execute("UPDATE runs SET replaced_by = ? WHERE run_id = ?", (run_id, prev[0]))
         conn.execute("UPDATE runs SET version = ? WHERE run_id = ?", (version, run_id))
         last[group] = (run_id, version)
+
+
+def read_only(db_path: Path) -> sqlite3.Connection:
+    """Looking never changes, migrates or creates the database."""
+    return sqlite3.connect(f"{Path(db_path).resolve().as_uri()}?mode=ro", uri=True)

@@ -12,11 +12,12 @@ from datetime import date
 from pathlib import Path
 
 from lingong.grade.city import failed_item_names
+from lingong.grade.history_query import failed_items, load_cases
+from lingong.grade.history_schema import read_only
 from lingong.layout import RESULTS_JSON_NAME
 from lingong.model.periods import date_cn, parse_period
 from lingong.model.records import StationResult
-from lingong.spec.template import ITEMS
-from lingong.spec.vocab import FAIL, ON_NOTICE
+from lingong.spec.vocab import ON_NOTICE
 
 
 @dataclass(frozen=True)
@@ -39,26 +40,13 @@ def period_label(key: str) -> str:
     return p.label if p else key
 
 
-def _read_only(db_path: Path) -> sqlite3.Connection:
-    """Looking never changes, migrates or creates the database."""
-    return sqlite3.connect(f"{Path(db_path).resolve().as_uri()}?mode=ro", uri=True)
-
-
-def _failed(item_grades: str) -> tuple[str, ...]:
-    try:
-        grades = json.loads(item_grades or "{}")
-    except ValueError:
-        return ()
-    return tuple(n for n in ITEMS if (grades.get(n) or {}).get("final") == FAIL)
-
-
 def recorded(db_path: Path, station: str | None = None) -> list[PeriodResult]:
     """The current result of every station (or one) in every recorded period, oldest
     period first; [] when there is no database yet."""
     db_path = Path(db_path)
     if not db_path.is_file():
         return []
-    conn = _read_only(db_path)
+    conn = read_only(db_path)
     try:
         sql = (
             "SELECT r.period, r.period_order, r.station, r.graded, r.final_overall, r.provisional,"
@@ -74,7 +62,7 @@ def recorded(db_path: Path, station: str | None = None) -> list[PeriodResult]:
     finally:
         conn.close()
     return [
-        PeriodResult(p, o, s, bool(g), f or "", bool(pv), rc or "", d, a, _failed(ig), bool(rk))
+        PeriodResult(p, o, s, bool(g), f or "", bool(pv), rc or "", d, a, failed_items(ig), bool(rk))
         for p, o, s, g, f, pv, rc, d, a, ig, rk in rows
     ]
 
@@ -143,15 +131,13 @@ def _station_identity(out_root: Path, code: str) -> tuple[str, str]:
 def station_report(out_root: Path, db_name: str, code: str) -> str | None:
     """One station's record in Chinese: every recorded period's final grade, failed items
     and rectification state, then its rectification cases. None: not in the history."""
-    from lingong.grade.history import _load_cases  # the same reading of the cases as the assessment's
-
     db = Path(out_root) / db_name
     rows = recorded(db, code)
     if not rows:
         return None
-    conn = _read_only(db)
+    conn = read_only(db)
     try:
-        cases = _load_cases(conn, code)
+        cases = load_cases(conn, code)
     except sqlite3.OperationalError:  # a database from before rectification cases
         cases = {}
     finally:

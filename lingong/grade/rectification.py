@@ -29,19 +29,19 @@ def period_order(period: Period) -> str:
     return f"{period.months[-1]}|{len(period.months):02d}"
 
 
-def _months(key: str) -> tuple[str, ...]:
+def period_months(key: str) -> tuple[str, ...]:
     p = parse_period(key)
     return p.months if p else ()
 
 
-def _after(later: Period, key: str) -> bool:
+def is_after(later: Period, key: str) -> bool:
     """All months of ``later`` come after every month of the period ``key``."""
-    months = _months(key)
+    months = period_months(key)
     return bool(months) and later.months[0] > months[-1]
 
 
 def _overlaps(period: Period, key: str) -> bool:
-    return bool(set(period.months) & set(_months(key)))
+    return bool(set(period.months) & set(period_months(key)))
 
 
 def _decided(case: RectificationCase, state: str, by: str, recheck: bool, on: date) -> RectificationCase:
@@ -85,9 +85,9 @@ def decide(
         for key, case in cases.items():
             if not deciding or key == period.key or case.state not in (ON_NOTICE, CANCEL):
                 continue
-            if _after(period, key) and today >= case.deadline and new_state != case.state:
+            if is_after(period, key) and today >= case.deadline and new_state != case.state:
                 changed[key] = _decided(case, new_state, period.key, False, today)
-        cancelled = any(c.state == CANCEL for c in {**cases, **changed}.values() if _after(period, c.period))
+        cancelled = any(c.state == CANCEL for c in {**cases, **changed}.values() if is_after(period, c.period))
         overlapping = any(_overlaps(period, k) for k in cases if k != period.key)
         if failed and own is None and not (overlapping or failed_inside or cancelled):
             changed[period.key] = RectificationCase(period.key, today, today + timedelta(days=deadline_days), ON_NOTICE)

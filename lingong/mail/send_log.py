@@ -33,9 +33,9 @@ RESEND_OPTION = "--resend-unknown"
 
 
 def _connect_db(db_path: Path) -> sqlite3.Connection:
-    from lingong.grade import history
+    from lingong.grade import history_schema
 
-    return history.connect(db_path)
+    return history_schema.connect(db_path)
 
 
 def _log_rows(con: sqlite3.Connection | None, station: str, kind: str, message_id: str) -> list[tuple]:
@@ -86,7 +86,7 @@ def _record(
             )
         con.commit()
     except sqlite3.DatabaseError as e:
-        from lingong.grade.history import HistoryError
+        from lingong.errors import HistoryError
 
         # Without the log a resumed run could send twice: stop sending rather than go on blind.
         raise HistoryError(

@@ -119,7 +119,7 @@ def detail_sheet(bk, period: Period, results: list[StationResult]) -> None:
 def history_sheet(bk, period: Period, results: list[StationResult], history: list[PeriodResult]) -> None:
     """One row per station, two columns per recorded period (oldest first); this run's
     period always from its own results, recorded or not."""
-    from lingong.grade.history import period_order
+    from lingong.grade.rectification import period_order
 
     history = with_current(history, results, period_order(period))
     ws = bk.sheet(HISTORY_SHEET, "随州市零工驿站历次考核（最终等次、整改状态；随考核历史数据库更新）")

@@ -10,7 +10,7 @@ import pytest
 
 from lingong.choose.period import default_period
 from lingong.errors import FatalInput
-from lingong.grade.history import HISTORY_DB_NAME
+from lingong.layout import HISTORY_DB_NAME
 from lingong.model.run import RunOptions
 from lingong.pipeline import run
 from support.city import STATIONS, write_city, write_registry

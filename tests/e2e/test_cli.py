@@ -185,7 +185,8 @@ def test_demo_runs_the_whole_job_and_exits_0(tmp_path):
         "==== 演示：下半年检查，考核日期 2024年1月12日 ====",
         "==== 演示：年终考评，考核日期 2024年1月12日 ====",
     ]
-    from lingong.grade.history import HISTORY_DB_NAME, cases_of
+    from lingong.grade.history_query import cases_of
+    from lingong.layout import HISTORY_DB_NAME
 
     db = tmp_path / "demo" / HISTORY_DB_NAME
     cases = {

@@ -240,7 +240,7 @@ def test_default_rules_grade_the_city_as_designed(demo, tmp_path, period):
 
 def test_each_demo_starts_its_year_afresh_and_never_touches_a_real_history(tmp_path):
     from lingong.demo import MARKER, start_cycle
-    from lingong.grade.history import HISTORY_DB_NAME
+    from lingong.layout import HISTORY_DB_NAME
 
     real = tmp_path / "real"
     real.mkdir()

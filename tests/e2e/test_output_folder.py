@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from lingong.grade.history import HISTORY_DB_NAME
+from lingong.layout import HISTORY_DB_NAME
 from lingong.read.workbook import read_workbook
 from lingong.runtime.runlock import ENV_WAIT, LOCK_NAME, this_host
 from support.paths import ROOT  # noqa: E402

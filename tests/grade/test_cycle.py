@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from lingong.grade.history import HISTORY_DB_NAME, cases_of
+from lingong.grade.history_query import cases_of
+from lingong.layout import HISTORY_DB_NAME
 from lingong.model.run import RunOptions
 from lingong.pipeline import run
 from lingong.render.wording import rectification_text

@@ -7,9 +7,12 @@ from datetime import date
 
 import pytest
 
-from lingong.grade import history
+from lingong import layout
+from lingong.errors import HistoryError
+from lingong.grade import history_query, history_schema
 from lingong.grade.grading import assess
-from lingong.grade.history import HistoryError, connect, record_assessment
+from lingong.grade.history import record_assessment
+from lingong.grade.history_schema import connect
 from lingong.model.periods import parse_period
 from lingong.model.records import FileOutcome
 from lingong.spec.rules import load_rules
@@ -62,7 +65,7 @@ def record(db, period_key, failing=frozenset(), *, run, recheck=False, today=dat
 
 
 def test_schema_is_migrated_once_with_a_rollback_journal(tmp_path):
-    db = tmp_path / "out" / history.HISTORY_DB_NAME
+    db = tmp_path / "out" / layout.HISTORY_DB_NAME
     conn = connect(db)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"  # WAL is unsafe on network shares
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
@@ -70,7 +73,7 @@ def test_schema_is_migrated_once_with_a_rollback_journal(tmp_path):
     conn.close()
     conn = connect(db)
     assert [r[0] for r in conn.execute("SELECT version FROM schema_version")] == list(
-        range(1, history.SCHEMA_VERSION + 1)
+        range(1, history_schema.SCHEMA_VERSION + 1)
     )
     with pytest.raises(sqlite3.IntegrityError):
         conn.execute(
@@ -85,7 +88,7 @@ def test_a_wal_database_of_an_earlier_version_is_converted_with_its_unsaved_page
     committed rows only in the -wal file: opening converts it and keeps those rows."""
     old = tmp_path / "old"
     old.mkdir()
-    db = old / history.HISTORY_DB_NAME
+    db = old / layout.HISTORY_DB_NAME
     record(db, "2023H1", {"ZD-002"}, run="r1")
     writer = sqlite3.connect(db, isolation_level=None)
     assert writer.execute("PRAGMA journal_mode = WAL").fetchone()[0] == "wal"
@@ -145,7 +148,7 @@ def test_rectification_across_two_runs(tmp_path, second, recheck, failing, state
         assert set(out) == {"ZD-001"}
     else:
         assert out["ZD-002"].rectification == ""
-    rows = history.current_results(db, second)
+    rows = history_query.current_results(db, second)
     assert {r["station"]: r["rectification"] for r in rows}["ZD-001"] == state
 
 
@@ -156,8 +159,8 @@ def test_rerun_of_the_same_period_replaces_and_does_not_count_twice(tmp_path):
     assert again["ZD-001"].rectification == "限期整改"  # not 建议取消
     # A new version whose date corrects the first one's: the deadline follows it (issue 21).
     assert first["ZD-001"].deadline == date(2023, 8, 9) and again["ZD-001"].deadline == date(2023, 8, 19)
-    assert len(history.current_results(db, "2023H1")) == 3
-    hist = history.station_history(db, "ZD-001")
+    assert len(history_query.current_results(db, "2023H1")) == 3
+    hist = history_query.station_history(db, "ZD-001")
     assert [(h["run_id"], h["current"]) for h in hist] == [("r1", 0), ("r2", 1)]
     conn = connect(db)
     assert conn.execute("SELECT COUNT(*) FROM rectification").fetchone()[0] == 1
@@ -210,7 +213,7 @@ def test_mail_log_of_an_older_database_is_kept_and_may_hold_sending(tmp_path):
     old = sqlite3.connect(db)
     old.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
     for version in (1, 2):
-        for statement in history.MIGRATIONS[version - 1]:
+        for statement in history_schema.MIGRATIONS[version - 1]:
             old.execute(statement)
         old.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
     old.execute(

@@ -15,8 +15,10 @@ import pytest
 
 from lingong.cli import build_parser
 from lingong.errors import FatalInput, HistoryRefused
-from lingong.grade import history
-from lingong.grade.history import HISTORY_DB_NAME, cases_of, connect
+from lingong.grade import history_plan, history_schema
+from lingong.grade.history_query import cases_of
+from lingong.grade.history_schema import connect
+from lingong.layout import HISTORY_DB_NAME
 from lingong.model.run import RunOptions
 from lingong.pipeline import run
 from support.city import write_city
@@ -80,7 +82,7 @@ def test_another_citys_history_is_refused_naming_both(tmp_path, year):
     with pytest.raises(HistoryRefused) as e:
         assess(other, out, "2023H2", D("2024-01-12"))
     assert "另一个城市" in str(e.value) and "ZD-001" in str(e.value) and "XY-001" in str(e.value)
-    assert [r.period for r in history.runs_of(out / HISTORY_DB_NAME)] == ["2023H1"]  # nothing recorded
+    assert [r.period for r in history_plan.runs_of(out / HISTORY_DB_NAME)] == ["2023H1"]  # nothing recorded
 
 
 def test_a_recheck_of_a_period_never_assessed_is_refused(tmp_path, year):
@@ -164,7 +166,7 @@ def test_a_version_4_history_is_migrated_keeping_its_dates_and_deadlines(tmp_pat
     db = tmp_path / HISTORY_DB_NAME
     conn = sqlite3.connect(db)
     conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
-    for version, statements in enumerate(history.MIGRATIONS[:4], 1):
+    for version, statements in enumerate(history_schema.MIGRATIONS[:4], 1):
         for s in statements:
             s(conn) if callable(s) else conn.execute(s)
         conn.execute("INSERT INTO schema_version VALUES (?)", (version,))
@@ -184,7 +186,7 @@ def test_a_version_4_history_is_migrated_keeping_its_dates_and_deadlines(tmp_pat
     conn.commit()
     conn.close()
     connect(db).close()
-    runs = {r.run_id: r for r in history.runs_of(db)}
+    runs = {r.run_id: r for r in history_plan.runs_of(db)}
     assert (runs["a"].version, runs["a"].replaced_by, runs["b"].version, runs["b"].replaced_by) == (1, "b", 2, "")
     assert (runs["c"].recheck, runs["c"].version, runs["c"].assessed_on) == (True, 1, D("2023-08-20"))
     case = cases_of(db, "ZD-9")["2023H1"]

@@ -8,8 +8,9 @@ from datetime import date
 import pytest
 from test_rectification import F, P, assess_as, record_assessment
 
-from lingong.grade import history
-from lingong.grade.history import HISTORY_DB_NAME, cases_of
+from lingong.grade import history_plan
+from lingong.grade.history_query import cases_of
+from lingong.layout import HISTORY_DB_NAME
 from lingong.model.run import RunOptions
 from lingong.pipeline import run
 from lingong.render.notice import notice_context
@@ -22,7 +23,7 @@ D = date.fromisoformat
 def record(db, period_key, grade, on, *, recheck=False, provisional=False):
     p, results = assess_as(period_key, grade)
     results = [replace(r, provisional=provisional) for r in results]
-    runs = len(history.runs_of(db))
+    runs = len(history_plan.runs_of(db))
     return record_assessment(
         db,
         run_id=f"r{runs}",

@@ -13,9 +13,12 @@ from datetime import date
 
 import pytest
 
-from lingong.grade import history
+from lingong import errors
+from lingong.grade import history_query, history_schema
 from lingong.grade.grading import assess
-from lingong.grade.history import cases_of, connect, record_assessment
+from lingong.grade.history import record_assessment
+from lingong.grade.history_query import cases_of
+from lingong.grade.history_schema import connect
 from lingong.model.periods import parse_period
 from lingong.model.records import FileOutcome
 from lingong.spec.rules import load_rules
@@ -41,7 +44,7 @@ def assess_as(period_key: str, grade: str):
 def record(db, period_key, grade, on, *, recheck=False, provisional=False):
     p, results = assess_as(period_key, grade)
     results = [replace(r, provisional=provisional) for r in results]
-    run = f"r{len(history.station_history(db, 'GS-002')) if db.exists() else 0}-{period_key}-{on}-{recheck}"
+    run = f"r{len(history_query.station_history(db, 'GS-002')) if db.exists() else 0}-{period_key}-{on}-{recheck}"
     out = record_assessment(
         db,
         run_id=run,
@@ -108,7 +111,7 @@ def test_rectification_table(tmp_path, before, new, state, deadline):
     r = record(db, period, grade, on, recheck="recheck" in how, provisional="provisional" in how)
     assert (r.rectification, r.deadline) == (state, D(deadline) if deadline else None)
     # The results table holds what the documents of this assessment show.
-    row = history.current_results(db, period)[0]
+    row = history_query.current_results(db, period)[0]
     assert (row["rectification"], row["deadline"]) == (state, deadline)
 
 
@@ -145,11 +148,11 @@ def test_history_lists_periods_by_their_last_month(tmp_path):
     record(db, "2023H1", P, "2023-07-10")
     record(db, "2023H2", P, "2024-01-12")
     record(db, "2023", P, "2024-01-12")
-    assert [h["period"] for h in history.station_history(db, "GS-002")] == ["2023H1", "2023H2", "2023"]
+    assert [h["period"] for h in history_query.station_history(db, "GS-002")] == ["2023H1", "2023H2", "2023"]
     # Typed in another order, the history refuses rather than giving other states (issue 21).
     other = tmp_path / "other.sqlite3"
     record(other, "2023", P, "2024-01-12")
-    with pytest.raises(history.HistoryRefused):
+    with pytest.raises(errors.HistoryRefused):
         record(other, "2023H2", P, "2024-01-12")
 
 
@@ -158,7 +161,7 @@ def _version_2_history(db):
     the year, run on 2024-01-12, said 建议取消 about the same months."""
     conn = sqlite3.connect(db)
     conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
-    for version, statements in enumerate(history.MIGRATIONS[:2], 1):
+    for version, statements in enumerate(history_schema.MIGRATIONS[:2], 1):
         for s in statements:
             conn.execute(s)
         conn.execute("INSERT INTO schema_version VALUES (?)", (version,))
@@ -188,7 +191,7 @@ def test_a_version_2_history_is_migrated_keeping_its_deadlines(tmp_path):
     _version_2_history(db)
     conn = connect(db)
     assert [r[0] for r in conn.execute("SELECT version FROM schema_version")] == list(
-        range(1, history.SCHEMA_VERSION + 1)
+        range(1, history_schema.SCHEMA_VERSION + 1)
     )
     conn.close()
     case = cases_of(db, "ZD-9")["2023H1"]

@@ -16,7 +16,7 @@ import openpyxl
 import pytest
 from docx import Document
 
-from lingong.grade.history import HISTORY_DB_NAME
+from lingong.layout import HISTORY_DB_NAME
 from lingong.model.run import RunOptions
 from lingong.pipeline import run
 from support.paths import ROOT

@@ -3,8 +3,7 @@
 import pytest
 
 from lingong import cli, errors
-from lingong.errors import FatalInput
-from lingong.grade.history import HistoryError
+from lingong.errors import FatalInput, HistoryError
 from lingong.mail.drafts import MailTemplateError
 from lingong.mail.send import SmtpConfigError, TlsUnavailable
 from lingong.render.form import TextTemplateError

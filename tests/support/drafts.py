@@ -41,7 +41,8 @@ def make_run(out: Path, *, emails: dict[str, str] | None = None):
 def record_period(out: Path, results) -> None:
     """The assessment these drafts are about, recorded in the history beside ``out`` (a period's
     folder): ``send`` sends the drafts of a recorded assessment only."""
-    from lingong.grade.history import HISTORY_DB_NAME, record_assessment
+    from lingong.grade.history import record_assessment
+    from lingong.layout import HISTORY_DB_NAME
     from lingong.spec.rules import load_rules
 
     record_assessment(
