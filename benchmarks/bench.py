@@ -522,7 +522,8 @@ def _documents_child(input_dir: str, output: str, period: str, forms: int) -> No
     from lingong.model.records import KIND_REPORT
     from lingong.model.run import RunOptions
     from lingong.pipeline import run
-    from lingong.render.form import form_path, load_text_templates, write_form
+    from lingong.render.form import form_path, write_form
+    from lingong.render.form_texts import load_text_templates
     from lingong.render.return_copy import _openpyxl_copy, patched_copy, write_return_copy
     from lingong.render.xlsx_patch import Unpatchable
     from lingong.spec.issues import ERROR

@@ -118,7 +118,8 @@ def write_documents(
     process. A recheck has no 汇总表 or 月度明细 (it decides a few stations, not the city's grades).
     An output left locked is in ``locked``; the run record already counts it (exit status 1)."""
     from lingong.grade.monthly import write_csv as write_monthly_csv
-    from lingong.render.form import form_path, load_text_templates, write_form
+    from lingong.render.form import form_path, write_form
+    from lingong.render.form_texts import load_text_templates
     from lingong.render.results_json import write_results
     from lingong.render.return_copy import write_return_copy
     from lingong.render.summary import summary_path, write_summary

@@ -73,7 +73,7 @@ def _read_input(opts: RunOptions, readers, workers: int, timings: dict, t0: floa
     if opts.write_documents:
         # Imported here, not at the top: jinja2 and the writers load in a thread while the
         # files are read (WRITER_MODULES); a run that writes nothing never pays for them.
-        from lingong.render.form import load_text_templates
+        from lingong.render.form_texts import load_text_templates
 
         # The bureau edits these too: a broken one stops the run before anything is written.
         texts = load_text_templates(opts.templates_dir)

@@ -13,7 +13,7 @@ from lingong.grade.monthly import CITY, HEADERS, TREND_CODES, indicator_header, 
 from lingong.model.periods import month_short
 from lingong.model.records import Period, StationResult
 from lingong.render import print_layout
-from lingong.render.form import date_text
+from lingong.render.wording import date_cn
 from lingong.runtime import outfiles
 from lingong.spec.template import county_order
 from lingong.spec.vocab import ON_NOTICE
@@ -147,5 +147,5 @@ def history_sheet(bk, period: Period, results: list[StationResult], history: lis
 
 def _rect_text(h: PeriodResult) -> str:
     if h.rectification == ON_NOTICE and h.deadline:
-        return f"限期整改（{date_text(date.fromisoformat(h.deadline))}前）"
+        return f"限期整改（{date_cn(date.fromisoformat(h.deadline))}前）"
     return h.rectification

@@ -11,7 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lingong import errors
 from lingong.model.records import Decision
+from lingong.render import cell_text, form_texts
 from lingong.render import form as fw
 from lingong.render.textfit import text_lines
 from support import results_factory as rf
@@ -25,7 +27,7 @@ RULES = "templates/考核规则.toml（sha256 3f2a9c1e）"
 
 @pytest.fixture(scope="module")
 def texts():
-    return fw.load_text_templates(ROOT / "templates")
+    return form_texts.load_text_templates(ROOT / "templates")
 
 
 def write(tmp_path, result, texts, name="form.xlsx"):
@@ -248,13 +250,15 @@ def test_row_heights_fit_the_wrapped_text(tmp_path, texts):
 def test_bureau_can_edit_the_completion_wording(tmp_path, texts):
     folder = tmp_path / "tpl"
     folder.mkdir()
-    (folder / fw.OVERALL_TEMPLATE).write_text((ROOT / "templates" / fw.OVERALL_TEMPLATE).read_text("utf-8"), "utf-8")
-    (folder / fw.COMPLETION_TEMPLATE).write_text(
+    (folder / form_texts.OVERALL_TEMPLATE).write_text(
+        (ROOT / "templates" / form_texts.OVERALL_TEMPLATE).read_text("utf-8"), "utf-8"
+    )
+    (folder / form_texts.COMPLETION_TEMPLATE).write_text(
         "{% for r in pass_reqs %}{{ r.label }}={{ r.figure }}/{{ r.target }}{% if not loop.last %}，{% endif %}"
         "{% endfor %}",
         "utf-8",
     )
-    mine = fw.load_text_templates(folder)
+    mine = form_texts.load_text_templates(folder)
     # On a form with room for it, and on the evidence sheet of one without.
     ws = form_sheet(write(tmp_path, rf.excellent(), mine))
     assert flat(ws["E6"].value) == "收集岗位=591/400，求职登记=501/360，人岗匹配=69/50"
@@ -272,18 +276,18 @@ def test_bureau_can_edit_the_completion_wording(tmp_path, texts):
 def test_broken_template_is_reported_in_chinese(tmp_path, body, words):
     folder = tmp_path / "tpl"
     folder.mkdir()
-    (folder / fw.OVERALL_TEMPLATE).write_text("综合等次：{{ final }}", "utf-8")
-    (folder / fw.COMPLETION_TEMPLATE).write_text(body, "utf-8")
-    with pytest.raises(fw.TextTemplateError, match=words):
-        t = fw.load_text_templates(folder)
+    (folder / form_texts.OVERALL_TEMPLATE).write_text("综合等次：{{ final }}", "utf-8")
+    (folder / form_texts.COMPLETION_TEMPLATE).write_text(body, "utf-8")
+    with pytest.raises(errors.TextTemplateError, match=words):
+        t = form_texts.load_text_templates(folder)
         fw.write_form(tmp_path / "x.xlsx", rf.failing(), rules_label=RULES, texts=t)
     assert not (tmp_path / "x.xlsx").exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".~tmp")]
 
 
 def test_missing_template_is_reported(tmp_path):
-    with pytest.raises(fw.TextTemplateError, match="找不到文本模板"):
-        fw.load_text_templates(tmp_path)
+    with pytest.raises(errors.TextTemplateError, match="找不到文本模板"):
+        form_texts.load_text_templates(tmp_path)
 
 
 # ---- safety: names, formulas, links, personal data ---------------------------------------
@@ -329,7 +333,7 @@ def test_form_path_is_always_one_file_inside_its_county_folder(tmp_path_factory,
 
 @given(st.text())
 def test_clean_leaves_no_control_characters(text):
-    out = fw.clean(text)
+    out = cell_text.clean(text)
     assert not any(ord(ch) < 32 and ch != "\n" for ch in out)
 
 
@@ -398,10 +402,12 @@ def test_a_template_cannot_reach_into_the_program(tmp_path, monkeypatch, body):
     monkeypatch.setenv("LINGONG_SMTP_PASSWORD", "s3cret-pass")
     folder = tmp_path / "tpl"
     folder.mkdir()
-    (folder / fw.OVERALL_TEMPLATE).write_text("综合等次：{{ final }}", "utf-8")
-    (folder / fw.COMPLETION_TEMPLATE).write_text(body, "utf-8")
-    with pytest.raises(fw.TextTemplateError) as e:
-        fw.write_form(tmp_path / "x.xlsx", rf.failing(), rules_label=RULES, texts=fw.load_text_templates(folder))
+    (folder / form_texts.OVERALL_TEMPLATE).write_text("综合等次：{{ final }}", "utf-8")
+    (folder / form_texts.COMPLETION_TEMPLATE).write_text(body, "utf-8")
+    with pytest.raises(errors.TextTemplateError) as e:
+        fw.write_form(
+            tmp_path / "x.xlsx", rf.failing(), rules_label=RULES, texts=form_texts.load_text_templates(folder)
+        )
     assert "s3cret-pass" not in str(e.value)
     assert not (tmp_path / "x.xlsx").exists()
 
@@ -420,7 +426,7 @@ def test_record_sandbox_answers_as_the_immutable_sandbox(texts, obj):
     """The short way for record fields gives what the sandbox's own check would, for
     fields and for everything else (private, dunder, missing names)."""
     ours, reference = texts.completion.environment, _reference_sandbox()
-    names = [*fw._RECORD_FIELDS[type(obj)], "__class__", "__dict__", "_fields", "missing", "__init__"]
+    names = [*form_texts._RECORD_FIELDS[type(obj)], "__class__", "__dict__", "_fields", "missing", "__init__"]
     for name in names:
         a, b = ours.getattr(obj, name), reference.getattr(obj, name)
         assert type(a) is type(b), name
@@ -430,12 +436,12 @@ def test_record_sandbox_answers_as_the_immutable_sandbox(texts, obj):
 
 def test_cached_completion_is_the_rendered_one(texts):
     results = [*rf.all_results(), rf.failing(), rf.opened_in_april()]
-    fresh = [[fw._completion_text(i, r, texts) for i in r.items] for r in results if r.graded]
-    fw._COMPLETIONS.clear()
-    cached = [[fw.completion_text(i, r, texts) for i in r.items] for r in results if r.graded]
-    again = [[fw.completion_text(i, r, texts) for i in r.items] for r in results if r.graded]
+    fresh = [[form_texts._completion_text(i, r, texts) for i in r.items] for r in results if r.graded]
+    form_texts._COMPLETIONS.clear()
+    cached = [[form_texts.completion_text(i, r, texts) for i in r.items] for r in results if r.graded]
+    again = [[form_texts.completion_text(i, r, texts) for i in r.items] for r in results if r.graded]
     assert cached == fresh and again == fresh
-    assert fw._COMPLETIONS
+    assert form_texts._COMPLETIONS
 
 
 def test_completion_cache_tells_values_that_hash_alike_apart(tmp_path):
@@ -443,17 +449,17 @@ def test_completion_cache_tells_values_that_hash_alike_apart(tmp_path):
 
     folder = tmp_path / "tpl"
     folder.mkdir()
-    (folder / fw.OVERALL_TEMPLATE).write_text("{{ final }}", "utf-8")
-    (folder / fw.COMPLETION_TEMPLATE).write_text("{% for r in pass_reqs %}{{ r.figure }};{% endfor %}", "utf-8")
-    mine = fw.load_text_templates(folder)
+    (folder / form_texts.OVERALL_TEMPLATE).write_text("{{ final }}", "utf-8")
+    (folder / form_texts.COMPLETION_TEMPLATE).write_text("{% for r in pass_reqs %}{{ r.figure }};{% endfor %}", "utf-8")
+    mine = form_texts.load_text_templates(folder)
     result = rf.failing()
     item = result.items[0]
     first = item.requirements[0]
     as_int = dataclasses.replace(item, requirements=(dataclasses.replace(first, figure=1), *item.requirements[1:]))
     as_bool = dataclasses.replace(item, requirements=(dataclasses.replace(first, figure=True), *item.requirements[1:]))
     assert hash(as_int) == hash(as_bool)
-    assert fw.completion_text(as_int, result, mine).startswith("1;")
-    assert fw.completion_text(as_bool, result, mine).startswith("True;")
+    assert form_texts.completion_text(as_int, result, mine).startswith("1;")
+    assert form_texts.completion_text(as_bool, result, mine).startswith("True;")
 
 
 @pytest.mark.parametrize(
@@ -470,10 +476,10 @@ def test_completion_cache_tells_values_that_hash_alike_apart(tmp_path):
 def test_only_templates_that_depend_on_their_context_alone_are_cached(tmp_path, body, cacheable):
     folder = tmp_path / "tpl"
     folder.mkdir()
-    (folder / fw.OVERALL_TEMPLATE).write_text("{{ final }}", "utf-8")
-    (folder / fw.COMPLETION_TEMPLATE).write_text(body, "utf-8")
+    (folder / form_texts.OVERALL_TEMPLATE).write_text("{{ final }}", "utf-8")
+    (folder / form_texts.COMPLETION_TEMPLATE).write_text(body, "utf-8")
     (folder / "part.j2").write_text("{{ item.name }}", "utf-8")
-    assert fw.load_text_templates(folder).completion_cacheable is cacheable
+    assert form_texts.load_text_templates(folder).completion_cacheable is cacheable
 
 
 # ---- one page, whatever the station's texts ------------------------------------------------

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from lingong.render import form as fw
+from lingong.render import form_texts
 from lingong.render import summary as sw
 from support import results_factory as rf
 from support.paths import ROOT  # noqa: E402
@@ -26,7 +27,7 @@ A4 = (595, 842)
 def pdfs(tmp_path_factory):
     require_render_tools()
     work = tmp_path_factory.mktemp("render")
-    texts = fw.load_text_templates(ROOT / "templates")
+    texts = form_texts.load_text_templates(ROOT / "templates")
     sources = {}
     for key, result in (("failing", rf.failing()), ("decision", rf.passing_with_decision()), ("hostile", rf.hostile())):
         path = fw.form_path(work / "out", result)
@@ -85,7 +86,7 @@ def test_form_is_a4_portrait_with_title_items_and_ticked_grades(pdfs, key, resul
         assert f"☑{item.final}" in first
     assert "考核领导小组签字" in first and "被考核单位签字" in first
     # The last line of the longest cell is there too: nothing was cut at the page end.
-    _, said = fw.form_text(result, "templates/考核规则.toml", fw.load_text_templates(ROOT / "templates"))
+    _, said = fw.form_text(result, "templates/考核规则.toml", form_texts.load_text_templates(ROOT / "templates"))
     assert re.sub(r"\s+", "", said.summary.splitlines()[-1]) in first
 
 

@@ -8,7 +8,8 @@ import openpyxl
 from lingong.grade import city as wording
 from lingong.layout import TEMPLATES_DIR
 from lingong.mail.drafts import _context
-from lingong.render.form import completion_text, load_text_templates, overall_text, write_form
+from lingong.render.form import write_form
+from lingong.render.form_texts import completion_text, load_text_templates, overall_text
 from lingong.render.notice import notice_context
 from support.records_factory import good_values, grade_one, half_year, item, requirement, station
 

@@ -3,10 +3,9 @@
 import pytest
 
 from lingong import cli, errors
-from lingong.errors import FatalInput, HistoryError
+from lingong.errors import FatalInput, HistoryError, TextTemplateError
 from lingong.mail.drafts import MailTemplateError
 from lingong.mail.send import SmtpConfigError, TlsUnavailable
-from lingong.render.form import TextTemplateError
 from lingong.render.notice import NoticeTemplateError
 from lingong.runtime.runlock import OutputBusy
 from lingong.spec.rules import RulesError

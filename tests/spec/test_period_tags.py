@@ -9,7 +9,7 @@ import pytest
 
 from lingong.errors import RulesError
 from lingong.model.periods import PERIOD_TAGS, parse_period, period_tag
-from lingong.render.summary import _rule_rows
+from lingong.render.summary_notes import rule_rows
 from lingong.spec.rules import load_rules
 from support.paths import ROOT
 from support.records_factory import grade_one, half_year
@@ -25,7 +25,7 @@ def rules_with_periods(tmp_path, periods: str):
 
 def notes_of(rules) -> dict[str, str]:
     """The 说明 rows for these rules, from the values a record keeps of them (JSON lists)."""
-    return dict(_rule_rows({"at_risk.periods": json.dumps(list(rules.at_risk_periods))}))
+    return dict(rule_rows({"at_risk.periods": json.dumps(list(rules.at_risk_periods))}))
 
 
 @pytest.mark.parametrize("key,tag", [("2023H1", "H1"), ("2023H2", "H2"), ("2023-03", "month"), ("2023", "year")])
