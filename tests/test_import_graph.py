@@ -58,7 +58,7 @@ LAYERS: list[tuple[str, ...]] = [
         "demo",
     ),
     ("api",),
-    ("web",),  # the web page's face (not yet written): above the library, beside no CLI
+    ("web",),  # the web page's face: above the library, beside no CLI
     ("commands", "cli"),
 ]
 WEB_LIBRARIES = ("starlette", "uvicorn")

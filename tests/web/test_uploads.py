@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from lingong.web import app as web_app
-from lingong.web import uploads
+from lingong.web import board_routes, uploads
 from support.mailbox import gbk_zip
 from support.web import make_client
 
@@ -145,7 +144,7 @@ def test_a_zip_bomb_stops_at_the_size_limit(city, monkeypatch):
 
 def test_too_much_at_once_is_refused_in_chinese(city, monkeypatch):
     client, _, _, _, held = city
-    monkeypatch.setattr(web_app, "MAX_REQUEST_BYTES", 1000)
+    monkeypatch.setattr(board_routes, "MAX_REQUEST_BYTES", 1000)
     r = client.post("/api/files", files=[("files", (held.name, held.read_bytes()))])
     assert r.status_code == 413 and "分几次上传" in r.json()["error"]
     monkeypatch.setattr(uploads, "MAX_FILES", 3)
