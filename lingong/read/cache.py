@@ -31,6 +31,10 @@ one line; an entry that cannot be loaded is read again.
 
 Unpickling is restricted to the record classes below (the ``pickle`` documentation's
 "restricting globals"): a file dropped into the output folder cannot run code.
+
+Over 400 lines because the key (the fingerprint of the readers' sources), what may be stored
+(the masking check), the packed form the workers send and the store itself are one contract:
+a change to any of them must change the others.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """The city summary 随州市零工驿站<period>考核汇总表.xlsx: one workbook a clerk filters,
 prints and reports from. Rendering only: every grade comes from the StationResults.
 
-Over 300 lines because it is eleven sheets, one short function each, sharing one set of formats
-(Book); the data they show is computed in grade/ and render/summary_data.py.
+Over 400 lines because it is eleven sheets, one short function each, sharing one set of formats
+(summary_book.Book); the 说明 sheet is in summary_notes.py, the monthly and history sheets in
+summary_data.py, the data they show is computed in grade/.
 """
 
 from __future__ import annotations
