@@ -213,7 +213,8 @@ def write_mail(a: Assessment, out_root: Path, templates_dir: Path, *, notice: bo
     notice_path = None
     with locked_outputs() as locked:
         if notice:
-            from lingong.render.notice import NOTICE_NAME, write_assessment_notice
+            from lingong.layout import NOTICE_NAME
+            from lingong.render.notice import write_assessment_notice
 
             notice_path = write_assessment_notice(out / NOTICE_NAME, a, templates_dir)
         if drafts:

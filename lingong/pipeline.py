@@ -27,7 +27,7 @@ from lingong.choose.plausibility import drop_implausible
 from lingong.choose.selection import select_reports
 from lingong.discover.walk import discover
 from lingong.documents import plan_return_copies, write_documents, write_mail
-from lingong.errors import FatalInput, HistoryRefused
+from lingong.errors import FatalInput, HistoryRefused, RulesError
 from lingong.grade import history, history_plan
 from lingong.grade.grading import assess
 from lingong.grade.history import check_city
@@ -58,7 +58,7 @@ from lingong.runtime.clock import now_text
 from lingong.runtime.outfiles import inside
 from lingong.runtime.progress import default_workers
 from lingong.spec.issues import ERROR, sort_key
-from lingong.spec.rules import RulesError, load_rules
+from lingong.spec.rules import load_rules
 from lingong.versions import keep_previous, put_back
 
 

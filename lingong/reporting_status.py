@@ -117,12 +117,12 @@ def read_folder(
     from lingong.choose.plausibility import drop_implausible
     from lingong.choose.selection import select_reports
     from lingong.discover.walk import discover
-    from lingong.errors import FatalInput
+    from lingong.errors import FatalInput, RulesError
     from lingong.layout import DEFAULT_RULES
     from lingong.reading import pick_registry, read_files
     from lingong.run_checks import refuse_same_folder
     from lingong.runtime.progress import default_workers
-    from lingong.spec.rules import RulesError, load_rules
+    from lingong.spec.rules import load_rules
 
     input_dir, output_root = Path(input_dir), Path(output_root)
     try:

@@ -20,9 +20,9 @@ from email.utils import formataddr
 from pathlib import Path
 from typing import Mapping, Sequence
 
-from lingong.errors import MailTemplateError  # noqa: F401 - also imported from here
+from lingong.errors import MailTemplateError
 from lingong.grade.city import failed_facts, how_decided
-from lingong.layout import MAIL_LIST_NAME, drafts_parts  # noqa: F401
+from lingong.layout import MAIL_LIST_NAME, drafts_parts
 from lingong.mail.mail_list import DraftRow, write_mail_list
 from lingong.mail.mime import MAIL_POLICY, _attachments_hash, build_message, message_id
 from lingong.mail.send import ENV_SENDER, ENV_USER

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from lingong.errors import NoticeTemplateError  # noqa: F401 - also imported from here
+from lingong.errors import NoticeTemplateError
 from lingong.grade.city import (
     CountyTally,
     FailedFacts,
@@ -23,7 +23,6 @@ from lingong.grade.city import (
     failed_item_names,
     how_decided,
 )
-from lingong.layout import NOTICE_NAME  # noqa: F401 - part of this module's interface
 from lingong.model.records import Period, StationResult
 from lingong.render.textfit import _wide
 from lingong.render.wording import date_cn, rectification_text, withdrawn_text

@@ -46,7 +46,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-from lingong.errors import OutputBusy  # noqa: F401 - also imported from here
+from lingong.errors import OutputBusy
 from lingong.layout import LOCK_NAME
 from lingong.runtime.outfiles import TEMP_PREFIX, TEMP_SUFFIX, _write_error
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from lingong.errors import RulesError  # noqa: F401 - also imported from here
+from lingong.errors import RulesError
 from lingong.layout import DEFAULT_RULES  # noqa: E402
 from lingong.model.filenames import display_path
 from lingong.spec import placeholders

@@ -14,6 +14,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from lingong import errors
 from lingong.layout import MAIL_LIST_NAME
 from lingong.mail import drafts as md
 from lingong.mail import mail_list, mime
@@ -232,7 +233,7 @@ def test_a_misspelt_template_variable_names_the_template(tmp_path):
     tdir = tmp_path / "tpl"
     shutil.copytree(TEMPLATES, tdir)
     (tdir / md.SUBJECT_TEMPLATE).write_text("{{ station.nmae }} 考核结果", encoding="utf-8")
-    with pytest.raises(md.MailTemplateError, match="邮件主题.j2.*不存在的变量"):
+    with pytest.raises(errors.MailTemplateError, match="邮件主题.j2.*不存在的变量"):
         write(tmp_path / "out", templates_dir=tdir)
 
 

@@ -13,6 +13,7 @@ import pytest
 from docx import Document
 from docx.shared import Emu
 
+from lingong import errors, layout
 from lingong.model.periods import make_period
 from lingong.render import notice, notice_template
 from support import results_factory as rf
@@ -55,7 +56,7 @@ def test_default_template_is_reproducible(tmp_path):
 
 def test_notice_has_counts_lists_deadline_and_table(tmp_path):
     out = notice.write_notice(
-        tmp_path / notice.NOTICE_NAME, period=H1, results=scenario(), template=TEMPLATE, issued=date(2023, 7, 10)
+        tmp_path / layout.NOTICE_NAME, period=H1, results=scenario(), template=TEMPLATE, issued=date(2023, 7, 10)
     )
     text, tables = doc_text(out)
     assert "关于2023年上半年全市零工驿站运维考核结果的通报" in text
@@ -144,7 +145,7 @@ def test_a_broken_template_names_itself(tmp_path):
     d = D(str(bad))
     d.add_paragraph("{{ totl }}")
     d.save(str(bad))
-    with pytest.raises(notice.NoticeTemplateError, match="通报模板.docx.*不存在的变量"):
+    with pytest.raises(errors.NoticeTemplateError, match="通报模板.docx.*不存在的变量"):
         notice.write_notice(tmp_path / "n.docx", period=H1, results=scenario(), template=bad)
     assert not (tmp_path / "n.docx").exists()
 
@@ -152,7 +153,7 @@ def test_a_broken_template_names_itself(tmp_path):
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
 def test_notice_converts_to_pdf_with_libreoffice(tmp_path):
     out = notice.write_notice(
-        tmp_path / notice.NOTICE_NAME, period=H1, results=scenario(), template=TEMPLATE, issued=date(2023, 7, 10)
+        tmp_path / layout.NOTICE_NAME, period=H1, results=scenario(), template=TEMPLATE, issued=date(2023, 7, 10)
     )
     convert([out], tmp_path, timeout=180)
     pdf = tmp_path / "通报（草稿）.pdf"
@@ -172,7 +173,7 @@ def test_the_notice_and_its_template_pass_openxml_audit(tmp_path):
     from openxml_audit import OpenXmlValidator, ValidationSeverity
 
     out = notice.write_notice(
-        tmp_path / notice.NOTICE_NAME, period=H1, results=scenario(), template=TEMPLATE, issued=date(2023, 7, 10)
+        tmp_path / layout.NOTICE_NAME, period=H1, results=scenario(), template=TEMPLATE, issued=date(2023, 7, 10)
     )
     for path in (TEMPLATE, out):
         result = OpenXmlValidator().validate(str(path))
@@ -198,7 +199,7 @@ def test_no_generated_sentence_nests_full_width_brackets(tmp_path):
     assert _nested_bracket("（服务效能（宣传推广少于 3 次））")  # the check catches what it is for
     res = scenario()
     out = notice.write_notice(
-        tmp_path / notice.NOTICE_NAME, period=H1, results=res, template=TEMPLATE, issued=date(2023, 7, 10)
+        tmp_path / layout.NOTICE_NAME, period=H1, results=res, template=TEMPLATE, issued=date(2023, 7, 10)
     )
     text, tables = doc_text(out)
     assert "不合格项目为" in text  # the 建议取消 station's failed items are there, outside brackets
@@ -213,7 +214,7 @@ def test_attachment_table_columns_fit_their_longest_short_entry(tmp_path):
     res = scenario()
     res[2] = dataclasses.replace(res[2], provisional=True)
     out = notice.write_notice(
-        tmp_path / notice.NOTICE_NAME, period=H1, results=res, template=TEMPLATE, issued=date(2023, 7, 10)
+        tmp_path / layout.NOTICE_NAME, period=H1, results=res, template=TEMPLATE, issued=date(2023, 7, 10)
     )
     doc = Document(str(out))
     table = doc.tables[-1]

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from lingong.errors import OutputBusy
 from lingong.runtime import runlock
-from lingong.runtime.runlock import LOCK_NAME, OutputBusy, RunLock, pid_alive, this_host
+from lingong.runtime.runlock import LOCK_NAME, RunLock, pid_alive, this_host
 from support.paths import ROOT  # noqa: E402
 
 

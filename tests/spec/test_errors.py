@@ -3,12 +3,16 @@
 import pytest
 
 from lingong import cli, errors
-from lingong.errors import FatalInput, HistoryError, TextTemplateError
-from lingong.mail.drafts import MailTemplateError
+from lingong.errors import (
+    FatalInput,
+    HistoryError,
+    MailTemplateError,
+    NoticeTemplateError,
+    OutputBusy,
+    RulesError,
+    TextTemplateError,
+)
 from lingong.mail.send import SmtpConfigError, TlsUnavailable
-from lingong.render.notice import NoticeTemplateError
-from lingong.runtime.runlock import OutputBusy
-from lingong.spec.rules import RulesError
 
 
 @pytest.mark.parametrize(

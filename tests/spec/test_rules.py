@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from lingong.spec.rules import DEFAULT_RULES, RulesError, load_rules, render_target_text
+from lingong.errors import RulesError
+from lingong.spec.rules import DEFAULT_RULES, load_rules, render_target_text
 from support.records_factory import grade_one, half_year, item, requirement, with_total
 
 DEFAULT_TEXT = DEFAULT_RULES.read_text(encoding="utf-8")
