@@ -5,6 +5,10 @@ the errors of ``lingong.errors`` (a ``LingongError`` carries the clerk's Chinese
 the exit status the command would have). Progress, where a call takes long, is told to a
 callable ``progress(stage, done, total)``.
 
+Over 400 lines because it is the library's whole surface, one short function a use, each
+delegating to the module that does the work; the modules are imported inside the functions so
+that a caller pays only for what it calls (``history`` never loads the pipeline or the mail).
+
 A caller that writes into an output folder holds its lock (``runtime.runlock.RunLock``) for
 as long as it writes, as ``process.py`` does: one run per output folder.
 """
@@ -243,6 +247,21 @@ def assessment_documents(output_root: Path, run) -> Documents:
     return Documents(run, None)
 
 
+def drafts_folder(output_root: Path, run) -> Path:
+    """Where ``write_mail`` writes the drafts of a recorded assessment (``run``)."""
+    from lingong.runtime.outfiles import inside
+
+    folder = run.folder or run.period  # an assessment recorded by an earlier version wrote into <period>/
+    return inside(Path(output_root), *folder.split("/"), *layout.drafts_parts())
+
+
+def template_drafts_folder(output_root: Path, month: str) -> Path:
+    """Where ``write_templates(..., mail=True)`` writes the drafts of ``month``'s blank templates."""
+    from lingong.runtime.outfiles import inside
+
+    return inside(Path(output_root), *layout.blank_templates_parts(month), *layout.drafts_parts(templates=True))
+
+
 def send_mail(
     output_root: Path,
     period: str | Period,
@@ -258,11 +277,9 @@ def send_mail(
     held unless ``resend_unknown``. ``config``: ``mail.send.load_smtp_config``'s. Returns the
     send summary (``mail.send_log.SendSummary``)."""
     from lingong.mail.send import send_drafts
-    from lingong.runtime.outfiles import inside
 
     run = recorded_assessment(output_root, period, which, what="发送邮件")
-    folder = run.folder or run.period  # an assessment recorded by an earlier version wrote into <period>/
-    drafts = inside(Path(output_root), *folder.split("/"), *layout.drafts_parts())
+    drafts = drafts_folder(output_root, run)
     if not drafts.is_dir():
         raise FatalInput(
             f"没有找到邮件草稿：{drafts}。请先生成邮件草稿（python process.py mail --period {run.period}）"
@@ -306,6 +323,141 @@ def station_history(output_root: Path, station: str) -> str | None:
     if not (Path(output_root) / layout.HISTORY_DB_NAME).is_file():
         return None
     return station_report(Path(output_root), layout.HISTORY_DB_NAME, norm_code(station))
+
+
+def changed_inputs(output_root: Path, run, input_dir: Path | None = None) -> list[str]:
+    """The input files changed since a recorded assessment, in Chinese lines (已删除 / 已修改 /
+    无法读取 / 新增): size and time first, the hash to confirm. ``input_dir``: the folder to look
+    at, by default the one the assessment read. Reads only; an empty list when nothing changed."""
+    from lingong.discover.walk import discover
+    from lingong.grade.history_query import recorded_inputs
+    from lingong.read.cache import file_sha256
+
+    output_root = Path(output_root)
+    input_dir = Path(input_dir if input_dir is not None else run.input_dir)
+    if not input_dir.is_dir():
+        return [f"输入文件夹 {input_dir} 已不存在"]
+    recorded = {f["file"]: f for f in recorded_inputs(output_root / layout.HISTORY_DB_NAME, run.run_id) if f["sha256"]}
+    disc = discover(input_dir, exclude=output_root)
+    now = {rel: p for p, rel in disc.candidates}
+    out = []
+    for rel, f in sorted(recorded.items()):
+        p = now.get(rel)
+        if p is None:
+            out.append(f"已删除：{rel}")
+            continue
+        st = p.stat()
+        if st.st_size == f["size"] and abs(st.st_mtime - f["mtime"]) < 1e-3:
+            continue
+        try:
+            if file_sha256(str(p)) != f["sha256"]:
+                out.append(f"已修改：{rel}")
+        except OSError:
+            out.append(f"无法读取：{rel}")
+    out.extend(f"新增：{rel}" for rel in sorted(set(now) - set(recorded)))
+    return out
+
+
+# ---- blank templates, and the mail beside the assessments -----------------------------------------
+
+
+@dataclass
+class TemplatesWritten:
+    month: str  # YYYY-MM
+    registry_file: str  # the registry the stations came from
+    folder: Path
+    paths: list[Path]  # one blank report a station operating that month
+    drafts: object  # mail.drafts summary (one draft a station), or None
+    locked: list[Path]  # outputs left as they were because open in Excel/WPS
+
+
+def write_templates(
+    input_dir: Path,
+    output_root: Path,
+    month: str,
+    *,
+    mail: bool = False,
+    workers: int | None = None,
+    progress: bool = False,
+) -> TemplatesWritten:
+    """A pre-filled blank monthly report (LGYZ-M-1) for every station of the input folder's newest
+    registry that operates in ``month`` (YYYY-MM), into ``<output>/空白模板/<month>/``; with
+    ``mail``, a draft to each station with its template attached. Reads the registry through the
+    read cache."""
+    from lingong.discover.walk import discover
+    from lingong.mail.drafts import write_drafts
+    from lingong.model.periods import make_period
+    from lingong.reading import pick_registry, read_files
+    from lingong.render.blank_template import write_blank_templates
+    from lingong.runtime.outfiles import locked_outputs
+
+    output_root = Path(output_root)
+    disc = discover(Path(input_dir), exclude=output_root)
+    results = read_files(disc.candidates, workers=workers or 1, progress=progress, cache_dir=output_root)
+    stations, registry_file, _ = pick_registry(results)
+    dest = layout.blank_templates_dir(output_root, month)
+    drafts = None
+    with locked_outputs() as locked:
+        paths = write_blank_templates(stations, month, dest)
+        if mail:
+            y, m = map(int, month.split("-"))
+            drafts = write_drafts(
+                dest,
+                period=make_period("month", y, m),
+                results=[],
+                stations=stations,
+                issues=[],
+                templates_dir=layout.TEMPLATES_DIR,
+                kind="templates",
+                blank_templates={p.name.split("_", 1)[0]: p for p in paths},
+            )
+    return TemplatesWritten(month, registry_file, dest, paths, drafts, list(locked))
+
+
+def send_template_mail(output_root: Path, month: str, *, config, dry_run: bool, resend_unknown: bool = False):
+    """Send (or list) the drafts ``write_templates(..., mail=True)`` wrote for ``month``, with the
+    at-most-once sender. Returns the send summary."""
+    from lingong.mail.send import send_drafts
+
+    drafts = template_drafts_folder(output_root, month)
+    if not drafts.is_dir():
+        raise FatalInput(f"没有找到邮件草稿：{drafts}。请先运行 python process.py mail --templates --month {month}")
+    return send_drafts(
+        drafts,
+        Path(output_root) / layout.HISTORY_DB_NAME,
+        config,
+        period=month,
+        dry_run=dry_run,
+        resend_unknown=resend_unknown,
+    )
+
+
+def send_receipts(
+    output_root: Path, *, config, dry_run: bool, resend_unknown: bool = False
+) -> list[tuple[str, object]]:
+    """Send (or list) every receipt draft ``write_receipts`` wrote that the send log does not show
+    as sent: (the day's folder name, its send summary) for each day of receipts, oldest first."""
+    from lingong.intake.receipts import receipts_key
+    from lingong.mail.send import send_drafts
+
+    root = Path(output_root) / layout.RECEIPTS_FOLDER
+    folders = sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
+    if not folders:
+        raise FatalInput(f"没有找到回执草稿：{root}。请先运行 python process.py fetch")
+    return [
+        (
+            folder.name,
+            send_drafts(
+                folder,
+                Path(output_root) / layout.HISTORY_DB_NAME,
+                config,
+                period=receipts_key(folder.name),
+                dry_run=dry_run,
+                resend_unknown=resend_unknown,
+            ),
+        )
+        for folder in folders
+    ]
 
 
 # ---- reports that arrive by mail -----------------------------------------------------------------

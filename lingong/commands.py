@@ -29,69 +29,35 @@ def _month(args, missing: str) -> str:
     return month
 
 
-def _registry(args, out_root: Path, input_dir: Path) -> tuple[dict, str]:
-    """The stations of the newest registry in the input folder, and its file."""
-    from lingong.discover.walk import discover
-    from lingong.reading import pick_registry, read_files
-
-    disc = discover(input_dir, exclude=out_root)
-    results = read_files(disc.candidates, workers=args.workers or 1, progress=not args.quiet, cache_dir=out_root)
-    stations, reg_file, _ = pick_registry(results)
-    return stations, reg_file
-
-
 def templates(args, out_root: Path, input_dir: Path, *, mail: bool = False) -> int:
     """template: a blank monthly report for every station of the registry;
     mail --templates (``mail``): the same, each with a draft to its station."""
-    from lingong.render.blank_template import write_blank_templates
-    from lingong.runtime.outfiles import locked_outputs
+    from lingong.mail.drafts import format_drafts_summary  # the mail modules: only a command that mails loads them
 
     needs = "发送空白模板需要 --month" if mail else "生成空白模板需要 --month"
     month = _month(args, f"{needs}，例如 --month 2023-07")
-    stations, reg_file = _registry(args, out_root, input_dir)
-    dest = layout.blank_templates_dir(out_root, month)
-    with locked_outputs() as locked:
-        paths = write_blank_templates(stations, month, dest)
-        drafts = _template_drafts(stations, month, paths, dest) if mail else None
-    print(f"已按驿站名册（{reg_file}）生成 {len(paths) - len(locked)} 份 {month} 月度报表模板：{dest}")
-    if drafts is not None:
-        from lingong.mail.drafts import format_drafts_summary
-
-        print(format_drafts_summary(drafts))
-    return _tell_locked(locked)
-
-
-def _template_drafts(stations: dict, month: str, paths: list[Path], dest: Path):
-    from lingong.mail.drafts import write_drafts
-    from lingong.model.periods import make_period
-
-    y, m = map(int, month.split("-"))
-    return write_drafts(
-        dest,
-        period=make_period("month", y, m),
-        results=[],
-        stations=stations,
-        issues=[],
-        templates_dir=layout.TEMPLATES_DIR,
-        kind="templates",
-        blank_templates={p.name.split("_", 1)[0]: p for p in paths},
+    got = api.write_templates(input_dir, out_root, month, mail=mail, workers=args.workers, progress=not args.quiet)
+    print(
+        f"已按驿站名册（{got.registry_file}）生成 {len(got.paths) - len(got.locked)} 份 {month} 月度报表模板：{got.folder}"
     )
+    if got.drafts is not None:
+        print(format_drafts_summary(got.drafts))
+    return _tell_locked(got.locked)
 
 
 def history(args, out_root: Path) -> int:
     """history: one station's recorded assessments (reads only)."""
-    from lingong.grade.history_view import station_report
-    from lingong.read.labels import norm_code
+    from lingong.read.labels import norm_code  # the readers: only a command that reads loads them
 
-    code = norm_code(args.station)  # folded as the reader folds a typed code: ＺＤ－００４ is ZD-004
     if not (out_root / layout.HISTORY_DB_NAME).is_file():
         print(
             f"输出文件夹 {out_root} 中没有考核历史（{layout.HISTORY_DB_NAME}）。请先运行考核，或用 --output 指定考核结果所在的文件夹。",
             file=sys.stderr,
         )
         return EXIT_USAGE
-    text = station_report(out_root, layout.HISTORY_DB_NAME, code)
+    text = api.station_history(out_root, args.station)
     if text is None:
+        code = norm_code(args.station)  # folded as the reader folds a typed code: ＺＤ－００４ is ZD-004
         print(
             f"考核历史中没有驿站 {code} 的记录：请核对驿站编号（如 ZD-001），或用 --output 指定考核结果所在的文件夹。",
             file=sys.stderr,
@@ -113,55 +79,22 @@ def _tell_locked(locked: list[Path]) -> int:
 def recorded(args, out_root: Path, *, what: str):
     """The recorded assessment ``mail`` / ``send`` write about: the period's latest, or the one
     --assessment names; refused, saying what to run first, when there is none."""
-    from lingong import api
-
     run = api.recorded_assessment(out_root, args.period, getattr(args, "assessment", ""), what=what)
     if args.period is None:
         print(f"未指定考核期：按考核历史中最近记录的考核（{run.title()}）{what}")
-    return out_root / layout.HISTORY_DB_NAME, run
-
-
-def changed_inputs(db: Path, run, input_dir: Path, out_root: Path) -> list[str]:
-    """The input files changed since the assessment: size and time first, the hash to confirm."""
-    from lingong.discover.walk import discover
-    from lingong.grade.history_query import recorded_inputs
-    from lingong.read.files import _hash
-
-    if not Path(input_dir).is_dir():
-        return [f"输入文件夹 {input_dir} 已不存在"]
-    recorded = {f["file"]: f for f in recorded_inputs(db, run.run_id) if f["sha256"]}
-    disc = discover(Path(input_dir), exclude=out_root)
-    now = {rel: p for p, rel in disc.candidates}
-    out = []
-    for rel, f in sorted(recorded.items()):
-        p = now.get(rel)
-        if p is None:
-            out.append(f"已删除：{rel}")
-            continue
-        st = p.stat()
-        if st.st_size == f["size"] and abs(st.st_mtime - f["mtime"]) < 1e-3:
-            continue
-        try:
-            if _hash(p)[0] != f["sha256"]:
-                out.append(f"已修改：{rel}")
-        except OSError:
-            out.append(f"无法读取：{rel}")
-    out.extend(f"新增：{rel}" for rel in sorted(set(now) - set(recorded)))
-    return out
+    return run
 
 
 def mail(args, out_root: Path) -> int:
     """mail: the drafts, 邮件清单 and 通报 of a recorded assessment, from its record."""
-    from lingong import api
-    from lingong.documents import write_mail
-    from lingong.mail.drafts import format_drafts_summary
+    from lingong.mail.drafts import format_drafts_summary  # the mail modules: only a command that mails loads them
 
-    db, run = recorded(args, out_root, what="生成邮件")
+    run = recorded(args, out_root, what="生成邮件")
     a = api.load_assessment(out_root, run)
     print(f"{a.kind}：{a.title()}，第{a.version}版（记录编号 {a.id}）：按考核记录生成邮件，不重新读取报表、不重新评定")
     # The folder the assessment read (recorded), else the one given.
     input_dir = Path(run.input_dir) if run.input_dir and Path(run.input_dir).is_dir() else Path(args.input)
-    changes = changed_inputs(db, run, input_dir, out_root)
+    changes = api.changed_inputs(out_root, run, input_dir)
     if changes:
         again = (
             f"python process.py recheck --period {run.period} --date 复查日期"
@@ -180,56 +113,46 @@ def mail(args, out_root: Path) -> int:
             f"如需按新的报表重新{a.kind}，请运行 {again}（作为新的一版，原来的文件移到“旧版本”文件夹）；"
             f"驿站整改后重新报送的，期限到了以后用 recheck 复查。"
         )
-    drafts, notice_path, locked = write_mail(a, out_root, layout.TEMPLATES_DIR)
-    print(format_drafts_summary(drafts))
-    if notice_path is not None:
-        print(f"通报草稿：{notice_path}")
-    return _tell_locked(locked)
+    written = api.write_mail(out_root, run.period, run.run_id)
+    print(format_drafts_summary(written.drafts))
+    if written.notice is not None:
+        print(f"通报草稿：{written.notice}")
+    return _tell_locked(written.locked)
 
 
 def send(args, out_root: Path) -> int:
     """send: the drafts of a period (or of a month's blank templates) over SMTP."""
-    from lingong.mail.send import SmtpConfigError, check_login_security, format_summary, load_smtp_config, send_drafts
-    from lingong.runtime.outfiles import inside
+    from lingong.mail.send import format_summary  # the mail modules: only a command that mails loads them
 
     if getattr(args, "receipts", False):
         return send_receipts(args, out_root)
     if args.templates:
         month = _month(args, "发送空白模板邮件需要 --month，例如 --month 2023-07")
-        key = month
-        drafts = inside(out_root, *layout.blank_templates_parts(month), *layout.drafts_parts(templates=True))
-        make = f"python process.py mail --templates --month {month}"
+        drafts, make = (
+            api.template_drafts_folder(out_root, month),
+            f"python process.py mail --templates --month {month}",
+        )
     else:
         if not args.period:
             raise FatalInput("发送邮件需要指定考核期，例如 --period 2023H1")
         # The drafts `mail` wrote in the folder of the recorded assessment (the period's latest, or named).
-        _, run = recorded(args, out_root, what="发送邮件")
-        key = args.period.key
-        folder = run.folder or key  # an assessment recorded by an earlier version wrote into <period>/
-        drafts = inside(out_root, *folder.split("/"), *layout.drafts_parts())
-        make = f"python process.py mail --period {key}" + (
+        run = recorded(args, out_root, what="发送邮件")
+        drafts = api.drafts_folder(out_root, run)
+        make = f"python process.py mail --period {run.period}" + (
             f" --assessment {args.assessment}" if getattr(args, "assessment", "") else ""
         )
         print(f"发送{run.title()}（第{run.version}版）的邮件草稿：{drafts}")
-    if not drafts.is_dir():
+    if not drafts.is_dir():  # said before the mail settings are looked at: the drafts come first
         raise FatalInput(f"没有找到邮件草稿：{drafts}。请先运行 {make}")
-    config = replace(load_smtp_config(args.config, os.environ), allow_plaintext_login=args.allow_plaintext_login)
-    try:
-        warning = check_login_security(config)  # refuses a plain-text login unless allowed
-    except SmtpConfigError as e:
-        if not args.dry_run:
-            raise
-        warning = f"提示：试运行照常列出邮件，但正式发送时会停止——{e}"
-    if warning:
-        print(warning, file=sys.stderr)
-    summary = send_drafts(
-        drafts,
-        out_root / layout.HISTORY_DB_NAME,
-        config,
-        period=key,
-        dry_run=args.dry_run,
-        resend_unknown=args.resend_unknown,
-    )
+    config = _smtp(args)
+    if args.templates:
+        summary = api.send_template_mail(
+            out_root, month, config=config, dry_run=args.dry_run, resend_unknown=args.resend_unknown
+        )
+    else:
+        summary = api.send_mail(
+            out_root, run.period, run.run_id, config=config, dry_run=args.dry_run, resend_unknown=args.resend_unknown
+        )
     print(format_summary(summary))
     return EXIT_DATA if summary.needs_attention else EXIT_OK
 
@@ -251,27 +174,15 @@ def _smtp(args):
 
 def send_receipts(args, out_root: Path) -> int:
     """send --receipts: every receipt draft fetch wrote and the send log does not show as sent."""
-    from lingong.intake.receipts import receipts_key
-    from lingong.mail.send import format_summary, send_drafts
+    from lingong.intake.receipts import receipts_key  # the mail modules: only a command that mails loads them
+    from lingong.mail.send import format_summary
 
-    root = out_root / layout.RECEIPTS_FOLDER
-    folders = sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
-    if not folders:
-        raise FatalInput(f"没有找到回执草稿：{root}。请先运行 python process.py fetch")
-    config = _smtp(args)
     code = EXIT_OK
-    for folder in folders:
-        summary = send_drafts(
-            folder,
-            out_root / layout.HISTORY_DB_NAME,
-            config,
-            period=receipts_key(folder.name),
-            dry_run=args.dry_run,
-            resend_unknown=args.resend_unknown,
-        )
+    sent = api.send_receipts(out_root, config=_smtp(args), dry_run=args.dry_run, resend_unknown=args.resend_unknown)
+    for day, summary in sent:
         if summary.rows and all(r.status == "already_sent" for r in summary.rows):
             continue  # an earlier day's receipts, all sent: one line a year of days would only hide the news
-        print(format_summary(summary).replace(f"考核期 {receipts_key(folder.name)}", f"{folder.name} 的回执"))
+        print(format_summary(summary).replace(f"考核期 {receipts_key(day)}", f"{day} 的回执"))
         code = max(code, EXIT_DATA if summary.needs_attention else EXIT_OK)
     return code
 
