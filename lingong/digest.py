@@ -7,6 +7,7 @@ from collections import Counter
 from lingong.choose.selection import NOT_REGISTERED
 from lingong.grade.city import CountyTally, city_tally
 from lingong.model.filenames import display_path
+from lingong.model.periods import months_short
 from lingong.model.records import (
     KIND_DECISIONS,
     KIND_REGISTRY,
@@ -92,11 +93,7 @@ def digest(summary: RunSummary, *, page: bool = False) -> str:
         )
     missing = sum(len(r.missing_months) for r in graded)
     if missing:
-        who = [
-            f"{r.station.code}（{'、'.join(f'{int(m[5:])}月' for m in r.missing_months)}）"
-            for r in graded
-            if r.missing_months
-        ]
+        who = [f"{r.station.code}（{months_short(r.missing_months)}）" for r in graded if r.missing_months]
         attention.append(
             f"  缺报 {missing} 个站月（{len(who)} 个驿站）：" + "、".join(who[:10]) + ("等" if len(who) > 10 else "")
         )

@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as _dt
 from pathlib import Path
 
-from lingong.demo.figures import _default_name
+from lingong.demo.figures import default_report_name
 from lingong.demo.scenario import PLANS, YEAR
-from lingong.demo.writers import _rel
+from lingong.demo.writers import rel_path
 from lingong.model.periods import parse_period
 from lingong.runtime import outfiles
 from lingong.spec.template import (
@@ -35,7 +35,7 @@ def resubmit(dest: Path) -> Path:
     import openpyxl
 
     plan = next(p for p in PLANS if p.code == RESUBMITTED[0])
-    src = Path(dest) / _rel(plan, _default_name(plan, RESUBMITTED[1]))
+    src = Path(dest) / rel_path(plan, default_report_name(plan, RESUBMITTED[1]))
     wb = openpyxl.load_workbook(src)
     for row in wb[SHEET_INFO].iter_rows():
         if row[0].value == "填报日期":
@@ -62,7 +62,7 @@ def start_cycle(sample: Path, out_root: Path, history_name: str) -> None:
     if db.exists() and not marker.exists():
         raise FileExistsError(db)
     plan = next(p for p in PLANS if p.code == RESUBMITTED[0])
-    stale = Path(sample) / _rel(plan, _default_name(plan, RESUBMITTED[1]))
+    stale = Path(sample) / rel_path(plan, default_report_name(plan, RESUBMITTED[1]))
     stale.with_name(stale.stem + "（更正）.xlsx").unlink(missing_ok=True)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)

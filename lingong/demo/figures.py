@@ -107,11 +107,11 @@ BUILDERS = {
 }
 
 
-def _person(rng: random.Random) -> str:
+def person_name(rng: random.Random) -> str:
     return rng.choice(SURNAMES) + rng.choice(GIVEN)
 
 
-def _mobile(rng: random.Random) -> str:
+def mobile_number(rng: random.Random) -> str:
     return (
         rng.choice(("133", "135", "138", "139", "150", "151", "158", "177", "180", "186", "189"))
         + f"{rng.randrange(10**8):08d}"
@@ -157,7 +157,7 @@ def _active(plan: Plan) -> list[str]:
     return [m for m in MONTHS if (not plan.start or m >= plan.start) and (not plan.end or m <= plan.end)]
 
 
-def _figures(plan: Plan) -> dict[str, dict[str, int | bool]]:
+def month_figures(plan: Plan) -> dict[str, dict[str, int | bool]]:
     """Monthly figures of a station, month -> {code: value}."""
     rng = random.Random(f"{SEED}-{plan.code}-figures")
     active = _active(plan)
@@ -195,7 +195,7 @@ def _figures(plan: Plan) -> dict[str, dict[str, int | bool]]:
     return out
 
 
-def _details(plan: Plan, month: str, v: dict, rng: random.Random) -> dict[str, list[dict]]:
+def station_details(plan: Plan, month: str, v: dict, rng: random.Random) -> dict[str, list[dict]]:
     details: dict[str, list[dict]] = {}
     promo = []
     for code, kind in (("D1", "驿站推广"), ("D2", "政策宣传"), ("D3", "媒体报道")):
@@ -237,7 +237,7 @@ def _details(plan: Plan, month: str, v: dict, rng: random.Random) -> dict[str, l
                 "工种": trade,
                 "需求人数": rng.randint(1, 10),
                 "薪酬待遇": rng.choice(PAY),
-                "联系电话": _mobile(rng),
+                "联系电话": mobile_number(rng),
                 "登记日期": _day(rng, month),
             }
         )
@@ -247,10 +247,10 @@ def _details(plan: Plan, month: str, v: dict, rng: random.Random) -> dict[str, l
         seekers.append(
             {
                 "序号": i + 1,
-                "姓名": _person(rng),
+                "姓名": person_name(rng),
                 "性别": "男" if male else "女",
                 "身份证号": valid_id(rng, plan.county, male),
-                "联系电话": _mobile(rng),
+                "联系电话": mobile_number(rng),
                 "求职工种": rng.choice(JOBS)[1],
                 "职业资格等级": rng.choice(LEVELS),
                 "登记日期": _day(rng, month),
@@ -274,7 +274,7 @@ def _details(plan: Plan, month: str, v: dict, rng: random.Random) -> dict[str, l
     return details
 
 
-def _station(plan: Plan) -> Station:
+def demo_station(plan: Plan) -> Station:
     rng = random.Random(f"{SEED}-{plan.code}-registry")
     digits = plan.code.replace("-", "").lower()
     return Station(
@@ -283,8 +283,8 @@ def _station(plan: Plan) -> Station:
         county=plan.county,
         builder=BUILDERS[plan.county],
         address=f"随州市{plan.county}{plan.name.removesuffix('零工驿站')}便民服务中心一楼",
-        leader=_person(rng),
-        phone=_mobile(rng),
+        leader=person_name(rng),
+        phone=mobile_number(rng),
         email=f"{digits}@example.com" if plan.email else "",
         hotline=_landline(rng) if plan.hotline else "",
         status=plan.status,
@@ -293,7 +293,7 @@ def _station(plan: Plan) -> Station:
     )
 
 
-def _default_name(plan: Plan, month: str) -> str:
+def default_report_name(plan: Plan, month: str) -> str:
     """File names the way each county's clerks tend to save them."""
     label = month_label(month)
     name = outfiles.safe_component(plan.name)

@@ -16,7 +16,14 @@ import re
 import zipfile
 from pathlib import Path
 
-from lingong.demo.figures import _default_name, _details, _figures, _mobile, _person, _station
+from lingong.demo.figures import (
+    default_report_name,
+    demo_station,
+    mobile_number,
+    month_figures,
+    person_name,
+    station_details,
+)
 from lingong.demo.scenario import (
     DECISIONS_FILE,
     EXPECTED_ITEMS,
@@ -43,7 +50,7 @@ from lingong.spec.template import (
 )
 
 
-def _rel(plan: Plan, name: str, *sub: str) -> str:
+def rel_path(plan: Plan, name: str, *sub: str) -> str:
     parts = [plan.county] + ([plan.folder] if plan.folder else []) + list(sub) + [name]
     return "/".join(parts)
 
@@ -151,12 +158,12 @@ def _station_files(dest: Path, plan: Plan) -> tuple[list[str], list[Planted], di
         reports.append(rel)
         return path
 
-    st = _station(plan)
-    figures = _figures(plan)
+    st = demo_station(plan)
+    figures = month_figures(plan)
     rng = random.Random(f"{SEED}-{plan.code}-files")
-    filler, filler_phone = _person(rng), _mobile(rng)
+    filler, filler_phone = person_name(rng), mobile_number(rng)
     for month, v in figures.items():
-        details = _details(plan, month, v, rng)
+        details = station_details(plan, month, v, rng)
         info = {
             "filler": filler,
             "filler_phone": filler_phone,
@@ -164,16 +171,16 @@ def _station_files(dest: Path, plan: Plan) -> tuple[list[str], list[Planted], di
             "hotline": st.hotline,
         }
         values: dict[str, object] = dict(v)
-        rel = _rel(plan, _default_name(plan, month))
+        rel = rel_path(plan, default_report_name(plan, month))
         key = (plan.code, month)
 
         if plan.code == "SX-004" and month == f"{YEAR}-05":
             plant("missing_month", plan.code, month, "草店镇零工驿站 5 月没有报送（缺报），每月要求在 5 月不达标")
             continue
         if plan.code == "ZD-001" and month == f"{YEAR}-01":
-            rel = _rel(plan, "东城驿站1月报表(修改版).xlsx", "修改")
+            rel = rel_path(plan, "东城驿站1月报表(修改版).xlsx", "修改")
             plant("renamed_file", plan.code, rel, "文件被改名并放在子文件夹中，驿站和月份以表内“基本信息”为准")
-            lock = _rel(plan, "~$东城驿站1月报表(修改版).xlsx", "修改")
+            lock = rel_path(plan, "~$东城驿站1月报表(修改版).xlsx", "修改")
             outfiles.write_bytes_atomic(
                 dest.joinpath(*lock.split("/")),
                 b"\x08clerk-pc" + b"\x00" * 48 + b"\x08\x00c\x00l\x00e\x00r\x00k" + b"\x20" * 96,
@@ -181,9 +188,9 @@ def _station_files(dest: Path, plan: Plan) -> tuple[list[str], list[Planted], di
             plant("lock_file", plan.code, lock, "Excel 打开文件时留下的锁文件 ~$…，应悄悄跳过")
         if plan.code == "ZD-002" and month == f"{YEAR}-03":
             old = dict(values, C1=v["C1"] - 40)  # at_least keeps this above 0
-            old_rel = _rel(plan, _default_name(plan, month))
+            old_rel = rel_path(plan, default_report_name(plan, month))
             write(old_rel, st, month, old, details, dict(info, fill_date=_dt.date(YEAR, 4, 3)))
-            rel = _rel(plan, "西城街道3月报表（更正）.xlsx", "补报")
+            rel = rel_path(plan, "西城街道3月报表（更正）.xlsx", "补报")
             info["fill_date"] = _dt.date(YEAR, 4, 10)
             plant(
                 "resubmission",
@@ -225,7 +232,7 @@ def _station_files(dest: Path, plan: Plan) -> tuple[list[str], list[Planted], di
                 "5 月唯一的报表 C1 填了“十二”（错误），整份退回，该月按未报送处理，结果为暂定",
             )
         if plan.code == "GS-004" and month == f"{YEAR}-08":
-            rel = _rel(plan, _default_name(plan, f"{YEAR}-07").replace(".xlsx", "(1).xlsx"))
+            rel = rel_path(plan, default_report_name(plan, f"{YEAR}-07").replace(".xlsx", "(1).xlsx"))
             plant("name_mismatch", plan.code, rel, "文件名写的是 7 月，表内是 8 月：警告，以表内为准")
         if plan.code == "ZD-007":
             if month == f"{YEAR}-02" and details.get("求职登记"):
@@ -272,7 +279,7 @@ def build_demo(dest: Path, *, workers: int | None = None) -> DemoInfo:
     ``workers`` processes write the stations' reports (default: up to 2)."""
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
-    stations = [_station(p) for p in PLANS]
+    stations = [demo_station(p) for p in PLANS]
     _write_registry(dest, stations)
     _write_decisions(dest)
     if workers is None:
@@ -291,7 +298,7 @@ def build_demo(dest: Path, *, workers: int | None = None) -> DemoInfo:
     # A report from a station that is not in the registry.
     stray = Station("ZD-009", "文峰社区零工驿站", "曾都区")
     stray_rel = "曾都区/文峰社区零工驿站2023年6月报表.xlsx"
-    stray_values = _figures(Plan("ZD-009", stray.name, stray.county, "PPPPPP"))[f"{YEAR}-06"]
+    stray_values = month_figures(Plan("ZD-009", stray.name, stray.county, "PPPPPP"))[f"{YEAR}-06"]
     write_template(
         dest.joinpath(*stray_rel.split("/")),
         station=stray,
@@ -304,7 +311,7 @@ def build_demo(dest: Path, *, workers: int | None = None) -> DemoInfo:
 
     # Damaged files: a transfer cut short and random bytes under a spreadsheet name.
     sx3 = next(p for p in PLANS if p.code == "SX-003")
-    good = dest.joinpath(*_rel(sx3, _default_name(sx3, f"{YEAR}-06")).split("/"))
+    good = dest.joinpath(*rel_path(sx3, default_report_name(sx3, f"{YEAR}-06")).split("/"))
     data = good.read_bytes()
     truncated = "随县/殷店镇零工驿站2023年6月报表(传输中断).xlsx"
     outfiles.write_bytes_atomic(dest.joinpath(*truncated.split("/")), data[: len(data) * 3 // 5])
@@ -360,7 +367,7 @@ def build_demo(dest: Path, *, workers: int | None = None) -> DemoInfo:
         stations=tuple(s.code for s in stations),
         report_files=tuple(reports),
         broken_files=(truncated, junk),
-        skipped_files=(_rel(PLANS[0], "~$东城驿站1月报表(修改版).xlsx", "修改"), note),
+        skipped_files=(rel_path(PLANS[0], "~$东城驿站1月报表(修改版).xlsx", "修改"), note),
         planted=tuple(planted),
         expected_overall=dict(EXPECTED_OVERALL),
         expected_items=dict(EXPECTED_ITEMS),

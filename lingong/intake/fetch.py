@@ -229,7 +229,7 @@ def fetch_mailbox(
     mailbox cannot be opened; trouble after that is in ``notes`` / ``stopped``."""
     from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
 
-    from lingong.intake.imap_connect import _close, _text, imap_connect, unsafe_login_text
+    from lingong.intake.imap_connect import close_quietly, error_text, imap_connect, unsafe_login_text
 
     warning = check_config(config)
     input_dir, output_root = Path(input_dir), Path(output_root)
@@ -246,7 +246,7 @@ def fetch_mailbox(
             except IMAPClientAbortError:
                 raise
             except IMAPClientError as e:
-                text = _text(e)
+                text = error_text(e)
                 if "unsafe login" in text.lower():
                     result.notes.append(unsafe_login_text(config, folder, text))
                 else:
@@ -259,7 +259,7 @@ def fetch_mailbox(
         )
     finally:
         if client is not None:
-            _close(client)
+            close_quietly(client)
         con.close()
     return result
 

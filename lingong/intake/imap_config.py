@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Mapping
 
 from lingong.errors import ImapConfigError
-from lingong.mail.smtp_config import _read_secret_file
+from lingong.mail.smtp_config import read_secret_file
 from lingong.runtime.privacy import mask
 
 ENV_HOST = "LINGONG_IMAP_HOST"
@@ -107,7 +107,7 @@ def load_imap_config(config_path: Path | None, env: Mapping[str, str]) -> ImapCo
         secret = env.get(ENV_PASSWORD_FILE) or data.get("password_file")
         if secret:
             try:
-                password = _read_secret_file(Path(str(secret)))
+                password = read_secret_file(Path(str(secret)))
             except Exception as e:  # noqa: BLE001 - the SMTP reader's message, as an IMAP settings error
                 raise ImapConfigError(str(e)) from None
     return ImapConfig(

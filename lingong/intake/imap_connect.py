@@ -74,7 +74,7 @@ def imap_connect(config: ImapConfig):
         try:
             client.login(config.user, config.password)
         except LoginError as e:
-            raise MailboxError(login_refused_text(config, _text(e))) from None
+            raise MailboxError(login_refused_text(config, error_text(e))) from None
         if client.has_capability("ID"):
             try:
                 client.id_({"name": "lingong", "version": __version__, "vendor": "lingong"})
@@ -82,14 +82,14 @@ def imap_connect(config: ImapConfig):
                 pass  # ID is a courtesy where the server does not insist; SELECT says if it does
         return client
     except MailboxError:
-        _close(client)
+        close_quietly(client)
         raise
     except ssl.SSLError as e:
-        _close(client)
+        close_quietly(client)
         raise MailboxError(f"与收信服务器 {where} 建立加密连接失败（{e}）") from None
     except (OSError, socket.timeout, IMAPClientError) as e:
-        _close(client)
-        raise MailboxError(f"收信服务器 {where} 连接中断（{_text(e)}）；请稍后重新运行 fetch") from None
+        close_quietly(client)
+        raise MailboxError(f"收信服务器 {where} 连接中断（{error_text(e)}）；请稍后重新运行 fetch") from None
 
 
 def unsafe_login_text(config: ImapConfig, folder: str, server_text: str) -> str:
@@ -100,14 +100,14 @@ def unsafe_login_text(config: ImapConfig, folder: str, server_text: str) -> str:
     )
 
 
-def _text(e: BaseException) -> str:
+def error_text(e: BaseException) -> str:
     t = e.args[0] if e.args else e
     if isinstance(t, bytes):
         t = t.decode("utf-8", "replace")
     return str(t).strip() or type(e).__name__
 
 
-def _close(client) -> None:
+def close_quietly(client) -> None:
     try:
         client.logout()
     except Exception:  # noqa: BLE001 - the connection is gone either way

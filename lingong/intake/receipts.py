@@ -20,7 +20,7 @@ from pathlib import Path
 from lingong import layout
 from lingong.intake import fetch as f
 from lingong.intake import state
-from lingong.mail.drafts import _environment, _issue_row, _render, draft_from
+from lingong.mail.drafts import draft_from, issue_row, mail_environment, render_mail
 from lingong.mail.mime import MAIL_POLICY, _attachments_hash, build_message, message_id
 from lingong.model.periods import month_label
 from lingong.read.addresses import is_bare_address
@@ -76,7 +76,7 @@ class ReceiptsResult:
 
 
 def _problem(i) -> str:
-    row = _issue_row(i)
+    row = issue_row(i)
     where = f"{row['where']}：" if row["where"] else ""
     hint = f"（{row['hint']}）" if row["hint"] and row["hint"] not in row["message"] else ""
     return f"{'' if i.severity == ERROR else '提醒：'}{where}{row['message']}{hint}"
@@ -148,7 +148,7 @@ def write_receipts(
         if not pending:
             return out
         verdicts = check_files(input_dir, output_root, rules_path=rules_path, workers=workers)
-        env_t = _environment(Path(templates_dir) if templates_dir else layout.TEMPLATES_DIR)
+        env_t = mail_environment(Path(templates_dir) if templates_dir else layout.TEMPLATES_DIR)
         registered = {s.email.strip().lower(): s.code for s in verdicts.stations.values() if s.email}
         sender_from = draft_from("", os.environ if env is None else env)
         for mail in pending:
@@ -192,8 +192,8 @@ def _receipt(mail, verdicts, env_t, folder: Path, day: str, registered: dict, se
         "reports": len(reports),
         "rejected": sum(1 for i in items if i.returned),
     }
-    subj = " ".join(mask(_render(env_t, SUBJECT_TEMPLATE, ctx)).split())
-    body = mask(_render(env_t, BODY_TEMPLATE, ctx))
+    subj = " ".join(mask(render_mail(env_t, SUBJECT_TEMPLATE, ctx)).split())
+    body = mask(render_mail(env_t, BODY_TEMPLATE, ctx))
     att_hash = _attachments_hash(copies)
     mail_hash = hashlib.sha256(mail["mail_key"].encode("utf-8")).hexdigest()[:16]
     code = station.code if station else ""

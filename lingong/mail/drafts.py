@@ -75,7 +75,7 @@ class DraftsSummary:
 # ---- templates ------------------------------------------------------------------
 
 
-def _environment(templates_dir: Path):
+def mail_environment(templates_dir: Path):
     from jinja2 import FileSystemLoader, StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment
 
@@ -91,7 +91,7 @@ def _environment(templates_dir: Path):
     )
 
 
-def _render(env, name: str, context: dict) -> str:
+def render_mail(env, name: str, context: dict) -> str:
     import jinja2
 
     try:
@@ -100,7 +100,7 @@ def _render(env, name: str, context: dict) -> str:
         raise MailTemplateError(explain(e, f"邮件模板“{name}”（模板文件夹 {env.loader.searchpath[0]}）")) from None
 
 
-def _issue_row(i: Issue) -> dict:
+def issue_row(i: Issue) -> dict:
     # A message that names the place already must not be preceded by it: "月度指标!E11：月度指标!E11（…）".
     sheet = "" if i.sheet and i.sheet in i.message else i.sheet
     cell = "" if i.cell and f"{i.sheet}!{i.cell}" in i.message else i.cell
@@ -144,7 +144,7 @@ def _issue_rows(issues: list[Issue]) -> list[dict]:
         groups.setdefault(key, []).append(i)
     rows = []
     for same in groups.values():
-        row = _issue_row(same[0])
+        row = issue_row(same[0])
         if len(same) > 1:
             row["month"] = f"{_months_text([i.month for i in same])}（{len(same)}份报表）"
             row["file"] = ""
@@ -289,7 +289,7 @@ def write_drafts(
     if kind not in (KIND_RESULTS, KIND_TEMPLATES):
         raise ValueError(kind)
     folder = outfiles.inside(out_dir, *drafts_parts(templates=kind == KIND_TEMPLATES))
-    env = _environment(Path(templates_dir))
+    env = mail_environment(Path(templates_dir))
     body_name = BODY_TEMPLATE if kind == KIND_RESULTS else BLANK_BODY_TEMPLATE
 
     by_station: dict[str, list[Issue]] = {}
@@ -369,8 +369,8 @@ def write_drafts(
             sender=sender,
             return_names=[f.name for f in files[1:]] if kind == KIND_RESULTS else [],
         )
-        subject = privacy.mask(_one_line(_render(env, SUBJECT_TEMPLATE, ctx)))
-        body = privacy.mask(_render(env, body_name, ctx))
+        subject = privacy.mask(_one_line(render_mail(env, SUBJECT_TEMPLATE, ctx)))
+        body = privacy.mask(render_mail(env, body_name, ctx))
         att_hash = _attachments_hash(attachments)
         mid = message_id(period.key, code, kind, att_hash, sender)
         msg = build_message(

@@ -54,13 +54,12 @@ from lingong.mail.send_log import (
     WOULD_SEND,
     SendRow,
     SendSummary,
-    _connect_db,
-    _log_rows,
-    _record,
+    connect_send_log,
     format_summary,
+    log_rows,
+    record_send,
 )
 from lingong.mail.smtp_config import (
-    _REPO_ROOT,
     ENV_HOST,
     ENV_PASSWORD,
     ENV_PASSWORD_FILE,
@@ -104,7 +103,6 @@ __all__ = [
     "SmtpConfig",
     "SmtpConfigError",
     "TlsUnavailable",
-    "_REPO_ROOT",
     "check_login_security",
     "format_summary",
     "load_smtp_config",
@@ -222,7 +220,7 @@ def send_drafts(
     run_id = run_id or "send-" + now().strftime("%Y%m%dT%H%M%S")
     con = None
     if not dry_run or Path(db_path).exists():
-        con = _connect_db(Path(db_path))
+        con = connect_send_log(Path(db_path))
     rows: list[SendRow] = []
     smtp = None
     fatal = ""
@@ -286,7 +284,7 @@ def send_drafts(
                 rows.append(SendRow(status=SKIPPED, error="草稿缺少收件人或 Message-ID，请重新生成草稿", **base))
                 continue
             recipient = ", ".join(d.recipients)
-            history = _log_rows(con, d.station, d.kind, d.message_id)
+            history = log_rows(con, d.station, d.kind, d.message_id)
             tries = max((h[2] or 0 for h in history), default=0)
             if any(h[0] == LOG_SENT for h in history):
                 rows.append(SendRow(status=ALREADY_SENT, attempts=tries, **base))
@@ -340,7 +338,7 @@ def send_drafts(
                     if smtp is None:
                         smtp = connect(config)
                         connect_failures = 0
-                    _record(con, **log, status=LOG_SENDING, error="", now=stamp.isoformat())
+                    record_send(con, **log, status=LOG_SENDING, error="", now=stamp.isoformat())
                     began = True
                     refused = _transaction(
                         smtp, config.sender, list(d.recipients), _wire_bytes(d, config.sender, stamp)
@@ -373,7 +371,7 @@ def send_drafts(
                     if smtp is None:
                         connect_failures += 1
                     if _is_permanent(e) and smtp is not None:  # a 5xx will be refused again: do not retry
-                        _record(
+                        record_send(
                             con, **log, status=LOG_FAILED, error=error, now=stamp.isoformat(), new_attempt=not began
                         )
                         break
@@ -387,9 +385,9 @@ def send_drafts(
                     drop()
                 if status == UNKNOWN:
                     # The row stays 'sending': a later run lists it exactly like one killed here.
-                    _record(con, **log, status=LOG_SENDING, error=error, now=stamp.isoformat(), new_attempt=False)
+                    record_send(con, **log, status=LOG_SENDING, error=error, now=stamp.isoformat(), new_attempt=False)
                     break
-                _record(
+                record_send(
                     con,
                     **log,
                     status={SENT: LOG_SENT, REFUSED: LOG_REFUSED}.get(status, LOG_FAILED),

@@ -32,13 +32,13 @@ LOG_SENDING, LOG_SENT, LOG_FAILED, LOG_REFUSED = "sending", "sent", "failed", "r
 RESEND_OPTION = "--resend-unknown"
 
 
-def _connect_db(db_path: Path) -> sqlite3.Connection:
+def connect_send_log(db_path: Path) -> sqlite3.Connection:
     from lingong.grade import history_schema
 
     return history_schema.connect(db_path)
 
 
-def _log_rows(con: sqlite3.Connection | None, station: str, kind: str, message_id: str) -> list[tuple]:
+def log_rows(con: sqlite3.Connection | None, station: str, kind: str, message_id: str) -> list[tuple]:
     """(status, recipient, attempts, updated_at) of a draft's log rows."""
     if con is None:
         return []
@@ -48,7 +48,7 @@ def _log_rows(con: sqlite3.Connection | None, station: str, kind: str, message_i
     ).fetchall()
 
 
-def _record(
+def record_send(
     con: sqlite3.Connection,
     *,
     run_id: str,

@@ -35,8 +35,6 @@ CONFIG_KEYS = ("host", "port", "security", "user", "sender", "password_file", "t
 
 PLAINTEXT_OPTION = "--allow-plaintext-login"
 
-_REPO_ROOT = layout.ROOT
-
 
 class TlsUnavailable(SmtpConfigError):
     """STARTTLS is configured but the server does not offer it: no fallback to plain text."""
@@ -55,13 +53,13 @@ class SmtpConfig:
     allow_plaintext_login: bool = False  # only from the command line, never from a file
 
 
-def _read_secret_file(path: Path) -> str:
+def read_secret_file(path: Path) -> str:
     p = Path(path).expanduser()
     try:
         resolved = p.resolve()
     except OSError as e:
         raise SmtpConfigError(f"邮箱密码文件 {p} 无法读取（{e}）") from None
-    if resolved == _REPO_ROOT or _REPO_ROOT in resolved.parents:
+    if resolved == layout.ROOT or layout.ROOT in resolved.parents:
         raise SmtpConfigError(
             f"邮箱密码文件 {p} 在程序文件夹内，可能被提交到代码库；请把它移到程序文件夹以外（例如用户目录）后重新设置"
         )
@@ -127,7 +125,7 @@ def load_smtp_config(config_path: Path | None, env: Mapping[str, str]) -> SmtpCo
     if not password:
         secret = env.get(ENV_PASSWORD_FILE) or data.get("password_file")
         if secret:
-            password = _read_secret_file(Path(str(secret)))
+            password = read_secret_file(Path(str(secret)))
     return SmtpConfig(
         host=str(pick("host", ENV_HOST, "")).strip(),
         port=port,

@@ -23,8 +23,9 @@ from lingong.grade.city import (
     failed_item_names,
     how_decided,
 )
+from lingong.model.periods import months_short
 from lingong.model.records import Period, StationResult
-from lingong.render.textfit import _wide
+from lingong.render.textfit import is_wide
 from lingong.render.wording import date_cn, rectification_text, withdrawn_text
 from lingong.runtime import outfiles, privacy
 from lingong.runtime.privacy import mask_json
@@ -73,7 +74,7 @@ def _remark(r: StationResult) -> str:
 
 def _returned(r: StationResult) -> str:
     """Why a result is 暂定: the months whose reports were sent back (a 缺报 month makes nothing 暂定)."""
-    months = "、".join(f"{int(m[5:])}月" for m in r.rejected_months)
+    months = months_short(r.rejected_months)
     return f"{months}报表被退回，未采用" if months else "本期有报表被退回"
 
 
@@ -264,7 +265,7 @@ def write_notice(
     props = tpl.docx.core_properties
     props.created = props.modified = outfiles.FIXED_TIMESTAMP
     props.title = ctx["title"]
-    _drop_styles_with_effects(tpl.docx)  # a template written before this fix still has it
+    drop_styles_with_effects(tpl.docx)  # a template written before this fix still has it
     with outfiles.atomic_path(Path(path)) as tmp:
         tpl.save(str(tmp))
         outfiles.fix_zip_timestamps(tmp)  # two runs, one file
@@ -275,7 +276,9 @@ CELL_PAD_PT = 16.0  # Word's default cell margins (0.19 cm a side) and the font'
 
 
 def _text_pt(text: str, font_pt: float) -> float:
-    return max((sum(font_pt if _wide(ch) else font_pt * 0.6 for ch in line) for line in text.split("\n")), default=0.0)
+    return max(
+        (sum(font_pt if is_wide(ch) else font_pt * 0.6 for ch in line) for line in text.split("\n")), default=0.0
+    )
 
 
 def _fit_columns(table, font_pt: float = 10.5) -> None:
@@ -320,7 +323,7 @@ def _fit_columns(table, font_pt: float = 10.5) -> None:
             r.cells[c].width = Pt(w)
 
 
-def _set_font(run, name: str, size: float, bold: bool = False) -> None:
+def set_font(run, name: str, size: float, bold: bool = False) -> None:
     from docx.oxml.ns import qn
     from docx.shared import Pt
 
@@ -346,7 +349,7 @@ def _page_numbers(doc) -> None:
         para = footer.paragraphs[0] if footer.paragraphs else footer.add_paragraph()
         para.alignment = WD_ALIGN_PARAGRAPH.CENTER
         for text, field in (("第 ", "PAGE"), (" 页 共 ", "NUMPAGES"), (" 页", None)):
-            _set_font(para.add_run(text), BODY_FONT, 12)
+            set_font(para.add_run(text), BODY_FONT, 12)
             if field:
                 para._p.append(
                     parse_xml(
@@ -357,7 +360,7 @@ def _page_numbers(doc) -> None:
                 )
 
 
-def _drop_styles_with_effects(doc) -> None:
+def drop_styles_with_effects(doc) -> None:
     """Remove word/stylesWithEffects.xml, which python-docx's base document carries and
     never updates: once styles.xml has the header, footer and font settings it no longer
     matches, and Word may report the file as unreadable content. The part is optional

@@ -13,14 +13,14 @@ from lingong.render.notice import (
     TABLE_FONT,
     TEMPLATE_NAME,
     TITLE_FONT,
-    _drop_styles_with_effects,
-    _set_font,
+    drop_styles_with_effects,
+    set_font,
 )
 from lingong.runtime import outfiles
 from lingong.spec.vocab import GRADES
 
 
-def _para(doc, text: str, *, font=BODY_FONT, size=16, bold=False, align=None, indent=True, space_after=0):
+def paragraph(doc, text: str, *, font=BODY_FONT, size=16, bold=False, align=None, indent=True, space_after=0):
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt
 
@@ -35,13 +35,13 @@ def _para(doc, text: str, *, font=BODY_FONT, size=16, bold=False, align=None, in
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
     elif align == "right":
         p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    _set_font(p.add_run(text), font, size, bold)
+    set_font(p.add_run(text), font, size, bold)
     return p
 
 
-def _tag(doc, text: str):
+def tag_paragraph(doc, text: str):
     """A paragraph holding only a docxtpl control tag ({%p ... %}); it disappears when rendered."""
-    return _para(doc, text, indent=False)
+    return paragraph(doc, text, indent=False)
 
 
 def _cell(cell, text: str, *, bold=False, size=12, align="center"):
@@ -55,10 +55,10 @@ def _cell(cell, text: str, *, bold=False, size=12, align="center"):
     # A little air above and below: at single spacing the glyphs touched the cell borders.
     p.paragraph_format.space_before = Pt(2)
     p.paragraph_format.space_after = Pt(2)
-    _set_font(p.add_run(text), TABLE_FONT, size, bold)
+    set_font(p.add_run(text), TABLE_FONT, size, bold)
 
 
-def _table(
+def add_table_of(
     doc,
     headers: list[str],
     cells: list[str],
@@ -109,12 +109,12 @@ def _table(
 
 def _withdrawn_block(doc) -> None:
     """Stations whose proposed cancellation this assessment withdrew (they passed): said, with why."""
-    _tag(doc, "{%p if withdrawn %}")
-    _para(doc, "以下驿站此前被建议取消，本次考核合格，撤回取消建议：")
-    _tag(doc, "{%p for s in withdrawn %}")
-    _para(doc, "{{ loop.index }}. {{ s.name }}（{{ s.county }}，{{ s.code }}）：{{ s.why }}。")
-    _tag(doc, "{%p endfor %}")
-    _tag(doc, "{%p endif %}")
+    tag_paragraph(doc, "{%p if withdrawn %}")
+    paragraph(doc, "以下驿站此前被建议取消，本次考核合格，撤回取消建议：")
+    tag_paragraph(doc, "{%p for s in withdrawn %}")
+    paragraph(doc, "{{ loop.index }}. {{ s.name }}（{{ s.county }}，{{ s.code }}）：{{ s.why }}。")
+    tag_paragraph(doc, "{%p endfor %}")
+    tag_paragraph(doc, "{%p endif %}")
 
 
 def new_notice():
@@ -136,9 +136,9 @@ def new_notice():
     normal.font.name = BODY_FONT
     normal.font.size = Pt(16)
 
-    _para(doc, "（草稿）", font=HEADING_FONT, size=12, indent=False, align="right")
-    _para(doc, "{{ title }}", font=TITLE_FONT, size=22, align="center", indent=False, space_after=16)
-    _para(doc, "各县、市、区就业局（中心）：", indent=False)
+    paragraph(doc, "（草稿）", font=HEADING_FONT, size=12, indent=False, align="right")
+    paragraph(doc, "{{ title }}", font=TITLE_FONT, size=22, align="center", indent=False, space_after=16)
+    paragraph(doc, "各县、市、区就业局（中心）：", indent=False)
     return doc
 
 
@@ -148,19 +148,19 @@ def build_notice_template(path: Path) -> Path:
     from docx.shared import Cm
 
     doc = new_notice()
-    _para(
+    paragraph(
         doc,
         "根据《随州市零工驿站运维考核（暂行）办法》（以下简称《办法》），市、县就业部门组成联合考核组，"
         "{% if assessed_on %}于{{ assessed_on }}{% endif %}对全市{{ total }}个零工驿站{{ period_label }}运维情况进行了{{ check_name }}。现将考核结果通报如下：",
     )
-    _para(doc, "一、考核结果", font=HEADING_FONT)
-    _para(
+    paragraph(doc, "一、考核结果", font=HEADING_FONT)
+    paragraph(
         doc,
         "本次共考核零工驿站{{ total }}个，其中优秀{{ counts.excellent }}个、合格{{ counts.passed }}个、"
         "不合格{{ counts.failed }}个。{% if not_graded_count %}另有{{ not_graded_count }}个驿站"
         "本期未运营，未参加考核。{% endif %}各县（市、区）情况如下：",
     )
-    _table(
+    add_table_of(
         doc,
         ["县（市、区）", "考核驿站数", *GRADES],
         ["{{ c.county }}", "{{ c.total }}", "{{ c.excellent }}", "{{ c.passed }}", "{{ c.failed }}"],
@@ -174,84 +174,84 @@ def build_notice_template(path: Path) -> Path:
             "{{ county_total.failed }}",
         ],
     )
-    _tag(doc, "{%p if provisional %}")
-    _para(
+    tag_paragraph(doc, "{%p if provisional %}")
+    paragraph(
         doc,
         "以下{{ provisional | length }}个驿站有报表因错误被退回，考核结果暂定，"
         "待驿站按退回副本修改并重新报送、复查后确定：",
     )
-    _tag(doc, "{%p for s in provisional %}")
-    _para(
+    tag_paragraph(doc, "{%p for s in provisional %}")
+    paragraph(
         doc,
         "{{ loop.index }}. {{ s.name }}（{{ s.county }}，{{ s.code }}）：暂定{{ s.grade }}；{{ s.returned }}"
         "{% if s.grade == '不合格' %}，不合格项目见下文{% endif %}。",
     )
-    _tag(doc, "{%p endfor %}")
-    _tag(doc, "{%p endif %}")
-    _para(doc, "二、优秀零工驿站", font=HEADING_FONT)
-    _tag(doc, "{%p if excellent %}")
-    _tag(doc, "{%p for e in excellent %}")
-    _para(doc, "{{ e.county }}：{{ e.names }}。")
-    _tag(doc, "{%p endfor %}")
-    _para(doc, "希望以上驿站再接再厉，充分发挥示范带动作用。")
-    _tag(doc, "{%p else %}")
-    _para(doc, "本期无考核等次为优秀的零工驿站。")
-    _tag(doc, "{%p endif %}")
-    _para(doc, "三、不合格零工驿站及整改要求", font=HEADING_FONT)
-    _tag(doc, "{%p if failing %}")
+    tag_paragraph(doc, "{%p endfor %}")
+    tag_paragraph(doc, "{%p endif %}")
+    paragraph(doc, "二、优秀零工驿站", font=HEADING_FONT)
+    tag_paragraph(doc, "{%p if excellent %}")
+    tag_paragraph(doc, "{%p for e in excellent %}")
+    paragraph(doc, "{{ e.county }}：{{ e.names }}。")
+    tag_paragraph(doc, "{%p endfor %}")
+    paragraph(doc, "希望以上驿站再接再厉，充分发挥示范带动作用。")
+    tag_paragraph(doc, "{%p else %}")
+    paragraph(doc, "本期无考核等次为优秀的零工驿站。")
+    tag_paragraph(doc, "{%p endif %}")
+    paragraph(doc, "三、不合格零工驿站及整改要求", font=HEADING_FONT)
+    tag_paragraph(doc, "{%p if failing %}")
     # The stations by their rectification: each group's sentence (deadline, what decides it, or
     # that it ended) said once after its stations, not once a station.
-    _tag(doc, "{%p for g in failing_groups %}")
-    _tag(doc, "{%p for s in g.stations %}")
-    _para(
+    tag_paragraph(doc, "{%p for g in failing_groups %}")
+    tag_paragraph(doc, "{%p for s in g.stations %}")
+    paragraph(
         doc,
         "{{ s.no }}. {{ s.name }}（{{ s.county }}，{{ s.code }}）{% if s.provisional %}（结果暂定）{% endif %}："
         "{% if s.unused %}{{ s.unused }}；{% endif %}不合格项目为{{ s.failed_items }}。"
         "{% if s.how %}整改与复查：{{ s.how }}。{% endif %}",
     )
-    _tag(doc, "{%p endfor %}")
-    _tag(doc, "{%p if g.text %}")
-    _para(doc, "{{ g.text }}。")
-    _tag(doc, "{%p endif %}")
-    _tag(doc, "{%p endfor %}")
+    tag_paragraph(doc, "{%p endfor %}")
+    tag_paragraph(doc, "{%p if g.text %}")
+    paragraph(doc, "{{ g.text }}。")
+    tag_paragraph(doc, "{%p endif %}")
+    tag_paragraph(doc, "{%p endfor %}")
     # Asked only of stations still under rectification: one whose rectification ended is not told to rectify.
-    _tag(doc, "{%p if on_notice %}")
-    _para(
+    tag_paragraph(doc, "{%p if on_notice %}")
+    paragraph(
         doc,
         "根据《办法》“对不合格的要求限期整改，整改后仍不合格的取消”的规定，请限期整改的驿站对照考核验收表逐项整改，"
         "整改情况报所在县（市、区）就业部门，由其组织复核；整改后仍不合格的，予以取消。",
     )
-    _tag(doc, "{%p endif %}")
+    tag_paragraph(doc, "{%p endif %}")
     # Under its heading this part always says something true: stations listed below (建议取消) are
     # named as the exception, never left to a bare heading or a false "无".
-    _tag(doc, "{%p elif cancel %}")
-    _para(doc, "除下文建议取消的驿站外，本期无其他考核等次为不合格的零工驿站。")
-    _tag(doc, "{%p else %}")
-    _para(doc, "本期无考核等次为不合格的零工驿站。")
-    _tag(doc, "{%p endif %}")
-    _tag(doc, "{%p if cancel %}")
-    _para(doc, "四、建议取消的零工驿站", font=HEADING_FONT)
-    _tag(doc, "{%p for s in cancel %}")
-    _para(
+    tag_paragraph(doc, "{%p elif cancel %}")
+    paragraph(doc, "除下文建议取消的驿站外，本期无其他考核等次为不合格的零工驿站。")
+    tag_paragraph(doc, "{%p else %}")
+    paragraph(doc, "本期无考核等次为不合格的零工驿站。")
+    tag_paragraph(doc, "{%p endif %}")
+    tag_paragraph(doc, "{%p if cancel %}")
+    paragraph(doc, "四、建议取消的零工驿站", font=HEADING_FONT)
+    tag_paragraph(doc, "{%p for s in cancel %}")
+    paragraph(
         doc,
         "{{ loop.index }}. {{ s.name }}（{{ s.county }}，{{ s.code }}）{% if s.provisional %}（结果暂定）{% endif %}："
         "{% if s.cancel_reason %}{{ s.cancel_reason }}，"
         "{% endif %}建议取消其零工驿站资格。",
     )
-    _tag(doc, "{%p endfor %}")
-    _tag(doc, "{%p endif %}")
+    tag_paragraph(doc, "{%p endfor %}")
+    tag_paragraph(doc, "{%p endif %}")
     _withdrawn_block(doc)
-    _para(doc, "{% if cancel %}五{% else %}四{% endif %}、工作要求", font=HEADING_FONT)
-    _para(
+    paragraph(doc, "{% if cancel %}五{% else %}四{% endif %}、工作要求", font=HEADING_FONT)
+    paragraph(
         doc,
         "各县（市、区）就业部门要加强对辖区零工驿站的日常指导和督促，按月收集、审核驿站报表，"
         "督促不合格驿站按期完成整改；各零工驿站要对照考核指标查漏补缺，及时、准确报送统计报表，"
         "不断提升零工就业服务质量。",
     )
-    _para(doc, "附件：{{ period_label }}零工驿站运维考核结果一览表")
-    _para(doc, "", indent=False)
-    _para(doc, "{{ issuer }}", align="right", indent=False)
-    _para(doc, "{{ issued }}", align="right", indent=False)
+    paragraph(doc, "附件：{{ period_label }}零工驿站运维考核结果一览表")
+    paragraph(doc, "", indent=False)
+    paragraph(doc, "{{ issuer }}", align="right", indent=False)
+    paragraph(doc, "{{ issued }}", align="right", indent=False)
 
     # The attachment's table has seven columns, four of which must not wrap (县区, 编号, 等次 with
     # 暂定): on a portrait page the names, items and remarks were left five characters a line.
@@ -261,8 +261,8 @@ def build_notice_template(path: Path) -> Path:
     att.page_width, att.page_height = Cm(29.7), Cm(21.0)
     att.top_margin, att.bottom_margin = Cm(2.8), Cm(2.6)
     att.left_margin, att.right_margin = Cm(2.5), Cm(2.5)
-    _para(doc, "附件", font=HEADING_FONT, indent=False)
-    _para(
+    paragraph(doc, "附件", font=HEADING_FONT, indent=False)
+    paragraph(
         doc,
         "{{ period_label }}零工驿站运维考核结果一览表",
         font=TITLE_FONT,
@@ -271,7 +271,7 @@ def build_notice_template(path: Path) -> Path:
         indent=False,
         space_after=8,
     )
-    _table(
+    add_table_of(
         doc,
         ["序号", "县（市、区）", "驿站编号", "驿站名称", "综合等次", "未达标项目", "备注"],
         [
@@ -292,7 +292,7 @@ def build_notice_template(path: Path) -> Path:
     props.created = props.modified = outfiles.FIXED_TIMESTAMP
     props.author = "零工驿站考核工具"
     props.title = "零工驿站运维考核结果通报模板"
-    _drop_styles_with_effects(doc)
+    drop_styles_with_effects(doc)
     with outfiles.atomic_path(Path(path)) as tmp:
         doc.save(str(tmp))
     return Path(path)

@@ -69,23 +69,23 @@ def template_path(templates_dir: Path) -> Path:
 def build_recheck_template(path: Path) -> Path:
     """Write the default 复查通报模板.docx (docxtpl tags inside) to ``path``."""
 
-    from lingong.render.notice import HEADING_FONT, _drop_styles_with_effects
-    from lingong.render.notice_template import _para, _table, _tag, new_notice
+    from lingong.render.notice import HEADING_FONT, drop_styles_with_effects
+    from lingong.render.notice_template import add_table_of, new_notice, paragraph, tag_paragraph
 
     doc = new_notice()
-    _para(
+    paragraph(
         doc,
         "根据《随州市零工驿站运维考核（暂行）办法》“对不合格的要求限期整改，整改后仍不合格的取消”的规定，"
         "联合考核组于{{ assessed_on }}对{{ period_label }}考核{% if earlier_on %}（{{ earlier_on }}）{% endif %}"
         "中限期整改的{{ total }}个零工驿站进行了{{ check_name }}。现将复查结果通报如下：",
     )
-    _para(doc, "一、复查结果", font=HEADING_FONT)
-    _para(
+    paragraph(doc, "一、复查结果", font=HEADING_FONT)
+    paragraph(
         doc,
         "本次复查零工驿站{{ total }}个，其中整改结束{{ ended | length }}个、仍在整改期限内{{ open | length }}个、"
         "建议取消{{ cancel | length }}个。各驿站原考核结果和复查结果如下：",
     )
-    _table(
+    add_table_of(
         doc,
         ["序号", "驿站", "原考核结果", "复查结果", "复查结论"],
         [
@@ -100,37 +100,37 @@ def build_recheck_template(path: Path) -> Path:
         left=(1, 2, 4),
         size=10.5,
     )
-    _para(doc, "二、整改结束的零工驿站", font=HEADING_FONT)
-    _tag(doc, "{%p if ended %}")
-    _tag(doc, "{%p for s in ended %}")
-    _para(doc, "{{ loop.index }}. {{ s.name }}（{{ s.county }}，{{ s.code }}）：{{ s.text }}。")
-    _tag(doc, "{%p endfor %}")
-    _tag(doc, "{%p else %}")
-    _para(doc, "本次复查无整改结束的零工驿站。")
-    _tag(doc, "{%p endif %}")
-    _tag(doc, "{%p if open %}")
-    _para(doc, "三、仍在整改期限内的零工驿站", font=HEADING_FONT)
-    _tag(doc, "{%p for s in open %}")
-    _para(doc, "{{ loop.index }}. {{ s.name }}（{{ s.county }}，{{ s.code }}）：{{ s.failed }}。{{ s.text }}。")
-    _tag(doc, "{%p endfor %}")
-    _tag(doc, "{%p endif %}")
-    _tag(doc, "{%p if cancel %}")
-    _para(doc, "{% if open %}四{% else %}三{% endif %}、建议取消的零工驿站", font=HEADING_FONT)
-    _tag(doc, "{%p for s in cancel %}")
-    _para(
+    paragraph(doc, "二、整改结束的零工驿站", font=HEADING_FONT)
+    tag_paragraph(doc, "{%p if ended %}")
+    tag_paragraph(doc, "{%p for s in ended %}")
+    paragraph(doc, "{{ loop.index }}. {{ s.name }}（{{ s.county }}，{{ s.code }}）：{{ s.text }}。")
+    tag_paragraph(doc, "{%p endfor %}")
+    tag_paragraph(doc, "{%p else %}")
+    paragraph(doc, "本次复查无整改结束的零工驿站。")
+    tag_paragraph(doc, "{%p endif %}")
+    tag_paragraph(doc, "{%p if open %}")
+    paragraph(doc, "三、仍在整改期限内的零工驿站", font=HEADING_FONT)
+    tag_paragraph(doc, "{%p for s in open %}")
+    paragraph(doc, "{{ loop.index }}. {{ s.name }}（{{ s.county }}，{{ s.code }}）：{{ s.failed }}。{{ s.text }}。")
+    tag_paragraph(doc, "{%p endfor %}")
+    tag_paragraph(doc, "{%p endif %}")
+    tag_paragraph(doc, "{%p if cancel %}")
+    paragraph(doc, "{% if open %}四{% else %}三{% endif %}、建议取消的零工驿站", font=HEADING_FONT)
+    tag_paragraph(doc, "{%p for s in cancel %}")
+    paragraph(
         doc,
         "{{ loop.index }}. {{ s.name }}（{{ s.county }}，{{ s.code }}）：{{ s.text }}；{{ s.failed }}，建议取消其零工驿站资格。",
     )
-    _tag(doc, "{%p endfor %}")
-    _tag(doc, "{%p endif %}")
-    _para(doc, "", indent=False)
-    _para(doc, "{{ issuer }}", align="right", indent=False)
-    _para(doc, "{{ issued }}", align="right", indent=False)
+    tag_paragraph(doc, "{%p endfor %}")
+    tag_paragraph(doc, "{%p endif %}")
+    paragraph(doc, "", indent=False)
+    paragraph(doc, "{{ issuer }}", align="right", indent=False)
+    paragraph(doc, "{{ issued }}", align="right", indent=False)
     props = doc.core_properties
     props.created = props.modified = outfiles.FIXED_TIMESTAMP
     props.author = "零工驿站考核工具"
     props.title = "零工驿站整改复查结果通报模板"
-    _drop_styles_with_effects(doc)
+    drop_styles_with_effects(doc)
     with outfiles.atomic_path(Path(path)) as tmp:
         doc.save(str(tmp))
         outfiles.fix_zip_timestamps(tmp)

@@ -22,14 +22,14 @@ _TOKENS = re.compile(f"[!-~]+|[{WIDE_RUN}]+|.", re.S)
 
 
 @functools.lru_cache(maxsize=4096)
-def _wide(ch: str) -> bool:
+def is_wide(ch: str) -> bool:
     return unicodedata.east_asian_width(ch) in "WFA" or ch in "☑□"
 
 
 def _token_pt(token: str, font_pt: float) -> float:
     if "!" <= token[0] <= "~":  # an ASCII run: every character narrow
         return len(token) * font_pt * 0.55
-    return font_pt if _wide(token) else font_pt * 0.55
+    return font_pt if is_wide(token) else font_pt * 0.55
 
 
 def text_lines(text: str, width_chars: float, font_pt: float = 10) -> int:
@@ -62,7 +62,7 @@ def _text_lines(text: str, width_chars: float, font_pt: float) -> int:
                 line = w
                 continue
             for ch in token:  # a word longer than the line is cut anywhere
-                cw = font_pt if _wide(ch) else font_pt * 0.55
+                cw = font_pt if is_wide(ch) else font_pt * 0.55
                 if line + cw > usable:
                     n += 1
                     line = 0.0
@@ -93,7 +93,7 @@ def _line_starts(para: str, usable: float, font_pt: float) -> list[int]:
                 line = w
                 continue
         for i, ch in enumerate(token, m.start()):  # characters that may break anywhere
-            cw = font_pt if _wide(ch) else font_pt * 0.55
+            cw = font_pt if is_wide(ch) else font_pt * 0.55
             if line + cw > usable and line > 0:
                 starts.append(i)
                 line = 0.0

@@ -12,9 +12,9 @@ import openpyxl
 import pytest
 
 from lingong.demo import build_demo
-from lingong.demo.figures import _default_name
+from lingong.demo.figures import default_report_name
 from lingong.demo.scenario import PLANS
-from lingong.demo.writers import _rel
+from lingong.demo.writers import rel_path
 from lingong.digest import digest
 from lingong.model.run import RunOptions
 from lingong.pipeline import run
@@ -31,7 +31,7 @@ def replaced(tmp_path_factory):
     source = root / "input"
     build_demo(source)
     plan = next(p for p in PLANS if p.code == STATION)
-    good = source / _rel(plan, _default_name(plan, MONTH))
+    good = source / rel_path(plan, default_report_name(plan, MONTH))
     wb = openpyxl.load_workbook(good)
     for row in wb[SHEET_INFO].iter_rows():
         if row[0].value == "填报日期":

@@ -113,7 +113,7 @@ def test_provisional_until_the_deadline_then_not_submitted(tmp_path, city_h1):
     ctx = md._context(
         kind="results", period=late.period, station=late.station, result=late, issues=[], attachments=[], sender=""
     )
-    body = md._render(md._environment(layout.TEMPLATES_DIR), "邮件正文.j2", ctx)
+    body = md.render_mail(md.mail_environment(layout.TEMPLATES_DIR), "邮件正文.j2", ctx)
     assert "3月退回后未在整改期限内重新报送，本次复查已按未报送计。" in body
     assert "请尽快" not in body and "复查后确定最终等次" not in body
 

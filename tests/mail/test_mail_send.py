@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
+from lingong import layout
 from lingong.mail import send as ms
 from support.drafts import write
 from support.smtp import free_port
@@ -290,7 +291,7 @@ def test_bad_config_says_what_to_change(tmp_path, body, message):
 
 
 def test_password_file_inside_the_program_folder_is_refused(tmp_path):
-    inside = ms._REPO_ROOT / "templates" / "rules.toml"  # any file of the checkout
+    inside = layout.ROOT / "templates" / "rules.toml"  # any file of the checkout
     with pytest.raises(ms.SmtpConfigError, match="程序文件夹内"):
         ms.load_smtp_config(None, {ms.ENV_PASSWORD_FILE: str(inside)})
 

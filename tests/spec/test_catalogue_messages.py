@@ -76,7 +76,7 @@ def call_sites() -> dict[str, list[tuple[str, frozenset]]]:
 SITES = call_sites()
 
 
-def _render(code: str, given) -> tuple[str, str]:
+def render_mail(code: str, given) -> tuple[str, str]:
     i = issue(code, **{k: (TYPICAL[k] if k in given else "") for k in FIELDS})
     return i.message, i.hint
 
@@ -91,7 +91,7 @@ def test_the_scan_finds_the_producers():
 def test_every_message_as_its_call_sites_fill_it_has_no_empty_field(code):
     cases = SITES.get(code) or [("(no literal call site: all fields)", ALL)]
     for where, given in cases:
-        message, hint = _render(code, given)
+        message, hint = render_mail(code, given)
         for text in (message, hint):
             assert not EMPTY_SLOT.search(text), f"{code} at {where} renders “{text}”"
             assert "{" not in text and "}" not in text
@@ -99,7 +99,7 @@ def test_every_message_as_its_call_sites_fill_it_has_no_empty_field(code):
 
 @pytest.mark.parametrize("code", sorted(CATALOGUE))
 def test_every_message_with_all_fields_filled_reads_whole(code):
-    message, hint = _render(code, ALL)
+    message, hint = render_mail(code, ALL)
     assert message and hint
     assert not EMPTY_SLOT.search(message) and not EMPTY_SLOT.search(hint), message
 
@@ -114,8 +114,8 @@ def test_the_slot_check_catches_what_it_is_for():
         "读取文件时出错：。",
     ):
         assert EMPTY_SLOT.search(bad), bad
-    assert not EMPTY_SLOT.search(_render("F005", {"found", "expected"})[0])
-    assert EMPTY_SLOT.search(_render("F005", {"found"})[0])  # the bug this file was written for
+    assert not EMPTY_SLOT.search(render_mail("F005", {"found", "expected"})[0])
+    assert EMPTY_SLOT.search(render_mail("F005", {"found"})[0])  # the bug this file was written for
 
 
 def test_no_code_is_defined_twice():
@@ -165,14 +165,14 @@ def test_the_repeat_check_catches_what_it_is_for():
 
 @pytest.mark.parametrize("code", sorted(CATALOGUE))
 def test_every_message_with_a_typical_example_says_each_thing_once(code):
-    from lingong.mail.drafts import _issue_row
+    from lingong.mail.drafts import issue_row
 
     i = _typical(code)
     assert not EMPTY_SLOT.search(i.message) and not EMPTY_SLOT.search(i.hint), (i.message, i.hint)
     assert "{" not in i.hint and "}" not in i.hint
     assert not _repeated_phrase(i.message), i.message
     # The line a station reads in its mail: month, place, then the message.
-    row = _issue_row(i)
+    row = issue_row(i)
     line = f"{row['month']} {row['where']}：{row['message']}"
     assert not _repeated_phrase(line), line
     # Every view shows the month beside the message ("2023年5月：2023-05 未收到…" said it twice).
