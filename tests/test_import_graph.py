@@ -260,3 +260,15 @@ def test_every_known_cycle_still_exists():
     found = set(cycles_of(("module", "function")))
     gone = [sorted(c) for c in KNOWN_FUNCTION_CYCLES if c not in found]
     assert not gone, f"no longer cycles, take them out of KNOWN_FUNCTION_CYCLES: {gone}"
+
+
+def test_no_private_name_is_imported_from_another_module():
+    """What a module shares it names publicly: a ``_name`` is that module's own business."""
+    found = []
+    for name, path in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("lingong"):
+                private = [a.name for a in node.names if a.name.startswith("_") and not a.name.startswith("__")]
+                if private:
+                    found.append(f"{name} (line {node.lineno}) imports {private} from {node.module}")
+    assert not found, "\n".join(found)

@@ -21,7 +21,7 @@ from lingong import layout
 from lingong.intake import fetch as f
 from lingong.intake import state
 from lingong.mail.drafts import draft_from, issue_row, mail_environment, render_mail
-from lingong.mail.mime import MAIL_POLICY, _attachments_hash, build_message, message_id
+from lingong.mail.mime import MAIL_POLICY, attachments_hash, build_message, message_id
 from lingong.model.periods import month_label
 from lingong.read.addresses import is_bare_address
 from lingong.runtime import outfiles
@@ -194,7 +194,7 @@ def _receipt(mail, verdicts, env_t, folder: Path, day: str, registered: dict, se
     }
     subj = " ".join(mask(render_mail(env_t, SUBJECT_TEMPLATE, ctx)).split())
     body = mask(render_mail(env_t, BODY_TEMPLATE, ctx))
-    att_hash = _attachments_hash(copies)
+    att_hash = attachments_hash(copies)
     mail_hash = hashlib.sha256(mail["mail_key"].encode("utf-8")).hexdigest()[:16]
     code = station.code if station else ""
     msg = build_message(

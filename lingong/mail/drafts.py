@@ -24,7 +24,7 @@ from lingong.errors import MailTemplateError
 from lingong.grade.city import failed_facts, how_decided
 from lingong.layout import MAIL_LIST_NAME, drafts_parts
 from lingong.mail.mail_list import DraftRow, write_mail_list
-from lingong.mail.mime import MAIL_POLICY, _attachments_hash, build_message, message_id
+from lingong.mail.mime import MAIL_POLICY, attachments_hash, build_message, message_id
 from lingong.mail.send import ENV_SENDER, ENV_USER
 from lingong.model.periods import month_label, month_text
 from lingong.model.records import Issue, Period, Station, StationResult
@@ -371,7 +371,7 @@ def write_drafts(
         )
         subject = privacy.mask(_one_line(render_mail(env, SUBJECT_TEMPLATE, ctx)))
         body = privacy.mask(render_mail(env, body_name, ctx))
-        att_hash = _attachments_hash(attachments)
+        att_hash = attachments_hash(attachments)
         mid = message_id(period.key, code, kind, att_hash, sender)
         msg = build_message(
             recipients=recipients,

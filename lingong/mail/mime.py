@@ -119,7 +119,7 @@ def _checked_recipients(recipients: tuple[str, ...]) -> str:
     return ", ".join(recipients)
 
 
-def _attachments_hash(items: list[tuple[str, bytes]]) -> str:
+def attachments_hash(items: list[tuple[str, bytes]]) -> str:
     h = hashlib.sha256()
     for name, data in sorted(items):
         h.update(name.encode("utf-8") + b"\0" + hashlib.sha256(data).hexdigest().encode() + b"\n")

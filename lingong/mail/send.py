@@ -74,7 +74,7 @@ from lingong.mail.smtp_config import (
     load_smtp_config,
     smtp_connect,
 )
-from lingong.mail.smtp_transaction import DeliveryUnknown, _err_text, _is_permanent, _transaction
+from lingong.mail.smtp_transaction import DeliveryUnknown, is_permanent, send_transaction, smtp_error_text
 from lingong.read.addresses import is_bare_address
 from lingong.runtime import privacy
 
@@ -250,7 +250,7 @@ def send_drafts(
                         "",
                         (),
                         SKIPPED,
-                        error=f"草稿无法读取（{_err_text(e)}），请重新生成",
+                        error=f"草稿无法读取（{smtp_error_text(e)}），请重新生成",
                         eml=path.name,
                     )
                 )
@@ -340,7 +340,7 @@ def send_drafts(
                         connect_failures = 0
                     record_send(con, **log, status=LOG_SENDING, error="", now=stamp.isoformat())
                     began = True
-                    refused = _transaction(
+                    refused = send_transaction(
                         smtp, config.sender, list(d.recipients), _wire_bytes(d, config.sender, stamp)
                     )
                     status = SENT
@@ -357,20 +357,20 @@ def send_drafts(
                     status, error, fatal = FAILED, str(e), str(e)
                     drop()
                 except (smtplib.SMTPAuthenticationError, smtplib.SMTPSenderRefused) as e:
-                    status, error = FAILED, _err_text(e)
+                    status, error = FAILED, smtp_error_text(e)
                     fatal = f"邮件服务器拒绝了登录或发件人（{error}）；请检查用户名、授权码和发件人设置，其余邮件未发送"
                     drop()
                 except smtplib.SMTPRecipientsRefused as e:
-                    status, error = REFUSED, _err_text(e)
+                    status, error = REFUSED, smtp_error_text(e)
                     if all(400 <= c < 500 for c, _ in e.recipients.values()):
                         status = FAILED  # 4xx: mailbox busy or greylisting, worth another try
                         if any(c == 421 for c, _ in e.recipients.values()):
                             drop()  # the server closed the line: the retry needs a new one
                 except smtplib.SMTPResponseException as e:
-                    status, error = FAILED, _err_text(e)
+                    status, error = FAILED, smtp_error_text(e)
                     if smtp is None:
                         connect_failures += 1
-                    if _is_permanent(e) and smtp is not None:  # a 5xx will be refused again: do not retry
+                    if is_permanent(e) and smtp is not None:  # a 5xx will be refused again: do not retry
                         record_send(
                             con, **log, status=LOG_FAILED, error=error, now=stamp.isoformat(), new_attempt=not began
                         )
@@ -379,7 +379,7 @@ def send_drafts(
                 except (smtplib.SMTPException, OSError) as e:
                     # Dropped connection, timeout, refused connection before the message's end:
                     # it cannot have been delivered, so reconnect and retry.
-                    status, error = FAILED, _err_text(e)
+                    status, error = FAILED, smtp_error_text(e)
                     if smtp is None:
                         connect_failures += 1
                     drop()

@@ -30,7 +30,7 @@ def _abandon(smtp: smtplib.SMTP, code: int) -> None:
         pass
 
 
-def _transaction(smtp: smtplib.SMTP, sender: str, recipients: list[str], wire: bytes) -> dict:
+def send_transaction(smtp: smtplib.SMTP, sender: str, recipients: list[str], wire: bytes) -> dict:
     """smtplib's sendmail, but telling a failure before the end of the message
     (certainly not delivered: raised as smtplib raises it) from one after it
     (DeliveryUnknown: the server may have queued it)."""
@@ -55,18 +55,18 @@ def _transaction(smtp: smtplib.SMTP, sender: str, recipients: list[str], wire: b
     try:
         code, resp = smtp.getreply()
     except (smtplib.SMTPServerDisconnected, OSError) as e:
-        raise DeliveryUnknown(_err_text(e)) from e
+        raise DeliveryUnknown(smtp_error_text(e)) from e
     if code != 250:
         _abandon(smtp, code)
         raise smtplib.SMTPDataError(code, resp)
     return refused
 
 
-def _is_permanent(e: smtplib.SMTPResponseException) -> bool:
+def is_permanent(e: smtplib.SMTPResponseException) -> bool:
     return 500 <= int(getattr(e, "smtp_code", 0) or 0) < 600
 
 
-def _err_text(e: BaseException) -> str:
+def smtp_error_text(e: BaseException) -> str:
     if isinstance(e, smtplib.SMTPRecipientsRefused):
         return "；".join(
             f"{a}：{c} {m.decode('utf-8', 'replace') if isinstance(m, bytes) else m}"

@@ -159,7 +159,7 @@ def _os_error_in(exc: BaseException) -> OSError | None:
     return None
 
 
-def _write_error(exc: BaseException, final: Path) -> OSError | None:
+def write_error(exc: BaseException, final: Path) -> OSError | None:
     """The clerk's OSError for a write the file system refused, or None for anything else
     (left as it is: it is a bug to report, not a full disk)."""
     err = _os_error_in(exc)
@@ -241,7 +241,7 @@ def atomic_path(final: Path):
             prefix=f"{TEMP_PREFIX}{final.suffix.lstrip('.')}-", suffix=TEMP_SUFFIX, dir=final.parent
         )
     except OSError as e:
-        clerk = _write_error(e, final)
+        clerk = write_error(e, final)
         if clerk is None:
             raise
         raise clerk from e
@@ -269,7 +269,7 @@ def atomic_path(final: Path):
             if _noted_as_locked(e):
                 return
             raise
-        clerk = _write_error(e, final) if isinstance(e, Exception) else None
+        clerk = write_error(e, final) if isinstance(e, Exception) else None
         if clerk is not None:
             raise clerk from e
         raise

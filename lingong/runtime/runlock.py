@@ -48,7 +48,7 @@ from typing import Callable
 
 from lingong.errors import OutputBusy
 from lingong.layout import LOCK_NAME
-from lingong.runtime.outfiles import TEMP_PREFIX, TEMP_SUFFIX, _write_error
+from lingong.runtime.outfiles import TEMP_PREFIX, TEMP_SUFFIX, write_error
 
 WAIT_S, STALE_S, REFRESH_S, POLL_S = 60.0, 600.0, 30.0, 1.0
 ENV_WAIT, ENV_STALE, ENV_REFRESH = "LINGONG_LOCK_WAIT_S", "LINGONG_LOCK_STALE_S", "LINGONG_LOCK_REFRESH_S"
@@ -231,7 +231,7 @@ class RunLock:
         except FileNotFoundError:
             raise
         except OSError as e:
-            raise _write_error(e, self.path) or e from e  # a read-only folder: the clerk's message
+            raise write_error(e, self.path) or e from e  # a read-only folder: the clerk's message
         try:
             try:
                 os.write(fd, self._content(time.time()))
@@ -242,7 +242,7 @@ class RunLock:
             with contextlib.suppress(OSError):
                 self.path.unlink()  # an empty lock (disk full) would block the next run for stale_s
             if isinstance(e, OSError):
-                raise _write_error(e, self.path) or e from e
+                raise write_error(e, self.path) or e from e
             raise
         return True
 
@@ -299,7 +299,7 @@ class RunLock:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as e:
-            raise _write_error(e, self.folder) or e from e
+            raise write_error(e, self.folder) or e from e
         self._created_folder = True
 
     def acquire(self) -> None:
