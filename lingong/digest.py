@@ -20,7 +20,7 @@ from lingong.model.records import (
 from lingong.model.run import RunSummary
 from lingong.render.wording import date_cn
 from lingong.spec.issues import ERROR, INFO, WARNING
-from lingong.spec.vocab import GRADES, KIND_LABELS, RECTIFY_STATES, RETURNED
+from lingong.spec.vocab import GRADES, KIND_LABELS, OPEN_CASE_STATES, RETURNED
 
 
 def _grades(tally: CountyTally) -> str:
@@ -103,7 +103,7 @@ def digest(summary: RunSummary, *, page: bool = False) -> str:
     rect = [
         f"{r.station.code}（{r.rectification}" + (f"，期限{date_cn(r.deadline)}" if r.deadline else "") + "）"
         for r in graded
-        if r.rectification in RECTIFY_STATES
+        if r.rectification in OPEN_CASE_STATES
     ]
     if rect:
         attention.append(f"  需整改或建议取消 {len(rect)} 个驿站：" + "、".join(rect))

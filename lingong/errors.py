@@ -3,8 +3,10 @@
 Validation problems in the stations' files are never exceptions (they are issues,
 see ``spec.issues``); these are the failures that stop a command: wrong usage, a
 file the bureau edits that cannot be used, an output folder held by another run.
-``str(e)`` is the message for the clerk; the CLI prints it after ``prefix`` and
-exits with ``exit_status``, and matches nothing but ``LingongError``.
+``str(e)`` is the message for the clerk; cli.main prints it after ``prefix`` and exits with
+``exit_status``. cli.main also turns what is not a LingongError into a clerk's message: an output
+held open in Excel/WPS (``runtime.outfiles.OutputLocked``), a file the system would not read or
+write (OSError: disk space, permissions), and anything else as a 程序内部错误 asking for --debug.
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ from lingong.spec.vocab import (
     GRADES,
     MONTH_STATUSES,
     PASS,
-    RECTIFY_STATES,
+    OPEN_CASE_STATES,
 )
 
 SHEETS = (
@@ -332,7 +332,7 @@ def _rectify_sheet(bk: Book, period: Period, results) -> None:
     ]
     rows = []
     for res in results:
-        if res.rectification not in RECTIFY_STATES:
+        if res.rectification not in OPEN_CASE_STATES:
             continue
         failed = failed_facts(res)
         rows.append(

@@ -21,7 +21,7 @@ GRADES = (EXCELLENT, PASS, FAIL)
 # A station's rectification state (grade/rectification decides it); "" when there is none.
 NO_RECTIFICATION, ON_NOTICE, ENDED, CANCEL = "", "限期整改", "整改结束", "建议取消"
 RECTIFICATION_STATES = (ON_NOTICE, ENDED, CANCEL)
-RECTIFY_STATES = (ON_NOTICE, CANCEL)  # the open cases: the 整改名单, the console's attention list
+OPEN_CASE_STATES = (ON_NOTICE, CANCEL)  # the open cases: the 整改名单, the console's attention list
 
 # A county area left blank in the registry, wherever stations are counted per county.
 NO_COUNTY = "未填县区"
