@@ -32,8 +32,8 @@ from lingong.spec.vocab import (
     FAIL,
     GRADES,
     MONTH_STATUSES,
-    PASS,
     OPEN_CASE_STATES,
+    PASS,
 )
 
 SHEETS = (
