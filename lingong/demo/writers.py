@@ -39,6 +39,7 @@ from lingong.demo.scenario import (
 from lingong.model.records import Station
 from lingong.render.blank_template import write_template
 from lingong.runtime import outfiles
+from lingong.runtime.parallel import start_method
 from lingong.spec.template import (
     DECISION_COLUMNS,
     ITEMS,
@@ -262,8 +263,6 @@ def _map(fn, args: list, workers: int) -> list:
         return [fn(*a) for a in args]
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
-
-    from lingong.runtime.parallel import start_method
 
     try:
         # The start method the run uses too: a Python without fork (Windows) spawns.

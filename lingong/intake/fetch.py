@@ -26,6 +26,7 @@ from lingong.discover.walk import SPREADSHEET_EXTS
 from lingong.errors import MailboxError
 from lingong.intake import state
 from lingong.intake.imap_config import ImapConfig, check_config
+from lingong.intake.imap_connect import close_quietly, error_text, imap_connect, unsafe_login_text
 from lingong.intake.names import attachment_name, header_text, sender_address, zip_member_name
 from lingong.runtime import outfiles
 
@@ -228,8 +229,6 @@ def fetch_mailbox(
     (and, with ``since``, received on or after that day) are read. Raises MailboxError when the
     mailbox cannot be opened; trouble after that is in ``notes`` / ``stopped``."""
     from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
-
-    from lingong.intake.imap_connect import close_quietly, error_text, imap_connect, unsafe_login_text
 
     warning = check_config(config)
     input_dir, output_root = Path(input_dir), Path(output_root)

@@ -11,6 +11,8 @@ import json
 import sqlite3
 from pathlib import Path
 
+from lingong.grade.history_schema import connect as history_connect
+
 _TABLES = (
     """CREATE TABLE IF NOT EXISTS intake_folders (
         account TEXT NOT NULL,
@@ -45,7 +47,6 @@ _TABLES = (
 
 
 def connect(db_path: Path) -> sqlite3.Connection:
-    from lingong.grade.history_schema import connect as history_connect
 
     con = history_connect(Path(db_path))
     for sql in _TABLES:

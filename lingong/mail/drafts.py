@@ -29,6 +29,7 @@ from lingong.mail.send import ENV_SENDER, ENV_USER
 from lingong.model.periods import month_label, month_text
 from lingong.model.records import Issue, Period, Station, StationResult
 from lingong.read.addresses import check_address, is_bare_address
+from lingong.render.form import form_path
 from lingong.render.wording import date_cn, earlier_text, recheck_decision, rectification_text
 from lingong.runtime import outfiles, privacy
 from lingong.spec.issues import ERROR, sort_key
@@ -235,7 +236,6 @@ def _recheck_context(result: StationResult) -> dict:
 
 
 def _form_path(out_dir: Path, result: StationResult) -> Path:
-    from lingong.render.form import form_path
 
     return form_path(out_dir, result)
 

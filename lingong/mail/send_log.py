@@ -7,6 +7,9 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from lingong.errors import HistoryError
+from lingong.grade import history_schema
+
 # SendRow.status
 SENT = "sent"
 ALREADY_SENT = "already_sent"
@@ -33,7 +36,6 @@ RESEND_OPTION = "--resend-unknown"
 
 
 def connect_send_log(db_path: Path) -> sqlite3.Connection:
-    from lingong.grade import history_schema
 
     return history_schema.connect(db_path)
 
@@ -86,8 +88,6 @@ def record_send(
             )
         con.commit()
     except sqlite3.DatabaseError as e:
-        from lingong.errors import HistoryError
-
         # Without the log a resumed run could send twice: stop sending rather than go on blind.
         raise HistoryError(
             f"写入邮件发送记录失败（{e}），已停止发送；请检查磁盘空间和输出文件夹的写入权限，"

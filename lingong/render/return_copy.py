@@ -20,9 +20,11 @@ import math
 import re
 from pathlib import Path
 
+from lingong.discover.preflight import normalize_member_names, preflight
 from lingong.layout import RETURN_COPY_SUFFIX
 from lingong.model.cells import split_address
 from lingong.model.records import Issue
+from lingong.read.workbook import MAX_COLS, MAX_ROWS, WorkbookError, read_workbook
 from lingong.render import print_layout
 from lingong.render.validation_report import issue_cells, row_height
 from lingong.runtime import outfiles, privacy
@@ -219,8 +221,6 @@ def _slash_names(data: bytes) -> bytes:
     packages are returned as they are."""
     import zipfile
 
-    from lingong.discover.preflight import normalize_member_names
-
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zin:
             if not any("\\" in n for n in zin.namelist()) or normalize_member_names(zin):
@@ -354,7 +354,6 @@ def _every_sheet(src: Path, sheet_rows: dict[str, list[list]] | None):
     The report was read for the sheets the assessment needs; the station's copy needs
     all of them (填报说明, its own sheets), so the source is read again whole. When it
     can no longer be read, the grids of the report's reading are what is left."""
-    from lingong.read.workbook import WorkbookError, read_workbook
 
     try:
         wb = read_workbook(src, None)
@@ -370,7 +369,6 @@ def _every_sheet(src: Path, sheet_rows: dict[str, list[list]] | None):
 def _format_said(src: Path, suffix: str) -> str:
     """The source's format as the note says it: by content, since a name can lie (an
     .xls renamed .xlsx was "原文件为 .xlsx 格式，本副本已转换为 .xlsx")."""
-    from lingong.discover.preflight import preflight
 
     fmt = preflight(src).fmt
     real = f".{fmt}" if fmt else suffix or "未知"
@@ -383,7 +381,6 @@ def _format_said(src: Path, suffix: str) -> str:
 
 def _rebuilt_note(said: str, grids: dict, cut: list[str], whole: bool) -> str:
     """What the rebuilt copy kept, exactly: every sheet and row, or which were not."""
-    from lingong.read.workbook import MAX_COLS, MAX_ROWS
 
     kept = f"全部 {len(grids)} 个工作表" if whole else f"本工具读取的 {len(grids)} 个工作表（原文件的其他工作表未保留）"
     if said == ".xlsx":  # an .xlsx openpyxl could not open: rebuilt, but not converted

@@ -10,6 +10,7 @@ from datetime import date
 
 from lingong.grade.history_view import PeriodResult, grade_text, period_label, periods_of, with_current
 from lingong.grade.monthly import CITY, HEADERS, TREND_CODES, indicator_header, month_rows, trend
+from lingong.grade.rectification import period_order
 from lingong.model.periods import month_short
 from lingong.model.records import Period, StationResult
 from lingong.render import print_layout
@@ -119,7 +120,6 @@ def detail_sheet(bk, period: Period, results: list[StationResult]) -> None:
 def history_sheet(bk, period: Period, results: list[StationResult], history: list[PeriodResult]) -> None:
     """One row per station, two columns per recorded period (oldest first); this run's
     period always from its own results, recorded or not."""
-    from lingong.grade.rectification import period_order
 
     history = with_current(history, results, period_order(period))
     ws = bk.sheet(HISTORY_SHEET, "随州市零工驿站历次考核（最终等次、整改状态；随考核历史数据库更新）")

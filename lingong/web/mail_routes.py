@@ -10,6 +10,9 @@ from starlette.responses import Response
 
 from lingong import api, layout
 from lingong.errors import LingongError
+from lingong.intake.summary import format_fetch, format_receipts
+from lingong.mail.drafts import format_drafts_summary
+from lingong.mail.send import check_login_security, format_summary, load_smtp_config
 from lingong.runtime.runlock import RunLock
 from lingong.web.jobs import Job
 from lingong.web.respond import (
@@ -57,15 +60,11 @@ async def post_mail(request: Request) -> Response:
     def work(job: Job) -> None:
         with RunLock(ws.output_root, command=f"网页：{title}", wait_s=LOCK_WAIT_S, say=job.notes.append):
             if action == "write":
-                from lingong.mail.drafts import format_drafts_summary
-
                 w = api.write_mail(ws.output_root, run.period, run.run_id)
                 job.digest = format_drafts_summary(w.drafts) + (f"\n通报草稿：{w.notice.name}" if w.notice else "")
                 job.exit_status = 0
                 return
             from dataclasses import replace
-
-            from lingong.mail.send import check_login_security, format_summary, load_smtp_config
 
             config = replace(load_smtp_config(ws.mail_config, os.environ), allow_plaintext_login=False)
             if action == "send":
@@ -117,7 +116,6 @@ async def post_fetch(request: Request) -> Response:
     since = date_option(doc.get("since")) if doc.get("since") else None
 
     def work(job: Job) -> None:
-        from lingong.intake.summary import format_fetch, format_receipts
 
         config = api.load_imap_config(ws.mail_config, os.environ)
         with RunLock(ws.output_root, command="网页：收信", wait_s=LOCK_WAIT_S, say=job.notes.append):

@@ -12,8 +12,9 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
 from lingong import api, layout
+from lingong.choose.period import default_period
 from lingong.errors import FatalInput
-from lingong.model.periods import period_option
+from lingong.model.periods import make_period, period_option
 from lingong.runtime.runlock import RunLock
 from lingong.web.jobs import Job
 from lingong.web.respond import (
@@ -39,8 +40,6 @@ PRIVATE_NAMES = frozenset({layout.LOCK_NAME, layout.CACHE_NAME, layout.WEB_SERVE
 
 def _choices(ws: Workspace) -> dict:
     """The periods one may assess, with the command line's default."""
-    from lingong.choose.period import default_period
-    from lingong.model.periods import make_period
 
     got, verdicts = read_verdicts(ws)
     on = ws.today()

@@ -21,6 +21,7 @@ import uvicorn
 from lingong import layout
 from lingong.errors import FatalInput
 from lingong.runtime import outfiles
+from lingong.runtime.clock import now_text
 from lingong.runtime.parallel import START_METHOD_ENV
 from lingong.runtime.privacy import mask
 from lingong.runtime.runlock import this_host
@@ -126,7 +127,6 @@ def serve(
     server = uvicorn.Server(config)
     ws.stop = lambda: setattr(server, "should_exit", True)
     info = output_root / SERVER_FILE
-    from lingong.runtime.clock import now_text
 
     outfiles.write_text_atomic(
         info,
