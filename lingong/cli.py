@@ -16,8 +16,15 @@ import sys
 from pathlib import Path
 
 from lingong import __version__, commands, layout
-from lingong.errors import EXIT_USAGE, LingongError
+from lingong.discover.walk import output_inside_input
+from lingong.errors import EXIT_USAGE, FatalInput, LingongError
+from lingong.model.filenames import display_name
 from lingong.model.periods import PERIOD_FORMS, date_cn, period_option
+from lingong.run_checks import refuse_same_folder
+from lingong.runtime.clock import today_china
+from lingong.runtime.outfiles import OutputLocked
+from lingong.runtime.privacy import mask
+from lingong.runtime.runlock import RunLock
 
 
 class ChineseHelpFormatter(argparse.RawDescriptionHelpFormatter):
@@ -119,7 +126,6 @@ def _assessment_date(text: str):
         on = date.fromisoformat(text.strip())
     except ValueError:
         raise argparse.ArgumentTypeError(f"考核日期“{text}”无法识别，请写成 2023-07-10 这样的年-月-日") from None
-    from lingong.runtime.clock import today_china
 
     today = today_china()
     if on > today + timedelta(days=FUTURE_DAYS):
@@ -317,7 +323,6 @@ class _MaskedConsole:
         self._stream = stream
 
     def write(self, text):
-        from lingong.runtime.privacy import mask
 
         return self._stream.write(mask(text))
 
@@ -356,7 +361,6 @@ def _main(argv: list[str] | None) -> int:
         if isinstance(exc, LingongError):
             print(f"{exc.prefix}{exc}", file=sys.stderr)
             return exc.exit_status
-        from lingong.runtime.outfiles import OutputLocked
 
         if isinstance(exc, OutputLocked):  # outside a step that goes on past it: the run stopped there
             print(f"{exc.strerror}", file=sys.stderr)
@@ -383,7 +387,7 @@ def _output_root(args) -> Path:
 def _input_dir(args, out_root: Path) -> Path:
     if not args.demo:
         return args.input
-    from lingong.demo import build_demo
+    from lingong.demo import build_demo  # the demo city's writers: only --demo loads them
 
     sample = out_root / layout.SAMPLE_INPUT_FOLDER
     build_demo(sample)
@@ -394,7 +398,6 @@ def _dispatch(args, argv: list[str]) -> int:
     """Every command writes into the output folder (the demo its sample input too),
     so each holds it for its whole length: one run per output folder."""
     args.period = period_option(getattr(args, "period", None))
-    from lingong.runtime.runlock import RunLock
 
     out_root = _output_root(args)
     if args.command == "history":  # only reads: no lock, never waits for a run
@@ -405,7 +408,6 @@ def _dispatch(args, argv: list[str]) -> int:
         return commands.serve(args, out_root, lambda: _input_dir(args, out_root))
     if args.command != "send" and not args.demo:
         _check_folders(args.input, out_root)
-    from lingong.model.filenames import display_name
 
     # Arguments may hold a folder name in GBK bytes: the lock file is text others read.
     with RunLock(out_root, command=" ".join(["process.py", *(display_name(a) for a in argv)])):
@@ -413,8 +415,6 @@ def _dispatch(args, argv: list[str]) -> int:
 
 
 def _check_folders(input_dir: Path, out_root: Path) -> None:
-    from lingong.discover.walk import output_inside_input
-    from lingong.run_checks import refuse_same_folder
 
     refuse_same_folder(input_dir, out_root)
     if output_inside_input(input_dir, out_root):
@@ -430,8 +430,7 @@ def _dispatch_locked(args, out_root: Path) -> int:
         return commands.fetch(args, out_root)
 
     if args.demo and not args.period:
-        from lingong.demo import start_cycle
-        from lingong.errors import FatalInput
+        from lingong.demo import start_cycle  # the demo city's writers: only --demo loads them
 
         try:
             start_cycle(out_root / layout.SAMPLE_INPUT_FOLDER, out_root, layout.HISTORY_DB_NAME)

@@ -1,6 +1,9 @@
 """The sub-commands besides an assessment run: template, mail, send and history. cli.py
 parses the arguments and calls these; each returns the exit status.
 
+A sub-command's modules are imported inside the functions: ``history`` or ``send`` never loads
+the readers, the writers or the web page, so every command starts as fast as the one it is.
+
 ``mail`` and ``send`` write about a recorded assessment (lingong/record.py): they never read the
 reports again and never grade; a period never assessed is refused with the command to run first."""
 

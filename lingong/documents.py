@@ -15,13 +15,15 @@ from datetime import datetime, time
 from pathlib import Path
 
 from lingong import layout
+from lingong.layout import NOTICE_NAME
 from lingong.model.filenames import display_path
 from lingong.model.records import Issue
 from lingong.model.run import RunSummary, Written
 from lingong.record import Assessment
 from lingong.run_record import write_run_record
 from lingong.runtime.clock import CHINA
-from lingong.runtime.outfiles import inside, locked_outputs
+from lingong.runtime.outfiles import inside, locked_outputs, remove_temps
+from lingong.runtime.parallel import run_isolated
 from lingong.runtime.progress import default_workers, progress_bar
 from lingong.spec.issues import ERROR
 
@@ -42,6 +44,7 @@ class CopyJob:
 def plan_return_copies(file_results, issues: list[Issue], out: Path, period, input_dir: Path, stations=None):
     """The return copies of an assessment's folder ``out``, and by station the copies its mail
     attaches (``stations``: only these stations', e.g. a recheck's)."""
+    # The writers load while the files are read (reading.WRITER_MODULES); a run that writes nothing never loads them.
     from lingong.render.return_copy import copy_name
 
     by_file: dict[str, list[Issue]] = {}
@@ -117,6 +120,7 @@ def write_documents(
     workers, each job sending back nothing but "done"; the run record follows in this
     process. A recheck has no 汇总表 or 月度明细 (it decides a few stations, not the city's grades).
     An output left locked is in ``locked``; the run record already counts it (exit status 1)."""
+    # The writers load while the files are read (reading.WRITER_MODULES); a run that writes nothing never loads them.
     from lingong.grade.monthly import write_csv as write_monthly_csv
     from lingong.render.form import form_path, write_form
     from lingong.render.form_texts import load_text_templates
@@ -206,14 +210,14 @@ def write_mail(a: Assessment, out_root: Path, templates_dir: Path, *, notice: bo
     """The mail drafts, 邮件清单 and 通报 of a recorded assessment, into its folder: rendered from the
     record alone (never the inputs). The drafts are dated the assessment's 考核日期. Returns
     (the drafts' summary or None, the 通报's path or None, the outputs left locked)."""
-    from lingong.mail.drafts import write_drafts
+    from lingong.mail.drafts import write_drafts  # the mail modules: only a run that writes mail loads them
 
     out = a.folder_path(out_root)
     made = None
     notice_path = None
     with locked_outputs() as locked:
         if notice:
-            from lingong.layout import NOTICE_NAME
+            # python-docx: only a run that writes the 通报 loads it.
             from lingong.render.notice import write_assessment_notice
 
             notice_path = write_assessment_notice(out / NOTICE_NAME, a, templates_dir)
@@ -244,7 +248,6 @@ def _run_jobs(jobs: list, workers: int, out_dir: Path | None = None, progress: b
             bar.update(1)
         bar.close()
         return
-    from lingong.runtime.parallel import run_isolated
 
     # Our own documents, not hostile input: no memory cap; a generous time limit per job.
     results = run_isolated(
@@ -292,6 +295,4 @@ def _remove_partial(out_dir: Path | None) -> None:
     """Temporary files of documents whose worker was stopped (Ctrl-C, a crash): the
     clerk is told that an interrupted run leaves no half-written file."""
     if out_dir is not None:
-        from lingong.runtime.outfiles import remove_temps
-
         remove_temps(Path(out_dir))

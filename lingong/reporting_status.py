@@ -14,7 +14,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from lingong.choose.plausibility import drop_implausible
+from lingong.choose.selection import select_reports
+from lingong.discover.walk import discover
+from lingong.errors import FatalInput, RulesError
+from lingong.grade.grading import station_sort_key
+from lingong.layout import DEFAULT_RULES
 from lingong.model.records import Station
+from lingong.reading import pick_registry, read_files
+from lingong.run_checks import refuse_same_folder
+from lingong.runtime.clock import today_china
+from lingong.runtime.progress import default_workers
+from lingong.spec.rules import load_rules
 from lingong.spec.vocab import NO_COUNTY
 
 ADOPTED, RETURNED, MISSING, NOT_DUE, NOT_OPERATING, CANCELLED = "已采用", "退回", "缺报", "未到期", "未运营", "已取消"
@@ -71,7 +82,6 @@ def status_grid(
     stations: dict[str, Station], selection, year: int, on: date, *, due_day: int = DUE_DAY
 ) -> ReportingStatus:
     """The year's grid from the registry and a selection (choose.selection.select_reports): pure."""
-    from lingong.grade.grading import station_sort_key
 
     months = tuple(f"{year:04d}-{m:02d}" for m in range(1, 13))
     ordered = sorted(stations.values(), key=station_sort_key)
@@ -114,15 +124,6 @@ def read_folder(
 ) -> FolderRead:
     """Read ``input_dir`` using (and filling) the read cache in ``output_root``, and choose the
     reports. Raises errors.FatalInput as a run would (no folder, no registry, bad rules …)."""
-    from lingong.choose.plausibility import drop_implausible
-    from lingong.choose.selection import select_reports
-    from lingong.discover.walk import discover
-    from lingong.errors import FatalInput, RulesError
-    from lingong.layout import DEFAULT_RULES
-    from lingong.reading import pick_registry, read_files
-    from lingong.run_checks import refuse_same_folder
-    from lingong.runtime.progress import default_workers
-    from lingong.spec.rules import load_rules
 
     input_dir, output_root = Path(input_dir), Path(output_root)
     try:
@@ -159,7 +160,6 @@ def reporting_status(
     """The 报送情况 of ``year`` from the input folder, as an assessment run would choose the
     reports, using (and filling) the read cache in ``output_root``. ``on``: the day it is
     of (default: today in China). Raises errors.FatalInput as a run would (no registry …)."""
-    from lingong.runtime.clock import today_china
 
     got = read_folder(input_dir, output_root, rules_path=rules_path, workers=workers)
     status = status_grid(got.stations, got.selection, year, on or today_china(), due_day=due_day)

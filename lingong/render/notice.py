@@ -25,6 +25,8 @@ from lingong.grade.city import (
 )
 from lingong.model.periods import months_short
 from lingong.model.records import Period, StationResult
+from lingong.render.notice_style import BODY_FONT, ISSUER, TEMPLATE_NAME, drop_styles_with_effects, set_font
+from lingong.render.recheck_notice import recheck_context, template_path
 from lingong.render.textfit import is_wide
 from lingong.render.wording import date_cn, rectification_text, withdrawn_text
 from lingong.runtime import outfiles, privacy
@@ -32,14 +34,6 @@ from lingong.runtime.privacy import mask_json
 from lingong.spec.template import county_order
 from lingong.spec.template_errors import explain
 from lingong.spec.vocab import CANCEL, EXCELLENT, FAIL, GRADES, ON_NOTICE
-
-TEMPLATE_NAME = "通报模板.docx"
-ISSUER = "随州市零工驿站运维考核小组"
-
-TITLE_FONT = "方正小标宋简体"
-HEADING_FONT = "黑体"
-BODY_FONT = "仿宋_GB2312"
-TABLE_FONT = outfiles.FONT
 
 
 def _check_name(period: Period, recheck: bool = False) -> str:
@@ -132,8 +126,6 @@ def write_assessment_notice(path: Path, a, templates_dir: Path) -> Path:
     """The 通报 of a recorded assessment (record.Assessment): a recheck's names only the stations
     it decided (render/recheck_notice.py); an assessment's, every graded station."""
     if a.recheck:
-        from lingong.render.recheck_notice import recheck_context, template_path
-
         ctx = recheck_context(period=a.period, results=a.results, assessed_on=a.assessed_on)
         return write_notice(
             path, period=a.period, results=a.results, template=template_path(templates_dir), context=ctx
@@ -323,19 +315,6 @@ def _fit_columns(table, font_pt: float = 10.5) -> None:
             r.cells[c].width = Pt(w)
 
 
-def set_font(run, name: str, size: float, bold: bool = False) -> None:
-    from docx.oxml.ns import qn
-    from docx.shared import Pt
-
-    run.font.name = name
-    run.font.size = Pt(size)
-    run.font.bold = bold
-    rpr = run._element.get_or_add_rPr()
-    fonts = rpr.get_or_add_rFonts()
-    for attr in ("w:eastAsia", "w:ascii", "w:hAnsi"):
-        fonts.set(qn(attr), name)
-
-
 def _page_numbers(doc) -> None:
     """第 N 页 共 M 页 at the foot of every page, unless the template's footer says something already."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -358,14 +337,3 @@ def _page_numbers(doc) -> None:
                         '<w:sz w:val="24"/></w:rPr><w:t>1</w:t></w:r></w:fldSimple>'
                     )
                 )
-
-
-def drop_styles_with_effects(doc) -> None:
-    """Remove word/stylesWithEffects.xml, which python-docx's base document carries and
-    never updates: once styles.xml has the header, footer and font settings it no longer
-    matches, and Word may report the file as unreadable content. The part is optional
-    (Word 2010 writes it for itself); styles.xml holds every style."""
-    part = doc.part
-    for rid, rel in list(part.rels.items()):
-        if rel.reltype.endswith("/stylesWithEffects"):
-            del part.rels[rid]  # no XML refers to it by rId: the part goes with its relationship

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from lingong.layout import TEMPLATES_DIR
-from lingong.render.notice import (
+from lingong.render.notice_style import (
     BODY_FONT,
     HEADING_FONT,
     TABLE_FONT,
@@ -123,8 +123,6 @@ def new_notice():
     from docx import Document
     from docx.enum.section import WD_ORIENT
     from docx.shared import Cm, Pt
-
-    from lingong.render.notice import BODY_FONT, HEADING_FONT, TITLE_FONT
 
     doc = Document()
     sec = doc.sections[0]

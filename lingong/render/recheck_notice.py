@@ -13,13 +13,14 @@ from pathlib import Path
 from lingong.grade.city import failed_facts
 from lingong.layout import TEMPLATES_DIR
 from lingong.model.records import Earlier, StationResult
+from lingong.render.notice_style import HEADING_FONT, ISSUER, drop_styles_with_effects
+from lingong.render.notice_template import add_table_of, new_notice, paragraph, tag_paragraph
 from lingong.render.wording import date_cn, earlier_text, recheck_decision, rectification_text
 from lingong.runtime import outfiles, privacy
 from lingong.spec.template import county_order
 from lingong.spec.vocab import CANCEL, ENDED, ON_NOTICE
 
 RECHECK_TEMPLATE_NAME = "复查通报模板.docx"
-ISSUER = "随州市零工驿站运维考核小组"
 
 
 def recheck_context(*, period, results: list[StationResult], assessed_on, issued=None) -> dict:
@@ -68,9 +69,6 @@ def template_path(templates_dir: Path) -> Path:
 
 def build_recheck_template(path: Path) -> Path:
     """Write the default 复查通报模板.docx (docxtpl tags inside) to ``path``."""
-
-    from lingong.render.notice import HEADING_FONT, drop_styles_with_effects
-    from lingong.render.notice_template import add_table_of, new_notice, paragraph, tag_paragraph
 
     doc = new_notice()
     paragraph(

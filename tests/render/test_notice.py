@@ -15,11 +15,11 @@ from docx.shared import Emu
 
 from lingong import errors, layout
 from lingong.model.periods import make_period
-from lingong.render import notice, notice_template
+from lingong.render import notice, notice_style, notice_template
 from support import results_factory as rf
 from support.render_tools import convert
 
-TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / notice.TEMPLATE_NAME
+TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / notice_style.TEMPLATE_NAME
 H1 = make_period("half", 2023, 1)
 
 
