@@ -279,7 +279,7 @@ def _collect(file_results: list[FileResult], disc, rules):
     issues.extend(conflicts)
 
     records = [r.report for r in file_results if r.report is not None]
-    selection = select_reports(records, stations)
+    selection = select_reports(records, stations, rules)
     # A failed report the station replaced is history: only its P004 says what became of it.
     issues = [i for i in issues if i.file not in selection.replaced]
     issues.extend(i for i in selection.issues if i.file not in selection.replaced or i.code == "P004")

@@ -144,7 +144,7 @@ def read_folder(
         if r.report is not None:
             drop_implausible(r.report, rules)
             records.append(r.report)
-    return FolderRead(disc, results, stations, registry_file, select_reports(records, stations), notes)
+    return FolderRead(disc, results, stations, registry_file, select_reports(records, stations, rules), notes)
 
 
 def reporting_status(

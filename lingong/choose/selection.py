@@ -17,13 +17,11 @@ from lingong.model.records import Issue, ReportRecord, Station
 from lingong.read.labels import norm_text
 from lingong.spec import template as ts
 from lingong.spec.issues import issue
+from lingong.spec.rules import Rules
 from lingong.spec.vocab import ACCEPTED, RETURNED, SUPERSEDED
 
 OUTSIDE = "运营期外"
 NOT_REGISTERED = "驿站不在名册"
-
-OUTLIER_MIN = 50  # spec: a figure at least 50 ...
-OUTLIER_FACTOR = 10  # ... and more than ten times the station's median month
 
 
 @dataclass
@@ -60,7 +58,7 @@ def _info_cell(rec: ReportRecord, key: str) -> dict:
     return {"sheet": sheet or ts.SHEET_INFO, "cell": cell}
 
 
-def select_reports(records: list[ReportRecord], stations: dict[str, Station]) -> Selection:
+def select_reports(records: list[ReportRecord], stations: dict[str, Station], rules: Rules) -> Selection:
     sel = Selection()
     cores = _name_cores(stations)
     candidates: dict[tuple[str, str], list[ReportRecord]] = {}
@@ -118,7 +116,7 @@ def select_reports(records: list[ReportRecord], stations: dict[str, Station]) ->
             )
 
     _replaced_failures(sel, stations)
-    sel.issues.extend(_outliers(sel.accepted))
+    sel.issues.extend(_outliers(sel.accepted, rules))
     return sel
 
 
@@ -188,7 +186,7 @@ def _replaced_failures(sel: Selection, stations: dict[str, Station]) -> None:
             )
 
 
-def _outliers(accepted: dict[tuple[str, str], ReportRecord]) -> list[Issue]:
+def _outliers(accepted: dict[tuple[str, str], ReportRecord], rules: Rules) -> list[Issue]:
     by_station: dict[str, list[ReportRecord]] = {}
     for (station, _), rec in sorted(accepted.items()):
         by_station.setdefault(station, []).append(rec)
@@ -211,7 +209,7 @@ def _outliers(accepted: dict[tuple[str, str], ReportRecord]) -> list[Issue]:
                 v = rec.values.get(ind.code)
                 if isinstance(v, bool) or not isinstance(v, int):
                     continue
-                if v >= OUTLIER_MIN and v > OUTLIER_FACTOR * median:
+                if v >= rules.outlier_min and v > rules.outlier_factor * median:
                     location = rec.cells.get(ind.code, "")
                     sheet, _, cell = location.partition("!")
                     out.append(
@@ -223,7 +221,7 @@ def _outliers(accepted: dict[tuple[str, str], ReportRecord]) -> list[Issue]:
                             sheet=sheet,
                             cell=cell,
                             found=v,
-                            expected=_fmt(median),
+                            expected=f"{_fmt(median)} 的 {rules.outlier_factor} 倍",
                             what=f"{location}（{ind.code} {ind.name}）",
                         )
                     )

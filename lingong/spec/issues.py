@@ -240,7 +240,7 @@ CATALOGUE: dict[str, IssueType] = {
             "X003",
             WARNING,
             "数值异常偏大",
-            "{what}本月为 {found}，超过本站各月中位数 {expected} 的 10 倍",
+            "{what}本月为 {found}，超过本站各月中位数 {expected}",
             "请核对是否多填了数字",
         ),
         # ---- registry and identity --------------------------------------------

@@ -83,6 +83,8 @@ class Rules:
     county_short: tuple[tuple[str, str], ...]
     items: tuple[Item, ...]  # every item in the file, graded or not
     plausible_max: tuple[tuple[str, int], ...]  # count indicator -> largest believable monthly figure
+    outlier_min: int  # X003: a month's figure at least this ...
+    outlier_factor: int  # ... and more than this many times the station's median month
     raw: dict  # the file as parsed, for as_dict()
 
     @property

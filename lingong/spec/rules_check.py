@@ -9,6 +9,8 @@ from fractions import Fraction
 from pathlib import Path
 
 from lingong.errors import RulesError
+from lingong.layout import DEFAULT_RULES
+from lingong.model.filenames import display_path
 from lingong.model.periods import PERIOD_TAGS
 from lingong.spec import placeholders
 from lingong.spec.rules import (
@@ -44,7 +46,9 @@ class _Checker:
                 raise self.fail(section, key, f"无法识别（可能拼写有误；可用的键：{known}）")
         for key in required:
             if key not in data:
-                raise self.fail(section, key, "缺失，必须填写")
+                # A section a newer version added: the clerk's older file lacks it, the default has it.
+                where = f"（可从默认规则文件 {display_path(DEFAULT_RULES)} 复制这一节）" if not section else ""
+                raise self.fail(section, key, f"缺失，必须填写{where}")
         for key, value in data.items():
             types = allowed[key]
             # bool is an int in Python; a threshold written as true is still wrong.
@@ -92,6 +96,7 @@ _TOP = {
     "at_risk": (dict,),
     "county_short": (dict,),
     "plausible_max": (dict,),
+    "outliers": (dict,),
     "items": (list,),
 }
 COUNT_CODES = tuple(i.code for i in INDICATORS if i.kind == COUNT)
@@ -108,6 +113,8 @@ PLAUSIBLE_RANGE = (1, 1_000_000)
 ITEM_NUMBER_RANGE = (1, 99)
 SHORT_TEXT, LONG_TEXT = 100, 2000
 _AT_RISK = {"periods": (list,), "text": (str,)}
+_OUTLIERS = {"min": (int,), "factor": (int,)}
+OUTLIER_FACTOR_RANGE = (2, 1000)
 _ITEM = {
     "number": (int,),
     "name": (str,),
@@ -174,6 +181,9 @@ def build(raw: dict, path: Path, sha: str) -> Rules:
             raise c.fail("county_short", k, f"应为非空文字，写的是 {v!r}")
         c.text("county_short", k, v, SHORT_TEXT)
     plausible = _plausible_max(c, raw["plausible_max"])
+    outliers = c.table(raw["outliers"], "outliers", _OUTLIERS, tuple(_OUTLIERS))
+    c.between("outliers", "min", outliers["min"], *PLAUSIBLE_RANGE)
+    c.between("outliers", "factor", outliers["factor"], *OUTLIER_FACTOR_RANGE)
 
     items = []
     keys: dict[str, Requirement] = {}
@@ -237,6 +247,8 @@ def build(raw: dict, path: Path, sha: str) -> Rules:
         items=tuple(items),
         raw=raw,
         plausible_max=plausible,
+        outlier_min=outliers["min"],
+        outlier_factor=outliers["factor"],
     )
     # Every 任务指标 placeholder must be on the allow-list: a typo, or an attempt to reach
     # into the program, fails at load, before anything is written.

@@ -9,11 +9,14 @@ from lingong.choose.selection import select_reports
 from lingong.model.records import ReportRecord, Station
 from lingong.spec import template as ts
 from lingong.spec.issues import issue
+from lingong.spec.rules import load_rules
 
 STATIONS = {
     "ZD-001": Station("ZD-001", "东城零工驿站", "曾都区"),
     "GS-002": Station("GS-002", "十里零工驿站", "广水市", start_month="2023-03", end_month="2023-05"),
 }
+
+RULES = load_rules()  # the default rules file: its [outliers] thresholds
 
 
 def rec(
@@ -54,14 +57,14 @@ def codes(sel):
 
 def test_one_report_each():
     a, b = rec("a.xlsx"), rec("b.xlsx", month="2023-04")
-    sel = select_reports([a, b], STATIONS)
+    sel = select_reports([a, b], STATIONS, RULES)
     assert sel.accepted == {("ZD-001", "2023-03"): a, ("ZD-001", "2023-04"): b}
     assert sel.statuses == {"a.xlsx": "采用", "b.xlsx": "采用"} and sel.issues == [] and sel.rejected == {}
 
 
 def test_R001_station_not_in_registry():
     r = rec("x.xlsx", station="ZD-999")
-    sel = select_reports([r], STATIONS)
+    sel = select_reports([r], STATIONS, RULES)
     assert sel.statuses == {"x.xlsx": "驿站不在名册"} and sel.rejected == {("ZD-999", "2023-03"): [r]}
     (i,) = sel.issues
     assert (i.code, i.severity, i.file, i.found) == ("R001", "错误", "x.xlsx", "ZD-999")
@@ -76,21 +79,21 @@ def test_R001_station_not_in_registry():
     ],
 )
 def test_name_county_mismatch_is_a_warning(kw, code, found, expected):
-    sel = select_reports([rec("a.xlsx", **kw)], STATIONS)
+    sel = select_reports([rec("a.xlsx", **kw)], STATIONS, RULES)
     (i,) = sel.issues
     assert (i.code, i.severity, i.found, i.expected) == (code, "警告", found, expected)
     assert ("ZD-001", "2023-03") in sel.accepted
 
 
 def test_name_with_stray_spaces_matches():
-    sel = select_reports([rec("a.xlsx", name=" 东城 零工驿站 ")], STATIONS)
+    sel = select_reports([rec("a.xlsx", name=" 东城 零工驿站 ")], STATIONS, RULES)
     assert sel.issues == []
 
 
 def test_rejected_report_and_later_replacement():
     bad = rec("1_first.xlsx", error=True, fill=date(2023, 4, 2))
     good = rec("2_fixed.xlsx", fill=date(2023, 4, 9))
-    sel = select_reports([good, bad], STATIONS)
+    sel = select_reports([good, bad], STATIONS, RULES)
     assert sel.accepted[("ZD-001", "2023-03")] is good
     assert sel.rejected == {("ZD-001", "2023-03"): [bad]}
     # The failure was replaced: history, not a report to correct.
@@ -102,7 +105,7 @@ def test_rejected_report_and_later_replacement():
 def test_a_broken_report_sent_after_the_good_one_is_still_returned():
     good = rec("1_first.xlsx", fill=date(2023, 4, 2))
     bad = rec("2_again.xlsx", error=True, fill=date(2023, 4, 9))
-    sel = select_reports([good, bad], STATIONS)
+    sel = select_reports([good, bad], STATIONS, RULES)
     assert sel.accepted[("ZD-001", "2023-03")] is good
     assert sel.statuses == {"1_first.xlsx": "采用", "2_again.xlsx": "退回"}
     assert sel.replaced == {} and sel.issues == []
@@ -121,7 +124,7 @@ def test_a_broken_report_sent_after_the_good_one_is_still_returned():
 def test_P001_duplicates_tie_breaks(a_kw, b_kw, winner):
     a, b = rec("a.xlsx", **a_kw), rec("b.xlsx", **b_kw)
     for order in ([a, b], [b, a]):
-        sel = select_reports(order, STATIONS)
+        sel = select_reports(order, STATIONS, RULES)
         assert sel.accepted[("ZD-001", "2023-03")].file == winner
         loser = "a.xlsx" if winner == "b.xlsx" else "b.xlsx"
         assert sel.statuses == {winner: "采用", loser: "已被替代"}
@@ -133,7 +136,7 @@ def test_P001_duplicates_tie_breaks(a_kw, b_kw, winner):
 @pytest.mark.parametrize("month,used", [("2023-02", False), ("2023-03", True), ("2023-05", True), ("2023-06", False)])
 def test_P002_month_outside_operating_period(month, used):
     r = rec("g.xlsx", station="GS-002", month=month, name="十里零工驿站", county="广水市")
-    sel = select_reports([r], STATIONS)
+    sel = select_reports([r], STATIONS, RULES)
     assert (("GS-002", month) in sel.accepted) == used
     if used:
         assert sel.issues == []
@@ -149,13 +152,13 @@ def _months(values_by_month):
 
 def test_X003_outlier():
     recs = _months({"2023-01": 4, "2023-02": 5, "2023-03": 6, "2023-04": 60, "2023-05": 5})
-    sel = select_reports(recs, STATIONS)
+    sel = select_reports(recs, STATIONS, RULES)
     (i,) = sel.issues
     assert (i.code, i.file, i.found, i.expected, i.sheet, i.cell) == (
         "X003",
         "2023-04.xlsx",
         "60",
-        "5",
+        "5 的 10 倍",
         "月度指标",
         "E12",
     )
@@ -172,13 +175,13 @@ def test_X003_outlier():
     ],
 )
 def test_X003_not_triggered(figures):
-    assert "X003" not in codes(select_reports(_months(figures), STATIONS))
+    assert "X003" not in codes(select_reports(_months(figures), STATIONS, RULES))
 
 
 def test_X003_ignores_yes_no_and_superseded():
     recs = _months({"2023-01": 4, "2023-02": 5, "2023-03": 6})
     old = rec("old.xlsx", month="2023-02", values={"C1": 900}, fill=date(2023, 3, 1))
-    sel = select_reports(recs + [old], STATIONS)
+    sel = select_reports(recs + [old], STATIONS, RULES)
     assert codes(sel) == ["P001"]
 
 
@@ -190,11 +193,11 @@ def test_deterministic_regardless_of_order():
         rec("x.xlsx", station="QQ-1"),
         rec("g.xlsx", station="GS-002", month="2023-01", name="十里", county="广水市"),
     ]
-    first = select_reports(list(recs), STATIONS)
+    first = select_reports(list(recs), STATIONS, RULES)
     for seed in range(5):
         shuffled = list(recs)
         random.Random(seed).shuffle(shuffled)
-        again = select_reports(shuffled, STATIONS)
+        again = select_reports(shuffled, STATIONS, RULES)
         assert again.issues == first.issues
         assert again.statuses == first.statuses
         assert {k: v.file for k, v in again.accepted.items()} == {k: v.file for k, v in first.accepted.items()}
@@ -222,7 +225,7 @@ CITY = {
 def test_a_file_named_after_another_station_is_warned_about(file, station, named):
     st = CITY[station]
     r = rec(file, station=station, month="2023-05", name=st.name, county=st.county)
-    got = [i for i in select_reports([r], CITY).issues if i.code == "F011"]
+    got = [i for i in select_reports([r], CITY, RULES).issues if i.code == "F011"]
     assert [i.found for i in got] == ([named] if named else [])
     if named:
         assert got[0].expected == f"{station} {st.name}" and got[0].severity == "警告"

@@ -114,6 +114,8 @@ BAD_EDITS = [
     ("[overall]", "[overal]", ["overal", "无法识别"]),
     ("fail_items = 1\n", "", ["fail_items", "缺失"]),
     ("deadline_days = 30", "deadline_days = = 30", ["格式有误"]),
+    ("factor = 10", "factor = 1", ["[outliers]", "factor"]),
+    ("min = 50\nfactor", "min = 0\nfactor", ["[outliers]", "min"]),
 ]
 
 
@@ -128,6 +130,29 @@ def test_bad_rules_file_names_file_section_and_key(tmp_path, old, new, words):
         assert w in msg, (w, msg)
 
 
+def test_a_rules_file_from_before_a_section_says_where_to_copy_it_from(tmp_path):
+    text = DEFAULT_TEXT.replace("[outliers]\n", "").replace("min = 50\nfactor = 10\n", "")
+    path = tmp_path / "rules.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(RulesError) as e:
+        load_rules(path)
+    assert "outliers" in str(e.value) and "缺失" in str(e.value) and "templates/rules.toml" in str(e.value)
+
+
+def test_the_outlier_thresholds_are_the_rules_files(tmp_path):
+    """X003 follows [outliers]: a figure 12 times its station's median is a warning at the default
+    factor 10 and none at 20."""
+    from lingong.choose.selection import select_reports
+    from lingong.model.records import Station
+    from support.records_factory import good_values, report
+
+    stations = {"ZD-001": Station("ZD-001", "东城街道零工驿站", "曾都区")}
+    recs = [report("ZD-001", f"2023-0{m}", good_values(C1=600 if m == 3 else 50)) for m in range(1, 7)]
+    codes = lambda rules: [i.code for i in select_reports(recs, stations, rules).issues]  # noqa: E731
+    assert "X003" in codes(load_rules())
+    assert "X003" not in codes(load_rules(edited(tmp_path, "factor = 10", "factor = 20")))
+
+
 def test_missing_rules_file(tmp_path):
     with pytest.raises(RulesError, match="无法读取规则文件"):
         load_rules(tmp_path / "nope.toml")
@@ -139,7 +164,8 @@ THRESHOLDS = ("400", "360", "50", "24", "100", "12", "1.2", "30", "120")
 
 
 @pytest.mark.parametrize(
-    "module", ["grade/grading.py", "grade/aggregate.py", "grade/history.py", "render/results_json.py"]
+    "module",
+    ["grade/grading.py", "grade/aggregate.py", "grade/history.py", "render/results_json.py", "choose/selection.py"],
 )
 def test_no_threshold_in_code(module):
     code = (LINGONG / module).read_text(encoding="utf-8")
