@@ -20,7 +20,7 @@ from lingong.model.records import Issue
 from lingong.model.run import RunSummary, Written
 from lingong.record import Assessment
 from lingong.run_record import write_run_record
-from lingong.runtime.clock import CHINA
+from lingong.runtime.clock import CHINA, stamp
 from lingong.runtime.outfiles import inside, locked_outputs
 from lingong.runtime.progress import default_workers, progress_bar
 from lingong.spec.issues import ERROR
@@ -85,7 +85,7 @@ def run_info_of(a: Assessment) -> dict:
     return {
         "tool_version": a.tool_version,
         "run_id": a.id,
-        "started_at": a.started_at,
+        "started_at": stamp(a.started_at),
         "input_dir": a.input_dir,
         "period": a.period.key,
         "recheck": a.recheck,

@@ -45,7 +45,7 @@ from lingong.read.cache import read_packed, unpack
 from lingong.read.decisions import drop_conflicts, read_decisions
 from lingong.read.files import FileResult, isolated_failure
 from lingong.render.wording import rules_title
-from lingong.runtime.clock import now_text, today_china
+from lingong.runtime.clock import now_china, today_china
 from lingong.runtime.outfiles import inside, locked_message
 from lingong.runtime.parallel import import_in_background, import_modules, run_isolated, start_workers
 from lingong.runtime.progress import default_workers, progress_bar
@@ -273,7 +273,7 @@ def _assessment_date(opts: RunOptions, period: Period | None) -> date:
 def run(opts: RunOptions) -> RunSummary:
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    started_at = now_text()
+    started_at = now_china().replace(microsecond=0)  # to the second, as it is written
     workers = opts.workers or default_workers()
     # Started first, so that they set themselves up while this process loads the rules
     # and templates and walks the input folder.

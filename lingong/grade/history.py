@@ -43,7 +43,7 @@ import re
 import sqlite3
 import zlib
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Callable
 
@@ -54,6 +54,7 @@ from lingong.layout import HISTORY_DB_NAME  # noqa: F401 - re-exported: callers 
 from lingong.model.filenames import display_path
 from lingong.model.periods import date_cn, parse_period
 from lingong.model.records import Earlier, FileOutcome, Period, RectificationCase, StationResult
+from lingong.runtime.clock import parse_stamp, stamp
 from lingong.spec.rules import Rules
 from lingong.spec.vocab import CANCEL, FAIL
 
@@ -130,7 +131,7 @@ class Run:
     folder: str  # its documents, relative to the output folder ("" : an earlier version's run)
     replaced_by: str
     seq: int  # the order it was recorded in
-    started_at: str = ""
+    started_at: datetime | None = None  # None: not a time (a history written by hand)
     input_dir: str = ""
 
     @property
@@ -176,6 +177,7 @@ def _run_rows(conn) -> list[Run]:
         sql + " ORDER BY rowid"
     ):
         inp = os.fsdecode(inp) if isinstance(inp, bytes) else inp  # a folder named in GBK bytes
+        started = parse_stamp(started)
         out.append(
             Run(run_id, period, bool(recheck), date.fromisoformat(on), version, folder, replaced, seq, started, inp)
         )
@@ -349,7 +351,7 @@ def record_assessment(
     db_path: Path,
     *,
     run_id: str,
-    started_at: str,
+    started_at: datetime,
     tool_version: str,
     rules: Rules,
     input_files: list[FileOutcome],
@@ -487,7 +489,7 @@ def _record(
         " assessed_on, version, folder, input_dir) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             run_id,
-            started_at,
+            stamp(started_at),
             tool_version,
             display_path(rules.path),
             rules.sha256,

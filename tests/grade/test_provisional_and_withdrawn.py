@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from test_rectification import F, P, assess_as, record_assessment
@@ -26,7 +26,7 @@ def record(db, period_key, grade, on, *, recheck=False, provisional=False):
     return record_assessment(
         db,
         run_id=f"r{runs}",
-        started_at=f"{on} 09:00:00",
+        started_at=datetime.fromisoformat(f"{on}T09:00:00+08:00"),
         tool_version="0.1.0",
         rules=__import__("test_rectification").RULES,
         input_files=[],

@@ -9,6 +9,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+from datetime import datetime
 from email import policy
 from pathlib import Path
 
@@ -16,9 +17,12 @@ import openpyxl
 import pytest
 from docx import Document
 
+from lingong.grade import history
 from lingong.grade.history import HISTORY_DB_NAME
+from lingong.layout import RESULTS_JSON_NAME
 from lingong.model.run import RunOptions
 from lingong.pipeline import run
+from lingong.runtime.clock import CHINA
 from support.paths import ROOT
 
 PROCESS = [sys.executable, str(ROOT / "process.py")]
@@ -90,7 +94,13 @@ def test_default_date_is_today_in_china(tmp_path, city, monkeypatch):  # noqa: F
     monkeypatch.setenv("TZ", "America/New_York")
     summary = run(RunOptions(input_dir=city, output_root=tmp_path / "out", period="2023H1", workers=1, progress=False))
     assert summary.assessed_on.isoformat() == "2023-07-10"
-    assert summary.started_at == "2023-07-10 01:00:00"
+    assert summary.started_at == datetime(2023, 7, 10, 1, 0, tzinfo=CHINA)
+    # written as China's time to the second, and read back as the same value
+    assert summary.assessment.started_at == summary.started_at
+    assert json.loads((summary.out_dir / RESULTS_JSON_NAME).read_text(encoding="utf-8"))["run"]["started_at"] == (
+        "2023-07-10 01:00:00"
+    )
+    assert history.runs_of(tmp_path / "out" / HISTORY_DB_NAME)[0].started_at == summary.started_at
     gs = {r.station.code: r for r in summary.results}["GS-001"]
     assert gs.deadline.isoformat() == "2023-08-09"
 

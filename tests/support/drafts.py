@@ -47,7 +47,7 @@ def record_period(out: Path, results) -> None:
     record_assessment(
         out.parent / HISTORY_DB_NAME,
         run_id=f"drafts-{out.name}",
-        started_at="2023-07-05 09:30:00",
+        started_at=RUN_DATE,
         tool_version="test",
         rules=load_rules(),
         input_files=[],
