@@ -173,7 +173,17 @@ def write_documents(
             history=a.history,
         )
         document("monthly", out / layout.MONTHLY_CSV_NAME, write_monthly_csv, a.results)
-    document("results", out / layout.RESULTS_JSON_NAME, write_results, a.period, a.results, rules, plain_info)
+    document(
+        "results",
+        out / layout.RESULTS_JSON_NAME,
+        write_results,
+        a.period,
+        a.results,
+        rules,
+        plain_info,
+        a.issues,
+        a.stations,
+    )
 
     rebuilt = False  # a copy rebuilt with openpyxl from an .xls/.xlsb/.ods report's grids
     for c in copies:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +20,7 @@ from lingong.frames import load
 from lingong.grade.history_view import period_label, recorded
 from lingong.grade.monthly import TREND_CODES
 from lingong.layout import MONTHLY_CSV_NAME as CSV_NAME
+from lingong.layout import RESULTS_JSON_NAME
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "analysis.md"
@@ -128,6 +130,22 @@ def test_analysis_doc_examples_run_as_written(demo, monkeypatch):
     assert (
         ns["change"].loc[first.index, "C2"] == ns["second"]["C2"].reindex(first.index, fill_value=0) - first["C2"]
     ).all()
+
+
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize("period", ["2023H1", "2023H2", "2023"])
+def test_issues_are_read_from_results_json_and_an_older_folder_from_its_report(demo, tmp_path, period):
+    """results.json holds the 校验问题 rows as data; a folder written before it did (no "issues")
+    gives the same frame from its 校验报告."""
+    _, out, _ = demo
+    doc = json.loads((out / period / RESULTS_JSON_NAME).read_text(encoding="utf-8"))
+    f = load(out / period)
+    assert len(doc["issues"]) == len(f.issues) > 0
+    older = tmp_path / period
+    shutil.copytree(out / period, older)
+    del doc["issues"]
+    (older / RESULTS_JSON_NAME).write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    pd.testing.assert_frame_equal(load(older).issues, f.issues)
 
 
 @pytest.mark.timeout(600)
