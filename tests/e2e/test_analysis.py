@@ -5,8 +5,10 @@ lingong.frames, the three questions of docs/analysis.md exactly as written, the
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -19,8 +21,8 @@ from lingong import cli
 from lingong.frames import load
 from lingong.grade.history_view import period_label, recorded
 from lingong.grade.monthly import TREND_CODES
+from lingong.layout import HISTORY_DB_NAME, RESULTS_JSON_NAME
 from lingong.layout import MONTHLY_CSV_NAME as CSV_NAME
-from lingong.layout import RESULTS_JSON_NAME
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "analysis.md"
@@ -180,6 +182,37 @@ def test_history_command(demo, capsys):
     assert "考核历史中没有驿站 XX-999 的记录" in err
     assert cli.main(["history", "--station", "ZD-001", "--output", str(out / "没有")]) == 2
     assert "没有考核历史" in capsys.readouterr().err
+
+
+@pytest.mark.timeout(600)
+def test_history_names_the_station_from_its_record_or_an_older_historys_results_json(demo, tmp_path, capsys):
+    """The name and county come from the recorded registry; a history an earlier version wrote has
+    no records, and then the newest results.json (in whatever shape that version wrote) names it."""
+    _, out, _ = demo
+    older = tmp_path / "output"
+    older.mkdir()
+    shutil.copy(out / HISTORY_DB_NAME, older / HISTORY_DB_NAME)
+    for period in ("2023H1", "2023H2", "2023"):
+        (older / period).mkdir()
+        doc = json.loads((out / period / RESULTS_JSON_NAME).read_text(encoding="utf-8"))
+        if period == "2023":
+            doc["stations"] = [dict(s, name="改名后的驿站") if s["code"] == "GS-003" else s for s in doc["stations"]]
+        del doc["issues"]  # results.json as it was before it held the issues
+        (older / period / RESULTS_JSON_NAME).write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    os.utime(older / "2023" / RESULTS_JSON_NAME, (2e9, 2e9))  # the newest
+
+    def first_line():
+        assert cli.main(["history", "--station", "GS-003", "--output", str(older)]) == 0
+        return capsys.readouterr().out.splitlines()[0]
+
+    assert first_line() == "驿站 GS-003 广水街道零工驿站（广水市）的历次考核（3 个考核期）："  # from the record
+    with sqlite3.connect(older / HISTORY_DB_NAME) as conn:
+        conn.execute("DELETE FROM records")
+    conn.close()
+    assert first_line() == "驿站 GS-003 改名后的驿站（广水市）的历次考核（3 个考核期）："
+    for p in older.glob(f"*/{RESULTS_JSON_NAME}"):
+        p.unlink()
+    assert first_line() == "驿站 GS-003 的历次考核（3 个考核期）："
 
 
 @pytest.mark.timeout(600)
