@@ -9,10 +9,10 @@ from datetime import date
 import openpyxl
 import pytest
 
-from lingong.model.run import RunOptions
-from lingong.pipeline import digest, run
+from lingong.pipeline import digest
 from support.city import write_city
 from support.report_factory import write_report
+from support.runs import run_on
 
 
 @pytest.fixture
@@ -31,16 +31,7 @@ def rows(path, sheet=0):
 @pytest.mark.timeout(300)
 def test_the_half_year_reports_only_its_own_reports(tmp_path, year_input):
     out = tmp_path / "out"
-    summary = run(
-        RunOptions(
-            input_dir=year_input,
-            output_root=out,
-            period="2023H1",
-            workers=1,
-            progress=False,
-            assessed_on=date(2023, 7, 10),
-        )
-    )
+    summary = run_on(year_input, out, "2023H1", assessed_on=date(2023, 7, 10))
     h1 = out / "2023H1"
     cells = {str(c) for r in rows(h1 / "随州市零工驿站2023年上半年校验报告.xlsx") for c in r if c}
     assert "ZD-001_5月.xlsx" in cells  # May is the period's
@@ -61,16 +52,7 @@ def test_the_half_year_reports_only_its_own_reports(tmp_path, year_input):
 @pytest.mark.timeout(300)
 def test_the_second_half_year_keeps_the_earlier_months_of_its_year(tmp_path, year_input):
     out = tmp_path / "out"
-    summary = run(
-        RunOptions(
-            input_dir=year_input,
-            output_root=out,
-            period="2023H2",
-            workers=1,
-            progress=False,
-            assessed_on=date(2024, 1, 12),
-        )
-    )
+    summary = run_on(year_input, out, "2023H2", assessed_on=date(2024, 1, 12))
     # January–June feed the year-to-date complaints of 2023H2: they are in its scope.
     assert {i.month for i in summary.issues if i.code == "V002"} == {"2023-05", "2023-09"}
     assert not [o for o in summary.outcomes if o.status == "考核期外（本次未使用）"]

@@ -8,13 +8,12 @@ import json
 import pytest
 
 from lingong.choose.plausibility import implausible
-from lingong.model.run import RunOptions
-from lingong.pipeline import run
 from lingong.spec.issues import ERROR
 from lingong.spec.rules import load_rules
 from support.city import write_registry
 from support.records_factory import report
 from support.report_factory import write_report
+from support.runs import run_on
 
 RULES = load_rules()
 
@@ -43,7 +42,7 @@ def test_a_count_above_the_monthly_maximum_sends_the_report_back(tmp_path, typed
         # C2 and C3 meet their targets; only C1 (3 a month) falls short of 400
         values = {"C1": typed if m == 4 else 3, "C2": 60, "C3": 9}
         write_report(src / f"ZD-001_{m}月.xlsx", month=f"2023-{m:02d}", values=values)
-    summary = run(RunOptions(input_dir=src, output_root=tmp_path / "out", period="2023H1", workers=1, progress=False))
+    summary = run_on(src, tmp_path / "out", "2023H1")
 
     [v018] = [i for i in summary.issues if i.code == "V018"]
     assert (v018.severity, v018.file, v018.sheet, v018.month) == (ERROR, "ZD-001_4月.xlsx", "月度指标", "2023-04")

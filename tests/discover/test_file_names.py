@@ -15,12 +15,11 @@ import pytest
 
 from lingong.discover.walk import discover
 from lingong.model.filenames import display_name, display_names, display_path
-from lingong.model.run import RunOptions
-from lingong.pipeline import run
 from lingong.read.workbook import read_workbook
 from support.city import write_city
 from support.paths import ROOT  # noqa: E402
 from support.report_factory import write_report
+from support.runs import run_on
 
 PERIOD = "2023H1"
 
@@ -180,7 +179,7 @@ def test_gbk_names_are_read_graded_and_listed_in_every_output(gbk_city, monkeypa
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     src, out = gbk_city["src"], gbk_city["out"]
     before = {p: p.read_bytes() for p in (gbk_city["feb"], gbk_city["mar"])}
-    summary = run(RunOptions(input_dir=src, output_root=out, period=PERIOD, workers=1, progress=False))
+    summary = run_on(src, out, PERIOD)
     assert summary.exit_code == 1  # March has an error: data problem, not a stopped run
 
     outcomes = {o.file: o for o in summary.outcomes}

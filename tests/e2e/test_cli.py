@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from lingong.model.run import RunOptions
-from lingong.pipeline import run
 from support.city import STATIONS, write_city, write_registry  # noqa: F401
 from support.paths import ROOT
 from support.report_factory import write_report
+from support.runs import run_on
 
 
 def cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
@@ -61,9 +60,7 @@ def test_run_exits_1_on_station_errors_and_agrees_with_the_library(tmp_path, cit
     assert "曾都区：" in p.stdout and "广水市：" in p.stdout
     from_cli = json.loads((out_cli / "2023H1" / "results.json").read_text(encoding="utf-8"))
 
-    summary = run(
-        RunOptions(input_dir=city, output_root=tmp_path / "out-lib", period="2023H1", workers=1, progress=False)
-    )
+    summary = run_on(city, tmp_path / "out-lib", "2023H1")
     from_lib = json.loads((tmp_path / "out-lib" / "2023H1" / "results.json").read_text(encoding="utf-8"))
     assert summary.exit_code == 1
 
@@ -154,7 +151,7 @@ def test_second_registry_is_named_and_ignored(tmp_path, city):
     import os
 
     os.utime(old, (1_600_000_000, 1_600_000_000))  # older than the real registry
-    summary = run(RunOptions(input_dir=city, output_root=tmp_path / "out", period="2023H1", workers=1, progress=False))
+    summary = run_on(city, tmp_path / "out", "2023H1")
     r007 = [i for i in summary.bureau_issues if i.code == "R007"]  # the clerk's, not a station's
     assert len(r007) == 1 and r007[0].found == "z_旧名册.xlsx" and r007[0].expected == "驿站名册.xlsx"
     assert {r.station.code for r in summary.results} == {"ZD-001", "ZD-002", "GS-001"}
@@ -162,7 +159,7 @@ def test_second_registry_is_named_and_ignored(tmp_path, city):
 
 def test_missing_month_is_a_row_of_the_validation_report(tmp_path, city):
     next(city.rglob("ZD-002_4月.xlsx")).unlink()
-    summary = run(RunOptions(input_dir=city, output_root=tmp_path / "out", period="2023H1", workers=1, progress=False))
+    summary = run_on(city, tmp_path / "out", "2023H1")
     p003 = [(i.station, i.month) for i in summary.issues if i.code == "P003"]
     assert p003 == [("ZD-002", "2023-04")]
 

@@ -16,10 +16,9 @@ from lingong.demo.figures import _default_name
 from lingong.demo.scenario import PLANS
 from lingong.demo.writers import _rel
 from lingong.digest import digest
-from lingong.model.run import RunOptions
-from lingong.pipeline import run
 from lingong.spec.issues import ERROR
 from lingong.spec.template import SHEET_INDICATORS, SHEET_INFO
+from support.runs import run_on
 
 STATION, MONTH = "GS-004", "2023-02"
 
@@ -41,16 +40,7 @@ def replaced(tmp_path_factory):
             row[4].value = "很多"
     broken = good.with_name(good.stem + "（第一次）.xlsx")
     wb.save(broken)
-    summary = run(
-        RunOptions(
-            input_dir=source,
-            output_root=root / "out",
-            period="2023H1",
-            progress=False,
-            mail_drafts=True,
-            assessed_on=dt.date(2023, 7, 10),
-        )
-    )
+    summary = run_on(source, root / "out", "2023H1", mail_drafts=True, assessed_on=dt.date(2023, 7, 10), workers=None)
     return summary, broken.relative_to(source).as_posix(), good.relative_to(source).as_posix()
 
 

@@ -17,10 +17,9 @@ from lingong.cli import build_parser
 from lingong.errors import FatalInput, HistoryRefused
 from lingong.grade import history
 from lingong.grade.history import HISTORY_DB_NAME, cases_of, connect
-from lingong.model.run import RunOptions
-from lingong.pipeline import run
 from support.city import write_city
 from support.paths import ROOT
+from support.runs import run_on
 
 D = date.fromisoformat
 OTHER_CITY = [
@@ -31,19 +30,7 @@ OTHER_CITY = [
 
 
 def assess(src, out, period, on, *, recheck=False, new_history=False, documents=False):
-    return run(
-        RunOptions(
-            input_dir=src,
-            output_root=out,
-            period=period,
-            workers=1,
-            progress=False,
-            recheck=recheck,
-            assessed_on=on,
-            write_documents=documents,
-            new_history=new_history,
-        )
-    )
+    return run_on(src, out, period, recheck=recheck, assessed_on=on, write_documents=documents, new_history=new_history)
 
 
 @pytest.fixture

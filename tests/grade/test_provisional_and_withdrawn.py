@@ -10,11 +10,10 @@ from test_rectification import F, P, assess_as, record_assessment
 
 from lingong.grade import history
 from lingong.grade.history import HISTORY_DB_NAME, cases_of
-from lingong.model.run import RunOptions
-from lingong.pipeline import run
 from lingong.render.notice import notice_context
 from lingong.render.wording import rectification_text
 from support.city import write_city
+from support.runs import run_on
 
 D = date.fromisoformat
 
@@ -74,18 +73,7 @@ def city_h1(tmp_path):
 
 
 def _assess(src, out, on, *, recheck=False):
-    s = run(
-        RunOptions(
-            input_dir=src,
-            output_root=out,
-            period="2023H1",
-            workers=1,
-            progress=False,
-            recheck=recheck,
-            assessed_on=on,
-            write_documents=False,
-        )
-    )
+    s = run_on(src, out, "2023H1", recheck=recheck, assessed_on=on, write_documents=False)
     return {r.station.code: r for r in s.results}
 
 

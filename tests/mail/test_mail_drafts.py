@@ -21,6 +21,7 @@ from lingong.model.periods import make_period
 from lingong.read.addresses import check_address
 from support import results_factory as rf
 from support.drafts import FORM_BYTES, RUN_DATE, SENDER, TEMPLATES, form_bytes, make_run, write  # noqa: F401
+from support.runs import run_on
 
 
 def parse(path: Path):
@@ -341,8 +342,6 @@ def test_the_draft_writer_never_puts_an_unchecked_address_in_a_header(recipients
 def test_a_registry_address_with_a_bcc_line_is_an_issue_and_no_mail_end_to_end(tmp_path):
     """The whole run: the registry cell is an R008 error in the 校验报告, the station is
     assessed as usual, and neither its draft nor any other names the smuggled recipient."""
-    from lingong.model.run import RunOptions
-    from lingong.pipeline import run
     from support.city import write_registry
     from support.report_factory import write_report
 
@@ -357,9 +356,7 @@ def test_a_registry_address_with_a_bcc_line_is_an_issue_and_no_mail_end_to_end(t
         for m in range(1, 7):
             write_report(src / f"{code}_{m}月.xlsx", station=code, name=name, county=county, month=f"2023-{m:02d}")
     out = tmp_path / "out"
-    summary = run(
-        RunOptions(input_dir=src, output_root=out, period="2023H1", workers=1, progress=False, mail_drafts=True)
-    )
+    summary = run_on(src, out, "2023H1", mail_drafts=True)
     r008 = [i for i in summary.bureau_issues if i.code == "R008"]  # the clerk's: never in a station's rows
     assert [(i.station, i.sheet, i.cell) for i in r008] == [("ZD-001", "驿站名册", "H2")]
     assert summary.exit_code == 1

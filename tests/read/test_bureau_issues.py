@@ -10,10 +10,10 @@ from email import policy
 import openpyxl
 import pytest
 
-from lingong.model.run import RunOptions
-from lingong.pipeline import digest, run
+from lingong.pipeline import digest
 from support.city import write_city
 from support.report_factory import write_table
+from support.runs import run_on
 
 
 @pytest.fixture
@@ -35,17 +35,7 @@ def city(tmp_path):
 @pytest.mark.timeout(300)
 def test_bureau_file_issues_go_to_the_clerk_only(tmp_path, city):
     out = tmp_path / "out"
-    summary = run(
-        RunOptions(
-            input_dir=city,
-            output_root=out,
-            period="2023H1",
-            workers=1,
-            progress=False,
-            assessed_on=date(2023, 7, 10),
-            mail_drafts=True,
-        )
-    )
+    summary = run_on(city, out, "2023H1", assessed_on=date(2023, 7, 10), mail_drafts=True)
     assert sorted(i.code for i in summary.bureau_issues) == ["D001", "D007"]
     assert not [i for i in summary.issues if i.code.startswith("D")]
     # Neither of the two conflicting rows was applied.

@@ -25,13 +25,12 @@ from hypothesis import strategies as st
 from openpyxl.cell.cell import MergedCell
 
 from lingong.model.records import KIND_REJECTED, KIND_REPORT, KIND_SKIPPED, KIND_UNSTABLE
-from lingong.model.run import RunOptions
-from lingong.pipeline import run
 from lingong.read.files import read_one
 from lingong.runtime.parallel import CRASH, MEMORY, run_isolated
 from lingong.spec import template as ts
 from lingong.spec.issues import CATALOGUE, ERROR
 from support import corpus
+from support.runs import run_on
 
 LONG = int(os.environ.get("LINGONG_FUZZ_EXAMPLES", "0"))
 settings.register_profile(
@@ -249,9 +248,7 @@ def test_a_whole_run_over_a_mutated_report_finishes_and_accounts_for_it(data):
         src.mkdir()
         (src / "驿站名册.xlsx").write_bytes(registry_bytes())
         (src / "报表.xlsx").write_bytes(data)
-        summary = run(
-            RunOptions(input_dir=src, output_root=Path(tmp) / "output", period=corpus.PERIOD, workers=1, progress=False)
-        )
+        summary = run_on(src, Path(tmp) / "output", corpus.PERIOD)
         outcome = {o.file: o for o in summary.outcomes}["报表.xlsx"]
         assert outcome.kind in VALID_KINDS
         if outcome.kind == KIND_REPORT:

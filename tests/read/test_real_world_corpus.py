@@ -22,6 +22,7 @@ from lingong.read.workbook import CellError, read_checked
 from lingong.spec.issues import issue
 from support import corpus
 from support.paths import ROOT  # noqa: E402
+from support.runs import run_on
 from support.text import EMPTY_SLOT
 
 DATA = ROOT / "tests" / "data" / "calamine-tests"
@@ -302,8 +303,6 @@ def test_the_test_xlsb_writer_writes_what_libreoffice_reads(tmp_path):
 
 @pytest.mark.timeout(300)
 def test_an_xlsb_report_is_read_graded_and_returned_as_xlsx(tmp_path):
-    from lingong.model.run import RunOptions
-    from lingong.pipeline import run
     from support.xlsb_write import report_as_xlsb
 
     src = tmp_path / "input"
@@ -313,9 +312,7 @@ def test_an_xlsb_report_is_read_graded_and_returned_as_xlsx(tmp_path):
     bad = report_as_xlsb(
         corpus.report(tmp_path, "ZD-002", "西城零工驿站", values={"C1": "十二"}), src / "ZD-002_2023-03.xlsb"
     )
-    summary = run(
-        RunOptions(input_dir=src, output_root=tmp_path / "output", period=corpus.PERIOD, workers=2, progress=False)
-    )
+    summary = run_on(src, tmp_path / "output", corpus.PERIOD, workers=2)
     outcomes = {o.file: o for o in summary.outcomes}
     codes = {i.file: set() for i in summary.issues}
     for i in summary.issues:

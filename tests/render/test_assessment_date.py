@@ -20,10 +20,9 @@ from docx import Document
 from lingong.grade import history
 from lingong.grade.history import HISTORY_DB_NAME
 from lingong.layout import RESULTS_JSON_NAME
-from lingong.model.run import RunOptions
-from lingong.pipeline import run
 from lingong.runtime.clock import CHINA
 from support.paths import ROOT
+from support.runs import run_on
 
 PROCESS = [sys.executable, str(ROOT / "process.py")]
 
@@ -92,7 +91,7 @@ def test_default_date_is_today_in_china(tmp_path, city, monkeypatch):  # noqa: F
     # 2023-07-09 17:00 UTC is already 2023-07-10 01:00 in China.
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1688922000")
     monkeypatch.setenv("TZ", "America/New_York")
-    summary = run(RunOptions(input_dir=city, output_root=tmp_path / "out", period="2023H1", workers=1, progress=False))
+    summary = run_on(city, tmp_path / "out", "2023H1")
     assert summary.assessed_on.isoformat() == "2023-07-10"
     assert summary.started_at == datetime(2023, 7, 10, 1, 0, tzinfo=CHINA)
     # written as China's time to the second, and read back as the same value

@@ -12,9 +12,8 @@ import openpyxl
 import pytest
 from docx import Document
 
-from lingong.model.run import RunOptions
-from lingong.pipeline import run
 from lingong.spec.rules import load_rules
+from support.runs import run_on
 
 DEV_TEXT = ("rules.toml", ".toml", "at_risk", "prorate_rounding", "deadline_days", "sha256", '{"', '["')
 
@@ -27,18 +26,7 @@ def workbook_text(path) -> str:
 @pytest.mark.timeout(300)
 def test_outputs_clerks_read_carry_no_developer_text(tmp_path, city):  # noqa: F811
     out = tmp_path / "out"
-    run(
-        RunOptions(
-            input_dir=city,
-            output_root=out,
-            period="2023H1",
-            workers=1,
-            progress=False,
-            assessed_on=date(2023, 7, 10),
-            mail_drafts=True,
-            notice=True,
-        )
-    )
+    run_on(city, out, "2023H1", assessed_on=date(2023, 7, 10), mail_drafts=True, notice=True)
     h1 = out / "2023H1"
     rules = load_rules()
     texts = {p.name: workbook_text(p) for p in h1.glob("*/*考核验收表.xlsx")}

@@ -6,6 +6,7 @@ import time
 import pytest
 
 from lingong.runtime.parallel import CRASH, ERROR, MEMORY, REASON_CRASH, TIMEOUT, Failure, run_isolated, start_workers
+from support.runs import run_options
 
 # Every case under fork (Linux's default) and spawn (the only method on Windows).
 pytestmark = pytest.mark.timeout(180)
@@ -198,14 +199,13 @@ def test_a_run_stopped_by_a_usage_error_leaves_no_reader_behind(tmp_path):
     """The readers start before the period and the folder are checked (they set
     themselves up meanwhile); a run that stops there ends them."""
     from lingong.errors import FatalInput
-    from lingong.model.run import RunOptions
     from lingong.pipeline import run
 
     (tmp_path / "in").mkdir()
     for opts in (
-        RunOptions(input_dir=tmp_path / "in", output_root=tmp_path / "out", period="2023Q9", workers=2),
-        RunOptions(input_dir=tmp_path / "missing", output_root=tmp_path / "out", workers=2),
-        RunOptions(input_dir=tmp_path / "in", output_root=tmp_path / "out", workers=2),  # no files
+        run_options(tmp_path / "in", tmp_path / "out", "2023Q9", workers=2),
+        run_options(tmp_path / "missing", tmp_path / "out", workers=2),
+        run_options(tmp_path / "in", tmp_path / "out", workers=2),  # no files
     ):
         with pytest.raises(FatalInput):
             run(opts)

@@ -14,9 +14,8 @@ import pytest
 
 from lingong import documents
 from lingong.demo import build_demo
-from lingong.model.run import RunOptions
-from lingong.pipeline import run
 from support.normalise import content
+from support.runs import run_on
 
 
 @pytest.fixture(scope="module")
@@ -26,17 +25,7 @@ def demo_input(tmp_path_factory) -> Path:
 
 def _run(input_dir: Path, out: Path, workers: int, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    return run(
-        RunOptions(
-            input_dir=input_dir,
-            output_root=out,
-            period="2023",
-            workers=workers,
-            progress=False,
-            mail_drafts=True,
-            notice=True,
-        )
-    )
+    return run_on(input_dir, out, "2023", workers=workers, mail_drafts=True, notice=True)
 
 
 def _outputs(root: Path) -> dict[str, object]:
