@@ -11,6 +11,7 @@ import pytest
 from lingong.choose.period import default_period
 from lingong.errors import FatalInput
 from lingong.grade.history import HISTORY_DB_NAME
+from lingong.layout import RETURNS_FOLDER, validation_report_name
 from support.city import STATIONS, write_city, write_registry
 from support.records_factory import station
 from support.report_factory import write_report
@@ -93,12 +94,12 @@ def test_a_month_after_the_fill_date_is_an_error_and_never_a_period(tmp_path, ci
     # It is in the run's scope: a row of the 校验报告 and a copy to correct.
     rows = [
         [c.value for c in r]
-        for r in openpyxl.load_workbook(out / "2023H1" / "随州市零工驿站2023年上半年校验报告.xlsx")
+        for r in openpyxl.load_workbook(out / "2023H1" / validation_report_name("2023年上半年"))
         .worksheets[0]
         .iter_rows()
     ]
     assert any("GS-001_3月.xlsx" in map(str, r) and "V019" in map(str, r) for r in rows)
-    assert [p.name for p in (out / "2023H1" / "退回修改").iterdir()] != []
+    assert [p.name for p in (out / "2023H1" / RETURNS_FOLDER).iterdir()] != []
     periods = sqlite3.connect(out / HISTORY_DB_NAME).execute("SELECT DISTINCT period FROM results").fetchall()
     assert periods == [("2023H1",)]
 

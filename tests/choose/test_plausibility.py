@@ -8,6 +8,7 @@ import json
 import pytest
 
 from lingong.choose.plausibility import implausible
+from lingong.layout import RESULTS_JSON_NAME, RETURNS_FOLDER
 from lingong.spec.issues import ERROR
 from lingong.spec.rules import load_rules
 from support.city import write_registry
@@ -54,9 +55,9 @@ def test_a_count_above_the_monthly_maximum_sends_the_report_back(tmp_path, typed
     assert res.provisional and "2023-04" in res.rejected_months
     assert {i.name: i.final for i in res.items}["供求服务"] == "不合格"
 
-    doc = json.loads((tmp_path / "out" / "2023H1" / "results.json").read_text(encoding="utf-8"))
+    doc = json.loads((tmp_path / "out" / "2023H1" / RESULTS_JSON_NAME).read_text(encoding="utf-8"))
     assert all(abs(n) <= 2**53 for n in _ints(doc))
-    copies = list((tmp_path / "out" / "2023H1" / "退回修改").iterdir())
+    copies = list((tmp_path / "out" / "2023H1" / RETURNS_FOLDER).iterdir())
     assert len(copies) == 1  # the station gets its workbook back with the cell marked
 
 

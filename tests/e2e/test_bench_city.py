@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks import bench
+from lingong.layout import RETURNS_FOLDER
 from lingong.model.records import KIND_REJECTED, KIND_REPORT
 from lingong.read.files import read_one
 from support.runs import run_on
@@ -81,7 +82,7 @@ def test_about_three_percent_of_the_reports_are_returned(city, tmp_path):
     reports = {o.file for o in s.outcomes if o.kind == KIND_REPORT}
     returned = {i.file for i in s.issues if i.severity == ERROR and i.file in reports}
     assert 0.02 <= len(returned) / len(reports) <= 0.045, (len(returned), len(reports))
-    copies = list((s.out_dir / "退回修改").iterdir())
+    copies = list((s.out_dir / RETURNS_FOLDER).iterdir())
     assert len(copies) == len(returned)
 
 

@@ -17,6 +17,7 @@ from lingong.cli import build_parser
 from lingong.errors import FatalInput, HistoryRefused
 from lingong.grade import history
 from lingong.grade.history import HISTORY_DB_NAME, cases_of, connect
+from lingong.layout import RESULTS_JSON_NAME
 from support.city import write_city
 from support.paths import ROOT
 from support.runs import run_on
@@ -86,7 +87,7 @@ def test_a_missing_history_beside_assessed_periods_is_refused_unless_asked_for(t
         assess(year, out, "2023H2", D("2024-01-12"))
     fresh = assess(year, out, "2023H2", D("2024-01-12"), new_history=True, documents=True)
     assert fresh.assessment.version == 1
-    assert (out / "2023H1" / "results.json").is_file()  # the earlier period's files are left as they were
+    assert (out / "2023H1" / RESULTS_JSON_NAME).is_file()  # the earlier period's files are left as they were
 
 
 @pytest.mark.parametrize(

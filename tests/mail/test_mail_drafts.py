@@ -14,11 +14,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from lingong.layout import MAIL_LIST_NAME
+from lingong.layout import MAIL_FOLDER, MAIL_LIST_NAME, RETURNS_FOLDER, validation_report_name
 from lingong.mail import drafts as md
 from lingong.mail import mail_list, mime
 from lingong.model.periods import make_period
 from lingong.read.addresses import check_address
+from lingong.render.return_copy import copy_name
 from support import results_factory as rf
 from support.drafts import FORM_BYTES, RUN_DATE, SENDER, TEMPLATES, form_bytes, make_run, write  # noqa: F401
 from support.runs import run_on
@@ -176,7 +177,7 @@ def test_message_id_changes_when_the_attachment_changes(tmp_path):
         templates_dir=TEMPLATES,
         sender=SENDER,
         date_header=RUN_DATE,
-        return_copies={"SX-003": [tmp_path / "退回修改" / "SX-003_2023-04_退回.xlsx"]},
+        return_copies={"SX-003": [tmp_path / RETURNS_FOLDER / copy_name("SX-003", "2023-04")]},
     )
     b = {r.station: r.message_id for r in b.written}
     assert a["ZD-001"] != b["ZD-001"] and a["SX-003"] == b["SX-003"]
@@ -220,7 +221,7 @@ def test_blank_templates_go_out_by_the_same_path(tmp_path):
         kind=md.KIND_TEMPLATES,
         blank_templates=blanks,
     )
-    assert s.folder == tmp_path.resolve() / "邮件" / "空白模板"
+    assert s.folder == tmp_path.resolve() / MAIL_FOLDER / "空白模板"
     assert [r.station for r in s.written] == ["ZD-001", "SX-003"]  # in the order of COUNTIES
     msg = parse(next(r.eml for r in s.written if r.station == "ZD-001"))
     assert "月度报表空白模板" in str(msg["Subject"]) and msg["X-Lingong-Kind"] == "templates"
@@ -361,14 +362,14 @@ def test_a_registry_address_with_a_bcc_line_is_an_issue_and_no_mail_end_to_end(t
     assert [(i.station, i.sheet, i.cell) for i in r008] == [("ZD-001", "驿站名册", "H2")]
     assert summary.exit_code == 1
     assert {r.station.code for r in summary.results if r.graded} == {"ZD-001", "GS-001"}
-    emls = sorted((out / "2023H1" / "邮件").glob("*.eml"))
+    emls = sorted((out / "2023H1" / MAIL_FOLDER).glob("*.eml"))
     assert [p.name.split("_")[0] for p in emls] == ["GS-001"]
     assert not any(b"evil.example" in p.read_bytes() for p in emls)
-    report = openpyxl.load_workbook(out / "2023H1" / "随州市零工驿站2023年上半年校验报告.xlsx")
+    report = openpyxl.load_workbook(out / "2023H1" / validation_report_name("2023年上半年"))
     rows_ = [[c.value for c in r] for r in report["名册与考核组意见问题"].iter_rows()]  # the clerk's sheet
     hit = next(r for r in rows_ if "R008" in r)
     assert "ZD-001" in hit and any("（换行）Bcc" in str(v) for v in hit)
-    listing = openpyxl.load_workbook(out / "2023H1" / "邮件" / MAIL_LIST_NAME)["邮件清单"]
+    listing = openpyxl.load_workbook(out / "2023H1" / MAIL_FOLDER / MAIL_LIST_NAME)["邮件清单"]
     status = {r[0].value: r[6].value for r in listing.iter_rows(min_row=2)}
     assert status["ZD-001"].startswith(md.STATUS_BAD_ADDRESS) and status["GS-001"] == md.STATUS_WRITTEN
 

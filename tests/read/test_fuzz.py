@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl.cell.cell import MergedCell
 
+from lingong.layout import RESULTS_JSON_NAME
 from lingong.model.records import KIND_REJECTED, KIND_REPORT, KIND_SKIPPED, KIND_UNSTABLE
 from lingong.read.files import read_one
 from lingong.runtime.parallel import CRASH, MEMORY, run_isolated
@@ -257,4 +258,4 @@ def test_a_whole_run_over_a_mutated_report_finishes_and_accounts_for_it(data):
             if outcome.status == "采用":
                 assert errors == []
         assert summary.exit_code in (0, 1)
-        assert (summary.out_dir / "results.json").is_file()
+        assert (summary.out_dir / RESULTS_JSON_NAME).is_file()

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from lingong.layout import RETURNS_FOLDER, RUN_RECORD_NAME
 from lingong.read.workbook import CellError, read_checked
 from lingong.spec.issues import issue
 from support import corpus
@@ -170,7 +171,7 @@ def whole_run(tmp_path_factory):
         text=True,
         timeout=600,
     )
-    record = json.loads(next(out.rglob("运行记录.json")).read_text(encoding="utf-8"))
+    record = json.loads(next(out.rglob(RUN_RECORD_NAME)).read_text(encoding="utf-8"))
     return {"proc": p, "record": record, "outcomes": {o["file"]: o for o in record["input_files"]}}
 
 
@@ -321,7 +322,7 @@ def test_an_xlsb_report_is_read_graded_and_returned_as_xlsx(tmp_path):
     assert good.name not in codes
     assert (outcomes[bad.name].kind, outcomes[bad.name].status) == ("report", "退回")
     assert codes[bad.name] == {"V002"}
-    [copy] = (summary.out_dir / "退回修改").glob("ZD-002*")
+    [copy] = (summary.out_dir / RETURNS_FOLDER).glob("ZD-002*")
     assert copy.suffix == ".xlsx"
     from openpyxl import load_workbook
 

@@ -19,7 +19,7 @@ from docx import Document
 
 from lingong.grade import history
 from lingong.grade.history import HISTORY_DB_NAME
-from lingong.layout import RESULTS_JSON_NAME
+from lingong.layout import FORM_SUFFIX, MAIL_FOLDER, NOTICE_NAME, RESULTS_JSON_NAME, RUN_RECORD_NAME, summary_name
 from lingong.runtime.clock import CHINA
 from support.paths import ROOT
 from support.runs import run_on
@@ -36,7 +36,7 @@ def cli(*args, epoch: str | None = None, tz: str = "UTC"):
 
 
 def station_json(out: Path, code: str) -> dict:
-    doc = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    doc = json.loads((out / RESULTS_JSON_NAME).read_text(encoding="utf-8"))
     return next(s for s in doc["stations"] if s["code"] == code)
 
 
@@ -61,13 +61,13 @@ def test_date_sets_the_deadline_and_mail_later_uses_the_recorded_date(tmp_path, 
     h1 = out / "2023H1"
     gs = station_json(h1, "GS-001")
     assert gs["rectification"] == {"state": "限期整改", "deadline": "2023-08-09"}
-    form = openpyxl.load_workbook(next(h1.glob("*/GS-001_*考核验收表.xlsx"))).worksheets[0]
+    form = openpyxl.load_workbook(next(h1.glob(f"*/GS-001_*{FORM_SUFFIX}"))).worksheets[0]
     assert "考核日期：2023年7月10日" in form["A2"].value
     texts = "\n".join(str(c.value) for row in form.iter_rows() for c in row if c.value)
     assert "整改期限2023年8月9日" in texts and "2026" not in texts
-    notes = openpyxl.load_workbook(next(h1.glob("*考核汇总表.xlsx")))["说明"]
+    notes = openpyxl.load_workbook(h1 / summary_name("2023年上半年"))["说明"]
     assert ["考核日期", "2023年7月10日"] in [[c.value for c in row][:2] for row in notes.iter_rows()]
-    record = json.loads((h1 / "运行记录.json").read_text(encoding="utf-8"))
+    record = json.loads((h1 / RUN_RECORD_NAME).read_text(encoding="utf-8"))
     assert record["assessed_on"] == "2023-07-10"
     conn = sqlite3.connect(out / HISTORY_DB_NAME)
     assert conn.execute("SELECT assessed_on FROM runs").fetchall() == [("2023-07-10",)]
@@ -77,12 +77,12 @@ def test_date_sets_the_deadline_and_mail_later_uses_the_recorded_date(tmp_path, 
     p = cli("mail", "--period", "2023H1", "--input", str(city), "--output", str(out), "--quiet", epoch="1800000000")
     assert p.returncode == 0, p.stderr  # it writes the recorded assessment: nothing is graded
     assert station_json(h1, "GS-001")["rectification"] == {"state": "限期整改", "deadline": "2023-08-09"}
-    msg = email.message_from_bytes(next((h1 / "邮件").glob("GS-001_*.eml")).read_bytes(), policy=policy.default)
+    msg = email.message_from_bytes(next((h1 / MAIL_FOLDER).glob("GS-001_*.eml")).read_bytes(), policy=policy.default)
     body = msg.get_body(("plain",)).get_content()
     assert "考核日期：2023年7月10日" in body and "整改期限2023年8月9日" in body
     # Dated the assessment's 考核日期, not the day mail ran (2027-01-15; issue 21).
     assert msg["Date"] == "Mon, 10 Jul 2023 00:00:00 +0800"
-    notice = "\n".join(par.text for par in Document(str(h1 / "通报（草稿）.docx")).paragraphs)
+    notice = "\n".join(par.text for par in Document(str(h1 / NOTICE_NAME)).paragraphs)
     assert "于2023年7月10日对全市" in notice
 
 

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lingong.layout import FORM_SUFFIX
 from lingong.model.records import Decision
 from lingong.render import form as fw
 from lingong.render.textfit import text_lines
@@ -292,7 +293,7 @@ def test_missing_template_is_reported(tmp_path):
 def test_hostile_station_gets_a_safe_file_name_inside_the_output(tmp_path):
     path = fw.form_path(tmp_path, rf.hostile())
     assert path.parent == (tmp_path / "曾都区").resolve()
-    assert path.name.endswith("_考核验收表.xlsx") and path.name.startswith("ZD-005_")
+    assert path.name.endswith(FORM_SUFFIX) and path.name.startswith("ZD-005_")
     assert "/" not in path.name and ".." not in path.name
 
 
@@ -311,7 +312,7 @@ def test_form_path_stays_inside_for_any_text(tmp_path, county, name):
     r = rf.make_result(code="ZD-009", name=name, county=county)
     path = fw.form_path(tmp_path, r)
     assert tmp_path.resolve() in path.parents
-    assert len(path.name.encode()) < 255 and path.name.endswith("_考核验收表.xlsx")
+    assert len(path.name.encode()) < 255 and path.name.endswith(FORM_SUFFIX)
     assert path.parent.parent == tmp_path.resolve()
     assert path.parent.name.split(".")[0].upper() not in {"CON", "NUL"}
 
@@ -323,7 +324,7 @@ def test_form_path_is_always_one_file_inside_its_county_folder(tmp_path_factory,
     r = rf.make_result(code=code, name=name, county=county)
     path = fw.form_path(out, r)
     assert path.parent.parent == out.resolve()
-    assert path.name.endswith("_考核验收表.xlsx") and len(path.name.encode()) < 255
+    assert path.name.endswith(FORM_SUFFIX) and len(path.name.encode()) < 255
     assert not any(ch in path.name for ch in '/\\\x00:*?"<>|')
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from lingong.grade.grading import assess
+from lingong.layout import RESULTS_JSON_NAME
 from lingong.model.periods import parse_period
 from lingong.render.results_json import SCHEMA_VERSION, write_results
 from lingong.spec.issues import issue
@@ -53,7 +54,7 @@ def written(tmp_path):
     rej = {(st.code, "2023-10"): [report(st.code, "2023-10", rejected=True)]}
     decs = [decision("ZD-001", "2023H2", "供求服务", "优秀", "岗位质量高")]
     results, _ = assess(parse_period("2023H2"), {st.code: st}, acc, rej, decs, RULES)
-    path = tmp_path / "output" / "2023H2" / "results.json"
+    path = tmp_path / "output" / "2023H2" / RESULTS_JSON_NAME
     write_results(
         path,
         parse_period("2023H2"),

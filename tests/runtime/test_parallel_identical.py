@@ -14,6 +14,7 @@ import pytest
 
 from lingong import documents
 from lingong.demo import build_demo
+from lingong.layout import FORM_SUFFIX, RUN_RECORD_NAME
 from support.normalise import content
 from support.runs import run_on
 
@@ -30,7 +31,7 @@ def _run(input_dir: Path, out: Path, workers: int, monkeypatch):
 
 def _outputs(root: Path) -> dict[str, object]:
     period_dir = root / "2023"
-    run_id = json.loads((period_dir / "运行记录.json").read_text(encoding="utf-8"))["run_id"]
+    run_id = json.loads((period_dir / RUN_RECORD_NAME).read_text(encoding="utf-8"))["run_id"]
     swap = {run_id: "<run>", str(root): "<out>"}
     return {
         p.relative_to(period_dir).as_posix(): content(p, swap) for p in sorted(period_dir.rglob("*")) if p.is_file()
@@ -51,7 +52,7 @@ def test_two_workers_write_what_one_process_writes(demo_input, tmp_path, monkeyp
     a, b = _outputs(tmp_path / "one"), _outputs(tmp_path / "two")
     assert sorted(a) == sorted(b)
     # every kind of document is there: forms, summary, validation report, returns, mail, notice
-    assert any(k.endswith("_考核验收表.xlsx") for k in a)
+    assert any(k.endswith(FORM_SUFFIX) for k in a)
     assert any(k.startswith("退回修改/") for k in a)
     assert any(k.endswith(".eml") for k in a)
     for name in a:
