@@ -20,8 +20,10 @@ from lingong.mail import mail_list, mime
 from lingong.model.periods import make_period
 from lingong.read.addresses import check_address
 from lingong.render.return_copy import copy_name
+from support import golden
 from support import results_factory as rf
 from support.drafts import FORM_BYTES, RUN_DATE, SENDER, TEMPLATES, form_bytes, make_run, write  # noqa: F401
+from support.paths import GOLDEN
 from support.runs import run_on
 
 
@@ -65,6 +67,14 @@ def test_every_station_with_an_address_gets_a_draft_that_parses(tmp_path):
         assert atts[0].get_content_type() == mime.XLSX_TYPE
         # every line folded short (80: the xlsx Content-Type line, as Outlook writes it)
         assert max(len(line) for line in row.eml.read_bytes().split(b"\r\n")) <= 80
+
+
+def test_a_draft_matches_its_golden_text(tmp_path):
+    """One station's whole mail (the 暂定 不合格 one: issues, a return copy, a rectification) as
+    the station reads it: a change of what it says fails here until the golden file is
+    regenerated (tests/golden/README.md)."""
+    row = next(r for r in write(tmp_path).written if r.station == "SX-003")
+    golden.check_text(golden.eml_text(row.eml), GOLDEN / "mail_SX-003.txt")
 
 
 def test_chinese_attachment_name_is_written_in_both_rfc2231_and_rfc2047(tmp_path):

@@ -15,6 +15,7 @@ from lingong.layout import FORM_SUFFIX
 from lingong.model.records import Decision
 from lingong.render import form as fw
 from lingong.render.textfit import text_lines
+from support import golden
 from support import results_factory as rf
 from support.paths import (
     GOLDEN,  # noqa: E402
@@ -382,7 +383,7 @@ def test_same_result_gives_identical_files(tmp_path, texts):
 @pytest.mark.parametrize("scenario", ["failing", "passing_with_decision", "opened_in_april", "hostile"])
 def test_form_matches_golden_cells(tmp_path, texts, scenario):
     path = write(tmp_path, getattr(rf, scenario)(), texts)
-    rf.check_golden(path, GOLDEN / f"form_{scenario}.json")
+    golden.check_workbook(path, GOLDEN / f"form_{scenario}.json")
 
 
 @pytest.mark.parametrize(
