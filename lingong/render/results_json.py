@@ -155,14 +155,8 @@ def issue_dicts(issues: list[Issue], stations: dict[str, Station]) -> list[dict]
     return [issue_dict(i, stations) for i in sorted(issues, key=lambda i: sort_key(i, stations))]
 
 
-def results_dict(
-    period: Period,
-    results: list[StationResult],
-    rules: Rules,
-    run_info: dict,
-    issues: list[Issue] = (),
-    stations: dict[str, Station] | None = None,
-) -> dict:
+def results_dict(period: Period, results: list[StationResult], rules: Rules, run_info: dict) -> dict:
+    """The document without its issues (write_results adds them, one a line)."""
     return {
         "schema": SCHEMA_ID,
         "schema_version": SCHEMA_VERSION,
@@ -175,7 +169,6 @@ def results_dict(
             "version": rules.version,
         },
         "stations": [station_dict(r) for r in results],
-        "issues": issue_dicts(list(issues), stations or {}),
     }
 
 
@@ -194,7 +187,7 @@ def write_results(
     json's indented encoder is pure Python (seconds per 100 stations), and the whole
     document as one object would hold every trace of a province in memory at once."""
     head = results_dict(period, [], rules, run_info)
-    del head["stations"], head["issues"]
+    del head["stations"]
     text = dumps_masked(head, ensure_ascii=False, indent=1, default=str)
     with atomic_path(Path(path)) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as f:
         f.write(text[:-2] + ',\n "stations": [')
