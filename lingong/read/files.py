@@ -12,6 +12,7 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lingong.model.failure import ERROR, Failure
 from lingong.model.records import (
     KIND_DECISIONS,
     KIND_REGISTRY,
@@ -24,7 +25,6 @@ from lingong.model.records import (
     ReportRecord,
     Station,
 )
-from lingong.runtime.parallel import ERROR, Failure
 from lingong.spec import template as spec
 from lingong.spec.issues import issue
 

@@ -35,9 +35,10 @@ import signal
 import sys
 import threading
 import time
-from dataclasses import dataclass
 from multiprocessing.connection import wait
 from typing import Any, Callable, Iterable, Iterator
+
+from lingong.model.failure import CRASH, ERROR, MEMORY, TIMEOUT, Failure
 
 try:
     import resource
@@ -45,32 +46,6 @@ except ImportError:  # Windows: a job object caps the memory instead (see _cap_m
     resource = None
 
 START_METHOD_ENV = "LINGONG_START_METHOD"
-
-# What became of an item that gave no result (Failure.kind), and the clerk's words for each.
-CRASH, MEMORY, TIMEOUT, ERROR = "crash", "memory", "timeout", "error"
-REASON_CRASH = "读取进程意外终止（文件异常导致内存超限或程序崩溃）"
-REASON_MEMORY = "读取时内存超过上限（{detail} MB）"
-REASON_TIMEOUT = "读取超过 {detail} 秒仍未完成"
-REASON_ERROR = "读取时程序出错（{detail}）"
-_REASONS = {CRASH: REASON_CRASH, MEMORY: REASON_MEMORY, TIMEOUT: REASON_TIMEOUT, ERROR: REASON_ERROR}
-
-
-@dataclass(frozen=True)
-class Failure:
-    """Why an item gave no result: ``kind`` (CRASH, MEMORY, TIMEOUT or ERROR) and its
-    particulars (``detail``: the exception's name and message, the memory cap in MB, the
-    time limit in seconds). Callers decide by the kind; ``reason`` is only for the clerk."""
-
-    kind: str
-    detail: str = ""
-
-    @property
-    def reason(self) -> str:
-        return _REASONS[self.kind].format(detail=self.detail)
-
-    def __str__(self) -> str:
-        return self.reason
-
 
 MAX_BATCH = 32
 MAX_ITEMS_PER_WORKER = 2000  # recycle workers now and then; leaks in C readers stay bounded

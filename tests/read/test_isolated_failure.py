@@ -8,9 +8,9 @@ import pickle
 
 import pytest
 
+from lingong.model.failure import CRASH, ERROR, MEMORY, TIMEOUT, Failure
 from lingong.model.records import KIND_REJECTED
 from lingong.read.files import isolated_failure
-from lingong.runtime.parallel import CRASH, ERROR, MEMORY, TIMEOUT, Failure
 
 
 @pytest.mark.parametrize(

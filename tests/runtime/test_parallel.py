@@ -5,7 +5,8 @@ import time
 
 import pytest
 
-from lingong.runtime.parallel import CRASH, ERROR, MEMORY, REASON_CRASH, TIMEOUT, Failure, run_isolated, start_workers
+from lingong.model.failure import CRASH, ERROR, MEMORY, REASON_CRASH, TIMEOUT, Failure
+from lingong.runtime.parallel import run_isolated, start_workers
 from support.runs import run_options
 
 # Every case under fork (Linux's default) and spawn (the only method on Windows).
