@@ -21,7 +21,7 @@ from lingong.model.records import Issue
 from lingong.model.run import RunSummary, Written
 from lingong.record import Assessment
 from lingong.run_record import write_run_record
-from lingong.runtime.clock import CHINA
+from lingong.runtime.clock import CHINA, stamp
 from lingong.runtime.outfiles import inside, locked_outputs, remove_temps
 from lingong.runtime.parallel import run_isolated
 from lingong.runtime.progress import default_workers, progress_bar
@@ -88,7 +88,7 @@ def run_info_of(a: Assessment) -> dict:
     return {
         "tool_version": a.tool_version,
         "run_id": a.id,
-        "started_at": a.started_at,
+        "started_at": stamp(a.started_at),
         "input_dir": a.input_dir,
         "period": a.period.key,
         "recheck": a.recheck,
@@ -178,7 +178,17 @@ def write_documents(
             history=a.history,
         )
         document("monthly", out / layout.MONTHLY_CSV_NAME, write_monthly_csv, a.results)
-    document("results", out / layout.RESULTS_JSON_NAME, write_results, a.period, a.results, rules, plain_info)
+    document(
+        "results",
+        out / layout.RESULTS_JSON_NAME,
+        write_results,
+        a.period,
+        a.results,
+        rules,
+        plain_info,
+        a.issues,
+        a.stations,
+    )
 
     rebuilt = False  # a copy rebuilt with openpyxl from an .xls/.xlsb/.ods report's grids
     for c in copies:

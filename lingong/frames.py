@@ -4,9 +4,10 @@
     f = load("output/2023H1")          # or the path of its results.json
     f.monthly_wide.groupby(["county", "month"], observed=True)["C1"].sum()
 
-Reads what the run wrote: results.json (stations, items, requirements), 月度明细.csv
-(every indicator of every operating station-month) and the 校验报告 (issues). The run
-itself never imports this module: pandas costs half a second to import.
+Reads what the run wrote: results.json (stations, items, requirements, issues) and
+月度明细.csv (every indicator of every operating station-month); the issues of an output
+folder written before results.json held them come from its 校验报告. The run itself never
+imports this module: pandas costs half a second to import.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pandas as pd
 
 from lingong import layout
 from lingong.grade.monthly import FIXED_HEADERS, ROW_STATUSES
+from lingong.model.periods import month_text
 from lingong.spec.template import COUNT, COUNTIES, INDICATORS, ITEMS
 from lingong.spec.vocab import ACCEPTED, CANCEL, ENDED, EXCELLENT, GRADES, ON_NOTICE, PASS
 
@@ -77,7 +79,9 @@ def load(path) -> Frames:
         _requirements(doc),
         _long(wide),
         wide,
-        _issues(folder / layout.validation_report_name(doc["period"]["label"])),
+        _issues(doc)
+        if "issues" in doc
+        else _report_issues(folder / layout.validation_report_name(doc["period"]["label"])),
     )
 
 
@@ -289,7 +293,15 @@ def _long(wide: pd.DataFrame) -> pd.DataFrame:
     return long.sort_values(["county", "station", "month", "code"], kind="stable").reset_index(drop=True)
 
 
-def _issues(path: Path) -> pd.DataFrame:
+def _issues(doc) -> pd.DataFrame:
+    """The issues results.json holds, as the 校验报告's 校验问题 sheet shows them (the month as 2023年3月)."""
+    cols = list(_ISSUE_COLUMNS.values())
+    rows = [{**{c: i.get(c, "") for c in cols}, "month": month_text(i.get("month", ""))} for i in doc["issues"]]
+    return pd.DataFrame(rows, columns=cols, dtype=object).astype("string").astype({"severity": SEVERITY})
+
+
+def _report_issues(path: Path) -> pd.DataFrame:
+    """An output folder from before results.json held its issues: read from its 校验报告."""
     cols = list(_ISSUE_COLUMNS.values())
     if not path.is_file():
         return pd.DataFrame({c: pd.Series(dtype="string") for c in cols}).astype({"severity": SEVERITY})

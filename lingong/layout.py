@@ -79,10 +79,11 @@ def assessment_folder(period_key: str, recheck_on=None) -> str:
     return period_key if recheck_on is None else f"{period_key}/{RECHECK_FOLDER_PREFIX}{recheck_on.isoformat()}"
 
 
-def old_version_name(version: int, assessed_on, started_at: str) -> str:
-    """第1版_2023-07-10_生成于20230710-090000: the folder a replaced version's files are kept in."""
-    stamp = "".join(ch for ch in started_at if ch.isdigit())
-    return f"第{version}版_{assessed_on.isoformat()}_生成于{stamp[:8]}-{stamp[8:14]}"
+def old_version_name(version: int, assessed_on, started_at) -> str:
+    """第1版_2023-07-10_生成于20230710-090000: the folder a replaced version's files are kept in
+    (``started_at``: when that version was made, a datetime in China's time; None when unknown)."""
+    made = f"_生成于{started_at:%Y%m%d-%H%M%S}" if started_at is not None else ""
+    return f"第{version}版_{assessed_on.isoformat()}{made}"
 
 
 # Mail that arrives (issue 27): fetched attachments under the input folder, receipts under the output

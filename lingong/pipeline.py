@@ -54,7 +54,7 @@ from lingong.record import Assessment, RulesInfo, dumps, loads, write_card
 from lingong.render.wording import rules_title
 from lingong.run_checks import assessment_date, check_date, history_present, refuse_same_folder
 from lingong.run_notes import assessment_lines, tell_locked, tell_mail, what_changed
-from lingong.runtime.clock import now_text
+from lingong.runtime.clock import now_china
 from lingong.runtime.outfiles import inside
 from lingong.runtime.progress import default_workers
 from lingong.spec.issues import ERROR, sort_key
@@ -108,7 +108,7 @@ def _read_input(opts: RunOptions, readers, workers: int, timings: dict, t0: floa
 def run(opts: RunOptions) -> RunSummary:
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    started_at = now_text()
+    started_at = now_china().replace(microsecond=0)  # to the second, as it is written
     workers = opts.workers or default_workers()
     # Started first, so that they set themselves up while this process loads the rules
     # and templates and walks the input folder.

@@ -20,13 +20,14 @@ import json
 import types
 import typing
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from lingong import layout
 from lingong.grade.history_view import PeriodResult
 from lingong.model.periods import date_cn
 from lingong.model.records import FileOutcome, Issue, Period, Station, StationResult
+from lingong.runtime.clock import parse_stamp, stamp
 from lingong.runtime.outfiles import write_text_atomic
 from lingong.runtime.privacy import dumps_masked
 
@@ -56,7 +57,7 @@ class Assessment:
     assessed_on: date
     version: int
     folder: str  # relative to the output folder, posix
-    started_at: str
+    started_at: datetime  # China's time, to the second
     tool_version: str
     input_dir: str
     registry_file: str
@@ -87,9 +88,12 @@ class Assessment:
 
 
 def to_plain(obj):
-    """Dataclasses as dicts of their fields, dates as ISO text, tuples as lists."""
+    """Dataclasses as dicts of their fields, dates as ISO text, times as ``clock.stamp`` writes
+    them, tuples as lists."""
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return {f.name: to_plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, datetime):
+        return stamp(obj)
     if isinstance(obj, date):
         return obj.isoformat()
     if isinstance(obj, dict):
@@ -116,6 +120,8 @@ def from_plain(tp, data):
         hints = _hints(tp)
         kw = {f.name: from_plain(hints[f.name], data[f.name]) for f in dataclasses.fields(tp) if f.name in data}
         return tp(**kw)
+    if tp is datetime:
+        return parse_stamp(data)
     if tp is date:
         return date.fromisoformat(data)
     if origin is tuple:
@@ -158,7 +164,7 @@ def write_card(folder: Path, a: Assessment) -> Path:
         "period": a.period.key,
         "assessed_on": a.assessed_on.isoformat(),
         "version": a.version,
-        "started_at": a.started_at,
+        "started_at": stamp(a.started_at),
         "stations": len(a.results),
         "history": layout.HISTORY_DB_NAME,
         "note": "本文件夹中的文件都按这次考核的记录生成；以后的命令不会改变它们。邮件请用 mail 命令生成。",

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from lingong import layout
 from lingong.errors import FatalInput
-from lingong.runtime.clock import now_text
+from lingong.runtime.clock import now_china
 
 
 @dataclass
@@ -58,7 +58,7 @@ def keep_previous(out_root: Path, folder: str, replaces) -> Moved | None:
     if replaces is not None:
         name = layout.old_version_name(replaces.version, replaces.assessed_on, replaces.started_at)
     else:
-        name = "未记录的版本_移动于" + "".join(ch for ch in now_text() if ch.isdigit())
+        name = f"未记录的版本_移动于{now_china():%Y%m%d%H%M%S}"
     dest = new / layout.OLD_VERSIONS_FOLDER / name
     n = 2
     while dest.exists():  # the same version kept once already (a run stopped before it was recorded)

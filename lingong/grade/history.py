@@ -40,7 +40,7 @@ import re
 import sqlite3
 import zlib
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Callable
 
@@ -51,6 +51,7 @@ from lingong.grade.history_schema import cannot_write, connect
 from lingong.grade.rectification import NONE, ON_NOTICE, decide, period_order
 from lingong.model.filenames import display_path
 from lingong.model.records import FileOutcome, Period, StationResult
+from lingong.runtime.clock import stamp
 from lingong.spec.rules import Rules
 from lingong.spec.vocab import FAIL
 
@@ -142,7 +143,7 @@ def record_assessment(
     db_path: Path,
     *,
     run_id: str,
-    started_at: str,
+    started_at: datetime,
     tool_version: str,
     rules: Rules,
     input_files: list[FileOutcome],
@@ -280,7 +281,7 @@ def _record(
         " assessed_on, version, folder, input_dir) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             run_id,
-            started_at,
+            stamp(started_at),
             tool_version,
             display_path(rules.path),
             rules.sha256,

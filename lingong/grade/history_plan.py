@@ -13,7 +13,7 @@ import os
 import re
 import sqlite3
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from lingong.errors import HistoryRefused
@@ -21,6 +21,7 @@ from lingong.grade.history_schema import read_only
 from lingong.grade.rectification import period_order
 from lingong.model.periods import date_cn, parse_period
 from lingong.model.records import Period
+from lingong.runtime.clock import parse_stamp
 
 ASSESSMENT, RECHECK = "考核", "复查"  # the two kinds of assessment
 
@@ -37,7 +38,7 @@ class Run:
     folder: str  # its documents, relative to the output folder ("" : an earlier version's run)
     replaced_by: str
     seq: int  # the order it was recorded in
-    started_at: str = ""
+    started_at: datetime | None = None  # None: not a time (a history written by hand)
     input_dir: str = ""
 
     @property
@@ -83,6 +84,7 @@ def run_rows(conn) -> list[Run]:
         sql + " ORDER BY rowid"
     ):
         inp = os.fsdecode(inp) if isinstance(inp, bytes) else inp  # a folder named in GBK bytes
+        started = parse_stamp(started)
         out.append(
             Run(run_id, period, bool(recheck), date.fromisoformat(on), version, folder, replaced, seq, started, inp)
         )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import zlib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -110,22 +111,40 @@ def _cn(iso: str) -> str:
     return date_cn(date.fromisoformat(iso))
 
 
-def _station_identity(out_root: Path, code: str) -> tuple[str, str]:
-    """(name, county) from the newest results.json that lists the station; the history
-    database keeps only codes. results.json holds one station per line: no full parse."""
-    needle = json.dumps({"code": code}, ensure_ascii=False)[1:-1]
-    found = ("", "")
-    for path in sorted(Path(out_root).glob(f"*/{RESULTS_JSON_NAME}"), key=lambda p: p.stat().st_mtime):
+def _station_identity(db: Path, out_root: Path, code: str) -> tuple[str, str]:
+    """(name, county) as the newest recorded assessment of the station has them in its registry
+    (the history's results keep only codes); for a history an earlier version wrote, without
+    records, as the newest results.json of the output folder lists them."""
+    conn = read_only(db)
+    try:
+        rows = conn.execute(
+            "SELECT records.body FROM records JOIN runs USING (run_id)"
+            " WHERE run_id IN (SELECT run_id FROM results WHERE station = ?) ORDER BY runs.rowid DESC",
+            (code,),
+        )
+        for (body,) in rows:
+            st = json.loads(zlib.decompress(body)).get("stations", {}).get(code)
+            if st:
+                return st.get("name", ""), st.get("county", "")
+    except sqlite3.OperationalError:  # no records table: a history from before them
+        pass
+    finally:
+        conn.close()
+    return _identity_in_results(out_root, code)
+
+
+def _identity_in_results(out_root: Path, code: str) -> tuple[str, str]:
+    """(name, county) from the newest results.json of a period that lists the station."""
+    paths = sorted(Path(out_root).glob(f"*/{RESULTS_JSON_NAME}"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for path in paths:
         try:
-            with open(path, encoding="utf-8") as f:
-                for line in f:
-                    if needle in line:
-                        st = json.loads(line.strip().rstrip(","))
-                        found = (st.get("name", ""), st.get("county", ""))
-                        break
+            stations = json.loads(path.read_text(encoding="utf-8")).get("stations", [])
         except (OSError, ValueError):
             continue
-    return found
+        for st in stations:
+            if st.get("code") == code:
+                return st.get("name", ""), st.get("county", "")
+    return "", ""
 
 
 def station_report(out_root: Path, db_name: str, code: str) -> str | None:
@@ -142,7 +161,7 @@ def station_report(out_root: Path, db_name: str, code: str) -> str | None:
         cases = {}
     finally:
         conn.close()
-    name, county = _station_identity(out_root, code)
+    name, county = _station_identity(db, out_root, code)
     who = f"{code} {name}" + (f"（{county}）" if county else "")
     lines = [f"驿站 {who}的历次考核（{len(rows)} 个考核期）："]
     for h in rows:

@@ -5,7 +5,7 @@ the other; pipeline.run turns one into the other."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from lingong.layout import DEFAULT_RULES, TEMPLATES_DIR
@@ -39,7 +39,7 @@ class RunSummary:
     results: list
     stations: dict
     exit_code: int
-    started_at: str
+    started_at: datetime  # China's time, to the second
     period_note: str = ""
     timings: dict[str, float] = field(default_factory=dict)
     assessed_on: date | None = None

@@ -12,6 +12,7 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lingong.model.failure import ERROR, Failure
 from lingong.model.records import (
     KIND_DECISIONS,
     KIND_REGISTRY,
@@ -123,19 +124,17 @@ def read_one(item: tuple[str, str]) -> FileResult:
     return result
 
 
-def isolated_failure(item: tuple[str, str], reason: str) -> FileResult:
-    """What a file becomes when its worker died or timed out reading it."""
+def isolated_failure(item: tuple[str, str], failure: Failure) -> FileResult:
+    """What a file becomes when its worker died, timed out or raised reading it."""
     path, rel = Path(item[0]), item[1]
     try:
         sha, size = _hash(path)
     except OSError:
         sha, size = "", 0
-    from lingong.runtime.parallel import REASON_ERROR
-
     # A Python exception in the reader is a file we could not read (F008); a dead or
     # runaway worker is the file being too much for a reader (F010).
-    code = "F008" if reason.startswith(REASON_ERROR.split("（")[0]) else "F010"
-    iss = issue(code, file=rel, found=reason)
+    code = "F008" if failure.kind == ERROR else "F010"
+    iss = issue(code, file=rel, found=failure.reason)
     return FileResult(
         FileOutcome(file=rel, kind=KIND_REJECTED, reason=iss.message, sha256=sha, size=size), issues=[iss]
     )

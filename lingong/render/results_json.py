@@ -10,9 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from lingong.model.filenames import display_path
-from lingong.model.records import Decision, Period, RequirementResult, StationResult
+from lingong.model.records import Decision, Issue, Period, RequirementResult, Station, StationResult
+from lingong.render.validation_report import county_shown
 from lingong.runtime.outfiles import atomic_path
 from lingong.runtime.privacy import dumps_masked
+from lingong.spec.issues import sort_key
 from lingong.spec.rules import Rules
 
 SCHEMA_ID = "lingong-results"
@@ -127,7 +129,34 @@ def station_dict(res: StationResult) -> dict:
     }
 
 
+def issue_dict(i: Issue, stations: dict[str, Station]) -> dict:
+    """One row of the 校验报告's 校验问题 sheet as data: the month as its key (2023-03), the
+    县区 as the report shows it (the station's, or why there is none)."""
+    st = stations.get(i.station)
+    return {
+        "severity": i.severity,
+        "code": i.code,
+        "station": i.station,
+        "county": county_shown(i.station, stations),
+        "name": st.name if st else "",
+        "month": i.month,
+        "file": i.file,
+        "sheet": i.sheet,
+        "cell": i.cell,
+        "message": i.message,
+        "found": i.found,
+        "expected": i.expected,
+        "hint": i.hint,
+    }
+
+
+def issue_dicts(issues: list[Issue], stations: dict[str, Station]) -> list[dict]:
+    """The issues in the 校验报告's order."""
+    return [issue_dict(i, stations) for i in sorted(issues, key=lambda i: sort_key(i, stations))]
+
+
 def results_dict(period: Period, results: list[StationResult], rules: Rules, run_info: dict) -> dict:
+    """The document without its issues (write_results adds them, one a line)."""
     return {
         "schema": SCHEMA_ID,
         "schema_version": SCHEMA_VERSION,
@@ -143,10 +172,18 @@ def results_dict(period: Period, results: list[StationResult], rules: Rules, run
     }
 
 
-def write_results(path: Path, period: Period, results: list[StationResult], rules: Rules, run_info: dict) -> None:
+def write_results(
+    path: Path,
+    period: Period,
+    results: list[StationResult],
+    rules: Rules,
+    run_info: dict,
+    issues: list[Issue] = (),
+    stations: dict[str, Station] | None = None,
+) -> None:
     """Write results.json atomically (a killed run never leaves half a file).
 
-    Indented at the top, one compact line per station, written station by station:
+    Indented at the top, one compact line per station and per issue, written one by one:
     json's indented encoder is pure Python (seconds per 100 stations), and the whole
     document as one object would hold every trace of a province in memory at once."""
     head = results_dict(period, [], rules, run_info)
@@ -154,7 +191,16 @@ def write_results(path: Path, period: Period, results: list[StationResult], rule
     text = dumps_masked(head, ensure_ascii=False, indent=1, default=str)
     with atomic_path(Path(path)) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as f:
         f.write(text[:-2] + ',\n "stations": [')
-        for i, res in enumerate(results):
-            f.write(",\n  " if i else "\n  ")
-            f.write(dumps_masked(station_dict(res), ensure_ascii=False, default=str))
-        f.write("\n ]\n}\n" if results else "]\n}\n")
+        _write_lines(f, (station_dict(res) for res in results))
+        f.write(',\n "issues": [')
+        _write_lines(f, issue_dicts(list(issues), stations or {}))
+        f.write("\n}\n")
+
+
+def _write_lines(f, objects) -> None:
+    """The items of an array, one compact line each, and its closing bracket."""
+    n = 0
+    for n, obj in enumerate(objects, start=1):
+        f.write(",\n  " if n > 1 else "\n  ")
+        f.write(dumps_masked(obj, ensure_ascii=False, default=str))
+    f.write("\n ]" if n else "]")

@@ -67,7 +67,8 @@ def issue_cells(i: Issue) -> tuple[str, ...]:
     return (i.sheet, i.cell, i.code, mask(i.message), mask(i.found), mask(i.expected), mask(i.hint))
 
 
-def _county(code: str, stations: dict[str, Station]) -> str:
+def county_shown(code: str, stations: dict[str, Station]) -> str:
+    """The 县区 of an issue's row: its station's county, else why there is none."""
     st = stations.get(code)
     return st.county if st else (UNKNOWN_COUNTY if not code else "（不在名册）")
 
@@ -76,7 +77,7 @@ def _row(i: Issue, stations: dict[str, Station]) -> list[str]:
     st = stations.get(i.station)
     return [
         i.severity,
-        _county(i.station, stations),
+        county_shown(i.station, stations),
         i.station,
         st.name if st else "",
         month_text(i.month),
@@ -164,8 +165,7 @@ def _write_summary(
         ws.write_string(r, c, label, fmt["header"])
     per_county: dict[str, Counter] = {}
     for i in issues:
-        st = stations.get(i.station)
-        county = st.county if st else (UNKNOWN_COUNTY if not i.station else "（不在名册）")
+        county = county_shown(i.station, stations)
         per_county.setdefault(county, Counter())[i.severity] += 1
     for county in sorted(per_county, key=lambda c: county_order(c) if c in COUNTIES else (len(COUNTIES) + 1, c)):
         r += 1
@@ -207,7 +207,7 @@ def _write_summary(
         r += 1
         st = stations.get(code)
         counts = per_station[code]
-        for c, text in enumerate((_county(code, stations), code, st.name if st else "")):
+        for c, text in enumerate((county_shown(code, stations), code, st.name if st else "")):
             ws.write_string(r, c, text, fmt["cell"])
         for c, sev in enumerate((ERROR, WARNING, INFO), start=3):
             ws.write_number(r, c, counts.get(sev, 0), fmt["num"])

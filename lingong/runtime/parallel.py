@@ -38,17 +38,14 @@ import time
 from multiprocessing.connection import wait
 from typing import Any, Callable, Iterable, Iterator
 
+from lingong.model.failure import CRASH, ERROR, MEMORY, TIMEOUT, Failure
+
 try:
     import resource
 except ImportError:  # Windows: a job object caps the memory instead (see _cap_memory)
     resource = None
 
 START_METHOD_ENV = "LINGONG_START_METHOD"
-
-REASON_CRASH = "读取进程意外终止（文件异常导致内存超限或程序崩溃）"
-REASON_MEMORY = "读取时内存超过上限（{mb} MB）"
-REASON_TIMEOUT = "读取超过 {s:g} 秒仍未完成"
-REASON_ERROR = "读取时程序出错（{name}: {msg}）"
 
 MAX_BATCH = 32
 MAX_ITEMS_PER_WORKER = 2000  # recycle workers now and then; leaks in C readers stay bounded
@@ -86,7 +83,7 @@ def run_isolated(
     into), as with ``multiprocessing.Pool``. ``ok`` is False when func raised, the worker died,
     hit ``mem_limit_mb`` (address space above what the parent already uses) or
     ran longer than ``timeout_s`` on the item; the third element is then a
-    Chinese reason. ``isolate=False`` runs inline, for tests and debugging;
+    ``Failure``. ``isolate=False`` runs inline, for tests and debugging;
     ``quiet=False`` keeps the workers' stderr (native crash messages) visible.
     ``started`` (from ``start_workers``) brings workers already started, with the
     func, limits and initializer they were started with; the others are then unused.
@@ -170,16 +167,16 @@ def _run_inline(func, items):
         try:
             yield item, True, func(item)
         except MemoryError:
-            yield item, False, REASON_MEMORY.format(mb="?")
+            yield item, False, Failure(MEMORY, "?")
         except Exception as e:  # noqa: BLE001 - one file's bug must not stop the batch
-            yield item, False, _error_reason(e)
+            yield item, False, _failure_of(e)
 
 
-def _error_reason(e: BaseException) -> str:
+def _failure_of(e: BaseException) -> Failure:
     msg = str(e)
     if len(msg) > 200:
         msg = msg[:200] + "…"
-    return REASON_ERROR.format(name=type(e).__name__, msg=msg)
+    return Failure(ERROR, f"{type(e).__name__}: {msg}")
 
 
 # Held while a background thread imports modules: a fork in the middle of an import
@@ -370,7 +367,7 @@ def _worker_main(
         try:
             initializer(*initargs)
         except BaseException as e:  # noqa: BLE001 - a broken set-up is the program's fault, not an item's
-            conn.send((_INIT_FAILED, False, _error_reason(e)))
+            conn.send((_INIT_FAILED, False, _failure_of(e)))
             return
     _cap_memory(mem_limit_mb)
     conn.send((_READY, True, None))  # the item clock starts now, not at process start
@@ -386,16 +383,16 @@ def _worker_main(
             try:
                 out = (idx, True, func(item))
             except MemoryError:
-                out, fatal = (idx, False, REASON_MEMORY.format(mb=mem_limit_mb)), True
+                out, fatal = (idx, False, Failure(MEMORY, str(mem_limit_mb))), True
             except BaseException as e:  # noqa: BLE001
-                out = (idx, False, _error_reason(e))
+                out = (idx, False, _failure_of(e))
             try:
                 conn.send(out)
             except MemoryError:
-                conn.send((idx, False, REASON_MEMORY.format(mb=mem_limit_mb)))
+                conn.send((idx, False, Failure(MEMORY, str(mem_limit_mb))))
                 fatal = True
             except Exception as e:  # an unpicklable result
-                conn.send((idx, False, _error_reason(e)))
+                conn.send((idx, False, _failure_of(e)))
             if fatal:  # the heap may be in a bad state; let the parent start a fresh worker
                 os._exit(0)
 
@@ -523,9 +520,9 @@ class _Pool:
                         w.batch.clear()
                         self._retire(w, kill=True)
                     else:
-                        self._fail_current(w, results, pending, REASON_CRASH)
+                        self._fail_current(w, results, pending, Failure(CRASH))
                 elif w.batch and now - w.since > w.limit(self.timeout):
-                    self._fail_current(w, results, pending, REASON_TIMEOUT.format(s=self.timeout))
+                    self._fail_current(w, results, pending, Failure(TIMEOUT, f"{self.timeout:g}"))
                 elif not w.batch and w.done >= MAX_ITEMS_PER_WORKER:
                     self._retire(w, kill=False)
 
@@ -548,7 +545,7 @@ class _Pool:
             return True
         return False
 
-    def _fail_current(self, w: _Worker, results, pending, reason: str) -> None:
+    def _fail_current(self, w: _Worker, results, pending, reason: Failure) -> None:
         if w.batch:
             culprit = w.batch.popleft()
             results[culprit] = (False, reason)

@@ -8,6 +8,7 @@ import pytest
 
 from lingong import api
 from lingong.demo import build_demo
+from lingong.layout import RETURN_COPY_SUFFIX
 from lingong.model.records import KIND_REJECTED, KIND_SKIPPED
 
 
@@ -45,7 +46,7 @@ def test_a_report_with_errors_is_returned_with_its_copy(city, tmp_path):
     assert returned and all(x.errors for x in returned)
     x = returned[0]
     copy = api.write_return_copy(v, x.file, tmp_path)
-    assert copy is not None and copy.is_file() and copy.name.endswith("_退回.xlsx")
+    assert copy is not None and copy.is_file() and copy.name.endswith(RETURN_COPY_SUFFIX)
     accepted = next(y for y in v.verdicts.values() if y.status == "采用")
     assert api.write_return_copy(v, accepted.file, tmp_path) is None
 

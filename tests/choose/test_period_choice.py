@@ -10,12 +10,11 @@ import pytest
 
 from lingong.choose.period import default_period
 from lingong.errors import FatalInput
-from lingong.layout import HISTORY_DB_NAME
-from lingong.model.run import RunOptions
-from lingong.pipeline import run
+from lingong.layout import HISTORY_DB_NAME, RETURNS_FOLDER, validation_report_name
 from support.city import STATIONS, write_city, write_registry
 from support.records_factory import station
 from support.report_factory import write_report
+from support.runs import run_on
 
 ST = {c: station(c) for c in ("ZD-001", "ZD-002", "ZD-003", "ZD-004")}
 
@@ -83,11 +82,7 @@ def city_with_a_typo(tmp_path):
 @pytest.mark.timeout(300)
 def test_a_month_after_the_fill_date_is_an_error_and_never_a_period(tmp_path, city_with_a_typo):
     out = tmp_path / "out"
-    summary = run(
-        RunOptions(
-            input_dir=city_with_a_typo, output_root=out, workers=1, progress=False, assessed_on=date(2023, 7, 10)
-        )
-    )
+    summary = run_on(city_with_a_typo, out, assessed_on=date(2023, 7, 10))
     assert summary.period.key == "2023H1"
     assert summary.exit_code == 1
     [typo] = [i for i in summary.issues if i.code == "V019"]
@@ -98,12 +93,12 @@ def test_a_month_after_the_fill_date_is_an_error_and_never_a_period(tmp_path, ci
     # It is in the run's scope: a row of the 校验报告 and a copy to correct.
     rows = [
         [c.value for c in r]
-        for r in openpyxl.load_workbook(out / "2023H1" / "随州市零工驿站2023年上半年校验报告.xlsx")
+        for r in openpyxl.load_workbook(out / "2023H1" / validation_report_name("2023年上半年"))
         .worksheets[0]
         .iter_rows()
     ]
     assert any("GS-001_3月.xlsx" in map(str, r) and "V019" in map(str, r) for r in rows)
-    assert [p.name for p in (out / "2023H1" / "退回修改").iterdir()] != []
+    assert [p.name for p in (out / "2023H1" / RETURNS_FOLDER).iterdir()] != []
     periods = sqlite3.connect(out / HISTORY_DB_NAME).execute("SELECT DISTINCT period FROM results").fetchall()
     assert periods == [("2023H1",)]
 
@@ -117,14 +112,10 @@ def test_a_thin_period_is_not_assessed_by_default(tmp_path):
     write_report(src / "a.xlsx", station=code, name=name, county=county, month="2023-02")
     out = tmp_path / "out"
     with pytest.raises(FatalInput, match="报送不足一半，不按默认考核"):
-        run(RunOptions(input_dir=src, output_root=out, workers=1, progress=False, assessed_on=date(2023, 7, 10)))
+        run_on(src, out, assessed_on=date(2023, 7, 10))
     assert not (out / HISTORY_DB_NAME).exists()
     # Named with --period, the same assessment is recorded and starts rectifications.
-    summary = run(
-        RunOptions(
-            input_dir=src, output_root=out, period="2023H1", workers=1, progress=False, assessed_on=date(2023, 7, 10)
-        )
-    )
+    summary = run_on(src, out, "2023H1", assessed_on=date(2023, 7, 10))
     assert {r.rectification for r in summary.results} == {"限期整改"}
     conn = sqlite3.connect(out / HISTORY_DB_NAME)
     assert conn.execute("SELECT COUNT(*) FROM results").fetchone()[0] == 3

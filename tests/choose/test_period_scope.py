@@ -10,10 +10,10 @@ import openpyxl
 import pytest
 
 from lingong.digest import digest
-from lingong.model.run import RunOptions
-from lingong.pipeline import run
+from lingong.layout import RETURNS_FOLDER, summary_name, validation_report_name
 from support.city import write_city
 from support.report_factory import write_report
+from support.runs import run_on
 
 
 @pytest.fixture
@@ -32,27 +32,18 @@ def rows(path, sheet=0):
 @pytest.mark.timeout(300)
 def test_the_half_year_reports_only_its_own_reports(tmp_path, year_input):
     out = tmp_path / "out"
-    summary = run(
-        RunOptions(
-            input_dir=year_input,
-            output_root=out,
-            period="2023H1",
-            workers=1,
-            progress=False,
-            assessed_on=date(2023, 7, 10),
-        )
-    )
+    summary = run_on(year_input, out, "2023H1", assessed_on=date(2023, 7, 10))
     h1 = out / "2023H1"
-    cells = {str(c) for r in rows(h1 / "随州市零工驿站2023年上半年校验报告.xlsx") for c in r if c}
+    cells = {str(c) for r in rows(h1 / validation_report_name("2023年上半年")) for c in r if c}
     assert "ZD-001_5月.xlsx" in cells  # May is the period's
     assert "ZD-001_9月.xlsx" not in cells  # September is not
     assert "ZD-002_无月份.xlsx" in cells  # month unknown: in scope
-    assert any("2023-05" in p.name for p in (h1 / "退回修改").iterdir())
-    assert not any("2023-09" in p.name for p in (h1 / "退回修改").iterdir())
-    outside = rows(h1 / "随州市零工驿站2023年上半年校验报告.xlsx", "考核期外（本次未使用）")
+    assert any("2023-05" in p.name for p in (h1 / RETURNS_FOLDER).iterdir())
+    assert not any("2023-09" in p.name for p in (h1 / RETURNS_FOLDER).iterdir())
+    outside = rows(h1 / validation_report_name("2023年上半年"), "考核期外（本次未使用）")
     assert "18 份" in outside[0][0]
     assert sorted(r[4] for r in outside[2:]) == sorted(f"2023年{m}月" for m in range(7, 13) for _ in range(3))
-    notes = {r[0]: r[1] for r in rows(next(h1.glob("*考核汇总表.xlsx")), "说明") if r and r[0]}
+    notes = {r[0]: r[1] for r in rows(h1 / summary_name("2023年上半年"), "说明") if r and r[0]}
     assert "考核期外（本次未使用） 18 份" in notes["月度报表"]
     assert "采用 17 份" in notes["月度报表"]
     assert "考核期外（本次未使用）的报表 18 个" in digest(summary)
@@ -62,16 +53,7 @@ def test_the_half_year_reports_only_its_own_reports(tmp_path, year_input):
 @pytest.mark.timeout(300)
 def test_the_second_half_year_keeps_the_earlier_months_of_its_year(tmp_path, year_input):
     out = tmp_path / "out"
-    summary = run(
-        RunOptions(
-            input_dir=year_input,
-            output_root=out,
-            period="2023H2",
-            workers=1,
-            progress=False,
-            assessed_on=date(2024, 1, 12),
-        )
-    )
+    summary = run_on(year_input, out, "2023H2", assessed_on=date(2024, 1, 12))
     # January–June feed the year-to-date complaints of 2023H2: they are in its scope.
     assert {i.month for i in summary.issues if i.code == "V002"} == {"2023-05", "2023-09"}
     assert not [o for o in summary.outcomes if o.status == "考核期外（本次未使用）"]

@@ -8,13 +8,13 @@ import json
 import pytest
 
 from lingong.choose.plausibility import implausible
-from lingong.model.run import RunOptions
-from lingong.pipeline import run
+from lingong.layout import RESULTS_JSON_NAME, RETURNS_FOLDER
 from lingong.spec.issues import ERROR
 from lingong.spec.rules import load_rules
 from support.city import write_registry
 from support.records_factory import report
 from support.report_factory import write_report
+from support.runs import run_on
 
 RULES = load_rules()
 
@@ -43,7 +43,7 @@ def test_a_count_above_the_monthly_maximum_sends_the_report_back(tmp_path, typed
         # C2 and C3 meet their targets; only C1 (3 a month) falls short of 400
         values = {"C1": typed if m == 4 else 3, "C2": 60, "C3": 9}
         write_report(src / f"ZD-001_{m}月.xlsx", month=f"2023-{m:02d}", values=values)
-    summary = run(RunOptions(input_dir=src, output_root=tmp_path / "out", period="2023H1", workers=1, progress=False))
+    summary = run_on(src, tmp_path / "out", "2023H1")
 
     [v018] = [i for i in summary.issues if i.code == "V018"]
     assert (v018.severity, v018.file, v018.sheet, v018.month) == (ERROR, "ZD-001_4月.xlsx", "月度指标", "2023-04")
@@ -55,9 +55,9 @@ def test_a_count_above_the_monthly_maximum_sends_the_report_back(tmp_path, typed
     assert res.provisional and "2023-04" in res.rejected_months
     assert {i.name: i.final for i in res.items}["供求服务"] == "不合格"
 
-    doc = json.loads((tmp_path / "out" / "2023H1" / "results.json").read_text(encoding="utf-8"))
+    doc = json.loads((tmp_path / "out" / "2023H1" / RESULTS_JSON_NAME).read_text(encoding="utf-8"))
     assert all(abs(n) <= 2**53 for n in _ints(doc))
-    copies = list((tmp_path / "out" / "2023H1" / "退回修改").iterdir())
+    copies = list((tmp_path / "out" / "2023H1" / RETURNS_FOLDER).iterdir())
     assert len(copies) == 1  # the station gets its workbook back with the cell marked
 
 

@@ -14,10 +14,9 @@ from pathlib import Path
 import pytest
 
 from lingong.discover import walk as discover_mod
-from lingong.model.run import RunOptions
-from lingong.pipeline import run
 from support import corpus
 from support.paths import ROOT  # noqa: E402
+from support.runs import run_on
 
 HAVE_SOFFICE = shutil.which("soffice") is not None
 ALL_CASES = corpus.CASES + (corpus.SOFFICE_CASES if HAVE_SOFFICE else ())
@@ -49,17 +48,7 @@ def corpus_run(tmp_path_factory, request):
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(discover_mod.os, "scandir", _denied_scandir(os.scandir))
         mp.setenv("LINGONG_START_METHOD", request.param)
-        summary = run(
-            RunOptions(
-                input_dir=src,
-                output_root=base / "output",
-                period=corpus.PERIOD,
-                workers=2,
-                progress=False,
-                mail_drafts=True,
-                notice=True,
-            )
-        )
+        summary = run_on(src, base / "output", corpus.PERIOD, workers=2, mail_drafts=True, notice=True)
     after = corpus.snapshot(src)
     (src / UNREADABLE).chmod(0o755)  # so that tmp_path cleanup can remove it
     return {"src": src, "written": written, "summary": summary, "before": before, "after": after, "base": base}

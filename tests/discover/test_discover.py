@@ -4,7 +4,9 @@ import os
 
 from lingong.discover import walk as discover_mod
 from lingong.discover.walk import REASON_HIDDEN, REASON_LOCK, discover, skip_reason, stat_signature
+from lingong.layout import RETURNS_FOLDER
 from lingong.model.records import KIND_SKIPPED
+from lingong.render.return_copy import copy_name
 from support import hostile
 
 
@@ -93,8 +95,8 @@ def test_stat_signature_changes_when_a_file_grows(tmp_path):
 def test_the_output_folder_inside_the_input_is_listed_once_and_not_entered(tmp_path):
     _tree(tmp_path)
     out = tmp_path / "曾都区" / "结果"
-    (out / "2023H1" / "退回修改").mkdir(parents=True)
-    hostile.small_workbook(out / "2023H1" / "退回修改", "ZD-001_2023-03_退回.xlsx")
+    (out / "2023H1" / RETURNS_FOLDER).mkdir(parents=True)
+    hostile.small_workbook(out / "2023H1" / RETURNS_FOLDER, copy_name("ZD-001", "2023-03"))
     hostile.small_workbook(tmp_path / "曾都区", "结果2.xlsx")  # a name that starts alike is still read
     d = discover(tmp_path, exclude=out)
     rels = [rel for _, rel in d.candidates]

@@ -14,13 +14,20 @@ from pathlib import Path
 import pytest
 
 from lingong.discover.walk import discover
+from lingong.layout import (
+    HISTORY_DB_NAME,
+    RESULTS_JSON_NAME,
+    RETURN_COPY_SUFFIX,
+    RETURNS_FOLDER,
+    RUN_RECORD_NAME,
+    validation_report_name,
+)
 from lingong.model.filenames import display_name, display_names, display_path
-from lingong.model.run import RunOptions
-from lingong.pipeline import run
 from lingong.read.workbook import read_workbook
 from support.city import write_city
 from support.paths import ROOT  # noqa: E402
 from support.report_factory import write_report
+from support.runs import run_on
 
 PERIOD = "2023H1"
 
@@ -180,7 +187,7 @@ def test_gbk_names_are_read_graded_and_listed_in_every_output(gbk_city, monkeypa
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     src, out = gbk_city["src"], gbk_city["out"]
     before = {p: p.read_bytes() for p in (gbk_city["feb"], gbk_city["mar"])}
-    summary = run(RunOptions(input_dir=src, output_root=out, period=PERIOD, workers=1, progress=False))
+    summary = run_on(src, out, PERIOD)
     assert summary.exit_code == 1  # March has an error: data problem, not a stopped run
 
     outcomes = {o.file: o for o in summary.outcomes}
@@ -200,26 +207,26 @@ def test_gbk_names_are_read_graded_and_listed_in_every_output(gbk_city, monkeypa
     assert (apr.status, apr.file) == ("采用", APR) and zd2.monthly["2023-04"]["C1"] == 41
 
     p = summary.out_dir
-    record = json.loads((p / "运行记录.json").read_text(encoding="utf-8"))
+    record = json.loads((p / RUN_RECORD_NAME).read_text(encoding="utf-8"))
     assert {f["file"] for f in record["input_files"]} >= {FEB, MAR, NOTE, damaged[0]}
-    results = (p / "results.json").read_text(encoding="utf-8")
+    results = (p / RESULTS_JSON_NAME).read_text(encoding="utf-8")
     assert FEB in results
-    with sqlite3.connect(out / "考核历史.sqlite3") as conn:
+    with sqlite3.connect(out / HISTORY_DB_NAME) as conn:
         files = {f for (f,) in conn.execute("SELECT file FROM input_files")}
     assert {FEB, MAR, NOTE, damaged[0]} <= files
 
     listed = {
         c
-        for row in read_workbook(p / "随州市零工驿站2023年上半年校验报告.xlsx").sheet("汇总").rows
+        for row in read_workbook(p / validation_report_name("2023年上半年")).sheet("汇总").rows
         for c in row
         if isinstance(c, str)
     }
     assert {FEB, MAR, NOTE, damaged[0]} <= listed
-    problems = read_workbook(p / "随州市零工驿站2023年上半年校验报告.xlsx").sheet("校验问题").rows
+    problems = read_workbook(p / validation_report_name("2023年上半年")).sheet("校验问题").rows
     assert any(MAR in row for row in problems)
 
     # The return copy was made from the real (GBK-named) file, and the input is untouched.
-    copies = list((p / "退回修改").glob("ZD-002_2023-03*_退回.xlsx"))
+    copies = list((p / RETURNS_FOLDER).glob(f"ZD-002_2023-03*{RETURN_COPY_SUFFIX}"))
     assert len(copies) == 1 and read_workbook(copies[0]).sheet_names
     assert {q: q.read_bytes() for q in before} == before
 
@@ -253,6 +260,6 @@ def test_a_gbk_named_input_folder_through_the_command(gbk_city, tmp_path):
     assert p.returncode == 1, stderr
     assert "Traceback" not in stderr and "程序内部错误" not in stderr, stderr
     assert "/输出/2023H1" in stdout  # the output folder shown as text, not as bytes
-    record = json.loads((out / PERIOD / "运行记录.json").read_text(encoding="utf-8"))
+    record = json.loads((out / PERIOD / RUN_RECORD_NAME).read_text(encoding="utf-8"))
     assert record["input_dir"].endswith("/二月报表")
     assert FEB in {f["file"] for f in record["input_files"]}

@@ -5,7 +5,10 @@ lingong.frames, the three questions of docs/analysis.md exactly as written, the
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +21,7 @@ from lingong import cli
 from lingong.frames import load
 from lingong.grade.history_view import period_label, recorded
 from lingong.grade.monthly import TREND_CODES
+from lingong.layout import HISTORY_DB_NAME, RESULTS_JSON_NAME, summary_name
 from lingong.layout import MONTHLY_CSV_NAME as CSV_NAME
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -74,7 +78,7 @@ def test_frames_shapes_and_dtypes_as_documented(demo):
     for name, columns in documented.items():
         df = getattr(f, name)
         assert {c: str(t) for c, t in df.dtypes.items()} == columns, name
-    doc = json.loads((out / "2023H1" / "results.json").read_text(encoding="utf-8"))
+    doc = json.loads((out / "2023H1" / RESULTS_JSON_NAME).read_text(encoding="utf-8"))
     stations = doc["stations"]
     assert len(f.stations) == len(stations)
     assert len(f.items) == sum(len(s["items"]) for s in stations)
@@ -94,7 +98,7 @@ def test_frames_shapes_and_dtypes_as_documented(demo):
     assert len(empty) and empty["C1"].isna().all() and empty["A3"].isna().all()
     assert len(f.issues) and set(f.issues["severity"].dropna()) <= {"错误", "警告", "提示"}
     # The same frames from results.json alone (the period's C1, which a requirement traces).
-    alone = load(out / "2023H1" / "results.json")
+    alone = load(out / "2023H1" / RESULTS_JSON_NAME)
     assert alone.monthly_wide["C1"].sum() == f.monthly_wide["C1"].sum()
 
 
@@ -113,7 +117,7 @@ def test_analysis_doc_examples_run_as_written(demo, monkeypatch):
         picked = sx[sx["月份"] == str(month)]
         assert row["C1"] == picked["C1 收集审核零工岗位数"].astype(int).sum()
     assert len(ns["suixian"]) == 6
-    h1 = json.loads((out / "2023H1" / "results.json").read_text(encoding="utf-8"))
+    h1 = json.loads((out / "2023H1" / RESULTS_JSON_NAME).read_text(encoding="utf-8"))
     want: dict[str, set] = {}
     for s in h1["stations"]:
         for it in s["items"]:
@@ -131,15 +135,31 @@ def test_analysis_doc_examples_run_as_written(demo, monkeypatch):
 
 
 @pytest.mark.timeout(600)
+@pytest.mark.parametrize("period", ["2023H1", "2023H2", "2023"])
+def test_issues_are_read_from_results_json_and_an_older_folder_from_its_report(demo, tmp_path, period):
+    """results.json holds the 校验问题 rows as data; a folder written before it did (no "issues")
+    gives the same frame from its 校验报告."""
+    _, out, _ = demo
+    doc = json.loads((out / period / RESULTS_JSON_NAME).read_text(encoding="utf-8"))
+    f = load(out / period)
+    assert len(doc["issues"]) == len(f.issues) > 0
+    older = tmp_path / period
+    shutil.copytree(out / period, older)
+    del doc["issues"]
+    (older / RESULTS_JSON_NAME).write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    pd.testing.assert_frame_equal(load(older).issues, f.issues)
+
+
+@pytest.mark.timeout(600)
 def test_summary_trend_and_history_sheets_of_the_year(demo):
     _, out, _ = demo
-    wb = openpyxl.load_workbook(out / "2023" / "随州市零工驿站2023年度考核汇总表.xlsx")
-    periods = sorted({h.period for h in recorded(out / "考核历史.sqlite3")})
+    wb = openpyxl.load_workbook(out / "2023" / summary_name("2023年度"))
+    periods = sorted({h.period for h in recorded(out / HISTORY_DB_NAME)})
     assert periods == ["2023", "2023H1", "2023H2"]
     header = [c.value for c in wb["历次考核"][2]]
     assert header[3::2] == [f"{period_label(p)}最终等次" for p in ("2023H1", "2023H2", "2023")]
     body = {r[1].value: [c.value for c in r] for r in wb["历次考核"].iter_rows(min_row=3)}
-    for h in recorded(out / "考核历史.sqlite3"):
+    for h in recorded(out / HISTORY_DB_NAME):
         col = 3 + 2 * ["2023H1", "2023H2", "2023"].index(h.period)
         assert body[h.station][col].startswith(h.final or "本期未运营"), (h.station, h.period)
     # 月度趋势's 全市 rows are the sums of the 月度明细's accepted rows.
@@ -162,6 +182,37 @@ def test_history_command(demo, capsys):
     assert "考核历史中没有驿站 XX-999 的记录" in err
     assert cli.main(["history", "--station", "ZD-001", "--output", str(out / "没有")]) == 2
     assert "没有考核历史" in capsys.readouterr().err
+
+
+@pytest.mark.timeout(600)
+def test_history_names_the_station_from_its_record_or_an_older_historys_results_json(demo, tmp_path, capsys):
+    """The name and county come from the recorded registry; a history an earlier version wrote has
+    no records, and then the newest results.json (in whatever shape that version wrote) names it."""
+    _, out, _ = demo
+    older = tmp_path / "output"
+    older.mkdir()
+    shutil.copy(out / HISTORY_DB_NAME, older / HISTORY_DB_NAME)
+    for period in ("2023H1", "2023H2", "2023"):
+        (older / period).mkdir()
+        doc = json.loads((out / period / RESULTS_JSON_NAME).read_text(encoding="utf-8"))
+        if period == "2023":
+            doc["stations"] = [dict(s, name="改名后的驿站") if s["code"] == "GS-003" else s for s in doc["stations"]]
+        del doc["issues"]  # results.json as it was before it held the issues
+        (older / period / RESULTS_JSON_NAME).write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    os.utime(older / "2023" / RESULTS_JSON_NAME, (2e9, 2e9))  # the newest
+
+    def first_line():
+        assert cli.main(["history", "--station", "GS-003", "--output", str(older)]) == 0
+        return capsys.readouterr().out.splitlines()[0]
+
+    assert first_line() == "驿站 GS-003 广水街道零工驿站（广水市）的历次考核（3 个考核期）："  # from the record
+    with sqlite3.connect(older / HISTORY_DB_NAME) as conn:
+        conn.execute("DELETE FROM records")
+    conn.close()
+    assert first_line() == "驿站 GS-003 改名后的驿站（广水市）的历次考核（3 个考核期）："
+    for p in older.glob(f"*/{RESULTS_JSON_NAME}"):
+        p.unlink()
+    assert first_line() == "驿站 GS-003 的历次考核（3 个考核期）："
 
 
 @pytest.mark.timeout(600)

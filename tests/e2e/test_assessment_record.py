@@ -20,6 +20,7 @@ import pytest
 from docx import Document
 
 from lingong.demo import build_demo, resubmit
+from lingong.layout import FORM_SUFFIX, HISTORY_DB_NAME, MAIL_FOLDER, NOTICE_NAME, RECORD_CARD_NAME, RESULTS_JSON_NAME
 from support.paths import ROOT
 
 PROCESS = [sys.executable, str(ROOT / "process.py")]
@@ -105,15 +106,15 @@ def test_mail_renders_the_record_and_never_grades(year):
     h1 = year["out"] / "2023H1"
     # The H1 documents speak of H1 only, as of 2023-07-10: no later assessment, no later deadline
     # (the next half-year is named only as what will decide an open rectification).
-    for eml in (h1 / "邮件").glob("*.eml"):
+    for eml in (h1 / MAIL_FOLDER).glob("*.eml"):
         text = body(eml)
         assert "2024年" not in text and "下半年考核（" not in text and "2023年度" not in text, eml.name
         msg = email.message_from_bytes(eml.read_bytes(), policy=policy.default)
         assert msg["Date"].startswith("Mon, 10 Jul 2023"), msg["Date"]  # the 考核日期, not the day mail ran
-    for form in h1.glob("*/*考核验收表.xlsx"):
+    for form in h1.glob(f"*/*{FORM_SUFFIX}"):
         text = form_text(form)
         assert "2024年" not in text and "下半年考核（" not in text and "复查（2" not in text, form.name
-    record = json.loads((h1 / "考核记录.json").read_text(encoding="utf-8"))
+    record = json.loads((h1 / RECORD_CARD_NAME).read_text(encoding="utf-8"))
     assert (record["kind"], record["period"], record["assessed_on"], record["version"]) == (
         "考核",
         "2023H1",
@@ -125,22 +126,22 @@ def test_mail_renders_the_record_and_never_grades(year):
 @pytest.mark.timeout(900)
 def test_the_recheck_has_its_own_folder_with_only_the_stations_it_decides(year):
     out = year["out"]
-    h1 = json.loads((out / "2023H1" / "results.json").read_text(encoding="utf-8"))
+    h1 = json.loads((out / "2023H1" / RESULTS_JSON_NAME).read_text(encoding="utf-8"))
     on_notice = {s["code"] for s in h1["stations"] if s["rectification"]["state"] == "限期整改"}
     assert on_notice  # the demo puts stations on notice in H1
     folder = out / "2023H1" / "复查2023-08-15"
-    rechecked = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    rechecked = json.loads((folder / RESULTS_JSON_NAME).read_text(encoding="utf-8"))
     assert {s["code"] for s in rechecked["stations"]} == on_notice
-    assert {f.name.split("_")[0] for f in folder.glob("*/*考核验收表.xlsx")} == on_notice
-    assert {f.name.split("_")[0] for f in (folder / "邮件").glob("*.eml")} <= on_notice
-    assert len(list(h1_forms := list((out / "2023H1").glob("*/*考核验收表.xlsx")))) > len(on_notice)
+    assert {f.name.split("_")[0] for f in folder.glob(f"*/*{FORM_SUFFIX}")} == on_notice
+    assert {f.name.split("_")[0] for f in (folder / MAIL_FOLDER).glob("*.eml")} <= on_notice
+    assert len(list(h1_forms := list((out / "2023H1").glob(f"*/*{FORM_SUFFIX}")))) > len(on_notice)
     assert h1_forms
     # Each form is titled 复查 with its date, the earlier result beside the new one and the decision.
-    sx002 = form_text(next(folder.glob("*/SX-002_*考核验收表.xlsx")))
+    sx002 = form_text(next(folder.glob(f"*/SX-002_*{FORM_SUFFIX}")))
     assert "整改复查验收表" in sx002 and "复查日期：2023年8月15日" in sx002
     assert "原考核结果" in sx002 and "2023年上半年考核（2023年7月10日）：不合格" in sx002
     assert "复查结论" in sx002 and "整改结束" in sx002
-    notice = "\n".join(par.text for par in Document(str(folder / "通报（草稿）.docx")).paragraphs)
+    notice = "\n".join(par.text for par in Document(str(folder / NOTICE_NAME)).paragraphs)
     assert "于2023年8月15日对2023年上半年考核（2023年7月10日）中限期整改的" in notice and "整改复查" in notice
     assert "半年检查" not in notice
     p = year["steps"]["recheck"]
@@ -152,9 +153,9 @@ def test_the_recheck_has_its_own_folder_with_only_the_stations_it_decides(year):
 @pytest.mark.timeout(900)
 def test_a_returned_month_at_a_recheck_after_the_deadline_is_final_never_provisional(year):
     folder = year["out"] / "2023H1" / "复查2023-08-15"
-    for s in json.loads((folder / "results.json").read_text(encoding="utf-8"))["stations"]:
+    for s in json.loads((folder / RESULTS_JSON_NAME).read_text(encoding="utf-8"))["stations"]:
         assert not s["provisional"], s["code"]  # 8-15 is after the deadline 8-09
-    gx = next(folder.glob("*/GX-002_*考核验收表.xlsx"), None)
+    gx = next(folder.glob(f"*/GX-002_*{FORM_SUFFIX}"), None)
     if gx is not None:
         assert "退回后未在整改期限内重新报送" in form_text(gx)
 
@@ -183,6 +184,6 @@ def test_mail_before_an_assessment_is_refused_saying_what_to_run(tmp_path):
     p = cli("mail", "--period", "2023H2", "--input", str(src), "--output", str(out))
     assert p.returncode == 2
     assert "2023年下半年还没有考核" in p.stderr and "python process.py --period 2023H2 --date" in p.stderr
-    assert not (out / "2023H2").exists() and not (out / "考核历史.sqlite3").exists()
+    assert not (out / "2023H2").exists() and not (out / HISTORY_DB_NAME).exists()
     p = cli("send", "--period", "2023H2", "--dry-run", "--input", str(src), "--output", str(out))
     assert p.returncode == 2 and "还没有考核" in p.stderr

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from benchmarks import bench
+from lingong.layout import RETURNS_FOLDER
 from lingong.model.records import KIND_REJECTED, KIND_REPORT
-from lingong.model.run import RunOptions
-from lingong.pipeline import run
 from lingong.read.files import read_one
+from support.runs import run_on
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +56,7 @@ def test_a_cloned_report_reads_as_its_own_station_with_the_originals_figures(cit
 
 
 def test_the_whole_province_runs_and_every_station_is_graded(city, tmp_path):
-    s = run(RunOptions(input_dir=city / "input", output_root=tmp_path, period="2023", workers=2, progress=False))
+    s = run_on(city / "input", tmp_path, "2023", workers=2)
     graded = [r for r in s.results if r.graded]
     assert len(graded) == 2 * 25  # every station of each copy of the demo city
     assert {r.station.code for r in graded} >= {"ZD-001", "ZD-00101"}
@@ -78,11 +78,11 @@ def test_about_three_percent_of_the_reports_are_returned(city, tmp_path):
         r = read_one((str(p), p.name))
         if r.report is not None:  # a damaged file picked by chance stays damaged
             assert "V002" in [i.code for i in r.report.issues if i.severity == ERROR], p
-    s = run(RunOptions(input_dir=city / "input", output_root=tmp_path, period="2023", workers=2, progress=False))
+    s = run_on(city / "input", tmp_path, "2023", workers=2)
     reports = {o.file for o in s.outcomes if o.kind == KIND_REPORT}
     returned = {i.file for i in s.issues if i.severity == ERROR and i.file in reports}
     assert 0.02 <= len(returned) / len(reports) <= 0.045, (len(returned), len(reports))
-    copies = list((s.out_dir / "退回修改").iterdir())
+    copies = list((s.out_dir / RETURNS_FOLDER).iterdir())
     assert len(copies) == len(returned)
 
 

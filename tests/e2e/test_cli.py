@@ -9,11 +9,19 @@ from pathlib import Path
 
 import pytest
 
-from lingong.model.run import RunOptions
-from lingong.pipeline import run
+from lingong.layout import (
+    FORM_SUFFIX,
+    MAIL_FOLDER,
+    NOTICE_NAME,
+    RESULTS_JSON_NAME,
+    RETURNS_FOLDER,
+    RUN_RECORD_NAME,
+    validation_report_name,
+)
 from support.city import STATIONS, write_city, write_registry  # noqa: F401
 from support.paths import ROOT
 from support.report_factory import write_report
+from support.runs import run_on
 
 
 def cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
@@ -59,12 +67,10 @@ def test_run_exits_1_on_station_errors_and_agrees_with_the_library(tmp_path, cit
     assert p.returncode == 1, p.stderr
     assert "未指定考核期" in p.stdout and "2023H1" in p.stdout  # default period said aloud
     assert "曾都区：" in p.stdout and "广水市：" in p.stdout
-    from_cli = json.loads((out_cli / "2023H1" / "results.json").read_text(encoding="utf-8"))
+    from_cli = json.loads((out_cli / "2023H1" / RESULTS_JSON_NAME).read_text(encoding="utf-8"))
 
-    summary = run(
-        RunOptions(input_dir=city, output_root=tmp_path / "out-lib", period="2023H1", workers=1, progress=False)
-    )
-    from_lib = json.loads((tmp_path / "out-lib" / "2023H1" / "results.json").read_text(encoding="utf-8"))
+    summary = run_on(city, tmp_path / "out-lib", "2023H1")
+    from_lib = json.loads((tmp_path / "out-lib" / "2023H1" / RESULTS_JSON_NAME).read_text(encoding="utf-8"))
     assert summary.exit_code == 1
 
     def grades(doc):
@@ -74,9 +80,9 @@ def test_run_exits_1_on_station_errors_and_agrees_with_the_library(tmp_path, cit
     by_code = {r.station.code: r for r in summary.results}
     assert by_code["GS-001"].provisional  # its March file was rejected
     assert "2023-03" in by_code["GS-001"].rejected_months
-    assert (out_cli / "2023H1" / "退回修改").is_dir()
-    assert any((out_cli / "2023H1" / "退回修改").iterdir())
-    record = json.loads((out_cli / "2023H1" / "运行记录.json").read_text(encoding="utf-8"))
+    assert (out_cli / "2023H1" / RETURNS_FOLDER).is_dir()
+    assert any((out_cli / "2023H1" / RETURNS_FOLDER).iterdir())
+    record = json.loads((out_cli / "2023H1" / RUN_RECORD_NAME).read_text(encoding="utf-8"))
     assert len(record["input_files"]) == 1 + 3 * 6
     assert all(f["sha256"] for f in record["input_files"])
 
@@ -109,10 +115,10 @@ def test_mail_then_dry_run_send(tmp_path, city):
     assert p.returncode == 1, p.stderr  # GS-001 March has an error: every document still written
     p = cli("mail", "--period", "2023H1", "--input", str(city), "--output", str(out), "--quiet")
     assert p.returncode == 0, p.stderr  # mail writes the recorded assessment: it grades nothing
-    emls = sorted(x.name for x in (out / "2023H1" / "邮件").glob("*.eml"))
+    emls = sorted(x.name for x in (out / "2023H1" / MAIL_FOLDER).glob("*.eml"))
     assert [e.split("_")[0] for e in emls] == ["GS-001", "ZD-001"]
     assert "ZD-002" in p.stdout  # no address: listed, not silently skipped
-    assert (out / "2023H1" / "通报（草稿）.docx").is_file()
+    assert (out / "2023H1" / NOTICE_NAME).is_file()
 
     env = {
         **__import__("os").environ,
@@ -154,7 +160,7 @@ def test_second_registry_is_named_and_ignored(tmp_path, city):
     import os
 
     os.utime(old, (1_600_000_000, 1_600_000_000))  # older than the real registry
-    summary = run(RunOptions(input_dir=city, output_root=tmp_path / "out", period="2023H1", workers=1, progress=False))
+    summary = run_on(city, tmp_path / "out", "2023H1")
     r007 = [i for i in summary.bureau_issues if i.code == "R007"]  # the clerk's, not a station's
     assert len(r007) == 1 and r007[0].found == "z_旧名册.xlsx" and r007[0].expected == "驿站名册.xlsx"
     assert {r.station.code for r in summary.results} == {"ZD-001", "ZD-002", "GS-001"}
@@ -162,7 +168,7 @@ def test_second_registry_is_named_and_ignored(tmp_path, city):
 
 def test_missing_month_is_a_row_of_the_validation_report(tmp_path, city):
     next(city.rglob("ZD-002_4月.xlsx")).unlink()
-    summary = run(RunOptions(input_dir=city, output_root=tmp_path / "out", period="2023H1", workers=1, progress=False))
+    summary = run_on(city, tmp_path / "out", "2023H1")
     p003 = [(i.station, i.month) for i in summary.issues if i.code == "P003"]
     assert p003 == [("ZD-002", "2023-04")]
 
@@ -173,9 +179,9 @@ def test_demo_runs_the_whole_job_and_exits_0(tmp_path):
     assert p.returncode == 0, p.stderr
     for period, label in (("2023H1", "2023年上半年"), ("2023H2", "2023年下半年"), ("2023", "2023年度")):
         out = tmp_path / "demo" / period
-        assert (out / "results.json").is_file() and (out / f"随州市零工驿站{label}校验报告.xlsx").is_file()
-        assert (out / "通报（草稿）.docx").is_file() and any((out / "邮件").glob("*.eml"))
-        assert list(out.glob("*/*_考核验收表.xlsx"))
+        assert (out / RESULTS_JSON_NAME).is_file() and (out / validation_report_name(label)).is_file()
+        assert (out / NOTICE_NAME).is_file() and any((out / MAIL_FOLDER).glob("*.eml"))
+        assert list(out.glob(f"*/*{FORM_SUFFIX}"))
     assert "故意放入了有错误的报表" in p.stdout
     assert not (ROOT / "input" / "样例输入").exists()
     # The cycle a newcomer sees: the half-year check, the recheck after the deadline, H2 and the year.
@@ -196,15 +202,17 @@ def test_demo_runs_the_whole_job_and_exits_0(tmp_path):
     assert cases["SX-002"] == {"2023H1": ("整改结束", "2023H1", True)}  # corrected and resubmitted
     assert cases["ZD-006"] == {"2023H1": ("整改结束", "2023H2", False)}  # 建议取消 at the recheck, kept, passed H2
     assert cases["GS-002"] == {"2023H2": ("限期整改", "", False)}  # H2's failure, not the year's 建议取消
-    h1 = json.loads((tmp_path / "demo" / "2023H1" / "results.json").read_text(encoding="utf-8"))
+    h1 = json.loads((tmp_path / "demo" / "2023H1" / RESULTS_JSON_NAME).read_text(encoding="utf-8"))
     # H1's documents as issued on 2023-07-10; the recheck's own folder says what it decided.
     assert {s["code"]: s["rectification"]["state"] for s in h1["stations"]}["ZD-006"] == "限期整改"
-    recheck = json.loads((tmp_path / "demo" / "2023H1" / "复查2023-08-10" / "results.json").read_text(encoding="utf-8"))
+    recheck = json.loads(
+        (tmp_path / "demo" / "2023H1" / "复查2023-08-10" / RESULTS_JSON_NAME).read_text(encoding="utf-8")
+    )
     assert {s["code"]: s["rectification"]["state"] for s in recheck["stations"]}["ZD-006"] == "建议取消"
     assert {s["code"] for s in recheck["stations"]} == {
         s["code"] for s in h1["stations"] if s["rectification"]["state"] == "限期整改"
     }
-    year = json.loads((tmp_path / "demo" / "2023" / "results.json").read_text(encoding="utf-8"))
+    year = json.loads((tmp_path / "demo" / "2023" / RESULTS_JSON_NAME).read_text(encoding="utf-8"))
     assert "建议取消" not in {s["rectification"]["state"] for s in year["stations"]}
 
 

@@ -17,6 +17,7 @@ from lingong.read.report import read_report
 from lingong.read.values import id_check_ok
 from lingong.read.workbook import WorkbookError, read_workbook
 from lingong.spec import template as ts
+from support.runs import run_on
 
 
 def _hashes(root: Path) -> dict[str, str]:
@@ -206,14 +207,7 @@ def test_expectations_cover_every_grade(demo):
 
 @pytest.mark.parametrize("period", ["2023H1", "2023"])
 def test_default_rules_grade_the_city_as_designed(demo, tmp_path, period):
-    from lingong.model.run import RunOptions
-    from lingong.pipeline import run
-
-    summary = run(
-        RunOptions(
-            input_dir=demo.dest, output_root=tmp_path / "out", period=period, progress=False, write_documents=False
-        )
-    )
+    summary = run_on(demo.dest, tmp_path / "out", period, write_documents=False, workers=None)
     got = {r.station.code: r for r in summary.results if r.graded}
     expected = {s: g for (s, p), g in demo.expected_overall.items() if p == period}
     assert {code: r.computed_overall for code, r in got.items()} == expected

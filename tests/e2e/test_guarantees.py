@@ -37,6 +37,14 @@ import pytest
 
 from lingong import cli
 from lingong.demo import build_demo
+from lingong.layout import (
+    MAIL_FOLDER,
+    RECORD_CARD_NAME,
+    RESULTS_JSON_NAME,
+    RETURNS_FOLDER,
+    RUN_RECORD_NAME,
+    summary_name,
+)
 from lingong.read.workbook import read_workbook
 from lingong.runtime import outfiles
 from lingong.runtime.runlock import LOCK_NAME
@@ -290,8 +298,8 @@ def test_crash_safety_sigkill_at_random_points(city, tmp_path):
     assert final.returncode == 1, final.stderr
     check_outputs(out)
     ref = city["reference"]
-    assert results_without_run_identity(out / PERIOD / "results.json") == results_without_run_identity(
-        ref / PERIOD / "results.json"
+    assert results_without_run_identity(out / PERIOD / RESULTS_JSON_NAME) == results_without_run_identity(
+        ref / PERIOD / RESULTS_JSON_NAME
     )
     assert finished_files(out) == finished_files(ref)
 
@@ -312,7 +320,7 @@ def test_a_full_disk_gives_a_message_and_status_2_and_no_partial_file(city, tmp_
     """RLIMIT_FSIZE makes the kernel refuse writes past a size, as a full disk does: at 4 KB
     the history database cannot grow, at 400 KB results.json cannot be written."""
     if limit_kb == 400:  # the case needs a results.json bigger than the limit (the demo's is ~900 KB)
-        assert (city["reference"] / PERIOD / "results.json").stat().st_size > limit_kb * 1024
+        assert (city["reference"] / PERIOD / RESULTS_JSON_NAME).stat().st_size > limit_kb * 1024
     out = tmp_path / "out"
     p = subprocess.run(
         command(city["src"], out),
@@ -389,7 +397,7 @@ def _cells(data: bytes, run_id: str = "") -> dict:
 
 
 def _run_id(out: Path) -> str:
-    return json.loads((out / PERIOD / "results.json").read_text(encoding="utf-8"))["run"]["run_id"]
+    return json.loads((out / PERIOD / RESULTS_JSON_NAME).read_text(encoding="utf-8"))["run"]["run_id"]
 
 
 def _mail_content(p: Path) -> tuple:
@@ -444,17 +452,17 @@ def second_run(city):
 # Files whose bytes may differ between runs: the run's own identity (its id in results.json,
 # 运行记录.json and the summary's 说明 sheet; where it wrote, in 运行记录.json).
 RUN_IDENTITY = {
-    f"{PERIOD}/考核记录.json",
-    f"{PERIOD}/results.json",
-    f"{PERIOD}/运行记录.json",
-    f"{PERIOD}/随州市零工驿站2023年上半年考核汇总表.xlsx",
+    f"{PERIOD}/{RECORD_CARD_NAME}",
+    f"{PERIOD}/{RESULTS_JSON_NAME}",
+    f"{PERIOD}/{RUN_RECORD_NAME}",
+    f"{PERIOD}/{summary_name('2023年上半年')}",
 }
 
 
 def test_two_runs_give_identical_grades_cells_and_files(city, second_run):
     ref, again = city["reference"], second_run
-    assert results_without_run_identity(again / PERIOD / "results.json") == results_without_run_identity(
-        ref / PERIOD / "results.json"
+    assert results_without_run_identity(again / PERIOD / RESULTS_JSON_NAME) == results_without_run_identity(
+        ref / PERIOD / RESULTS_JSON_NAME
     )
     assert finished_files(ref) == finished_files(again)
     differ = _byte_differences(ref, again)  # asserts same cells / same mail content for each
@@ -565,7 +573,7 @@ def _xlsx_texts(data: bytes) -> list[str]:
 def test_station_text_never_becomes_a_formula(hostile_run):
     out = hostile_run["out"]
     workbooks = [p for p in _output_files(out) if p.suffix in (".xlsx", ".xlsm")]
-    assert any("退回修改" in p.parts for p in workbooks)
+    assert any(RETURNS_FOLDER in p.parts for p in workbooks)
     seen = set()
     for p in workbooks:
         assert _formula_cells(p) == [], p
@@ -620,7 +628,7 @@ def _texts_of(p: Path) -> list[tuple[str, str]]:
             name = part.get_filename() or part.get_content_type()
             out += _texts_of_bytes(f"{p}:{name}", payload, is_return_copy="退回" in name)
         return out
-    return _texts_of_bytes(str(p), data, is_return_copy="退回修改" in p.parts)
+    return _texts_of_bytes(str(p), data, is_return_copy=RETURNS_FOLDER in p.parts)
 
 
 def _texts_of_bytes(where: str, data: bytes, is_return_copy: bool) -> list[tuple[str, str]]:
@@ -647,7 +655,7 @@ def _texts_of_bytes(where: str, data: bytes, is_return_copy: bool) -> list[tuple
 def test_no_id_number_or_phone_appears_unmasked_in_any_output(hostile_run):
     planted = hostile_run["planted"]
     files = _output_files(hostile_run["out"])
-    assert any(p.suffix == ".eml" for p in files) and any("退回修改" in p.parts for p in files)
+    assert any(p.suffix == ".eml" for p in files) and any(RETURNS_FOLDER in p.parts for p in files)
     leaks = []
     for p in files:
         for where, text in _texts_of(p):
@@ -663,7 +671,7 @@ def test_no_station_text_puts_a_file_outside_the_output_folder(hostile_run):
     for p in out.rglob("*"):
         assert real_out in p.resolve().parents
         assert ".." not in p.relative_to(out).parts
-    returns = sorted(p.name for p in (out / "2023-03" / "退回修改").iterdir())
+    returns = sorted(p.name for p in (out / "2023-03" / RETURNS_FOLDER).iterdir())
     assert len(returns) == 4 and all("/" not in n and not n.startswith(".") for n in returns), returns
 
 
@@ -708,9 +716,9 @@ def test_zip_timestamps_are_pinned(tmp_path):
 
 
 def test_remove_temps_clears_what_a_killed_writer_left_and_nothing_else(tmp_path):
-    sub = tmp_path / "2023H1" / "邮件"
+    sub = tmp_path / "2023H1" / MAIL_FOLDER
     sub.mkdir(parents=True)
-    keep = [sub / "ZD-001_东城.eml", tmp_path / "2023H1" / "results.json", sub / ".~tmp-notes.txt"]
+    keep = [sub / "ZD-001_东城.eml", tmp_path / "2023H1" / RESULTS_JSON_NAME, sub / ".~tmp-notes.txt"]
     for p in keep:
         p.write_text("x")
     pid = os.fork()

@@ -16,6 +16,7 @@ import pytest
 
 from lingong.cli import build_parser
 from lingong.demo import build_demo
+from lingong.layout import RUN_RECORD_NAME
 from support.paths import ROOT  # noqa: E402
 
 LAUNCHER = ROOT / "运行考核.bat"
@@ -89,5 +90,5 @@ def test_the_launchers_command_assesses_the_input_folder_beside_it(tmp_path):
         timeout=240,
     )
     assert proc.returncode in (0, 1), proc.stderr[-2000:]
-    record = json.loads((home / "output" / "2023H1" / "运行记录.json").read_text(encoding="utf-8"))
+    record = json.loads((home / "output" / "2023H1" / RUN_RECORD_NAME).read_text(encoding="utf-8"))
     assert record["input_files"] and "考核期：2023年上半年" in proc.stdout

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from lingong.layout import HISTORY_DB_NAME
+from lingong.layout import HISTORY_DB_NAME, RESULTS_JSON_NAME, RETURNS_FOLDER, RUN_RECORD_NAME, summary_name
 from lingong.read.workbook import read_workbook
+from lingong.render.return_copy import copy_name
 from lingong.runtime.runlock import ENV_WAIT, LOCK_NAME, this_host
 from support.paths import ROOT  # noqa: E402
 
@@ -78,7 +79,7 @@ def wait_for_lock(out: Path, proc: subprocess.Popen) -> dict:
 def run_ids(out: Path) -> dict[str, object]:
     """The run id as each document of the folder records it."""
     period = out / "2023H1"
-    summary = next(period.glob("*汇总表.xlsx"))
+    summary = period / summary_name("2023年上半年")
     wb = read_workbook(summary)
     in_summary = {str(v) for n in wb.sheet_names for row in wb.sheet(n).rows for v in row if v is not None}
     conn = sqlite3.connect(out / HISTORY_DB_NAME)
@@ -86,12 +87,12 @@ def run_ids(out: Path) -> dict[str, object]:
         history = [r[0] for r in conn.execute("SELECT run_id FROM runs ORDER BY rowid")]
     finally:
         conn.close()
-    run = json.loads((period / "results.json").read_text(encoding="utf-8"))["run"]
+    run = json.loads((period / RESULTS_JSON_NAME).read_text(encoding="utf-8"))["run"]
     # The 汇总表 names no run id (no developer text where clerks look): its 生成时间 tells the run.
     return {
         "results": run["run_id"],
         "started": run["started_at"],
-        "record": json.loads((period / "运行记录.json").read_text(encoding="utf-8"))["run_id"],
+        "record": json.loads((period / RUN_RECORD_NAME).read_text(encoding="utf-8"))["run_id"],
         "summary": in_summary,
         "history": history,
     }
@@ -146,7 +147,7 @@ def test_a_second_run_that_waits_long_enough_runs_after_the_first_and_the_folder
     assert ids["results"] == ids["record"] == ids["history"][0]
     assert ids["started"] in ids["summary"]
     (recheck,) = (out / "2023H1").glob("复查*")
-    record = json.loads((recheck / "运行记录.json").read_text(encoding="utf-8"))
+    record = json.loads((recheck / RUN_RECORD_NAME).read_text(encoding="utf-8"))
     assert record["recheck"] is True and record["run_id"] == ids["history"][-1]
 
 
@@ -248,8 +249,8 @@ def test_an_output_folder_inside_the_input_is_skipped_and_said_once(tmp_path, ci
     assert first.returncode == 1, first.stderr
     assert cli("mail", *args(city, out)).returncode == 0
     files_after_first = tree(out)
-    returns = [f for f in files_after_first if "退回修改" in f]
-    assert returns == ["2023H1/退回修改/GS-001_2023-03_退回.xlsx"]
+    returns = [f for f in files_after_first if f"/{RETURNS_FOLDER}/" in f]
+    assert returns == [f"2023H1/{RETURNS_FOLDER}/{copy_name('GS-001', '2023-03')}"]
 
     second = cli(*args(city, out))  # the same period again: its second version
     assert second.returncode == 1, second.stderr
@@ -265,13 +266,13 @@ def test_an_output_folder_inside_the_input_is_skipped_and_said_once(tmp_path, ci
         f.split("/", 1)[1] for f in files_after_first if f.startswith("2023H1/")
     )
     assert old.startswith("第1版_")
-    record = json.loads((out / "2023H1" / "运行记录.json").read_text(encoding="utf-8"))
+    record = json.loads((out / "2023H1" / RUN_RECORD_NAME).read_text(encoding="utf-8"))
     assert not any(f["file"].startswith("结果/") and f["file"] != "结果/" for f in record["input_files"])
     assert [f["reason"] for f in record["input_files"] if f["file"] == "结果/"] == [
         "本程序的输出文件夹（--output），不作为输入读取"
     ]
     assert "校验问题：错误 1 条" in second.stdout  # only GS-001's 十二
-    results = json.loads((out / "2023H1" / "results.json").read_text(encoding="utf-8"))
+    results = json.loads((out / "2023H1" / RESULTS_JSON_NAME).read_text(encoding="utf-8"))
     assert sorted(s["code"] for s in results["stations"]) == ["GS-001", "ZD-001", "ZD-002"]
     assert "驿站不在名册" not in second.stdout + second.stderr
 
@@ -292,7 +293,7 @@ def test_an_output_folder_deep_inside_the_input_given_by_a_relative_path_is_skip
     for _ in range(2):  # blank templates are spreadsheets too: a second run must not take them as reports
         p = cli(*args(city, out))
         assert p.returncode == 1, p.stderr
-        record = json.loads((out / "2023H1" / "运行记录.json").read_text(encoding="utf-8"))
+        record = json.loads((out / "2023H1" / RUN_RECORD_NAME).read_text(encoding="utf-8"))
         assert not any("空白模板" in f["file"] or "退回" in f["file"] for f in record["input_files"])
 
 
@@ -321,5 +322,5 @@ def test_an_input_folder_inside_the_output_folder_stays_allowed(tmp_path, city):
     p = cli(*args(out / "样例输入", out))
     assert p.returncode == 1, p.stderr
     assert "在输入文件夹" not in p.stdout
-    assert (out / "2023H1" / "results.json").is_file()
+    assert (out / "2023H1" / RESULTS_JSON_NAME).is_file()
     assert not (out / LOCK_NAME).exists()

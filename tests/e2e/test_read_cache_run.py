@@ -11,8 +11,7 @@ import pytest
 from lingong import reading
 from lingong.demo import build_demo
 from lingong.layout import CACHE_NAME
-from lingong.model.run import RunOptions
-from lingong.pipeline import run
+from support.runs import run_on
 from tools.compare_outputs import compare
 
 
@@ -24,11 +23,9 @@ def demo(tmp_path_factory) -> Path:
 
 
 def _run(src: Path, out: Path, **kw):
-    opts = dict(
-        period="2023H1", workers=2, progress=False, mail_drafts=True, notice=True, assessed_on=date(2023, 7, 10)
-    )
+    opts = dict(workers=2, mail_drafts=True, notice=True, assessed_on=date(2023, 7, 10))
     opts.update(kw)
-    return run(RunOptions(input_dir=src, output_root=out, **opts))
+    return run_on(src, out, "2023H1", **opts)
 
 
 @pytest.fixture

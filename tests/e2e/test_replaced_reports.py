@@ -16,10 +16,10 @@ from lingong.demo.figures import default_report_name
 from lingong.demo.scenario import PLANS
 from lingong.demo.writers import rel_path
 from lingong.digest import digest
-from lingong.model.run import RunOptions
-from lingong.pipeline import run
+from lingong.layout import MAIL_FOLDER, RETURNS_FOLDER
 from lingong.spec.issues import ERROR
 from lingong.spec.template import SHEET_INDICATORS, SHEET_INFO
+from support.runs import run_on
 
 STATION, MONTH = "GS-004", "2023-02"
 
@@ -41,16 +41,7 @@ def replaced(tmp_path_factory):
             row[4].value = "很多"
     broken = good.with_name(good.stem + "（第一次）.xlsx")
     wb.save(broken)
-    summary = run(
-        RunOptions(
-            input_dir=source,
-            output_root=root / "out",
-            period="2023H1",
-            progress=False,
-            mail_drafts=True,
-            assessed_on=dt.date(2023, 7, 10),
-        )
-    )
+    summary = run_on(source, root / "out", "2023H1", mail_drafts=True, assessed_on=dt.date(2023, 7, 10), workers=None)
     return summary, broken.relative_to(source).as_posix(), good.relative_to(source).as_posix()
 
 
@@ -65,9 +56,9 @@ def test_the_replaced_report_is_history_not_a_to_do(replaced):
 
 def test_no_return_copy_and_the_mail_asks_nothing_of_it(replaced):
     summary, broken, _ = replaced
-    copies = [p.name for p in (summary.out_dir / "退回修改").iterdir()]
+    copies = [p.name for p in (summary.out_dir / RETURNS_FOLDER).iterdir()]
     assert not any(n.startswith(f"{STATION}_{MONTH}") for n in copies), copies
-    mail = next(Path(summary.out_dir / "邮件").glob(f"{STATION}_*.eml"))
+    mail = next(Path(summary.out_dir / MAIL_FOLDER).glob(f"{STATION}_*.eml"))
     msg = email.message_from_bytes(mail.read_bytes(), policy=policy.default)
     body = msg.get_body(("plain",)).get_content()
     assert "_退回" not in "".join(part.get_filename() or "" for part in msg.iter_attachments())

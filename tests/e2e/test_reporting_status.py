@@ -11,8 +11,6 @@ import pytest
 
 from lingong import reading
 from lingong.demo import build_demo
-from lingong.model.run import RunOptions
-from lingong.pipeline import run
 from lingong.reporting_status import (
     ADOPTED,
     CANCELLED,
@@ -28,6 +26,7 @@ from lingong.spec.vocab import ACCEPTED
 from lingong.spec.vocab import MISSING as MONTH_MISSING
 from lingong.spec.vocab import NOT_OPERATING as MONTH_NOT_OPERATING
 from lingong.spec.vocab import RETURNED as MONTH_RETURNED
+from support.runs import run_on
 
 
 @pytest.fixture(scope="module")
@@ -41,11 +40,7 @@ def demo(tmp_path_factory) -> Path:
 def assessed(demo, tmp_path_factory):
     """The demo's year assessed, with the read cache it leaves."""
     out = tmp_path_factory.mktemp("out")
-    summary = run(
-        RunOptions(
-            input_dir=demo, output_root=out, period="2023", workers=2, progress=False, assessed_on=date(2024, 1, 12)
-        )
-    )
+    summary = run_on(demo, out, "2023", workers=2, assessed_on=date(2024, 1, 12))
     return out, summary
 
 

@@ -11,11 +11,10 @@ import pytest
 
 from lingong.grade.history_query import cases_of
 from lingong.layout import HISTORY_DB_NAME
-from lingong.model.run import RunOptions
-from lingong.pipeline import run
 from lingong.render.wording import rectification_text
 from support.city import write_registry
 from support.report_factory import write_report
+from support.runs import run_on
 
 # Enough every month for every 合格 requirement of the default rules.
 GOOD = {"C1": 70, "C2": 62, "C3": 10, "D1": 2, "D2": 2}
@@ -48,18 +47,7 @@ def assess(src, out, period, on, *, recheck=False):
 
 
 def assess_results(src, out, period, on, *, recheck=False):
-    return run(
-        RunOptions(
-            input_dir=src,
-            output_root=out,
-            period=period,
-            workers=1,
-            progress=False,
-            recheck=recheck,
-            assessed_on=on,
-            write_documents=False,
-        )
-    ).results
+    return run_on(src, out, period, recheck=recheck, assessed_on=on, write_documents=False).results
 
 
 def _states(results):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
@@ -52,7 +52,7 @@ def record(db, period_key, failing=frozenset(), *, run, recheck=False, today=dat
     out = record_assessment(
         db,
         run_id=run,
-        started_at=f"{today.isoformat()}T09:00:00+08:00",
+        started_at=datetime.fromisoformat(f"{today.isoformat()}T09:00:00+08:00"),
         tool_version="0.1.0",
         rules=RULES,
         input_files=files,

@@ -18,11 +18,10 @@ from lingong.errors import FatalInput, HistoryRefused
 from lingong.grade import history_plan, history_schema
 from lingong.grade.history_query import cases_of
 from lingong.grade.history_schema import connect
-from lingong.layout import HISTORY_DB_NAME
-from lingong.model.run import RunOptions
-from lingong.pipeline import run
+from lingong.layout import HISTORY_DB_NAME, RESULTS_JSON_NAME
 from support.city import write_city
 from support.paths import ROOT
+from support.runs import run_on
 
 D = date.fromisoformat
 OTHER_CITY = [
@@ -33,19 +32,7 @@ OTHER_CITY = [
 
 
 def assess(src, out, period, on, *, recheck=False, new_history=False, documents=False):
-    return run(
-        RunOptions(
-            input_dir=src,
-            output_root=out,
-            period=period,
-            workers=1,
-            progress=False,
-            recheck=recheck,
-            assessed_on=on,
-            write_documents=documents,
-            new_history=new_history,
-        )
-    )
+    return run_on(src, out, period, recheck=recheck, assessed_on=on, write_documents=documents, new_history=new_history)
 
 
 @pytest.fixture
@@ -101,7 +88,7 @@ def test_a_missing_history_beside_assessed_periods_is_refused_unless_asked_for(t
         assess(year, out, "2023H2", D("2024-01-12"))
     fresh = assess(year, out, "2023H2", D("2024-01-12"), new_history=True, documents=True)
     assert fresh.assessment.version == 1
-    assert (out / "2023H1" / "results.json").is_file()  # the earlier period's files are left as they were
+    assert (out / "2023H1" / RESULTS_JSON_NAME).is_file()  # the earlier period's files are left as they were
 
 
 @pytest.mark.parametrize(

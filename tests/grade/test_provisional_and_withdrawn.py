@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from test_rectification import F, P, assess_as, record_assessment
@@ -11,11 +11,10 @@ from test_rectification import F, P, assess_as, record_assessment
 from lingong.grade import history_plan
 from lingong.grade.history_query import cases_of
 from lingong.layout import HISTORY_DB_NAME
-from lingong.model.run import RunOptions
-from lingong.pipeline import run
 from lingong.render.notice import notice_context
 from lingong.render.wording import rectification_text
 from support.city import write_city
+from support.runs import run_on
 
 D = date.fromisoformat
 
@@ -27,7 +26,7 @@ def record(db, period_key, grade, on, *, recheck=False, provisional=False):
     return record_assessment(
         db,
         run_id=f"r{runs}",
-        started_at=f"{on} 09:00:00",
+        started_at=datetime.fromisoformat(f"{on}T09:00:00+08:00"),
         tool_version="0.1.0",
         rules=__import__("test_rectification").RULES,
         input_files=[],
@@ -75,18 +74,7 @@ def city_h1(tmp_path):
 
 
 def _assess(src, out, on, *, recheck=False):
-    s = run(
-        RunOptions(
-            input_dir=src,
-            output_root=out,
-            period="2023H1",
-            workers=1,
-            progress=False,
-            recheck=recheck,
-            assessed_on=on,
-            write_documents=False,
-        )
-    )
+    s = run_on(src, out, "2023H1", recheck=recheck, assessed_on=on, write_documents=False)
     return {r.station.code: r for r in s.results}
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
@@ -48,7 +48,7 @@ def record(db, period_key, grade, on, *, recheck=False, provisional=False):
     out = record_assessment(
         db,
         run_id=run,
-        started_at=f"{on}T09:00:00+08:00",
+        started_at=datetime.fromisoformat(f"{on}T09:00:00+08:00"),
         tool_version="0.1.0",
         rules=RULES,
         input_files=[FileOutcome(file="a.xlsx", kind="report")],

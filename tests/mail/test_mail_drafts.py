@@ -15,13 +15,17 @@ import openpyxl
 import pytest
 
 from lingong import errors
-from lingong.layout import MAIL_LIST_NAME
+from lingong.layout import MAIL_FOLDER, MAIL_LIST_NAME, RETURNS_FOLDER, validation_report_name
 from lingong.mail import drafts as md
 from lingong.mail import mail_list, mime
 from lingong.model.periods import make_period
 from lingong.read.addresses import check_address
+from lingong.render.return_copy import copy_name
+from support import golden
 from support import results_factory as rf
 from support.drafts import FORM_BYTES, RUN_DATE, SENDER, TEMPLATES, form_bytes, make_run, write  # noqa: F401
+from support.paths import GOLDEN
+from support.runs import run_on
 
 
 def parse(path: Path):
@@ -64,6 +68,14 @@ def test_every_station_with_an_address_gets_a_draft_that_parses(tmp_path):
         assert atts[0].get_content_type() == mime.XLSX_TYPE
         # every line folded short (80: the xlsx Content-Type line, as Outlook writes it)
         assert max(len(line) for line in row.eml.read_bytes().split(b"\r\n")) <= 80
+
+
+def test_a_draft_matches_its_golden_text(tmp_path):
+    """One station's whole mail (the 暂定 不合格 one: issues, a return copy, a rectification) as
+    the station reads it: a change of what it says fails here until the golden file is
+    regenerated (tests/golden/README.md)."""
+    row = next(r for r in write(tmp_path).written if r.station == "SX-003")
+    golden.check_text(golden.eml_text(row.eml), GOLDEN / "mail_SX-003.txt")
 
 
 def test_chinese_attachment_name_is_written_in_both_rfc2231_and_rfc2047(tmp_path):
@@ -176,7 +188,7 @@ def test_message_id_changes_when_the_attachment_changes(tmp_path):
         templates_dir=TEMPLATES,
         sender=SENDER,
         date_header=RUN_DATE,
-        return_copies={"SX-003": [tmp_path / "退回修改" / "SX-003_2023-04_退回.xlsx"]},
+        return_copies={"SX-003": [tmp_path / RETURNS_FOLDER / copy_name("SX-003", "2023-04")]},
     )
     b = {r.station: r.message_id for r in b.written}
     assert a["ZD-001"] != b["ZD-001"] and a["SX-003"] == b["SX-003"]
@@ -220,7 +232,7 @@ def test_blank_templates_go_out_by_the_same_path(tmp_path):
         kind=md.KIND_TEMPLATES,
         blank_templates=blanks,
     )
-    assert s.folder == tmp_path.resolve() / "邮件" / "空白模板"
+    assert s.folder == tmp_path.resolve() / MAIL_FOLDER / "空白模板"
     assert [r.station for r in s.written] == ["ZD-001", "SX-003"]  # in the order of COUNTIES
     msg = parse(next(r.eml for r in s.written if r.station == "ZD-001"))
     assert "月度报表空白模板" in str(msg["Subject"]) and msg["X-Lingong-Kind"] == "templates"
@@ -342,8 +354,6 @@ def test_the_draft_writer_never_puts_an_unchecked_address_in_a_header(recipients
 def test_a_registry_address_with_a_bcc_line_is_an_issue_and_no_mail_end_to_end(tmp_path):
     """The whole run: the registry cell is an R008 error in the 校验报告, the station is
     assessed as usual, and neither its draft nor any other names the smuggled recipient."""
-    from lingong.model.run import RunOptions
-    from lingong.pipeline import run
     from support.city import write_registry
     from support.report_factory import write_report
 
@@ -358,21 +368,19 @@ def test_a_registry_address_with_a_bcc_line_is_an_issue_and_no_mail_end_to_end(t
         for m in range(1, 7):
             write_report(src / f"{code}_{m}月.xlsx", station=code, name=name, county=county, month=f"2023-{m:02d}")
     out = tmp_path / "out"
-    summary = run(
-        RunOptions(input_dir=src, output_root=out, period="2023H1", workers=1, progress=False, mail_drafts=True)
-    )
+    summary = run_on(src, out, "2023H1", mail_drafts=True)
     r008 = [i for i in summary.bureau_issues if i.code == "R008"]  # the clerk's: never in a station's rows
     assert [(i.station, i.sheet, i.cell) for i in r008] == [("ZD-001", "驿站名册", "H2")]
     assert summary.exit_code == 1
     assert {r.station.code for r in summary.results if r.graded} == {"ZD-001", "GS-001"}
-    emls = sorted((out / "2023H1" / "邮件").glob("*.eml"))
+    emls = sorted((out / "2023H1" / MAIL_FOLDER).glob("*.eml"))
     assert [p.name.split("_")[0] for p in emls] == ["GS-001"]
     assert not any(b"evil.example" in p.read_bytes() for p in emls)
-    report = openpyxl.load_workbook(out / "2023H1" / "随州市零工驿站2023年上半年校验报告.xlsx")
+    report = openpyxl.load_workbook(out / "2023H1" / validation_report_name("2023年上半年"))
     rows_ = [[c.value for c in r] for r in report["名册与考核组意见问题"].iter_rows()]  # the clerk's sheet
     hit = next(r for r in rows_ if "R008" in r)
     assert "ZD-001" in hit and any("（换行）Bcc" in str(v) for v in hit)
-    listing = openpyxl.load_workbook(out / "2023H1" / "邮件" / MAIL_LIST_NAME)["邮件清单"]
+    listing = openpyxl.load_workbook(out / "2023H1" / MAIL_FOLDER / MAIL_LIST_NAME)["邮件清单"]
     status = {r[0].value: r[6].value for r in listing.iter_rows(min_row=2)}
     assert status["ZD-001"].startswith(md.STATUS_BAD_ADDRESS) and status["GS-001"] == md.STATUS_WRITTEN
 

@@ -21,6 +21,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from lingong import layout
+from lingong.layout import FORM_SUFFIX, HISTORY_DB_NAME
 from lingong.mail import send as ms
 from support.drafts import write
 from support.smtp import free_port
@@ -117,7 +118,7 @@ def test_drafts_arrive_intact_and_a_second_send_sends_nothing(tmp_path, smtp_ser
         # the decoded name is the Chinese file name and the bytes are the file's
         form_name = got[0][0]
         form_file = next(tmp_path.joinpath("out").rglob(form_name))
-        assert form_name.endswith("_考核验收表.xlsx") and got[0][1] == form_file.read_bytes()
+        assert form_name.endswith(FORM_SUFFIX) and got[0][1] == form_file.read_bytes()
         assert msg.get_body().get_content() == draft.get_body().get_content()
 
     log = sqlite3.connect(db).execute("SELECT station, kind, status, attempts, message_id FROM mail_log").fetchall()
@@ -216,7 +217,7 @@ def test_dry_run_sends_and_records_nothing(tmp_path, smtp_server):
     summary = send(drafts, db, config, dry_run=True)
     assert summary.count(ms.WOULD_SEND) == 5 and not box.received and not db.exists()
     text = ms.format_summary(summary)
-    assert "试运行" in text and "将发送（试运行） 5 封" in text and "_考核验收表.xlsx" in text
+    assert "试运行" in text and "将发送（试运行） 5 封" in text and FORM_SUFFIX in text
 
 
 def test_unreachable_server_stops_early_and_says_so(tmp_path):
@@ -366,7 +367,7 @@ def test_killed_between_acceptance_and_commit_nothing_is_sent_twice(tmp_path, sm
     box = KillOnAccept(nth)
     port = smtp_server(box).port
     victim = DRAFT_ORDER[nth - 1]
-    db = out / "考核历史.sqlite3"
+    db = out / HISTORY_DB_NAME
 
     killed = run_send(out, port, handler=box)
     assert box.killed.is_set() and killed.returncode == -signal.SIGKILL, killed.stderr

@@ -11,10 +11,10 @@ import openpyxl
 import pytest
 
 from lingong.digest import digest
-from lingong.model.run import RunOptions
-from lingong.pipeline import run
+from lingong.layout import MAIL_FOLDER, RETURNS_FOLDER, validation_report_name
 from support.city import write_city
 from support.report_factory import write_table
+from support.runs import run_on
 
 
 @pytest.fixture
@@ -36,24 +36,14 @@ def city(tmp_path):
 @pytest.mark.timeout(300)
 def test_bureau_file_issues_go_to_the_clerk_only(tmp_path, city):
     out = tmp_path / "out"
-    summary = run(
-        RunOptions(
-            input_dir=city,
-            output_root=out,
-            period="2023H1",
-            workers=1,
-            progress=False,
-            assessed_on=date(2023, 7, 10),
-            mail_drafts=True,
-        )
-    )
+    summary = run_on(city, out, "2023H1", assessed_on=date(2023, 7, 10), mail_drafts=True)
     assert sorted(i.code for i in summary.bureau_issues) == ["D001", "D007"]
     assert not [i for i in summary.issues if i.code.startswith("D")]
     # Neither of the two conflicting rows was applied.
     zd = {r.station.code: r for r in summary.results}["ZD-001"]
     assert all(i.decision is None for i in zd.items)
 
-    wb = openpyxl.load_workbook(out / "2023H1" / "随州市零工驿站2023年上半年校验报告.xlsx")
+    wb = openpyxl.load_workbook(out / "2023H1" / validation_report_name("2023年上半年"))
     station_rows = ["|".join(str(c.value) for c in r) for r in wb["校验问题"].iter_rows()]
     assert not any("考核组意见" in r for r in station_rows)
     clerk_rows = ["|".join(str(c.value) for c in r) for r in wb["名册与考核组意见问题"].iter_rows()]
@@ -63,8 +53,8 @@ def test_bureau_file_issues_go_to_the_clerk_only(tmp_path, city):
     assert "驿站名册和考核组意见的问题 2 条" in text and "考核组意见第 2 行没有填写理由" in text
 
     for code in ("GS-001", "ZD-001"):
-        eml = next((out / "2023H1" / "邮件").glob(f"{code}_*.eml"))
+        eml = next((out / "2023H1" / MAIL_FOLDER).glob(f"{code}_*.eml"))
         body = email.message_from_bytes(eml.read_bytes(), policy=policy.default).get_body(("plain",)).get_content()
         # No decision was applied: none is said (the rechecks' "记入考核组意见" is not one).
         assert "理由" not in body and "考核组意见：" not in body and "考核组确认" not in body
-    assert not (out / "2023H1" / "退回修改").exists() or not any((out / "2023H1" / "退回修改").iterdir())
+    assert not (out / "2023H1" / RETURNS_FOLDER).exists() or not any((out / "2023H1" / RETURNS_FOLDER).iterdir())

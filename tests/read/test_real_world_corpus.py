@@ -18,10 +18,12 @@ from pathlib import Path
 
 import pytest
 
+from lingong.layout import RETURNS_FOLDER, RUN_RECORD_NAME
 from lingong.read.workbook import CellError, read_checked
 from lingong.spec.issues import issue
 from support import corpus
 from support.paths import ROOT  # noqa: E402
+from support.runs import run_on
 from support.text import EMPTY_SLOT
 
 DATA = ROOT / "tests" / "data" / "calamine-tests"
@@ -169,7 +171,7 @@ def whole_run(tmp_path_factory):
         text=True,
         timeout=600,
     )
-    record = json.loads(next(out.rglob("运行记录.json")).read_text(encoding="utf-8"))
+    record = json.loads(next(out.rglob(RUN_RECORD_NAME)).read_text(encoding="utf-8"))
     return {"proc": p, "record": record, "outcomes": {o["file"]: o for o in record["input_files"]}}
 
 
@@ -302,8 +304,6 @@ def test_the_test_xlsb_writer_writes_what_libreoffice_reads(tmp_path):
 
 @pytest.mark.timeout(300)
 def test_an_xlsb_report_is_read_graded_and_returned_as_xlsx(tmp_path):
-    from lingong.model.run import RunOptions
-    from lingong.pipeline import run
     from support.xlsb_write import report_as_xlsb
 
     src = tmp_path / "input"
@@ -313,9 +313,7 @@ def test_an_xlsb_report_is_read_graded_and_returned_as_xlsx(tmp_path):
     bad = report_as_xlsb(
         corpus.report(tmp_path, "ZD-002", "西城零工驿站", values={"C1": "十二"}), src / "ZD-002_2023-03.xlsb"
     )
-    summary = run(
-        RunOptions(input_dir=src, output_root=tmp_path / "output", period=corpus.PERIOD, workers=2, progress=False)
-    )
+    summary = run_on(src, tmp_path / "output", corpus.PERIOD, workers=2)
     outcomes = {o.file: o for o in summary.outcomes}
     codes = {i.file: set() for i in summary.issues}
     for i in summary.issues:
@@ -324,7 +322,7 @@ def test_an_xlsb_report_is_read_graded_and_returned_as_xlsx(tmp_path):
     assert good.name not in codes
     assert (outcomes[bad.name].kind, outcomes[bad.name].status) == ("report", "退回")
     assert codes[bad.name] == {"V002"}
-    [copy] = (summary.out_dir / "退回修改").glob("ZD-002*")
+    [copy] = (summary.out_dir / RETURNS_FOLDER).glob("ZD-002*")
     assert copy.suffix == ".xlsx"
     from openpyxl import load_workbook
 

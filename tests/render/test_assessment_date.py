@@ -9,6 +9,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+from datetime import datetime
 from email import policy
 from pathlib import Path
 
@@ -16,10 +17,19 @@ import openpyxl
 import pytest
 from docx import Document
 
-from lingong.layout import HISTORY_DB_NAME
-from lingong.model.run import RunOptions
-from lingong.pipeline import run
+from lingong.grade import history_plan
+from lingong.layout import (
+    FORM_SUFFIX,
+    HISTORY_DB_NAME,
+    MAIL_FOLDER,
+    NOTICE_NAME,
+    RESULTS_JSON_NAME,
+    RUN_RECORD_NAME,
+    summary_name,
+)
+from lingong.runtime.clock import CHINA
 from support.paths import ROOT
+from support.runs import run_on
 
 PROCESS = [sys.executable, str(ROOT / "process.py")]
 
@@ -33,7 +43,7 @@ def cli(*args, epoch: str | None = None, tz: str = "UTC"):
 
 
 def station_json(out: Path, code: str) -> dict:
-    doc = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    doc = json.loads((out / RESULTS_JSON_NAME).read_text(encoding="utf-8"))
     return next(s for s in doc["stations"] if s["code"] == code)
 
 
@@ -58,13 +68,13 @@ def test_date_sets_the_deadline_and_mail_later_uses_the_recorded_date(tmp_path, 
     h1 = out / "2023H1"
     gs = station_json(h1, "GS-001")
     assert gs["rectification"] == {"state": "限期整改", "deadline": "2023-08-09"}
-    form = openpyxl.load_workbook(next(h1.glob("*/GS-001_*考核验收表.xlsx"))).worksheets[0]
+    form = openpyxl.load_workbook(next(h1.glob(f"*/GS-001_*{FORM_SUFFIX}"))).worksheets[0]
     assert "考核日期：2023年7月10日" in form["A2"].value
     texts = "\n".join(str(c.value) for row in form.iter_rows() for c in row if c.value)
     assert "整改期限2023年8月9日" in texts and "2026" not in texts
-    notes = openpyxl.load_workbook(next(h1.glob("*考核汇总表.xlsx")))["说明"]
+    notes = openpyxl.load_workbook(h1 / summary_name("2023年上半年"))["说明"]
     assert ["考核日期", "2023年7月10日"] in [[c.value for c in row][:2] for row in notes.iter_rows()]
-    record = json.loads((h1 / "运行记录.json").read_text(encoding="utf-8"))
+    record = json.loads((h1 / RUN_RECORD_NAME).read_text(encoding="utf-8"))
     assert record["assessed_on"] == "2023-07-10"
     conn = sqlite3.connect(out / HISTORY_DB_NAME)
     assert conn.execute("SELECT assessed_on FROM runs").fetchall() == [("2023-07-10",)]
@@ -74,12 +84,12 @@ def test_date_sets_the_deadline_and_mail_later_uses_the_recorded_date(tmp_path, 
     p = cli("mail", "--period", "2023H1", "--input", str(city), "--output", str(out), "--quiet", epoch="1800000000")
     assert p.returncode == 0, p.stderr  # it writes the recorded assessment: nothing is graded
     assert station_json(h1, "GS-001")["rectification"] == {"state": "限期整改", "deadline": "2023-08-09"}
-    msg = email.message_from_bytes(next((h1 / "邮件").glob("GS-001_*.eml")).read_bytes(), policy=policy.default)
+    msg = email.message_from_bytes(next((h1 / MAIL_FOLDER).glob("GS-001_*.eml")).read_bytes(), policy=policy.default)
     body = msg.get_body(("plain",)).get_content()
     assert "考核日期：2023年7月10日" in body and "整改期限2023年8月9日" in body
     # Dated the assessment's 考核日期, not the day mail ran (2027-01-15; issue 21).
     assert msg["Date"] == "Mon, 10 Jul 2023 00:00:00 +0800"
-    notice = "\n".join(par.text for par in Document(str(h1 / "通报（草稿）.docx")).paragraphs)
+    notice = "\n".join(par.text for par in Document(str(h1 / NOTICE_NAME)).paragraphs)
     assert "于2023年7月10日对全市" in notice
 
 
@@ -88,9 +98,15 @@ def test_default_date_is_today_in_china(tmp_path, city, monkeypatch):  # noqa: F
     # 2023-07-09 17:00 UTC is already 2023-07-10 01:00 in China.
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1688922000")
     monkeypatch.setenv("TZ", "America/New_York")
-    summary = run(RunOptions(input_dir=city, output_root=tmp_path / "out", period="2023H1", workers=1, progress=False))
+    summary = run_on(city, tmp_path / "out", "2023H1")
     assert summary.assessed_on.isoformat() == "2023-07-10"
-    assert summary.started_at == "2023-07-10 01:00:00"
+    assert summary.started_at == datetime(2023, 7, 10, 1, 0, tzinfo=CHINA)
+    # written as China's time to the second, and read back as the same value
+    assert summary.assessment.started_at == summary.started_at
+    assert json.loads((summary.out_dir / RESULTS_JSON_NAME).read_text(encoding="utf-8"))["run"]["started_at"] == (
+        "2023-07-10 01:00:00"
+    )
+    assert history_plan.runs_of(tmp_path / "out" / HISTORY_DB_NAME)[0].started_at == summary.started_at
     gs = {r.station.code: r for r in summary.results}["GS-001"]
     assert gs.deadline.isoformat() == "2023-08-09"
 

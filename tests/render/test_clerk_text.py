@@ -12,9 +12,9 @@ import openpyxl
 import pytest
 from docx import Document
 
-from lingong.model.run import RunOptions
-from lingong.pipeline import run
+from lingong.layout import FORM_SUFFIX, MAIL_FOLDER, NOTICE_NAME, RUN_RECORD_NAME, summary_name
 from lingong.spec.rules import load_rules
+from support.runs import run_on
 
 DEV_TEXT = ("rules.toml", ".toml", "at_risk", "prorate_rounding", "deadline_days", "sha256", '{"', '["')
 
@@ -27,24 +27,13 @@ def workbook_text(path) -> str:
 @pytest.mark.timeout(300)
 def test_outputs_clerks_read_carry_no_developer_text(tmp_path, city):  # noqa: F811
     out = tmp_path / "out"
-    run(
-        RunOptions(
-            input_dir=city,
-            output_root=out,
-            period="2023H1",
-            workers=1,
-            progress=False,
-            assessed_on=date(2023, 7, 10),
-            mail_drafts=True,
-            notice=True,
-        )
-    )
+    run_on(city, out, "2023H1", assessed_on=date(2023, 7, 10), mail_drafts=True, notice=True)
     h1 = out / "2023H1"
     rules = load_rules()
-    texts = {p.name: workbook_text(p) for p in h1.glob("*/*考核验收表.xlsx")}
-    texts["汇总表"] = workbook_text(next(h1.glob("*考核汇总表.xlsx")))
-    texts["通报"] = "\n".join(p.text for p in Document(str(h1 / "通报（草稿）.docx")).paragraphs)
-    for eml in (h1 / "邮件").glob("*.eml"):
+    texts = {p.name: workbook_text(p) for p in h1.glob(f"*/*{FORM_SUFFIX}")}
+    texts["汇总表"] = workbook_text(h1 / summary_name("2023年上半年"))
+    texts["通报"] = "\n".join(p.text for p in Document(str(h1 / NOTICE_NAME)).paragraphs)
+    for eml in (h1 / MAIL_FOLDER).glob("*.eml"):
         texts[eml.name] = (
             email.message_from_bytes(eml.read_bytes(), policy=policy.default).get_body(("plain",)).get_content()
         )
@@ -57,5 +46,5 @@ def test_outputs_clerks_read_carry_no_developer_text(tmp_path, city):  # noqa: F
             assert "考核规则：随州市零工驿站运维考核（暂行）2023版" in text
     assert "随州市零工驿站运维考核（暂行）2023版" in texts["汇总表"]
     # The run record keeps what a developer needs to reproduce the grades.
-    record = json.loads((h1 / "运行记录.json").read_text(encoding="utf-8"))
+    record = json.loads((h1 / RUN_RECORD_NAME).read_text(encoding="utf-8"))
     assert record["rules"] == {"path": str(rules.path), "sha256": rules.sha256}

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from lingong.demo import CYCLE, build_demo, resubmit
+from lingong.layout import FORM_SUFFIX
 from support.paths import ROOT
 from support.render_tools import convert, require_render_tools
 
@@ -41,7 +42,7 @@ def printed(tmp_path_factory):
             resubmit(source)
         command = ["recheck"] if recheck else []
         _run(*command, "--input", str(source), "--output", str(out), "--period", period, "--date", str(assessed_on))
-        forms = sorted((out / period).rglob("*_考核验收表.xlsx"))
+        forms = sorted((out / period).rglob(f"*{FORM_SUFFIX}"))
         assert forms, f"{period}: no forms written"
         for f in forms:
             # One flat folder per step; the step and the period in the name tell them apart.

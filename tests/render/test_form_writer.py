@@ -12,10 +12,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lingong import errors
+from lingong.layout import FORM_SUFFIX
 from lingong.model.records import Decision
 from lingong.render import cell_text, form_texts
 from lingong.render import form as fw
 from lingong.render.textfit import text_lines
+from support import golden
 from support import results_factory as rf
 from support.paths import (
     GOLDEN,  # noqa: E402
@@ -296,7 +298,7 @@ def test_missing_template_is_reported(tmp_path):
 def test_hostile_station_gets_a_safe_file_name_inside_the_output(tmp_path):
     path = fw.form_path(tmp_path, rf.hostile())
     assert path.parent == (tmp_path / "曾都区").resolve()
-    assert path.name.endswith("_考核验收表.xlsx") and path.name.startswith("ZD-005_")
+    assert path.name.endswith(FORM_SUFFIX) and path.name.startswith("ZD-005_")
     assert "/" not in path.name and ".." not in path.name
 
 
@@ -315,7 +317,7 @@ def test_form_path_stays_inside_for_any_text(tmp_path, county, name):
     r = rf.make_result(code="ZD-009", name=name, county=county)
     path = fw.form_path(tmp_path, r)
     assert tmp_path.resolve() in path.parents
-    assert len(path.name.encode()) < 255 and path.name.endswith("_考核验收表.xlsx")
+    assert len(path.name.encode()) < 255 and path.name.endswith(FORM_SUFFIX)
     assert path.parent.parent == tmp_path.resolve()
     assert path.parent.name.split(".")[0].upper() not in {"CON", "NUL"}
 
@@ -327,7 +329,7 @@ def test_form_path_is_always_one_file_inside_its_county_folder(tmp_path_factory,
     r = rf.make_result(code=code, name=name, county=county)
     path = fw.form_path(out, r)
     assert path.parent.parent == out.resolve()
-    assert path.name.endswith("_考核验收表.xlsx") and len(path.name.encode()) < 255
+    assert path.name.endswith(FORM_SUFFIX) and len(path.name.encode()) < 255
     assert not any(ch in path.name for ch in '/\\\x00:*?"<>|')
 
 
@@ -385,7 +387,7 @@ def test_same_result_gives_identical_files(tmp_path, texts):
 @pytest.mark.parametrize("scenario", ["failing", "passing_with_decision", "opened_in_april", "hostile"])
 def test_form_matches_golden_cells(tmp_path, texts, scenario):
     path = write(tmp_path, getattr(rf, scenario)(), texts)
-    rf.check_golden(path, GOLDEN / f"form_{scenario}.json")
+    golden.check_workbook(path, GOLDEN / f"form_{scenario}.json")
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ import pandas as pd
 
 from lingong.grade import monthly as monthly
 from lingong.grade.history_view import PeriodResult, recorded
+from lingong.layout import HISTORY_DB_NAME, MONTHLY_CSV_NAME
 from lingong.render import summary as sw
 from lingong.spec.template import COUNT, INDICATORS
 from support import results_factory as rf
@@ -92,7 +93,7 @@ def test_detail_sheet_is_an_excel_table_with_the_same_rows(tmp_path):
 
 def test_csv_round_trip_through_pandas(tmp_path):
     results = messy_results()
-    path = tmp_path / "月度明细.csv"
+    path = tmp_path / MONTHLY_CSV_NAME
     monthly.write_csv(path, results)
     data = path.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf") and ID.encode() not in data
@@ -182,7 +183,7 @@ def test_history_sheet_lists_every_recorded_period(tmp_path):
 
 
 def test_history_is_read_only(tmp_path):
-    db = tmp_path / "考核历史.sqlite3"
+    db = tmp_path / HISTORY_DB_NAME
     assert recorded(db) == [] and not db.exists()  # looking never creates the database
     conn = sqlite3.connect(db)
     conn.execute("CREATE TABLE runs (run_id TEXT, assessed_on TEXT, recheck INTEGER)")

@@ -16,7 +16,9 @@ from docx.shared import Emu
 from lingong import errors, layout
 from lingong.model.periods import make_period
 from lingong.render import notice, notice_style, notice_template
+from support import golden
 from support import results_factory as rf
+from support.paths import GOLDEN
 from support.render_tools import convert
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / notice_style.TEMPLATE_NAME
@@ -107,6 +109,15 @@ def test_notice_has_counts_lists_deadline_and_table(tmp_path):
     assert "考核组认定（计算结果" in rows[4][6]
 
 
+def test_the_notice_matches_its_golden_text(tmp_path):
+    """The whole 通报 as a reader sees it: a change of what it says fails here until the golden
+    file is regenerated (tests/golden/README.md)."""
+    out = notice.write_notice(
+        tmp_path / layout.NOTICE_NAME, period=H1, results=scenario(), template=TEMPLATE, issued=date(2023, 7, 10)
+    )
+    golden.check_text(golden.docx_text(out), GOLDEN / "notice.txt")
+
+
 def test_without_failures_or_excellence_the_sections_say_so(tmp_path):
     only = [rf.passing_with_decision()]
     out = notice.write_notice(tmp_path / "n.docx", period=H1, results=only, template=TEMPLATE, issued=None)
@@ -156,7 +167,7 @@ def test_notice_converts_to_pdf_with_libreoffice(tmp_path):
         tmp_path / layout.NOTICE_NAME, period=H1, results=scenario(), template=TEMPLATE, issued=date(2023, 7, 10)
     )
     convert([out], tmp_path, timeout=180)
-    pdf = tmp_path / "通报（草稿）.pdf"
+    pdf = out.with_suffix(".pdf")
     assert pdf.is_file()
     data = pdf.read_bytes()
     pages = len(re.findall(rb"/Type\s*/Page(?![s\w])", data))

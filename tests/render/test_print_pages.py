@@ -22,6 +22,15 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from lingong.layout import (
+    FORM_SUFFIX,
+    MAIL_FOLDER,
+    MAIL_LIST_NAME,
+    NOTICE_NAME,
+    RETURNS_FOLDER,
+    summary_name,
+    validation_report_name,
+)
 from lingong.render.print_layout import MIN_SCALE
 from support.paths import ROOT
 from support.render_tools import convert, require_render_tools
@@ -132,16 +141,16 @@ def rendered(tmp_path_factory):
     src = work / "src"
     src.mkdir()
     files = {
-        "summary": next(year.glob("*考核汇总表.xlsx")),
-        "report": next(year.glob("*校验报告.xlsx")),
-        "form": next(year.rglob("*_考核验收表.xlsx")),
-        "mail": year / "邮件" / "邮件清单.xlsx",
-        "notice": next(year.glob("通报*.docx")),
+        "summary": year / summary_name("2023年度"),
+        "report": year / validation_report_name("2023年度"),
+        "form": next(year.rglob(f"*{FORM_SUFFIX}")),
+        "mail": year / MAIL_FOLDER / MAIL_LIST_NAME,
+        "notice": year / NOTICE_NAME,
     }
     from lingong.render.blank_template import write_blank_template_file
 
     files["template"] = write_blank_template_file(work)  # what stations print to fill in by hand
-    for n, copy in enumerate(sorted((year / "退回修改").glob("*.xlsx"))):
+    for n, copy in enumerate(sorted((year / RETURNS_FOLDER).glob("*.xlsx"))):
         files[f"return{n}"] = copy
     assert any(k.startswith("return") for k in files), "the demo returns no report"
     # soffice names each PDF after its file: plain names, so they are found again.

@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 
 from lingong.grade.grading import assess
+from lingong.layout import RESULTS_JSON_NAME
 from lingong.model.periods import parse_period
 from lingong.render.results_json import SCHEMA_VERSION, write_results
+from lingong.spec.issues import issue
 from lingong.spec.rules import load_rules
 from support.records_factory import GOOD_MONTH, decision, half_year, months, report, station, with_total
 
@@ -19,6 +21,21 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "results-schema.md"
 
 
 _RESULTS: dict = {}
+ISSUES = [
+    issue("P003", station="ZD-001", month="2023-11", expected="2023年11月的月报"),
+    issue("R001", station="XX-009", month="2023-08", file="XX-009_8月.xlsx", found="XX-009"),
+    issue("F004", file="坏文件.xlsx"),
+    issue(
+        "V009",
+        station="ZD-001",
+        month="2023-08",
+        file="ZD-001_8月.xlsx",
+        sheet="基本信息",
+        cell="B9",
+        found="13812345678",
+        what="基本信息!B9（联系电话）",
+    ),
+]
 
 
 def written_results(path):
@@ -37,13 +54,15 @@ def written(tmp_path):
     rej = {(st.code, "2023-10"): [report(st.code, "2023-10", rejected=True)]}
     decs = [decision("ZD-001", "2023H2", "供求服务", "优秀", "岗位质量高")]
     results, _ = assess(parse_period("2023H2"), {st.code: st}, acc, rej, decs, RULES)
-    path = tmp_path / "output" / "2023H2" / "results.json"
+    path = tmp_path / "output" / "2023H2" / RESULTS_JSON_NAME
     write_results(
         path,
         parse_period("2023H2"),
         results,
         RULES,
         {"run_id": "r1", "started_at": "2024-01-05T09:00:00+08:00", "tool_version": "0.1.0"},
+        ISSUES,
+        {st.code: st},
     )
     _RESULTS[path] = results
     return path, acc
@@ -64,6 +83,27 @@ def test_schema_header_and_station(written):
     assert set(s["overall"]) == {"computed", "decision", "final"}
     assert set(s["rectification"]) == {"state", "deadline"}
     assert not list(path.parent.glob(".~tmp-*"))
+
+
+def test_issues_are_the_validation_reports_rows_as_data(written):
+    path, _ = written
+    issues = json.loads(path.read_text(encoding="utf-8"))["issues"]
+    # in the 校验报告's order: county (the unknown last), station, month
+    assert [(i["code"], i["station"], i["county"], i["name"], i["month"]) for i in issues] == [
+        ("V009", "ZD-001", "曾都区", "ZD-001零工驿站", "2023-08"),
+        ("P003", "ZD-001", "曾都区", "ZD-001零工驿站", "2023-11"),
+        ("R001", "XX-009", "（不在名册）", "", "2023-08"),
+        ("F004", "", "（未识别驿站）", "", ""),
+    ]
+    v009 = issues[0]
+    assert (v009["severity"], v009["file"], v009["sheet"], v009["cell"]) == (
+        "警告",
+        "ZD-001_8月.xlsx",
+        "基本信息",
+        "B9",
+    )
+    assert v009["found"] == "138****5678" and "13812345678" not in path.read_text(encoding="utf-8")
+    assert v009["message"] and v009["hint"] and set(v009) == set(issues[-1])
 
 
 def test_every_sum_is_traceable_to_cells(written):
@@ -132,6 +172,8 @@ def test_same_input_same_file(written, tmp_path):
         written_results(path),
         RULES,
         {"run_id": "r1", "started_at": "2024-01-05T09:00:00+08:00", "tool_version": "0.1.0"},
+        ISSUES,
+        {"ZD-001": written_results(path)[0].station},
     )
     assert again.read_bytes() == path.read_bytes()
     assert "\\u" not in path.read_text(encoding="utf-8")  # Chinese stays readable text

@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 
 from lingong.render import summary as sw
+from support import golden
 from support import results_factory as rf
 from support.paths import GOLDEN  # noqa: E402
 from support.summary_inputs import RULES_INFO, RUN_INFO
@@ -195,4 +196,4 @@ def test_identical_runs_give_identical_files(tmp_path):
 
 
 def test_summary_matches_golden_cells(book):
-    rf.check_golden(book[0], GOLDEN / "summary.json")
+    golden.check_workbook(book[0], GOLDEN / "summary.json")

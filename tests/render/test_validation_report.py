@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import openpyxl
 import pytest
 
-from lingong.model.records import KIND_REJECTED, KIND_REPORT, KIND_SKIPPED, FileOutcome, Station
+from lingong.layout import validation_report_name
+from lingong.model.records import KIND_REJECTED, KIND_REPORT, KIND_SKIPPED, OUT_OF_PERIOD, FileOutcome, Station
 from lingong.render.validation_report import COLUMNS, write_validation_report
 from lingong.spec.issues import issue
+from lingong.spec.template import county_order
+from support import golden
+from support.paths import GOLDEN
 
 STATIONS = {
     "ZD-001": Station("ZD-001", "=1+1", "曾都区"),
@@ -181,12 +187,7 @@ def test_empty_run_still_writes_a_report(tmp_path):
 
 
 def test_a_document_named_with_its_period_with_title_date_counts_and_page_numbers(tmp_path):
-    from datetime import date
-
-    from lingong import layout
-    from lingong.spec.template import county_order
-
-    name = layout.validation_report_name("2023年上半年")
+    name = validation_report_name("2023年上半年")
     assert name == "随州市零工驿站2023年上半年校验报告.xlsx"
     outcomes = [
         FileOutcome(
@@ -216,3 +217,24 @@ def test_a_document_named_with_its_period_with_title_date_counts_and_page_number
     for ws in wb.worksheets:
         assert "随州市零工驿站2023年上半年报表校验报告" in ws.oddHeader.center.text, ws.title
         assert ws.oddFooter.center.text == "第 &P 页 共 &N 页", ws.title
+
+
+def test_the_report_matches_its_golden_cells(tmp_path):
+    """Every sheet a 校验报告 can have (the stations' issues, the bureau's, the counts, the reports
+    of other months), cell by cell: a change of what it says fails here until the golden file is
+    regenerated (tests/golden/README.md)."""
+    outcomes = [
+        *OUTCOMES,
+        FileOutcome(
+            "曾都区/ZD-002_2023年9月.xlsx", KIND_REPORT, station="ZD-002", month="2023-09", status=OUT_OF_PERIOD
+        ),
+    ]
+    bureau = [
+        issue("R007", file="z_旧名册.xlsx", found="z_旧名册.xlsx", expected="驿站名册.xlsx"),
+        issue("D001", station="ZD-002", file="考核组意见.xlsx", sheet="考核组意见", cell="E3", what="3"),
+    ]
+    path = tmp_path / validation_report_name("2023年上半年")
+    write_validation_report(
+        path, _issues(), STATIONS, outcomes, bureau, period_label="2023年上半年", assessed_on=date(2023, 7, 10)
+    )
+    golden.check_workbook(path, GOLDEN / "validation_report.json")

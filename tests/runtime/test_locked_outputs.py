@@ -17,6 +17,14 @@ from pathlib import Path
 import pytest
 
 from lingong import cli
+from lingong.layout import (
+    FORM_SUFFIX,
+    MAIL_LIST_NAME,
+    RESULTS_JSON_NAME,
+    RUN_RECORD_NAME,
+    summary_name,
+    validation_report_name,
+)
 from lingong.runtime import outfiles
 from lingong.runtime.outfiles import LOCKED_HINT, OutputLocked, atomic_path, locked_outputs, write_bytes_atomic
 from support.city import write_city
@@ -24,8 +32,8 @@ from support.paths import ROOT  # noqa: E402
 
 PERIOD = "2023H1"
 ENV = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000"}
-FORM = "ZD-001_东城零工驿站_考核验收表.xlsx"
-SUMMARY = "随州市零工驿站2023年上半年考核汇总表.xlsx"
+FORM = f"ZD-001_东城零工驿站{FORM_SUFFIX}"
+SUMMARY = summary_name("2023年上半年")
 
 
 def refuse_replace(monkeypatch, *names: str, error=None) -> list[str]:
@@ -163,7 +171,7 @@ def test_a_locked_form_and_summary_are_named_and_everything_else_is_written(clea
     # Every other output is there.
     got, ref = outputs(out), outputs(ref_out)
     assert set(got) == set(ref) - {f"{PERIOD}/曾都区/{FORM}", f"{PERIOD}/{SUMMARY}"}
-    record = json.loads(got[f"{PERIOD}/运行记录.json"])
+    record = json.loads(got[f"{PERIOD}/{RUN_RECORD_NAME}"])
     assert record["exit_code"] == 1
     assert [p for p in out.rglob(".~tmp-*")] == []
 
@@ -234,12 +242,12 @@ runpy.run_path(sys.argv[0], run_name="__main__")
 @pytest.mark.timeout(300)
 def test_locked_outputs_through_the_command_with_document_workers(clean_city, tmp_path):
     out = tmp_path / "out"
-    locked = [FORM, "随州市零工驿站2023年上半年校验报告.xlsx", "邮件清单.xlsx"]
+    locked = [FORM, validation_report_name("2023年上半年"), MAIL_LIST_NAME]
     p = _locked_run([], clean_city, out, locked)
     assert p.returncode == 1, p.stdout + p.stderr
     mail = _locked_run(["mail"], clean_city, out, locked)  # the mail of the recorded assessment
     assert mail.returncode == 1, mail.stdout + mail.stderr
-    assert any("邮件清单.xlsx" in ln and LOCKED_HINT in ln for ln in mail.stdout.splitlines()), mail.stdout
+    assert any(MAIL_LIST_NAME in ln and LOCKED_HINT in ln for ln in mail.stdout.splitlines()), mail.stdout
     p = subprocess.CompletedProcess(p.args, 1, p.stdout + mail.stdout, p.stderr + mail.stderr)
     assert "Traceback" not in p.stderr and "程序内部错误" not in p.stderr, p.stderr
     for name in locked:
@@ -247,11 +255,11 @@ def test_locked_outputs_through_the_command_with_document_workers(clean_city, tm
     written = {q.name for q in out.rglob("*") if q.is_file()}
     assert not written & set(locked)
     assert {
-        "results.json",
-        "运行记录.json",
+        RESULTS_JSON_NAME,
+        RUN_RECORD_NAME,
         SUMMARY,
-        "ZD-002_西城零工驿站_考核验收表.xlsx",
-        "GS-001_应山零工驿站_考核验收表.xlsx",
+        f"ZD-002_西城零工驿站{FORM_SUFFIX}",
+        f"GS-001_应山零工驿站{FORM_SUFFIX}",
         "GS-001_应山零工驿站.eml",
     } <= written
     assert not [q for q in out.rglob(".~tmp-*")]

@@ -5,7 +5,9 @@ import time
 
 import pytest
 
-from lingong.runtime.parallel import REASON_CRASH, run_isolated, start_workers
+from lingong.model.failure import CRASH, ERROR, MEMORY, REASON_CRASH, TIMEOUT, Failure
+from lingong.runtime.parallel import run_isolated, start_workers
+from support.runs import run_options
 
 # Every case under fork (Linux's default) and spawn (the only method on Windows).
 pytestmark = pytest.mark.timeout(180)
@@ -68,10 +70,12 @@ def test_bad_items_fail_alone_and_everything_else_completes_in_order(workers):
     assert [i for i, _, _ in out] == items
     good = {i: r for i, ok, r in out if ok}
     assert good == {1: 2, 2: 4, 3: 6, 4: 8, 5: 10, 6: 12, 7: 14}
-    reasons = {i: r for i, ok, r in out if not ok}
-    assert reasons["abort"] == REASON_CRASH and reasons["kill"] == REASON_CRASH
-    assert "内存" in reasons["hog"]
-    assert "ValueError" in reasons["raise"] and "坏数据" in reasons["raise"]
+    failures = {i: r for i, ok, r in out if not ok}
+    assert failures["abort"] == failures["kill"] == Failure(CRASH)
+    assert failures["abort"].reason == REASON_CRASH
+    assert failures["hog"] == Failure(MEMORY, "256") and "内存" in failures["hog"].reason
+    assert failures["raise"].kind == ERROR and failures["raise"].detail.startswith("ValueError: 坏数据")
+    assert "ValueError" in failures["raise"].reason and "坏数据" in failures["raise"].reason
     assert _children() == []
 
 
@@ -83,7 +87,7 @@ def test_a_crash_in_a_batch_sent_ahead_costs_only_its_item():
     items[22] = "abort"
     out = list(run_isolated(_work, items, workers=2, timeout_s=30, batch_size=4))
     assert [i for i, _, _ in out] == items
-    assert {i: r for i, ok, r in out if not ok} == {"kill": REASON_CRASH, "abort": REASON_CRASH}
+    assert {i: r for i, ok, r in out if not ok} == {"kill": Failure(CRASH), "abort": Failure(CRASH)}
     assert all(r == i * 2 for i, ok, r in out if ok)
     assert _children() == []
 
@@ -91,7 +95,7 @@ def test_a_crash_in_a_batch_sent_ahead_costs_only_its_item():
 def test_an_item_that_hangs_is_given_up_after_the_timeout():
     out = list(run_isolated(_work, [1, "hang", 2], workers=2, timeout_s=1, batch_size=2))
     assert [(i, ok) for i, ok, _ in out] == [(1, True), ("hang", False), (2, True)]
-    assert "1 秒" in out[1][2]
+    assert out[1][2] == Failure(TIMEOUT, "1") and "1 秒" in out[1][2].reason
     assert _children() == []
 
 
@@ -102,7 +106,7 @@ def test_workers_are_separate_processes_even_with_one_worker():
 
 def test_inline_mode_runs_in_this_process_and_still_catches_errors():
     out = list(run_isolated(_work, [1, "raise"], workers=4, isolate=False))
-    assert out[0] == (1, True, 2) and out[1][:2] == ("raise", False)
+    assert out[0] == (1, True, 2) and out[1][:2] == ("raise", False) and out[1][2].kind == ERROR
     assert {r for _, _, r in run_isolated(_pid, [0], workers=1, isolate=False)} == {os.getpid()}
 
 
@@ -118,7 +122,7 @@ def test_workers_started_ahead_do_the_work_and_a_crash_still_costs_one_item():
     ahead = set(_children())
     assert len(ahead) == 2
     out = list(run_isolated(_work, [1, "kill", 2, 3], workers=2, started=started))
-    assert [(ok, r) for _, ok, r in out] == [(True, 2), (False, REASON_CRASH), (True, 4), (True, 6)]
+    assert [(ok, r) for _, ok, r in out] == [(True, 2), (False, Failure(CRASH)), (True, 4), (True, 6)]
     assert _children() == []
     started.close()  # already used: nothing left to end
 
@@ -166,7 +170,7 @@ def test_a_native_reader_aborting_on_a_huge_sheet_costs_only_that_file(tmp_path)
     huge = hostile.stray_last_row(tmp_path, "huge.xlsx", cell="BZ1048576")  # 82M cells: calamine aborts
     fine = hostile.stray_last_row(tmp_path, "fine.xlsx", cell="F9")
     out = list(run_isolated(_calamine_unguarded, [huge, fine], workers=1, mem_limit_mb=300))
-    assert [(ok, r) for _, ok, r in out] == [(False, REASON_CRASH), (True, 9)]
+    assert [(ok, r) for _, ok, r in out] == [(False, Failure(CRASH)), (True, 9)]
 
 
 @pytest.mark.timeout(60)
@@ -196,14 +200,13 @@ def test_a_run_stopped_by_a_usage_error_leaves_no_reader_behind(tmp_path):
     """The readers start before the period and the folder are checked (they set
     themselves up meanwhile); a run that stops there ends them."""
     from lingong.errors import FatalInput
-    from lingong.model.run import RunOptions
     from lingong.pipeline import run
 
     (tmp_path / "in").mkdir()
     for opts in (
-        RunOptions(input_dir=tmp_path / "in", output_root=tmp_path / "out", period="2023Q9", workers=2),
-        RunOptions(input_dir=tmp_path / "missing", output_root=tmp_path / "out", workers=2),
-        RunOptions(input_dir=tmp_path / "in", output_root=tmp_path / "out", workers=2),  # no files
+        run_options(tmp_path / "in", tmp_path / "out", "2023Q9", workers=2),
+        run_options(tmp_path / "missing", tmp_path / "out", workers=2),
+        run_options(tmp_path / "in", tmp_path / "out", workers=2),  # no files
     ):
         with pytest.raises(FatalInput):
             run(opts)

@@ -14,9 +14,9 @@ import pytest
 
 from lingong import documents
 from lingong.demo import build_demo
-from lingong.model.run import RunOptions
-from lingong.pipeline import run
+from lingong.layout import FORM_SUFFIX, RUN_RECORD_NAME
 from support.normalise import content
+from support.runs import run_on
 
 
 @pytest.fixture(scope="module")
@@ -26,22 +26,12 @@ def demo_input(tmp_path_factory) -> Path:
 
 def _run(input_dir: Path, out: Path, workers: int, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    return run(
-        RunOptions(
-            input_dir=input_dir,
-            output_root=out,
-            period="2023",
-            workers=workers,
-            progress=False,
-            mail_drafts=True,
-            notice=True,
-        )
-    )
+    return run_on(input_dir, out, "2023", workers=workers, mail_drafts=True, notice=True)
 
 
 def _outputs(root: Path) -> dict[str, object]:
     period_dir = root / "2023"
-    run_id = json.loads((period_dir / "运行记录.json").read_text(encoding="utf-8"))["run_id"]
+    run_id = json.loads((period_dir / RUN_RECORD_NAME).read_text(encoding="utf-8"))["run_id"]
     swap = {run_id: "<run>", str(root): "<out>"}
     return {
         p.relative_to(period_dir).as_posix(): content(p, swap) for p in sorted(period_dir.rglob("*")) if p.is_file()
@@ -62,7 +52,7 @@ def test_two_workers_write_what_one_process_writes(demo_input, tmp_path, monkeyp
     a, b = _outputs(tmp_path / "one"), _outputs(tmp_path / "two")
     assert sorted(a) == sorted(b)
     # every kind of document is there: forms, summary, validation report, returns, mail, notice
-    assert any(k.endswith("_考核验收表.xlsx") for k in a)
+    assert any(k.endswith(FORM_SUFFIX) for k in a)
     assert any(k.startswith("退回修改/") for k in a)
     assert any(k.endswith(".eml") for k in a)
     for name in a:

@@ -25,6 +25,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from lingong.layout import HISTORY_DB_NAME, RETURNS_FOLDER, RUN_RECORD_NAME
 from lingong.runtime.privacy import mask
 from support.city import write_registry
 from support.paths import ROOT  # noqa: E402
@@ -240,10 +241,10 @@ def _texts(path: Path, rel: str) -> list[tuple[str, str]]:
 @pytest.mark.timeout(600)
 def test_no_output_holds_a_personal_number(job):
     out = job["out"]
-    files = [p for p in out.rglob("*") if p.is_file() and not p.name.startswith("考核历史.sqlite3")]
+    files = [p for p in out.rglob("*") if p.is_file() and not p.name.startswith(HISTORY_DB_NAME)]
     kinds = {p.suffix for p in files}
     assert {".xlsx", ".json", ".eml", ".docx", ".csv"} <= kinds
-    assert any("退回修改" in p.parts for p in files), "the test needs a 退回 copy"
+    assert any(RETURNS_FOLDER in p.parts for p in files), "the test needs a 退回 copy"
     leaks = []
     for p in files:
         rel = p.relative_to(out).as_posix()
@@ -265,17 +266,17 @@ def test_analysts_frames_hold_no_personal_number(job):
 
 def test_the_planted_numbers_reached_the_run(job):
     """The search above means something only if the numbers were read and quoted."""
-    record = json.loads((job["out"] / "2023H1" / "运行记录.json").read_text(encoding="utf-8"))
+    record = json.loads((job["out"] / "2023H1" / RUN_RECORD_NAME).read_text(encoding="utf-8"))
     files = " ".join(f["file"] for f in record["input_files"])
     assert "139****0001" in files and "139****0005" in files  # folder and file name, masked
     report = (job["out"] / "2023H1").glob("*校验报告*.xlsx")
     assert list(report)
-    assert any("退回" in p.name for p in (job["out"] / "2023H1" / "退回修改").iterdir())
+    assert any("退回" in p.name for p in (job["out"] / "2023H1" / RETURNS_FOLDER).iterdir())
 
 
 def test_the_station_gets_its_own_numbers_back_in_its_return_copy(job):
     """The documented exception: a 退回 copy's own sheets are the station's workbook."""
-    [copy] = list((job["out"] / "2023H1" / "退回修改").iterdir())
+    [copy] = list((job["out"] / "2023H1" / RETURNS_FOLDER).iterdir())
     wb = openpyxl.load_workbook(copy)
     cells = [
         str(c.value)

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from lingong.errors import OutputBusy
+from lingong.layout import RESULTS_JSON_NAME
 from lingong.runtime import runlock
 from lingong.runtime.runlock import LOCK_NAME, RunLock, pid_alive, this_host
 from support.paths import ROOT  # noqa: E402
@@ -74,8 +75,8 @@ def test_a_folder_made_only_for_the_lock_is_removed_when_nothing_was_written(tmp
         pass
     assert not (tmp_path / "new" / "out").exists()
     with RunLock(tmp_path / "kept"):
-        (tmp_path / "kept" / "results.json").write_text("{}", encoding="utf-8")
-    assert (tmp_path / "kept" / "results.json").is_file()
+        (tmp_path / "kept" / RESULTS_JSON_NAME).write_text("{}", encoding="utf-8")
+    assert (tmp_path / "kept" / RESULTS_JSON_NAME).is_file()
 
 
 def test_the_holder_refreshes_the_lock_while_it_runs(tmp_path):

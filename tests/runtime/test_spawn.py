@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from lingong.layout import FORM_SUFFIX, RUN_RECORD_NAME
 from lingong.runtime import parallel
 from lingong.runtime.parallel import WorkerStartError, run_isolated, start_method
 from support.normalise import content
@@ -79,7 +80,7 @@ def _outputs(root: Path) -> dict[str, object]:
     found = {}
     for period_dir in sorted(p for p in root.iterdir() if p.is_dir() and p.name != "样例输入"):
         swap = {str(root): "<out>"}
-        for n, rec in enumerate(sorted(period_dir.rglob("运行记录.json"))):  # the period's, and its rechecks'
+        for n, rec in enumerate(sorted(period_dir.rglob(RUN_RECORD_NAME))):  # the period's, and its rechecks'
             swap[json.loads(rec.read_text(encoding="utf-8"))["run_id"]] = f"<run{n}>"
         for p in sorted(period_dir.rglob("*")):
             if p.is_file():
@@ -107,7 +108,7 @@ def test_the_demo_without_fork_writes_what_the_forked_demo_writes(tmp_path):
         runs[name] = _outputs(out)
     forked, spawned = runs["fork"], runs["spawn"]
     assert sorted(forked) == sorted(spawned)
-    assert any(k.endswith("_考核验收表.xlsx") for k in forked)
+    assert any(k.endswith(FORM_SUFFIX) for k in forked)
     assert any("/退回修改/" in k for k in forked)
     assert any(k.endswith(".eml") for k in forked)
     for name in forked:

@@ -6,8 +6,10 @@ import dataclasses
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from lingong.layout import HISTORY_DB_NAME, RETURNS_FOLDER
 from lingong.mail import drafts as md
 from lingong.model.periods import make_period
+from lingong.render.return_copy import copy_name
 from support import results_factory as rf
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -32,9 +34,9 @@ def make_run(out: Path, *, emails: dict[str, str] | None = None):
         p = md._form_path(out, r)
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_bytes(form_bytes(r.station.code))
-    (out / "退回修改").mkdir(parents=True, exist_ok=True)
-    (out / "退回修改" / "SX-003_2023-04_退回.xlsx").write_bytes(b"return-copy" + bytes(range(200)))
-    (out / "退回修改" / "SX-003_2023-09_退回.xlsx").write_bytes(b"another period")
+    (out / RETURNS_FOLDER).mkdir(parents=True, exist_ok=True)
+    (out / RETURNS_FOLDER / copy_name("SX-003", "2023-04")).write_bytes(b"return-copy" + bytes(range(200)))
+    (out / RETURNS_FOLDER / copy_name("SX-003", "2023-09")).write_bytes(b"another period")
     return results, stations, rf.sample_issues()
 
 
@@ -48,7 +50,7 @@ def record_period(out: Path, results) -> None:
     record_assessment(
         out.parent / HISTORY_DB_NAME,
         run_id=f"drafts-{out.name}",
-        started_at="2023-07-05 09:30:00",
+        started_at=RUN_DATE,
         tool_version="test",
         rules=load_rules(),
         input_files=[],
@@ -62,10 +64,10 @@ def record_period(out: Path, results) -> None:
 
 def write(out: Path, **kw):
     results, stations, issues = make_run(out, emails=kw.pop("emails", None))
-    if kw.pop("record", True) and out.name == "2023H1" and not (out.parent / "考核历史.sqlite3").exists():
+    if kw.pop("record", True) and out.name == "2023H1" and not (out.parent / HISTORY_DB_NAME).exists():
         record_period(out, results)
     # What the run wrote; the September copy on disk is another period's and is not among them.
-    kw.setdefault("return_copies", {"SX-003": [out / "退回修改" / "SX-003_2023-04_退回.xlsx"]})
+    kw.setdefault("return_copies", {"SX-003": [out / RETURNS_FOLDER / copy_name("SX-003", "2023-04")]})
     return md.write_drafts(
         out,
         period=make_period("half", 2023, 1),

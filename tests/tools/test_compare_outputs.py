@@ -6,6 +6,7 @@ import json
 
 import openpyxl
 
+from lingong.layout import RUN_RECORD_NAME
 from tools.compare_outputs import compare
 
 
@@ -13,7 +14,7 @@ def _tree(root, run_id: str, cell: str, date: str):
     period = root / "2023"
     period.mkdir(parents=True)
     record = {"run_id": run_id, "input_dir": str(root / "in"), "started_at": date, "exit_code": 0}
-    (period / "运行记录.json").write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    (period / RUN_RECORD_NAME).write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
     wb = openpyxl.Workbook()
     wb.active.title = "县区统计"
     wb.active["A1"] = cell

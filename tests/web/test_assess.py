@@ -11,6 +11,14 @@ import pytest
 
 from lingong import layout
 from lingong.demo import resubmit
+from lingong.layout import (
+    FORM_SUFFIX,
+    HISTORY_DB_NAME,
+    RESULTS_JSON_NAME,
+    RETURNS_FOLDER,
+    summary_name,
+    validation_report_name,
+)
 from lingong.runtime.runlock import RunLock
 from lingong.web.jobs import Jobs
 from support.smtp import smtp_server
@@ -42,12 +50,12 @@ def test_the_recorded_assessment_lists_its_documents_and_each_downloads(assessed
     (run,) = [r for r in runs if r["id"] == job["result"]["assessment"]]
     assert run["title"] == "2023年上半年考核（2023年7月10日）" and run["version"] == 1 and run["folder"] == "2023H1"
     names = {d["name"] for d in run["documents"]}
-    assert "随州市零工驿站2023年上半年考核汇总表.xlsx" in names and "随州市零工驿站2023年上半年校验报告.xlsx" in names
+    assert summary_name("2023年上半年") in names and validation_report_name("2023年上半年") in names
     for d in run["documents"][:8]:
         r = client.get(d["url"])
         assert r.status_code == 200 and r.content == (out / run["folder"] / d["path"]).read_bytes()
     parts = {z["part"] for z in run["zips"]}
-    assert {"曾都区", "退回修改", "全部"} <= parts
+    assert {"曾都区", RETURNS_FOLDER, "全部"} <= parts
 
 
 def test_a_countys_zip_holds_that_countys_forms_only(assessed):
@@ -58,13 +66,13 @@ def test_a_countys_zip_holds_that_countys_forms_only(assessed):
     assert r.status_code == 200
     names = zipfile.ZipFile(io.BytesIO(r.content)).namelist()
     expected = sorted(p.relative_to(out / "2023H1").as_posix() for p in (out / "2023H1" / "曾都区").iterdir())
-    assert sorted(names) == expected and all(n.endswith("_考核验收表.xlsx") for n in names)
+    assert sorted(names) == expected and all(n.endswith(FORM_SUFFIX) for n in names)
 
 
 @pytest.mark.parametrize(
     "path, status",
     [
-        ("考核历史.sqlite3", 403),
+        (HISTORY_DB_NAME, 403),
         (layout.CACHE_NAME, 403),
         ("%2e%2e/%2e%2e/%2e%2e/etc/passwd", 403),
         ("2023H1/../../outside.txt", 404),  # the client resolves the dots: no such route
@@ -204,7 +212,7 @@ def test_open_rectifications_are_listed_for_a_recheck_and_the_recheck_decides_th
     assert all(c["failed_items"] and c["grade"] == "不合格" for c in cases)
     sx2 = next(c for c in cases if c["station"] == "SX-002")
     assert (sx2["name"], sx2["county"], sx2["failed_items"]) == ("高城镇零工驿站", "随县", ["宣传推广"])
-    issued = json.loads((out / "2023H1" / "results.json").read_text(encoding="utf-8"))["stations"]
+    issued = json.loads((out / "2023H1" / RESULTS_JSON_NAME).read_text(encoding="utf-8"))["stations"]
     started = {s["code"] for s in issued if (s.get("rectification") or {}).get("state") == "限期整改"}
     assert {"SX-002", "ZD-006"} <= started  # the demo's two known failures of the half-year
     assert {c["station"] for c in cases} == started

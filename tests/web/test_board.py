@@ -11,6 +11,7 @@ from urllib.parse import quote
 import pytest
 
 from lingong import api
+from lingong.layout import RETURN_COPY_SUFFIX
 from lingong.reporting_status import STATUSES
 from support.web import TODAY, make_client
 
@@ -90,7 +91,7 @@ def test_a_returned_cell_opens_its_problems_and_return_copy_and_the_input_is_unt
     assert any(p["sheet"] and p["cell"] for p in v["problems"])  # which sheet and cell, as the 校验报告 says
     copy = client.get(v["return_copy"])
     assert copy.status_code == 200 and copy.content[:2] == b"PK"
-    assert copy.headers["content-disposition"].endswith(quote("_退回.xlsx"))  # filename*=utf-8''…
+    assert copy.headers["content-disposition"].endswith(quote(RETURN_COPY_SUFFIX))  # filename*=utf-8''…
     assert _tree_hash(demo_input) == before
 
 

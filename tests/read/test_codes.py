@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from lingong.model.run import RunOptions
-from lingong.pipeline import run
 from lingong.read.labels import norm_code
 from lingong.spec.issues import INFO
 from support.city import write_registry
 from support.report_factory import write_report, write_table
+from support.runs import run_on
 
 INVISIBLE = ["\u2060", "\u200c", "\u200d", "\u00ad", "\ufeff", "\u200b", "\u2063", "\u180e"]
 
@@ -39,16 +38,7 @@ def test_a_report_registry_and_decision_with_invisible_characters_find_their_sta
         ["驿站编号", "考核期", "考核项目", "等次", "理由"],
         [[f"ZD{ch}-001", "2023H1", "宣传推广", "合格", "现场核查"]],
     )
-    summary = run(
-        RunOptions(
-            input_dir=src,
-            output_root=tmp_path / "out",
-            period="2023H1",
-            workers=1,
-            progress=False,
-            write_documents=False,
-        )
-    )
+    summary = run_on(src, tmp_path / "out", "2023H1", write_documents=False)
 
     assert not [i for i in summary.issues + summary.bureau_issues if i.code in ("R001", "D002")]
     by_code = {r.station.code: r for r in summary.results}
