@@ -21,7 +21,7 @@ import pandas as pd
 from lingong import layout
 from lingong.grade.monthly import FIXED_HEADERS, ROW_STATUSES
 from lingong.model.periods import month_text
-from lingong.spec.template import COUNT, COUNTIES, INDICATORS, ITEMS
+from lingong.spec.template import COUNT, COUNTIES, COUNTY_COLUMN, INDICATORS, ITEMS
 from lingong.spec.vocab import ACCEPTED, CANCEL, ENDED, EXCELLENT, GRADES, ON_NOTICE, PASS
 
 COUNTY = pd.CategoricalDtype(COUNTIES, ordered=True)
@@ -36,7 +36,8 @@ YESNO_CODES = tuple(i.code for i in INDICATORS if i.kind != COUNT)
 _FIXED = ("county", "station", "name", "month", "status", "file")
 _ISSUE_COLUMNS = {
     "严重程度": "severity",
-    "县区": "county",
+    "县区": "county",  # the 校验报告 of an earlier version
+    COUNTY_COLUMN: "county",
     "驿站编号": "station",
     "驿站名称": "name",
     "月份": "month",

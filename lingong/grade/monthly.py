@@ -14,12 +14,12 @@ from pathlib import Path
 from lingong.model.records import StationResult
 from lingong.runtime.outfiles import atomic_path
 from lingong.runtime.privacy import mask
-from lingong.spec.template import COUNT, INDICATORS, county_order
+from lingong.spec.template import COUNT, COUNTY_GROUP, INDICATORS, county_order
 from lingong.spec.vocab import ACCEPTED, MONTH_STATUSES
 
 # Statuses of an operating month; 未运营 months are not rows.
 ROW_STATUSES = MONTH_STATUSES
-FIXED_HEADERS = ("县（市、区）", "驿站编号", "驿站名称", "月份", "报送状态", "来源文件")
+FIXED_HEADERS = (COUNTY_GROUP, "驿站编号", "驿站名称", "月份", "报送状态", "来源文件")
 TREND_CODES = ("C1", "C2", "C3", "D1", "D2")
 CITY = "全市"
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from lingong.render import print_layout, textfit
 from lingong.runtime import outfiles
+from lingong.spec.template import COUNTY_COLUMN
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ class DraftRow:
 LIST_COLUMNS = (
     "驿站编号",
     "驿站名称",
-    "所属县（市、区）",
+    COUNTY_COLUMN,
     "电子邮箱",
     "邮件主题",
     "附件",

@@ -17,6 +17,7 @@ from lingong.render.notice_style import (
     set_font,
 )
 from lingong.runtime import outfiles
+from lingong.spec.template import COUNTY_GROUP
 from lingong.spec.vocab import GRADES
 
 
@@ -160,7 +161,7 @@ def build_notice_template(path: Path) -> Path:
     )
     add_table_of(
         doc,
-        ["县（市、区）", "考核驿站数", *GRADES],
+        [COUNTY_GROUP, "考核驿站数", *GRADES],
         ["{{ c.county }}", "{{ c.total }}", "{{ c.excellent }}", "{{ c.passed }}", "{{ c.failed }}"],
         [4.6, 2.9, 2.6, 2.6, 2.6],
         loop="for c in counties",
@@ -271,7 +272,7 @@ def build_notice_template(path: Path) -> Path:
     )
     add_table_of(
         doc,
-        ["序号", "县（市、区）", "驿站编号", "驿站名称", "综合等次", "未达标项目", "备注"],
+        ["序号", COUNTY_GROUP, "驿站编号", "驿站名称", "综合等次", "未达标项目", "备注"],
         [
             "{{ r.no }}",
             "{{ r.county }}",

@@ -25,7 +25,7 @@ from lingong.render.wording import date_cn, rectification_text
 from lingong.runtime import outfiles
 from lingong.runtime.outfiles import atomic_path, inside, new_xlsxwriter
 from lingong.spec.issues import sort_key
-from lingong.spec.template import ITEMS
+from lingong.spec.template import COUNTY_COLUMN, ITEMS
 from lingong.spec.vocab import (
     ACCEPTED,
     EXCELLENT,
@@ -76,7 +76,7 @@ def _decision_text(r: StationResult) -> str:
 # What a reader compares prints on one page: the item grades, the computed and the final result
 # and the rectification; 暂定, 缺报 and the group's reasons follow on the next column group.
 RESULT_HEADERS = (
-    "所属县（市、区）",
+    COUNTY_COLUMN,
     "驿站编号",
     "驿站名称",
     *ITEMS,
@@ -140,7 +140,7 @@ def _tally_row(t: CountyTally) -> list:
 def _county_sheet(bk: Book, period: Period, results) -> None:
     ws = bk.sheet("县区统计", f"随州市零工驿站{period.label}考核县区统计")
     headers = [
-        "所属县（市、区）",
+        COUNTY_COLUMN,
         "参加考核驿站数",
         *GRADES,
         *(f"{g}占比" for g in GRADES),
@@ -217,7 +217,7 @@ def _indicators_sheet(bk: Book, period: Period, results) -> None:
     cols = _graded_columns(results)
     # Two header lines: the requirement over its 完成 / 指标 pair.
     header_row = 2
-    fixed = ("所属县（市、区）", "驿站编号", "驿站名称", "运营月数")
+    fixed = (COUNTY_COLUMN, "驿站编号", "驿站名称", "运营月数")
     for c, h in enumerate(fixed):
         ws.merge_range(1, c, 2, c, h, bk.head)
     for k, (_, label, kind, unit) in enumerate(cols):
@@ -281,7 +281,7 @@ def _submission_text(src) -> tuple[str, str]:
 def _submissions_sheet(bk: Book, period: Period, results) -> None:
     ws = bk.sheet("报送情况", f"随州市零工驿站{period.label}报送情况（采用 / 缺报 / 退回 / 重报 / 未运营）")
     months = list(period.months)
-    headers = ["所属县（市、区）", "驿站编号", "驿站名称", *(month_short(m) for m in months), *MONTH_STATUSES]
+    headers = [COUNTY_COLUMN, "驿站编号", "驿站名称", *(month_short(m) for m in months), *MONTH_STATUSES]
     widths = [COUNTY_W, 9, 22, *([9] * len(months)), 6, 6, 6]
     end = bk.table(ws, headers, [], widths)
     r = end
@@ -319,7 +319,7 @@ def _submissions_sheet(bk: Book, period: Period, results) -> None:
 def _rectify_sheet(bk: Book, period: Period, results) -> None:
     ws = bk.sheet("整改名单", f"随州市零工驿站{period.label}整改名单（限期整改、建议取消）")
     headers = [
-        "所属县（市、区）",
+        COUNTY_COLUMN,
         "驿站编号",
         "驿站名称",
         "最终结果",
@@ -354,7 +354,7 @@ def _rectify_sheet(bk: Book, period: Period, results) -> None:
 
 def _risk_sheet(bk: Book, period: Period, results) -> None:
     ws = bk.sheet("预警", f"随州市零工驿站{period.label}预警：按目前进度可能完不成全年要求的驿站")
-    headers = ["所属县（市、区）", "驿站编号", "驿站名称", "要求", "已完成", "全年指标", "还需", "剩余月数", "提示"]
+    headers = [COUNTY_COLUMN, "驿站编号", "驿站名称", "要求", "已完成", "全年指标", "还需", "剩余月数", "提示"]
     rows = [
         [
             res.station.county,
@@ -377,7 +377,7 @@ def _issues_sheet(bk: Book, period: Period, issues, stations: dict[str, Station]
     ws = bk.sheet("校验问题", f"随州市零工驿站{period.label}校验问题（按县区、驿站排序）")
     headers = [
         "严重程度",
-        "所属县（市、区）",
+        COUNTY_COLUMN,
         "驿站编号",
         "驿站名称",
         "月份",

@@ -16,7 +16,7 @@ from lingong.model.records import Period, StationResult
 from lingong.render import print_layout
 from lingong.render.wording import date_cn
 from lingong.runtime import outfiles
-from lingong.spec.template import county_order
+from lingong.spec.template import COUNTY_COLUMN, COUNTY_GROUP, county_order
 from lingong.spec.vocab import ON_NOTICE
 
 TREND_SHEET, DETAIL_SHEET, HISTORY_SHEET = "月度趋势", "月度明细", "历次考核"
@@ -27,7 +27,7 @@ def trend_sheet(bk, period: Period, results: list[StationResult]) -> None:
     """The city's monthly totals first (charted), then every county's, one row per month."""
     ws = bk.sheet(TREND_SHEET, f"随州市零工驿站{period.label}月度趋势（采用报表的合计）")
     data = trend(month_rows(results), period.months)
-    headers = ["县（市、区）", "月份", *(indicator_header(c) for c in TREND_CODES)]
+    headers = [COUNTY_GROUP, "月份", *(indicator_header(c) for c in TREND_CODES)]
     rows = [
         [area, month_short(m), *(by_code[c] for c in TREND_CODES)]
         for area, by_month in data.items()
@@ -130,7 +130,7 @@ def history_sheet(bk, period: Period, results: list[StationResult], history: lis
         key=lambda c: (county_order(known[c].county) if c in known else (99, ""), c),
     )
     by = {(h.station, h.period): h for h in history}
-    headers = ["所属县（市、区）", "驿站编号", "驿站名称"]
+    headers = [COUNTY_COLUMN, "驿站编号", "驿站名称"]
     for p in periods:
         headers += [f"{period_label(p)}最终等次", f"{period_label(p)}整改状态"]
     rows = []

@@ -25,12 +25,12 @@ from lingong.render import print_layout, textfit
 from lingong.render.wording import date_cn
 from lingong.runtime import outfiles, privacy
 from lingong.spec.issues import ERROR, INFO, WARNING, sort_key
-from lingong.spec.template import COUNTIES, county_order
+from lingong.spec.template import COUNTIES, COUNTY_COLUMN, COUNTY_GROUP, county_order
 from lingong.spec.vocab import KIND_LABELS
 
 COLUMNS: tuple[tuple[str, int], ...] = (
     ("严重程度", 8),
-    ("县区", 10),
+    (COUNTY_COLUMN, 16),  # 大洪山风景名胜区 on one line
     ("驿站编号", 10),
     ("驿站名称", 18),
     ("月份", 10),
@@ -161,7 +161,7 @@ def _write_summary(
     r += 2
     ws.write_string(r, 0, "按县区", fmt["title"])
     r += 1
-    for c, label in enumerate(("县区", ERROR, WARNING, INFO, "合计")):
+    for c, label in enumerate((COUNTY_GROUP, ERROR, WARNING, INFO, "合计")):
         ws.write_string(r, c, label, fmt["header"])
     per_county: dict[str, Counter] = {}
     for i in issues:
@@ -191,7 +191,7 @@ def _write_summary(
     r += 2
     ws.write_string(r, 0, "按驿站", fmt["title"])
     r += 1
-    for c, label in enumerate(("县区", "驿站编号", "驿站名称", ERROR, WARNING, INFO, "合计")):
+    for c, label in enumerate((COUNTY_COLUMN, "驿站编号", "驿站名称", ERROR, WARNING, INFO, "合计")):
         ws.write_string(r, c, label, fmt["header"])
     per_station: dict[str, Counter] = {}
     for i in issues:
@@ -266,7 +266,7 @@ def _write_out_of_period(wb, fmt, outside: list[FileOutcome], stations: dict[str
         f"{OUT_OF_PERIOD}的报表 {len(outside)} 份：本次考核不使用，也不在本报告中校验；在考核它们所在月份时处理",
         fmt["title"],
     )
-    for c, label in enumerate(("县区", "驿站编号", "驿站名称", "文件", "月份")):
+    for c, label in enumerate((COUNTY_COLUMN, "驿站编号", "驿站名称", "文件", "月份")):
         ws.write_string(1, c, label, fmt["header"])
     r = 1
 

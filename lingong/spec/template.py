@@ -18,6 +18,8 @@ SHEET_REGISTRY = "驿站名册"
 SHEET_DECISIONS = "考核组意见"
 
 COUNTIES = ("曾都区", "随县", "广水市", "随州高新区", "大洪山风景名胜区")
+COUNTY_COLUMN = "所属县（市、区）"  # a station's county, as the report, the registry and every table head it
+COUNTY_GROUP = "县（市、区）"  # the head of a row (or table) a county, and "各县（市、区）"
 
 
 def county_order(county: str) -> tuple[int, str]:
@@ -50,7 +52,7 @@ INFO_FIELDS: tuple[InfoField, ...] = (
     InfoField("version", "模板版本", TEXT, True, "预填，请勿修改"),
     InfoField("station", "驿站编号", CODE, True, "预填，请勿修改，如 ZD-003"),
     InfoField("name", "驿站名称", TEXT, True, "与驿站名册一致"),
-    InfoField("county", "所属县（市、区）", TEXT, True, "与驿站名册一致"),
+    InfoField("county", COUNTY_COLUMN, TEXT, True, "与驿站名册一致"),
     InfoField("month", "报送年月", MONTH, True, "如 2023-07 或 2023年7月"),
     InfoField("hotline", "用工专线电话", PHONE, False, "政策三(一)2要求公布用工专线电话"),
     InfoField("filler", "填报人", TEXT, False, ""),
@@ -203,7 +205,7 @@ REQUIRED_SHEETS = (SHEET_INFO, SHEET_INDICATORS)
 REGISTRY_COLUMNS: tuple[tuple[str, str], ...] = (
     ("code", "驿站编号"),
     ("name", "驿站名称"),
-    ("county", "所属县（市、区）"),
+    ("county", COUNTY_COLUMN),
     ("builder", "建设单位"),
     ("address", "地址"),
     ("leader", "负责人"),
