@@ -2,7 +2,7 @@
 coloured and commented, plus a sheet 问题清单 listing all issues of the file.
 
 The station fixes this copy and sends it back, so it must stay their workbook:
-.xlsx/.xlsm are patched as a package (lingong.xlsx_patch: fills, notes and the list
+.xlsx/.xlsm are patched as a package (render/xlsx_patch: fills, notes and the list
 sheet added, every other part byte for byte; the source is never opened for writing);
 a package the patcher does not understand goes through openpyxl as before;
 .xls/.xlsb/.ods, which neither can open, are rebuilt from the grids calamine read,
@@ -23,6 +23,7 @@ from pathlib import Path
 from lingong.layout import RETURN_COPY_SUFFIX
 from lingong.model.cells import split_address
 from lingong.model.records import Issue
+from lingong.ooxml.archive import normalize_member_names
 from lingong.render import print_layout
 from lingong.render.validation_report import issue_cells, row_height
 from lingong.runtime import outfiles, privacy
@@ -218,8 +219,6 @@ def _slash_names(data: bytes) -> bytes:
     name, and some exporters write ``xl\\workbook.xml`` (calamine reads those). Other
     packages are returned as they are."""
     import zipfile
-
-    from lingong.discover.preflight import normalize_member_names
 
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zin:

@@ -1,9 +1,9 @@
 """An OOXML package read from bytes and edited as text (for lingong.render.xlsx_patch).
 
 Parts are looked up by name without regard to case, as OPC wants, after entry
-names written with "\\" are read as "/" (preflight.normalize_member_names, as
+names written with "\\" are read as "/" (ooxml.archive.normalize_member_names, as
 calamine reads them). A part is only ever edited after the reader's hardened
-expat parser (no DOCTYPE, no entities) has accepted it; the edits are made on
+expat parser (lingong.ooxml.safexml) has accepted it; the edits are made on
 the text so that prefixes, namespace declarations and ``mc:Ignorable`` lists stay
 as the station's program wrote them. Parts nobody edits are written back with
 their bytes unchanged.
@@ -19,7 +19,9 @@ import posixpath
 import re
 import zipfile
 
-from lingong.discover.limits import MAX_PACKAGE_PART
+from lingong.ooxml import safexml
+from lingong.ooxml.archive import normalize_member_names
+from lingong.ooxml.limits import MAX_PART_BYTES
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -53,25 +55,18 @@ class Unpatchable(Exception):
 
 
 def check_xml(data: bytes, name: str) -> None:
-    """Well-formed, and no DOCTYPE or entity: the reader's hardened expat parser."""
-    import xml.parsers.expat
-
-    from lingong.read.workbook import _new_parser, _NoDTD
-
-    p = _new_parser()
+    """Well-formed, and no DOCTYPE or entity: the reader's hardened parser."""
     try:
-        p.Parse(data, True)
-    except (_NoDTD, xml.parsers.expat.ExpatError) as e:
+        safexml.check(data)
+    except (safexml.Forbidden, safexml.Malformed) as e:
         raise Unpatchable(f"{name}: {e!r}") from None
 
 
 def _elements(data: bytes, local: str) -> list[dict[str, str]]:
-    from lingong.read.workbook import WorkbookError, _elements
-
     try:
-        return _elements(data, local)
-    except WorkbookError as e:
-        raise Unpatchable(str(e)) from None
+        return safexml.elements(data, local)
+    except (safexml.Forbidden, safexml.Malformed) as e:
+        raise Unpatchable(repr(e)) from None
 
 
 def esc(text: str) -> str:
@@ -223,8 +218,6 @@ class Package:
     """The zip's parts by (normalised) name, read lazily; what changes is kept aside."""
 
     def __init__(self, data: bytes):
-        from lingong.discover.preflight import normalize_member_names
-
         try:
             self.zf = zipfile.ZipFile(io.BytesIO(data))
         except (zipfile.BadZipFile, OSError, ValueError) as e:
@@ -250,7 +243,7 @@ class Package:
         if real is None:
             raise Unpatchable(f"missing part {name}")
         info = self.zf.getinfo(real)
-        if info.file_size > MAX_PACKAGE_PART:
+        if info.file_size > MAX_PART_BYTES:
             raise Unpatchable(f"{name} too big")
         return self.zf.read(info)
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from lingong.read.workbook import MAX_PART_BYTES, WorkbookError, read_workbook
+from lingong.ooxml.limits import MAX_PART_BYTES
+from lingong.read.workbook import WorkbookError, read_workbook
 from support import hostile
 
 LAUGHS = hostile.BILLION_LAUGHS.split(b"<sst")[0]  # the DOCTYPE and its nested entities

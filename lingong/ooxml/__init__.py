@@ -1,0 +1,11 @@
+"""Office Open XML packages, read and edited in one place: one module a part, as XlsxWriter
+keeps them. Used by lingong.read (the scanners beside calamine) and lingong.render (the return
+copy); it imports nothing of lingong but the plain values of lingong.model.
+
+- limits: how much of a package is inflated and parsed;
+- safexml: the one hardened XML parser (defusedxml's refusals on a bare expat parser);
+- archive: zip members inflated within those bounds, entry names read as calamine reads them,
+  a package repacked;
+- namespaces: namespaces, relationship and content types;
+- relationships: where a relationship points.
+"""
