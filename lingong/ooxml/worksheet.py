@@ -54,7 +54,7 @@ def style_cells(xml: str, p: str, cells: dict[tuple[int, int], object], style_of
     by_row: dict[int, dict[int, object]] = {}
     for (r, c), key in cells.items():
         by_row.setdefault(r, {})[c] = key
-    edits: list[tuple[int, int, str]] = []
+    edits: list[tuple[int, int, int, str]] = []  # (start, end, row, text)
     rows_seen = []
     for row in markup.children(xml, data, f"{p}row"):
         r_attr = _reference(row, xml, "row")
@@ -66,10 +66,17 @@ def style_cells(xml: str, p: str, cells: dict[tuple[int, int], object], style_of
         if hit is None:
             pos = next((row.start for rn, row in rows_seen if rn > r), data.body_end)
             cells_xml = "".join(f'<{p}c r="{col_letter(c - 1)}{r}" s="{style_of(0, cols[c])}"/>' for c in sorted(cols))
-            edits.append((pos, pos, f'<{p}row r="{r}">{cells_xml}</{p}row>'))
+            edits.append((pos, pos, r, f'<{p}row r="{r}">{cells_xml}</{p}row>'))
             continue
-        edits.append((hit.start, hit.end, _styled_row(hit.text(xml), p, r, cols, style_of)))
-    for a, b, text in sorted(edits, key=lambda t: (t[0], t[1]), reverse=True):
+        edits.append((hit.start, hit.end, r, _styled_row(hit.text(xml), p, r, cols, style_of)))
+    return _applied(xml, edits)
+
+
+def _applied(xml: str, edits: list[tuple[int, int, int, str]]) -> str:
+    """``xml`` with each (start, end, order, text) edit made. From the last to the first, so that
+    no edit moves another's place; of two insertions at one place the one later in ``order``
+    (a row's number, a cell's column) goes in first, ending up after the other."""
+    for a, b, _order, text in sorted(edits, key=lambda t: t[:3], reverse=True):
         xml = xml[:a] + text + xml[b:]
     return xml
 
@@ -91,13 +98,12 @@ def _styled_row(row: str, p: str, r: int, cols: dict[int, object], style_of) -> 
             cell = found[c]
             old = markup.get_attr(cell.head(row), "s")
             new_s = style_of(int(old) if old and old.isdigit() else 0, key)
-            row_edits.append((cell.start, cell.head_end, markup.set_attr(cell.head(row), "s", str(new_s))))
+            row_edits.append((cell.start, cell.head_end, c, markup.set_attr(cell.head(row), "s", str(new_s))))
         else:
             pos = next((st for cc, st in positions if cc > c), el.body_end)
-            row_edits.append((pos, pos, f'<{p}c r="{col_letter(c - 1)}{r}" s="{style_of(0, key)}"/>'))
-    grown = any(a == b for a, b, _t in row_edits)
-    for a, b, text in sorted(row_edits, key=lambda t: (t[0], t[1]), reverse=True):
-        row = row[:a] + text + row[b:]
+            row_edits.append((pos, pos, c, f'<{p}c r="{col_letter(c - 1)}{r}" s="{style_of(0, key)}"/>'))
+    grown = any(a == b for a, b, _c, _t in row_edits)
+    row = _applied(row, row_edits)
     if grown:  # "spans" is a hint of the row's first and last column; a new cell may fall outside it
         row = markup.set_attr(row[: el.head_end], "spans", None) + row[el.head_end :]
     return row

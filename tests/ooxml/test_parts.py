@@ -4,11 +4,12 @@ bytes, what is edited stays valid and counted, and a part that cannot be trusted
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import pytest
 
-from lingong.ooxml import markup
+from lingong.ooxml import markup, worksheet
 from lingong.ooxml.content_types import ContentTypes
 from lingong.ooxml.limits import MAX_PART_BYTES
 from lingong.ooxml.markup import Unpatchable
@@ -166,3 +167,19 @@ def test_the_workbook_gets_a_first_sheet_and_its_local_names_follow_their_sheets
     assert '<definedName name="_xlnm.Print_Titles" localSheetId="0">\'清单\'!$5:$5</definedName>' in xml
     assert '<workbookView activeTab="0"/>' in xml
     check_xml(xml, "workbook.xml")
+
+
+def test_cells_and_rows_added_before_the_same_one_keep_their_order():
+    xml = '<worksheet><sheetData><row r="2"><c r="D2" s="1"/></row><row r="9"/></sheetData></worksheet>'
+    calls = []
+
+    def style_of(old, key):
+        calls.append(key)
+        return 7
+
+    cells = {(2, 3): "C2", (2, 2): "B2", (5, 1): "A5", (4, 2): "B4", (9, 1): "A9"}
+    out = worksheet.style_cells(xml, "", cells, style_of)
+    check_xml(out, "sheet.xml")
+    assert [int(r) for r in re.findall(r'<row r="(\d+)"', out)] == [2, 4, 5, 9]
+    assert re.findall(r'<c r="([A-Z]+\d+)"', out) == ["B2", "C2", "D2", "B4", "A5", "A9"]
+    assert calls == ["C2", "B2", "B4", "A5", "A9"]  # the order the styles are made in stays the callers'
