@@ -6,11 +6,14 @@ tokenizer, run only on text the hardened parser has accepted (Package.text check
 safexml): each "<" of such a text opens a comment, a CDATA section, a processing instruction or
 a tag, and a tag ends at the first ">" outside its quoted attribute values (which may hold ">").
 A search of the raw text for "<name" would be fooled by a comment, a CDATA section or such a
-value; a walk over the tokens is not. Anything else raises ``Unpatchable``.
+value; a walk over the tokens is not. A text with none of them (what Office writes) is searched
+directly for the tags of one name, at C speed: there every "<" starts a tag. Anything else
+raises ``Unpatchable``.
 """
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Iterator
@@ -61,6 +64,16 @@ class Element(NamedTuple):
         return xml[self.start : self.end]
 
 
+def _plain(xml: str) -> bool:
+    """No comment, CDATA section or processing instruction past the XML declaration (what
+    Office programs write): every "<" of the text then starts a tag."""
+    return xml.find("<!") < 0 and xml.find("<?", 1) < 0
+
+
+def _tag(m: re.Match) -> Tag:
+    return Tag(CLOSE if m.group(1) else EMPTY if m.group(4) else OPEN, m.group(2), m.start(), m.end())
+
+
 def tags(xml: str, pos: int = 0, end: int | None = None) -> Iterator[Tag]:
     """The tags of xml[pos:end] in order; comments, CDATA and processing instructions skipped."""
     end = len(xml) if end is None else end
@@ -69,62 +82,105 @@ def tags(xml: str, pos: int = 0, end: int | None = None) -> Iterator[Tag]:
             raise Unpatchable("unexpected markup")
         pos = m.end()
         if m.group(2) is not None:
-            yield Tag(CLOSE if m.group(1) else EMPTY if m.group(4) else OPEN, m.group(2), m.start(), pos)
+            yield _tag(m)
     if xml.find("<", pos, end) >= 0:
         raise Unpatchable("unexpected markup")
 
 
-def _closing(it: Iterator[Tag], tag: Tag) -> Element:
-    """The element ``tag`` opens, its end found in the rest of ``it``."""
+@functools.lru_cache(maxsize=256)
+def _same_name(name: str) -> re.Pattern:
+    """A start or end tag called ``name`` (not a longer name that begins with it)."""
+    return re.compile(rf"<(/?){re.escape(name)}(?=[\s/>])")
+
+
+def _element(xml: str, tag: Tag, limit: int, plain: bool) -> Element:
+    """The element ``tag`` opens, its end found before ``limit``. In a plain text only the tags
+    of its own name are looked at (C-speed searches); otherwise every tag is walked."""
     if tag.kind == EMPTY:
         return Element(tag.name, tag.start, tag.end, tag.end, tag.end)
     depth = 0
-    for t in it:
-        if t.kind == OPEN:
-            depth += 1
-        elif t.kind == CLOSE:
-            if not depth:
-                if t.name != tag.name:
+    if plain:
+        for m in _same_name(tag.name).finditer(xml, tag.end, limit):
+            if not m.group(1):
+                t = _TOKEN.match(xml, m.start())
+                if t is None:
+                    raise Unpatchable("unexpected markup")
+                depth += 0 if t.group(4) else 1
+            elif depth:
+                depth -= 1
+            else:
+                t = _TOKEN.match(xml, m.start())
+                if t is None:
+                    raise Unpatchable("unexpected markup")
+                return Element(tag.name, tag.start, tag.end, t.start(), t.end())
+    else:
+        for t in tags(xml, tag.end, limit):
+            if t.kind == OPEN:
+                depth += 1
+            elif t.kind == CLOSE:
+                if depth:
+                    depth -= 1
+                elif t.name != tag.name:
                     raise Unpatchable(f"<{tag.name}> closed by </{t.name}>")
-                return Element(tag.name, tag.start, tag.end, t.start, t.end)
-            depth -= 1
+                else:
+                    return Element(tag.name, tag.start, tag.end, t.start, t.end)
     raise Unpatchable(f"no </{tag.name}>")
 
 
-def find(xml: str, name: str, pos: int = 0, end: int | None = None) -> Element | None:
-    """The first element called ``name`` (prefix and all) in xml[pos:end], at any depth."""
-    it = tags(xml, pos, end)
-    for t in it:
+def find(xml: str, name: str) -> Element | None:
+    """The first element called ``name`` (prefix and all), at any depth."""
+    plain = _plain(xml)
+    if plain:
+        m = _same_name(name).search(xml)
+        if m is None:
+            return None
+        t = _TOKEN.match(xml, m.start())
+        if m.group(1) or t is None:  # its end tag first: not what the parser accepted
+            raise Unpatchable(f"unexpected markup at <{name}>")
+        return _element(xml, _tag(t), len(xml), True)
+    for t in tags(xml):
         if t.kind != CLOSE and t.name == name:
-            return _closing(it, t)
+            return _element(xml, t, len(xml), False)
     return None
 
 
 def root(xml: str) -> Element:
-    it = tags(xml)
-    for t in it:
-        return _closing(it, t)
+    for t in tags(xml):
+        if t.kind == CLOSE:
+            break
+        return _element(xml, t, len(xml), _plain(xml))
     raise Unpatchable("no root element")
 
 
 def children(xml: str, parent: Element, name: str | None = None) -> list[Element]:
-    """The child elements of ``parent`` (only those called ``name``, when given), in order."""
+    """The child elements of ``parent`` (only those called ``name``, when given), in order. The
+    text of each child is skipped over as a whole (_element), not walked tag by tag."""
+    plain = _plain(xml)
     out: list[Element] = []
-    stack: list[Tag] = []
-    for t in tags(xml, parent.head_end, parent.body_end):
-        if t.kind == OPEN:
-            stack.append(t)
+    pos, end = parent.head_end, parent.body_end
+    while (m := _TOKEN.search(xml, pos, end)) is not None:
+        if not plain and xml.find("<", pos, m.start()) >= 0:
+            raise Unpatchable("unexpected markup")
+        if m.group(2) is None:  # a comment, CDATA, a processing instruction
+            pos = m.end()
             continue
+        t = _tag(m)
         if t.kind == CLOSE:
-            if not stack or stack[-1].name != t.name:
-                raise Unpatchable(f"unexpected </{t.name}>")
-            o = stack.pop()
-            el = Element(o.name, o.start, o.end, t.start, t.end)
-        else:
-            el = Element(t.name, t.start, t.end, t.end, t.end)
-        if not stack and (name is None or el.name == name):
+            raise Unpatchable(f"unexpected </{t.name}>")
+        el = _element(xml, t, end, plain)
+        if name is None or el.name == name:
             out.append(el)
+        pos = el.end
+    if not plain and xml.find("<", pos, end) >= 0:
+        raise Unpatchable("unexpected markup")
     return out
+
+
+def count(xml: str, name: str) -> int:
+    """How many elements called ``name`` the text holds, at any depth."""
+    if _plain(xml):
+        return sum(1 for m in _same_name(name).finditer(xml) if not m.group(1))
+    return sum(1 for t in tags(xml) if t.kind != CLOSE and t.name == name)
 
 
 def child_of(xml: str, parent_name: str, name: str) -> list[Element]:
@@ -171,7 +227,10 @@ def attrs(tag: str) -> dict[str, str]:
 
 
 def get_attr(tag: str, name: str) -> str | None:
-    return attrs(tag).get(name)
+    for m in _attr_matches(tag):
+        if m.group(1) == name:
+            return m.group(2) if m.group(2) is not None else m.group(3)
+    return None
 
 
 def set_attr(tag: str, name: str, value: str | None) -> str:

@@ -31,7 +31,7 @@ class SharedStrings:
             book_rels.add(RT_SST, self.part)
             ctypes.override(self.part, CT_SST)
         self.p = markup.root_prefix(self.xml, "sst")
-        self.base = len(markup.children(self.xml, markup.root(self.xml), f"{self.p}si"))
+        self.base = markup.count(self.xml, f"{self.p}si")  # an <si> is only ever a child of <sst>
         self.new: list[str] = []
         self.index: dict[str, int] = {}
         self.refs = 0

@@ -82,3 +82,28 @@ def test_text_that_is_not_what_the_parser_accepted_is_refused():
 def test_text_for_a_cell_keeps_spaces_and_drops_what_xml_cannot_hold():
     assert markup.text_element(" a\x01<b> ") == '<t xml:space="preserve"> a&lt;b&gt; </t>'
     assert markup.text_element("_x0041_", "x:") == "<x:t>_x005F_x0041_</x:t>"
+
+
+def _outline(xml: str, el: markup.Element, depth: int = 0) -> list:
+    if depth > 3:
+        return []
+    return [(c, _outline(xml, c, depth + 1)) for c in markup.children(xml, el)]
+
+
+def test_a_plain_part_searched_directly_gives_what_walking_its_tags_gives(tmp_path):
+    """Office's parts have no comment: they are searched at C speed; with a comment after the
+    root (which changes no position) every tag is walked. Both find the same elements."""
+    import zipfile
+
+    from support.rich_workbook import build_rich_workbook
+
+    with zipfile.ZipFile(build_rich_workbook(tmp_path / "rich.xlsx")) as z:
+        parts = {n: z.read(n).decode() for n in z.namelist() if n.endswith((".xml", ".rels"))}
+    assert len(parts) > 10
+    for name, xml in parts.items():
+        walked = xml + "<!-- after the root -->"
+        assert markup._plain(xml) and not markup._plain(walked)
+        assert _outline(xml, markup.root(xml)) == _outline(walked, markup.root(walked)), name
+        for el_name in ("x:row", "row", "c", "sheetData", "xf", "si", "Relationship", "definedName", "Override"):
+            assert markup.find(xml, el_name) == markup.find(walked, el_name), (name, el_name)
+            assert markup.count(xml, el_name) == markup.count(walked, el_name), (name, el_name)
