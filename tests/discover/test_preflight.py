@@ -11,6 +11,7 @@ from lingong.ooxml.limits import MAX_TOTAL_UNPACKED
 from lingong.read.workbook import WorkbookError, read_workbook
 from lingong.spec.issues import CATALOGUE
 from support import hostile
+from support.zips import package_file
 
 
 @pytest.mark.parametrize("make,code", list(hostile.ALL_BAD.items()), ids=lambda v: getattr(v, "__name__", v))
@@ -140,15 +141,8 @@ def test_read_workbook_alone_names_the_same_cause(tmp_path):
         assert e.value.code == code, make.__name__
 
 
-def _zip_with(path, names):
-    with zipfile.ZipFile(path, "w") as z:
-        for n in names:
-            z.writestr(n, "<a/>")
-    return path
-
-
 def test_a_duplicate_part_is_refused_by_preflight_and_reader_alike(tmp_path):
-    p = _zip_with(tmp_path / "dup.xlsx", ["[Content_Types].xml", "xl/workbook.xml", "xl\\workbook.xml"])
+    p = package_file(tmp_path / "dup.xlsx", ["[Content_Types].xml", "xl/workbook.xml", "xl\\workbook.xml"])
     r = preflight(p)
     assert (r.ok, r.code, r.fmt) == (False, "F003", "xlsx") and "出现了两次" in r.found
     with pytest.raises(WorkbookError) as e:

@@ -19,6 +19,7 @@ from lingong.ooxml.relationships import Rels, rels_name, resolve
 from lingong.ooxml.shared_strings import SharedStrings
 from lingong.ooxml.styles import Styles
 from lingong.ooxml.workbook import BookXml
+from support.zips import package
 
 TYPES = (
     '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
@@ -36,17 +37,9 @@ STYLES = (
 )
 
 
-def _package(parts: dict[str, bytes | str], compression=zipfile.ZIP_DEFLATED) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", compression) as z:
-        for name, data in parts.items():
-            z.writestr(name, data)
-    return buf.getvalue()
-
-
 def _book() -> Package:
     return Package(
-        _package(
+        package(
             {
                 "[content_types].xml": TYPES,
                 "xl\\_rels\\workbook.xml.rels": BOOK_RELS,
@@ -76,18 +69,18 @@ def test_parts_are_found_whatever_their_case_and_slashes_and_the_rest_keeps_its_
 
 
 def test_a_part_is_refused_when_hostile_damaged_or_too_large():
-    hostile = _package({"a.xml": '<!DOCTYPE a [<!ENTITY e "e">]><a>&e;</a>'})
+    hostile = package({"a.xml": '<!DOCTYPE a [<!ENTITY e "e">]><a>&e;</a>'})
     with pytest.raises(Unpatchable):
         Package(hostile).text("a.xml")
-    damaged = bytearray(_package({"a.xml": "<a>" + "x" * 5000 + "</a>"}))
+    damaged = bytearray(package({"a.xml": "<a>" + "x" * 5000 + "</a>"}))
     damaged[45] ^= 0xFF
     with pytest.raises(Unpatchable):
         Package(bytes(damaged)).text("a.xml")
-    big = _package({"a.xml": b"<a>" + b" " * MAX_PART_BYTES + b"</a>"})
+    big = package({"a.xml": b"<a>" + b" " * MAX_PART_BYTES + b"</a>"})
     with pytest.raises(Unpatchable, match="too big"):
         Package(big).read("a.xml")
     with pytest.raises(Unpatchable):
-        Package(_package({"xl/a.xml": "<a/>", "xl\\a.xml": "<a/>"}))  # one part twice
+        Package(package({"xl/a.xml": "<a/>", "xl\\a.xml": "<a/>"}))  # one part twice
     with pytest.raises(Unpatchable):
         check_xml(b"<a>", "a.xml")
 
