@@ -28,39 +28,44 @@ class Styles:
         self.xf_heads = [el.head_end - el.start for el in xfs]  # where each one's start tag ends
         self.n_fonts = len(markup.children(self.xml, found["fonts"], f"{p}font"))
         self.n_fills = len(markup.children(self.xml, found["fills"], f"{p}fill"))
-        self.new_fonts: list[str] = []
-        self.new_fills: list[str] = []
-        self.new_xfs: list[str] = []
-        self._fill_ids: dict[str, int] = {}
-        self._font_ids: dict[tuple, int] = {}
-        self._xf_ids: dict[tuple, int] = {}
+        # per kind: the elements added, and the id of each by what it was made from
+        self.new: dict[str, list[str]] = {"font": [], "fill": [], "xf": []}
+        self._ids: dict[tuple, int] = {}
+
+    def _added(self, kind: str, key: tuple, existing: int, text) -> int:
+        """The id of the element of ``kind`` made from ``key``: ``text()`` appended the first time
+        after the ``existing`` ones."""
+        if (kind, *key) not in self._ids:
+            self.new[kind].append(text())
+            self._ids[(kind, *key)] = existing + len(self.new[kind]) - 1
+        return self._ids[(kind, *key)]
 
     def fill(self, rgb: str) -> int:
-        if rgb not in self._fill_ids:
-            p = self.p
-            self.new_fills.append(
+        p = self.p
+        return self._added(
+            "fill",
+            (rgb,),
+            self.n_fills,
+            lambda: (
                 f'<{p}fill><{p}patternFill patternType="solid"><{p}fgColor rgb="FF{rgb}"/>'
                 f'<{p}bgColor indexed="64"/></{p}patternFill></{p}fill>'
-            )
-            self._fill_ids[rgb] = self.n_fills + len(self.new_fills) - 1
-        return self._fill_ids[rgb]
+            ),
+        )
 
     def font(self, size: float, bold: bool) -> int:
-        key = (size, bold)
-        if key not in self._font_ids:
-            p = self.p
-            self.new_fonts.append(
+        p = self.p
+        return self._added(
+            "font",
+            (size, bold),
+            self.n_fonts,
+            lambda: (
                 f'<{p}font>{f"<{p}b/>" if bold else ""}<{p}sz val="{size:g}"/>'
                 f'<{p}name val="{self.font_name}"/><{p}family val="3"/><{p}charset val="134"/></{p}font>'
-            )
-            self._font_ids[key] = self.n_fonts + len(self.new_fonts) - 1
-        return self._font_ids[key]
+            ),
+        )
 
     def _xf(self, key: tuple, text: str) -> int:
-        if key not in self._xf_ids:
-            self.new_xfs.append(text)
-            self._xf_ids[key] = len(self.xfs) + len(self.new_xfs) - 1
-        return self._xf_ids[key]
+        return self._added("xf", key, len(self.xfs), lambda: text)
 
     def marked(self, s: int, rgb: str) -> int:
         """The station's cell format ``s`` with its fill replaced by ``rgb``."""
@@ -88,15 +93,11 @@ class Styles:
         return self._xf(("list", size, bold, rgb, wrap), text)
 
     def save(self) -> None:
-        if not (self.new_fonts or self.new_fills or self.new_xfs):
+        if not any(self.new.values()):
             return
         xml, p = self.xml, self.p
-        for local, new, child in (
-            ("fonts", self.new_fonts, "font"),
-            ("fills", self.new_fills, "fill"),
-            ("cellXfs", self.new_xfs, "xf"),
-        ):
-            if new:
-                xml = markup.insert_into(xml, f"{p}{local}", "".join(new))
+        for local, child in (("fonts", "font"), ("fills", "fill"), ("cellXfs", "xf")):
+            if self.new[child]:
+                xml = markup.insert_into(xml, f"{p}{local}", "".join(self.new[child]))
                 xml = markup.recount(xml, f"{p}{local}", f"{p}{child}")
         self.pkg.put(self.part, xml)
