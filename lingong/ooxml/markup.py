@@ -64,10 +64,18 @@ class Element(NamedTuple):
         return xml[self.start : self.end]
 
 
+_PLAIN: list[tuple[str, bool]] = []  # the last texts looked at: an edit asks about one text many times
+
+
 def _plain(xml: str) -> bool:
     """No comment, CDATA section or processing instruction past the XML declaration (what
     Office programs write): every "<" of the text then starts a tag."""
-    return xml.find("<!") < 0 and xml.find("<?", 1) < 0
+    for text, plain in _PLAIN:
+        if text is xml:
+            return plain
+    plain = xml.find("<!") < 0 and xml.find("<?", 1) < 0
+    _PLAIN[:] = [(xml, plain), *_PLAIN[:3]]
+    return plain
 
 
 def _tag(m: re.Match) -> Tag:
@@ -93,6 +101,11 @@ def _same_name(name: str) -> re.Pattern:
     return re.compile(rf"<(/?){re.escape(name)}(?=[\s/>])")
 
 
+@functools.lru_cache(maxsize=256)
+def _start_of(name: str) -> re.Pattern:
+    return re.compile(rf"<{re.escape(name)}(?=[\s/>])")
+
+
 def _element(xml: str, tag: Tag, limit: int, plain: bool) -> Element:
     """The element ``tag`` opens, its end found before ``limit``. In a plain text only the tags
     of its own name are looked at (C-speed searches); otherwise every tag is walked."""
@@ -100,6 +113,15 @@ def _element(xml: str, tag: Tag, limit: int, plain: bool) -> Element:
         return Element(tag.name, tag.start, tag.end, tag.end, tag.end)
     depth = 0
     if plain:
+        close = xml.find(f"</{tag.name}", tag.end, limit)
+        after = close + 2 + len(tag.name)
+        if (
+            0 <= close
+            and after < len(xml)
+            and xml[after] in ">\t\n\r "
+            and not _start_of(tag.name).search(xml, tag.end, close)
+        ):
+            return Element(tag.name, tag.start, tag.end, close, xml.index(">", after) + 1)  # nothing of its name inside
         for m in _same_name(tag.name).finditer(xml, tag.end, limit):
             if not m.group(1):
                 t = _TOKEN.match(xml, m.start())
@@ -179,7 +201,7 @@ def children(xml: str, parent: Element, name: str | None = None) -> list[Element
 def count(xml: str, name: str) -> int:
     """How many elements called ``name`` the text holds, at any depth."""
     if _plain(xml):
-        return sum(1 for m in _same_name(name).finditer(xml) if not m.group(1))
+        return len(_start_of(name).findall(xml))
     return sum(1 for t in tags(xml) if t.kind != CLOSE and t.name == name)
 
 
