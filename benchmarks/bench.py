@@ -553,7 +553,7 @@ def _documents_child(input_dir: str, output: str, period: str, forms: int) -> No
             unpatched += 1
         # the copy as it was made before issue 15 (openpyxl load and save), for comparison
         c = time.process_time()
-        _openpyxl_copy(data, src.suffix.lower(), rel, by_file[rel], out / "openpyxl" / f"{n}_退回.xlsx", None)
+        _openpyxl_copy(src, data, src.suffix.lower(), rel, by_file[rel], out / "openpyxl" / f"{n}_退回.xlsx", None)
         old_way.append(time.process_time() - c)
     texts = load_text_templates(ROOT / "templates")
     graded = [r for r in summary.results if r.graded][:forms]
