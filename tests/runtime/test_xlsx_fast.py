@@ -1,5 +1,5 @@
 """The short ways through xlsxwriter's inner loops write the library's very bytes, and an
-xlsxwriter they were not checked on switches them off."""
+xlsxwriter they were not checked on switches them off, as the run record says."""
 
 from __future__ import annotations
 
@@ -125,3 +125,36 @@ def test_the_switch_turns_them_off(monkeypatch):
     monkeypatch.setenv(xlsx_fast.SWITCH, "0")
     assert xlsx_fast.classes() == (xlsxwriter.Workbook, Worksheet)
     assert xlsx_fast.SWITCH in xlsx_fast.status().reason
+
+
+def _outputs(root):
+    """Every workbook of an output folder, part by part."""
+    import zipfile
+
+    out = {}
+    for p in sorted(root.rglob("*.xlsx")):
+        with zipfile.ZipFile(p) as z:
+            out[p.relative_to(root).as_posix()] = {n: z.read(n) for n in z.namelist()}
+    return out
+
+
+@pytest.mark.timeout(300)
+def test_a_run_writes_the_same_workbooks_without_them_and_its_record_says_so(city, tmp_path, monkeypatch):
+    """A whole run (forms, summary, validation report, return copy) once the short ways' way and
+    once as after an xlsxwriter upgrade that switched them off: byte for byte the same workbooks,
+    and each run record says how they were written."""
+    import json
+
+    from lingong import cli
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # one time of writing for both runs
+    args = ["--input", str(city), "--period", "2023H1", "--quiet"]
+    assert cli.main([*args, "--output", str(tmp_path / "fast")]) in (0, 1)
+    _changed_write_cell(monkeypatch)  # forked document writers inherit it
+    assert cli.main([*args, "--output", str(tmp_path / "plain")]) in (0, 1)
+
+    fast, plain = _outputs(tmp_path / "fast"), _outputs(tmp_path / "plain")
+    assert len(fast) >= 4 and fast == plain
+    records = [json.loads((tmp_path / k / "2023H1" / "运行记录.json").read_text("utf-8")) for k in ("fast", "plain")]
+    assert records[0]["xlsx_fast"]["active"] is True
+    assert records[1]["xlsx_fast"]["active"] is False and "Worksheet._write_cell" in records[1]["xlsx_fast"]["reason"]
