@@ -7,6 +7,7 @@ import struct
 from pathlib import Path
 
 from lingong.discover.limits import MAX_XLS_STREAM
+from lingong.discover.preflight import BOOK_STREAMS, ole_read_stream
 from lingong.read.scan_base import Extras, read_limited, wants
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -35,8 +36,6 @@ def _biff_records(data: bytes, pos: int):
 def scan_xls_errors(path: Path, wanted, data: bytes | None = None) -> dict[str, Extras]:
     """Error cells of a BIFF8 workbook: calamine reads them as ''. BOOLERR records
     hold typed errors, FORMULA records cached error results."""
-    from lingong.discover.preflight import ole_read_stream
-
     if data is None:
         data = read_limited(Path(path))
     data = ole_read_stream(io.BytesIO(data), len(data), ("Workbook", "Book", "WORKBOOK", "BOOK"), MAX_XLS_STREAM)
@@ -180,8 +179,6 @@ def bounded_xls(data: bytes, max_rows: int, max_cols: int) -> tuple[bytes | None
     """The .xls file with its far cells cut (cut_far_cells), or (None, set()) when none
     is beyond the bounds or the file is not one this can rewrite."""
     import olefile
-
-    from lingong.discover.preflight import BOOK_STREAMS, ole_read_stream
 
     stream = ole_read_stream(io.BytesIO(data), len(data), BOOK_STREAMS, MAX_XLS_STREAM)
     if not stream:

@@ -16,9 +16,12 @@ import zipfile
 from html import unescape
 
 from lingong.discover.limits import MAX_XLS_STREAM
+from lingong.discover.preflight import BOOK_STREAMS, ole_read_stream
 from lingong.ooxml.archive import normalize_member_names
 from lingong.ooxml.limits import MAX_PART_BYTES
 from lingong.read.scan_base import elements, office_document, read_part
+from lingong.read.scan_xls import OLE_MAGIC, sheet_names_by_offset
+from lingong.read.scan_xlsb import XLSB_BUNDLE_SH, wide_string, xlsb_records
 
 _ODS_TABLE = re.compile(rb"<table:table\b[^>]*?\btable:name=\"([^\"]*)\"")
 
@@ -31,8 +34,6 @@ def own_sheet_names(data: bytes, zf: zipfile.ZipFile | None = None) -> list[str]
                 with zipfile.ZipFile(io.BytesIO(data)) as z:
                     return _zip_names(z)
             return _zip_names(zf)
-        from lingong.read.scan_xls import OLE_MAGIC
-
         if data[:8] == OLE_MAGIC:
             return _xls_names(data)
     except Exception:  # noqa: BLE001 - a part that cannot be parsed leaves the names unknown
@@ -44,8 +45,6 @@ def _zip_names(zf: zipfile.ZipFile) -> list[str] | None:
     normalize_member_names(zf)  # "xl\\workbook.bin" is xl/workbook.bin, as for the readers
     names = set(zf.namelist())
     if "xl/workbook.bin" in names:
-        from lingong.read.scan_xlsb import XLSB_BUNDLE_SH, wide_string, xlsb_records
-
         book = read_part(zf, "xl/workbook.bin")
         out = []
         for rtype, lo, hi, _ in xlsb_records(book):
@@ -68,9 +67,6 @@ def _zip_names(zf: zipfile.ZipFile) -> list[str] | None:
 
 
 def _xls_names(data: bytes) -> list[str] | None:
-    from lingong.discover.preflight import BOOK_STREAMS, ole_read_stream
-    from lingong.read.scan_xls import sheet_names_by_offset
-
     stream = ole_read_stream(io.BytesIO(data), len(data), BOOK_STREAMS, MAX_XLS_STREAM)
     if not stream:
         return None

@@ -50,10 +50,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree.ElementTree import ParseError
 
+from lingong.discover.preflight import preflight
 from lingong.ooxml import safexml
 from lingong.ooxml.archive import normalize_member_names
 from lingong.ooxml.namespaces import has_content_types
 from lingong.read.labels import sheet_key
+from lingong.read.read_failures import is_damage, old_ole_version, unsupported
 
 # The limits and WorkbookError are part of this contract.
 from lingong.read.scan_base import (  # noqa: F401
@@ -72,6 +74,7 @@ from lingong.read.scan_ods import ods_extras
 from lingong.read.scan_xls import OLE_MAGIC, bounded_xls, scan_xls_errors
 from lingong.read.scan_xlsb import xlsb_extras
 from lingong.read.scan_xlsx import unopenable_sheets_removed, xlsx_extras
+from lingong.read.sheet_names import own_sheet_names
 
 
 @dataclass(frozen=True)
@@ -274,10 +277,6 @@ def _explain_failure(path: Path, head: bytes, msg: str, data: bytes) -> Workbook
     whole is not called damaged: an old BIFF version is F013, anything else calamine
     does not support F014, with the sheet names found by our own means
     (``sheet_names``: a workbook that is not a report is then skipped as such)."""
-    from lingong.discover.preflight import preflight
-    from lingong.read.read_failures import is_damage, old_ole_version, unsupported
-    from lingong.read.sheet_names import own_sheet_names
-
     if "cell limit" in msg.lower():
         return far_cells(msg)
     pf = preflight(path, data=data)
@@ -299,8 +298,6 @@ def _explain_failure(path: Path, head: bytes, msg: str, data: bytes) -> Workbook
 
 
 def _sheet_failure(name: str, msg: str, names: list[str]) -> WorkbookError:
-    from lingong.read.read_failures import is_damage, unsupported
-
     if is_damage(msg):
         return WorkbookError("F003", f"工作表“{name}”内容损坏")
     err = WorkbookError("F014", f"工作表“{name}”{unsupported(msg)}")
@@ -387,8 +384,6 @@ def read_checked(path: Path, wanted: set[str] | None = None) -> ReadResult:
     Never raises for a bad file; run it under ``parallel.run_isolated`` so that a
     reader crash or runaway costs only this file."""
     import hashlib
-
-    from lingong.discover.preflight import preflight
 
     path = Path(path)
     try:
