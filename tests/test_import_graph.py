@@ -32,6 +32,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("lingong", "errors", "layout"),  # "lingong": the package's __init__ (its version)
     ("model",),  # plain values: records, periods, cells, file names as shown
     ("spec",),  # the template, the rules, the issue catalogue, the words
+    ("ooxml",),  # the zip, the hardened XML parser and the parts of a package, for read/ and render/
     ("runtime",),  # clock, output files, masking, workers, progress, locks
     ("discover",),
     ("read",),

@@ -1,21 +1,8 @@
-"""How much of an input file the program is willing to look at, in one place: preflight
-checks a file against these before any reader opens it, and the readers, the sheet-name
-scan and the return copy's package reader hold to the same bounds when called alone."""
+"""How large an input file the program is willing to look at: preflight checks a file
+against these before any reader opens it, and the readers hold to the same bounds when
+called alone. What a zip package may inflate to, part by part, is lingong.ooxml.limits."""
 
 from __future__ import annotations
 
-# ---- preflight -----------------------------------------------------------------------
-MAX_TOTAL_UNPACKED = 50 * 1024 * 1024  # declared unpacked size of all members together
-MAX_MEMBER_RATIO = 200  # unpacked/packed ratio of one member ...
-RATIO_MIN_MEMBER = 5 * 1024 * 1024  # ... counts only for members bigger than this
-MAX_MEMBERS = 5000  # a workbook has tens of parts, not thousands
-PROLOG_FIRST_READ = 4096  # bytes of each XML part read to find its prolog
-PROLOG_MAX_READ = 64 * 1024  # a prolog longer than this is itself suspicious
-QUICK_HEAD = 256  # what the fast path inflates of each part (x 17 parts a file)
-
-# ---- the readers and the return copy -----------------------------------------------------
-MAX_PART_BYTES = MAX_TOTAL_UNPACKED  # one part of a package: read_workbook may be called without preflight
 MAX_FILE_BYTES = 64 * 1024 * 1024  # a monthly report is ~20 KB; past the unpacked-size bound of preflight
 MAX_XLS_STREAM = MAX_FILE_BYTES  # the workbook stream of an .xls
-MAX_PACKAGE_PART = MAX_FILE_BYTES  # a part of the package a return copy patches
-PROLOG_BYTES = PROLOG_MAX_READ  # where the xlsx reader looks for a DOCTYPE

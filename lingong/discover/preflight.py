@@ -25,7 +25,10 @@ from pathlib import Path
 
 import olefile
 
-from lingong.discover.limits import (
+from lingong.discover.old_formats import QUATTRO_STREAMS, old_excel_file
+from lingong.ooxml import archive
+from lingong.ooxml.archive import ZIP_MAGIC, normalize_member_names, short_name
+from lingong.ooxml.limits import (
     MAX_MEMBER_RATIO,
     MAX_MEMBERS,
     MAX_TOTAL_UNPACKED,
@@ -34,9 +37,8 @@ from lingong.discover.limits import (
     QUICK_HEAD,
     RATIO_MIN_MEMBER,
 )
-from lingong.discover.old_formats import QUATTRO_STREAMS, old_excel_file
+from lingong.ooxml.namespaces import has_content_types
 
-ZIP_MAGIC = b"PK\x03\x04"
 EMPTY_ZIP_MAGIC = b"PK\x05\x06"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
@@ -198,7 +200,7 @@ def _check_zip_members(zf: zipfile.ZipFile, size: int) -> Preflight:
         if i.file_size > RATIO_MIN_MEMBER and i.file_size > MAX_MEMBER_RATIO * max(1, i.compress_size):
             return _fail(
                 "F005",
-                f"部件 {_short(i.filename)} 解压后 {_mb(i.file_size)}，压缩比 {i.file_size // max(1, i.compress_size)}",
+                f"部件 {short_name(i.filename)} 解压后 {_mb(i.file_size)}，压缩比 {i.file_size // max(1, i.compress_size)}",
                 expected=f"压缩比 {MAX_MEMBER_RATIO}",
             )
     if total > MAX_TOTAL_UNPACKED:
@@ -234,44 +236,6 @@ def _check_zip_members(zf: zipfile.ZipFile, size: int) -> Preflight:
 _ODS_UNREAD = ("Basic/", "Dialogs/")
 
 
-def _short(name: str) -> str:
-    return name if len(name) <= 40 else "…" + name[-39:]
-
-
-_DRIVE = re.compile(r"^[A-Za-z]:")
-
-
-def normalize_member_names(zf: zipfile.ZipFile) -> str | None:
-    """Read entry names written with backslashes (``xl\\workbook.xml``), as some
-    Chinese exporters write them, the way calamine does: as "/".
-
-    The open ZipFile is renamed in place (``orig_filename`` keeps the name the
-    local header is checked against), so every later lookup sees one spelling.
-    Returns a Chinese detail when the names cannot be trusted: two entries for
-    one part (``xl/workbook.xml`` beside ``xl\\workbook.xml``, or one name twice;
-    which one a reader takes is then a matter of chance) or a name that leaves
-    the package (``..``, an absolute path, a drive letter). Idempotent."""
-    infos = zf.infolist()
-    slashed = any("\\" in i.filename for i in infos)
-    # OPC part names compare without regard to case; ODF names do not.
-    fold = any(i.filename.replace("\\", "/").lower() == "[content_types].xml" for i in infos)
-    seen: set[str] = set()
-    problem = None
-    for i in infos:
-        name = i.filename.replace("\\", "/")
-        key = name.lower() if fold else name
-        if key in seen and problem is None:
-            problem = f"压缩包中部件 {_short(name)} 出现了两次，无法确定应读取哪一个"
-        seen.add(key)
-        if (name.startswith("/") or _DRIVE.match(name) or ".." in name.split("/")) and problem is None:
-            problem = f"部件名称 {_short(name)} 指向压缩包之外"
-    if slashed:
-        for i in infos:
-            i.filename = i.filename.replace("\\", "/")
-        zf.NameToInfo = {i.filename: i for i in infos}
-    return problem
-
-
 def _zip_format(zf: zipfile.ZipFile, names: set[str]) -> str | None:
     if "mimetype" in names:
         try:
@@ -283,8 +247,7 @@ def _zip_format(zf: zipfile.ZipFile, names: set[str]) -> str | None:
             return "ods"
         if mt.startswith(b"application/vnd.oasis.opendocument"):
             return None
-    # OPC part names compare without regard to case: some exporters write [content_types].xml.
-    opc = any(n.lower() == "[content_types].xml" for n in names)
+    opc = has_content_types(names)
     if opc and "xl/workbook.bin" in names:
         return "xlsb"
     if opc and any(n.startswith("xl/") or n.lower().endswith("workbook.xml") for n in names):
@@ -314,51 +277,33 @@ def _prolog_problem(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[str, st
     Office files never carry a DTD; one is how entity bombs (billion laughs) and
     external entities get in. Only the first bytes are decompressed."""
     try:
-        head = _quick_head(zf.fp, info)
+        head = archive.head(zf.fp, info, QUICK_HEAD)
         if head is not None:
             if b"<!" not in head and _ROOT_START.search(head):
                 return None  # the usual Office prolog: no comment, no DOCTYPE, the root in sight
             if b"<!doctype" in head.lower():
-                return "F006", f"{_short(info.filename)} 含 DOCTYPE"
+                return "F006", f"{short_name(info.filename)} 含 DOCTYPE"
             if _root_found(head):
                 return None
         with zf.open(info) as m:
             data = m.read(PROLOG_FIRST_READ)
             while True:
                 if b"<!doctype" in data.lower():
-                    return "F006", f"{_short(info.filename)} 含 DOCTYPE"
+                    return "F006", f"{short_name(info.filename)} 含 DOCTYPE"
                 if _root_found(data):
                     return None
                 if len(data) >= PROLOG_MAX_READ:
-                    return "F006", f"{_short(info.filename)} 开头异常"
+                    return "F006", f"{short_name(info.filename)} 开头异常"
                 more = m.read(PROLOG_FIRST_READ)
                 if not more:
                     return None
                 data += more
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError):
-        return "F003", f"部件 {_short(info.filename)} 损坏"
+        return "F003", f"部件 {short_name(info.filename)} 损坏"
     except NotImplementedError:
-        return "F003", f"部件 {_short(info.filename)} 使用了不支持的压缩方式"
+        return "F003", f"部件 {short_name(info.filename)} 使用了不支持的压缩方式"
     except RuntimeError:  # zipfile raises it for encrypted members
         return "F004", "压缩包设置了密码"
-
-
-def _quick_head(f, info: zipfile.ZipInfo) -> bytes | None:
-    """The first QUICK_HEAD bytes of a member, straight from the file: about
-    ten times cheaper than ZipFile.open, which matters at ~15 parts per file."""
-    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        return None
-    f.seek(info.header_offset)
-    local = f.read(30)
-    if len(local) < 30 or local[:4] != ZIP_MAGIC:
-        raise zipfile.BadZipFile("local header")
-    name_len, extra_len = struct.unpack_from("<HH", local, 26)
-    f.seek(info.header_offset + 30 + name_len + extra_len)
-    # An Office prolog is a hundred bytes; a longer one goes the slow way, which reads on.
-    raw = f.read(min(info.compress_size, 4 * QUICK_HEAD))  # a dynamic Huffman table comes first
-    if info.compress_type == zipfile.ZIP_STORED:
-        return raw[:QUICK_HEAD]
-    return zlib.decompressobj(-15).decompress(raw, QUICK_HEAD)
 
 
 # ---- OLE2 compound files: .xls (and .et), or an encrypted OOXML -----------

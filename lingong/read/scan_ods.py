@@ -4,37 +4,29 @@ from __future__ import annotations
 
 import zipfile
 
-from lingong.read.scan_base import (
-    _LIMIT_PART,
-    MAX_COLS,
-    MAX_PART_BYTES,
-    MAX_ROWS,
-    WorkbookError,
-    _Extras,
-    _feed,
-    _new_parser,
-    _wants,
-)
+from lingong.ooxml import safexml
+from lingong.ooxml.limits import MAX_PART_BYTES
+from lingong.read.scan_base import LIMIT_PART, MAX_COLS, MAX_ROWS, Extras, WorkbookError, feed, wants
 
 _ODS_REPEAT_CAP = MAX_ROWS + 1
 
 
-def _scan_ods(zf: zipfile.ZipFile, wanted) -> dict[str, _Extras]:
+def ods_extras(zf: zipfile.ZipFile, wanted) -> dict[str, Extras]:
     """LibreOffice saves an error result as value-type error with the text in
     <text:p>; calamine reads it as ''. Only scanned when the file has one."""
     info = zf.getinfo("content.xml")
     if info.file_size > MAX_PART_BYTES:
-        raise WorkbookError("F005", f"content.xml 解压后超过 {_LIMIT_PART}", _LIMIT_PART)
+        raise WorkbookError("F005", f"content.xml 解压后超过 {LIMIT_PART}", LIMIT_PART)
     data = zf.read(info)
     if b'value-type="error"' not in data:
         return {}
-    extras: dict[str, _Extras] = {}
+    extras: dict[str, Extras] = {}
     st = {"table": None, "row": -1, "col": 0, "err": None, "text": None}
 
     def start(tag, attrs):
         if tag == "table:table":
             name = attrs.get("table:name", "")
-            st["table"] = name if _wants(wanted, name) else None
+            st["table"] = name if wants(wanted, name) else None
             st["row"] = -1
         elif st["table"] is None:
             return
@@ -54,7 +46,7 @@ def _scan_ods(zf: zipfile.ZipFile, wanted) -> dict[str, _Extras]:
             if st["err"] is not None:
                 r, c = st["err"]
                 if r < MAX_ROWS and c < MAX_COLS:
-                    extras.setdefault(st["table"], _Extras()).errors[(r, c)] = st["text"].strip()
+                    extras.setdefault(st["table"], Extras()).errors[(r, c)] = st["text"].strip()
                 st["err"] = None
             st["col"] += st.get("crep", 1)
         elif tag == "table:table-row":
@@ -66,8 +58,8 @@ def _scan_ods(zf: zipfile.ZipFile, wanted) -> dict[str, _Extras]:
         if st["err"] is not None:
             st["text"] += s
 
-    p = _new_parser()
+    p = safexml.parser()
     p.StartElementHandler, p.EndElementHandler, p.CharacterDataHandler = start, end, text
     p.buffer_text = True
-    _feed(p, data)
+    feed(p, data)
     return extras

@@ -7,7 +7,8 @@ import struct
 from pathlib import Path
 
 from lingong.discover.limits import MAX_XLS_STREAM
-from lingong.read.scan_base import _Extras, _wants, read_limited
+from lingong.discover.preflight import BOOK_STREAMS, ole_read_stream
+from lingong.read.scan_base import Extras, read_limited, wants
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 BIFF_ERRORS = {
@@ -32,11 +33,9 @@ def _biff_records(data: bytes, pos: int):
             return
 
 
-def scan_xls_errors(path: Path, wanted, data: bytes | None = None) -> dict[str, _Extras]:
+def scan_xls_errors(path: Path, wanted, data: bytes | None = None) -> dict[str, Extras]:
     """Error cells of a BIFF8 workbook: calamine reads them as ''. BOOLERR records
     hold typed errors, FORMULA records cached error results."""
-    from lingong.discover.preflight import ole_read_stream
-
     if data is None:
         data = read_limited(Path(path))
     data = ole_read_stream(io.BytesIO(data), len(data), ("Workbook", "Book", "WORKBOOK", "BOOK"), MAX_XLS_STREAM)
@@ -54,11 +53,11 @@ def scan_xls_errors(path: Path, wanted, data: bytes | None = None) -> dict[str, 
             name = raw.decode("utf-16-le") if high & 1 else raw.decode("latin-1")
             if kind == 0:
                 sheets.append((name, offset))
-    out: dict[str, _Extras] = {}
+    out: dict[str, Extras] = {}
     for name, offset in sheets:
-        if not _wants(wanted, name) or offset >= len(data):
+        if not wants(wanted, name) or offset >= len(data):
             continue
-        ex = _Extras()
+        ex = Extras()
         for rtype, body in _biff_records(data, offset):
             if rtype == 0x0205 and len(body) >= 8 and body[7] == 1:  # BOOLERR holding an error
                 r, c = struct.unpack_from("<HH", body, 0)
@@ -100,7 +99,7 @@ _STRING = 0x0207  # the cached text of the FORMULA before it
 _CONTINUE = 0x003C
 
 
-def _sheet_names(data: bytes) -> dict[int, str]:
+def sheet_names_by_offset(data: bytes) -> dict[int, str]:
     """BOF offset of each sheet substream -> sheet name, from BOUNDSHEET (BIFF5 and 8)."""
     records = _biff_records(data, 0)
     first = next(records, None)
@@ -131,7 +130,7 @@ def cut_far_cells(stream: bytes, max_rows: int, max_cols: int) -> tuple[bytes | 
     """The workbook stream with every cell at row >= max_rows or column >= max_cols
     retyped away, and the names of the sheets that lost cells; (None, set()) when no
     cell is that far."""
-    names = _sheet_names(stream)
+    names = sheet_names_by_offset(stream)
     out: bytearray | None = None
     cut: set[str] = set()
     sheet_at = 0
@@ -180,8 +179,6 @@ def bounded_xls(data: bytes, max_rows: int, max_cols: int) -> tuple[bytes | None
     """The .xls file with its far cells cut (cut_far_cells), or (None, set()) when none
     is beyond the bounds or the file is not one this can rewrite."""
     import olefile
-
-    from lingong.discover.preflight import BOOK_STREAMS, ole_read_stream
 
     stream = ole_read_stream(io.BytesIO(data), len(data), BOOK_STREAMS, MAX_XLS_STREAM)
     if not stream:

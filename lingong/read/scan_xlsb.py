@@ -3,18 +3,18 @@ MAX_ROWS x MAX_COLS, record by record."""
 
 from __future__ import annotations
 
-import posixpath
 import struct
 import zipfile
 
+from lingong.ooxml.relationships import rels_name, resolve
 from lingong.read.scan_base import (
     MAX_COLS,
     MAX_ROWS,
-    _elements,
-    _Extras,
-    _office_document,
-    _read_part,
-    _wanted_sheets,
+    Extras,
+    elements,
+    office_document,
+    read_part,
+    wanted_sheets,
 )
 from lingong.read.scan_xls import BIFF_ERRORS
 
@@ -54,7 +54,7 @@ def xlsb_records(data: bytes):
         pos += size
 
 
-def _wide_string(data: bytes, pos: int, end: int) -> tuple[str | None, int]:
+def wide_string(data: bytes, pos: int, end: int) -> tuple[str | None, int]:
     """An XLWideString (u32 count of UTF-16 units, 0xFFFFFFFF for none) and the position after it."""
     if pos + 4 > end:
         raise ValueError("string")
@@ -71,32 +71,28 @@ def xlsb_sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
     """Sheet name -> zip member of its binary worksheet, via workbook.bin (BrtBundleSh)
     and its XML rels."""
     names = set(zf.namelist())
-    root = _read_part(zf, "_rels/.rels") if "_rels/.rels" in names else None
-    wb_part = _office_document(root) if root is not None else "xl/workbook.bin"
+    root = read_part(zf, "_rels/.rels") if "_rels/.rels" in names else None
+    wb_part = office_document(root) if root is not None else "xl/workbook.bin"
     if not wb_part.endswith(".bin"):
         wb_part = "xl/workbook.bin"
-    base = posixpath.dirname(wb_part)
-    rels_part = posixpath.join(base, "_rels", posixpath.basename(wb_part) + ".rels")
+    rels_part = rels_name(wb_part)
     targets: dict[str, str] = {}
     if rels_part in names:
-        for rel in _elements(_read_part(zf, rels_part), "Relationship"):
-            t = rel.get("Target") or ""
-            targets[rel.get("Id") or ""] = (
-                t.lstrip("/") if t.startswith("/") else posixpath.normpath(posixpath.join(base, t))
-            )
-    book = _read_part(zf, wb_part)
+        for rel in elements(read_part(zf, rels_part), "Relationship"):
+            targets[rel.get("Id") or ""] = resolve(wb_part, rel.get("Target") or "")
+    book = read_part(zf, wb_part)
     out: dict[str, str] = {}
     for rtype, lo, hi, _ in xlsb_records(book):
         if rtype == XLSB_BUNDLE_SH and hi - lo >= 16:
-            rel_id, pos = _wide_string(book, lo + 8, hi)
-            name, _ = _wide_string(book, pos, hi)
+            rel_id, pos = wide_string(book, lo + 8, hi)
+            name, _ = wide_string(book, pos, hi)
             part = targets.get(rel_id or "")
             if name is not None and part in names:
                 out[name] = part
     return out
 
 
-def _scan_xlsb(zf: zipfile.ZipFile, wanted) -> tuple[dict[str, _Extras], dict[str, bytes]]:
+def xlsb_extras(zf: zipfile.ZipFile, wanted) -> tuple[dict[str, Extras], dict[str, bytes]]:
     """Error cells of the wanted binary sheets, which calamine reads as '' (BrtCellError)
     or not at all (BrtFmlaError, a formula whose cached result is an error). A formula
     record always carries its cached result, so there is no "uncached" case; whether
@@ -104,10 +100,10 @@ def _scan_xlsb(zf: zipfile.ZipFile, wanted) -> tuple[dict[str, _Extras], dict[st
 
     A sheet with cells past MAX_ROWS x MAX_COLS is rewritten without them (and its
     declared range clipped) before calamine builds its dense grid, as for .xlsx."""
-    extras: dict[str, _Extras] = {}
+    extras: dict[str, Extras] = {}
     patched: dict[str, bytes] = {}
-    for name, part, data in _wanted_sheets(zf, xlsb_sheet_parts(zf), wanted):
-        ex = _Extras()
+    for name, part, data in wanted_sheets(zf, xlsb_sheet_parts(zf), wanted):
+        ex = Extras()
         row = 0
         far: list[tuple[int, int]] = []  # (record start, record end) of cells to drop
         dim: tuple[int, int] | None = None

@@ -3,21 +3,21 @@ a sheet past MAX_ROWS x MAX_COLS before calamine builds its dense grid."""
 
 from __future__ import annotations
 
-import posixpath
 import re
 import zipfile
 
-from lingong.discover.limits import PROLOG_BYTES
 from lingong.model.cells import col_index
+from lingong.ooxml.limits import PROLOG_BYTES
+from lingong.ooxml.relationships import rels_name, resolve
 from lingong.read.scan_base import (
     MAX_COLS,
     MAX_ROWS,
+    Extras,
     WorkbookError,
-    _elements,
-    _Extras,
-    _office_document,
-    _read_part,
-    _wanted_sheets,
+    elements,
+    office_document,
+    read_part,
+    wanted_sheets,
 )
 
 
@@ -28,13 +28,12 @@ def xlsx_sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
     parse is remembered by content (not by name or checksum: equal bytes, equal
     answer)."""
     names = set(zf.namelist())
-    root = _read_part(zf, "_rels/.rels") if "_rels/.rels" in names else None
-    wb_part = _memo(("root", root), lambda: _office_document(root))
-    base = posixpath.dirname(wb_part)
-    rels_part = posixpath.join(base, "_rels", posixpath.basename(wb_part) + ".rels")
-    rels = _read_part(zf, rels_part) if rels_part in names else None
-    book = _read_part(zf, wb_part)
-    pairs = _memo((wb_part, rels, book), lambda: _sheet_targets(base, rels, book))
+    root = read_part(zf, "_rels/.rels") if "_rels/.rels" in names else None
+    wb_part = _memo(("root", root), lambda: office_document(root))
+    rels_part = rels_name(wb_part)
+    rels = read_part(zf, rels_part) if rels_part in names else None
+    book = read_part(zf, wb_part)
+    pairs = _memo((wb_part, rels, book), lambda: _sheet_targets(wb_part, rels, book))
     return {name: part for name, part in pairs if part in names}
 
 
@@ -56,17 +55,14 @@ def _memo(key: tuple, compute):
     return value
 
 
-def _sheet_targets(base: str, rels: bytes | None, book: bytes) -> tuple[tuple[str, str], ...]:
+def _sheet_targets(wb_part: str, rels: bytes | None, book: bytes) -> tuple[tuple[str, str], ...]:
     targets: dict[str, str] = {}
     if rels is not None:
-        for rel in _elements(rels, "Relationship"):
-            t = rel.get("Target") or ""
-            targets[rel.get("Id") or ""] = (
-                t.lstrip("/") if t.startswith("/") else posixpath.normpath(posixpath.join(base, t))
-            )
+        for rel in elements(rels, "Relationship"):
+            targets[rel.get("Id") or ""] = resolve(wb_part, rel.get("Target") or "")
     return tuple(
         (el.get("name", ""), targets[el.get("id") or ""])
-        for el in _elements(book, "sheet")
+        for el in elements(book, "sheet")
         if targets.get(el.get("id") or "")
     )
 
@@ -90,11 +86,11 @@ def sheet_extent(data: bytes) -> tuple[int, int]:
     return max_row, max_col
 
 
-def _scan_xlsx(zf: zipfile.ZipFile, wanted) -> tuple[dict[str, _Extras], dict[str, bytes]]:
-    extras: dict[str, _Extras] = {}
+def xlsx_extras(zf: zipfile.ZipFile, wanted) -> tuple[dict[str, Extras], dict[str, bytes]]:
+    extras: dict[str, Extras] = {}
     patched: dict[str, bytes] = {}
-    for name, part, data in _wanted_sheets(zf, xlsx_sheet_parts(zf), wanted):
-        ex = _Extras()
+    for name, part, data in wanted_sheets(zf, xlsx_sheet_parts(zf), wanted):
+        ex = Extras()
         max_row, max_col = sheet_extent(data)
         if max_row > MAX_ROWS or max_col > MAX_COLS:
             ex.truncated = True
@@ -154,7 +150,7 @@ def _may_hold_formula_or_error(data: bytes) -> bool:
     return any(data.find(p, lo, hi) >= 0 for p in _PROBES)
 
 
-def _scan_cells(data: bytes, ex: _Extras) -> None:
+def _scan_cells(data: bytes, ex: Extras) -> None:
     """Formulas with no cached value, and error cells, found without parsing the
     whole sheet: only the cells around a ``<f`` or ``t="e"`` are looked at.
 
@@ -228,19 +224,19 @@ def unopenable_sheets_removed(zf: zipfile.ZipFile) -> dict[str, bytes]:
     Those sheets are never ours to read; without their entries calamine reads the rest
     (the return copy is made from the original file, with every sheet)."""
     names = set(zf.namelist())
-    root = _read_part(zf, "_rels/.rels") if "_rels/.rels" in names else None
-    wb_part = _memo(("root", root), lambda: _office_document(root))
+    root = read_part(zf, "_rels/.rels") if "_rels/.rels" in names else None
+    wb_part = _memo(("root", root), lambda: office_document(root))
     if wb_part not in names:
         return {}
-    rels_part = posixpath.join(posixpath.dirname(wb_part), "_rels", posixpath.basename(wb_part) + ".rels")
-    rels = _read_part(zf, rels_part) if rels_part in names else None
-    book = _read_part(zf, wb_part)
+    rels_part = rels_name(wb_part)
+    rels = read_part(zf, rels_part) if rels_part in names else None
+    book = read_part(zf, wb_part)
     cleaned = _memo(("openable", rels, book), lambda: _without_unopenable(rels, book))
     return {wb_part: cleaned} if cleaned is not None else {}
 
 
 def _without_unopenable(rels: bytes | None, book: bytes) -> bytes | None:
-    types = {r.get("Id") or "": r.get("Type") or "" for r in _elements(rels, "Relationship")} if rels else {}
+    types = {r.get("Id") or "": r.get("Type") or "" for r in elements(rels, "Relationship")} if rels else {}
 
     def keep(m: re.Match) -> bytes:
         rid = _REL_ID.search(m.group(0))

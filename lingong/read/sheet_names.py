@@ -15,8 +15,13 @@ import re
 import zipfile
 from html import unescape
 
-from lingong.discover.limits import MAX_PART_BYTES, MAX_XLS_STREAM
-from lingong.read.scan_base import _elements, _office_document, _read_part
+from lingong.discover.limits import MAX_XLS_STREAM
+from lingong.discover.preflight import BOOK_STREAMS, ole_read_stream
+from lingong.ooxml.archive import normalize_member_names
+from lingong.ooxml.limits import MAX_PART_BYTES
+from lingong.read.scan_base import elements, office_document, read_part
+from lingong.read.scan_xls import OLE_MAGIC, sheet_names_by_offset
+from lingong.read.scan_xlsb import XLSB_BUNDLE_SH, wide_string, xlsb_records
 
 _ODS_TABLE = re.compile(rb"<table:table\b[^>]*?\btable:name=\"([^\"]*)\"")
 
@@ -29,8 +34,6 @@ def own_sheet_names(data: bytes, zf: zipfile.ZipFile | None = None) -> list[str]
                 with zipfile.ZipFile(io.BytesIO(data)) as z:
                     return _zip_names(z)
             return _zip_names(zf)
-        from lingong.read.scan_xls import OLE_MAGIC
-
         if data[:8] == OLE_MAGIC:
             return _xls_names(data)
     except Exception:  # noqa: BLE001 - a part that cannot be parsed leaves the names unknown
@@ -39,19 +42,15 @@ def own_sheet_names(data: bytes, zf: zipfile.ZipFile | None = None) -> list[str]
 
 
 def _zip_names(zf: zipfile.ZipFile) -> list[str] | None:
-    from lingong.discover.preflight import normalize_member_names
-
     normalize_member_names(zf)  # "xl\\workbook.bin" is xl/workbook.bin, as for the readers
     names = set(zf.namelist())
     if "xl/workbook.bin" in names:
-        from lingong.read.scan_xlsb import XLSB_BUNDLE_SH, _wide_string, xlsb_records
-
-        book = _read_part(zf, "xl/workbook.bin")
+        book = read_part(zf, "xl/workbook.bin")
         out = []
         for rtype, lo, hi, _ in xlsb_records(book):
             if rtype == XLSB_BUNDLE_SH and hi - lo >= 16:
-                _rel, pos = _wide_string(book, lo + 8, hi)
-                name, _ = _wide_string(book, pos, hi)
+                _rel, pos = wide_string(book, lo + 8, hi)
+                name, _ = wide_string(book, pos, hi)
                 if name is not None:
                     out.append(name)
         return out
@@ -60,18 +59,15 @@ def _zip_names(zf: zipfile.ZipFile) -> list[str] | None:
         if info.file_size > MAX_PART_BYTES:
             return None
         return [unescape(m.decode("utf-8", "replace")) for m in _ODS_TABLE.findall(zf.read(info))]
-    root = _read_part(zf, "_rels/.rels") if "_rels/.rels" in names else None
-    part = _office_document(root)
+    root = read_part(zf, "_rels/.rels") if "_rels/.rels" in names else None
+    part = office_document(root)
     if part not in names:
         return None
-    return [el.get("name", "") for el in _elements(_read_part(zf, part), "sheet")]
+    return [el.get("name", "") for el in elements(read_part(zf, part), "sheet")]
 
 
 def _xls_names(data: bytes) -> list[str] | None:
-    from lingong.discover.preflight import BOOK_STREAMS, ole_read_stream
-    from lingong.read.scan_xls import _sheet_names
-
     stream = ole_read_stream(io.BytesIO(data), len(data), BOOK_STREAMS, MAX_XLS_STREAM)
     if not stream:
         return None
-    return list(_sheet_names(stream).values())
+    return list(sheet_names_by_offset(stream).values())

@@ -44,38 +44,37 @@ from __future__ import annotations
 import io
 import os
 import struct
-import xml.parsers.expat
 import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree.ElementTree import ParseError
 
-from defusedxml import DefusedXmlException
-
+from lingong.discover.preflight import preflight
+from lingong.ooxml import safexml
+from lingong.ooxml.archive import normalize_member_names
+from lingong.ooxml.namespaces import has_content_types
 from lingong.read.labels import sheet_key
+from lingong.read.read_failures import is_damage, old_ole_version, unsupported
 
-# The limits and WorkbookError are part of this contract; _new_parser, _NoDTD and
-# _elements are re-exported for the return copy's package reader (render/xlsx_package).
+# The limits and WorkbookError are part of this contract.
 from lingong.read.scan_base import (  # noqa: F401
     MAX_COLS,
     MAX_FILE_BYTES,
     MAX_PART_BYTES,
     MAX_ROWS,
+    Extras,
     WorkbookError,
-    _elements,
-    _Extras,
-    _far_cells,
-    _new_parser,
-    _NoDTD,
-    _patched_zip,
-    _wants,
+    far_cells,
     read_limited,
+    repacked,
+    wants,
 )
-from lingong.read.scan_ods import _scan_ods
+from lingong.read.scan_ods import ods_extras
 from lingong.read.scan_xls import OLE_MAGIC, bounded_xls, scan_xls_errors
-from lingong.read.scan_xlsb import _scan_xlsb
-from lingong.read.scan_xlsx import _scan_xlsx, unopenable_sheets_removed
+from lingong.read.scan_xlsb import xlsb_extras
+from lingong.read.scan_xlsx import unopenable_sheets_removed, xlsx_extras
+from lingong.read.sheet_names import own_sheet_names
 
 
 @dataclass(frozen=True)
@@ -159,7 +158,7 @@ def read_workbook(
     head = data[:8]
     if not head:
         raise WorkbookError("F001", "0 字节")
-    extras: dict[str, _Extras] = {}
+    extras: dict[str, Extras] = {}
     patched_source: io.BytesIO | None = None
     kind = None
     if head.startswith(b"PK"):
@@ -167,8 +166,6 @@ def read_workbook(
         try:
             if own:
                 zf = zipfile.ZipFile(io.BytesIO(data))
-            from lingong.discover.preflight import normalize_member_names
-
             bad_name = normalize_member_names(zf)
             if bad_name:
                 raise WorkbookError("F003", bad_name)
@@ -180,28 +177,28 @@ def read_workbook(
             try:
                 if "xl/workbook.bin" in names:
                     kind = "xlsb"
-                    extras, patched = _scan_xlsb(zf, wanted)
-                elif "xl/workbook.xml" in names or _has_content_types(names):
+                    extras, patched = xlsb_extras(zf, wanted)
+                elif "xl/workbook.xml" in names or has_content_types(names):
                     kind = "xlsx"
-                    extras, patched = _scan_xlsx(zf, wanted)
+                    extras, patched = xlsx_extras(zf, wanted)
                     patched.update(unopenable_sheets_removed(zf))
                 elif "content.xml" in names:
                     kind = "ods"
-                    extras = _scan_ods(zf, wanted)
+                    extras = ods_extras(zf, wanted)
             except (ValueError, KeyError, IndexError, struct.error, ParseError):
                 # (A damaged member raises BadZipFile or zlib.error, which go on to F003.)
                 # Our scanner could not follow a part that calamine may still read (a
                 # producer's own layout is not damage): calamine decides, unscanned.
                 extras, patched = {}, {}
             if patched or (slashed and kind == "xlsb"):
-                patched_source = _patched_zip(zf, patched)
+                patched_source = repacked(zf, patched)
         except WorkbookError:
             raise
-        except DefusedXmlException as e:
+        except safexml.Forbidden as e:
             raise WorkbookError("F006", "文件含 DOCTYPE 或实体声明") from e
         except (zipfile.BadZipFile, OSError, EOFError, ValueError, KeyError, ParseError, zlib.error) as e:
             raise WorkbookError("F003", _zip_damage(e)) from e
-        except (xml.parsers.expat.ExpatError, UnicodeDecodeError) as e:
+        except (safexml.Malformed, UnicodeDecodeError) as e:
             raise WorkbookError("F003", "工作表内容损坏") from e
         except NotImplementedError as e:
             raise WorkbookError("F003", "使用了不支持的压缩方式") from e
@@ -222,7 +219,7 @@ def read_workbook(
         if bounded is not None:
             patched_source = io.BytesIO(bounded)
             for name in cut:
-                extras.setdefault(name, _Extras()).truncated = True
+                extras.setdefault(name, Extras()).truncated = True
 
     try:
         # From memory, by content: an .xlsx named .xls is common, and it costs less than by path.
@@ -260,11 +257,6 @@ def _reader_failed(e: BaseException, pc) -> bool:
     return isinstance(e, pc.CalamineError) or type(e).__name__ == "PanicException"
 
 
-def _has_content_types(names: set[str]) -> bool:
-    # OPC part names compare without regard to case: some exporters write [content_types].xml.
-    return any(n.lower() == "[content_types].xml" for n in names)
-
-
 def _zip_damage(e: Exception) -> str:
     """The clerk's words for what broke inside the package (no Python exception names)."""
     if isinstance(e, KeyError):
@@ -285,12 +277,8 @@ def _explain_failure(path: Path, head: bytes, msg: str, data: bytes) -> Workbook
     whole is not called damaged: an old BIFF version is F013, anything else calamine
     does not support F014, with the sheet names found by our own means
     (``sheet_names``: a workbook that is not a report is then skipped as such)."""
-    from lingong.discover.preflight import preflight
-    from lingong.read.read_failures import is_damage, old_ole_version, unsupported
-    from lingong.read.sheet_names import own_sheet_names
-
     if "cell limit" in msg.lower():
-        return _far_cells(msg)
+        return far_cells(msg)
     pf = preflight(path, data=data)
     if not pf.ok and pf.code:
         return WorkbookError(pf.code, pf.found, pf.expected)
@@ -310,8 +298,6 @@ def _explain_failure(path: Path, head: bytes, msg: str, data: bytes) -> Workbook
 
 
 def _sheet_failure(name: str, msg: str, names: list[str]) -> WorkbookError:
-    from lingong.read.read_failures import is_damage, unsupported
-
     if is_damage(msg):
         return WorkbookError("F003", f"工作表“{name}”内容损坏")
     err = WorkbookError("F014", f"工作表“{name}”{unsupported(msg)}")
@@ -324,7 +310,7 @@ def _read_sheets(wb, path: Path, wanted, extras, pc) -> Workbook:
     meta = {m.name: m for m in wb.sheets_metadata}
     out = Workbook(path, names)
     for name in names:
-        if not _wants(wanted, name):
+        if not wants(wanted, name):
             continue
         m = meta.get(name)
         visible = m is None or m.visible == pc.SheetVisibleEnum.Visible
@@ -344,9 +330,9 @@ def _read_sheets(wb, path: Path, wanted, extras, pc) -> Workbook:
             if not _reader_failed(e, pc):
                 raise
             if "cell limit" in str(e).lower():
-                raise _far_cells(str(e)) from e
+                raise far_cells(str(e)) from e
             raise _sheet_failure(name, str(e), names) from e
-        ex = extras.get(name) or _Extras()
+        ex = extras.get(name) or Extras()
         truncated = ex.truncated or (end is not None and (end[0] >= MAX_ROWS or end[1] >= MAX_COLS))
         errs = _ERROR_STRINGS
         rows = [
@@ -398,8 +384,6 @@ def read_checked(path: Path, wanted: set[str] | None = None) -> ReadResult:
     Never raises for a bad file; run it under ``parallel.run_isolated`` so that a
     reader crash or runaway costs only this file."""
     import hashlib
-
-    from lingong.discover.preflight import preflight
 
     path = Path(path)
     try:

@@ -2,7 +2,7 @@
 coloured and commented, plus a sheet 问题清单 listing all issues of the file.
 
 The station fixes this copy and sends it back, so it must stay their workbook:
-.xlsx/.xlsm are patched as a package (lingong.xlsx_patch: fills, notes and the list
+.xlsx/.xlsm are patched as a package (render/xlsx_patch: fills, notes and the list
 sheet added, every other part byte for byte; the source is never opened for writing);
 a package the patcher does not understand goes through openpyxl as before;
 .xls/.xlsb/.ods, which neither can open, are rebuilt from the grids calamine read,
@@ -20,13 +20,15 @@ import math
 import re
 from pathlib import Path
 
-from lingong.discover.preflight import normalize_member_names, preflight
+from lingong.discover.preflight import preflight
 from lingong.layout import RETURN_COPY_SUFFIX
 from lingong.model.cells import split_address
 from lingong.model.records import Issue
+from lingong.ooxml.archive import normalize_member_names
 from lingong.read.workbook import MAX_COLS, MAX_ROWS, WorkbookError, read_workbook
 from lingong.render import print_layout
 from lingong.render.validation_report import issue_cells, row_height
+from lingong.render.xlsx_patch import ListCell, ListSheet, Mark, Unpatchable, patch
 from lingong.runtime import outfiles, privacy
 from lingong.spec.issues import ERROR, INFO, SEVERITY_ORDER, WARNING
 
@@ -236,8 +238,6 @@ def _slash_names(data: bytes) -> bytes:
 
 def _marks(issues: list[Issue]) -> list:
     """One mark per (sheet, cell) named by the issues, worst first, with its note."""
-    from .xlsx_patch import Mark
-
     by_cell: dict[tuple[str, str], list[Issue]] = {}
     for i in issues:
         if i.sheet and i.cell and i.sheet != LIST_SHEET:
@@ -260,8 +260,6 @@ def _list_rows(issues: list[Issue]) -> list[tuple[Issue, tuple[str, ...]]]:
 
 def _list_spec(rel: str, issues: list[Issue], note: str):
     """问题清单 as plain rows, the same for the patched and the rebuilt copy."""
-    from .xlsx_patch import ListCell, ListSheet
-
     rows = [
         (1, [ListCell("本报表的问题清单（标红为错误，标黄为警告，单元格批注有说明）", "title")], None),
         (2, [ListCell(f"文件：{privacy.mask(rel)}", "plain")], None),
@@ -311,8 +309,6 @@ def patch_note(issues: list[Issue]) -> str:
 def patched_copy(data: bytes, rel: str, issues: list[Issue]) -> bytes:
     """The station's package with the marks and 问题清单 added (lingong.xlsx_patch);
     raises xlsx_patch.Unpatchable for a package it cannot patch safely."""
-    from .xlsx_patch import patch
-
     copy, _marked = patch(data, _marks(issues), _list_spec(rel, issues, patch_note(issues)))
     return copy
 
@@ -327,8 +323,6 @@ def write_return_copy(
     (every part the marks do not need stays byte for byte); a package the patcher
     does not understand is copied through openpyxl as before; other formats are
     rebuilt from the grids."""
-    from .xlsx_patch import Unpatchable
-
     src = Path(src)
     out_path = Path(out_path)
     suffix = src.suffix.lower()
@@ -354,7 +348,6 @@ def _every_sheet(src: Path, sheet_rows: dict[str, list[list]] | None):
     The report was read for the sheets the assessment needs; the station's copy needs
     all of them (填报说明, its own sheets), so the source is read again whole. When it
     can no longer be read, the grids of the report's reading are what is left."""
-
     try:
         wb = read_workbook(src, None)
     except (WorkbookError, OSError):
@@ -369,7 +362,6 @@ def _every_sheet(src: Path, sheet_rows: dict[str, list[list]] | None):
 def _format_said(src: Path, suffix: str) -> str:
     """The source's format as the note says it: by content, since a name can lie (an
     .xls renamed .xlsx was "原文件为 .xlsx 格式，本副本已转换为 .xlsx")."""
-
     fmt = preflight(src).fmt
     real = f".{fmt}" if fmt else suffix or "未知"
     if real == ".xlsx" and suffix in (".xlsx", ".xlsm", ".et"):
@@ -381,7 +373,6 @@ def _format_said(src: Path, suffix: str) -> str:
 
 def _rebuilt_note(said: str, grids: dict, cut: list[str], whole: bool) -> str:
     """What the rebuilt copy kept, exactly: every sheet and row, or which were not."""
-
     kept = f"全部 {len(grids)} 个工作表" if whole else f"本工具读取的 {len(grids)} 个工作表（原文件的其他工作表未保留）"
     if said == ".xlsx":  # an .xlsx openpyxl could not open: rebuilt, but not converted
         note = f"原文件无法直接加标注，本副本按读取的内容重新生成，保留了{kept}的单元格内容（格式、批注未保留）。"

@@ -347,48 +347,21 @@ def xlsxwriter_options() -> dict:
 
 def new_xlsxwriter(path: Path, *, mask: bool = True):
     """An xlsxwriter Workbook with safe options, a fixed timestamp, and every cell
-    text and comment it writes masked (``privacy.mask``). ``mask=False`` only for
-    workbooks that stand for a station's own input (the demo's and the tests'
-    reports and registry), never for an output."""
-    from lingong.runtime.xlsx_fast import FastWorkbook
+    text and comment it writes masked (``privacy.mask``, xlsx_masking). ``mask=False`` only for
+    workbooks that stand for a station's own input (the demo's and the tests' reports and
+    registry), never for an output. Written the short ways of xlsx_fast where they apply."""
+    # Imported here, not with this module: the reading workers use this module and never
+    # write a workbook, so they never load xlsxwriter.
+    from lingong.runtime import xlsx_fast, xlsx_masking
 
+    workbook_class, worksheet_class = xlsx_fast.classes()
     # The default font sets the unit of every column width, so the print plan can trust it;
     # a station's own input (mask=False) keeps the spreadsheet default, as a station's would.
     options = (
         {**xlsxwriter_options(), "default_format_properties": dict(DEFAULT_FONT)} if mask else xlsxwriter_options()
     )
-    wb = FastWorkbook(str(path), options)
+    wb = workbook_class(str(path), options)
     if mask:
-        wb.worksheet_class = _masking_worksheet_class()
+        wb.worksheet_class = xlsx_masking.masking(worksheet_class)
     wb.set_properties({"created": FIXED_TIMESTAMP, "author": "零工驿站考核工具"})
     return wb
-
-
-_MASKING_WORKSHEET = None
-
-
-def _masking_worksheet_class():
-    """xlsxwriter's Worksheet, masking every string cell, rich string and comment:
-    each workbook the program lays out passes through here, whatever writes it."""
-    global _MASKING_WORKSHEET
-    if _MASKING_WORKSHEET is None:
-        from lingong.runtime.xlsx_fast import FastWorksheet
-
-        class MaskingWorksheet(FastWorksheet):
-            def _write_string(self, row, col, string, cell_format=None):
-                return super()._write_string(row, col, privacy.mask(string), cell_format)
-
-            def _write_rich_string(self, row, col, *args):
-                return super()._write_rich_string(
-                    row, col, *(privacy.mask(a) if isinstance(a, str) else a for a in args)
-                )
-
-            def write_comment(self, *args, **kw):  # (row, col, text) or ("B2", text)
-                args = list(args)
-                i = 1 if isinstance(args[0], str) else 2
-                if len(args) > i and isinstance(args[i], str):
-                    args[i] = privacy.mask(args[i])
-                return super().write_comment(*args, **kw)
-
-        _MASKING_WORKSHEET = MaskingWorksheet
-    return _MASKING_WORKSHEET

@@ -6,11 +6,12 @@ import zipfile
 
 import pytest
 
-from lingong.discover.limits import MAX_TOTAL_UNPACKED
 from lingong.discover.preflight import preflight
+from lingong.ooxml.limits import MAX_TOTAL_UNPACKED
 from lingong.read.workbook import WorkbookError, read_workbook
 from lingong.spec.issues import CATALOGUE
 from support import hostile
+from support.zips import package_file
 
 
 @pytest.mark.parametrize("make,code", list(hostile.ALL_BAD.items()), ids=lambda v: getattr(v, "__name__", v))
@@ -140,39 +141,8 @@ def test_read_workbook_alone_names_the_same_cause(tmp_path):
         assert e.value.code == code, make.__name__
 
 
-def _zip_with(path, names):
-    with zipfile.ZipFile(path, "w") as z:
-        for n in names:
-            z.writestr(n, "<a/>")
-    return path
-
-
-def test_backslash_names_are_read_as_slashes_and_ambiguous_names_refused(tmp_path):
-    from lingong.discover.preflight import normalize_member_names
-
-    ok = _zip_with(tmp_path / "ok.xlsx", ["[Content_Types].xml", "xl\\workbook.xml", "xl\\worksheets\\sheet1.xml"])
-    with zipfile.ZipFile(ok) as z:
-        assert normalize_member_names(z) is None
-        assert z.namelist() == ["[Content_Types].xml", "xl/workbook.xml", "xl/worksheets/sheet1.xml"]
-        assert z.read("xl/workbook.xml") == b"<a/>"  # the local header still matches its own name
-        assert normalize_member_names(z) is None  # idempotent
-    cases = {
-        ("[Content_Types].xml", "xl/workbook.xml", "xl\\workbook.xml"): "出现了两次",
-        ("[Content_Types].xml", "xl/workbook.xml", "xl/Workbook.xml"): "出现了两次",  # OPC ignores case
-        ("[Content_Types].xml", "xl/workbook.xml", "..\\x.xml"): "压缩包之外",
-        ("[Content_Types].xml", "xl/workbook.xml", "C:\\x.xml"): "压缩包之外",
-        ("[Content_Types].xml", "xl/workbook.xml", "/etc/x.xml"): "压缩包之外",
-    }
-    for i, (names, words) in enumerate(cases.items()):
-        with zipfile.ZipFile(_zip_with(tmp_path / f"bad{i}.xlsx", names)) as z:
-            assert words in (normalize_member_names(z) or ""), names
-    ods = _zip_with(tmp_path / "a.ods", ["mimetype", "content.xml", "Pictures/a.png", "Pictures/A.png"])
-    with zipfile.ZipFile(ods) as z:
-        assert normalize_member_names(z) is None  # ODF names are case-sensitive
-
-
 def test_a_duplicate_part_is_refused_by_preflight_and_reader_alike(tmp_path):
-    p = _zip_with(tmp_path / "dup.xlsx", ["[Content_Types].xml", "xl/workbook.xml", "xl\\workbook.xml"])
+    p = package_file(tmp_path / "dup.xlsx", ["[Content_Types].xml", "xl/workbook.xml", "xl\\workbook.xml"])
     r = preflight(p)
     assert (r.ok, r.code, r.fmt) == (False, "F003", "xlsx") and "出现了两次" in r.found
     with pytest.raises(WorkbookError) as e:

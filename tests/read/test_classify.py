@@ -32,9 +32,9 @@ def test_one_forgiving_comparison_for_every_sheet_lookup():
     # Inner and ideographic spaces, full-width brackets: the same key when classifying,
     # choosing the sheets to read and finding a sheet (read/labels.sheet_key).
     from lingong.read.labels import sheet_key
-    from lingong.read.scan_base import _wants
+    from lingong.read.scan_base import wants
 
     assert classify(["月度 指标"]) == ((KIND_REPORT,), "")
     assert classify(["考核组\u3000意见"]) == ((KIND_DECISIONS,), "")
     assert sheet_key("明细（一）") == sheet_key("明细(一)")
-    assert _wants({"月度指标"}, " 月度　指标 ")
+    assert wants({"月度指标"}, " 月度　指标 ")

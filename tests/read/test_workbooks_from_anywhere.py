@@ -122,7 +122,7 @@ def test_a_reader_panic_is_a_chinese_reason_not_panic_text(tmp_path, monkeypatch
 
     xlsb = report_as_xlsb(corpus.report(tmp_path, "ZD-001", "东城零工驿站", "src.xlsx"), tmp_path / "src.xlsb")
     slashed = rezip(xlsb, tmp_path / "报表.xlsb", rename=lambda n: n.replace("/", "\\"))
-    monkeypatch.setattr(workbook, "_patched_zip", lambda zf, patched: None)  # calamine sees the "\\" names
+    monkeypatch.setattr(workbook, "repacked", lambda zf, patched: None)  # calamine sees the "\\" names
     with pytest.raises(workbook.WorkbookError) as e:
         workbook.read_workbook(slashed)
     assert e.value.code == "F014" and "Panic" not in e.value.found and "key" not in e.value.found
@@ -214,7 +214,7 @@ def test_a_package_our_scanner_cannot_follow_is_left_to_calamine_not_called_dama
     def cannot(zf, wanted):
         raise ValueError("string")
 
-    monkeypatch.setattr(workbook, "_scan_xlsb", cannot)
+    monkeypatch.setattr(workbook, "xlsb_extras", cannot)
     wb = workbook.read_workbook(xlsb)
     assert wb.has("月度指标") and wb.sheet("月度指标").rows
 

@@ -1,4 +1,5 @@
-"""The short ways through xlsxwriter's inner loops write the library's very bytes."""
+"""The short ways through xlsxwriter's inner loops write the library's very bytes, and an
+xlsxwriter they were not checked on switches them off, as the run record says."""
 
 from __future__ import annotations
 
@@ -76,7 +77,7 @@ merges = st.lists(
 cells = st.lists(st.tuples(st.integers(0, 19), st.integers(0, 5), values, st.integers(0, 2)), max_size=40)
 
 
-@pytest.mark.skipif(not xlsx_fast.ENABLED, reason="another xlsxwriter: the library's own methods are used")
+@pytest.mark.skipif(not xlsx_fast.status().active, reason="switched off: the library's own methods are used")
 @settings(max_examples=60, deadline=None)
 @given(cells=cells, merges=merges, constant_memory=st.booleans())
 def test_fast_worksheet_writes_the_same_bytes_as_xlsxwriter(tmp_path_factory, cells, merges, constant_memory):
@@ -93,7 +94,67 @@ def test_fast_worksheet_writes_the_same_bytes_as_xlsxwriter(tmp_path_factory, ce
     assert again == theirs
 
 
-def test_fast_paths_only_with_the_version_they_were_checked_against():
-    assert xlsx_fast.ENABLED == (xlsxwriter.__version__ == xlsx_fast.CHECKED_VERSION)
-    assert ("_write_cell" in vars(xlsx_fast.FastWorksheet)) == xlsx_fast.ENABLED
-    assert ("_get_packager" in vars(xlsx_fast.FastWorkbook)) == xlsx_fast.ENABLED
+def _changed_write_cell(monkeypatch):
+    """xlsxwriter as an upgrade might leave it: Worksheet._write_cell takes another parameter."""
+    original = Worksheet._write_cell
+
+    def _write_cell(self, row, col, cell, spans=None):
+        return original(self, row, col, cell)
+
+    monkeypatch.setattr(Worksheet, "_write_cell", _write_cell)
+
+
+def test_another_version_or_a_changed_private_method_switches_the_short_ways_off(monkeypatch):
+    assert xlsx_fast.library_mismatch(xlsx_fast.CHECKED_VERSION) == ""
+    assert "3.4.0" in xlsx_fast.library_mismatch("3.4.0")
+    _changed_write_cell(monkeypatch)
+    st = xlsx_fast.status()
+    assert not st.active and "Worksheet._write_cell" in st.reason
+    assert xlsx_fast.classes() == (xlsxwriter.Workbook, Worksheet)
+    assert st.record() == {
+        "active": False,
+        "xlsxwriter": xlsxwriter.__version__,
+        "checked_against": xlsx_fast.CHECKED_VERSION,
+        "reason": st.reason,
+    }
+    monkeypatch.undo()
+    assert xlsx_fast.status().active == (xlsxwriter.__version__ == xlsx_fast.CHECKED_VERSION)
+
+
+def test_the_switch_turns_them_off(monkeypatch):
+    monkeypatch.setenv(xlsx_fast.SWITCH, "0")
+    assert xlsx_fast.classes() == (xlsxwriter.Workbook, Worksheet)
+    assert xlsx_fast.SWITCH in xlsx_fast.status().reason
+
+
+def _outputs(root):
+    """Every workbook of an output folder, part by part."""
+    import zipfile
+
+    out = {}
+    for p in sorted(root.rglob("*.xlsx")):
+        with zipfile.ZipFile(p) as z:
+            out[p.relative_to(root).as_posix()] = {n: z.read(n) for n in z.namelist()}
+    return out
+
+
+@pytest.mark.timeout(300)
+def test_a_run_writes_the_same_workbooks_without_them_and_its_record_says_so(city, tmp_path, monkeypatch):
+    """A whole run (forms, summary, validation report, return copy) once the short ways' way and
+    once as after an xlsxwriter upgrade that switched them off: byte for byte the same workbooks,
+    and each run record says how they were written."""
+    import json
+
+    from lingong import cli
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # one time of writing for both runs
+    args = ["--input", str(city), "--period", "2023H1", "--quiet"]
+    assert cli.main([*args, "--output", str(tmp_path / "fast")]) in (0, 1)
+    _changed_write_cell(monkeypatch)  # forked document writers inherit it
+    assert cli.main([*args, "--output", str(tmp_path / "plain")]) in (0, 1)
+
+    fast, plain = _outputs(tmp_path / "fast"), _outputs(tmp_path / "plain")
+    assert len(fast) >= 4 and fast == plain
+    records = [json.loads((tmp_path / k / "2023H1" / "运行记录.json").read_text("utf-8")) for k in ("fast", "plain")]
+    assert records[0]["xlsx_fast"]["active"] is True
+    assert records[1]["xlsx_fast"]["active"] is False and "Worksheet._write_cell" in records[1]["xlsx_fast"]["reason"]
