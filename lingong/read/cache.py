@@ -52,6 +52,7 @@ from pathlib import Path
 
 from lingong.layout import CACHE_NAME
 from lingong.model.records import KIND_REPORT, KIND_UNSTABLE
+from lingong.read.files import read_one
 from lingong.runtime.privacy import mask, may_hold_number
 
 FORMAT = "lingong-read-cache-2"  # the tables' layout: another one is dropped, not read
@@ -168,7 +169,6 @@ def read_packed(item: tuple[str, str]) -> tuple[bytes, bool]:
     """read_one as the workers run it: its result pickled in the worker (the pipe would pickle
     it anyway) in the form the cache stores, and whether it may be stored. Module-level and
     picklable, for the workers."""
-    from lingong.read.files import read_one
 
     result = read_one(item)
     blob = pack(result)

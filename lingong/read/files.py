@@ -25,6 +25,10 @@ from lingong.model.records import (
     ReportRecord,
     Station,
 )
+from lingong.read.classify import classify
+from lingong.read.registry import read_registry
+from lingong.read.report import read_report
+from lingong.read.workbook import read_checked
 from lingong.spec import template as spec
 from lingong.spec.issues import issue
 
@@ -65,8 +69,6 @@ def read_one(item: tuple[str, str]) -> FileResult:
     """Read one file. ``item`` is (absolute path, path relative to the input folder).
 
     Module-level and picklable: this is what worker processes run."""
-    from lingong.read.classify import classify
-    from lingong.read.workbook import read_checked
 
     path = Path(item[0])
     rel = item[1]
@@ -86,8 +88,6 @@ def read_one(item: tuple[str, str]) -> FileResult:
         iss = issue("F007", file=rel)
         return FileResult(outcome(KIND_UNSTABLE, iss.message), issues=[iss])
     if rr.workbook is None and rr.sheet_names is not None:
-        from lingong.read.classify import classify
-
         kinds, reason = classify(rr.sheet_names)
         if kinds == (KIND_SKIPPED,):  # calamine could not read it, but it is no report of ours
             return FileResult(outcome(KIND_SKIPPED, reason), source=item[0])
@@ -99,8 +99,6 @@ def read_one(item: tuple[str, str]) -> FileResult:
     kinds, reason = classify(wb.sheet_names)
     result = FileResult(outcome(KIND_SKIPPED, reason), source=item[0])
     if KIND_REPORT in kinds:
-        from lingong.read.report import read_report
-
         rec = read_report(wb, rel, sha256=sha, mtime=mtime)
         result.report = rec
         result.outcome = outcome(KIND_REPORT, station=rec.station, month=rec.month or "")
@@ -109,8 +107,6 @@ def read_one(item: tuple[str, str]) -> FileResult:
             result.grids = {name: wb.sheet(name).rows for name in wb.sheet_names if name in wb._sheets}
         return result
     if KIND_REGISTRY in kinds:
-        from lingong.read.registry import read_registry
-
         stations, iss = read_registry(wb, rel)
         result.stations = stations
         result.issues.extend(iss)
