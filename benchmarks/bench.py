@@ -141,7 +141,7 @@ def _plant_error(data: bytes) -> bytes:
     import re
 
     from lingong.read.scan_xlsx import xlsx_sheet_parts
-    from lingong.spec.template import SHEET_INDICATORS
+    from lingong.report_template import SHEET_INDICATORS
 
     try:
         zin = zipfile.ZipFile(io.BytesIO(data))
@@ -197,8 +197,8 @@ def _proto_city(dest: Path) -> Path:
 
 
 def _write_registry(path: Path, rows: list[list], header: list) -> None:
+    from lingong.report_template import SHEET_REGISTRY
     from lingong.runtime.outfiles import atomic_path, new_xlsxwriter
-    from lingong.spec.template import SHEET_REGISTRY
 
     with atomic_path(path) as tmp:
         wb = new_xlsxwriter(tmp, mask=False)  # synthetic input, not an output
@@ -216,7 +216,7 @@ def build_city(dest: Path, stations: int, *, workers: int = 2) -> dict:
     25-station demo city) into ``dest``; reuse it when already there."""
     from lingong.demo import DECISIONS_FILE, REGISTRY_FILE
     from lingong.read.workbook import read_workbook
-    from lingong.spec.template import REGISTRY_COLUMNS, SHEET_REGISTRY
+    from lingong.report_template import REGISTRY_COLUMNS, SHEET_REGISTRY
 
     dest = Path(dest)
     blocks = max(1, -(-stations // BLOCK))
@@ -519,6 +519,7 @@ def resubmit(path: Path) -> bytes:
 def _documents_child(input_dir: str, output: str, period: str, forms: int) -> None:
     """Runs in a child: the run without its documents, then each return copy and up to
     ``forms`` 考核验收表 written one by one in this one process, CPU time each."""
+    from lingong.catalogue.issues import ERROR
     from lingong.model.records import KIND_REPORT
     from lingong.model.run import RunOptions
     from lingong.pipeline import run
@@ -527,7 +528,6 @@ def _documents_child(input_dir: str, output: str, period: str, forms: int) -> No
     from lingong.render.return_copy import _openpyxl_copy, patched_copy, write_return_copy
     from lingong.render.xlsx_patch import Unpatchable
     from lingong.runtime import xlsx_fast
-    from lingong.spec.issues import ERROR
 
     summary = run(
         RunOptions(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from lingong.catalogue.issues import ERROR, INFO, WARNING
 from lingong.choose.selection import NOT_REGISTERED
 from lingong.grade.city import CountyTally, city_tally
 from lingong.model.filenames import display_path
@@ -19,8 +20,7 @@ from lingong.model.records import (
 )
 from lingong.model.run import RunSummary
 from lingong.render.wording import date_cn
-from lingong.spec.issues import ERROR, INFO, WARNING
-from lingong.spec.vocab import GRADES, KIND_LABELS, OPEN_CASE_STATES, RETURNED
+from lingong.words import GRADES, KIND_LABELS, OPEN_CASE_STATES, RETURNED
 
 
 def _grades(tally: CountyTally) -> str:

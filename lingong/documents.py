@@ -15,6 +15,7 @@ from datetime import datetime, time
 from pathlib import Path
 
 from lingong import layout
+from lingong.catalogue.issues import ERROR
 from lingong.layout import NOTICE_NAME
 from lingong.model.filenames import display_path
 from lingong.model.records import Issue
@@ -25,7 +26,6 @@ from lingong.runtime.clock import CHINA, stamp
 from lingong.runtime.outfiles import inside, locked_outputs, remove_temps
 from lingong.runtime.parallel import run_isolated
 from lingong.runtime.progress import default_workers, progress_bar
-from lingong.spec.issues import ERROR
 
 
 @dataclass

@@ -21,8 +21,8 @@ import pandas as pd
 from lingong import layout
 from lingong.grade.monthly import FIXED_HEADERS, ROW_STATUSES
 from lingong.model.periods import month_text
-from lingong.spec.template import COUNT, COUNTIES, COUNTY_COLUMN, INDICATORS, ITEMS
-from lingong.spec.vocab import ACCEPTED, CANCEL, ENDED, EXCELLENT, GRADES, ON_NOTICE, PASS
+from lingong.report_template import COUNT, COUNTIES, COUNTY_COLUMN, INDICATORS, ITEMS
+from lingong.words import ACCEPTED, CANCEL, ENDED, EXCELLENT, GRADES, ON_NOTICE, PASS
 
 COUNTY = pd.CategoricalDtype(COUNTIES, ordered=True)
 GRADE = pd.CategoricalDtype(GRADES[::-1], ordered=True)  # 不合格 < 合格 < 优秀

@@ -22,6 +22,7 @@ from datetime import date
 from pathlib import Path
 
 from lingong import __version__, layout
+from lingong.catalogue.issues import ERROR, sort_key
 from lingong.choose.period import default_period
 from lingong.choose.plausibility import drop_implausible
 from lingong.choose.selection import select_reports
@@ -52,13 +53,12 @@ from lingong.read.files import FileResult
 from lingong.reading import pick_registry, read_files, start_readers
 from lingong.record import Assessment, RulesInfo, dumps, loads, write_card
 from lingong.render.wording import rules_title
+from lingong.rules.load import load_rules
 from lingong.run_checks import assessment_date, check_date, history_present, refuse_same_folder
 from lingong.run_notes import assessment_lines, tell_locked, tell_mail, what_changed
 from lingong.runtime.clock import now_china
 from lingong.runtime.outfiles import inside
 from lingong.runtime.progress import default_workers
-from lingong.spec.issues import ERROR, sort_key
-from lingong.spec.rules import load_rules
 from lingong.versions import keep_previous, put_back
 
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from lingong.catalogue.issues import issue
 from lingong.errors import FatalInput
 from lingong.model.records import Issue
 from lingong.read.cache import Lookup, ReadCache, input_root, read_packed, unpack
 from lingong.read.files import FileResult, isolated_failure
 from lingong.runtime.parallel import import_in_background, import_modules, run_isolated, start_workers
 from lingong.runtime.progress import progress_bar
-from lingong.spec.issues import issue
 
 
 def start_readers(workers: int):

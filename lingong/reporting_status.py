@@ -22,11 +22,11 @@ from lingong.grade.grading import station_sort_key
 from lingong.layout import DEFAULT_RULES
 from lingong.model.records import Station
 from lingong.reading import pick_registry, read_files
+from lingong.rules.load import load_rules
 from lingong.run_checks import refuse_same_folder
 from lingong.runtime.clock import today_china
 from lingong.runtime.progress import default_workers
-from lingong.spec.rules import load_rules
-from lingong.spec.vocab import NO_COUNTY
+from lingong.words import NO_COUNTY
 
 ADOPTED, RETURNED, MISSING, NOT_DUE, NOT_OPERATING, CANCELLED = "已采用", "退回", "缺报", "未到期", "未运营", "已取消"
 STATUSES = (ADOPTED, RETURNED, MISSING, NOT_DUE, NOT_OPERATING, CANCELLED)

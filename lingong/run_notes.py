@@ -14,7 +14,7 @@ from lingong.model.periods import date_cn
 from lingong.model.records import KIND_REPORT
 from lingong.model.run import RunSummary
 from lingong.runtime.outfiles import locked_message
-from lingong.spec.vocab import ACCEPTED
+from lingong.words import ACCEPTED
 
 
 def tell_mail(summary: RunSummary, drafts, notice_path, locked) -> None:

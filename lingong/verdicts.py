@@ -7,11 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lingong.catalogue.issues import ERROR
 from lingong.model.records import Issue
 from lingong.render.return_copy import copy_name
 from lingong.render.return_copy import write_return_copy as _write_copy
 from lingong.reporting_status import read_folder
-from lingong.spec.issues import ERROR
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,10 @@ report and the rules, giving V018 errors that send the report back.
 
 from __future__ import annotations
 
+from lingong.catalogue.issues import issue
 from lingong.model.records import Issue, ReportRecord
-from lingong.spec.issues import issue
-from lingong.spec.rules import Rules
-from lingong.spec.template import INDICATOR_BY_CODE
+from lingong.report_template import INDICATOR_BY_CODE
+from lingong.rules.load import Rules
 
 
 def implausible(rec: ReportRecord, rules: Rules) -> list[tuple[str, Issue]]:

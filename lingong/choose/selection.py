@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import PurePath
 
+from lingong import report_template as ts
+from lingong.catalogue.issues import issue
 from lingong.model.records import Issue, ReportRecord, Station
 from lingong.read.labels import norm_text
-from lingong.spec import template as ts
-from lingong.spec.issues import issue
-from lingong.spec.rules import Rules
-from lingong.spec.vocab import ACCEPTED, RETURNED, SUPERSEDED
+from lingong.rules.load import Rules
+from lingong.words import ACCEPTED, RETURNED, SUPERSEDED
 
 OUTSIDE = "运营期外"
 NOT_REGISTERED = "驿站不在名册"

@@ -10,11 +10,11 @@ from lingong.demo.figures import default_report_name
 from lingong.demo.scenario import PLANS, YEAR
 from lingong.demo.writers import rel_path
 from lingong.model.periods import parse_period
-from lingong.runtime import outfiles
-from lingong.spec.template import (
+from lingong.report_template import (
     SHEET_INDICATORS,
     SHEET_INFO,
 )
+from lingong.runtime import outfiles
 
 # ---- the demo's assessment cycle -------------------------------------------------------
 

@@ -38,9 +38,7 @@ from lingong.demo.scenario import (
 )
 from lingong.model.records import Station
 from lingong.render.blank_template import write_template
-from lingong.runtime import outfiles
-from lingong.runtime.parallel import start_method
-from lingong.spec.template import (
+from lingong.report_template import (
     DECISION_COLUMNS,
     ITEMS,
     REGISTRY_COLUMNS,
@@ -49,6 +47,8 @@ from lingong.spec.template import (
     SHEET_INFO,
     SHEET_REGISTRY,
 )
+from lingong.runtime import outfiles
+from lingong.runtime.parallel import start_method
 
 
 def rel_path(plan: Plan, name: str, *sub: str) -> str:

@@ -47,7 +47,7 @@ ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 @dataclass(frozen=True)
 class Preflight:
     ok: bool
-    code: str | None = None  # catalogue code (lingong.spec.issues), None when ok
+    code: str | None = None  # catalogue code (lingong.catalogue.issues), None when ok
     found: str = ""  # short Chinese detail for the issue's {found}
     fmt: str | None = None  # "xlsx" (also xlsm/et-as-zip) | "xlsb" | "xls" | "ods" | None
     expected: str = ""  # the limit or form exceeded, for the issue's {expected} (F005)

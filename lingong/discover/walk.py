@@ -13,9 +13,9 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lingong.catalogue.issues import issue
 from lingong.model.filenames import display_names
 from lingong.model.records import KIND_SKIPPED, FileOutcome, Issue
-from lingong.spec.issues import issue
 
 # .et is WPS's own format: an OLE2 (BIFF) or zip workbook that calamine reads by content.
 # .xlsb (Excel's binary workbook) is read by calamine too; its return copy is rebuilt as .xlsx.

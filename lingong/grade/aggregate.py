@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 
 from lingong.model.periods import active_months, month_label, months_in_year_through
 from lingong.model.records import MonthSource, Period, Station
-from lingong.spec.template import COUNT, INDICATOR_BY_CODE, INDICATOR_CODES
-from lingong.spec.vocab import ACCEPTED, MISSING, NOT_OPERATING, RETURNED
+from lingong.report_template import COUNT, INDICATOR_BY_CODE, INDICATOR_CODES
+from lingong.words import ACCEPTED, MISSING, NOT_OPERATING, RETURNED
 
 COMPLAINTS_CODE = "G5"
 

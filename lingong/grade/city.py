@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from lingong.model.periods import months_short
 from lingong.model.records import StationResult
-from lingong.spec.template import county_order
-from lingong.spec.vocab import EXCELLENT, FAIL, GRADES, NO_COUNTY, ON_NOTICE, PASS
+from lingong.report_template import county_order
+from lingong.words import EXCELLENT, FAIL, GRADES, NO_COUNTY, ON_NOTICE, PASS
 
 # ---- why a requirement failed --------------------------------------------------------
 

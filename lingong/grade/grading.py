@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from lingong.catalogue.issues import issue
 from lingong.choose.period import assessed
 from lingong.grade.aggregate import Aggregate, aggregate
 from lingong.model.periods import active_months, make_period, month_label, period_tag, ytd_span
@@ -40,8 +41,8 @@ from lingong.model.records import (
     Station,
     StationResult,
 )
-from lingong.spec.issues import issue
-from lingong.spec.rules import (
+from lingong.report_template import OVERALL_ITEM, county_order
+from lingong.rules.load import (
     Requirement,
     Rules,
     prorated_target,
@@ -49,8 +50,7 @@ from lingong.spec.rules import (
     render_at_risk_text,
     render_target_text,
 )
-from lingong.spec.template import OVERALL_ITEM, county_order
-from lingong.spec.vocab import EXCELLENT, FAIL, PASS
+from lingong.words import EXCELLENT, FAIL, PASS
 
 _KIND_OF = {
     "monthly_yes": "monthly",

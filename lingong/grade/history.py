@@ -51,9 +51,9 @@ from lingong.grade.history_schema import cannot_write, connect
 from lingong.grade.rectification import NONE, ON_NOTICE, decide, period_order
 from lingong.model.filenames import display_path
 from lingong.model.records import FileOutcome, Period, StationResult
+from lingong.rules.load import Rules
 from lingong.runtime.clock import stamp
-from lingong.spec.rules import Rules
-from lingong.spec.vocab import FAIL
+from lingong.words import FAIL
 
 RECORD_FORMAT = "lingong-assessment/1+zlib"
 

@@ -15,8 +15,8 @@ from lingong.grade.history_plan import ASSESSMENT, RECHECK
 from lingong.grade.history_schema import connect, read_only
 from lingong.grade.rectification import period_months
 from lingong.model.records import Earlier, RectificationCase
-from lingong.spec.template import ITEMS
-from lingong.spec.vocab import CANCEL, FAIL, ON_NOTICE
+from lingong.report_template import ITEMS
+from lingong.words import CANCEL, FAIL, ON_NOTICE
 
 
 def load_cases(conn, station: str) -> dict[str, RectificationCase]:

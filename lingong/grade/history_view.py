@@ -18,7 +18,7 @@ from lingong.grade.history_schema import read_only
 from lingong.layout import RESULTS_JSON_NAME
 from lingong.model.periods import date_cn, parse_period
 from lingong.model.records import StationResult
-from lingong.spec.vocab import ON_NOTICE
+from lingong.words import ON_NOTICE
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lingong.model.records import StationResult
+from lingong.report_template import COUNT, COUNTY_GROUP, INDICATORS, county_order
 from lingong.runtime.outfiles import atomic_path
 from lingong.runtime.privacy import mask
-from lingong.spec.template import COUNT, COUNTY_GROUP, INDICATORS, county_order
-from lingong.spec.vocab import ACCEPTED, MONTH_STATUSES
+from lingong.words import ACCEPTED, MONTH_STATUSES
 
 # Statuses of an operating month; 未运营 months are not rows.
 ROW_STATUSES = MONTH_STATUSES

@@ -18,8 +18,8 @@ from datetime import date, timedelta
 
 from lingong.model.periods import parse_period
 from lingong.model.records import Period, RectificationCase, StationResult
-from lingong.spec.vocab import CANCEL, ENDED, FAIL, ON_NOTICE, RECTIFICATION_STATES
-from lingong.spec.vocab import NO_RECTIFICATION as NONE
+from lingong.words import CANCEL, ENDED, FAIL, ON_NOTICE, RECTIFICATION_STATES
+from lingong.words import NO_RECTIFICATION as NONE
 
 STATES = (NONE, *RECTIFICATION_STATES)
 

@@ -18,6 +18,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from lingong import layout
+from lingong.catalogue.issues import ERROR
 from lingong.intake import fetch as f
 from lingong.intake import state
 from lingong.mail.drafts import draft_from, issue_row, mail_environment, render_mail
@@ -27,7 +28,6 @@ from lingong.read.addresses import is_bare_address
 from lingong.runtime import outfiles
 from lingong.runtime.clock import today_china
 from lingong.runtime.privacy import mask
-from lingong.spec.issues import ERROR
 from lingong.verdicts import check_files, write_return_copy
 
 KIND_RECEIPTS = "receipts"

@@ -20,6 +20,7 @@ from email.utils import formataddr
 from pathlib import Path
 from typing import Mapping, Sequence
 
+from lingong.catalogue.issues import ERROR, sort_key
 from lingong.errors import MailTemplateError
 from lingong.grade.city import failed_facts, how_decided
 from lingong.layout import MAIL_LIST_NAME, drafts_parts
@@ -30,11 +31,10 @@ from lingong.model.periods import month_label, month_text
 from lingong.model.records import Issue, Period, Station, StationResult
 from lingong.read.addresses import check_address, is_bare_address
 from lingong.render.form import form_path
+from lingong.render.template_errors import explain
 from lingong.render.wording import date_cn, earlier_text, recheck_decision, rectification_text
+from lingong.report_template import county_order
 from lingong.runtime import outfiles, privacy
-from lingong.spec.issues import ERROR, sort_key
-from lingong.spec.template import county_order
-from lingong.spec.template_errors import explain
 
 SUBJECT_TEMPLATE = "邮件主题.j2"
 BODY_TEMPLATE = "邮件正文.j2"

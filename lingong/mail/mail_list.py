@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lingong.render import print_layout, textfit
+from lingong.report_template import COUNTY_COLUMN
 from lingong.runtime import outfiles
-from lingong.spec.template import COUNTY_COLUMN
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ OUT_OF_PERIOD = "考核期外（本次未使用）"  # status of a report of a m
 
 @dataclass(frozen=True)
 class Issue:
-    """One finding about the input (a file, a sheet, a cell): spec/issues.py's catalogue builds them."""
+    """One finding about the input (a file, a sheet, a cell): catalogue/issues.py builds them."""
 
     code: str
     severity: str

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from lingong import report_template as ts
 from lingong.model.records import KIND_DECISIONS, KIND_REGISTRY, KIND_REPORT, KIND_SKIPPED
 from lingong.read.labels import sheet_key, sheet_lookup
-from lingong.spec import template as ts
 
 REPORT_SHEETS = (ts.SHEET_INFO, ts.SHEET_INDICATORS)
 REGISTRY_SHEET = ts.SHEET_REGISTRY

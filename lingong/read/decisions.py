@@ -6,14 +6,14 @@ rows apply. Applying a decision to the grades is grading's job.
 
 from __future__ import annotations
 
+from lingong import report_template as ts
+from lingong.catalogue.issues import issue
 from lingong.model.cells import a1
 from lingong.model.periods import parse_period
 from lingong.model.records import Decision, Issue, Station
 from lingong.read.labels import code_typed_oddly, find_sheet, loose_label, norm_code, norm_label, norm_text
 from lingong.read.values import as_text
-from lingong.spec import template as ts
-from lingong.spec.issues import issue
-from lingong.spec.vocab import GRADES
+from lingong.words import GRADES
 
 HEADER_SCAN_ROWS = 60
 _LABELS = {

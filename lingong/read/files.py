@@ -12,6 +12,8 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lingong import report_template as spec
+from lingong.catalogue.issues import issue
 from lingong.model.failure import ERROR, Failure
 from lingong.model.records import (
     KIND_DECISIONS,
@@ -29,8 +31,6 @@ from lingong.read.classify import classify
 from lingong.read.registry import read_registry
 from lingong.read.report import read_report
 from lingong.read.workbook import read_checked
-from lingong.spec import template as spec
-from lingong.spec.issues import issue
 
 # Sheets any of our readers look at; everything else in a workbook is never parsed.
 WANTED_SHEETS = {

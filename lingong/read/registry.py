@@ -7,14 +7,14 @@ rejected as 驿站不在名册 because of, say, a mistyped 状态.
 
 from __future__ import annotations
 
+from lingong import report_template as ts
+from lingong.catalogue.issues import issue
 from lingong.model.cells import a1
 from lingong.model.periods import month_label
 from lingong.model.records import Issue, Station
 from lingong.read.addresses import EXAMPLE, check_address
 from lingong.read.labels import code_typed_oddly, find_sheet, loose_label, norm_code, norm_label, norm_text
 from lingong.read.values import as_text, parse_month
-from lingong.spec import template as ts
-from lingong.spec.issues import issue
 
 HEADER_SCAN_ROWS = 60
 _LABELS = {

@@ -15,6 +15,8 @@ import re
 from datetime import date
 from pathlib import PurePath
 
+from lingong import report_template as ts
+from lingong.catalogue.issues import issue
 from lingong.model.cells import a1, ref
 from lingong.model.periods import date_cn, month_label
 from lingong.model.records import Issue, ReportRecord
@@ -33,8 +35,6 @@ from lingong.read.values import (
 )
 from lingong.read.workbook import MAX_ROWS, CellError, Sheet, Workbook
 from lingong.runtime.privacy import mask, mask_id, mask_phone
-from lingong.spec import template as ts
-from lingong.spec.issues import issue
 
 HEADER_SCAN_ROWS = 60  # a header further down than this is not a header
 _IND_CODE = re.compile(r"[A-Z]\d{1,2}")

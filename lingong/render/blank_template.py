@@ -1,7 +1,7 @@
 """Writing the monthly report template LGYZ-M-1 (blank, pre-filled or filled).
 
 Over 300 lines because it is every sheet of the template with its data validations; the layout itself
-is data in spec/template.py.
+is data in report_template.py.
 
 Everything about the layout comes from ``template_spec``; the reader uses the
 same tables, so a template written here is always one the reader understands.
@@ -21,8 +21,7 @@ from lingong.model.periods import month_label
 from lingong.model.records import Station
 from lingong.render import print_layout
 from lingong.render.validation_report import row_height
-from lingong.runtime import outfiles
-from lingong.spec.template import (
+from lingong.report_template import (
     CODE,
     COUNT,
     COUNTIES,
@@ -41,6 +40,7 @@ from lingong.spec.template import (
     TEMPLATE_VERSION,
     YESNO,
 )
+from lingong.runtime import outfiles
 
 DETAIL_ROWS = 500  # rows below a detail header that carry validations and formats
 BLANK_TEMPLATE_NAME = f"{TEMPLATE_VERSION}_空白模板.xlsx"

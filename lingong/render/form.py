@@ -25,10 +25,10 @@ from lingong.render import form_page, print_layout, textfit
 from lingong.render.cell_text import clean
 from lingong.render.form_texts import TextTemplates, completion_text, overall_text
 from lingong.render.wording import date_cn, earlier_text, recheck_decision
+from lingong.report_template import INDICATORS, YESNO
 from lingong.runtime import outfiles
 from lingong.runtime.outfiles import atomic_path, clip, file_name, inside, new_xlsxwriter, safe_component
-from lingong.spec.template import INDICATORS, YESNO
-from lingong.spec.vocab import ACCEPTED, EXCELLENT, GRADES, MISSING, NOT_OPERATING
+from lingong.words import ACCEPTED, EXCELLENT, GRADES, MISSING, NOT_OPERATING
 
 FORM_SHEET = "考核验收表"
 EVIDENCE_SHEET = "佐证数据"

@@ -22,7 +22,7 @@ from lingong.model.records import ItemResult, StationResult
 from lingong.render import print_layout, textfit
 from lingong.render.wording import rectification_text
 from lingong.runtime import outfiles
-from lingong.spec.vocab import EXCELLENT, FAIL
+from lingong.words import EXCELLENT, FAIL
 
 # Column widths in Excel character units: one A4 portrait page wide at >= 85 % even where a
 # digit is 8.6 px (print_layout.DIGIT_PX), a full page at 100 % in Excel.

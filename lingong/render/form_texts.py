@@ -17,9 +17,9 @@ from lingong.grade.city import failed_item_names, failed_months_text, how_decide
 from lingong.model.periods import months_short
 from lingong.model.records import Decision, ItemResult, RequirementResult, StationResult
 from lingong.render.cell_text import clean, pct
+from lingong.render.template_errors import explain
 from lingong.render.wording import date_cn, rectification_text
-from lingong.spec.template_errors import explain
-from lingong.spec.vocab import ACCEPTED, EXCELLENT
+from lingong.words import ACCEPTED, EXCELLENT
 
 COMPLETION_TEMPLATE = "完成情况.j2"
 OVERALL_TEMPLATE = "考核验收情况.j2"

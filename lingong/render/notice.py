@@ -27,13 +27,13 @@ from lingong.model.periods import months_short
 from lingong.model.records import Period, StationResult
 from lingong.render.notice_style import BODY_FONT, ISSUER, TEMPLATE_NAME, drop_styles_with_effects, set_font
 from lingong.render.recheck_notice import recheck_context, template_path
+from lingong.render.template_errors import explain
 from lingong.render.textfit import is_wide
 from lingong.render.wording import date_cn, rectification_text, withdrawn_text
+from lingong.report_template import county_order
 from lingong.runtime import outfiles, privacy
 from lingong.runtime.privacy import mask_json
-from lingong.spec.template import county_order
-from lingong.spec.template_errors import explain
-from lingong.spec.vocab import CANCEL, EXCELLENT, FAIL, GRADES, ON_NOTICE
+from lingong.words import CANCEL, EXCELLENT, FAIL, GRADES, ON_NOTICE
 
 
 def _check_name(period: Period, recheck: bool = False) -> str:

@@ -16,9 +16,9 @@ from lingong.render.notice_style import (
     drop_styles_with_effects,
     set_font,
 )
+from lingong.report_template import COUNTY_GROUP
 from lingong.runtime import outfiles
-from lingong.spec.template import COUNTY_GROUP
-from lingong.spec.vocab import GRADES
+from lingong.words import GRADES
 
 
 def paragraph(doc, text: str, *, font=BODY_FONT, size=16, bold=False, align=None, indent=True, space_after=0):

@@ -16,9 +16,9 @@ from lingong.model.records import Earlier, StationResult
 from lingong.render.notice_style import HEADING_FONT, ISSUER, drop_styles_with_effects
 from lingong.render.notice_template import add_table_of, new_notice, paragraph, tag_paragraph
 from lingong.render.wording import date_cn, earlier_text, recheck_decision, rectification_text
+from lingong.report_template import county_order
 from lingong.runtime import outfiles, privacy
-from lingong.spec.template import county_order
-from lingong.spec.vocab import CANCEL, ENDED, ON_NOTICE
+from lingong.words import CANCEL, ENDED, ON_NOTICE
 
 RECHECK_TEMPLATE_NAME = "复查通报模板.docx"
 

@@ -20,6 +20,7 @@ import math
 import re
 from pathlib import Path
 
+from lingong.catalogue.issues import ERROR, INFO, SEVERITY_ORDER, WARNING
 from lingong.discover.preflight import preflight
 from lingong.layout import RETURN_COPY_SUFFIX
 from lingong.model.cells import split_address
@@ -30,7 +31,6 @@ from lingong.render import print_layout
 from lingong.render.validation_report import issue_cells, row_height
 from lingong.render.xlsx_patch import ListCell, ListSheet, Mark, Unpatchable, patch
 from lingong.runtime import outfiles, privacy
-from lingong.spec.issues import ERROR, INFO, SEVERITY_ORDER, WARNING
 
 LIST_SHEET = "问题清单"
 AUTHOR = "零工驿站考核工具"

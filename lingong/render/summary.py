@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from lingong.catalogue.issues import sort_key
 from lingong.grade.city import CountyTally, city_tally, failed_facts
 from lingong.layout import summary_name
 from lingong.model.cells import a1
@@ -22,11 +23,10 @@ from lingong.render.form import (
 from lingong.render.summary_book import COUNTY_W, TITLE_ROWS, Book, ordered_results
 from lingong.render.summary_notes import notes_sheet
 from lingong.render.wording import date_cn, rectification_text
+from lingong.report_template import COUNTY_COLUMN, ITEMS
 from lingong.runtime import outfiles
 from lingong.runtime.outfiles import atomic_path, inside, new_xlsxwriter
-from lingong.spec.issues import sort_key
-from lingong.spec.template import COUNTY_COLUMN, ITEMS
-from lingong.spec.vocab import (
+from lingong.words import (
     ACCEPTED,
     EXCELLENT,
     FAIL,

@@ -8,9 +8,9 @@ from lingong.model.records import StationResult
 from lingong.render import print_layout
 from lingong.render.cell_text import clean
 from lingong.render.form import TITLE_FONT, row_height
+from lingong.report_template import county_order
 from lingong.runtime import outfiles
-from lingong.spec.template import county_order
-from lingong.spec.vocab import ACCEPTED, MISSING, NOT_OPERATING, RETURNED
+from lingong.words import ACCEPTED, MISSING, NOT_OPERATING, RETURNED
 
 TITLE_ROWS = 2  # title line + header line above every table
 

@@ -15,9 +15,9 @@ from lingong.model.periods import month_short
 from lingong.model.records import Period, StationResult
 from lingong.render import print_layout
 from lingong.render.wording import date_cn
+from lingong.report_template import COUNTY_COLUMN, COUNTY_GROUP, county_order
 from lingong.runtime import outfiles
-from lingong.spec.template import COUNTY_COLUMN, COUNTY_GROUP, county_order
-from lingong.spec.vocab import ON_NOTICE
+from lingong.words import ON_NOTICE
 
 TREND_SHEET, DETAIL_SHEET, HISTORY_SHEET = "月度趋势", "月度明细", "历次考核"
 TREND_LABELS = {"C1": "收集岗位", "C2": "求职登记", "C3": "人岗匹配", "D1": "宣传推广", "D2": "政策宣传"}

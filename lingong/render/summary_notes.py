@@ -8,7 +8,7 @@ import json
 from lingong.model.periods import PERIOD_TAGS, month_label
 from lingong.model.records import Period
 from lingong.render.summary_book import Book
-from lingong.spec.vocab import KIND_LABELS
+from lingong.words import KIND_LABELS
 
 
 def notes_sheet(bk: Book, period: Period, results, outcomes, rules_info: dict, run_info: dict) -> None:

@@ -9,6 +9,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
+from lingong.catalogue.issues import ERROR, INFO, WARNING, sort_key
 from lingong.model.periods import month_text
 from lingong.model.records import (
     KIND_DECISIONS,
@@ -23,10 +24,9 @@ from lingong.model.records import (
 )
 from lingong.render import print_layout, textfit
 from lingong.render.wording import date_cn
+from lingong.report_template import COUNTIES, COUNTY_COLUMN, COUNTY_GROUP, county_order
 from lingong.runtime import outfiles, privacy
-from lingong.spec.issues import ERROR, INFO, WARNING, sort_key
-from lingong.spec.template import COUNTIES, COUNTY_COLUMN, COUNTY_GROUP, county_order
-from lingong.spec.vocab import KIND_LABELS
+from lingong.words import KIND_LABELS
 
 COLUMNS: tuple[tuple[str, int], ...] = (
     ("严重程度", 8),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from lingong.model.periods import date_cn, make_period, parse_period
 from lingong.model.records import Earlier, RectificationCase, StationResult
-from lingong.spec.vocab import CANCEL, ENDED, ON_NOTICE
+from lingong.words import CANCEL, ENDED, ON_NOTICE
 
 
 def _label(period_key: str) -> str:

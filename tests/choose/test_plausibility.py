@@ -7,10 +7,10 @@ import json
 
 import pytest
 
+from lingong.catalogue.issues import ERROR
 from lingong.choose.plausibility import implausible
 from lingong.layout import RESULTS_JSON_NAME, RETURNS_FOLDER
-from lingong.spec.issues import ERROR
-from lingong.spec.rules import load_rules
+from lingong.rules.load import load_rules
 from support.city import write_registry
 from support.records_factory import report
 from support.report_factory import write_report
@@ -69,7 +69,7 @@ def test_the_maximum_itself_is_still_believable():
 
 
 def test_every_count_indicator_has_a_maximum_and_no_yes_no_indicator_has_one():
-    from lingong.spec.template import COUNT, INDICATORS
+    from lingong.report_template import COUNT, INDICATORS
 
     for ind in INDICATORS:
         assert (RULES.monthly_max(ind.code) is not None) == (ind.kind == COUNT), ind.code

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lingong.choose.selection import select_reports
 from lingong.model.records import ReportRecord, Station
-from lingong.spec.rules import load_rules
+from lingong.rules.load import load_rules
 
 RULES = load_rules()  # the default rules file: its [outliers] thresholds
 

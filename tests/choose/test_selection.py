@@ -5,11 +5,11 @@ from datetime import date
 
 import pytest
 
+from lingong import report_template as ts
+from lingong.catalogue.issues import issue
 from lingong.choose.selection import select_reports
 from lingong.model.records import ReportRecord, Station
-from lingong.spec import template as ts
-from lingong.spec.issues import issue
-from lingong.spec.rules import load_rules
+from lingong.rules.load import load_rules
 
 STATIONS = {
     "ZD-001": Station("ZD-001", "东城零工驿站", "曾都区"),

@@ -6,10 +6,10 @@ import zipfile
 
 import pytest
 
+from lingong.catalogue.issues import CATALOGUE
 from lingong.discover.preflight import preflight
 from lingong.ooxml.limits import MAX_TOTAL_UNPACKED
 from lingong.read.workbook import WorkbookError, read_workbook
-from lingong.spec.issues import CATALOGUE
 from support import hostile
 from support.zips import package_file
 

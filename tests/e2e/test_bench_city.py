@@ -69,7 +69,7 @@ def test_the_whole_province_runs_and_every_station_is_graded(city, tmp_path):
 def test_about_three_percent_of_the_reports_are_returned(city, tmp_path):
     """The benchmark's city returns reports as often as real half-years do (~3%),
     by planting the demo's own error (C1 "十二") in a fixed share of the reports."""
-    from lingong.spec.issues import ERROR
+    from lingong.catalogue.issues import ERROR
 
     files = bench.input_files(city)
     planted = [p for p in files if bench.returned_by_design(p.relative_to(city / "input").as_posix())]

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from lingong import report_template as ts
 from lingong.demo import build_demo
 from lingong.read.report import read_report
 from lingong.read.values import id_check_ok
 from lingong.read.workbook import WorkbookError, read_workbook
-from lingong.spec import template as ts
 from support.runs import run_on
 
 
@@ -215,7 +215,7 @@ def test_default_rules_grade_the_city_as_designed(demo, tmp_path, period):
         if p == period:
             assert {i.name: i.computed for i in got[station].items}[item] == grade, (station, item)
     assert got["GX-002"].provisional and not got["ZD-001"].provisional
-    # The console names file kinds in the words of the 校验报告 and the 汇总表 (spec/vocab.KIND_LABELS).
+    # The console names file kinds in the words of the 校验报告 and the 汇总表 (words.KIND_LABELS).
     from lingong.digest import digest
 
     files_line = next(line for line in digest(summary).splitlines() if line.startswith("文件："))

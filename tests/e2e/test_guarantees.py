@@ -36,6 +36,7 @@ import openpyxl
 import pytest
 
 from lingong import cli
+from lingong import report_template as ts
 from lingong.demo import build_demo
 from lingong.layout import (
     MAIL_FOLDER,
@@ -48,7 +49,6 @@ from lingong.layout import (
 from lingong.read.workbook import read_workbook
 from lingong.runtime import outfiles
 from lingong.runtime.runlock import LOCK_NAME
-from lingong.spec import template as ts
 from support import corpus
 from support.paths import ROOT  # noqa: E402
 from support.report_factory import DEFAULT_VALUES, sample_details, valid_id

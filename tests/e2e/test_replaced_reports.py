@@ -11,14 +11,14 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from lingong.catalogue.issues import ERROR
 from lingong.demo import build_demo
 from lingong.demo.figures import default_report_name
 from lingong.demo.scenario import PLANS
 from lingong.demo.writers import rel_path
 from lingong.digest import digest
 from lingong.layout import MAIL_FOLDER, RETURNS_FOLDER
-from lingong.spec.issues import ERROR
-from lingong.spec.template import SHEET_INDICATORS, SHEET_INFO
+from lingong.report_template import SHEET_INDICATORS, SHEET_INFO
 from support.runs import run_on
 
 STATION, MONTH = "GS-004", "2023-02"

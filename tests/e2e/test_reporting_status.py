@@ -22,10 +22,10 @@ from lingong.reporting_status import (
     due_date,
     reporting_status,
 )
-from lingong.spec.vocab import ACCEPTED
-from lingong.spec.vocab import MISSING as MONTH_MISSING
-from lingong.spec.vocab import NOT_OPERATING as MONTH_NOT_OPERATING
-from lingong.spec.vocab import RETURNED as MONTH_RETURNED
+from lingong.words import ACCEPTED
+from lingong.words import MISSING as MONTH_MISSING
+from lingong.words import NOT_OPERATING as MONTH_NOT_OPERATING
+from lingong.words import RETURNED as MONTH_RETURNED
 from support.runs import run_on
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from lingong.grade.city import city_tally, failed_facts, failed_item_names
 from lingong.render.notice import notice_context
 from lingong.render.summary import _tally_row
-from lingong.spec.vocab import EXCELLENT, FAIL, NO_COUNTY, PASS
+from lingong.words import EXCELLENT, FAIL, NO_COUNTY, PASS
 from support.records_factory import excellent_values, good_values, grade_one, half_year, station
 
 

@@ -8,7 +8,7 @@ import pytest
 from lingong.grade import city
 from lingong.grade.grading import assess, overall_grade
 from lingong.model.periods import months_short, parse_period
-from lingong.spec.rules import load_rules
+from lingong.rules.load import load_rules
 from support.records_factory import (
     EXCELLENT_MONTH,
     GOOD_MONTH,

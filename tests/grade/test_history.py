@@ -15,7 +15,7 @@ from lingong.grade.history import record_assessment
 from lingong.grade.history_schema import connect
 from lingong.model.periods import parse_period
 from lingong.model.records import FileOutcome
-from lingong.spec.rules import load_rules
+from lingong.rules.load import load_rules
 from support.records_factory import half_year, report, station
 
 RULES = load_rules()

@@ -457,7 +457,7 @@ def test_months_of_a_repeated_issue_read_as_a_person_writes_them(months, text):
 
 
 def test_the_same_issue_in_every_months_report_is_one_line_naming_its_months(tmp_path):
-    from lingong.spec.issues import issue
+    from lingong.catalogue.issues import issue
 
     results, stations, _issues = make_run(tmp_path)
     repeated = [

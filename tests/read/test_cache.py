@@ -186,9 +186,9 @@ def _package_copy(tmp_path) -> Path:
 @pytest.mark.parametrize(
     "edit, changes",
     [
-        ("spec/template.py", True),  # the template description
-        ("spec/issues.py", True),  # the validation catalogue: every issue's wording
-        ("spec/rules.py", True),  # the rules' code
+        ("report_template.py", True),  # the template description
+        ("catalogue/issues.py", True),  # the validation catalogue: every issue's wording
+        ("rules/load.py", True),  # the rules' code
         ("read/values.py", True),  # a reader
         ("discover/preflight.py", True),
         ("render/form.py", False),  # a writer: reading gives the same
@@ -209,8 +209,8 @@ def test_another_version_of_the_reader_reads_everything_again_and_says_so(city, 
     pkg = _package_copy(tmp_path)
     monkeypatch.setattr(read_cache, "_PACKAGE", pkg)
     _read(city, out)
-    (pkg / "spec" / "template.py").write_text(
-        (pkg / "spec" / "template.py").read_text(encoding="utf-8") + "\n# LGYZ-M-2\n", encoding="utf-8"
+    (pkg / "report_template.py").write_text(
+        (pkg / "report_template.py").read_text(encoding="utf-8") + "\n# LGYZ-M-2\n", encoding="utf-8"
     )
     spy = Spy(monkeypatch)
     notes: list[str] = []
@@ -226,7 +226,7 @@ def test_a_changed_rules_file_applies_to_reports_from_the_cache(city, tmp_path):
     """The readers do not use rules.toml: its plausible maxima are checked after the cache, on every run."""
     from lingong.choose.plausibility import drop_implausible
     from lingong.layout import DEFAULT_RULES
-    from lingong.spec.rules import load_rules
+    from lingong.rules.load import load_rules
 
     out = tmp_path / "out"
     _read(city, out)
@@ -320,8 +320,8 @@ def test_the_cache_holds_no_personal_number_of_the_input(city, tmp_path):
 
 
 def test_a_result_with_a_number_the_mask_would_change_is_not_stored(tmp_path):
+    from lingong.catalogue.issues import issue
     from lingong.read.files import read_one
-    from lingong.spec.issues import issue
 
     p = write_report(tmp_path / "ZD-001_2023-03.xlsx")
     r = read_one((str(p), p.name))

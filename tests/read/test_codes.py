@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from lingong.catalogue.issues import INFO
 from lingong.read.labels import norm_code
-from lingong.spec.issues import INFO
 from support.city import write_registry
 from support.report_factory import write_report, write_table
 from support.runs import run_on

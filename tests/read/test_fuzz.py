@@ -24,13 +24,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl.cell.cell import MergedCell
 
+from lingong import report_template as ts
+from lingong.catalogue.issues import CATALOGUE, ERROR
 from lingong.layout import RESULTS_JSON_NAME
 from lingong.model.failure import CRASH, MEMORY
 from lingong.model.records import KIND_REJECTED, KIND_REPORT, KIND_SKIPPED, KIND_UNSTABLE
 from lingong.read.files import read_one
 from lingong.runtime.parallel import run_isolated
-from lingong.spec import template as ts
-from lingong.spec.issues import CATALOGUE, ERROR
 from support import corpus
 from support.runs import run_on
 

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from lingong.catalogue.issues import issue
 from lingong.layout import RETURNS_FOLDER, RUN_RECORD_NAME
 from lingong.read.workbook import CellError, read_checked
-from lingong.spec.issues import issue
 from support import corpus
 from support.paths import ROOT  # noqa: E402
 from support.runs import run_on

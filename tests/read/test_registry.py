@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from lingong.spec.issues import CATALOGUE
+from lingong.catalogue.issues import CATALOGUE
 from support.registry_rows import HEADER, registry, row  # noqa: F401
 
 

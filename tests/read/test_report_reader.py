@@ -4,10 +4,10 @@ from datetime import date
 
 import pytest
 
+from lingong import report_template as ts
+from lingong.catalogue.issues import CATALOGUE
 from lingong.read.report import read_report
 from lingong.read.workbook import CellError, Sheet, Workbook, read_workbook
-from lingong.spec import template as ts
-from lingong.spec.issues import CATALOGUE
 from support.report_factory import DEFAULT_VALUES, OMIT, sample_details, valid_id, write_report
 
 

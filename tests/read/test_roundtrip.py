@@ -13,11 +13,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from lingong import report_template as spec
 from lingong.model.records import Station
 from lingong.read.report import read_report
 from lingong.read.workbook import read_workbook
 from lingong.render.blank_template import write_template
-from lingong.spec import template as spec
 from support.report_factory import sample_details
 
 STATION = Station("SX-004", "草店镇零工驿站", "随县", hotline="0722-4321567")

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from lingong.catalogue.issues import CATALOGUE
 from lingong.model.cells import a1, col_letter, ref
 from lingong.read.labels import loose_label, norm_code, norm_label
 from lingong.read.values import (
@@ -20,7 +21,6 @@ from lingong.read.values import (
     parse_yesno,
 )
 from lingong.read.workbook import CellError
-from lingong.spec.issues import CATALOGUE
 
 # ---- labels and addresses ----------------------------------------------------
 

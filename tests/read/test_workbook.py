@@ -295,8 +295,8 @@ def test_every_f005_names_the_limit_it_exceeded(tmp_path):
     calamine's cell limit (a far cell in .ods) alike."""
     import re
 
+    from lingong.catalogue.issues import issue
     from lingong.read.workbook import MAX_FILE_BYTES, read_checked
-    from lingong.spec.issues import issue
 
     huge = tmp_path / "全年汇总.xlsx"
     with open(huge, "wb") as f:

@@ -63,7 +63,7 @@ def test_a_far_cell_in_an_xls_is_cut_before_calamine_builds_the_grid(tmp_path):
 @pytest.mark.timeout(180)
 def test_a_report_saved_as_xls_with_a_value_in_iv65536_is_read_not_killed(tmp_path):
     """A 41 KB .xls whose used range is A1:IV65536 killed its worker (calamine's dense grid)."""
-    from lingong.spec import template as ts
+    from lingong import report_template as ts
 
     src = corpus.report(tmp_path, "ZD-001", "东城零工驿站")
 

@@ -13,7 +13,7 @@ import pytest
 from docx import Document
 
 from lingong.layout import FORM_SUFFIX, MAIL_FOLDER, NOTICE_NAME, RUN_RECORD_NAME, summary_name
-from lingong.spec.rules import load_rules
+from lingong.rules.load import load_rules
 from support.runs import run_on
 
 DEV_TEXT = ("rules.toml", ".toml", "at_risk", "prorate_rounding", "deadline_days", "sha256", '{"', '["')

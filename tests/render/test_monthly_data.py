@@ -13,7 +13,7 @@ from lingong.grade import monthly as monthly
 from lingong.grade.history_view import PeriodResult, recorded
 from lingong.layout import HISTORY_DB_NAME, MONTHLY_CSV_NAME
 from lingong.render import summary as sw
-from lingong.spec.template import COUNT, INDICATORS
+from lingong.report_template import COUNT, INDICATORS
 from support import results_factory as rf
 from support.summary_inputs import RULES_INFO, RUN_INFO
 

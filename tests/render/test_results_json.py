@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from lingong.catalogue.issues import issue
 from lingong.grade.grading import assess
 from lingong.layout import RESULTS_JSON_NAME
 from lingong.model.periods import parse_period
 from lingong.render.results_json import SCHEMA_VERSION, write_results
-from lingong.spec.issues import issue
-from lingong.spec.rules import load_rules
+from lingong.rules.load import load_rules
 from support.records_factory import GOOD_MONTH, decision, half_year, months, report, station, with_total
 
 RULES = load_rules()

@@ -9,11 +9,11 @@ import hashlib
 import openpyxl
 import pytest
 
+from lingong import report_template as ts
+from lingong.catalogue.issues import issue
 from lingong.model.records import Station
 from lingong.render.blank_template import write_template
 from lingong.render.return_copy import LIST_SHEET, write_return_copy
-from lingong.spec import template as ts
-from lingong.spec.issues import issue
 
 STATION = Station("GX-002", "白云湖社区零工驿站", "随州高新区")
 REL = "随州高新区/白云湖社区/白云湖社区零工驿站-2023-05.xlsx"

@@ -11,10 +11,10 @@ from __future__ import annotations
 import openpyxl
 import pytest
 
+from lingong.catalogue.issues import issue
 from lingong.read.files import read_one
 from lingong.read.workbook import MAX_ROWS
 from lingong.render.return_copy import LIST_SHEET, write_return_copy
-from lingong.spec.issues import issue
 from support import corpus
 from support.report_factory import sample_details
 from support.xlsb_write import write_xlsb

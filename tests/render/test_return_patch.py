@@ -23,6 +23,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from lingong.catalogue.issues import issue
 from lingong.layout import (
     FORM_SUFFIX,
     MAIL_LIST_NAME,
@@ -34,7 +35,6 @@ from lingong.layout import (
 from lingong.read.workbook import read_workbook
 from lingong.render.return_copy import FILLS, LIST_SHEET, write_return_copy
 from lingong.render.xlsx_patch import Unpatchable, patch
-from lingong.spec.issues import issue
 from support.render_tools import convert, require_render_tools
 from support.rich_workbook import (
     INDICATORS,

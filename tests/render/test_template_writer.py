@@ -9,6 +9,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from lingong import report_template as ts
 from lingong.model.records import Station
 from lingong.read.report import read_report
 from lingong.read.workbook import read_workbook
@@ -19,7 +20,6 @@ from lingong.render.blank_template import (
     write_blank_templates,
     write_template,
 )
-from lingong.spec import template as ts
 
 STATION = Station("ZD-003", "南郊街道零工驿站", "曾都区", hotline="0722-3456789")
 

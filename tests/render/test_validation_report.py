@@ -7,11 +7,11 @@ from datetime import date
 import openpyxl
 import pytest
 
+from lingong.catalogue.issues import issue
 from lingong.layout import validation_report_name
 from lingong.model.records import KIND_REJECTED, KIND_REPORT, KIND_SKIPPED, OUT_OF_PERIOD, FileOutcome, Station
 from lingong.render.validation_report import COLUMNS, write_validation_report
-from lingong.spec.issues import issue
-from lingong.spec.template import county_order
+from lingong.report_template import county_order
 from support import golden
 from support.paths import GOLDEN
 

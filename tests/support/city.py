@@ -6,7 +6,7 @@ from pathlib import Path
 
 import openpyxl
 
-from lingong.spec import template as spec
+from lingong import report_template as spec
 from support.report_factory import write_report
 
 STATIONS = [

@@ -26,7 +26,7 @@ from typing import Callable
 
 import openpyxl
 
-from lingong.spec import template as ts
+from lingong import report_template as ts
 from support import foreign_workbooks as fw
 from support import hostile
 from support.report_factory import DEFAULT_VALUES, sample_details, write_report

@@ -45,7 +45,7 @@ def record_period(out: Path, results) -> None:
     folder): ``send`` sends the drafts of a recorded assessment only."""
     from lingong.grade.history import record_assessment
     from lingong.layout import HISTORY_DB_NAME
-    from lingong.spec.rules import load_rules
+    from lingong.rules.load import load_rules
 
     record_assessment(
         out.parent / HISTORY_DB_NAME,

@@ -11,7 +11,7 @@ import hashlib
 from datetime import date
 
 from lingong.model.records import Decision, ReportRecord, Station
-from lingong.spec.template import INDICATORS
+from lingong.report_template import INDICATORS
 
 # Six months of these reach every half-year target exactly (400/360/50 → 67/60/9 a
 # month) while staying below every 优秀 line.
@@ -120,7 +120,7 @@ def report(
         cells=cells_for(values),
     )
     if rejected:
-        from lingong.spec.issues import issue
+        from lingong.catalogue.issues import issue
 
         rec.issues.append(
             issue("V002", station=code, month=month, file=file, sheet="月度指标", cell="E14", found="十二", what="C1")
@@ -183,7 +183,7 @@ def grade_one(
     """Assess one station; returns (StationResult, issues)."""
     from lingong.grade.grading import assess
     from lingong.model.periods import parse_period
-    from lingong.spec.rules import load_rules
+    from lingong.rules.load import load_rules
 
     st = st or station()
     acc = {(st.code, m): report(st.code, m, v) for m, v in month_values.items()}

@@ -2,7 +2,7 @@
 
 from lingong.read.registry import read_registry
 from lingong.read.workbook import read_workbook
-from lingong.spec.template import REGISTRY_COLUMNS
+from lingong.report_template import REGISTRY_COLUMNS
 from support.report_factory import write_table
 
 HEADER = [label for _, label in REGISTRY_COLUMNS]

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import openpyxl
 
+from lingong import report_template as ts
 from lingong.read.values import id_check_digit
-from lingong.spec import template as ts
 
 DEFAULT_VALUES: dict[str, object] = {
     "A1": 3,

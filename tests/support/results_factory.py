@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from datetime import date, timedelta
 
+from lingong.catalogue.issues import issue
 from lingong.model.periods import make_period
 from lingong.model.records import (
     AtRisk,
@@ -25,8 +26,7 @@ from lingong.model.records import (
     Station,
     StationResult,
 )
-from lingong.spec.issues import issue
-from lingong.spec.template import INDICATORS, YESNO
+from lingong.report_template import INDICATORS, YESNO
 
 # 考核内容 of the attached form, as the grading step passes it through.
 CONTENT = {

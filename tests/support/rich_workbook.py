@@ -17,9 +17,9 @@ import zipfile
 import zlib
 from pathlib import Path
 
+from lingong import report_template as ts
 from lingong.model.records import Station
 from lingong.render.blank_template import write_template
-from lingong.spec import template as ts
 
 STATION = Station("GX-002", "白云湖社区零工驿站", "随州高新区")
 INDICATORS = "月度指标"

@@ -29,7 +29,7 @@ BROKEN_STATION, BROKEN_MONTH = "ZD-003", 3
 def _break(src: Path, dest: Path) -> None:
     import openpyxl
 
-    from lingong.spec.template import SHEET_INDICATORS
+    from lingong.report_template import SHEET_INDICATORS
 
     wb = openpyxl.load_workbook(src)
     row = next(r for r in wb[SHEET_INDICATORS].iter_rows() if r[0].value == "C1")

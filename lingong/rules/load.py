@@ -8,7 +8,7 @@ edits the file sees exactly what to fix (the CLI exits with status 2).
 
 TOML because it is in the standard library (``tomllib``), keeps comments the
 bureau can read, and has typed values (an integer stays an integer). This module holds
-the rules as data and the arithmetic of targets; spec/rules_check.py checks a file key by key.
+the rules as data and the arithmetic of targets; rules/check.py checks a file key by key.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from pathlib import Path
 from lingong.errors import RulesError
 from lingong.layout import DEFAULT_RULES  # noqa: E402
 from lingong.model.filenames import display_path
-from lingong.spec import placeholders
-from lingong.spec.vocab import EXCELLENT, GRADES, PASS
+from lingong.rules import placeholders
+from lingong.words import EXCELLENT, GRADES, PASS
 
 LEVELS = (PASS, EXCELLENT)
 KINDS = ("monthly_yes", "monthly_min", "sum_min", "sum_compare", "ytd_max", "sum_ratio")
@@ -212,7 +212,7 @@ def load_rules(path: Path | str | None = None) -> Rules:
     except tomllib.TOMLDecodeError as e:
         raise RulesError(f"规则文件 {path} 格式有误（{e}）。请对照默认规则文件改正后重新运行。") from e
     # rules_check builds this module's dataclasses: imported here, or the two would import each other.
-    from lingong.spec.rules_check import build
+    from lingong.rules.check import build
 
     return build(raw, path, hashlib.sha256(data_bytes).hexdigest())
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from lingong.spec.issues import CATALOGUE, issue
+from lingong.catalogue.issues import CATALOGUE, issue
 from support.text import EMPTY_SLOT
 
 PACKAGE = Path(__file__).resolve().parents[2] / "lingong"
@@ -123,9 +123,9 @@ def test_no_code_is_defined_twice():
     silently replace the first (two branches once both took V018)."""
     from pathlib import Path
 
-    import lingong.spec.issues
+    import lingong.catalogue.issues
 
-    codes = re.findall(r'_t\("([A-Z]\d{3})"', Path(lingong.spec.issues.__file__).read_text(encoding="utf-8"))
+    codes = re.findall(r'_t\("([A-Z]\d{3})"', Path(lingong.catalogue.issues.__file__).read_text(encoding="utf-8"))
     assert sorted(codes) == sorted(set(codes))
 
 

@@ -3,7 +3,7 @@
 import jinja2
 import pytest
 
-from lingong.spec.template_errors import explain
+from lingong.render.template_errors import explain
 
 
 def _error(source: str, loader_names=()):

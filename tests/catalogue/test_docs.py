@@ -2,13 +2,13 @@
 
 import re
 
-from lingong.spec import catalogue_doc
-from lingong.spec.issues import CATALOGUE, ERROR, INFO, WARNING, issue
+from lingong.catalogue import doc as catalogue_doc
+from lingong.catalogue.issues import CATALOGUE, ERROR, INFO, WARNING, issue
 
 
 def test_issue_code_page_is_current():
     assert catalogue_doc.DOC.read_text(encoding="utf-8") == catalogue_doc.render(), (
-        "run: python -m lingong.spec.catalogue_doc"
+        "run: python -m lingong.catalogue.doc"
     )
 
 

@@ -12,8 +12,9 @@ from lingong.errors import RulesError
 from lingong.layout import DEFAULT_RULES
 from lingong.model.filenames import display_path
 from lingong.model.periods import PERIOD_TAGS
-from lingong.spec import placeholders
-from lingong.spec.rules import (
+from lingong.report_template import COUNT, INDICATOR_BY_CODE, INDICATORS, ITEMS
+from lingong.rules import placeholders
+from lingong.rules.load import (
     AT_RISK_FIELDS,
     KINDS,
     LEVELS,
@@ -24,8 +25,7 @@ from lingong.spec.rules import (
     Rules,
     target_placeholders,
 )
-from lingong.spec.template import COUNT, INDICATOR_BY_CODE, INDICATORS, ITEMS
-from lingong.spec.vocab import PASS
+from lingong.words import PASS
 
 
 class _Checker:

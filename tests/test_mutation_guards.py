@@ -8,7 +8,7 @@ from lingong.grade.grading import item_grade
 from lingong.layout import TEMPLATES_DIR
 from lingong.model.records import RequirementResult
 from lingong.render.form_texts import load_text_templates, overall_text
-from lingong.spec import rules as rules_mod
+from lingong.rules import load as rules_mod
 from support import results_factory as rf
 from support.records_factory import decision, grade_one, half_year, requirement, station
 from support.registry_rows import registry, row

@@ -10,7 +10,7 @@ import pytest
 from lingong.errors import RulesError
 from lingong.model.periods import PERIOD_TAGS, parse_period, period_tag
 from lingong.render.summary_notes import rule_rows
-from lingong.spec.rules import load_rules
+from lingong.rules.load import load_rules
 from support.paths import ROOT
 from support.records_factory import grade_one, half_year
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from lingong.model.cells import cell_order
 from lingong.model.periods import month_text
 from lingong.model.records import Issue
-from lingong.spec.template import COUNTIES, county_order
+from lingong.report_template import COUNTIES, county_order
 
 ERROR = "错误"
 WARNING = "警告"

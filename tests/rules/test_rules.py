@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from lingong.errors import RulesError
-from lingong.spec.rules import DEFAULT_RULES, load_rules, render_target_text
+from lingong.rules.load import DEFAULT_RULES, load_rules, render_target_text
 from support.records_factory import grade_one, half_year, item, requirement, with_total
 
 DEFAULT_TEXT = DEFAULT_RULES.read_text(encoding="utf-8")
@@ -178,7 +178,7 @@ def test_no_threshold_in_code(module):
 from hypothesis import given  # noqa: E402
 from hypothesis import strategies as hs  # noqa: E402
 
-from lingong.spec.rules import prorated_target, ratio_target  # noqa: E402
+from lingong.rules.load import prorated_target, ratio_target  # noqa: E402
 
 _DEFAULT = load_rules()
 
@@ -194,7 +194,7 @@ def test_prorating_is_exact_integer_ceiling(target, active):
 
 
 def test_placeholders_are_filled_by_lookup_never_by_attribute_access():
-    from lingong.spec.placeholders import PlaceholderError, fill
+    from lingong.rules.placeholders import PlaceholderError, fill
 
     assert (
         fill("半年不少于{C1_sum.half_year}个，{{不是占位符}}", {"C1_sum.half_year": 400})
