@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import PurePath
 
-from lingong import report_template as ts
+from lingong import report_template
 from lingong.catalogue.issues import issue
 from lingong.model.records import Issue, ReportRecord, Station
 from lingong.read.labels import norm_text
@@ -55,7 +55,7 @@ def _fmt(x: float) -> str:
 def _info_cell(rec: ReportRecord, key: str) -> dict:
     """sheet and cell of a 基本信息 field as read, so the issue names (and the return copy marks) it."""
     sheet, _, cell = rec.cells.get(f"info:{key}", "").partition("!")
-    return {"sheet": sheet or ts.SHEET_INFO, "cell": cell}
+    return {"sheet": sheet or report_template.SHEET_INFO, "cell": cell}
 
 
 def select_reports(records: list[ReportRecord], stations: dict[str, Station], rules: Rules) -> Selection:
@@ -91,7 +91,7 @@ def select_reports(records: list[ReportRecord], stations: dict[str, Station], ru
             continue
         if not st.operates_in(rec.month):
             sel.issues.append(
-                issue("P002", **stamp, sheet=ts.SHEET_INFO, found=rec.month, expected=_operating_text(st))
+                issue("P002", **stamp, sheet=report_template.SHEET_INFO, found=rec.month, expected=_operating_text(st))
             )
             sel.statuses[rec.file] = OUTSIDE
             continue
@@ -192,8 +192,8 @@ def _outliers(accepted: dict[tuple[str, str], ReportRecord], rules: Rules) -> li
         by_station.setdefault(station, []).append(rec)
     out: list[Issue] = []
     for station, recs in sorted(by_station.items()):
-        for ind in ts.INDICATORS:
-            if ind.kind != ts.COUNT:
+        for ind in report_template.INDICATORS:
+            if ind.kind != report_template.COUNT:
                 continue
             figures = [
                 r.values[ind.code]

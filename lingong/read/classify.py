@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from lingong import report_template as ts
+from lingong import report_template
 from lingong.model.records import KIND_DECISIONS, KIND_REGISTRY, KIND_REPORT, KIND_SKIPPED
 from lingong.read.labels import sheet_key, sheet_lookup
 
-REPORT_SHEETS = (ts.SHEET_INFO, ts.SHEET_INDICATORS)
-REGISTRY_SHEET = ts.SHEET_REGISTRY
-DECISIONS_SHEET = ts.SHEET_DECISIONS
+REPORT_SHEETS = (report_template.SHEET_INFO, report_template.SHEET_INDICATORS)
+REGISTRY_SHEET = report_template.SHEET_REGISTRY
+DECISIONS_SHEET = report_template.SHEET_DECISIONS
 REASON_NOT_OURS = "不含报表、驿站名册或考核组意见工作表"
 
 

@@ -6,7 +6,7 @@ rows apply. Applying a decision to the grades is grading's job.
 
 from __future__ import annotations
 
-from lingong import report_template as ts
+from lingong import report_template
 from lingong.catalogue.issues import issue
 from lingong.model.cells import a1
 from lingong.model.periods import parse_period
@@ -17,10 +17,10 @@ from lingong.words import GRADES
 
 HEADER_SCAN_ROWS = 60
 _LABELS = {
-    **{norm_label(lab): key for key, lab in ts.DECISION_COLUMNS},
-    **{loose_label(lab): key for key, lab in ts.DECISION_COLUMNS},
+    **{norm_label(lab): key for key, lab in report_template.DECISION_COLUMNS},
+    **{loose_label(lab): key for key, lab in report_template.DECISION_COLUMNS},
 }
-_ITEMS = (*ts.ITEMS, ts.OVERALL_ITEM)
+_ITEMS = (*report_template.ITEMS, report_template.OVERALL_ITEM)
 _ITEM_OF = {norm_text(i): i for i in _ITEMS}
 _GRADE_OF = {norm_text(g): g for g in GRADES}
 
@@ -38,9 +38,9 @@ def read_decisions(wb, rel: str, stations: dict[str, Station]) -> tuple[list[Dec
     """Valid decisions in sheet order and the issues of the rows that were dropped.
     Two rows about the same station, period and item are left to ``drop_conflicts``,
     which sees the rows of every file."""
-    sheet = find_sheet(wb, ts.SHEET_DECISIONS)
+    sheet = find_sheet(wb, report_template.SHEET_DECISIONS)
     if sheet is None:
-        return [], [issue("S001", file=rel, expected=ts.SHEET_DECISIONS)]
+        return [], [issue("S001", file=rel, expected=report_template.SHEET_DECISIONS)]
     rows = sheet.rows
     hdr = None
     for r, row in enumerate(rows[:HEADER_SCAN_ROWS]):
@@ -57,7 +57,7 @@ def read_decisions(wb, rel: str, stations: dict[str, Station]) -> tuple[list[Dec
         return [], [issue("S006", file=rel, sheet=sheet.name, expected="驿站编号 | 考核期 | 考核项目 | 等次 | 理由")]
     hr, cols = hdr
     issues: list[Issue] = []
-    for key, label in ts.DECISION_COLUMNS:
+    for key, label in report_template.DECISION_COLUMNS:
         if key not in cols:
             issues.append(issue("S006", file=rel, sheet=sheet.name, cell=a1(hr, 0), expected=label))
     if issues:
@@ -130,7 +130,7 @@ def drop_conflicts(decisions: list[Decision]) -> tuple[list[Decision], list[Issu
                     "D007",
                     station=first.station,
                     file=file,
-                    sheet=ts.SHEET_DECISIONS,
+                    sheet=report_template.SHEET_DECISIONS,
                     cell=cell,
                     found=_row_text(first),
                     expected=_row_text(later),

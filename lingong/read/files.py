@@ -12,7 +12,7 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lingong import report_template as spec
+from lingong import report_template
 from lingong.catalogue.issues import issue
 from lingong.model.failure import ERROR, Failure
 from lingong.model.records import (
@@ -34,11 +34,11 @@ from lingong.read.workbook import read_checked
 
 # Sheets any of our readers look at; everything else in a workbook is never parsed.
 WANTED_SHEETS = {
-    spec.SHEET_INFO,
-    spec.SHEET_INDICATORS,
-    spec.SHEET_REGISTRY,
-    spec.SHEET_DECISIONS,
-    *(d.name for d in spec.DETAIL_SHEETS),
+    report_template.SHEET_INFO,
+    report_template.SHEET_INDICATORS,
+    report_template.SHEET_REGISTRY,
+    report_template.SHEET_DECISIONS,
+    *(d.name for d in report_template.DETAIL_SHEETS),
 }
 
 
@@ -112,7 +112,7 @@ def read_one(item: tuple[str, str]) -> FileResult:
         result.issues.extend(iss)
         result.outcome = outcome(KIND_REGISTRY)
     if KIND_DECISIONS in kinds:
-        sheet = wb.sheet(spec.SHEET_DECISIONS)
+        sheet = wb.sheet(report_template.SHEET_DECISIONS)
         wb._sheets = {sheet.name: sheet}  # only this sheet travels back to the parent
         result.decision_rows = wb
         if result.outcome.kind != KIND_REGISTRY:

@@ -7,7 +7,7 @@ rejected as 驿站不在名册 because of, say, a mistyped 状态.
 
 from __future__ import annotations
 
-from lingong import report_template as ts
+from lingong import report_template
 from lingong.catalogue.issues import issue
 from lingong.model.cells import a1
 from lingong.model.periods import month_label
@@ -18,10 +18,10 @@ from lingong.read.values import as_text, parse_month
 
 HEADER_SCAN_ROWS = 60
 _LABELS = {
-    **{norm_label(lab): key for key, lab in ts.REGISTRY_COLUMNS},
-    **{loose_label(lab): key for key, lab in ts.REGISTRY_COLUMNS},
+    **{norm_label(lab): key for key, lab in report_template.REGISTRY_COLUMNS},
+    **{loose_label(lab): key for key, lab in report_template.REGISTRY_COLUMNS},
 }
-_LABEL_OF = dict(ts.REGISTRY_COLUMNS)
+_LABEL_OF = dict(report_template.REGISTRY_COLUMNS)
 
 
 def _header(rows) -> tuple[int, dict[str, int]] | None:
@@ -41,7 +41,7 @@ def read_registry(wb, rel: str) -> tuple[dict[str, Station], list[Issue]]:
     """Stations by normalised code, and the registry's issues. An empty dict means
     there is no usable registry (the run stops with exit status 2)."""
     issues: list[Issue] = []
-    sheet = find_sheet(wb, ts.SHEET_REGISTRY)
+    sheet = find_sheet(wb, report_template.SHEET_REGISTRY)
     if sheet is None:
         return {}, [issue("R004", file=rel)]
     rows = sheet.rows
@@ -49,7 +49,7 @@ def read_registry(wb, rel: str) -> tuple[dict[str, Station], list[Issue]]:
     if hdr is None:
         return {}, [issue("S006", file=rel, sheet=sheet.name, expected=_LABEL_OF["code"])]
     hr, cols = hdr
-    missing = [k for k in ts.REGISTRY_REQUIRED if k not in cols]
+    missing = [k for k in report_template.REGISTRY_REQUIRED if k not in cols]
     if missing:
         return {}, [issue("S006", file=rel, sheet=sheet.name, cell=a1(hr, 0), expected=_LABEL_OF[k]) for k in missing]
 
@@ -89,11 +89,11 @@ def read_registry(wb, rel: str) -> tuple[dict[str, Station], list[Issue]]:
             if not fields.get(key):
                 bad(key, f"{_LABEL_OF[key]}为空")
         county = norm_text(fields.get("county", ""))
-        if county and county not in ts.COUNTIES:
-            bad("county", f"所属县（市、区）“{county}”不是随州市的县区（{'、'.join(ts.COUNTIES)}）")
+        if county and county not in report_template.COUNTIES:
+            bad("county", f"所属县（市、区）“{county}”不是随州市的县区（{'、'.join(report_template.COUNTIES)}）")
         status = norm_text(fields.get("status", "")) or "运营"
-        if status not in ts.STATION_STATUSES:
-            bad("status", f"状态填写了“{status}”，应为 {' / '.join(ts.STATION_STATUSES)}，已按“运营”读取")
+        if status not in report_template.STATION_STATUSES:
+            bad("status", f"状态填写了“{status}”，应为 {' / '.join(report_template.STATION_STATUSES)}，已按“运营”读取")
             status = "运营"
         months = {}
         for key in ("start_month", "end_month"):

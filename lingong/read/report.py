@@ -15,7 +15,7 @@ import re
 from datetime import date
 from pathlib import PurePath
 
-from lingong import report_template as ts
+from lingong import report_template
 from lingong.catalogue.issues import issue
 from lingong.model.cells import a1, ref
 from lingong.model.periods import date_cn, month_label
@@ -44,14 +44,18 @@ _NAME_YEAR_MONTH = re.compile(r"(?<!\d)(20\d{2})\s*[-_.年/]\s*(\d{1,2})(?!\d)")
 _NAME_YYYYMM = re.compile(r"(?<!\d)(20\d{2})(0[1-9]|1[0-2])(?!\d)")
 _NAME_MONTH = re.compile(r"(?<![\d.])(\d{1,2})\s*月")
 _NOTE_PREFIXES = ("注", "说明", "备注", "填表", "合计", "小计", "总计")
-_CHECKED_KINDS = {ts.PHONE, ts.ID_NUMBER, ts.DATE}
+_CHECKED_KINDS = {report_template.PHONE, report_template.ID_NUMBER, report_template.DATE}
 _NO_PHONE = {"", "无", "暂无", "没有", "/", "-", "--", "无电话"}
 
-_INFO_KEYS = {norm_label(f.label): f.key for f in ts.INFO_FIELDS}
-_INFO_LOOSE = {loose_label(f.label): f.key for f in ts.INFO_FIELDS}
-_INFO_NOTES = {norm_label(f.note) for f in ts.INFO_FIELDS if f.note}  # the template's own hints
-_INFO_HEADER = tuple(norm_label(h) for h in ts.INFO_HEADER)
-_CODE_HDR, _VALUE_HDR, _UNIT_HDR = norm_label(ts.CODE_COLUMN), norm_label(ts.VALUE_COLUMN), norm_label("单位")
+_INFO_KEYS = {norm_label(f.label): f.key for f in report_template.INFO_FIELDS}
+_INFO_LOOSE = {loose_label(f.label): f.key for f in report_template.INFO_FIELDS}
+_INFO_NOTES = {norm_label(f.note) for f in report_template.INFO_FIELDS if f.note}  # the template's own hints
+_INFO_HEADER = tuple(norm_label(h) for h in report_template.INFO_HEADER)
+_CODE_HDR, _VALUE_HDR, _UNIT_HDR = (
+    norm_label(report_template.CODE_COLUMN),
+    norm_label(report_template.VALUE_COLUMN),
+    norm_label("单位"),
+)
 
 
 class _Issues:
@@ -141,7 +145,7 @@ def _locate_info(rows: list[list]) -> dict[str, tuple[int, int]]:
             key = _info_key(_cell(rows, r, lc))
             if key and key not in got:
                 got[key] = (r, vc)
-    if len(got) < len(ts.INFO_FIELDS):
+    if len(got) < len(report_template.INFO_FIELDS):
         # No header, or labels moved out of the label column: take the next
         # non-empty cell right of the label.
         for r, row in enumerate(rows):
@@ -165,7 +169,7 @@ def _read_info(sheet: Sheet, rec: ReportRecord, out: _Issues) -> None:
     rows = sheet.rows
     where = _locate_info(rows)
     raw_of = {}
-    for f in ts.INFO_FIELDS:
+    for f in report_template.INFO_FIELDS:
         if f.key not in where:
             if f.key == "hotline":
                 out.add("V013", sheet=sheet.name)
@@ -184,7 +188,7 @@ def _read_info(sheet: Sheet, rec: ReportRecord, out: _Issues) -> None:
     def text(key: str) -> str:
         return as_text(raw_of[key][0]) if key in raw_of else ""
 
-    for f in ts.INFO_FIELDS:
+    for f in report_template.INFO_FIELDS:
         if f.key not in raw_of or f.key in ("month", "fill_date", "hotline", "filler_phone"):
             continue
         raw, r, c, what = raw_of[f.key]
@@ -235,15 +239,15 @@ def _read_info(sheet: Sheet, rec: ReportRecord, out: _Issues) -> None:
 def _check_version(version: str, located, sheet: Sheet, out: _Issues) -> None:
     _, r, c, _ = located
     v = norm_code(version)
-    if v == ts.TEMPLATE_VERSION:
+    if v == report_template.TEMPLATE_VERSION:
         return
     m = _VERSION.fullmatch(v)
-    if m and m.group(1) == ts.TEMPLATE_MAJOR:
+    if m and m.group(1) == report_template.TEMPLATE_MAJOR:
         if set(m.group(2)) <= {".", "0"}:
             return  # LGYZ-M-1.0 is LGYZ-M-1
-        out.add("S009", sheet=sheet.name, cell=a1(r, c), found=version, expected=ts.TEMPLATE_VERSION)
+        out.add("S009", sheet=sheet.name, cell=a1(r, c), found=version, expected=report_template.TEMPLATE_VERSION)
     else:
-        out.add("S002", sheet=sheet.name, cell=a1(r, c), found=version, expected=ts.TEMPLATE_VERSION)
+        out.add("S002", sheet=sheet.name, cell=a1(r, c), found=version, expected=report_template.TEMPLATE_VERSION)
 
 
 # ---- 月度指标 -------------------------------------------------------------
@@ -254,7 +258,9 @@ def _read_indicators(sheet: Sheet, rec: ReportRecord, out: _Issues) -> None:
     hdr = _find_header(rows, {_CODE_HDR: "code", _VALUE_HDR: "value", _UNIT_HDR: "unit"}, ("code", "value"))
     if hdr is None:
         has_code = _find_header(rows, {_CODE_HDR: "code"}, ("code",))
-        out.add("S006", sheet=sheet.name, expected=ts.VALUE_COLUMN if has_code else ts.CODE_COLUMN)
+        out.add(
+            "S006", sheet=sheet.name, expected=report_template.VALUE_COLUMN if has_code else report_template.CODE_COLUMN
+        )
         return
     hr, cols = hdr
     cc, vc, uc = cols["code"], cols["value"], cols.get("unit")
@@ -266,7 +272,7 @@ def _read_indicators(sheet: Sheet, rec: ReportRecord, out: _Issues) -> None:
         code = norm_code(raw_code)
         if not _IND_CODE.fullmatch(code):
             continue  # notes, blank-ish rows, sub-headers
-        ind = ts.INDICATOR_BY_CODE.get(code)
+        ind = report_template.INDICATOR_BY_CODE.get(code)
         if ind is None:
             out.add("S007", sheet=sheet.name, cell=a1(r, cc), found=code)
             continue
@@ -280,7 +286,7 @@ def _read_indicators(sheet: Sheet, rec: ReportRecord, out: _Issues) -> None:
         raw = _cell(rows, r, vc)
         if _special(sheet, r, vc, raw, what, out):
             continue
-        if ind.kind == ts.COUNT:
+        if ind.kind == report_template.COUNT:
             p = parse_count(raw, ind.unit)
             if p.code == "V002" and uc is not None and isinstance(raw, str):
                 row_unit = as_text(_cell(rows, r, uc))
@@ -291,7 +297,7 @@ def _read_indicators(sheet: Sheet, rec: ReportRecord, out: _Issues) -> None:
         _value_issue(p, raw, sheet.name, a1(r, vc), what, out)
         if p.value is not None:
             rec.values[code] = p.value
-    for code in ts.INDICATOR_CODES:
+    for code in report_template.INDICATOR_CODES:
         if code not in seen:
             out.add("S004", sheet=sheet.name, expected=code)
 
@@ -308,7 +314,7 @@ def _value_issue(p: Parsed, raw, sheet: str, cell: str, what: str, out: _Issues)
 # ---- detail sheets -------------------------------------------------------------
 
 
-def _read_detail(sheet: Sheet, spec: ts.DetailSheet, rec: ReportRecord, out: _Issues) -> None:
+def _read_detail(sheet: Sheet, spec: report_template.DetailSheet, rec: ReportRecord, out: _Issues) -> None:
     rows = sheet.rows
     labels = {}
     for col in spec.columns:
@@ -365,13 +371,20 @@ def _read_detail(sheet: Sheet, spec: ts.DetailSheet, rec: ReportRecord, out: _Is
         if isinstance(figure, int) and not isinstance(figure, bool) and figure != n:
             if sheet.truncated and figure > n:
                 continue  # the unread rows may hold the difference (S010 says so)
-            ind = ts.INDICATOR_BY_CODE[code]
+            ind = report_template.INDICATOR_BY_CODE[code]
             what = f"{code} {ind.name}" if fcol is None else f"{code} {ind.name}（只计{fcol}为“{fval}”的记录）"
             out.add("X002", sheet=sheet.name, found=f"至少 {n}" if sheet.truncated else n, expected=figure, what=what)
 
 
 def _check_detail_cell(
-    sheet: Sheet, col: ts.DetailColumn, r: int, c: int, raw, month: str | None, out: _Issues, filtered: dict | None
+    sheet: Sheet,
+    col: report_template.DetailColumn,
+    r: int,
+    c: int,
+    raw,
+    month: str | None,
+    out: _Issues,
+    filtered: dict | None,
 ) -> None:
     kind = col.kind
     if kind not in _CHECKED_KINDS and not col.choices:
@@ -382,18 +395,18 @@ def _check_detail_cell(
     def what() -> str:  # built only for an issue: this runs for every detail cell
         return f"{ref(sheet.name, r, c)}（{col.label}）"
 
-    if kind == ts.PHONE:
+    if kind == report_template.PHONE:
         t = as_text(raw)
         if t.replace(" ", "") not in _NO_PHONE and not is_valid_phone(t):
             out.add("V009", sheet=sheet.name, cell=a1(r, c), found=mask_phone(t), what=what())
-    elif kind == ts.ID_NUMBER:
+    elif kind == report_template.ID_NUMBER:
         if id_lost_digits(raw):
             out.add("V017", sheet=sheet.name, cell=a1(r, c), found=mask_id(as_text(raw)), what=what())
         else:
             t = as_text(raw).upper().replace(" ", "")
             if not id_check_ok(t):
                 out.add("V010", sheet=sheet.name, cell=a1(r, c), found=mask_id(t), what=what())
-    elif kind == ts.DATE:
+    elif kind == report_template.DATE:
         p = parse_date(raw)
         if p.code:
             out.add("V012", sheet=sheet.name, cell=a1(r, c), found=display(raw), what=what())
@@ -407,7 +420,7 @@ def _check_detail_cell(
                 what=what(),
             )
     elif col.choices:
-        if kind == ts.YESNO:
+        if kind == report_template.YESNO:
             p = parse_yesno(raw)
             value = p.read_as if p.value is not None else None
         else:
@@ -470,9 +483,9 @@ def read_report(wb: Workbook, rel: str, *, sha256: str = "", mtime: float = 0.0)
     rec = ReportRecord(file=rel, sha256=sha256, mtime=mtime, station="", month=None)
     out = _Issues(rel)
     sheets = sheet_lookup(wb.sheet_names)
-    info = _get(wb, sheets.get(sheet_key(ts.SHEET_INFO), ts.SHEET_INFO))
-    ind = _get(wb, sheets.get(sheet_key(ts.SHEET_INDICATORS), ts.SHEET_INDICATORS))
-    for wanted, found in ((ts.SHEET_INFO, info), (ts.SHEET_INDICATORS, ind)):
+    info = _get(wb, sheets.get(sheet_key(report_template.SHEET_INFO), report_template.SHEET_INFO))
+    ind = _get(wb, sheets.get(sheet_key(report_template.SHEET_INDICATORS), report_template.SHEET_INDICATORS))
+    for wanted, found in ((report_template.SHEET_INFO, info), (report_template.SHEET_INDICATORS, ind)):
         if found is None:
             out.add("S001", expected=wanted)
     if info is not None:
@@ -483,7 +496,7 @@ def read_report(wb: Workbook, rel: str, *, sha256: str = "", mtime: float = 0.0)
         if isinstance(a1v, int) and isinstance(a2v, int) and a2v > a1v:
             cell = rec.cells["A2"].split("!", 1)[1]
             out.add("X001", sheet=ind.name, cell=cell, found=a2v, expected=a1v)
-    for spec in ts.DETAIL_SHEETS:
+    for spec in report_template.DETAIL_SHEETS:
         name = sheets.get(sheet_key(spec.name))
         if name is not None and (sheet := _get(wb, name)) is not None:
             _read_detail(sheet, spec, rec, out)

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from lingong import report_template as ts
+from lingong import report_template
 from lingong.catalogue.issues import issue
 from lingong.choose.selection import select_reports
 from lingong.model.records import ReportRecord, Station
@@ -31,7 +31,7 @@ def rec(
     values=None,
     error=False,
 ):
-    v = {i.code: (3 if i.kind == ts.COUNT else True) for i in ts.INDICATORS}
+    v = {i.code: (3 if i.kind == report_template.COUNT else True) for i in report_template.INDICATORS}
     v.update(values or {})
     r = ReportRecord(
         file=file,
@@ -44,7 +44,7 @@ def rec(
         fill_date=fill,
         version="LGYZ-M-1",
         values=v,
-        cells={c: f"月度指标!E{3 + k}" for k, c in enumerate(ts.INDICATOR_CODES)},
+        cells={c: f"月度指标!E{3 + k}" for k, c in enumerate(report_template.INDICATOR_CODES)},
     )
     if error:
         r.issues.append(issue("V002", station=station, month=month, file=file, found="十二"))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from lingong import report_template as ts
+from lingong import report_template
 from lingong.demo import build_demo
 from lingong.read.report import read_report
 from lingong.read.values import id_check_ok
@@ -69,12 +69,12 @@ def test_two_builds_are_identical(demo, tmp_path):
 
 
 def test_registry(demo):
-    rows = read_workbook(demo.dest / demo.registry_file).sheet(ts.SHEET_REGISTRY).rows
+    rows = read_workbook(demo.dest / demo.registry_file).sheet(report_template.SHEET_REGISTRY).rows
     header = rows[0]
-    assert header == [label for _, label in ts.REGISTRY_COLUMNS]
+    assert header == [label for _, label in report_template.REGISTRY_COLUMNS]
     regs = [dict(zip(header, r)) for r in rows[1:]]
     assert len(regs) >= 25 and [r["驿站编号"] for r in regs] == list(demo.stations)
-    assert {r["所属县（市、区）"] for r in regs} == set(ts.COUNTIES)
+    assert {r["所属县（市、区）"] for r in regs} == set(report_template.COUNTIES)
     prefix = {"曾都区": "ZD-", "随县": "SX-", "广水市": "GS-", "随州高新区": "GX-", "大洪山风景名胜区": "DHS-"}
     for r in regs:
         assert r["驿站编号"].startswith(prefix[r["所属县（市、区）"]])
@@ -156,7 +156,7 @@ def test_messy_but_valid_files_give_warnings_not_errors(demo, records):
         for p in demo.planted_by_key(key):
             assert not records[p.where].has_error, p
     moved = records[demo.planted_by_key("moved_table")[0].where]
-    assert len(moved.values) == len(ts.INDICATORS) and moved.month == "2023-06"
+    assert len(moved.values) == len(report_template.INDICATORS) and moved.month == "2023-06"
     renamed = demo.planted_by_key("renamed_file")[0].where
     assert renamed.count("/") >= 2 and records[renamed].station == "ZD-001" and records[renamed].month == "2023-01"
 
@@ -189,8 +189,8 @@ def test_broken_and_skipped_files(demo):
 
 
 def test_decisions_file(demo):
-    rows = read_workbook(demo.dest / demo.decisions_file).sheet(ts.SHEET_DECISIONS).rows
-    assert rows[0] == [label for _, label in ts.DECISION_COLUMNS]
+    rows = read_workbook(demo.dest / demo.decisions_file).sheet(report_template.SHEET_DECISIONS).rows
+    assert rows[0] == [label for _, label in report_template.DECISION_COLUMNS]
     body = [dict(zip(rows[0], r)) for r in rows[1:]]
     assert len(body) == 3
     assert sum(1 for r in body if not r["理由"]) == 1

@@ -35,8 +35,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from lingong import cli
-from lingong import report_template as ts
+from lingong import cli, report_template
 from lingong.demo import build_demo
 from lingong.layout import (
     MAIL_FOLDER,
@@ -522,14 +521,14 @@ def _hostile_city(src: Path) -> dict:
         phones.append("13872201234")
 
         def inject(wb, i=i):
-            info = wb[ts.SHEET_INFO]
+            info = wb[report_template.SHEET_INFO]
             for row in info.iter_rows():
                 for c in row:
                     if c.value == "驿站名称":
                         corpus.set_text(info, c.row, c.column + 1, PAYLOADS[i] + HTML_PAYLOAD + f"联系{PHONES[0]}")
                     if c.value == "所属县（市、区）":
                         corpus.set_text(info, c.row, c.column + 1, "../../../../tmp/逃逸/..\\..\\x")
-            ind = wb[ts.SHEET_INDICATORS]
+            ind = wb[report_template.SHEET_INDICATORS]
             for r in range(3, ind.max_row + 1):
                 corpus.set_text(ind, r, 6, PAYLOADS[(i + r) % len(PAYLOADS)])  # 备注
             jobs = wb["岗位信息"]

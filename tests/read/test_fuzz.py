@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl.cell.cell import MergedCell
 
-from lingong import report_template as ts
+from lingong import report_template
 from lingong.catalogue.issues import CATALOGUE, ERROR
 from lingong.layout import RESULTS_JSON_NAME
 from lingong.model.failure import CRASH, MEMORY
@@ -53,7 +53,12 @@ settings.register_profile(
 PROFILE = "lingong-long" if LONG else "lingong-ci"
 READ_BOUND_S = 30  # per file; a runaway reader is a failure of the property, not a stuck CI
 CODE, NAME = "ZD-101", "测试1号零工驿站"
-SHEETS = (ts.SHEET_HELP, ts.SHEET_INFO, ts.SHEET_INDICATORS, *(d.name for d in ts.DETAIL_SHEETS))
+SHEETS = (
+    report_template.SHEET_HELP,
+    report_template.SHEET_INFO,
+    report_template.SHEET_INDICATORS,
+    *(d.name for d in report_template.DETAIL_SHEETS),
+)
 
 
 @functools.lru_cache(maxsize=1)

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from lingong import report_template as ts
+from lingong import report_template
 from lingong.catalogue.issues import CATALOGUE
 from lingong.read.report import read_report
 from lingong.read.workbook import CellError, Sheet, Workbook, read_workbook
@@ -39,7 +39,7 @@ def test_tidy_report_reads_every_field(tmp_path):
     )
     assert rec.fill_date == date(2023, 4, 3)
     assert (rec.file, rec.sha256, rec.mtime) == ("ZD-001_2023-03.xlsx", "abc", 12.5)
-    assert set(rec.values) == set(ts.INDICATOR_CODES)
+    assert set(rec.values) == set(report_template.INDICATOR_CODES)
     assert rec.values["C1"] == 3 and rec.values["A3"] is True
     assert rec.cells["A1"] == "月度指标!E3" and rec.cells["G5"] == "月度指标!E30"
     assert rec.detail_counts == {
@@ -361,8 +361,9 @@ def test_grid_built_in_memory():
         ["报送年月", "2023-05"],
         ["用工专线电话", "0722-3201234"],
     ]
-    ind = [list(ts.INDICATOR_HEADER)] + [
-        [i.code, i.item, i.name, i.unit, 1 if i.kind == ts.COUNT else "是", None] for i in ts.INDICATORS
+    ind = [list(report_template.INDICATOR_HEADER)] + [
+        [i.code, i.item, i.name, i.unit, 1 if i.kind == report_template.COUNT else "是", None]
+        for i in report_template.INDICATORS
     ]
     wb = Workbook(
         path=None,

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lingong import report_template as spec
+from lingong import report_template
 from lingong.model.records import Station
 from lingong.read.report import read_report
 from lingong.read.workbook import read_workbook
@@ -25,8 +25,8 @@ STATION = Station("SX-004", "草店镇零工驿站", "随县", hotline="0722-432
 
 def plausible_values(rng: random.Random) -> dict:
     v = {}
-    for ind in spec.INDICATORS:
-        v[ind.code] = rng.random() < 0.9 if ind.kind == spec.YESNO else rng.randint(0, 400)
+    for ind in report_template.INDICATORS:
+        v[ind.code] = rng.random() < 0.9 if ind.kind == report_template.YESNO else rng.randint(0, 400)
     v["A2"] = min(v["A2"], v["A1"])
     return v
 

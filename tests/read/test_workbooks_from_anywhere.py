@@ -63,12 +63,12 @@ def test_a_far_cell_in_an_xls_is_cut_before_calamine_builds_the_grid(tmp_path):
 @pytest.mark.timeout(180)
 def test_a_report_saved_as_xls_with_a_value_in_iv65536_is_read_not_killed(tmp_path):
     """A 41 KB .xls whose used range is A1:IV65536 killed its worker (calamine's dense grid)."""
-    from lingong import report_template as ts
+    from lingong import report_template
 
     src = corpus.report(tmp_path, "ZD-001", "东城零工驿站")
 
     def far(wb):
-        wb[ts.SHEET_HELP]["IV65536"] = "末尾"
+        wb[report_template.SHEET_HELP]["IV65536"] = "末尾"
 
     corpus.edit(src, far)
     xls = corpus._soffice_convert(src, "xls")

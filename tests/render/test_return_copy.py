@@ -9,7 +9,7 @@ import hashlib
 import openpyxl
 import pytest
 
-from lingong import report_template as ts
+from lingong import report_template
 from lingong.catalogue.issues import issue
 from lingong.model.records import Station
 from lingong.render.blank_template import write_template
@@ -20,7 +20,7 @@ REL = "随州高新区/白云湖社区/白云湖社区零工驿站-2023-05.xlsx"
 
 
 def _row_of(code: str) -> int:
-    return 2 + ts.INDICATOR_CODES.index(code)
+    return 2 + report_template.INDICATOR_CODES.index(code)
 
 
 def _issues():
@@ -154,7 +154,8 @@ def test_xls_is_rebuilt_from_the_grids(tmp_path):
     before = _sha(src)
     grids = {
         "基本信息": [["项目", "填报内容"], ["模板版本", "LGYZ-M-1"], ["驿站编号", "GX-002"], ["填报人", "=1+1"]],
-        "月度指标": [list(ts.INDICATOR_HEADER)] + [[i.code, i.item, i.name, i.unit, 3, None] for i in ts.INDICATORS],
+        "月度指标": [list(report_template.INDICATOR_HEADER)]
+        + [[i.code, i.item, i.name, i.unit, 3, None] for i in report_template.INDICATORS],
     }
     grids["月度指标"][_row_of("C1") - 1][4] = "十二"
     out = write_return_copy(src, "随县/old.xls", _issues()[:2], tmp_path / "GX-002_2023-05_退回.xlsx", grids)

@@ -9,7 +9,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from lingong import report_template as ts
+from lingong import report_template
 from lingong.model.records import Station
 from lingong.read.report import read_report
 from lingong.read.workbook import read_workbook
@@ -33,51 +33,58 @@ def prefilled(tmp_path_factory) -> Path:
 
 def test_sheets_in_order_and_labels_where_spec_says(prefilled):
     wb = read_workbook(prefilled)
-    assert wb.sheet_names == [ts.SHEET_HELP, ts.SHEET_INFO, ts.SHEET_INDICATORS, *(d.name for d in ts.DETAIL_SHEETS)]
-    info = wb.sheet(ts.SHEET_INFO).rows
-    assert tuple(info[0][:2]) == ts.INFO_HEADER and info[0][2] == "说明"
-    assert [row[0] for row in info[1 : 1 + len(ts.INFO_FIELDS)]] == [f.label for f in ts.INFO_FIELDS]
-    ind = wb.sheet(ts.SHEET_INDICATORS).rows
-    assert tuple(ind[0]) == ts.INDICATOR_HEADER
-    assert [row[0] for row in ind[1:]] == list(ts.INDICATOR_CODES)
-    assert [row[2] for row in ind[1:]] == [i.name for i in ts.INDICATORS]
-    for spec in ts.DETAIL_SHEETS:
+    assert wb.sheet_names == [
+        report_template.SHEET_HELP,
+        report_template.SHEET_INFO,
+        report_template.SHEET_INDICATORS,
+        *(d.name for d in report_template.DETAIL_SHEETS),
+    ]
+    info = wb.sheet(report_template.SHEET_INFO).rows
+    assert tuple(info[0][:2]) == report_template.INFO_HEADER and info[0][2] == "说明"
+    assert [row[0] for row in info[1 : 1 + len(report_template.INFO_FIELDS)]] == [
+        f.label for f in report_template.INFO_FIELDS
+    ]
+    ind = wb.sheet(report_template.SHEET_INDICATORS).rows
+    assert tuple(ind[0]) == report_template.INDICATOR_HEADER
+    assert [row[0] for row in ind[1:]] == list(report_template.INDICATOR_CODES)
+    assert [row[2] for row in ind[1:]] == [i.name for i in report_template.INDICATORS]
+    for spec in report_template.DETAIL_SHEETS:
         assert wb.sheet(spec.name).rows[0] == [c.label for c in spec.columns]
 
 
 def test_prefilled_info_is_text(prefilled):
-    info = {row[0]: row[1] for row in read_workbook(prefilled).sheet(ts.SHEET_INFO).rows[1:]}
-    assert info["模板版本"] == ts.TEMPLATE_VERSION
+    info = {row[0]: row[1] for row in read_workbook(prefilled).sheet(report_template.SHEET_INFO).rows[1:]}
+    assert info["模板版本"] == report_template.TEMPLATE_VERSION
     assert info["驿站编号"] == "ZD-003"
     assert info["驿站名称"] == "南郊街道零工驿站"
     assert info["所属县（市、区）"] == "曾都区"
     assert info["报送年月"] == "2023-07"  # text, not a date Excel would reformat
-    ws = openpyxl.load_workbook(prefilled)[ts.SHEET_INFO]
-    month_row = 2 + [f.key for f in ts.INFO_FIELDS].index("month")
+    ws = openpyxl.load_workbook(prefilled)[report_template.SHEET_INFO]
+    month_row = 2 + [f.key for f in report_template.INFO_FIELDS].index("month")
     assert ws.cell(month_row, 2).data_type == "s"
     assert ws.cell(month_row, 2).number_format == "@"
-    county_row = 2 + [f.key for f in ts.INFO_FIELDS].index("county")
+    county_row = 2 + [f.key for f in report_template.INFO_FIELDS].index("county")
     county_dv = _validations(ws)[f"B{county_row}"]
-    assert county_dv.type == "list" and county_dv.formula1 == '"' + ",".join(ts.COUNTIES) + '"'
+    assert county_dv.type == "list" and county_dv.formula1 == '"' + ",".join(report_template.COUNTIES) + '"'
     assert county_dv.errorStyle == "warning"
-    phone_row = 2 + [f.key for f in ts.INFO_FIELDS].index("filler_phone")
+    phone_row = 2 + [f.key for f in report_template.INFO_FIELDS].index("filler_phone")
     assert ws.cell(phone_row, 2).number_format == "@"
 
 
 def test_protection_without_password_locks_labels_only(prefilled):
     wb = openpyxl.load_workbook(prefilled)
-    for name in (ts.SHEET_INFO, ts.SHEET_INDICATORS):
+    for name in (report_template.SHEET_INFO, report_template.SHEET_INDICATORS):
         ws = wb[name]
         assert ws.protection.sheet is True
         assert not ws.protection.password
         assert ws.freeze_panes == "A2"
-    info, ind = wb[ts.SHEET_INFO], wb[ts.SHEET_INDICATORS]
+    info, ind = wb[report_template.SHEET_INFO], wb[report_template.SHEET_INDICATORS]
     assert info["A3"].protection.locked and not info["B3"].protection.locked
-    value_col = ts.INDICATOR_HEADER.index(ts.VALUE_COLUMN) + 1
-    for r in range(2, 2 + len(ts.INDICATORS)):
+    value_col = report_template.INDICATOR_HEADER.index(report_template.VALUE_COLUMN) + 1
+    for r in range(2, 2 + len(report_template.INDICATORS)):
         assert ind.cell(r, 1).protection.locked
         assert not ind.cell(r, value_col).protection.locked
-    for spec in ts.DETAIL_SHEETS:  # rows must be addable
+    for spec in report_template.DETAIL_SHEETS:  # rows must be addable
         assert not wb[spec.name].protection.sheet
 
 
@@ -90,11 +97,11 @@ def _validations(ws) -> dict[str, object]:
 
 
 def test_every_indicator_value_cell_has_the_right_validation(prefilled):
-    ws = openpyxl.load_workbook(prefilled)[ts.SHEET_INDICATORS]
+    ws = openpyxl.load_workbook(prefilled)[report_template.SHEET_INDICATORS]
     dvs = _validations(ws)
-    for r, ind in enumerate(ts.INDICATORS, start=2):
+    for r, ind in enumerate(report_template.INDICATORS, start=2):
         dv = dvs[f"E{r}"]
-        if ind.kind == ts.YESNO:
+        if ind.kind == report_template.YESNO:
             assert dv.type == "list" and dv.formula1 == '"是,否"'
         else:
             assert dv.type == "whole" and dv.operator == "greaterThanOrEqual" and dv.formula1 == "0"
@@ -115,13 +122,15 @@ def test_detail_sheets_have_dropdowns_and_date_checks(prefilled):
 
 
 def test_help_sheet_tells_a_clerk_what_matters(prefilled):
-    text = "\n".join(str(r[0]) for r in read_workbook(prefilled).sheet(ts.SHEET_HELP).rows if r and r[0])
+    text = "\n".join(str(r[0]) for r in read_workbook(prefilled).sheet(report_template.SHEET_HELP).rows if r and r[0])
     for needle in ("基本信息", "月度指标", "是", "不要修改", "身份证号", ".xlsx", "核对"):
         assert needle in text
 
 
 def test_filled_report_round_trips_through_the_reader(tmp_path):
-    values = {i.code: (True if i.kind == ts.YESNO else n + 1) for n, i in enumerate(ts.INDICATORS)}
+    values = {
+        i.code: (True if i.kind == report_template.YESNO else n + 1) for n, i in enumerate(report_template.INDICATORS)
+    }
     values["A2"] = values["A1"]
     values["G5"] = 1
     details = {
@@ -195,8 +204,8 @@ def test_messy_values_are_written_as_typed(tmp_path):
     write_template(
         path, station=STATION, month="2023-07", values={"C1": "１２", "A5": "3次", "A3": "√", "C2": "=1+1", "C3": 12.5}
     )
-    ws = openpyxl.load_workbook(path)[ts.SHEET_INDICATORS]
-    cells = {ws.cell(r, 1).value: ws.cell(r, 5) for r in range(2, 2 + len(ts.INDICATORS))}
+    ws = openpyxl.load_workbook(path)[report_template.SHEET_INDICATORS]
+    cells = {ws.cell(r, 1).value: ws.cell(r, 5) for r in range(2, 2 + len(report_template.INDICATORS))}
     assert cells["C1"].value == "１２" and cells["A5"].value == "3次" and cells["A3"].value == "√"
     assert cells["C2"].data_type == "s" and cells["C2"].value == "=1+1"  # never a formula
     assert cells["C3"].value == 12.5
@@ -223,7 +232,7 @@ def test_blank_templates_only_for_operating_stations(tmp_path):
     for p in paths:
         assert p.parent == (tmp_path / "out").resolve()
         assert "/" not in p.name and ":" not in p.name
-    info = {r[0]: r[1] for r in read_workbook(paths[0]).sheet(ts.SHEET_INFO).rows[1:]}
+    info = {r[0]: r[1] for r in read_workbook(paths[0]).sheet(report_template.SHEET_INFO).rows[1:]}
     assert info["驿站编号"] in registry and info["报送年月"] == "2023-07"
 
 
@@ -239,8 +248,8 @@ def test_kept_blank_template_matches_the_generator(tmp_path):
     assert a.sheet_names == b.sheet_names
     for name in a.sheet_names:
         assert a.sheet(name).rows == b.sheet(name).rows
-    info = {r[0]: r[1] for r in b.sheet(ts.SHEET_INFO).rows[1:]}
-    assert info["模板版本"] == ts.TEMPLATE_VERSION and info["驿站编号"] is None
+    info = {r[0]: r[1] for r in b.sheet(report_template.SHEET_INFO).rows[1:]}
+    assert info["模板版本"] == report_template.TEMPLATE_VERSION and info["驿站编号"] is None
 
 
 def _indicator_values():
@@ -248,8 +257,8 @@ def _indicator_values():
 
     return st.fixed_dictionaries(
         {
-            i.code: (st.booleans() if i.kind == ts.YESNO else st.integers(min_value=0, max_value=10**6))
-            for i in ts.INDICATORS
+            i.code: (st.booleans() if i.kind == report_template.YESNO else st.integers(min_value=0, max_value=10**6))
+            for i in report_template.INDICATORS
         }
     )
 

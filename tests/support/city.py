@@ -6,7 +6,7 @@ from pathlib import Path
 
 import openpyxl
 
-from lingong import report_template as spec
+from lingong import report_template
 from support.report_factory import write_report
 
 STATIONS = [
@@ -19,8 +19,8 @@ STATIONS = [
 def write_registry(path: Path, rows=STATIONS) -> Path:
     wb = openpyxl.Workbook()
     ws = wb.active
-    ws.title = spec.SHEET_REGISTRY
-    ws.append([label for _, label in spec.REGISTRY_COLUMNS])
+    ws.title = report_template.SHEET_REGISTRY
+    ws.append([label for _, label in report_template.REGISTRY_COLUMNS])
     for code, name, county, email in rows:
         ws.append(
             [code, name, county, "街道办", "某路 1 号", "张三", "13800000000", email, "0722-1234567", "运营", "", ""]

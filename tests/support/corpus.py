@@ -26,7 +26,7 @@ from typing import Callable
 
 import openpyxl
 
-from lingong import report_template as ts
+from lingong import report_template
 from support import foreign_workbooks as fw
 from support import hostile
 from support.report_factory import DEFAULT_VALUES, sample_details, write_report
@@ -394,7 +394,7 @@ def _stray_far_cell(folder, code, name):
     """One stray value in the last row and one far right (BZ): calamine would build a huge grid."""
 
     def fn(wb):
-        ws = wb[ts.SHEET_INDICATORS]
+        ws = wb[report_template.SHEET_INDICATORS]
         ws["A1048576"] = "x"
         ws["BZ40"] = "y"
 
@@ -410,8 +410,8 @@ def _rename_sheet(old, new):
 
 def _both_report_sheets_renamed(folder, code, name):
     def fn(wb):
-        wb[ts.SHEET_INFO].title = "Sheet1"
-        wb[ts.SHEET_INDICATORS].title = "Sheet2"
+        wb[report_template.SHEET_INFO].title = "Sheet1"
+        wb[report_template.SHEET_INDICATORS].title = "Sheet2"
 
     return edit(report(folder, code, name), fn)
 
@@ -426,9 +426,9 @@ def _reordered(folder, code, name):
 
 def _hidden_report_sheets(folder, code, name):
     def fn(wb):
-        wb[ts.SHEET_HELP].sheet_state = "visible"
-        wb[ts.SHEET_INFO].sheet_state = "hidden"
-        wb[ts.SHEET_INDICATORS].sheet_state = "veryHidden"
+        wb[report_template.SHEET_HELP].sheet_state = "visible"
+        wb[report_template.SHEET_INFO].sheet_state = "hidden"
+        wb[report_template.SHEET_INDICATORS].sheet_state = "veryHidden"
         wb.active = 0
 
     return edit(report(folder, code, name), fn)
@@ -436,7 +436,7 @@ def _hidden_report_sheets(folder, code, name):
 
 def _hidden_first_sheet(folder, code, name):
     def fn(wb):
-        wb[ts.SHEET_HELP].sheet_state = "hidden"
+        wb[report_template.SHEET_HELP].sheet_state = "hidden"
         wb.active = 1
 
     return edit(report(folder, code, name), fn)
@@ -446,7 +446,7 @@ def _value_column_moved(folder, code, name):
     """A column inserted before 本月数值: the values now sit in column F."""
 
     def fn(wb):
-        ws = wb[ts.SHEET_INDICATORS]
+        ws = wb[report_template.SHEET_INDICATORS]
         ws.insert_cols(5)
         ws.cell(row=2, column=5, value="上月数值")
 
@@ -457,7 +457,7 @@ def _columns_swapped(folder, code, name):
     """本月数值 and 备注 swapped, headers included."""
 
     def fn(wb):
-        ws = wb[ts.SHEET_INDICATORS]
+        ws = wb[report_template.SHEET_INDICATORS]
         for r in range(1, ws.max_row + 1):
             e, f = ws.cell(row=r, column=5), ws.cell(row=r, column=6)
             e.value, f.value = f.value, e.value
@@ -472,18 +472,18 @@ def _table_moved(folder, code, name):
 def _merged_over_value(folder, code, name):
     """Two value cells merged into one (C1 and C2): the lower value is lost, as in Excel."""
     p = report(folder, code, name)
-    addr = _cell_of(p, ts.SHEET_INDICATORS, "C1", 4)
+    addr = _cell_of(p, report_template.SHEET_INDICATORS, "C1", 4)
     col, row = re.match(r"([A-Z]+)(\d+)", addr).groups()
-    return edit(p, lambda wb: wb[ts.SHEET_INDICATORS].merge_cells(f"{addr}:{col}{int(row) + 1}"))
+    return edit(p, lambda wb: wb[report_template.SHEET_INDICATORS].merge_cells(f"{addr}:{col}{int(row) + 1}"))
 
 
 def _merged_label_value(folder, code, name):
     """A 基本信息 value merged with its note cell to the right: the value stays in the first cell."""
     p = report(folder, code, name)
-    addr = _cell_of(p, ts.SHEET_INFO, "驿站名称", 1)
+    addr = _cell_of(p, report_template.SHEET_INFO, "驿站名称", 1)
     col, row = re.match(r"([A-Z]+)(\d+)", addr).groups()
     nxt = chr(ord(col) + 1)
-    return edit(p, lambda wb: wb[ts.SHEET_INFO].merge_cells(f"{addr}:{nxt}{row}"))
+    return edit(p, lambda wb: wb[report_template.SHEET_INFO].merge_cells(f"{addr}:{nxt}{row}"))
 
 
 def _values(values, **kw):
@@ -493,20 +493,22 @@ def _values(values, **kw):
 def _cached_formula(folder, code, name):
     """=1+2 in C1 with its cached value 3, as Excel and WPS save a formula."""
     p = report(folder, code, name, values={"C1": "=1+2"})
-    return patch_sheet(p, ts.SHEET_INDICATORS, lambda x: x.replace("<f>1+2</f><v></v>", "<f>1+2</f><v>3</v>"))
+    return patch_sheet(
+        p, report_template.SHEET_INDICATORS, lambda x: x.replace("<f>1+2</f><v></v>", "<f>1+2</f><v>3</v>")
+    )
 
 
 def _huge_string(folder, code, name):
     """A 1 MB note beside a value and a 40,000-character station name (Excel's own limit is 32,767)."""
     p = report(folder, code, name, report_name=name + "很长" * 20000)
-    return edit(p, lambda wb: wb[ts.SHEET_INDICATORS].cell(row=3, column=6, value="备注" * 500_000))
+    return edit(p, lambda wb: wb[report_template.SHEET_INDICATORS].cell(row=3, column=6, value="备注" * 500_000))
 
 
 def _control_chars(folder, code, name):
     """Raw control characters in text, which no XML writer should emit but some exporters do."""
     p = report(folder, code, name, info_overrides={"填报人": "李四甲"})
-    p = replace_text(p, ts.SHEET_INFO, "李四甲", "李\x01四\x07\x1b甲")
-    return replace_text(p, ts.SHEET_INFO, name, f"{name}_x0007_")
+    p = replace_text(p, report_template.SHEET_INFO, "李四甲", "李\x01四\x07\x1b甲")
+    return replace_text(p, report_template.SHEET_INFO, name, f"{name}_x0007_")
 
 
 def _emoji(folder, code, name):
@@ -549,7 +551,7 @@ def _dangling_link(folder, code, name):
 
 
 def _only_detail_sheets(folder, code, name):
-    return report(folder, code, name, sheets=tuple(d.name for d in ts.DETAIL_SHEETS))
+    return report(folder, code, name, sheets=tuple(d.name for d in report_template.DETAIL_SHEETS))
 
 
 def _old_template(folder, code, name):
@@ -578,7 +580,7 @@ def _formula_text(folder, code, name):
     p = report(folder, code, name, details=details)
 
     def fn(wb):
-        ws = wb[ts.SHEET_INFO]
+        ws = wb[report_template.SHEET_INFO]
         for row in ws.iter_rows():
             for c in row:
                 if c.value in FORMULA_TEXTS:
@@ -661,7 +663,7 @@ def _dense_xls(folder, code, name):
     """A value in IV65536 of 填报说明: calamine would build 16.7 million cells."""
 
     def far(wb):
-        wb[ts.SHEET_HELP]["IV65536"] = "末尾"
+        wb[report_template.SHEET_HELP]["IV65536"] = "末尾"
 
     src = edit(report(folder, code, name, f"{code}_{name}_满表.xlsx"), far)
     return _soffice_convert(src, "xls")
@@ -1006,7 +1008,7 @@ CASES: tuple[Case, ...] = (
         "sheet-renamed",
         "工作表被改动",
         "“月度指标”改名为“三月指标”",
-        _rename_sheet(ts.SHEET_INDICATORS, "三月指标"),
+        _rename_sheet(report_template.SHEET_INDICATORS, "三月指标"),
         REPORT,
         RETURNED,
         frozenset({"S001"}),
@@ -1016,7 +1018,7 @@ CASES: tuple[Case, ...] = (
         "sheet-name-spaces",
         "工作表被改动",
         "工作表名前后多了空格（“ 月度指标 ”）",
-        _rename_sheet(ts.SHEET_INDICATORS, " 月度指标 "),
+        _rename_sheet(report_template.SHEET_INDICATORS, " 月度指标 "),
         REPORT,
         ACCEPTED,
         does="按去空格后的名称找到，采用",
@@ -1386,8 +1388,8 @@ def station_for(i: int, case: Case) -> tuple[str, str]:
 def write_registry(path: Path, stations: list[tuple[str, str]]) -> Path:
     wb = openpyxl.Workbook()
     ws = wb.active
-    ws.title = ts.SHEET_REGISTRY
-    ws.append([label for _, label in ts.REGISTRY_COLUMNS])
+    ws.title = report_template.SHEET_REGISTRY
+    ws.append([label for _, label in report_template.REGISTRY_COLUMNS])
     for code, name in stations:
         ws.append(
             [

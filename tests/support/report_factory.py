@@ -16,7 +16,7 @@ from pathlib import Path
 
 import openpyxl
 
-from lingong import report_template as ts
+from lingong import report_template
 from lingong.read.values import id_check_digit
 
 DEFAULT_VALUES: dict[str, object] = {
@@ -192,27 +192,32 @@ def write_report(
         "filler_phone": "13872201234",
         "fill_date": fill_date,
     }
-    by_label = {f.label: f.key for f in ts.INFO_FIELDS}
+    by_label = {f.label: f.key for f in report_template.INFO_FIELDS}
     for k, v in (info_overrides or {}).items():
         info[by_label.get(k, k)] = v
-    wanted = sheets or (ts.SHEET_HELP, ts.SHEET_INFO, ts.SHEET_INDICATORS, *ts.DETAIL_BY_NAME)
+    wanted = sheets or (
+        report_template.SHEET_HELP,
+        report_template.SHEET_INFO,
+        report_template.SHEET_INDICATORS,
+        *report_template.DETAIL_BY_NAME,
+    )
 
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
     r0, c0 = offset_rows, offset_cols
 
-    if ts.SHEET_HELP in wanted:
-        ws = wb.create_sheet(ts.SHEET_HELP)
+    if report_template.SHEET_HELP in wanted:
+        ws = wb.create_sheet(report_template.SHEET_HELP)
         ws["A1"] = "填报说明：请按月填写，数值填阿拉伯数字，是/否从下拉框选择。"
 
-    if ts.SHEET_INFO in wanted:
-        ws = wb.create_sheet(ts.SHEET_INFO)
+    if report_template.SHEET_INFO in wanted:
+        ws = wb.create_sheet(report_template.SHEET_INFO)
         _put(ws, r0 + 1, c0 + 1, "零工驿站月度运维报表（基本信息）")
         _put(ws, r0 + 2, c0 + 1, " 项 目 " if messy else "项目")
         _put(ws, r0 + 2, c0 + 2, "填报内容")
         _put(ws, r0 + 2, c0 + 3, "说明")
         row = r0 + 3
-        for f in ts.INFO_FIELDS:
+        for f in report_template.INFO_FIELDS:
             if info.get(f.key) is OMIT:
                 continue
             label = f.label
@@ -225,13 +230,13 @@ def write_report(
             _put(ws, row, c0 + 3, f.note)
             row += 1
 
-    if ts.SHEET_INDICATORS in wanted:
-        ws = wb.create_sheet(ts.SHEET_INDICATORS)
+    if report_template.SHEET_INDICATORS in wanted:
+        ws = wb.create_sheet(report_template.SHEET_INDICATORS)
         _put(ws, r0 + 1, c0 + 1, "零工驿站月度运维报表（月度指标）")
-        for j, h in enumerate(ts.INDICATOR_HEADER):
+        for j, h in enumerate(report_template.INDICATOR_HEADER):
             _put(ws, r0 + 2, c0 + 1 + j, f" {h} " if messy and j == 4 else h)
         row = r0 + 3
-        for ind in ts.INDICATORS:
+        for ind in report_template.INDICATORS:
             if vals.get(ind.code) is OMIT:
                 continue
             if messy and ind.code == "C1":
@@ -245,7 +250,7 @@ def write_report(
             _put(ws, row, c0 + 5, v)
             row += 1
 
-    for spec in ts.DETAIL_SHEETS:
+    for spec in report_template.DETAIL_SHEETS:
         if spec.name not in wanted:
             continue
         ws = wb.create_sheet(spec.name)

@@ -17,7 +17,7 @@ import zipfile
 import zlib
 from pathlib import Path
 
-from lingong import report_template as ts
+from lingong import report_template
 from lingong.model.records import Station
 from lingong.render.blank_template import write_template
 
@@ -25,7 +25,7 @@ STATION = Station("GX-002", "白云湖社区零工驿站", "随州高新区")
 INDICATORS = "月度指标"
 INFO = "基本信息"
 # The cell with the station's own note that the return copy marks as well.
-NOTED_CELL = f"E{2 + ts.INDICATOR_CODES.index('C1')}"
+NOTED_CELL = f"E{2 + report_template.INDICATOR_CODES.index('C1')}"
 OTHER_NOTE_CELL = "F3"
 STATION_NOTE = "本月含两场招聘会的岗位"
 OTHER_NOTE = "数据来源：驿站台账"
