@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Mapping
 
 from lingong.errors import ImapConfigError
-from lingong.mail.smtp_config import read_secret_file
+from lingong.mail.smtp_config import connection, read_secret_file
 from lingong.runtime.privacy import mask
 
 ENV_HOST = "LINGONG_IMAP_HOST"
@@ -24,7 +24,6 @@ ENV_PASSWORD_FILE = "LINGONG_IMAP_PASSWORD_FILE"
 ENV_FOLDER = "LINGONG_IMAP_FOLDER"
 ENV_TIMEOUT = "LINGONG_IMAP_TIMEOUT"
 
-SECURITIES = ("ssl", "starttls", "none")
 DEFAULT_PORTS = {"ssl": 993, "starttls": 143, "none": 143}
 CONFIG_KEYS = ("host", "port", "security", "user", "password_file", "folder", "folders", "timeout", "ca_file")
 PLAINTEXT_OPTION = "--allow-plaintext-login"
@@ -82,20 +81,15 @@ def load_imap_config(config_path: Path | None, env: Mapping[str, str]) -> ImapCo
         v = env.get(env_key)
         return v if v not in (None, "") else data.get(key, default)
 
-    security = str(pick("security", ENV_SECURITY, "ssl")).strip().lower()
-    if security not in SECURITIES:
-        raise ImapConfigError(f"收信设置 security 为“{security}”（{where}），应为 ssl、starttls 或 none")
-    port_raw = pick("port", ENV_PORT, DEFAULT_PORTS[security])
-    try:
-        port = int(port_raw)
-        if not 0 < port < 65536:
-            raise ValueError
-    except (TypeError, ValueError):
-        raise ImapConfigError(f"收信设置 port 为“{port_raw}”（{where}），应为 1–65535 的端口号") from None
-    try:
-        timeout = float(pick("timeout", ENV_TIMEOUT, 60))
-    except (TypeError, ValueError):
-        raise ImapConfigError(f"收信设置 timeout 应为秒数（{where}）") from None
+    security, port, timeout = connection(
+        pick,
+        envs=(ENV_SECURITY, ENV_PORT, ENV_TIMEOUT),
+        default_ports=DEFAULT_PORTS,
+        default_timeout=60,
+        what="收信设置",
+        where=where,
+        error=ImapConfigError,
+    )
     if env.get(ENV_FOLDER):
         folders = tuple(f.strip() for f in env[ENV_FOLDER].split(",") if f.strip())
     elif "folders" in data:

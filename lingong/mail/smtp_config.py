@@ -70,6 +70,27 @@ def read_secret_file(path: Path) -> str:
     return text.strip("\r\n")
 
 
+def connection(pick, *, envs, default_ports, default_timeout, what, where, error):
+    """The security, port and timeout of a mail server's settings (SMTP's and IMAP's are written
+    alike): ``pick(key, env_key, default)`` reads one, ``envs`` names the three variables."""
+    env_security, env_port, env_timeout = envs
+    security = str(pick("security", env_security, "ssl")).strip().lower()
+    if security not in SECURITIES:
+        raise error(f"{what} security 为“{security}”（{where}），应为 ssl、starttls 或 none")
+    port_raw = pick("port", env_port, default_ports[security])
+    try:
+        port = int(port_raw)
+        if not 0 < port < 65536:
+            raise ValueError
+    except (TypeError, ValueError):
+        raise error(f"{what} port 为“{port_raw}”（{where}），应为 1–65535 的端口号") from None
+    try:
+        timeout = float(pick("timeout", env_timeout, default_timeout))
+    except (TypeError, ValueError):
+        raise error(f"{what} timeout 应为秒数（{where}）") from None
+    return security, port, timeout
+
+
 def load_smtp_config(config_path: Path | None, env: Mapping[str, str]) -> SmtpConfig:
     """Settings from a TOML file (section [smtp]) overridden by LINGONG_SMTP_* variables.
 
@@ -105,20 +126,15 @@ def load_smtp_config(config_path: Path | None, env: Mapping[str, str]) -> SmtpCo
         v = env.get(env_key)
         return v if v not in (None, "") else data.get(key, default)
 
-    security = str(pick("security", ENV_SECURITY, "ssl")).strip().lower()
-    if security not in SECURITIES:
-        raise SmtpConfigError(f"邮件设置 security 为“{security}”（{where}），应为 ssl、starttls 或 none")
-    port_raw = pick("port", ENV_PORT, DEFAULT_PORTS[security])
-    try:
-        port = int(port_raw)
-        if not 0 < port < 65536:
-            raise ValueError
-    except (TypeError, ValueError):
-        raise SmtpConfigError(f"邮件设置 port 为“{port_raw}”（{where}），应为 1–65535 的端口号") from None
-    try:
-        timeout = float(pick("timeout", "LINGONG_SMTP_TIMEOUT", 30))
-    except (TypeError, ValueError):
-        raise SmtpConfigError(f"邮件设置 timeout 应为秒数（{where}）") from None
+    security, port, timeout = connection(
+        pick,
+        envs=(ENV_SECURITY, ENV_PORT, "LINGONG_SMTP_TIMEOUT"),
+        default_ports=DEFAULT_PORTS,
+        default_timeout=30,
+        what="邮件设置",
+        where=where,
+        error=SmtpConfigError,
+    )
     user = str(pick("user", ENV_USER, "")).strip()
     sender = str(pick("sender", ENV_SENDER, "")).strip() or user
     password = env.get(ENV_PASSWORD, "")

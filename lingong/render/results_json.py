@@ -129,24 +129,31 @@ def station_dict(res: StationResult) -> dict:
     }
 
 
-def issue_dict(i: Issue, stations: dict[str, Station]) -> dict:
-    """One row of the 校验报告's 校验问题 sheet as data: the month as its key (2023-03), the
-    县区 as the report shows it (the station's, or why there is none)."""
-    st = stations.get(i.station)
+def issue_fields(i: Issue) -> dict:
+    """What an issue says, wherever it is shown as data (results.json, the web page's verdicts)."""
     return {
         "severity": i.severity,
         "code": i.code,
-        "station": i.station,
-        "county": county_shown(i.station, stations),
-        "name": st.name if st else "",
-        "month": i.month,
-        "file": i.file,
         "sheet": i.sheet,
         "cell": i.cell,
         "message": i.message,
         "found": i.found,
         "expected": i.expected,
         "hint": i.hint,
+    }
+
+
+def issue_dict(i: Issue, stations: dict[str, Station]) -> dict:
+    """One row of the 校验报告's 校验问题 sheet as data: the month as its key (2023-03), the
+    县区 as the report shows it (the station's, or why there is none)."""
+    st = stations.get(i.station)
+    return {
+        **issue_fields(i),
+        "station": i.station,
+        "county": county_shown(i.station, stations),
+        "name": st.name if st else "",
+        "month": i.month,
+        "file": i.file,
     }
 
 

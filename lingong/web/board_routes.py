@@ -13,6 +13,7 @@ from starlette.responses import FileResponse, Response
 
 from lingong import api
 from lingong.model.periods import month_text
+from lingong.render.results_json import issue_fields
 from lingong.reporting_status import STATUSES, status_grid
 from lingong.runtime.privacy import mask
 from lingong.verdicts import FileVerdict
@@ -47,19 +48,7 @@ def verdict_json(v: FileVerdict) -> dict:
         "month": v.month,
         "month_text": month_text(v.month) if v.month else "",
         "reason": v.reason,
-        "problems": [
-            {
-                "severity": i.severity,
-                "code": i.code,
-                "sheet": i.sheet,
-                "cell": i.cell,
-                "message": i.message,
-                "found": i.found,
-                "expected": i.expected,
-                "hint": i.hint,
-            }
-            for i in v.problems
-        ],
+        "problems": [issue_fields(i) for i in v.problems],
         "errors": len(v.errors),
         "replaced_by": v.replaced_by,
         "replaces": list(v.replaces),
