@@ -174,15 +174,13 @@ def brief_completion(item: ItemResult, result: StationResult) -> str:
     return text
 
 
-def brief_opinion(opinion: str) -> str:
-    """The ticked boxes alone: the decision and its reason are in the 完成情况 beside them."""
-    lines = opinion.split("\n")
-    boxes = lines[:3]
-    rest = "\n".join(lines[3:])
-    if rest.startswith("计算结果"):
-        boxes.append("（考核组改定）")
-    elif rest:
-        boxes.append("（考核组确认）")
+def brief_opinion(opinion: str, item: ItemResult, graded: bool = True) -> str:
+    """The ticked boxes alone (the opinion's first three lines): the decision and its reason are
+    in the 完成情况 beside them; whether the group changed the grade or confirmed it is the item's."""
+    boxes = opinion.split("\n")[:3]
+    d = item.decision
+    if d is not None and graded:
+        boxes.append("（考核组改定）" if d.grade != item.computed else "（考核组确认）")
     return "\n".join(boxes)
 
 
@@ -216,7 +214,7 @@ def brief(result: StationResult, full: FormText, how: bool = True) -> FormText:
     return replace(
         full,
         completions=tuple(brief_completion(it, result) for it in result.items),
-        opinions=tuple(brief_opinion(o) for o in full.opinions),
+        opinions=tuple(brief_opinion(o, it, result.graded) for o, it in zip(full.opinions, result.items)),
         summary=brief_summary(result, how),
         brief=True,
     )
