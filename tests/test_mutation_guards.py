@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 
+from lingong import layout
 from lingong.grade.grading import item_grade
 from lingong.layout import TEMPLATES_DIR
 from lingong.model.records import RequirementResult
 from lingong.render.form_texts import load_text_templates, overall_text
 from lingong.rules import load as rules_mod
+from lingong.rules import model
 from support import results_factory as rf
 from support.records_factory import decision, grade_one, half_year, requirement, station
 from support.registry_rows import registry, row
@@ -41,15 +43,15 @@ def test_an_item_without_excellent_requirements_is_never_excellent():
 
 
 def test_the_half_year_share_of_a_yearly_target_is_rounded_up(tmp_path):
-    text = rules_mod.DEFAULT_RULES.read_text(encoding="utf-8")
+    text = layout.DEFAULT_RULES.read_text(encoding="utf-8")
     marker = 'key = "D1_sum"\nlevel = "合格"\nkind = "sum_min"\ncodes = ["D1"]\ntarget = 12'
     assert marker in text
     path = tmp_path / "rules.toml"
     path.write_text(text.replace(marker, marker[:-2] + "13"), encoding="utf-8")
     rules = rules_mod.load_rules(path)
     d1 = rules.requirement("D1_sum")
-    assert rules_mod.prorated_target(d1, 6, rules) == 7  # 13 a year: 6.5 a half-year, up
-    assert rules_mod._target_values(d1)["D1_sum.half_year"] == 7
+    assert model.prorated_target(d1, 6, rules) == 7  # 13 a year: 6.5 a half-year, up
+    assert model._target_values(d1)["D1_sum.half_year"] == 7
     # Six promotions in a half-year fall short of a yearly 13.
     r, _ = grade_one("2023H1", half_year(), rules=rules)
     q = requirement(r, "D1_sum")

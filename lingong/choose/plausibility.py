@@ -11,7 +11,7 @@ from __future__ import annotations
 from lingong.catalogue.issues import issue
 from lingong.model.records import Issue, ReportRecord
 from lingong.report_template import INDICATOR_BY_CODE
-from lingong.rules.load import Rules
+from lingong.rules.model import Rules
 
 
 def implausible(rec: ReportRecord, rules: Rules) -> list[tuple[str, Issue]]:

@@ -17,7 +17,7 @@ from lingong import report_template
 from lingong.catalogue.issues import issue
 from lingong.model.records import Issue, ReportRecord, Station
 from lingong.read.labels import norm_text
-from lingong.rules.load import Rules
+from lingong.rules.model import Rules
 from lingong.words import ACCEPTED, RETURNED, SUPERSEDED
 
 OUTSIDE = "运营期外"

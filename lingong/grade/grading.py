@@ -42,7 +42,7 @@ from lingong.model.records import (
     StationResult,
 )
 from lingong.report_template import OVERALL_ITEM, county_order
-from lingong.rules.load import (
+from lingong.rules.model import (
     Requirement,
     Rules,
     prorated_target,

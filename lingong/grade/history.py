@@ -51,7 +51,7 @@ from lingong.grade.history_schema import cannot_write, connect
 from lingong.grade.rectification import NONE, ON_NOTICE, decide, period_order
 from lingong.model.filenames import display_path
 from lingong.model.records import FileOutcome, Period, StationResult
-from lingong.rules.load import Rules
+from lingong.rules.model import Rules
 from lingong.runtime.clock import stamp
 from lingong.words import FAIL
 

@@ -13,7 +13,7 @@ from lingong.model.records import Period, Station
 _HALF_NAMES = {1: "上半年", 2: "下半年"}
 
 # The tags a rules file names periods by ([at_risk] periods), each with its words for the
-# 汇总表's 说明. rules_check accepts these keys, grading matches period_tag() against them.
+# 汇总表's 说明. rules.load accepts these keys, grading matches period_tag() against them.
 PERIOD_TAGS = {"H1": "上半年", "H2": "下半年", "month": "月度", "year": "全年"}
 
 

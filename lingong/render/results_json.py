@@ -13,7 +13,7 @@ from lingong.catalogue.issues import sort_key
 from lingong.model.filenames import display_path
 from lingong.model.records import Decision, Issue, Period, RequirementResult, Station, StationResult
 from lingong.render.validation_report import county_shown
-from lingong.rules.load import Rules
+from lingong.rules.model import Rules
 from lingong.runtime.outfiles import atomic_path
 from lingong.runtime.privacy import dumps_masked
 

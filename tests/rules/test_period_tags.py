@@ -1,4 +1,4 @@
-"""The rules' period tags ([at_risk] periods) are one list: what rules_check accepts,
+"""The rules' period tags ([at_risk] periods) are one list: what rules.load accepts,
 what grading matches a period against and what the 汇总表's 说明 names."""
 
 from __future__ import annotations

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from lingong.errors import RulesError
-from lingong.rules.load import DEFAULT_RULES, load_rules, render_target_text
+from lingong.layout import DEFAULT_RULES
+from lingong.rules.load import load_rules
+from lingong.rules.model import render_target_text
 from support.records_factory import grade_one, half_year, item, requirement, with_total
 
 DEFAULT_TEXT = DEFAULT_RULES.read_text(encoding="utf-8")
@@ -178,7 +180,7 @@ def test_no_threshold_in_code(module):
 from hypothesis import given  # noqa: E402
 from hypothesis import strategies as hs  # noqa: E402
 
-from lingong.rules.load import prorated_target, ratio_target  # noqa: E402
+from lingong.rules.model import prorated_target, ratio_target  # noqa: E402
 
 _DEFAULT = load_rules()
 
