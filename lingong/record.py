@@ -87,11 +87,25 @@ class Assessment:
 # ---- plain JSON and back ------------------------------------------------------------------
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
+@functools.lru_cache(maxsize=None)
+def _field_names(cls) -> tuple[str, ...] | None:
+    """A dataclass's field names, None for any other type (asked once per type: a record has
+    tens of thousands of values)."""
+    return tuple(f.name for f in dataclasses.fields(cls)) if dataclasses.is_dataclass(cls) else None
+
+
 def to_plain(obj):
     """Dataclasses as dicts of their fields, dates as ISO text, times as ``clock.stamp`` writes
     them, tuples as lists."""
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: to_plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    t = type(obj)
+    if t in _PLAIN:
+        return obj
+    names = _field_names(t)
+    if names is not None:
+        return {n: to_plain(getattr(obj, n)) for n in names}
     if isinstance(obj, datetime):
         return stamp(obj)
     if isinstance(obj, date):
@@ -108,36 +122,72 @@ def _hints(cls) -> dict:
     return typing.get_type_hints(cls)
 
 
-def from_plain(tp, data):
-    """``data`` (from to_plain) as a value of type ``tp``."""
-    if data is None:
-        return None
+def _same(data):
+    return data
+
+
+def _to_float(data):
+    return float(data) if isinstance(data, int) else data
+
+
+@functools.lru_cache(maxsize=None)
+def _converter(tp):
+    """The function that turns to_plain's form of a ``tp`` back into one (never given None).
+    Made once per type, so that a record of a city is read without asking typing per value."""
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(tp) if a is not type(None)]
-        return from_plain(args[0], data) if len(args) == 1 else data
+        return _lazy(args[0]) if len(args) == 1 else _same
     if dataclasses.is_dataclass(tp):
-        hints = _hints(tp)
-        kw = {f.name: from_plain(hints[f.name], data[f.name]) for f in dataclasses.fields(tp) if f.name in data}
-        return tp(**kw)
+        return _dataclass_converter(tp)
     if tp is datetime:
-        return parse_stamp(data)
+        return parse_stamp
     if tp is date:
-        return date.fromisoformat(data)
+        return date.fromisoformat
     if origin is tuple:
         args = typing.get_args(tp)
-        inner = args[0] if args else typing.Any
-        return tuple(from_plain(inner, v) for v in data)
+        inner = _lazy(args[0] if args else typing.Any)
+        return lambda data: tuple(None if v is None else inner(v) for v in data)
     if origin is list:
-        (inner,) = typing.get_args(tp) or (typing.Any,)
-        return [from_plain(inner, v) for v in data]
+        (arg,) = typing.get_args(tp) or (typing.Any,)
+        inner = _lazy(arg)
+        return lambda data: [None if v is None else inner(v) for v in data]
     if origin is dict:
         args = typing.get_args(tp)
-        inner = args[1] if len(args) == 2 else typing.Any
-        return {k: from_plain(inner, v) for k, v in data.items()}
-    if tp is float and isinstance(data, int):
-        return float(data)
-    return data
+        inner = _lazy(args[1] if len(args) == 2 else typing.Any)
+        return lambda data: {k: None if v is None else inner(v) for k, v in data.items()}
+    if tp is float:
+        return _to_float
+    return _same
+
+
+def _lazy(tp):
+    """``_converter(tp)``, looked up at the first value: a type may name itself among its fields."""
+    got = []
+
+    def convert(data):
+        if not got:
+            got.append(_converter(tp))
+        return got[0](data)
+
+    return convert
+
+
+def _dataclass_converter(tp):
+    fields: list = []
+
+    def convert(data):
+        if not fields:
+            hints = _hints(tp)
+            fields.extend((f.name, _lazy(hints[f.name])) for f in dataclasses.fields(tp))
+        return tp(**{n: None if data[n] is None else c(data[n]) for n, c in fields if n in data})
+
+    return convert
+
+
+def from_plain(tp, data):
+    """``data`` (from to_plain) as a value of type ``tp``."""
+    return None if data is None else _converter(tp)(data)
 
 
 def dumps(assessment: Assessment) -> bytes:
