@@ -331,7 +331,7 @@ def changed_inputs(output_root: Path, run, input_dir: Path | None = None) -> lis
     at, by default the one the assessment read. Reads only; an empty list when nothing changed."""
     from lingong.discover.walk import discover
     from lingong.grade.history_query import recorded_inputs
-    from lingong.read.cache import file_sha256
+    from lingong.read.files import file_hash
 
     output_root = Path(output_root)
     input_dir = Path(input_dir if input_dir is not None else run.input_dir)
@@ -350,7 +350,7 @@ def changed_inputs(output_root: Path, run, input_dir: Path | None = None) -> lis
         if st.st_size == f["size"] and abs(st.st_mtime - f["mtime"]) < 1e-3:
             continue
         try:
-            if file_sha256(str(p)) != f["sha256"]:
+            if file_hash(p)[0] != f["sha256"]:
                 out.append(f"已修改：{rel}")
         except OSError:
             out.append(f"无法读取：{rel}")

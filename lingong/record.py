@@ -137,7 +137,7 @@ def _converter(tp):
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(tp) if a is not type(None)]
-        return _lazy(args[0]) if len(args) == 1 else _same
+        return _converter(args[0]) if len(args) == 1 else _same
     if dataclasses.is_dataclass(tp):
         return _dataclass_converter(tp)
     if tp is datetime:
@@ -146,40 +146,26 @@ def _converter(tp):
         return date.fromisoformat
     if origin is tuple:
         args = typing.get_args(tp)
-        inner = _lazy(args[0] if args else typing.Any)
+        inner = _converter(args[0] if args else typing.Any)
         return lambda data: tuple(None if v is None else inner(v) for v in data)
     if origin is list:
         (arg,) = typing.get_args(tp) or (typing.Any,)
-        inner = _lazy(arg)
+        inner = _converter(arg)
         return lambda data: [None if v is None else inner(v) for v in data]
     if origin is dict:
         args = typing.get_args(tp)
-        inner = _lazy(args[1] if len(args) == 2 else typing.Any)
+        inner = _converter(args[1] if len(args) == 2 else typing.Any)
         return lambda data: {k: None if v is None else inner(v) for k, v in data.items()}
     if tp is float:
         return _to_float
     return _same
 
 
-def _lazy(tp):
-    """``_converter(tp)``, looked up at the first value: a type may name itself among its fields."""
-    got = []
-
-    def convert(data):
-        if not got:
-            got.append(_converter(tp))
-        return got[0](data)
-
-    return convert
-
-
 def _dataclass_converter(tp):
-    fields: list = []
+    hints = _hints(tp)
+    fields = tuple((f.name, _converter(hints[f.name])) for f in dataclasses.fields(tp))
 
     def convert(data):
-        if not fields:
-            hints = _hints(tp)
-            fields.extend((f.name, _lazy(hints[f.name])) for f in dataclasses.fields(tp))
         return tp(**{n: None if data[n] is None else c(data[n]) for n, c in fields if n in data})
 
     return convert

@@ -52,7 +52,7 @@ from pathlib import Path
 
 from lingong.layout import CACHE_NAME
 from lingong.model.records import KIND_REPORT, KIND_UNSTABLE
-from lingong.read.files import read_one
+from lingong.read.files import file_hash, read_one
 from lingong.runtime.privacy import mask, may_hold_number
 
 FORMAT = "lingong-read-cache-2"  # the tables' layout: another one is dropped, not read
@@ -189,14 +189,6 @@ def unpack(item: tuple[str, str], blob: bytes):
     if result.source:
         result.source = item[0]
     return result
-
-
-def file_sha256(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 class ReadCache:
@@ -338,7 +330,7 @@ class ReadCache:
             if st.st_size != size:
                 return None
             if now != mtime or mtime >= stored - RACY_S:
-                if file_sha256(path) != sha:
+                if file_hash(path)[0] != sha:
                     return None
                 after = os.stat(path)
                 if (after.st_size, after.st_mtime_ns) != (st.st_size, st.st_mtime_ns):

@@ -55,7 +55,8 @@ class FileResult:
     source: str = ""
 
 
-def _hash(path: Path) -> tuple[str, int]:
+def file_hash(path) -> tuple[str, int]:
+    """The SHA-256 of a file's bytes and their count, read in blocks (the one hasher of inputs)."""
     h = hashlib.sha256()
     size = 0
     with open(path, "rb") as fh:
@@ -76,7 +77,7 @@ def read_one(item: tuple[str, str]) -> FileResult:
     sha = rr.sha256
     if not sha:
         try:  # every input gets its hash in the run record, readable or not
-            sha, _ = _hash(path)
+            sha, _ = file_hash(path)
         except OSError:
             sha = ""
     mtime = rr.mtime_ns / 1e9
@@ -124,7 +125,7 @@ def isolated_failure(item: tuple[str, str], failure: Failure) -> FileResult:
     """What a file becomes when its worker died, timed out or raised reading it."""
     path, rel = Path(item[0]), item[1]
     try:
-        sha, size = _hash(path)
+        sha, size = file_hash(path)
     except OSError:
         sha, size = "", 0
     # A Python exception in the reader is a file we could not read (F008); a dead or

@@ -99,6 +99,14 @@ def rule_rows(values: dict) -> list[tuple[str, str]]:
         )
     if v("rectification.deadline_days"):
         rows.append(("整改期限", f"考核日期后 {v('rectification.deadline_days')} 天"))
+    if v("outliers.min") and v("outliers.factor"):
+        rows.append(
+            (
+                "数字异常提示",
+                f"某月数字至少为 {v('outliers.min')}，且超过该驿站该指标各月中位数的 {v('outliers.factor')} 倍时"
+                "提示核对（只提示，不影响评定）",
+            )
+        )
     if v("at_risk.periods"):
         try:
             periods = json.loads(v("at_risk.periods"))

@@ -164,8 +164,8 @@ def test_a_file_as_it_was_is_not_opened_and_a_touched_one_is_hashed_once(city, t
             os.utime(p, ns=(old, old))
     _read(city, out)
     hashed: list[str] = []
-    real = read_cache.file_sha256
-    monkeypatch.setattr(read_cache, "file_sha256", lambda path: hashed.append(path) or real(path))
+    real = read_cache.file_hash
+    monkeypatch.setattr(read_cache, "file_hash", lambda path: hashed.append(path) or real(path))
     assert _read(city, out) == _read(city, None)
     assert hashed == []
     touched = sorted(city.rglob("*.xlsx"))[7]
