@@ -9,6 +9,7 @@ reports again and never grade; a period never assessed is refused with the comma
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from dataclasses import replace
@@ -131,10 +132,9 @@ def send(args, out_root: Path) -> int:
         return send_receipts(args, out_root)
     if args.templates:
         month = _month(args, "发送空白模板邮件需要 --month，例如 --month 2023-07")
-        drafts, make = (
-            api.template_drafts_folder(out_root, month),
-            f"python process.py mail --templates --month {month}",
-        )
+        drafts = api.template_drafts_folder(out_root, month)
+        make = f"python process.py mail --templates --month {month}"
+        send_them = functools.partial(api.send_template_mail, out_root, month)
     else:
         if not args.period:
             raise FatalInput("发送邮件需要指定考核期，例如 --period 2023H1")
@@ -145,17 +145,10 @@ def send(args, out_root: Path) -> int:
             f" --assessment {args.assessment}" if getattr(args, "assessment", "") else ""
         )
         print(f"发送{run.title()}（第{run.version}版）的邮件草稿：{drafts}")
+        send_them = functools.partial(api.send_mail, out_root, run.period, run.run_id)
     if not drafts.is_dir():  # said before the mail settings are looked at: the drafts come first
         raise FatalInput(f"没有找到邮件草稿：{drafts}。请先运行 {make}")
-    config = _smtp(args)
-    if args.templates:
-        summary = api.send_template_mail(
-            out_root, month, config=config, dry_run=args.dry_run, resend_unknown=args.resend_unknown
-        )
-    else:
-        summary = api.send_mail(
-            out_root, run.period, run.run_id, config=config, dry_run=args.dry_run, resend_unknown=args.resend_unknown
-        )
+    summary = send_them(config=_smtp(args), dry_run=args.dry_run, resend_unknown=args.resend_unknown)
     print(format_summary(summary))
     return EXIT_DATA if summary.needs_attention else EXIT_OK
 
