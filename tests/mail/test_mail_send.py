@@ -653,3 +653,26 @@ def test_a_certificate_the_server_cannot_prove_is_said_in_chinese(tmp_path):
     text = ms.format_summary(summary)
     assert "证书验证失败" in text and "自签名" in text and "网络管理员" in text
     assert "CERTIFICATE_VERIFY_FAILED" not in text and "SSLCertVerificationError" not in text
+
+
+def test_blank_templates_are_mailed_only_after_mail_wrote_them(tmp_path, monkeypatch, capsys):
+    """send --templates: first it says which command writes the drafts (before looking at the mail
+    settings), then a dry run lists one mail per station with its own month's template."""
+    from lingong import cli
+    from lingong.demo import build_demo
+
+    build_demo(tmp_path / "in")
+    base = ["--input", str(tmp_path / "in"), "--output", str(tmp_path / "out"), "--quiet"]
+    for key in [k for k in os.environ if k.startswith("LINGONG_SMTP")]:
+        monkeypatch.delenv(key)
+    assert cli.main([*base, "send", "--templates", "--month", "2024-01", "--dry-run"]) == 2
+    assert "python process.py mail --templates --month 2024-01" in capsys.readouterr().err
+    assert cli.main([*base, "mail", "--templates", "--month", "2024-01"]) == 0
+    capsys.readouterr()
+    monkeypatch.setenv("LINGONG_SMTP_HOST", "smtp.example.com")
+    monkeypatch.setenv("LINGONG_SMTP_USER", "u")
+    monkeypatch.setenv("LINGONG_SMTP_SENDER", "u@example.com")
+    assert cli.main([*base, "send", "--templates", "--month", "2024-01", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "ZD-001 → zd001@example.com：将发送（试运行）" in out
+    assert "ZD-001_东城街道零工驿站_2024年1月_月度运维报表.xlsx" in out
